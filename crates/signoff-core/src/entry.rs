@@ -1,0 +1,259 @@
+//! Ledger entries: the record of every write (C1).
+//!
+//! An entry's canonical bytes ([`Entry::to_canonical_bytes`]) are stored verbatim and
+//! are what the Merkle tree commits to; every other table in the store is derived
+//! from entries and is checked against them by `ledger verify`.
+//!
+//! Architecture Invariant: an entry names its own position (`seq`) and the hash of the
+//! entry before it (`prev`), so a row that moved, vanished or appeared is detected
+//! from the entries alone, before the tree is consulted.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::canonical::{CanonicalError, to_canonical_bytes};
+use crate::context::CiContext;
+use crate::digest::{Digest, Sha256};
+use crate::evidence::{EvidenceKind, Format, Tool};
+use crate::finding::Finding;
+use crate::names::{CommitSha, ProjectName, ReleaseVersion};
+use crate::summary::Summary;
+
+/// One ledger entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Position in the ledger, from 0.
+    pub seq: u64,
+    /// [`Entry::hash`] of the entry at `seq - 1`; absent for the first entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<Digest>,
+    /// When it was written (UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+impl Entry {
+    /// The bytes that are stored, hashed and put in the tree.
+    ///
+    /// # Errors
+    /// Only if the entry holds a non-finite number, which no constructor produces.
+    pub fn to_canonical_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
+        to_canonical_bytes(self)
+    }
+
+    /// The entry hash: SHA-256 of the canonical bytes. (The Merkle leaf hash is a
+    /// different value, `SHA-256(0x00 ‖ bytes)`, per RFC 6962.)
+    pub fn hash_of(canonical_bytes: &[u8]) -> Digest {
+        Digest::of(canonical_bytes)
+    }
+
+    /// The kind name of the event (`evidence_captured`, `release_created`, ...).
+    pub fn kind(&self) -> &'static str {
+        self.event.kind()
+    }
+}
+
+/// What an entry records. New kinds are added at the end; old ones never change shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// A file of evidence was captured.
+    EvidenceCaptured(Box<EvidenceRecord>),
+    /// A release was created.
+    ReleaseCreated(Box<ReleaseRecord>),
+}
+
+impl Event {
+    /// The kind name, as serialized.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::EvidenceCaptured(_) => "evidence_captured",
+            Event::ReleaseCreated(_) => "release_created",
+        }
+    }
+}
+
+/// A captured piece of evidence, as recorded in the ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRecord {
+    /// The evidence id (a UUIDv7).
+    pub id: String,
+    /// The project it belongs to.
+    pub project: ProjectName,
+    /// The commit it was produced for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitSha>,
+    /// The release it was explicitly captured for, if any. Evidence without one
+    /// attaches to the release created at its commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseVersion>,
+    /// Kind of evidence.
+    pub kind: EvidenceKind,
+    /// Format it arrived in.
+    pub format: Format,
+    /// The tool that wrote it.
+    pub tool: Tool,
+    /// The file name as given (no directories).
+    pub file_name: String,
+    /// Digest of the stored bytes (the blob).
+    pub digest: Digest,
+    /// Size of the stored bytes.
+    pub size: u64,
+    /// Digest of the original bytes when the stored blob is a redacted copy (A5);
+    /// it proves what was scanned without keeping the secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_digest: Option<Digest>,
+    /// How many secret values were redacted before storing.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redacted: u64,
+    /// The parsed summary.
+    pub summary: Summary,
+    /// The normalized findings, committed to by count and digest.
+    pub findings: FindingsCommitment,
+    /// Pipeline context.
+    pub context: CiContext,
+    /// When the tool says it produced the file, when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub produced_at: Option<String>,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
+/// A commitment to the findings of one piece of evidence: how many, and the digest
+/// of their canonical bytes, each followed by a newline, in file order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingsCommitment {
+    /// Number of findings.
+    pub count: u64,
+    /// SHA-256 over the canonical findings, newline-terminated.
+    pub digest: Digest,
+}
+
+/// Builds a [`FindingsCommitment`] one finding at a time.
+#[derive(Clone, Default)]
+pub struct FindingsHasher {
+    count: u64,
+    sha: Sha256,
+}
+
+impl FindingsHasher {
+    /// An empty commitment.
+    pub fn new() -> FindingsHasher {
+        FindingsHasher::default()
+    }
+
+    /// Adds the next finding; returns its canonical bytes (what the store keeps).
+    ///
+    /// # Errors
+    /// Only for a finding that has no canonical form, which parsers never produce.
+    pub fn add(&mut self, finding: &Finding) -> Result<Vec<u8>, CanonicalError> {
+        let bytes = to_canonical_bytes(finding)?;
+        self.add_canonical(&bytes);
+        Ok(bytes)
+    }
+
+    /// Adds the canonical bytes of the next finding, as read back from the store.
+    pub fn add_canonical(&mut self, bytes: &[u8]) {
+        self.count += 1;
+        self.sha.update(bytes);
+        self.sha.update(b"\n");
+    }
+
+    /// The commitment.
+    pub fn finish(self) -> FindingsCommitment {
+        FindingsCommitment { count: self.count, digest: self.sha.finish() }
+    }
+}
+
+/// A release, as recorded in the ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseRecord {
+    /// The release id (a UUIDv7).
+    pub id: String,
+    /// Project.
+    pub project: ProjectName,
+    /// Version.
+    pub version: ReleaseVersion,
+    /// The commit it was built from.
+    pub commit: CommitSha,
+    /// Digests of the artifacts it ships.
+    #[serde(default)]
+    pub artifacts: Vec<Digest>,
+    /// The project's release before this one, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<ReleaseVersion>,
+    /// Who created it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// Pipeline context of the creation.
+    #[serde(default)]
+    pub context: CiContext,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Location, Severity};
+
+    fn release() -> Entry {
+        Entry {
+            seq: 3,
+            prev: Some(Digest::of(b"entry 2")),
+            at: time::macros::datetime!(2026-11-26 12:00:00 UTC),
+            event: Event::ReleaseCreated(Box::new(ReleaseRecord {
+                id: "0193".into(),
+                project: ProjectName::new("shop").unwrap(),
+                version: ReleaseVersion::new("4.2.1").unwrap(),
+                commit: CommitSha::new(&"a".repeat(40)).unwrap(),
+                artifacts: vec![Digest::of(b"artifact")],
+                previous: None,
+                actor: None,
+                context: CiContext::default(),
+            })),
+        }
+    }
+
+    #[test]
+    fn canonical_bytes_are_stable_and_round_trip() {
+        let entry = release();
+        let bytes = entry.to_canonical_bytes().unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with(r#"{"at":"2026-11-26T12:00:00Z","data":{"artifacts":["sha256:"#), "{text}");
+        assert!(text.contains(r#""kind":"release_created""#));
+        let back: Entry = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(back, entry);
+        assert_eq!(back.to_canonical_bytes().unwrap(), bytes);
+    }
+
+    #[test]
+    fn findings_commitment_depends_on_order_and_content() {
+        let finding = |rule: &str| Finding {
+            fingerprint: Digest::of(rule.as_bytes()),
+            rule_id: rule.into(),
+            severity: Severity::High,
+            title: "t".into(),
+            location: Location::default(),
+            cve: vec![],
+            cwe: vec![],
+            package: None,
+            package_version: None,
+            suppressed: false,
+        };
+        let commit = |rules: &[&str]| {
+            let mut hasher = FindingsHasher::new();
+            for rule in rules {
+                hasher.add(&finding(rule)).unwrap();
+            }
+            hasher.finish()
+        };
+        assert_eq!(commit(&["a", "b"]), commit(&["a", "b"]));
+        assert_ne!(commit(&["a", "b"]), commit(&["b", "a"]));
+        assert_eq!(commit(&["a", "b"]).count, 2);
+    }
+}
