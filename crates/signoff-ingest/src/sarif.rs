@@ -1,0 +1,752 @@
+//! SARIF 2.1.0 (and 2.0.0 where it reads the same), streamed.
+//!
+//! # Counting
+//! Every `result` object of every run is one finding, whatever its `kind`. A result
+//! with a suppression whose `status` is not `rejected` (or with a 2.0.0
+//! `suppressionStates` entry) counts as suppressed, and still counts in `total`.
+//!
+//! # Severity
+//! 1. A numeric `security-severity` property (a number, or a string holding one) on
+//!    the result, else on its rule, wins: ≥ 9.0 critical, ≥ 7.0 high, ≥ 4.0 medium,
+//!    > 0 low, otherwise info (the CVSS bands GitHub code scanning uses).
+//! 2. Otherwise the SARIF `level`: `error` → high, `warning` → medium, `note` → low,
+//!    `none` → info. An absent level is the rule's
+//!    `defaultConfiguration.level`, or `warning` (SARIF 2.1.0 §3.27.10); but when the
+//!    result has a `kind` other than `fail`, an absent level is `none`, as the same
+//!    section says. A level word SARIF does not define is read as the severity word
+//!    it is (`critical`, `high`, ...) or else as `warning`.
+//!
+//! # Identity
+//! A finding's fingerprint (see `signoff_core::finding::Fingerprinter`) is built
+//! from the rule id plus the result's `fingerprints`, else its
+//! `partialFingerprints`, else its rule, first location, region and message.
+//!
+//! # Streaming
+//! The document is walked with [`JsonScanner`]; each result's bytes are parsed on
+//! their own and dropped, so memory does not grow with the number of results. A run
+//! whose `results` come before its `tool` (the SARIF multitool writes them so) is
+//! read in a second pass, once its rules are known.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+use signoff_core::finding::Fingerprinter;
+use signoff_core::summary::FindingCounts;
+use signoff_core::{EvidenceKind, Finding, Format, Location, Severity, Summary, Tool};
+
+use crate::error::{IngestError, IngestErrorKind, Place, line_column_in_file};
+use crate::json_scan::{JsonScanner, ScanError};
+use crate::{FindingSink, Options, Parsed, ids};
+
+/// Parses the SARIF log at `path`.
+pub(crate) fn parse(
+    path: &Path,
+    display: &str,
+    options: &Options,
+    sink: &mut dyn FindingSink,
+) -> Result<Parsed, IngestError> {
+    let mut reader = SarifReader {
+        path,
+        display,
+        options,
+        runs: Vec::new(),
+        version: None,
+        counts: FindingCounts::default(),
+        produced_at: None,
+    };
+    reader.pass(Pass::First, sink)?;
+    if reader.runs.iter().any(|run| run.deferred) {
+        reader.pass(Pass::Deferred, sink)?;
+    }
+    reader.finish()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    First,
+    Deferred,
+}
+
+struct SarifReader<'a> {
+    path: &'a Path,
+    display: &'a str,
+    options: &'a Options,
+    runs: Vec<RunState>,
+    version: Option<String>,
+    counts: FindingCounts,
+    produced_at: Option<String>,
+}
+
+#[derive(Default)]
+struct RunState {
+    tool: Option<Tool>,
+    rules: RuleTable,
+    /// URIs of `run.artifacts`, for locations that give only an index.
+    artifacts: Vec<Option<String>>,
+    /// Results came before the tool: read them in the second pass.
+    deferred: bool,
+    fingerprinter: Fingerprinter,
+}
+
+impl SarifReader<'_> {
+    fn error(&self, kind: IngestErrorKind) -> IngestError {
+        IngestError::new(self.display, Some(Format::Sarif), kind)
+    }
+
+    fn scan_error(&self, error: ScanError) -> IngestError {
+        match error {
+            ScanError::Io(error) => self.error(IngestErrorKind::Io(error)),
+            ScanError::Syntax { offset, message } => {
+                let error = self.error(IngestErrorKind::Syntax { message });
+                match line_column_in_file(self.path, offset) {
+                    Some((line, column)) => error.at(Place::LineColumn { line, column }),
+                    None => error,
+                }
+            }
+        }
+    }
+
+    fn shape_error(&self, path: String, message: String, offset: Option<u64>) -> IngestError {
+        let line_column = offset.and_then(|offset| line_column_in_file(self.path, offset));
+        self.error(IngestErrorKind::Shape { message }).at(Place::JsonPath { path, line_column })
+    }
+
+    /// Parses a captured value into `T`, naming the JSON path of a shape error.
+    fn decode<T: for<'de> Deserialize<'de>>(&self, bytes: &[u8], path: &str, offset: u64) -> Result<T, IngestError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let inner = error.path().to_string();
+            let full = if inner == "." || inner.is_empty() { path.to_owned() } else { format!("{path}.{inner}") };
+            let message = error.inner().to_string();
+            self.shape_error(full, strip_position(&message), Some(offset))
+        })
+    }
+
+    fn pass(&mut self, pass: Pass, sink: &mut dyn FindingSink) -> Result<(), IngestError> {
+        let file = File::open(self.path).map_err(|error| self.error(IngestErrorKind::Io(error)))?;
+        let mut scanner = JsonScanner::new(BufReader::with_capacity(1 << 20, file), self.options.limits.max_value);
+        self.walk(pass, &mut scanner, sink).map_err(|error| match error {
+            Walk::Scan(error) => self.scan_error(error),
+            Walk::Ingest(error) => *error,
+        })
+    }
+
+    fn walk(&mut self, pass: Pass, scanner: &mut JsonScanner<BufReader<File>>, sink: &mut dyn FindingSink) -> Result<(), Walk> {
+        scanner.skip_bom()?;
+        match scanner.peek_value()? {
+            Some(b'{') => {}
+            _ => return Err(Walk::from(self.shape_error("$".into(), "a SARIF log must be a JSON object".into(), Some(scanner.offset())))),
+        }
+        scanner.begin_object()?;
+        let mut saw_runs = false;
+        while let Some(key) = scanner.next_key()? {
+            match key.as_str() {
+                "version" if pass == Pass::First => {
+                    let offset = scanner.offset();
+                    let version: Value = scanner.capture_value(|bytes| serde_json::from_slice(bytes).unwrap_or(Value::Null))?;
+                    match version.as_str() {
+                        Some(text) if text.starts_with("2.") => self.version = Some(text.to_owned()),
+                        _ => {
+                            return Err(Walk::from(self.shape_error(
+                                "$.version".into(),
+                                format!("unsupported SARIF version {version} (signoff reads 2.1.0 and 2.0.0)"),
+                                Some(offset),
+                            )));
+                        }
+                    }
+                }
+                "runs" => {
+                    saw_runs = true;
+                    if scanner.peek_value()? != Some(b'[') {
+                        let offset = scanner.offset();
+                        return Err(Walk::from(self.shape_error("$.runs".into(), "`runs` must be an array".into(), Some(offset))));
+                    }
+                    scanner.begin_array()?;
+                    let mut index = 0usize;
+                    while scanner.next_element()? {
+                        if pass == Pass::First {
+                            self.runs.push(RunState::default());
+                        }
+                        self.walk_run(pass, index, scanner, sink)?;
+                        index += 1;
+                    }
+                }
+                _ => scanner.skip_value()?,
+            }
+        }
+        scanner.finish()?;
+        if !saw_runs {
+            return Err(Walk::from(self.shape_error("$.runs".into(), "missing `runs`: this is not a SARIF log".into(), None)));
+        }
+        Ok(())
+    }
+
+    fn walk_run(
+        &mut self,
+        pass: Pass,
+        index: usize,
+        scanner: &mut JsonScanner<BufReader<File>>,
+        sink: &mut dyn FindingSink,
+    ) -> Result<(), Walk> {
+        let run_path = format!("$.runs[{index}]");
+        if scanner.peek_value()? != Some(b'{') {
+            let offset = scanner.offset();
+            return Err(Walk::from(self.shape_error(run_path, "a run must be an object".into(), Some(offset))));
+        }
+        scanner.begin_object()?;
+        while let Some(key) = scanner.next_key()? {
+            let offset = scanner.offset();
+            match (key.as_str(), pass) {
+                ("tool", Pass::First) => {
+                    let raw: RawTool = scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.tool"), offset))??;
+                    let run = &mut self.runs[index];
+                    run.tool = Some(raw.tool());
+                    run.rules.add_tool(&raw);
+                }
+                ("resources", Pass::First) => {
+                    // SARIF 2.0.0 keeps rules in `run.resources.rules`, a map keyed by id.
+                    let raw: RawResources =
+                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.resources"), offset))??;
+                    self.runs[index].rules.add_resources(raw);
+                }
+                ("artifacts" | "files", Pass::First) => {
+                    let raw: Value = scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.{key}"), offset))??;
+                    self.runs[index].artifacts = artifact_uris(&raw);
+                }
+                ("invocations", Pass::First) => {
+                    let raw: Value =
+                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.invocations"), offset))??;
+                    if self.produced_at.is_none() {
+                        self.produced_at = invocation_time(&raw);
+                    }
+                }
+                ("results", _) => {
+                    let run = &mut self.runs[index];
+                    let ready = match pass {
+                        Pass::First => run.tool.is_some(),
+                        Pass::Deferred => run.deferred,
+                    };
+                    if !ready {
+                        run.deferred |= pass == Pass::First;
+                        scanner.skip_value()?;
+                        continue;
+                    }
+                    match scanner.peek_value()? {
+                        Some(b'[') => {}
+                        Some(b'n') => {
+                            // `"results": null` means the tool did not run; nothing to count.
+                            scanner.skip_value()?;
+                            continue;
+                        }
+                        _ => {
+                            return Err(Walk::from(self.shape_error(
+                                format!("{run_path}.results"),
+                                "`results` must be an array".into(),
+                                Some(offset),
+                            )));
+                        }
+                    }
+                    scanner.begin_array()?;
+                    let mut result_index = 0usize;
+                    while scanner.next_element()? {
+                        let offset = scanner.offset();
+                        let path = format!("{run_path}.results[{result_index}]");
+                        let raw: RawResult = scanner.capture_value(|bytes| self.decode(bytes, &path, offset))??;
+                        let finding = self.runs[index].normalize(raw);
+                        self.counts.add(&finding);
+                        sink.push(finding).map_err(|error| Walk::from(self.error(IngestErrorKind::Sink(error))))?;
+                        result_index += 1;
+                    }
+                }
+                _ => scanner.skip_value()?,
+            }
+        }
+        if pass == Pass::First && self.runs[index].tool.is_none() {
+            return Err(Walk::from(self.shape_error(format!("{run_path}.tool"), "missing `tool`: every run names its tool".into(), None)));
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Parsed, IngestError> {
+        let mut tools: Vec<Tool> = Vec::new();
+        for run in &self.runs {
+            if let Some(tool) = &run.tool {
+                if !tools.iter().any(|seen| seen.name == tool.name) {
+                    tools.push(tool.clone());
+                }
+            }
+        }
+        let tool = match tools.len() {
+            0 => Tool::new("unknown", None),
+            1 => tools.remove(0),
+            _ => Tool::new(tools.iter().map(|tool| tool.name.as_str()).collect::<Vec<_>>().join(" + "), None),
+        };
+        let kind = self.options.kind.unwrap_or_else(|| kind_for_tool(&tool.name));
+        Ok(Parsed {
+            format: Format::Sarif,
+            kind,
+            tool,
+            summary: Summary { findings: Some(self.counts), ..Summary::default() },
+            produced_at: self.produced_at,
+            stored: None,
+        })
+    }
+}
+
+/// Errors while walking: scanner errors get their place later.
+enum Walk {
+    Scan(ScanError),
+    Ingest(Box<IngestError>),
+}
+
+impl From<ScanError> for Walk {
+    fn from(error: ScanError) -> Walk {
+        Walk::Scan(error)
+    }
+}
+
+impl From<IngestError> for Walk {
+    fn from(error: IngestError) -> Walk {
+        Walk::Ingest(Box::new(error))
+    }
+}
+
+/// serde_json ends messages with " at line L column C" relative to the captured
+/// value; our place is absolute, so drop it.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The evidence kind a SARIF producer's name implies; `--kind` overrides.
+pub(crate) fn kind_for_tool(name: &str) -> EvidenceKind {
+    let name = name.to_ascii_lowercase();
+    let has = |needles: &[&str]| needles.iter().any(|needle| name.contains(needle));
+    if has(&["gitleaks", "trufflehog", "detect-secrets", "secretlint", "ggshield", "gitguardian", "secret"]) {
+        EvidenceKind::SecretsScan
+    } else if has(&["checkov", "tfsec", "kics", "terrascan", "hadolint", "kube-linter", "kubesec", "cfn", "tflint"]) {
+        EvidenceKind::IacScan
+    } else if has(&["zap", "burp", "nuclei", "nikto", "arachni"]) {
+        EvidenceKind::Dast
+    } else if has(&["dockle", "clair", "anchore"]) {
+        EvidenceKind::ContainerScan
+    } else if has(&["grype", "trivy", "dependency-check", "snyk open source", "osv", "npm audit", "retire", "dependabot", "ossindex", "pip-audit", "cargo-audit"]) {
+        EvidenceKind::Sca
+    } else {
+        EvidenceKind::Sast
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The parts of SARIF we read. Everything is optional and unknown members are
+// ignored: real producers leave out much of the schema.
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawTool {
+    driver: Option<RawComponent>,
+    extensions: Vec<RawComponent>,
+    // SARIF 2.0.0 puts these on the tool itself.
+    name: Option<String>,
+    full_name: Option<String>,
+    version: Option<Value>,
+    semantic_version: Option<Value>,
+}
+
+impl RawTool {
+    fn tool(&self) -> Tool {
+        let (name, full_name, version, semantic) = match &self.driver {
+            Some(driver) => (&driver.name, &driver.full_name, &driver.version, &driver.semantic_version),
+            None => (&self.name, &self.full_name, &self.version, &self.semantic_version),
+        };
+        let name = name.clone().or_else(|| full_name.clone()).unwrap_or_else(|| "unknown".into());
+        let version = scalar_text(version.as_ref()).or_else(|| scalar_text(semantic.as_ref()));
+        Tool::new(name, version)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawComponent {
+    name: Option<String>,
+    full_name: Option<String>,
+    version: Option<Value>,
+    semantic_version: Option<Value>,
+    rules: Option<Vec<RawRule>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawResources {
+    rules: Option<HashMap<String, RawRule>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawRule {
+    id: Option<String>,
+    name: Option<Value>,
+    short_description: Option<RawMessage>,
+    default_configuration: Option<RawConfiguration>,
+    properties: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawConfiguration {
+    level: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawMessage {
+    text: Option<String>,
+    markdown: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawResult {
+    rule_id: Option<String>,
+    rule_index: Option<i64>,
+    rule: Option<RawRuleReference>,
+    level: Option<String>,
+    kind: Option<String>,
+    message: Option<RawMessage>,
+    locations: Option<Vec<RawLocation>>,
+    fingerprints: Option<HashMap<String, Value>>,
+    partial_fingerprints: Option<HashMap<String, Value>>,
+    suppressions: Option<Vec<RawSuppression>>,
+    suppression_states: Option<Vec<String>>,
+    properties: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawRuleReference {
+    id: Option<String>,
+    index: Option<i64>,
+    tool_component: Option<RawComponentReference>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawComponentReference {
+    index: Option<i64>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawLocation {
+    physical_location: Option<RawPhysicalLocation>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawPhysicalLocation {
+    artifact_location: Option<RawArtifactLocation>,
+    /// SARIF 2.0.0 name of `artifactLocation`.
+    file_location: Option<RawArtifactLocation>,
+    region: Option<RawRegion>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawArtifactLocation {
+    uri: Option<String>,
+    index: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawRegion {
+    start_line: Option<Value>,
+    end_line: Option<Value>,
+    start_column: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawSuppression {
+    status: Option<String>,
+}
+
+/// What we keep of a rule.
+#[derive(Default, Clone)]
+struct RuleInfo {
+    default_level: Option<String>,
+    security_severity: Option<f64>,
+    title: Option<String>,
+    cwe: Vec<String>,
+}
+
+impl RuleInfo {
+    fn from_raw(raw: &RawRule) -> RuleInfo {
+        let title = raw
+            .short_description
+            .as_ref()
+            .and_then(|message| message.text.clone())
+            .or_else(|| raw.name.as_ref().and_then(|name| name.as_str().map(str::to_owned)));
+        RuleInfo {
+            default_level: raw.default_configuration.as_ref().and_then(|config| config.level.clone()),
+            security_severity: raw.properties.as_ref().and_then(security_severity),
+            title,
+            cwe: raw.properties.as_ref().map(cwe_from_properties).unwrap_or_default(),
+        }
+    }
+}
+
+/// Rules of a run: the driver's by index, each extension's by index, and all by id.
+#[derive(Default)]
+struct RuleTable {
+    driver: Vec<RuleInfo>,
+    extensions: Vec<Vec<RuleInfo>>,
+    by_id: HashMap<String, RuleInfo>,
+}
+
+impl RuleTable {
+    fn add_tool(&mut self, tool: &RawTool) {
+        let infos = |component: &RawComponent| -> Vec<(Option<String>, RuleInfo)> {
+            component.rules.iter().flatten().map(|rule| (rule.id.clone(), RuleInfo::from_raw(rule))).collect()
+        };
+        if let Some(driver) = &tool.driver {
+            for (id, info) in infos(driver) {
+                if let Some(id) = id {
+                    self.by_id.entry(id).or_insert_with(|| info.clone());
+                }
+                self.driver.push(info);
+            }
+        }
+        for extension in &tool.extensions {
+            let mut rules = Vec::new();
+            for (id, info) in infos(extension) {
+                if let Some(id) = id {
+                    self.by_id.entry(id).or_insert_with(|| info.clone());
+                }
+                rules.push(info);
+            }
+            self.extensions.push(rules);
+        }
+    }
+
+    fn add_resources(&mut self, resources: RawResources) {
+        for (id, rule) in resources.rules.into_iter().flatten() {
+            self.by_id.insert(id, RuleInfo::from_raw(&rule));
+        }
+    }
+
+    fn lookup(&self, result: &RawResult, rule_id: &str) -> Option<&RuleInfo> {
+        let reference = result.rule.as_ref();
+        let index = reference.and_then(|rule| rule.index).or(result.rule_index).and_then(|index| usize::try_from(index).ok());
+        let component = reference.and_then(|rule| rule.tool_component.as_ref());
+        let by_index = match (component, index) {
+            (Some(component), Some(index)) => match component.index.and_then(|index| usize::try_from(index).ok()) {
+                Some(extension) => self.extensions.get(extension).and_then(|rules| rules.get(index)),
+                None if component.name.is_some() => None,
+                None => self.driver.get(index),
+            },
+            (None, Some(index)) => self.driver.get(index),
+            _ => None,
+        };
+        by_index.or_else(|| self.by_id.get(rule_id))
+    }
+}
+
+impl RunState {
+    fn normalize(&mut self, raw: RawResult) -> Finding {
+        let rule_id = raw
+            .rule_id
+            .clone()
+            .or_else(|| raw.rule.as_ref().and_then(|rule| rule.id.clone()))
+            .unwrap_or_default();
+        let rule = self.rules.lookup(&raw, &rule_id).cloned().unwrap_or_default();
+        let severity = severity_of(&raw, &rule);
+
+        let physical = raw
+            .locations
+            .as_ref()
+            .and_then(|locations| locations.first())
+            .and_then(|location| location.physical_location.as_ref());
+        let artifact = physical.and_then(|physical| physical.artifact_location.as_ref().or(physical.file_location.as_ref()));
+        let uri = artifact.and_then(|artifact| {
+            artifact.uri.clone().or_else(|| {
+                let index = usize::try_from(artifact.index?).ok()?;
+                self.artifacts.get(index).cloned().flatten()
+            })
+        });
+        let region = physical.and_then(|physical| physical.region.as_ref());
+        let start_line = region.and_then(|region| scalar_u64(region.start_line.as_ref()));
+        let end_line = region.and_then(|region| scalar_u64(region.end_line.as_ref())).or(start_line);
+        let start_column = region.and_then(|region| scalar_u64(region.start_column.as_ref()));
+        let location = Location { path: uri.as_deref().map(Location::normalize_path), start_line, end_line };
+
+        let message = raw.message.as_ref().and_then(|message| message.text.clone().or_else(|| message.markdown.clone()));
+        let title = message
+            .as_deref()
+            .or(rule.title.as_deref())
+            .map(first_line)
+            .unwrap_or_else(|| if rule_id.is_empty() { "(no message)".to_owned() } else { rule_id.clone() });
+
+        let tool_name = self.tool.as_ref().map_or("", |tool| tool.name.as_str());
+        let stable = raw.fingerprints.as_ref().filter(|map| !map.is_empty()).or(raw.partial_fingerprints.as_ref().filter(|map| !map.is_empty()));
+        let fingerprint = match stable {
+            Some(map) => {
+                let mut pairs: Vec<String> = map.iter().map(|(key, value)| format!("{key}={}", scalar_text(Some(value)).unwrap_or_default())).collect();
+                pairs.sort();
+                let mut parts = vec![rule_id.as_str()];
+                parts.extend(pairs.iter().map(String::as_str));
+                self.fingerprinter.fingerprint(tool_name, &parts)
+            }
+            None => {
+                let start = start_line.map(|line| line.to_string()).unwrap_or_default();
+                let column = start_column.map(|column| column.to_string()).unwrap_or_default();
+                self.fingerprinter.fingerprint(
+                    tool_name,
+                    &[&rule_id, location.path.as_deref().unwrap_or(""), &start, &column, message.as_deref().unwrap_or("")],
+                )
+            }
+        };
+
+        let suppressed = raw
+            .suppressions
+            .as_ref()
+            .is_some_and(|list| list.iter().any(|suppression| suppression.status.as_deref() != Some("rejected")))
+            || raw.suppression_states.as_ref().is_some_and(|states| !states.is_empty());
+
+        let mut cwe = rule.cwe.clone();
+        if let Some(properties) = &raw.properties {
+            for id in cwe_from_properties(properties) {
+                if !cwe.contains(&id) {
+                    cwe.push(id);
+                }
+            }
+        }
+        let mut cve = ids::advisory_ids(&rule_id);
+        if cve.is_empty() {
+            cve = rule.title.as_deref().map(ids::advisory_ids).unwrap_or_default();
+        }
+
+        Finding {
+            fingerprint,
+            rule_id,
+            severity,
+            title,
+            location,
+            cve,
+            cwe,
+            package: None,
+            package_version: None,
+            suppressed,
+        }
+    }
+}
+
+fn severity_of(raw: &RawResult, rule: &RuleInfo) -> Severity {
+    if let Some(score) = raw.properties.as_ref().and_then(security_severity).or(rule.security_severity) {
+        if let Some(severity) = Severity::from_score(score) {
+            return severity;
+        }
+    }
+    let level = match raw.level.as_deref() {
+        Some(level) => level,
+        None if raw.kind.as_deref().is_some_and(|kind| kind != "fail") => "none",
+        None => rule.default_level.as_deref().unwrap_or("warning"),
+    };
+    level_severity(level)
+}
+
+/// SARIF `level` to our scale.
+fn level_severity(level: &str) -> Severity {
+    match level {
+        "error" => Severity::High,
+        "warning" => Severity::Medium,
+        "note" => Severity::Low,
+        "none" => Severity::Info,
+        other => Severity::from_word(other).unwrap_or(Severity::Medium),
+    }
+}
+
+/// A `security-severity` property that holds a number (or a string of one).
+fn security_severity(properties: &Value) -> Option<f64> {
+    match properties.get("security-severity")? {
+        Value::Number(number) => number.as_f64(),
+        Value::String(text) => text.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|score| score.is_finite())
+}
+
+/// CWE ids from `properties.tags` (`external/cwe/cwe-079`, `CWE-79: ...`) and a
+/// `cwe` property.
+fn cwe_from_properties(properties: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut scan = |text: &str| {
+        for id in ids::cwe_ids(text) {
+            if !found.contains(&id) {
+                found.push(id);
+            }
+        }
+    };
+    if let Some(Value::Array(tags)) = properties.get("tags") {
+        for tag in tags.iter().filter_map(Value::as_str) {
+            scan(tag);
+        }
+    }
+    match properties.get("cwe") {
+        Some(Value::String(text)) => scan(text),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).for_each(&mut scan),
+        _ => {}
+    }
+    found
+}
+
+fn artifact_uris(raw: &Value) -> Vec<Option<String>> {
+    let uri = |artifact: &Value| artifact.pointer("/location/uri").or_else(|| artifact.get("uri")).and_then(Value::as_str).map(str::to_owned);
+    match raw {
+        Value::Array(items) => items.iter().map(uri).collect(),
+        // SARIF 2.0.0 `files` is a map keyed by URI.
+        Value::Object(map) => map.keys().map(|key| Some(key.clone())).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn invocation_time(raw: &Value) -> Option<String> {
+    let first = raw.as_array()?.first()?;
+    ["endTimeUtc", "startTimeUtc", "endTime", "startTime"]
+        .iter()
+        .find_map(|key| first.get(*key).and_then(Value::as_str))
+        .map(str::to_owned)
+}
+
+fn scalar_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+fn scalar_u64(value: Option<&Value>) -> Option<u64> {
+    match value? {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The first line of a message, at most 300 characters.
+pub(crate) fn first_line(text: &str) -> String {
+    let line = text.trim().lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
+    }
+}
