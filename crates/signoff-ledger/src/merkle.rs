@@ -164,7 +164,13 @@ pub fn consistency_proof(leaves: &[Digest], old_size: u64, new_size: u64) -> Res
 /// # Errors
 /// [`ProofError::IndexOutOfRange`], [`ProofError::WrongProofLength`] or
 /// [`ProofError::RootMismatch`].
-pub fn verify_inclusion(leaf: &Digest, index: u64, size: u64, proof: &[Digest], root: &Digest) -> Result<(), ProofError> {
+pub fn verify_inclusion(
+    leaf: &Digest,
+    index: u64,
+    size: u64,
+    proof: &[Digest],
+    root: &Digest,
+) -> Result<(), ProofError> {
     let computed = root_from_inclusion_proof(leaf, index, size, proof)?;
     if computed != *root {
         return Err(ProofError::RootMismatch { expected: *root, computed });
@@ -285,7 +291,12 @@ pub fn verify_consistency(
     // 2. If first is an exact power of 2, then prepend first_hash to the
     //    consistency_path array.
     let mut path = proof.iter();
-    let seed = if seed_in_proof == 0 { *old_root } else { *path.next().ok_or(wrong_length.clone())? };
+    let seed = if seed_in_proof == 0 {
+        *old_root
+    } else {
+        let Some(first) = path.next() else { return Err(wrong_length) };
+        *first
+    };
     // 3. Set fn to first - 1 and sn to second - 1.
     let mut fn_ = old_size - 1;
     let mut sn = new_size - 1;
