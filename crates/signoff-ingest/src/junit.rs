@@ -148,6 +148,7 @@ pub(crate) fn parse(path: &Path, display: &str, options: &Options) -> Result<Par
         summary: Summary { tests: Some(counts), ..Summary::default() },
         produced_at,
         stored: None,
+        redacted: 0,
     })
 }
 

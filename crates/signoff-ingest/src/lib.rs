@@ -45,6 +45,8 @@ pub struct Parsed {
     /// When the bytes to store differ from the input (a redacted secrets report),
     /// the bytes to store instead.
     pub stored: Option<Vec<u8>>,
+    /// How many secret values were replaced in `stored`.
+    pub redacted: u64,
 }
 
 /// Size limits. Exceeding one is an error that names the limit.
@@ -72,6 +74,10 @@ pub struct Options {
     pub kind: Option<EvidenceKind>,
     /// Limits.
     pub limits: Limits,
+    /// The key of the keyed hash that replaces secret values
+    /// (`redacted:<keyed hash>:<length>`). Each store has its own, so equal
+    /// secrets are recognisable within a store and nowhere else.
+    pub redaction_key: [u8; 32],
 }
 
 /// Receives findings as they are parsed.

@@ -18,8 +18,9 @@
 //!
 //! # Identity
 //! A finding's fingerprint (see `signoff_core::finding::Fingerprinter`) is built
-//! from the rule id plus the result's `fingerprints`, else its
-//! `partialFingerprints`, else its rule, first location, region and message.
+//! from the rule id and path plus the result's `fingerprints`, else its
+//! `partialFingerprints` (placeholders such as Semgrep's `requires login` ignored),
+//! else its rule, first location, region and message.
 //!
 //! # Streaming
 //! The document is walked with [`JsonScanner`]; each result's bytes are parsed on
@@ -293,6 +294,7 @@ impl SarifReader<'_> {
             summary: Summary { findings: Some(self.counts), ..Summary::default() },
             produced_at: self.produced_at,
             stored: None,
+            redacted: 0,
         })
     }
 }
@@ -595,12 +597,13 @@ impl RunState {
             .unwrap_or_else(|| if rule_id.is_empty() { "(no message)".to_owned() } else { rule_id.clone() });
 
         let tool_name = self.tool.as_ref().map_or("", |tool| tool.name.as_str());
-        let stable = raw.fingerprints.as_ref().filter(|map| !map.is_empty()).or(raw.partial_fingerprints.as_ref().filter(|map| !map.is_empty()));
+        let stable = stable_fingerprints(raw.fingerprints.as_ref())
+            .or_else(|| stable_fingerprints(raw.partial_fingerprints.as_ref()));
         let fingerprint = match stable {
-            Some(map) => {
-                let mut pairs: Vec<String> = map.iter().map(|(key, value)| format!("{key}={}", scalar_text(Some(value)).unwrap_or_default())).collect();
-                pairs.sort();
-                let mut parts = vec![rule_id.as_str()];
+            Some(pairs) => {
+                // The path stays in the identity: some producers' hashes cover only the
+                // line's text, which repeats across files.
+                let mut parts = vec![rule_id.as_str(), location.path.as_deref().unwrap_or("")];
                 parts.extend(pairs.iter().map(String::as_str));
                 self.fingerprinter.fingerprint(tool_name, &parts)
             }
@@ -646,6 +649,20 @@ impl RunState {
             suppressed,
         }
     }
+}
+
+/// A result's fingerprints as sorted `key=value` pairs, without placeholder values
+/// that carry no identity (Semgrep writes `"requires login"` when logged out).
+fn stable_fingerprints(map: Option<&HashMap<String, Value>>) -> Option<Vec<String>> {
+    let mut pairs: Vec<String> = map?
+        .iter()
+        .filter_map(|(key, value)| {
+            let text = scalar_text(Some(value))?;
+            (!text.is_empty() && text != "requires login").then(|| format!("{key}={text}"))
+        })
+        .collect();
+    pairs.sort();
+    (!pairs.is_empty()).then_some(pairs)
 }
 
 fn severity_of(raw: &RawResult, rule: &RuleInfo) -> Severity {
