@@ -1,0 +1,313 @@
+//! Capture (A1–A3): parse each file, keep its bytes, record findings and a ledger
+//! entry; and inspect, which parses without keeping anything.
+//!
+//! A capture of several files is one batch: either every file is recorded under one
+//! checkpoint, or (on any error) nothing is, and the error names the file.
+
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use signoff_core::context::CiContext;
+use signoff_core::entry::{Event, EvidenceRecord, FindingsCommitment, FindingsHasher};
+use signoff_core::{CommitSha, Digest, EvidenceKind, Finding, Format, ProjectName, ReleaseVersion, Sha256};
+use signoff_ingest::{FindingSink, IngestError, IngestErrorKind, Limits, Options, Parsed, parse_path};
+use signoff_store::StagedBlob;
+use tokio::sync::mpsc;
+
+use crate::error::AppError;
+use crate::home::{Environment, Signoff};
+use crate::report::EvidenceReport;
+
+/// A file to read, and how to name it in messages.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// How the user named it.
+    pub display: String,
+}
+
+impl InputFile {
+    /// A file named as its path.
+    pub fn new(path: impl Into<PathBuf>) -> InputFile {
+        let path = path.into();
+        InputFile { display: path.display().to_string(), path }
+    }
+}
+
+/// Context given on the command line; each field overrides what CI detection found.
+#[derive(Debug, Clone, Default)]
+pub struct ContextOverrides {
+    /// Project.
+    pub project: Option<String>,
+    /// Commit.
+    pub commit: Option<String>,
+    /// Branch.
+    pub branch: Option<String>,
+    /// Release version the evidence is for.
+    pub release: Option<String>,
+    /// Pipeline run id.
+    pub run_id: Option<String>,
+    /// Pipeline run URL.
+    pub run_url: Option<String>,
+    /// Job.
+    pub job: Option<String>,
+    /// Actor.
+    pub actor: Option<String>,
+}
+
+/// A capture request.
+#[derive(Debug, Clone)]
+pub struct CaptureRequest {
+    /// The files.
+    pub files: Vec<InputFile>,
+    /// Context flags.
+    pub overrides: ContextOverrides,
+    /// Format, when the user names it.
+    pub format: Option<Format>,
+    /// Evidence kind, when the user names it.
+    pub kind: Option<EvidenceKind>,
+    /// Size limits.
+    pub limits: Limits,
+    /// The environment to detect CI context from.
+    pub environment: Environment,
+}
+
+/// Findings per batch handed from the parser thread to the store.
+const FINDINGS_PER_BATCH: usize = 4096;
+
+/// Resolved context of one capture.
+struct Resolved {
+    project: ProjectName,
+    commit: Option<CommitSha>,
+    release: Option<ReleaseVersion>,
+    context: CiContext,
+}
+
+fn resolve(request: &CaptureRequest) -> Result<Resolved, AppError> {
+    let overrides = &request.overrides;
+    let detected = request.environment.ci_context();
+    let project_text = overrides.project.clone().or_else(|| detected.project_hint()).ok_or_else(|| {
+        AppError::Invalid("no project: pass --project NAME (in CI it is taken from the repository name)".into())
+    })?;
+    let project = ProjectName::new(&project_text).map_err(|error| AppError::Invalid(error.to_string()))?;
+    let commit_text = overrides.commit.clone().or_else(|| detected.commit.clone());
+    let commit = commit_text.map(|text| CommitSha::new(&text)).transpose().map_err(|error| AppError::Invalid(error.to_string()))?;
+    let release = overrides.release.as_deref().map(ReleaseVersion::new).transpose().map_err(|error| AppError::Invalid(error.to_string()))?;
+    let context = CiContext {
+        system: detected.system.clone().or_else(|| Some("local".into())),
+        repository: detected.repository.clone(),
+        commit: commit.as_ref().map(ToString::to_string),
+        branch: overrides.branch.clone().or(detected.branch.clone()),
+        run_id: overrides.run_id.clone().or(detected.run_id.clone()),
+        run_url: overrides.run_url.clone().or(detected.run_url.clone()),
+        job: overrides.job.clone().or(detected.job.clone()),
+        actor: overrides.actor.clone().or(detected.actor.clone()).or_else(|| request.environment.var("USER")),
+    };
+    Ok(Resolved { project, commit, release, context })
+}
+
+/// Captures every file of `request` in one batch.
+///
+/// # Errors
+/// The first file that cannot be read as evidence, or a store failure; nothing is
+/// recorded then.
+pub async fn capture(signoff: &Signoff, request: CaptureRequest) -> Result<Vec<EvidenceReport>, AppError> {
+    if request.files.is_empty() {
+        return Err(AppError::Invalid("nothing to capture: name at least one file".into()));
+    }
+    let resolved = resolve(&request)?;
+    let mut batch = signoff.begin_batch().await?;
+    let mut staged: Vec<StagedBlob> = Vec::new();
+    let mut reports = Vec::new();
+    let outcome = async {
+        for input in &request.files {
+            let seq = batch.next_seq();
+            let (parsed, commitment, blob, original_digest) =
+                read_one(signoff, input, &request, seq, &mut batch, &mut staged).await?;
+            let record = EvidenceRecord {
+                id: uuid::Uuid::now_v7().to_string(),
+                project: resolved.project.clone(),
+                commit: resolved.commit.clone(),
+                release: resolved.release.clone(),
+                kind: parsed.kind,
+                format: parsed.format,
+                tool: parsed.tool,
+                file_name: file_name(&input.path),
+                digest: blob.0,
+                size: blob.1,
+                original_digest,
+                redacted: parsed.redacted,
+                summary: parsed.summary,
+                findings: commitment,
+                context: resolved.context.clone(),
+                produced_at: parsed.produced_at,
+            };
+            let entry = batch.append(Event::EvidenceCaptured(Box::new(record.clone()))).await?;
+            reports.push(EvidenceReport::from_record(input.display.clone(), entry.seq, &record));
+        }
+        for blob in staged.drain(..) {
+            signoff.blobs.commit(blob).await?;
+        }
+        batch.commit(signoff).await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        for blob in staged {
+            signoff.blobs.discard(blob);
+        }
+        return Err(error);
+    }
+    Ok(reports)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| "-".into())
+}
+
+/// Size and modification time, to notice a file that changes while it is read.
+fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
+    let metadata = fs::metadata(path).ok()?;
+    Some((metadata.len(), metadata.modified().ok()?))
+}
+
+type ReadOne = (Parsed, FindingsCommitment, (Digest, u64), Option<Digest>);
+
+async fn read_one(
+    signoff: &Signoff,
+    input: &InputFile,
+    request: &CaptureRequest,
+    seq: u64,
+    batch: &mut crate::ledger::Batch,
+    staged: &mut Vec<StagedBlob>,
+) -> Result<ReadOne, AppError> {
+    let before = stamp(&input.path);
+    let options =
+        Options { format: request.format, kind: request.kind, limits: request.limits, redaction_key: signoff.redaction_key };
+    let (sender, mut receiver) = mpsc::channel::<Vec<Finding>>(4);
+    let path = input.path.clone();
+    let display = input.display.clone();
+    let parse = tokio::task::spawn_blocking(move || {
+        let mut sink = ChannelSink { sender, pending: Vec::with_capacity(FINDINGS_PER_BATCH), hasher: FindingsHasher::new() };
+        let parsed = parse_path(&path, &display, &options, &mut sink)?;
+        sink.flush().map_err(|error| IngestError::new(&display, Some(parsed.format), IngestErrorKind::Sink(error)))?;
+        Ok::<_, IngestError>((parsed, sink.hasher.finish()))
+    });
+    let mut ordinal = 0u64;
+    while let Some(chunk) = receiver.recv().await {
+        batch.tx().insert_findings(seq, ordinal, &chunk).await?;
+        ordinal += chunk.len() as u64;
+    }
+    let (parsed, commitment) = parse.await.map_err(|error| AppError::Invalid(format!("parser stopped: {error}")))??;
+
+    let blobs = signoff.blobs.clone();
+    let path = input.path.clone();
+    let stored = parsed.stored.clone();
+    let (blob, original_digest) = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+        match stored {
+            Some(bytes) => {
+                let original = hash_file(&path)?;
+                let blob = blobs.stage(&mut bytes.as_slice())?;
+                Ok((blob, Some(original)))
+            }
+            None => {
+                let mut file = File::open(&path).map_err(AppError::io(&path))?;
+                Ok((blobs.stage(&mut file)?, None))
+            }
+        }
+    })
+    .await
+    .map_err(|error| AppError::Invalid(format!("blob staging stopped: {error}")))??;
+    let digest_and_size = (blob.digest, blob.size);
+    staged.push(blob);
+    if stamp(&input.path) != before {
+        return Err(AppError::Invalid(format!("{}: the file changed while it was being captured; capture it again", input.display)));
+    }
+    Ok((parsed, commitment, digest_and_size, original_digest))
+}
+
+fn hash_file(path: &Path) -> Result<Digest, AppError> {
+    let mut file = File::open(path).map_err(AppError::io(path))?;
+    let mut sha = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer).map_err(AppError::io(path))?;
+        if read == 0 {
+            return Ok(sha.finish());
+        }
+        sha.update(&buffer[..read]);
+    }
+}
+
+/// Hands findings to the store task in batches, hashing them for the commitment.
+struct ChannelSink {
+    sender: mpsc::Sender<Vec<Finding>>,
+    pending: Vec<Finding>,
+    hasher: FindingsHasher,
+}
+
+impl ChannelSink {
+    fn flush(&mut self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(FINDINGS_PER_BATCH));
+        self.sender.blocking_send(chunk).map_err(|_| "the store stopped taking findings".into())
+    }
+}
+
+impl FindingSink for ChannelSink {
+    fn push(&mut self, finding: Finding) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.hasher.add(&finding)?;
+        self.pending.push(finding);
+        if self.pending.len() >= FINDINGS_PER_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses each file without storing anything: what capture would record.
+pub async fn inspect(files: &[InputFile], format: Option<Format>, kind: Option<EvidenceKind>, limits: Limits) -> Vec<Result<EvidenceReport, AppError>> {
+    let mut reports = Vec::new();
+    for input in files {
+        let input = input.clone();
+        // Inspect keeps nothing, so a throwaway key is as good as the store's.
+        let mut redaction_key = [0u8; 32];
+        if let Err(error) = getrandom::fill(&mut redaction_key) {
+            reports.push(Err(AppError::Invalid(format!("no randomness for redaction: {error}"))));
+            continue;
+        }
+        let options = Options { format, kind, limits, redaction_key };
+        let result = tokio::task::spawn_blocking(move || -> Result<EvidenceReport, AppError> {
+            let parsed = parse_path(&input.path, &input.display, &options, &mut signoff_ingest::Discard)?;
+            let (digest, size, original_digest) = match &parsed.stored {
+                Some(bytes) => (Digest::of(bytes), bytes.len() as u64, Some(hash_file(&input.path)?)),
+                None => {
+                    let size = fs::metadata(&input.path).map_err(AppError::io(&input.path))?.len();
+                    (hash_file(&input.path)?, size, None)
+                }
+            };
+            Ok(EvidenceReport {
+                file: input.display.clone(),
+                format: parsed.format,
+                kind: parsed.kind,
+                tool: parsed.tool,
+                digest,
+                size,
+                summary: parsed.summary,
+                original_digest,
+                redacted: parsed.redacted,
+                produced_at: parsed.produced_at,
+                captured: None,
+            })
+        })
+        .await
+        .unwrap_or_else(|error| Err(AppError::Invalid(format!("inspect stopped: {error}"))));
+        reports.push(result);
+    }
+    reports
+}

@@ -1,0 +1,161 @@
+//! A store's home folder: `signoff.db`, `blobs/`, and the ledger's signing key in
+//! `keys/` (the private key readable by its owner only).
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use signoff_core::context::{self, CiContext};
+use signoff_ledger::{LedgerKey, NoteVerifier, PublicKey};
+use signoff_store::{BlobStore, Store, open_local};
+
+use crate::error::AppError;
+
+const KEY_FILE: &str = "keys/ledger.key";
+const PUBLIC_KEY_FILE: &str = "keys/ledger.pub";
+const REDACTION_KEY_FILE: &str = "keys/redaction.key";
+const DATABASE_FILE: &str = "signoff.db";
+
+/// An open store and its signing key.
+pub struct Signoff {
+    home: PathBuf,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) blobs: Arc<dyn BlobStore>,
+    pub(crate) key: LedgerKey,
+    pub(crate) origin: String,
+    /// Key of the keyed hash that replaces secret values (A5).
+    pub(crate) redaction_key: [u8; 32],
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InitReport {
+    /// The store folder.
+    pub home: String,
+    /// Whether it was created now (false: it existed and was left as it was).
+    pub created: bool,
+    /// The checkpoint origin (and key name).
+    pub origin: String,
+    /// The verifier key in C2SP note form, for anyone who checks checkpoints.
+    pub verifier_key: String,
+    /// The public key, SPKI PEM.
+    pub public_key_pem: String,
+}
+
+impl Signoff {
+    /// Creates a store at `home` (a folder; created if missing). An existing store
+    /// is left untouched and described.
+    ///
+    /// # Errors
+    /// When the folder, key or database cannot be created.
+    pub async fn init(home: &Path, origin: Option<&str>) -> Result<InitReport, AppError> {
+        fs::create_dir_all(home.join("keys")).map_err(AppError::io(home))?;
+        let key_path = home.join(KEY_FILE);
+        let created = !home.join(DATABASE_FILE).exists() || !key_path.exists();
+        if !key_path.exists() {
+            let key = LedgerKey::generate().map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
+            let pem = key.to_pkcs8_pem().map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
+            write_new(&key_path, pem.as_bytes(), 0o600)?;
+            write_new(&home.join(PUBLIC_KEY_FILE), key.public().to_spki_pem().as_bytes(), 0o644)?;
+        }
+        let redaction_path = home.join(REDACTION_KEY_FILE);
+        if !redaction_path.exists() {
+            let mut secret = [0u8; 32];
+            getrandom::fill(&mut secret)
+                .map_err(|error| AppError::Invalid(format!("no randomness for the redaction key: {error}")))?;
+            write_new(&redaction_path, hex::encode(secret).as_bytes(), 0o600)?;
+        }
+        let (store, _blobs) = open_local(home).await?;
+        let wanted = origin.map(str::to_owned).unwrap_or_else(|| format!("signoff.local/{}", uuid::Uuid::now_v7()));
+        let origin = store.init_meta("origin", &wanted).await?;
+        store.close().await;
+        let signoff = Signoff::open(home).await?;
+        Ok(InitReport {
+            home: home.display().to_string(),
+            created,
+            origin,
+            verifier_key: signoff.verifier()?.to_text(),
+            public_key_pem: signoff.key.public().to_spki_pem(),
+        })
+    }
+
+    /// Opens the store at `home`.
+    ///
+    /// # Errors
+    /// [`AppError::NotInitialized`] when there is no store there.
+    pub async fn open(home: &Path) -> Result<Signoff, AppError> {
+        let key_path = home.join(KEY_FILE);
+        if !home.join(DATABASE_FILE).exists() || !key_path.exists() {
+            return Err(AppError::NotInitialized { home: home.display().to_string() });
+        }
+        let pem = fs::read_to_string(&key_path).map_err(AppError::io(&key_path))?;
+        let key = LedgerKey::from_pkcs8_pem(&pem).map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
+        let redaction_path = home.join(REDACTION_KEY_FILE);
+        let redaction_text = fs::read_to_string(&redaction_path).map_err(AppError::io(&redaction_path))?;
+        let mut redaction_key = [0u8; 32];
+        hex::decode_to_slice(redaction_text.trim(), &mut redaction_key)
+            .map_err(|_| AppError::Invalid(format!("{}: not 64 hex digits", redaction_path.display())))?;
+        let (store, blobs) = open_local(home).await?;
+        let origin = store.meta("origin").await?.ok_or_else(|| AppError::NotInitialized { home: home.display().to_string() })?;
+        Ok(Signoff { home: home.to_owned(), store: Arc::new(store), blobs: Arc::new(blobs), key, origin, redaction_key })
+    }
+
+    /// The store folder.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The checkpoint origin.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The ledger's public key.
+    pub fn public_key(&self) -> PublicKey {
+        self.key.public()
+    }
+
+    /// The note verifier for this store's checkpoints.
+    ///
+    /// # Errors
+    /// Only if the stored origin is not a valid key name.
+    pub fn verifier(&self) -> Result<NoteVerifier, AppError> {
+        Ok(NoteVerifier::new(self.origin.clone(), self.key.public())?)
+    }
+}
+
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), AppError> {
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path).map_err(AppError::io(path))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(AppError::io(path))
+}
+
+/// A snapshot of environment variables, so CI detection is testable.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    variables: HashMap<String, String>,
+}
+
+impl Environment {
+    /// This process's environment.
+    pub fn from_process() -> Environment {
+        Environment { variables: std::env::vars().collect() }
+    }
+
+    /// Given variables.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Environment {
+        Environment { variables: pairs.into_iter().map(|(key, value)| (key.into(), value.into())).collect() }
+    }
+
+    /// One variable.
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.variables.get(name).cloned()
+    }
+
+    /// The CI context these variables describe.
+    pub fn ci_context(&self) -> CiContext {
+        context::detect(|name| self.var(name))
+    }
+}

@@ -1,0 +1,88 @@
+//! The write path: every change to the store is a batch of ledger entries, closed
+//! by a signed checkpoint over the new tree, in one store transaction.
+
+use signoff_core::Digest;
+use signoff_core::entry::{Entry, Event};
+use signoff_ledger::merkle::leaf_hash;
+use signoff_ledger::{Checkpoint, TreeBuilder, checkpoint};
+use signoff_store::{StoredCheckpoint, WriteTx};
+use time::OffsetDateTime;
+
+use crate::error::AppError;
+use crate::home::Signoff;
+
+/// An open write batch holding the ledger lock.
+pub(crate) struct Batch {
+    tx: Box<dyn WriteTx>,
+    tree: TreeBuilder,
+    last_hash: Option<Digest>,
+}
+
+/// The current time, to the millisecond (entries carry it as RFC 3339).
+pub(crate) fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000).unwrap_or(now)
+}
+
+impl Signoff {
+    /// Takes the ledger lock and reads the ledger's end.
+    pub(crate) async fn begin_batch(&self) -> Result<Batch, AppError> {
+        let mut tx = self.store.begin().await?;
+        let head = tx.head().await?;
+        if head.frontier_size != head.size {
+            return Err(AppError::Invalid(format!(
+                "the ledger has {} entries but its last checkpoint covers {}; run `signoff ledger verify`",
+                head.size, head.frontier_size
+            )));
+        }
+        let subtrees = head.frontier.iter().map(|hash| Digest::from_bytes(*hash)).collect();
+        let tree = TreeBuilder::from_parts(head.size, subtrees)?;
+        Ok(Batch { tx, tree, last_hash: head.last_hash })
+    }
+}
+
+impl Batch {
+    /// The position the next entry will take.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// The transaction, for rows written ahead of their entry (findings).
+    pub(crate) fn tx(&mut self) -> &mut dyn WriteTx {
+        self.tx.as_mut()
+    }
+
+    /// Appends one entry.
+    pub(crate) async fn append(&mut self, event: Event) -> Result<Entry, AppError> {
+        let entry = Entry { seq: self.tree.size(), prev: self.last_hash, at: now(), event };
+        let canonical = entry
+            .to_canonical_bytes()
+            .map_err(|error| AppError::Invalid(format!("entry {} has no canonical form: {error}", entry.seq)))?;
+        let leaf = leaf_hash(&canonical);
+        self.tx.append(&entry, &canonical, leaf.as_bytes()).await?;
+        self.tree.push(leaf);
+        self.last_hash = Some(Entry::hash_of(&canonical));
+        Ok(entry)
+    }
+
+    /// Signs a checkpoint over the new tree and commits. An empty batch commits
+    /// nothing.
+    pub(crate) async fn commit(mut self, signoff: &Signoff) -> Result<Option<u64>, AppError> {
+        let size = self.tree.size();
+        let head = self.tx.head().await?;
+        if head.frontier_size == size {
+            return Ok(None);
+        }
+        let root = self.tree.root();
+        let note = checkpoint::sign(&Checkpoint::new(signoff.origin.clone(), size, root)?, &signoff.key);
+        let stored = StoredCheckpoint {
+            size,
+            root: *root.as_bytes(),
+            note,
+            frontier: self.tree.subtrees().iter().map(|hash| *hash.as_bytes()).collect(),
+        };
+        self.tx.add_checkpoint(&stored).await?;
+        self.tx.commit().await?;
+        Ok(Some(size))
+    }
+}

@@ -1,0 +1,31 @@
+//! signoff's use cases: capture evidence, create and show releases, verify the
+//! ledger, prove inclusion and consistency.
+//!
+//! This is the one layer that both the command line and (later) the HTTP server
+//! call. It composes the pure pieces (`signoff-core`, `signoff-ingest`,
+//! `signoff-ledger`) with storage (`signoff-store`) and owns the rules of each use
+//! case: which checks run, what is written, in what order.
+//!
+//! Architecture Invariant: every write goes through [`ledger::append_batch`]: one
+//! store transaction that appends entries, signs a checkpoint over the new tree and
+//! commits. There is no other path to the store's write side.
+//!
+//! Architecture Invariant: nothing here prints or exits; results are values the
+//! caller renders.
+
+mod capture;
+mod error;
+mod home;
+mod ledger;
+mod proof;
+mod release;
+mod report;
+mod verify;
+
+pub use capture::{CaptureRequest, ContextOverrides, InputFile, capture, inspect};
+pub use error::AppError;
+pub use home::{Environment, InitReport, Signoff};
+pub use proof::{ConsistencyProof, InclusionProof, consistency_proof, inclusion_proof, latest_checkpoint};
+pub use release::{CreateRelease, ReleaseView, create_release, show_release};
+pub use report::EvidenceReport;
+pub use verify::{Failure, FailureKind, VerifyOptions, VerifyReport, verify};

@@ -1,0 +1,87 @@
+//! What a use case hands back about one piece of evidence: the JSON line that
+//! `inspect --json` and `capture --json` print.
+
+use serde::Serialize;
+use signoff_core::context::CiContext;
+use signoff_core::entry::EvidenceRecord;
+use signoff_core::{Digest, EvidenceKind, Format, Summary, Tool};
+
+/// One evidence file, inspected or captured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceReport {
+    /// The file as named on the command line.
+    pub file: String,
+    /// Its format.
+    pub format: Format,
+    /// Its evidence kind.
+    pub kind: EvidenceKind,
+    /// The tool that wrote it.
+    pub tool: Tool,
+    /// Digest of the bytes stored (for a redacted report, of the redacted bytes).
+    pub digest: Digest,
+    /// Size of the bytes stored.
+    pub size: u64,
+    /// The parsed summary.
+    pub summary: Summary,
+    /// Digest of the original bytes, when the stored bytes are a redacted copy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_digest: Option<Digest>,
+    /// Secret values redacted before storing.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub redacted: u64,
+    /// When the tool says it produced the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub produced_at: Option<String>,
+    /// Set once captured: where it is in the store.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub captured: Option<CapturedAt>,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
+/// Where captured evidence is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapturedAt {
+    /// The evidence id.
+    pub evidence_id: String,
+    /// Its ledger entry.
+    pub entry: u64,
+    /// Project.
+    pub project: String,
+    /// Commit, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Release it was captured for by name, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// Pipeline context.
+    pub context: CiContext,
+}
+
+impl EvidenceReport {
+    /// The report of stored evidence.
+    pub fn from_record(file: String, seq: u64, record: &EvidenceRecord) -> EvidenceReport {
+        EvidenceReport {
+            file,
+            format: record.format,
+            kind: record.kind,
+            tool: record.tool.clone(),
+            digest: record.digest,
+            size: record.size,
+            summary: record.summary.clone(),
+            original_digest: record.original_digest,
+            redacted: record.redacted,
+            produced_at: record.produced_at.clone(),
+            captured: Some(CapturedAt {
+                evidence_id: record.id.clone(),
+                entry: seq,
+                project: record.project.to_string(),
+                commit: record.commit.as_ref().map(ToString::to_string),
+                release: record.release.as_ref().map(ToString::to_string),
+                context: record.context.clone(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,458 @@
+//! `ledger verify` (C2, R1): recompute everything and name the first entry that is
+//! not as it was written.
+//!
+//! One pass over the ledger in order. For each entry: the row is where it should be
+//! (no gap, no swap), its content matches its stored hash, it links to the entry
+//! before it, the rows derived from it (evidence, findings, release) match it field
+//! by field, and its blob still hashes to the digest it names. At every checkpoint
+//! size the recomputed Merkle root must equal the signed one. Rows with no entry
+//! behind them, entries no checkpoint covers, and checkpoints beyond the ledger's
+//! end are reported too. The first problem in ledger order is the one reported.
+
+use std::collections::VecDeque;
+use std::future::Future;
+
+use serde::Serialize;
+use signoff_core::Digest;
+use signoff_core::entry::{Entry, Event, FindingsHasher};
+use signoff_ledger::merkle::leaf_hash;
+use signoff_ledger::{TreeBuilder, checkpoint};
+use signoff_store::{EvidenceRow, FindingRow, ReleaseRow, StoreResult};
+use time::format_description::well_known::Rfc3339;
+
+use crate::error::AppError;
+use crate::home::Signoff;
+
+/// Rows read per query.
+const BATCH: u64 = 5_000;
+
+/// The outcome of a verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// True when nothing is wrong.
+    pub ok: bool,
+    /// Entries checked.
+    pub entries: u64,
+    /// Signed checkpoints checked.
+    pub checkpoints: u64,
+    /// Evidence rows checked.
+    pub evidence: u64,
+    /// Finding rows checked.
+    pub findings: u64,
+    /// Release rows checked.
+    pub releases: u64,
+    /// Blobs re-hashed.
+    pub blobs: u64,
+    /// The latest checkpoint's size and root, when it verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+    /// The first problem found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+/// The first problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// The ledger entry concerned.
+    pub entry: Option<u64>,
+    /// The checkpoint concerned, by size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<u64>,
+    /// What is wrong.
+    pub problem: FailureKind,
+    /// Details for a person.
+    pub detail: String,
+}
+
+/// Kinds of problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// Content differs from what was written.
+    Modified,
+    /// Something written is gone.
+    Missing,
+    /// Something is there that was never written through the ledger.
+    Inserted,
+    /// Entries are out of order.
+    Reordered,
+    /// A blob's bytes differ from its digest.
+    BlobModified,
+    /// A blob is gone.
+    BlobMissing,
+    /// A checkpoint's signature does not verify.
+    BadSignature,
+}
+
+impl std::fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            FailureKind::Modified => "modified",
+            FailureKind::Missing => "missing",
+            FailureKind::Inserted => "inserted",
+            FailureKind::Reordered => "reordered",
+            FailureKind::BlobModified => "blob modified",
+            FailureKind::BlobMissing => "blob missing",
+            FailureKind::BadSignature => "bad signature",
+        };
+        f.write_str(text)
+    }
+}
+
+fn fail(entry: u64, problem: FailureKind, detail: impl Into<String>) -> Failure {
+    Failure { entry: Some(entry), checkpoint: None, problem, detail: detail.into() }
+}
+
+/// Rows of one derived table, read in key order a batch at a time.
+struct Cursor<T, K> {
+    buffer: VecDeque<T>,
+    after: Option<K>,
+    exhausted: bool,
+}
+
+impl<T, K: Copy> Cursor<T, K> {
+    fn new() -> Cursor<T, K> {
+        Cursor { buffer: VecDeque::new(), after: None, exhausted: false }
+    }
+
+    async fn peek<F, Fut>(&mut self, fetch: F, key: fn(&T) -> K) -> Result<Option<&T>, AppError>
+    where
+        F: FnOnce(Option<K>) -> Fut,
+        Fut: Future<Output = StoreResult<Vec<T>>>,
+    {
+        if self.buffer.is_empty() && !self.exhausted {
+            let rows = fetch(self.after).await?;
+            self.exhausted = (rows.len() as u64) < BATCH;
+            if let Some(last) = rows.last() {
+                self.after = Some(key(last));
+            }
+            self.buffer.extend(rows);
+        }
+        Ok(self.buffer.front())
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        self.buffer.pop_front()
+    }
+}
+
+/// What verification was asked to trust besides the store's own checkpoints.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// A checkpoint kept outside the store (signed note text); the ledger must
+    /// still contain the tree it describes.
+    pub trusted_checkpoint: Option<String>,
+}
+
+/// Verifies the whole store.
+///
+/// # Errors
+/// Only when the store cannot be read at all; problems found are in the report.
+pub async fn verify(signoff: &Signoff, options: &VerifyOptions) -> Result<VerifyReport, AppError> {
+    let mut run = Run::new(signoff);
+    run.failure = run.scan(options).await?;
+    Ok(run.report())
+}
+
+struct Run<'a> {
+    signoff: &'a Signoff,
+    counts: VerifyReport,
+    failure: Option<Failure>,
+}
+
+/// A checkpoint whose signature was checked: its size, its signed root, or why it
+/// cannot be trusted.
+struct Checked {
+    size: u64,
+    root: Result<Digest, String>,
+    external: bool,
+}
+
+impl<'a> Run<'a> {
+    fn new(signoff: &'a Signoff) -> Run<'a> {
+        let counts = VerifyReport {
+            ok: false,
+            entries: 0,
+            checkpoints: 0,
+            evidence: 0,
+            findings: 0,
+            releases: 0,
+            blobs: 0,
+            root: None,
+            failure: None,
+        };
+        Run { signoff, counts, failure: None }
+    }
+
+    fn report(mut self) -> VerifyReport {
+        self.counts.ok = self.failure.is_none();
+        self.counts.failure = self.failure;
+        self.counts
+    }
+
+    async fn checked_checkpoints(&self, options: &VerifyOptions) -> Result<Vec<Checked>, AppError> {
+        let verifier = self.signoff.verifier()?;
+        let mut checked = Vec::new();
+        for stored in self.signoff.store.checkpoints().await? {
+            let root = match checkpoint::open(&stored.note, &verifier) {
+                Ok(note) if note.size() == stored.size && note.root().as_bytes() == &stored.root => Ok(note.root()),
+                Ok(note) => Err(format!("its note says size {} root {} but the row says otherwise", note.size(), note.root())),
+                Err(error) => Err(error.to_string()),
+            };
+            checked.push(Checked { size: stored.size, root, external: false });
+        }
+        if let Some(text) = &options.trusted_checkpoint {
+            let note = checkpoint::open(text, &verifier)
+                .map_err(|error| AppError::Invalid(format!("the trusted checkpoint does not verify: {error}")))?;
+            checked.push(Checked { size: note.size(), root: Ok(note.root()), external: true });
+        }
+        checked.sort_by_key(|checkpoint| checkpoint.size);
+        Ok(checked)
+    }
+
+    async fn scan(&mut self, options: &VerifyOptions) -> Result<Option<Failure>, AppError> {
+        let checkpoints = self.checked_checkpoints(options).await?;
+        let mut next_checkpoint = 0usize;
+        let mut previous_checkpoint_size = 0u64;
+        let mut tree = TreeBuilder::new();
+        let mut last_hash: Option<Digest> = None;
+        let mut evidence: Cursor<EvidenceRow, u64> = Cursor::new();
+        let mut releases: Cursor<ReleaseRow, u64> = Cursor::new();
+        let mut findings: Cursor<FindingRow, (u64, u64)> = Cursor::new();
+        let store = self.signoff.store.clone();
+        let mut expected = 0u64;
+
+        loop {
+            let batch = store.entries(expected, BATCH).await?;
+            let done = (batch.len() as u64) < BATCH;
+            for stored in batch {
+                if stored.seq != expected {
+                    return Ok(Some(fail(
+                        expected,
+                        FailureKind::Missing,
+                        format!("entry {expected} is missing: the ledger goes from entry {} to entry {}", expected.saturating_sub(1), stored.seq),
+                    )));
+                }
+                let seq = stored.seq;
+                if Digest::of(&stored.body).as_bytes().as_slice() != stored.entry_hash.as_slice() {
+                    return Ok(Some(fail(seq, FailureKind::Modified, format!("entry {seq} no longer matches its stored hash"))));
+                }
+                let entry: Entry = match serde_json::from_slice(&stored.body) {
+                    Ok(entry) => entry,
+                    Err(error) => return Ok(Some(fail(seq, FailureKind::Modified, format!("entry {seq} is unreadable: {error}")))),
+                };
+                if entry.seq != seq {
+                    return Ok(Some(fail(
+                        seq,
+                        FailureKind::Reordered,
+                        format!("row {seq} holds entry {}: entries were moved", entry.seq),
+                    )));
+                }
+                if entry.prev != last_hash {
+                    let before = seq.saturating_sub(1);
+                    return Ok(Some(fail(
+                        before,
+                        FailureKind::Modified,
+                        format!("entry {before} was rewritten: entry {seq} was written after a different entry {before}"),
+                    )));
+                }
+                last_hash = Some(Digest::of(&stored.body));
+                tree.push(leaf_hash(&stored.body));
+                self.counts.entries += 1;
+
+                if let Some(failure) = self.check_derived(&entry, &mut evidence, &mut releases, &mut findings).await? {
+                    return Ok(Some(failure));
+                }
+
+                while let Some(checkpoint) = checkpoints.get(next_checkpoint).filter(|checkpoint| checkpoint.size == tree.size()) {
+                    next_checkpoint += 1;
+                    let label = if checkpoint.external { "trusted checkpoint" } else { "checkpoint" };
+                    match &checkpoint.root {
+                        Err(reason) => {
+                            return Ok(Some(Failure {
+                                entry: None,
+                                checkpoint: Some(checkpoint.size),
+                                problem: FailureKind::BadSignature,
+                                detail: format!("the {label} at size {} does not verify: {reason}", checkpoint.size),
+                            }));
+                        }
+                        Ok(root) if *root != tree.root() => {
+                            let last = checkpoint.size - 1;
+                            return Ok(Some(Failure {
+                                entry: Some(last),
+                                checkpoint: Some(checkpoint.size),
+                                problem: FailureKind::Modified,
+                                detail: format!(
+                                    "entries {previous_checkpoint_size}..={last} do not hash to the root signed in the {label} at size {}: entry {last} (or a rewritten run of entries ending there) was altered",
+                                    checkpoint.size
+                                ),
+                            }));
+                        }
+                        Ok(root) => {
+                            if !checkpoint.external {
+                                self.counts.checkpoints += 1;
+                                self.counts.root = Some(format!("{} {}", checkpoint.size, root));
+                            }
+                            previous_checkpoint_size = checkpoint.size;
+                        }
+                    }
+                }
+                expected += 1;
+            }
+            if done {
+                break;
+            }
+        }
+
+        if let Some(checkpoint) = checkpoints.get(next_checkpoint) {
+            return Ok(Some(fail(
+                expected,
+                FailureKind::Missing,
+                format!("entry {expected} is missing: a signed checkpoint covers {} entries but the ledger ends after {expected}", checkpoint.size),
+            )));
+        }
+        if expected > previous_checkpoint_size {
+            return Ok(Some(fail(
+                previous_checkpoint_size,
+                FailureKind::Inserted,
+                format!("entries {previous_checkpoint_size}..{expected} are not covered by any signed checkpoint: they were not written by signoff"),
+            )));
+        }
+        let store = &self.signoff.store;
+        if let Some(row) = evidence.peek(|after| store.evidence_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await? {
+            return Ok(Some(fail(row.seq, FailureKind::Inserted, format!("evidence row {} has no ledger entry", row.seq))));
+        }
+        if let Some(row) = releases.peek(|after| store.release_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await? {
+            return Ok(Some(fail(row.seq, FailureKind::Inserted, format!("release row {} has no ledger entry", row.seq))));
+        }
+        if let Some(row) = findings.peek(|after| store.finding_rows(after, BATCH), |row| (row.evidence_seq, row.ordinal)).await? {
+            return Ok(Some(fail(
+                row.evidence_seq,
+                FailureKind::Inserted,
+                format!("finding row {}/{} belongs to no evidence entry", row.evidence_seq, row.ordinal),
+            )));
+        }
+        Ok(None)
+    }
+
+    async fn check_derived(
+        &mut self,
+        entry: &Entry,
+        evidence: &mut Cursor<EvidenceRow, u64>,
+        releases: &mut Cursor<ReleaseRow, u64>,
+        findings: &mut Cursor<FindingRow, (u64, u64)>,
+    ) -> Result<Option<Failure>, AppError> {
+        let seq = entry.seq;
+        let store = self.signoff.store.clone();
+        let at = entry.at.format(&Rfc3339).unwrap_or_default();
+        // A derived row keyed below this entry belongs to no entry of its kind.
+        while let Some(row) = evidence.peek(|after| store.evidence_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await? {
+            if row.seq >= seq {
+                break;
+            }
+            if row.seq < seq {
+                return Ok(Some(fail(row.seq, FailureKind::Inserted, format!("evidence row {} has no evidence entry", row.seq))));
+            }
+        }
+        while let Some(row) = releases.peek(|after| store.release_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await? {
+            if row.seq >= seq {
+                break;
+            }
+            return Ok(Some(fail(row.seq, FailureKind::Inserted, format!("release row {} has no release entry", row.seq))));
+        }
+        match &entry.event {
+            Event::EvidenceCaptured(record) => {
+                let row = evidence.peek(|after| store.evidence_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await?;
+                let row = match row {
+                    Some(row) if row.seq == seq => evidence.pop(),
+                    _ => None,
+                };
+                let Some(row) = row else {
+                    return Ok(Some(fail(seq, FailureKind::Missing, format!("the evidence row of entry {seq} is gone"))));
+                };
+                self.counts.evidence += 1;
+                if row.record != **record || row.captured_at != at {
+                    return Ok(Some(fail(seq, FailureKind::Modified, format!("the evidence row of entry {seq} differs from the entry"))));
+                }
+                let mut hasher = FindingsHasher::new();
+                let mut ordinal = 0u64;
+                loop {
+                    let next = findings.peek(|after| store.finding_rows(after, BATCH), |row| (row.evidence_seq, row.ordinal)).await?;
+                    match next {
+                        Some(row) if row.evidence_seq < seq => {
+                            return Ok(Some(fail(
+                                row.evidence_seq,
+                                FailureKind::Inserted,
+                                format!("finding row {}/{} belongs to no evidence entry", row.evidence_seq, row.ordinal),
+                            )));
+                        }
+                        Some(row) if row.evidence_seq == seq => {
+                            if row.ordinal != ordinal {
+                                let problem = if row.ordinal > ordinal { FailureKind::Missing } else { FailureKind::Inserted };
+                                return Ok(Some(fail(seq, problem, format!("finding {ordinal} of entry {seq} is not in its place"))));
+                            }
+                            hasher.add(&row.finding).map_err(|error| AppError::Invalid(error.to_string()))?;
+                            ordinal += 1;
+                            self.counts.findings += 1;
+                            findings.pop();
+                        }
+                        _ => break,
+                    }
+                }
+                let commitment = hasher.finish();
+                if commitment != record.findings {
+                    let problem = if commitment.count < record.findings.count {
+                        FailureKind::Missing
+                    } else if commitment.count > record.findings.count {
+                        FailureKind::Inserted
+                    } else {
+                        FailureKind::Modified
+                    };
+                    return Ok(Some(fail(
+                        seq,
+                        problem,
+                        format!(
+                            "the findings of entry {seq} differ from those recorded ({} stored, {} recorded)",
+                            commitment.count, record.findings.count
+                        ),
+                    )));
+                }
+                self.counts.blobs += 1;
+                match self.signoff.blobs.rehash(&record.digest).await? {
+                    None => {
+                        return Ok(Some(fail(
+                            seq,
+                            FailureKind::BlobMissing,
+                            format!("the blob {} of entry {seq} is gone", record.digest),
+                        )));
+                    }
+                    Some((digest, size)) if digest != record.digest || size != record.size => {
+                        return Ok(Some(fail(
+                            seq,
+                            FailureKind::BlobModified,
+                            format!("the blob {} of entry {seq} now hashes to {digest} ({size} bytes, {} recorded)", record.digest, record.size),
+                        )));
+                    }
+                    Some(_) => {}
+                }
+            }
+            Event::ReleaseCreated(record) => {
+                let row = releases.peek(|after| store.release_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await?;
+                let row = match row {
+                    Some(row) if row.seq == seq => releases.pop(),
+                    _ => None,
+                };
+                let Some(row) = row else {
+                    return Ok(Some(fail(seq, FailureKind::Missing, format!("the release row of entry {seq} is gone"))));
+                };
+                self.counts.releases += 1;
+                if row.record != **record || row.created_at != at {
+                    return Ok(Some(fail(seq, FailureKind::Modified, format!("the release row of entry {seq} differs from the entry"))));
+                }
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+}

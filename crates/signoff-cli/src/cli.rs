@@ -1,0 +1,280 @@
+//! The command-line grammar (clap). What the user typed, validated; no I/O.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use signoff_core::{EvidenceKind, Format};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  the answer is no (the ledger failed verification)
+  2  error (bad input, bad arguments, no store)
+
+The store is ./.signoff unless --store or SIGNOFF_HOME names another folder.
+Set SIGNOFF_LOG=debug for diagnostic logs on stderr.";
+
+/// signoff turns what CI pipelines produce (scans, tests, coverage, reviews) into
+/// release-bound, tamper-evident compliance evidence.
+#[derive(Debug, Parser)]
+#[command(name = "signoff", version, after_help = AFTER_HELP, propagate_version = true)]
+pub(crate) struct Cli {
+    /// The store folder.
+    #[arg(long, global = true, env = "SIGNOFF_HOME", value_name = "DIR", default_value = ".signoff")]
+    pub(crate) store: PathBuf,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create a store: a SQLite database, a blob folder and a signing key.
+    Init(InitArgs),
+    /// Record evidence files (SARIF, JUnit, ...) for a project and commit.
+    Capture(CaptureArgs),
+    /// Show what capture would record, without storing anything.
+    Inspect(InspectArgs),
+    /// Create and show releases.
+    #[command(subcommand)]
+    Release(ReleaseCommand),
+    /// Verify the ledger, print checkpoints, prove inclusion and consistency.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Print the ledger's public key, for people who verify signoff's signatures.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Walk through signoff on the example app's real pipeline outputs.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// The checkpoint origin (log name); default `signoff.local/<uuid>`.
+    #[arg(long)]
+    pub(crate) origin: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ParseArgs {
+    /// Read the files as this format instead of detecting it.
+    #[arg(long, value_parser = parse_format, value_name = "FORMAT")]
+    pub(crate) format: Option<Format>,
+    /// Record the evidence as this kind (sast, sca, test_results, ...).
+    #[arg(long, value_parser = parse_kind, value_name = "KIND")]
+    pub(crate) kind: Option<EvidenceKind>,
+    /// Largest file accepted, in bytes (suffixes K, M, G).
+    #[arg(long, value_parser = parse_size, value_name = "SIZE", default_value = "4G")]
+    pub(crate) max_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CaptureArgs {
+    /// Evidence files.
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) parse: ParseArgs,
+    /// Project (default: the CI repository's name).
+    #[arg(long)]
+    pub(crate) project: Option<String>,
+    /// Commit the evidence was produced for (default: from CI).
+    #[arg(long)]
+    pub(crate) commit: Option<String>,
+    /// Release version the evidence is for, when known already.
+    #[arg(long)]
+    pub(crate) release: Option<String>,
+    /// Branch (default: from CI).
+    #[arg(long)]
+    pub(crate) branch: Option<String>,
+    /// Pipeline run id (default: from CI).
+    #[arg(long)]
+    pub(crate) run_id: Option<String>,
+    /// Pipeline run URL (default: from CI).
+    #[arg(long)]
+    pub(crate) run_url: Option<String>,
+    /// Job (default: from CI).
+    #[arg(long)]
+    pub(crate) job: Option<String>,
+    /// Actor (default: from CI, else $USER).
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    /// Print one JSON object per file.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// Evidence files.
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) parse: ParseArgs,
+    /// Print one JSON object per file.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReleaseCommand {
+    /// Create a release of PROJECT at a commit; evidence captured at that commit attaches to it.
+    Create(ReleaseCreateArgs),
+    /// Show a release and its evidence.
+    Show(ReleaseShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReleaseCreateArgs {
+    /// Project.
+    pub(crate) project: String,
+    /// Version.
+    pub(crate) version: String,
+    /// The commit released (default: from CI).
+    #[arg(long)]
+    pub(crate) commit: Option<String>,
+    /// An artifact digest, sha256:<hex>; repeat for each artifact.
+    #[arg(long = "artifact", value_name = "DIGEST")]
+    pub(crate) artifacts: Vec<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReleaseShowArgs {
+    /// Project, or PROJECT@VERSION.
+    pub(crate) project: String,
+    /// Version (unless given as PROJECT@VERSION).
+    pub(crate) version: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LedgerCommand {
+    /// Recompute every hash and the Merkle tree against every signed checkpoint.
+    Verify(VerifyArgs),
+    /// Print the latest signed checkpoint (C2SP signed note).
+    Checkpoint(CheckpointArgs),
+    /// Prove an entry is in the ledger, or that an older checkpoint is a prefix of a newer one.
+    Prove(ProveArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// Also check against a checkpoint kept outside the store (a file with the signed note).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) checkpoint: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckpointArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["entry", "consistency"])))]
+pub(crate) struct ProveArgs {
+    /// The entry to prove included.
+    pub(crate) entry: Option<u64>,
+    /// Prove the checkpoint at this size consistent with the one at --size.
+    #[arg(long, value_name = "OLD_SIZE")]
+    pub(crate) consistency: Option<u64>,
+    /// The checkpoint (tree size) to prove against; default the latest.
+    #[arg(long)]
+    pub(crate) size: Option<u64>,
+    /// Output form.
+    #[arg(long, value_enum, default_value_t = ProofFormat::Text)]
+    pub(crate) format: ProofFormat,
+    /// Print JSON (same as --format json).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProofFormat {
+    /// A summary for people.
+    Text,
+    /// Everything, as JSON.
+    Json,
+    /// The C2SP tlog-proof text (inclusion proofs only).
+    TlogProof,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Print the public key.
+    Public(KeyPublicArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeyPublicArgs {
+    /// PEM (SubjectPublicKeyInfo) or the C2SP note verifier key.
+    #[arg(long, value_enum, default_value_t = KeyFormat::Pem)]
+    pub(crate) format: KeyFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KeyFormat {
+    /// SPKI PEM, as cosign, OpenSSL and securesystemslib read it.
+    Pem,
+    /// `name+keyid+base64` verifier key for signed notes.
+    Note,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Keep the demo store here instead of a temporary folder.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) keep: Option<PathBuf>,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    text.parse().map_err(|error: signoff_core::evidence::UnknownName| error.to_string())
+}
+
+fn parse_kind(text: &str) -> Result<EvidenceKind, String> {
+    text.parse().map_err(|error: signoff_core::evidence::UnknownName| error.to_string())
+}
+
+/// `123`, `64K`, `200M`, `4G` (binary multiples).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let (digits, multiplier) = match trimmed.char_indices().last() {
+        Some((index, 'k' | 'K')) => (&trimmed[..index], 1u64 << 10),
+        Some((index, 'm' | 'M')) => (&trimmed[..index], 1 << 20),
+        Some((index, 'g' | 'G')) => (&trimmed[..index], 1 << 30),
+        _ => (trimmed, 1),
+    };
+    let number: u64 = digits.parse().map_err(|_| format!("not a size: {text:?} (use bytes, or a number with K, M or G)"))?;
+    number.checked_mul(multiplier).ok_or_else(|| format!("size too large: {text}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("2m"), Ok(2 << 20));
+        assert!(parse_size("x").is_err());
+    }
+
+    #[test]
+    fn grammar_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

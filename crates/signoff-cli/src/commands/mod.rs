@@ -1,0 +1,24 @@
+//! One module per subcommand: flags in, a use case called, the result rendered.
+
+mod capture;
+mod demo;
+mod init;
+mod key;
+mod ledger;
+mod release;
+
+use crate::Outcome;
+use crate::cli::{Cli, Command};
+
+/// Runs the parsed command line.
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Init(args) => init::run(&cli.store, args).await,
+        Command::Capture(args) => capture::capture(&cli.store, args).await,
+        Command::Inspect(args) => capture::inspect(args).await,
+        Command::Release(command) => release::run(&cli.store, command).await,
+        Command::Ledger(command) => ledger::run(&cli.store, command).await,
+        Command::Key(command) => key::run(&cli.store, command).await,
+        Command::Demo(args) => demo::run(args).await,
+    }
+}

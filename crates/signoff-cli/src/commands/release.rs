@@ -1,0 +1,95 @@
+//! `signoff release create|show`.
+
+use std::path::Path;
+
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use signoff_app::{CreateRelease, Environment, ReleaseView, Signoff};
+
+use crate::Outcome;
+use crate::cli::ReleaseCommand;
+use crate::render::{print_json, summary_text};
+
+pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result<Outcome> {
+    let signoff = Signoff::open(store).await?;
+    match command {
+        ReleaseCommand::Create(args) => {
+            let view = signoff_app::create_release(
+                &signoff,
+                CreateRelease {
+                    project: args.project,
+                    version: args.version,
+                    commit: args.commit,
+                    artifacts: args.artifacts,
+                    actor: None,
+                    environment: Environment::from_process(),
+                },
+            )
+            .await?;
+            if args.json {
+                print_json(&view)?;
+            } else {
+                println!(
+                    "created release {}@{} at {} (ledger entry {}), {} piece(s) of evidence attached",
+                    view.release.project, view.release.version, view.release.commit, view.entry, view.totals.evidence
+                );
+            }
+        }
+        ReleaseCommand::Show(args) => {
+            let (project, version) = match (args.project.split_once('@'), args.version) {
+                (_, Some(version)) => (args.project.clone(), version),
+                (Some((project, version)), None) => (project.to_owned(), version.to_owned()),
+                (None, None) => anyhow::bail!("name the version: `signoff release show PROJECT VERSION` or PROJECT@VERSION"),
+            };
+            let view = signoff_app::show_release(&signoff, &project, &version).await?;
+            if args.json {
+                print_json(&view)?;
+            } else {
+                print_release(&view);
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+fn print_release(view: &ReleaseView) {
+    let release = &view.release;
+    println!("release  {}@{}", release.project, release.version);
+    println!("commit   {}", release.commit);
+    if let Some(previous) = &release.previous {
+        println!("previous {}@{previous}", release.project);
+    }
+    for artifact in &release.artifacts {
+        println!("artifact {artifact}");
+    }
+    println!("created  {} (ledger entry {})", view.created_at, view.entry);
+    println!();
+    if view.evidence.is_empty() {
+        println!("no evidence yet: capture files with --commit {} (or --release {})", release.commit, release.version);
+        return;
+    }
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED);
+    table.set_header(["entry", "kind", "tool", "file", "summary", "digest"]);
+    for evidence in &view.evidence {
+        let tool = match &evidence.tool.version {
+            Some(version) => format!("{} {version}", evidence.tool.name),
+            None => evidence.tool.name.clone(),
+        };
+        let entry = evidence.captured.as_ref().map(|captured| captured.entry.to_string()).unwrap_or_default();
+        let digest = evidence.digest.to_string();
+        table.add_row([entry, evidence.kind.to_string(), tool, evidence.file.clone(), summary_text(&evidence.summary), digest[..19].to_owned()]);
+    }
+    println!("{table}");
+    let totals = &view.totals;
+    println!(
+        "{} piece(s) of evidence ({}); findings: {} critical, {} high, {} medium, {} low; tests: {} passed, {} failed",
+        totals.evidence,
+        totals.kinds.join(", "),
+        totals.findings.critical,
+        totals.findings.high,
+        totals.findings.medium,
+        totals.findings.low,
+        totals.tests.passed,
+        totals.tests.failed + totals.tests.errored
+    );
+}

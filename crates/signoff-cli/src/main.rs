@@ -1,0 +1,60 @@
+//! The `signoff` command line: argument parsing and rendering over `signoff-app`.
+//!
+//! Exit codes (documented in `--help`): 0 success; 1 the answer is "no" (the ledger
+//! failed verification; later, a release failed certification); 2 an error (bad
+//! input, bad arguments, an unusable store). Libraries never exit; only `main` does.
+//!
+//! Architecture Invariant: no business logic lives here. Each command turns flags
+//! into a request for a use case in `signoff-app` and renders the result as text or
+//! JSON.
+
+mod cli;
+mod commands;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// What a command concluded.
+pub(crate) enum Outcome {
+    /// Done; exit 0.
+    Success,
+    /// The question's answer is no (verification failed); exit 1.
+    No,
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SIGNOFF_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::No) => ExitCode::from(1),
+        Err(error) => {
+            // A closed pipe (`signoff ... | head`) is not an error worth reporting.
+            if error.chain().any(|cause| {
+                cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let message = error.to_string();
+            eprintln!("error: {message}");
+            for cause in error.chain().skip(1).map(|cause| cause.to_string()) {
+                if !message.contains(&cause) {
+                    eprintln!("  caused by: {cause}");
+                }
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Raw evidence bytes, content-addressed by SHA-256.
+//!
+//! [`LocalBlobs`] keeps them in a folder as `sha256/ab/cd/<64 hex>`. A blob is
+//! written to `tmp/` while it is hashed, flushed to disk, renamed into place and the
+//! folder is flushed too, so a blob that a ledger entry names is on disk before the
+//! entry commits, whatever crashes.
+//!
+//! Architecture Invariant: a blob's path is a function of its bytes, so writing the
+//! same bytes twice is harmless and a blob is never overwritten with other content.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use signoff_core::{Digest, Sha256};
+
+use crate::{StoreError, StoreResult};
+
+/// Bytes written to the staging area, hashed, not yet in the store.
+#[derive(Debug)]
+pub struct StagedBlob {
+    /// Where the bytes wait.
+    pub path: PathBuf,
+    /// Their digest.
+    pub digest: Digest,
+    /// Their size.
+    pub size: u64,
+}
+
+/// Content-addressed storage of raw evidence.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Copies `reader` into the staging area while hashing it.
+    fn stage(&self, reader: &mut dyn Read) -> StoreResult<StagedBlob>;
+    /// Makes a staged blob durable under its digest.
+    async fn commit(&self, staged: StagedBlob) -> StoreResult<()>;
+    /// Throws a staged blob away.
+    fn discard(&self, staged: StagedBlob);
+    /// The stored bytes, or `None` when there is no such blob.
+    async fn get(&self, digest: &Digest) -> StoreResult<Option<Vec<u8>>>;
+    /// Re-hashes a stored blob: its actual digest and size, or `None` if missing.
+    async fn rehash(&self, digest: &Digest) -> StoreResult<Option<(Digest, u64)>>;
+    /// Where a blob lives, for people (a path or URL).
+    fn locate(&self, digest: &Digest) -> String;
+}
+
+/// Blobs in a local folder.
+#[derive(Debug, Clone)]
+pub struct LocalBlobs {
+    root: PathBuf,
+}
+
+fn blob_error(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Blob { path: path.display().to_string(), source }
+}
+
+impl LocalBlobs {
+    /// Opens (creating if needed) the folder.
+    ///
+    /// # Errors
+    /// When the folder cannot be created.
+    pub fn open(root: &Path) -> StoreResult<LocalBlobs> {
+        for sub in ["sha256", "tmp"] {
+            let path = root.join(sub);
+            fs::create_dir_all(&path).map_err(blob_error(&path))?;
+        }
+        Ok(LocalBlobs { root: root.to_owned() })
+    }
+
+    /// The path of a blob.
+    pub fn path_of(&self, digest: &Digest) -> PathBuf {
+        let hex = digest.to_hex();
+        self.root.join("sha256").join(&hex[0..2]).join(&hex[2..4]).join(hex)
+    }
+
+    fn commit_sync(&self, staged: StagedBlob) -> StoreResult<()> {
+        let target = self.path_of(&staged.digest);
+        if target.exists() {
+            let _ = fs::remove_file(&staged.path);
+            return Ok(());
+        }
+        let folder = target.parent().unwrap_or(&self.root).to_owned();
+        fs::create_dir_all(&folder).map_err(blob_error(&folder))?;
+        File::open(&staged.path).and_then(|file| file.sync_all()).map_err(blob_error(&staged.path))?;
+        fs::rename(&staged.path, &target).map_err(blob_error(&target))?;
+        sync_dir(&folder)?;
+        // The two fan-out folders may be new too; their entries must be durable.
+        for ancestor in folder.ancestors().skip(1).take(2) {
+            sync_dir(ancestor)?;
+        }
+        Ok(())
+    }
+}
+
+fn sync_dir(folder: &Path) -> StoreResult<()> {
+    File::open(folder).and_then(|dir| dir.sync_all()).map_err(blob_error(folder))
+}
+
+#[async_trait]
+impl BlobStore for LocalBlobs {
+    fn stage(&self, reader: &mut dyn Read) -> StoreResult<StagedBlob> {
+        let path = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(blob_error(&path))?;
+        let mut sha = Sha256::new();
+        let mut size = 0u64;
+        let mut buffer = vec![0u8; 1 << 20];
+        let copied = (|| -> io::Result<()> {
+            loop {
+                let read = match reader.read(&mut buffer) {
+                    Ok(0) => return Ok(()),
+                    Ok(read) => read,
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(error) => return Err(error),
+                };
+                sha.update(&buffer[..read]);
+                file.write_all(&buffer[..read])?;
+                size += read as u64;
+            }
+        })();
+        if let Err(error) = copied {
+            let _ = fs::remove_file(&path);
+            return Err(StoreError::Blob { path: path.display().to_string(), source: error });
+        }
+        Ok(StagedBlob { path, digest: sha.finish(), size })
+    }
+
+    async fn commit(&self, staged: StagedBlob) -> StoreResult<()> {
+        let blobs = self.clone();
+        tokio::task::spawn_blocking(move || blobs.commit_sync(staged))
+            .await
+            .map_err(|error| StoreError::Blob { path: "blob commit".into(), source: io::Error::other(error) })?
+    }
+
+    fn discard(&self, staged: StagedBlob) {
+        let _ = fs::remove_file(&staged.path);
+    }
+
+    async fn get(&self, digest: &Digest) -> StoreResult<Option<Vec<u8>>> {
+        let path = self.path_of(digest);
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(StoreError::Blob { path: path.display().to_string(), source: error }),
+        }
+    }
+
+    async fn rehash(&self, digest: &Digest) -> StoreResult<Option<(Digest, u64)>> {
+        let path = self.path_of(digest);
+        tokio::task::spawn_blocking(move || -> StoreResult<Option<(Digest, u64)>> {
+            let mut file = match File::open(&path) {
+                Ok(file) => file,
+                Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+                Err(error) => return Err(StoreError::Blob { path: path.display().to_string(), source: error }),
+            };
+            let mut sha = Sha256::new();
+            let mut size = 0u64;
+            let mut buffer = vec![0u8; 1 << 20];
+            loop {
+                let read = file.read(&mut buffer).map_err(blob_error(&path))?;
+                if read == 0 {
+                    break;
+                }
+                sha.update(&buffer[..read]);
+                size += read as u64;
+            }
+            Ok(Some((sha.finish(), size)))
+        })
+        .await
+        .map_err(|error| StoreError::Blob { path: "blob rehash".into(), source: io::Error::other(error) })?
+    }
+
+    fn locate(&self, digest: &Digest) -> String {
+        self.path_of(digest).display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stage_commit_get_and_rehash() {
+        let folder = tempfile::tempdir().unwrap();
+        let blobs = LocalBlobs::open(folder.path()).unwrap();
+        let staged = blobs.stage(&mut &b"evidence bytes"[..]).unwrap();
+        let digest = staged.digest;
+        assert_eq!(digest, Digest::of(b"evidence bytes"));
+        assert_eq!(blobs.get(&digest).await.unwrap(), None);
+        blobs.commit(staged).await.unwrap();
+        assert_eq!(blobs.get(&digest).await.unwrap().as_deref(), Some(&b"evidence bytes"[..]));
+        assert_eq!(blobs.rehash(&digest).await.unwrap(), Some((digest, 14)));
+        // The same bytes again: no error, one file, nothing left in tmp/.
+        let again = blobs.stage(&mut &b"evidence bytes"[..]).unwrap();
+        blobs.commit(again).await.unwrap();
+        assert_eq!(fs::read_dir(folder.path().join("tmp")).unwrap().count(), 0);
+        // A flipped byte is seen by rehash.
+        fs::write(blobs.path_of(&digest), b"evidence bytez").unwrap();
+        assert_ne!(blobs.rehash(&digest).await.unwrap().unwrap().0, digest);
+    }
+}

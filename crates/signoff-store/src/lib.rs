@@ -1,0 +1,211 @@
+//! Where signoff keeps evidence.
+//!
+//! Two traits make the boundary: [`Store`] holds the ledger and the tables derived
+//! from it (SQLite now, in [`sqlite`]; PostgreSQL can implement the same trait), and
+//! [`BlobStore`] holds raw evidence bytes by digest (a local folder now, in [`blob`];
+//! S3-compatible storage can implement the same trait). Callers hold
+//! `Arc<dyn Store>` and `Arc<dyn BlobStore>` and never name a backend.
+//!
+//! Architecture Invariant: the store never updates or deletes a row. Every write
+//! goes through a [`WriteTx`], which holds the single ledger write lock from
+//! [`Store::begin`] to [`WriteTx::commit`], so the ledger stays linear however many
+//! processes capture at once.
+//!
+//! Architecture Invariant: the store does not hash, sign or decide. It keeps what
+//! the application layer gives it and hands it back.
+
+pub mod blob;
+mod rows;
+pub mod sqlite;
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use signoff_core::entry::{Entry, EvidenceRecord, ReleaseRecord};
+use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
+
+pub use blob::{BlobStore, LocalBlobs, StagedBlob};
+pub use sqlite::SqliteStore;
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Schema migration failed.
+    #[error("cannot migrate the database schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The blob folder failed.
+    #[error("blob store error at {path}: {source}")]
+    Blob {
+        /// The file or folder.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A stored row does not decode (it was altered by hand, or is from a newer
+    /// signoff).
+    #[error("stored row {table}#{key} is unreadable: {message}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// The row key.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A unique key already exists (for example a release version).
+    #[error("{what} already exists")]
+    Conflict {
+        /// What.
+        what: String,
+    },
+}
+
+/// Result alias for store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The end of the ledger as a write transaction sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerHead {
+    /// Number of entries.
+    pub size: u64,
+    /// Hash of the last entry.
+    pub last_hash: Option<Digest>,
+    /// Perfect-subtree roots of the tree at the last checkpoint, largest first.
+    pub frontier: Vec<[u8; 32]>,
+    /// The size the frontier describes (the last checkpoint's size).
+    pub frontier_size: u64,
+}
+
+/// An entry as stored.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    /// Position, from the row key.
+    pub seq: u64,
+    /// Canonical bytes.
+    pub body: Vec<u8>,
+    /// Stored SHA-256 of `body`.
+    pub entry_hash: Vec<u8>,
+}
+
+/// A checkpoint as stored.
+#[derive(Debug, Clone)]
+pub struct StoredCheckpoint {
+    /// Tree size.
+    pub size: u64,
+    /// Root hash.
+    pub root: [u8; 32],
+    /// The C2SP signed note.
+    pub note: String,
+    /// Perfect-subtree roots, largest first.
+    pub frontier: Vec<[u8; 32]>,
+}
+
+/// An evidence row, read back into the record it was written from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceRow {
+    /// Ledger position of its entry.
+    pub seq: u64,
+    /// When captured (the entry's time, RFC 3339).
+    pub captured_at: String,
+    /// The record.
+    pub record: EvidenceRecord,
+}
+
+/// A release row, read back into its record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseRow {
+    /// Ledger position of its entry.
+    pub seq: u64,
+    /// When created (RFC 3339).
+    pub created_at: String,
+    /// The record.
+    pub record: ReleaseRecord,
+}
+
+/// A finding row with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingRow {
+    /// The evidence it belongs to.
+    pub evidence_seq: u64,
+    /// Its position in the evidence file, from 0.
+    pub ordinal: u64,
+    /// The finding.
+    pub finding: Finding,
+}
+
+/// The ledger store.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Starts a write: takes the ledger write lock (waiting for other writers).
+    async fn begin(&self) -> StoreResult<Box<dyn WriteTx>>;
+
+    /// Number of ledger entries.
+    async fn ledger_size(&self) -> StoreResult<u64>;
+    /// Entries with `seq >= from`, in order, at most `limit`.
+    async fn entries(&self, from: u64, limit: u64) -> StoreResult<Vec<StoredEntry>>;
+    /// Stored leaf hashes of entries `from..from + limit`, in order. Proofs use
+    /// them; `ledger verify` recomputes them from the bodies instead.
+    async fn leaf_hashes(&self, from: u64, limit: u64) -> StoreResult<Vec<[u8; 32]>>;
+    /// Every checkpoint, smallest first.
+    async fn checkpoints(&self) -> StoreResult<Vec<StoredCheckpoint>>;
+    /// The latest checkpoint.
+    async fn latest_checkpoint(&self) -> StoreResult<Option<StoredCheckpoint>>;
+
+    /// Evidence rows with `seq >= from`, in order, at most `limit`.
+    async fn evidence_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<EvidenceRow>>;
+    /// Release rows with `seq >= from`, in order, at most `limit`.
+    async fn release_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<ReleaseRow>>;
+    /// Finding rows after `(evidence_seq, ordinal)` (exclusive; `None` from the
+    /// start), in order, at most `limit`.
+    async fn finding_rows(&self, after: Option<(u64, u64)>, limit: u64) -> StoreResult<Vec<FindingRow>>;
+
+    /// One release.
+    async fn release(&self, project: &ProjectName, version: &ReleaseVersion) -> StoreResult<Option<ReleaseRow>>;
+    /// The project's latest release, by ledger order.
+    async fn latest_release(&self, project: &ProjectName) -> StoreResult<Option<ReleaseRow>>;
+    /// Evidence of a release: captured for it by name, or for its project at its
+    /// commit. In ledger order.
+    async fn release_evidence(&self, release: &ReleaseRecord) -> StoreResult<Vec<EvidenceRow>>;
+    /// Findings of one evidence row, in file order.
+    async fn evidence_findings(&self, evidence_seq: u64) -> StoreResult<Vec<Finding>>;
+
+    /// A store-wide setting written at `init`.
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Writes a setting once; an existing value is kept and returned.
+    async fn init_meta(&self, key: &str, value: &str) -> StoreResult<String>;
+}
+
+/// A write transaction holding the ledger lock. Dropping it without
+/// [`WriteTx::commit`] rolls everything back.
+#[async_trait]
+pub trait WriteTx: Send {
+    /// The ledger's end, as of this transaction.
+    async fn head(&mut self) -> StoreResult<LedgerHead>;
+    /// Stores findings of the evidence that will be entry `evidence_seq`.
+    async fn insert_findings(&mut self, evidence_seq: u64, first_ordinal: u64, findings: &[Finding]) -> StoreResult<()>;
+    /// The project's latest release, as of this transaction.
+    async fn latest_release(&mut self, project: &ProjectName) -> StoreResult<Option<ReleaseRow>>;
+    /// Appends an entry (and the row derived from it). `canonical` must be
+    /// `entry.to_canonical_bytes()` and `leaf_hash` its RFC 6962 leaf hash.
+    async fn append(&mut self, entry: &Entry, canonical: &[u8], leaf_hash: &[u8; 32]) -> StoreResult<()>;
+    /// Records a signed checkpoint.
+    async fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()>;
+    /// Makes everything durable and releases the lock.
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// Opens the embedded default store under `home`: `home/signoff.db` and
+/// `home/blobs`.
+///
+/// # Errors
+/// When the database cannot be opened or migrated.
+pub async fn open_local(home: &Path) -> StoreResult<(SqliteStore, LocalBlobs)> {
+    let store = SqliteStore::open(&home.join("signoff.db")).await?;
+    let blobs = LocalBlobs::open(&home.join("blobs"))?;
+    Ok((store, blobs))
+}
