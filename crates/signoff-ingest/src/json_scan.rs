@@ -217,7 +217,7 @@ impl<R: Read> JsonScanner<R> {
         let start = self.offset();
         let raw = self.capture_with(|scanner| scanner.skip_string_token(), |bytes| bytes.to_vec())?;
         serde_json::from_slice::<String>(&raw)
-            .or_else(|error| Err(ScanError::Syntax { offset: start, message: format!("invalid string: {error}") }))
+            .map_err(|error| ScanError::Syntax { offset: start, message: format!("invalid string: {error}") })
     }
 
     /// Skips the next value, checking its syntax.
@@ -461,7 +461,9 @@ mod tests {
     #[test]
     fn bounds_depth_and_value_size() {
         let deep = "[".repeat(MAX_DEPTH + 2);
-        assert!(matches!(scanner(&deep).skip_value(), Err(ScanError::Syntax { message, .. }) if message.contains("nesting")));
+        assert!(
+            matches!(scanner(&deep).skip_value(), Err(ScanError::Syntax { message, .. }) if message.contains("nesting"))
+        );
         let text = format!(r#"["{}"]"#, "y".repeat(INITIAL_BUFFER * 4));
         let mut scan = JsonScanner::new(text.as_bytes(), INITIAL_BUFFER);
         scan.begin_array().unwrap();

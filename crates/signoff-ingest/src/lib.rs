@@ -1,33 +1,55 @@
 //! Reading CI tool outputs as evidence.
 //!
-//! [`parse_path`] detects a file's format from its content (or takes the one asked
-//! for), parses it, reports its summary and hands each normalized finding to a
-//! [`FindingSink`] as soon as it is read. SARIF and JUnit are streamed, so a
-//! gigabyte-sized log is read in bounded memory.
+//! [`parse_path`] (a file) and [`parse_bytes`] (bytes in memory) detect the format
+//! from the content (or take the one asked for), parse it, report its summary and
+//! hand each normalized finding to a [`FindingSink`] as soon as it is read. Both go
+//! through the same code: a [`source::Source`] is either a path or a slice.
 //!
-//! Architecture Invariant: this crate reads the input file and nothing else. It
-//! does not know about the store, the ledger or the network; the caller decides what
-//! happens to findings by choosing the sink.
+//! What each format counts, how each tool's severities map to ours, which evidence
+//! kind a file implies, how findings are fingerprinted and which values are
+//! redacted is documented in the format's module under `formats/`, in
+//! [`severity`] (the severity table) and in [`redact`].
+//!
+//! # Memory
+//! SARIF and JUnit are streamed from the file, so a gigabyte-sized log is read in
+//! bounded memory; so are the XML coverage, CycloneDX and ZAP reports and LCOV. The
+//! other JSON formats are read into memory whole (at most [`Limits::max_document`]
+//! bytes) and walked with the streaming scanner, decoding one array element at a
+//! time into typed structs that keep only the fields we use; findings go to the sink
+//! as they are read. A document therefore costs about its own size plus one element.
+//! Only documents that need redaction are parsed into a `serde_json::Value` tree.
+//!
+//! Architecture Invariant: this crate reads the input and nothing else. It does not
+//! know about the store, the ledger or the network; the caller decides what happens
+//! to findings by choosing the sink.
 //!
 //! Architecture Invariant: no input makes a parser panic, recurse without bound or
-//! allocate without bound. Nesting is limited ([`json_scan::MAX_DEPTH`]), as are the
-//! size of any single JSON value held in memory ([`Limits::max_value`]) and the file
-//! size ([`Limits::max_size`]).
+//! allocate without bound. Nesting is limited ([`json_scan::MAX_DEPTH`], quick-xml's
+//! and serde_json's own limits), as are the size of any single JSON value held in
+//! memory while streaming ([`Limits::max_value`]), the size of a document read into
+//! memory ([`Limits::max_document`]) and the file size ([`Limits::max_size`]).
+//!
+//! Architecture Invariant: secret values never leave this crate unredacted. A
+//! secrets report's bytes to store come back in [`Parsed::stored`], and its findings
+//! are read from those redacted bytes, never from the original.
 
 mod detect;
 mod error;
+mod formats;
 mod ids;
 pub mod json_scan;
-mod junit;
-mod sarif;
+mod json_walk;
+pub mod redact;
+pub mod severity;
+mod source;
 
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 pub use detect::{Detected, HEAD_SIZE, detect};
 pub use error::{IngestError, IngestErrorKind, Place};
 use signoff_core::{EvidenceKind, Finding, Format, Summary, Tool};
+
+use crate::source::Source;
 
 /// What a parsed file is.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,11 +79,16 @@ pub struct Limits {
     /// Largest single JSON value held in memory while streaming (one SARIF result,
     /// one run's `tool`).
     pub max_value: usize,
+    /// Largest document read into memory whole: the vendor JSON formats (Trivy,
+    /// Grype, ...) and secrets reports that are redacted before anything is stored.
+    /// Such a document costs about its size again in memory, never more than a few
+    /// times it.
+    pub max_document: u64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_size: 4 << 30, max_value: 64 << 20 }
+        Limits { max_size: 4 << 30, max_value: 64 << 20, max_document: 512 << 20 }
     }
 }
 
@@ -111,10 +138,37 @@ impl FindingSink for Discard {
 /// # Errors
 /// When the file cannot be read, is empty, too large, of an unknown format, or not
 /// valid for its format; the error names the file, the format and the place.
-pub fn parse_path(path: &Path, display: &str, options: &Options, sink: &mut dyn FindingSink) -> Result<Parsed, IngestError> {
+pub fn parse_path(
+    path: &Path,
+    display: &str,
+    options: &Options,
+    sink: &mut dyn FindingSink,
+) -> Result<Parsed, IngestError> {
+    parse_source(&Source::File(path), display, options, sink)
+}
+
+/// Parses bytes already in memory, exactly as [`parse_path`] parses a file with
+/// these contents; `display` is how errors name them.
+///
+/// # Errors
+/// As [`parse_path`].
+pub fn parse_bytes(
+    bytes: &[u8],
+    display: &str,
+    options: &Options,
+    sink: &mut dyn FindingSink,
+) -> Result<Parsed, IngestError> {
+    parse_source(&Source::Bytes(bytes), display, options, sink)
+}
+
+fn parse_source(
+    source: &Source<'_>,
+    display: &str,
+    options: &Options,
+    sink: &mut dyn FindingSink,
+) -> Result<Parsed, IngestError> {
     let io_error = |error| IngestError::new(display, options.format, IngestErrorKind::Io(error));
-    let mut file = File::open(path).map_err(io_error)?;
-    let size = file.metadata().map_err(io_error)?.len();
+    let size = source.size().map_err(io_error)?;
     if size > options.limits.max_size {
         return Err(IngestError::new(
             display,
@@ -122,26 +176,18 @@ pub fn parse_path(path: &Path, display: &str, options: &Options, sink: &mut dyn 
             IngestErrorKind::TooLarge { size, limit: options.limits.max_size },
         ));
     }
-    let mut head = Vec::with_capacity(HEAD_SIZE.min(size as usize));
-    (&mut file).take(HEAD_SIZE as u64).read_to_end(&mut head).map_err(io_error)?;
-    drop(file);
-
+    let head = source.head(HEAD_SIZE).map_err(io_error)?;
     let detected = detect(&head);
     let format = match (options.format, detected) {
         (_, Detected::Empty) => return Err(IngestError::new(display, options.format, IngestErrorKind::Empty)),
         (Some(format), _) => format,
         (None, Detected::Format(format)) => format,
+        // `--kind` on a JSON document signoff does not otherwise read keeps it as a
+        // generic attestation of that kind.
+        (None, Detected::Unknown(_)) if options.kind.is_some() && detect::looks_like_json(&head) => Format::Generic,
         (None, Detected::Unknown(looks_like)) => {
             return Err(IngestError::new(display, None, IngestErrorKind::UnknownFormat { looks_like }));
         }
     };
-    match format {
-        Format::Sarif => sarif::parse(path, display, options, sink),
-        Format::Junit => junit::parse(path, display, options),
-        other => Err(IngestError::new(
-            display,
-            Some(other),
-            IngestErrorKind::UnknownFormat { looks_like: format!("{other} (this build of signoff cannot read it yet)") },
-        )),
-    }
+    formats::parse(format, source, display, options, sink)
 }

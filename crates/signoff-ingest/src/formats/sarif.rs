@@ -27,11 +27,20 @@
 //! their own and dropped, so memory does not grow with the number of results. A run
 //! whose `results` come before its `tool` (the SARIF multitool writes them so) is
 //! read in a second pass, once its rules are known.
+//!
+//! # Secrets
+//! A log from a secret scanner (see [`kind_for_tool`]; or any log captured with
+//! `--kind secrets_scan`) is not streamed: it is read into memory (these logs are
+//! small; at most `Limits::max_document`), the secret values of the runs of secret
+//! scanners are redacted (see `crate::redact`), and the redacted log is parsed and
+//! returned as the bytes to store. The streaming pass notices a secret scanner when
+//! it reads the run's `tool`, before any of that run's results has reached the sink
+//! (results before the tool are deferred), and starts over in memory, skipping the
+//! findings of earlier runs that the sink already has: those runs are not changed
+//! by redaction, so their findings are the same.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
+use std::io::BufRead;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -39,31 +48,62 @@ use signoff_core::finding::Fingerprinter;
 use signoff_core::summary::FindingCounts;
 use signoff_core::{EvidenceKind, Finding, Format, Location, Severity, Summary, Tool};
 
-use crate::error::{IngestError, IngestErrorKind, Place, line_column_in_file};
+use super::sarif_redact::{CountingSink, parse_redacted};
+use crate::error::{IngestError, IngestErrorKind, Place};
 use crate::json_scan::{JsonScanner, ScanError};
+use crate::source::Source;
 use crate::{FindingSink, Options, Parsed, ids};
 
-/// Parses the SARIF log at `path`.
+type Scanner<'a> = JsonScanner<Box<dyn BufRead + 'a>>;
+
+/// Parses the SARIF log in `source`.
 pub(crate) fn parse(
-    path: &Path,
+    source: &Source<'_>,
     display: &str,
     options: &Options,
     sink: &mut dyn FindingSink,
 ) -> Result<Parsed, IngestError> {
+    if options.kind == Some(EvidenceKind::SecretsScan) {
+        return parse_redacted(source, display, options, sink, 0);
+    }
+    let mut counting = CountingSink::new(sink);
+    match parse_streaming(source, display, options, &mut counting, true) {
+        Err(Walk::NeedsRedaction) => {
+            let (inner, already) = counting.into_parts();
+            parse_redacted(source, display, options, inner, already)
+        }
+        Err(Walk::Scan(_)) => Err(IngestError::new(
+            display,
+            Some(Format::Sarif),
+            IngestErrorKind::Shape { message: "internal: an unplaced scanner error".into() },
+        )),
+        Err(Walk::Ingest(error)) => Err(*error),
+        Ok(parsed) => Ok(parsed),
+    }
+}
+
+pub(super) fn parse_streaming(
+    source: &Source<'_>,
+    display: &str,
+    options: &Options,
+    sink: &mut dyn FindingSink,
+    watch_for_secrets: bool,
+) -> Result<Parsed, Walk> {
     let mut reader = SarifReader {
-        path,
+        source: *source,
         display,
         options,
         runs: Vec::new(),
         version: None,
         counts: FindingCounts::default(),
         produced_at: None,
+        watch_for_secrets,
     };
     reader.pass(Pass::First, sink)?;
     if reader.runs.iter().any(|run| run.deferred) {
         reader.pass(Pass::Deferred, sink)?;
     }
-    reader.finish()
+    Ok(reader.finish()?)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -73,13 +113,15 @@ enum Pass {
 }
 
 struct SarifReader<'a> {
-    path: &'a Path,
+    source: Source<'a>,
     display: &'a str,
     options: &'a Options,
     runs: Vec<RunState>,
     version: Option<String>,
     counts: FindingCounts,
     produced_at: Option<String>,
+    /// Stop with [`Walk::NeedsRedaction`] on meeting a secret scanner's run.
+    watch_for_secrets: bool,
 }
 
 #[derive(Default)]
@@ -103,7 +145,7 @@ impl SarifReader<'_> {
             ScanError::Io(error) => self.error(IngestErrorKind::Io(error)),
             ScanError::Syntax { offset, message } => {
                 let error = self.error(IngestErrorKind::Syntax { message });
-                match line_column_in_file(self.path, offset) {
+                match self.source.line_column(offset) {
                     Some((line, column)) => error.at(Place::LineColumn { line, column }),
                     None => error,
                 }
@@ -112,7 +154,7 @@ impl SarifReader<'_> {
     }
 
     fn shape_error(&self, path: String, message: String, offset: Option<u64>) -> IngestError {
-        let line_column = offset.and_then(|offset| line_column_in_file(self.path, offset));
+        let line_column = offset.and_then(|offset| self.source.line_column(offset));
         self.error(IngestErrorKind::Shape { message }).at(Place::JsonPath { path, line_column })
     }
 
@@ -127,20 +169,26 @@ impl SarifReader<'_> {
         })
     }
 
-    fn pass(&mut self, pass: Pass, sink: &mut dyn FindingSink) -> Result<(), IngestError> {
-        let file = File::open(self.path).map_err(|error| self.error(IngestErrorKind::Io(error)))?;
-        let mut scanner = JsonScanner::new(BufReader::with_capacity(1 << 20, file), self.options.limits.max_value);
+    fn pass(&mut self, pass: Pass, sink: &mut dyn FindingSink) -> Result<(), Walk> {
+        let input = self.source.reader().map_err(|error| self.error(IngestErrorKind::Io(error)))?;
+        let mut scanner = JsonScanner::new(input, self.options.limits.max_value);
         self.walk(pass, &mut scanner, sink).map_err(|error| match error {
-            Walk::Scan(error) => self.scan_error(error),
-            Walk::Ingest(error) => *error,
+            Walk::Scan(error) => Walk::from(self.scan_error(error)),
+            other => other,
         })
     }
 
-    fn walk(&mut self, pass: Pass, scanner: &mut JsonScanner<BufReader<File>>, sink: &mut dyn FindingSink) -> Result<(), Walk> {
+    fn walk(&mut self, pass: Pass, scanner: &mut Scanner<'_>, sink: &mut dyn FindingSink) -> Result<(), Walk> {
         scanner.skip_bom()?;
         match scanner.peek_value()? {
             Some(b'{') => {}
-            _ => return Err(Walk::from(self.shape_error("$".into(), "a SARIF log must be a JSON object".into(), Some(scanner.offset())))),
+            _ => {
+                return Err(Walk::from(self.shape_error(
+                    "$".into(),
+                    "a SARIF log must be a JSON object".into(),
+                    Some(scanner.offset()),
+                )));
+            }
         }
         scanner.begin_object()?;
         let mut saw_runs = false;
@@ -148,7 +196,8 @@ impl SarifReader<'_> {
             match key.as_str() {
                 "version" if pass == Pass::First => {
                     let offset = scanner.offset();
-                    let version: Value = scanner.capture_value(|bytes| serde_json::from_slice(bytes).unwrap_or(Value::Null))?;
+                    let version: Value =
+                        scanner.capture_value(|bytes| serde_json::from_slice(bytes).unwrap_or(Value::Null))?;
                     match version.as_str() {
                         Some(text) if text.starts_with("2.") => self.version = Some(text.to_owned()),
                         _ => {
@@ -164,7 +213,11 @@ impl SarifReader<'_> {
                     saw_runs = true;
                     if scanner.peek_value()? != Some(b'[') {
                         let offset = scanner.offset();
-                        return Err(Walk::from(self.shape_error("$.runs".into(), "`runs` must be an array".into(), Some(offset))));
+                        return Err(Walk::from(self.shape_error(
+                            "$.runs".into(),
+                            "`runs` must be an array".into(),
+                            Some(offset),
+                        )));
                     }
                     scanner.begin_array()?;
                     let mut index = 0usize;
@@ -181,7 +234,11 @@ impl SarifReader<'_> {
         }
         scanner.finish()?;
         if !saw_runs {
-            return Err(Walk::from(self.shape_error("$.runs".into(), "missing `runs`: this is not a SARIF log".into(), None)));
+            return Err(Walk::from(self.shape_error(
+                "$.runs".into(),
+                "missing `runs`: this is not a SARIF log".into(),
+                None,
+            )));
         }
         Ok(())
     }
@@ -190,7 +247,7 @@ impl SarifReader<'_> {
         &mut self,
         pass: Pass,
         index: usize,
-        scanner: &mut JsonScanner<BufReader<File>>,
+        scanner: &mut Scanner<'_>,
         sink: &mut dyn FindingSink,
     ) -> Result<(), Walk> {
         let run_path = format!("$.runs[{index}]");
@@ -203,24 +260,29 @@ impl SarifReader<'_> {
             let offset = scanner.offset();
             match (key.as_str(), pass) {
                 ("tool", Pass::First) => {
-                    let raw: RawTool = scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.tool"), offset))??;
+                    let raw: RawTool =
+                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.tool"), offset))??;
+                    if self.watch_for_secrets && kind_for_tool(&raw.tool().name) == EvidenceKind::SecretsScan {
+                        return Err(Walk::NeedsRedaction);
+                    }
                     let run = &mut self.runs[index];
                     run.tool = Some(raw.tool());
                     run.rules.add_tool(&raw);
                 }
                 ("resources", Pass::First) => {
                     // SARIF 2.0.0 keeps rules in `run.resources.rules`, a map keyed by id.
-                    let raw: RawResources =
-                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.resources"), offset))??;
+                    let raw: RawResources = scanner
+                        .capture_value(|bytes| self.decode(bytes, &format!("{run_path}.resources"), offset))??;
                     self.runs[index].rules.add_resources(raw);
                 }
                 ("artifacts" | "files", Pass::First) => {
-                    let raw: Value = scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.{key}"), offset))??;
+                    let raw: Value =
+                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.{key}"), offset))??;
                     self.runs[index].artifacts = artifact_uris(&raw);
                 }
                 ("invocations", Pass::First) => {
-                    let raw: Value =
-                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.invocations"), offset))??;
+                    let raw: Value = scanner
+                        .capture_value(|bytes| self.decode(bytes, &format!("{run_path}.invocations"), offset))??;
                     if self.produced_at.is_none() {
                         self.produced_at = invocation_time(&raw);
                     }
@@ -267,7 +329,11 @@ impl SarifReader<'_> {
             }
         }
         if pass == Pass::First && self.runs[index].tool.is_none() {
-            return Err(Walk::from(self.shape_error(format!("{run_path}.tool"), "missing `tool`: every run names its tool".into(), None)));
+            return Err(Walk::from(self.shape_error(
+                format!("{run_path}.tool"),
+                "missing `tool`: every run names its tool".into(),
+                None,
+            )));
         }
         Ok(())
     }
@@ -275,10 +341,10 @@ impl SarifReader<'_> {
     fn finish(self) -> Result<Parsed, IngestError> {
         let mut tools: Vec<Tool> = Vec::new();
         for run in &self.runs {
-            if let Some(tool) = &run.tool {
-                if !tools.iter().any(|seen| seen.name == tool.name) {
-                    tools.push(tool.clone());
-                }
+            if let Some(tool) = &run.tool
+                && !tools.iter().any(|seen| seen.name == tool.name)
+            {
+                tools.push(tool.clone());
             }
         }
         let tool = match tools.len() {
@@ -300,9 +366,11 @@ impl SarifReader<'_> {
 }
 
 /// Errors while walking: scanner errors get their place later.
-enum Walk {
+pub(super) enum Walk {
     Scan(ScanError),
     Ingest(Box<IngestError>),
+    /// A secret scanner's run: start over in memory, redacting.
+    NeedsRedaction,
 }
 
 impl From<ScanError> for Walk {
@@ -317,14 +385,7 @@ impl From<IngestError> for Walk {
     }
 }
 
-/// serde_json ends messages with " at line L column C" relative to the captured
-/// value; our place is absolute, so drop it.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_owned(),
-        None => message.to_owned(),
-    }
-}
+use crate::json_walk::strip_position;
 
 /// The evidence kind a SARIF producer's name implies; `--kind` overrides.
 pub(crate) fn kind_for_tool(name: &str) -> EvidenceKind {
@@ -338,7 +399,19 @@ pub(crate) fn kind_for_tool(name: &str) -> EvidenceKind {
         EvidenceKind::Dast
     } else if has(&["dockle", "clair", "anchore"]) {
         EvidenceKind::ContainerScan
-    } else if has(&["grype", "trivy", "dependency-check", "snyk open source", "osv", "npm audit", "retire", "dependabot", "ossindex", "pip-audit", "cargo-audit"]) {
+    } else if has(&[
+        "grype",
+        "trivy",
+        "dependency-check",
+        "snyk open source",
+        "osv",
+        "npm audit",
+        "retire",
+        "dependabot",
+        "ossindex",
+        "pip-audit",
+        "cargo-audit",
+    ]) {
         EvidenceKind::Sca
     } else {
         EvidenceKind::Sast
@@ -546,7 +619,8 @@ impl RuleTable {
 
     fn lookup(&self, result: &RawResult, rule_id: &str) -> Option<&RuleInfo> {
         let reference = result.rule.as_ref();
-        let index = reference.and_then(|rule| rule.index).or(result.rule_index).and_then(|index| usize::try_from(index).ok());
+        let index =
+            reference.and_then(|rule| rule.index).or(result.rule_index).and_then(|index| usize::try_from(index).ok());
         let component = reference.and_then(|rule| rule.tool_component.as_ref());
         let by_index = match (component, index) {
             (Some(component), Some(index)) => match component.index.and_then(|index| usize::try_from(index).ok()) {
@@ -563,11 +637,8 @@ impl RuleTable {
 
 impl RunState {
     fn normalize(&mut self, raw: RawResult) -> Finding {
-        let rule_id = raw
-            .rule_id
-            .clone()
-            .or_else(|| raw.rule.as_ref().and_then(|rule| rule.id.clone()))
-            .unwrap_or_default();
+        let rule_id =
+            raw.rule_id.clone().or_else(|| raw.rule.as_ref().and_then(|rule| rule.id.clone())).unwrap_or_default();
         let rule = self.rules.lookup(&raw, &rule_id).cloned().unwrap_or_default();
         let severity = severity_of(&raw, &rule);
 
@@ -576,7 +647,8 @@ impl RunState {
             .as_ref()
             .and_then(|locations| locations.first())
             .and_then(|location| location.physical_location.as_ref());
-        let artifact = physical.and_then(|physical| physical.artifact_location.as_ref().or(physical.file_location.as_ref()));
+        let artifact =
+            physical.and_then(|physical| physical.artifact_location.as_ref().or(physical.file_location.as_ref()));
         let uri = artifact.and_then(|artifact| {
             artifact.uri.clone().or_else(|| {
                 let index = usize::try_from(artifact.index?).ok()?;
@@ -589,7 +661,8 @@ impl RunState {
         let start_column = region.and_then(|region| scalar_u64(region.start_column.as_ref()));
         let location = Location { path: uri.as_deref().map(Location::normalize_path), start_line, end_line };
 
-        let message = raw.message.as_ref().and_then(|message| message.text.clone().or_else(|| message.markdown.clone()));
+        let message =
+            raw.message.as_ref().and_then(|message| message.text.clone().or_else(|| message.markdown.clone()));
         let title = message
             .as_deref()
             .or(rule.title.as_deref())
@@ -612,7 +685,13 @@ impl RunState {
                 let column = start_column.map(|column| column.to_string()).unwrap_or_default();
                 self.fingerprinter.fingerprint(
                     tool_name,
-                    &[&rule_id, location.path.as_deref().unwrap_or(""), &start, &column, message.as_deref().unwrap_or("")],
+                    &[
+                        &rule_id,
+                        location.path.as_deref().unwrap_or(""),
+                        &start,
+                        &column,
+                        message.as_deref().unwrap_or(""),
+                    ],
                 )
             }
         };
@@ -666,10 +745,10 @@ fn stable_fingerprints(map: Option<&HashMap<String, Value>>) -> Option<Vec<Strin
 }
 
 fn severity_of(raw: &RawResult, rule: &RuleInfo) -> Severity {
-    if let Some(score) = raw.properties.as_ref().and_then(security_severity).or(rule.security_severity) {
-        if let Some(severity) = Severity::from_score(score) {
-            return severity;
-        }
+    if let Some(score) = raw.properties.as_ref().and_then(security_severity).or(rule.security_severity)
+        && let Some(severity) = Severity::from_score(score)
+    {
+        return severity;
     }
     let level = match raw.level.as_deref() {
         Some(level) => level,
@@ -725,7 +804,9 @@ fn cwe_from_properties(properties: &Value) -> Vec<String> {
 }
 
 fn artifact_uris(raw: &Value) -> Vec<Option<String>> {
-    let uri = |artifact: &Value| artifact.pointer("/location/uri").or_else(|| artifact.get("uri")).and_then(Value::as_str).map(str::to_owned);
+    let uri = |artifact: &Value| {
+        artifact.pointer("/location/uri").or_else(|| artifact.get("uri")).and_then(Value::as_str).map(str::to_owned)
+    };
     match raw {
         Value::Array(items) => items.iter().map(uri).collect(),
         // SARIF 2.0.0 `files` is a map keyed by URI.

@@ -13,16 +13,13 @@
 //! quick-xml does not read DTDs or expand entities: an entity other than the five
 //! XML predefined ones is left unexpanded, never fetched.
 
-use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
-
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use signoff_core::summary::TestCounts;
 use signoff_core::{EvidenceKind, Format, Summary, Tool};
 
-use crate::error::{IngestError, IngestErrorKind, Place, line_column_in_file};
+use crate::error::{IngestError, IngestErrorKind, Place};
+use crate::source::Source;
 use crate::{Options, Parsed};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,11 +30,11 @@ enum Outcome {
     Failed,
 }
 
-/// Parses the JUnit report at `path`.
-pub(crate) fn parse(path: &Path, display: &str, options: &Options) -> Result<Parsed, IngestError> {
+/// Parses the JUnit report in `source`.
+pub(crate) fn parse(source: &Source<'_>, display: &str, options: &Options) -> Result<Parsed, IngestError> {
     let error = |kind| IngestError::new(display, Some(Format::Junit), kind);
-    let file = File::open(path).map_err(|io| error(IngestErrorKind::Io(io)))?;
-    let mut reader = Reader::from_reader(BufReader::with_capacity(1 << 20, file));
+    let input = source.reader().map_err(|io| error(IngestErrorKind::Io(io)))?;
+    let mut reader = Reader::from_reader(input);
     reader.config_mut().check_end_names = true;
 
     let mut buffer = Vec::new();
@@ -53,7 +50,7 @@ pub(crate) fn parse(path: &Path, display: &str, options: &Options) -> Result<Par
         let position = reader.buffer_position();
         let event = reader.read_event_into(&mut buffer).map_err(|xml| {
             let offset = reader.error_position();
-            let at = line_column_in_file(path, offset).map(|(line, column)| Place::LineColumn { line, column });
+            let at = source.line_column(offset).map(|(line, column)| Place::LineColumn { line, column });
             let failure = error(IngestErrorKind::Syntax { message: xml.to_string() });
             match at {
                 Some(place) => failure.at(place),
@@ -69,9 +66,11 @@ pub(crate) fn parse(path: &Path, display: &str, options: &Options) -> Result<Par
                     root_seen = true;
                     if name != "testsuites" && name != "testsuite" {
                         let found = name.to_owned();
-                        let at = line_column_in_file(path, position).map(|(line, column)| Place::LineColumn { line, column });
+                        let at = source.line_column(position).map(|(line, column)| Place::LineColumn { line, column });
                         let failure = error(IngestErrorKind::Shape {
-                            message: format!("the root element is <{found}>, not <testsuites> or <testsuite>: this is not a JUnit report"),
+                            message: format!(
+                                "the root element is <{found}>, not <testsuites> or <testsuite>: this is not a JUnit report"
+                            ),
                         });
                         return Err(match at {
                             Some(place) => failure.at(place),
@@ -89,10 +88,8 @@ pub(crate) fn parse(path: &Path, display: &str, options: &Options) -> Result<Par
                             tool = tool_from_suite(element);
                         }
                     }
-                    "property" if tool.is_none() => {
-                        if attribute(element, "name").as_deref() == Some("go.version") {
-                            tool = Some("go test".into());
-                        }
+                    "property" if tool.is_none() && attribute(element, "name").as_deref() == Some("go.version") => {
+                        tool = Some("go test".into());
                     }
                     "testcase" => {
                         let test_name = test_name(element);
@@ -103,15 +100,15 @@ pub(crate) fn parse(path: &Path, display: &str, options: &Options) -> Result<Par
                         }
                     }
                     "failure" | "error" | "skipped" => {
-                        if let Some((case_depth, _, outcome)) = case.as_mut() {
-                            if depth == *case_depth + 1 {
-                                let this = match name {
-                                    "failure" => Outcome::Failed,
-                                    "error" => Outcome::Errored,
-                                    _ => Outcome::Skipped,
-                                };
-                                *outcome = (*outcome).max(this);
-                            }
+                        if let Some((case_depth, _, outcome)) = case.as_mut()
+                            && depth == *case_depth + 1
+                        {
+                            let this = match name {
+                                "failure" => Outcome::Failed,
+                                "error" => Outcome::Errored,
+                                _ => Outcome::Skipped,
+                            };
+                            *outcome = (*outcome).max(this);
                         }
                     }
                     _ => {}
@@ -122,13 +119,13 @@ pub(crate) fn parse(path: &Path, display: &str, options: &Options) -> Result<Par
             }
             Event::End(ref element) => {
                 depth = depth.saturating_sub(1);
-                if element.local_name().as_ref() == "testcase" {
-                    if let Some((case_depth, name, outcome)) = case.take() {
-                        if case_depth == depth {
-                            record(&mut counts, name, outcome);
-                        } else {
-                            case = Some((case_depth, name, outcome));
-                        }
+                if element.local_name().as_ref() == "testcase"
+                    && let Some((case_depth, name, outcome)) = case.take()
+                {
+                    if case_depth == depth {
+                        record(&mut counts, name, outcome);
+                    } else {
+                        case = Some((case_depth, name, outcome));
                     }
                 }
             }
@@ -138,7 +135,9 @@ pub(crate) fn parse(path: &Path, display: &str, options: &Options) -> Result<Par
         buffer.clear();
     }
     if !root_seen {
-        return Err(error(IngestErrorKind::Shape { message: "no XML element found: this is not a JUnit report".into() }));
+        return Err(error(IngestErrorKind::Shape {
+            message: "no XML element found: this is not a JUnit report".into(),
+        }));
     }
 
     Ok(Parsed {

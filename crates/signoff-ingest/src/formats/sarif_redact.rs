@@ -1,0 +1,150 @@
+//! The in-memory path of SARIF logs from secret scanners (see `sarif`'s module
+//! docs, "Secrets"): read the log, redact the runs of secret scanners, and parse
+//! the redacted log with the streaming reader, skipping the findings the sink
+//! already has.
+
+use serde_json::Value;
+use signoff_core::{EvidenceKind, Finding, Format};
+
+use super::sarif::{Walk, kind_for_tool, parse_streaming};
+use crate::error::{IngestError, IngestErrorKind};
+use crate::redact::{self, Redactor};
+use crate::source::Source;
+use crate::{FindingSink, Options, Parsed};
+
+/// Reads the log into memory, redacts the runs of secret scanners (all runs with
+/// `--kind secrets_scan`), and parses the redacted log, skipping the first `skip`
+/// findings (the sink has them already).
+pub(super) fn parse_redacted(
+    source: &Source<'_>,
+    display: &str,
+    options: &Options,
+    sink: &mut dyn FindingSink,
+    skip: u64,
+) -> Result<Parsed, IngestError> {
+    let bytes = source.bytes(display, Format::Sarif, options.limits.max_document)?;
+    let mut value = super::json_value(&bytes, display, Format::Sarif)?;
+    let every_run = options.kind == Some(EvidenceKind::SecretsScan);
+    let mut redactor = Redactor::new(&options.redaction_key);
+    if let Some(runs) = value.get_mut("runs").and_then(Value::as_array_mut) {
+        for run in runs {
+            if every_run || run_tool_name(run).is_some_and(|name| kind_for_tool(&name) == EvidenceKind::SecretsScan) {
+                redactor.redact_keys(run, redact::SECRET_KEYS);
+            }
+        }
+    }
+    redactor.scrub(&mut value);
+    let redacted = serde_json::to_vec_pretty(&value).map_err(|error| {
+        IngestError::new(
+            display,
+            Some(Format::Sarif),
+            IngestErrorKind::Shape { message: format!("cannot write the redacted log: {error}") },
+        )
+    })?;
+    let mut skipping = SkipSink { inner: sink, skip };
+    let mut parsed = match parse_streaming(&Source::Bytes(&redacted), display, options, &mut skipping, false) {
+        Ok(parsed) => parsed,
+        Err(Walk::Ingest(error)) => return Err(*error),
+        Err(_) => {
+            return Err(IngestError::new(
+                display,
+                Some(Format::Sarif),
+                IngestErrorKind::Shape { message: "internal: the redacted log could not be read".into() },
+            ));
+        }
+    };
+    if redactor.count() > 0 {
+        parsed.redacted = redactor.count();
+        parsed.stored = Some(redacted);
+    }
+    Ok(parsed)
+}
+
+/// The tool name of a run as a tree (`tool.driver.name`, or SARIF 2.0.0's `tool.name`).
+fn run_tool_name(run: &Value) -> Option<String> {
+    let tool = run.get("tool")?;
+    tool.pointer("/driver/name").or_else(|| tool.get("name")).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Counts what reaches the sink.
+pub(super) struct CountingSink<'s> {
+    inner: &'s mut dyn FindingSink,
+    pushed: u64,
+}
+
+impl<'s> CountingSink<'s> {
+    pub(super) fn new(inner: &'s mut dyn FindingSink) -> CountingSink<'s> {
+        CountingSink { inner, pushed: 0 }
+    }
+
+    /// The sink and how many findings it got.
+    pub(super) fn into_parts(self) -> (&'s mut dyn FindingSink, u64) {
+        (self.inner, self.pushed)
+    }
+}
+
+impl FindingSink for CountingSink<'_> {
+    fn push(&mut self, finding: Finding) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.pushed += 1;
+        self.inner.push(finding)
+    }
+}
+
+/// Drops the first `skip` findings.
+struct SkipSink<'s> {
+    inner: &'s mut dyn FindingSink,
+    skip: u64,
+}
+
+impl FindingSink for SkipSink<'_> {
+    fn push(&mut self, finding: Finding) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return Ok(());
+        }
+        self.inner.push(finding)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Options, parse_bytes};
+    use signoff_core::{EvidenceKind, Finding, Format};
+
+    const SECRET: &str = "AKIAIOSFODNN7EXAMPLE";
+
+    #[test]
+    fn a_secret_scanner_run_after_another_run_is_redacted_without_repeats() {
+        let text = format!(
+            r#"{{"version": "2.1.0", "runs": [
+              {{"tool": {{"driver": {{"name": "Bandit"}}}}, "results": [{{"ruleId": "B307", "level": "error", "message": {{"text": "eval"}}}}]}},
+              {{"tool": {{"driver": {{"name": "Gitleaks", "semanticVersion": "v7.4.0"}}}}, "results": [
+                {{"message": {{"text": "AWS key {SECRET} detected"}}, "properties": {{"offender": "{SECRET}", "commit": "6d12"}},
+                  "locations": [{{"physicalLocation": {{"artifactLocation": {{"uri": "a.json"}},
+                    "region": {{"startLine": 13, "snippet": {{"text": "key = \"{SECRET}\""}}}}}}}}]}}]}}]}}"#
+        );
+        let mut findings: Vec<Finding> = Vec::new();
+        let options = Options { redaction_key: [9; 32], ..Options::default() };
+        let parsed = parse_bytes(text.as_bytes(), "scan.sarif", &options, &mut findings).unwrap();
+        assert_eq!(parsed.format, Format::Sarif);
+        assert_eq!(findings.len(), 2, "the first run's finding is not handed over twice");
+        assert_eq!(parsed.summary.findings.unwrap().total, 2);
+        assert_eq!(parsed.redacted, 3);
+        let stored = String::from_utf8(parsed.stored.unwrap()).unwrap();
+        assert!(!stored.contains(SECRET) && !format!("{findings:?}").contains(SECRET));
+        assert!(stored.contains("B307") && stored.contains("redacted:"));
+    }
+
+    #[test]
+    fn secrets_kind_redacts_any_json() {
+        let text = format!(
+            r#"{{"results": [{{"check_id": "generic.secrets.aws", "path": "a.py", "start": {{"line": 1}}, "end": {{"line": 1}},
+            "extra": {{"message": "AWS key", "severity": "ERROR", "lines": "key = '{SECRET}'"}}}}], "errors": []}}"#
+        );
+        let options = Options { kind: Some(EvidenceKind::SecretsScan), ..Options::default() };
+        let parsed = parse_bytes(text.as_bytes(), "s.json", &options, &mut Vec::new()).unwrap();
+        assert_eq!((parsed.format, parsed.kind), (Format::Semgrep, EvidenceKind::SecretsScan));
+        assert_eq!(parsed.redacted, 1);
+        assert!(!String::from_utf8(parsed.stored.unwrap()).unwrap().contains(SECRET));
+    }
+}

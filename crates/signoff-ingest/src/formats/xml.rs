@@ -1,0 +1,180 @@
+//! Shared pieces of the XML readers (Cobertura, JaCoCo, CycloneDX XML, ZAP XML).
+//!
+//! quick-xml reads events without a DTD: a `<!DOCTYPE …>` (JaCoCo's, Cobertura's)
+//! is passed over, nothing is fetched, and no entity other than the five XML
+//! predefined ones and character references is expanded; an unknown `&name;` is
+//! kept as written. Nesting is bounded by [`MAX_XML_DEPTH`] and the text kept of
+//! any one element by [`MAX_TEXT`].
+
+use std::io::BufRead;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+use signoff_core::Format;
+
+use crate::error::{IngestError, IngestErrorKind, Place};
+use crate::source::Source;
+
+/// Deepest element nesting accepted.
+pub(crate) const MAX_XML_DEPTH: usize = 512;
+
+/// Most text kept of one element (titles and names; the rest is not needed).
+pub(crate) const MAX_TEXT: usize = 64 * 1024;
+
+/// What errors name: the source, the file as the user named it, the format.
+#[derive(Clone, Copy)]
+pub(crate) struct XmlContext<'a> {
+    pub(crate) source: Source<'a>,
+    pub(crate) display: &'a str,
+    pub(crate) format: Format,
+}
+
+impl XmlContext<'_> {
+    pub(crate) fn error(&self, kind: IngestErrorKind) -> IngestError {
+        IngestError::new(self.display, Some(self.format), kind)
+    }
+
+    /// A shape error at a byte offset.
+    pub(crate) fn shape_at(&self, offset: u64, message: impl Into<String>) -> IngestError {
+        let failure = self.error(IngestErrorKind::Shape { message: message.into() });
+        match self.source.line_column(offset) {
+            Some((line, column)) => failure.at(Place::LineColumn { line, column }),
+            None => failure,
+        }
+    }
+}
+
+/// A streaming reader of events.
+pub(crate) struct Xml<'a> {
+    reader: Reader<Box<dyn BufRead + 'a>>,
+    pub(crate) context: XmlContext<'a>,
+    buffer: Vec<u8>,
+    depth: usize,
+}
+
+impl<'a> Xml<'a> {
+    pub(crate) fn open(source: &Source<'a>, display: &'a str, format: Format) -> Result<Xml<'a>, IngestError> {
+        let context = XmlContext { source: *source, display, format };
+        let input = source.reader().map_err(|error| context.error(IngestErrorKind::Io(error)))?;
+        let mut reader = Reader::from_reader(input);
+        reader.config_mut().check_end_names = true;
+        Ok(Xml { reader, context, buffer: Vec::new(), depth: 0 })
+    }
+
+    /// Byte offset of the event read last.
+    pub(crate) fn position(&self) -> u64 {
+        self.reader.buffer_position()
+    }
+
+    /// The next event. Start and end tags are balanced (quick-xml checks end names).
+    pub(crate) fn next(&mut self) -> Result<Event<'_>, IngestError> {
+        self.buffer.clear();
+        let context = self.context;
+        let event = match self.reader.read_event_into(&mut self.buffer) {
+            Ok(event) => event,
+            Err(error) => {
+                let offset = self.reader.error_position();
+                let failure = context.error(IngestErrorKind::Syntax { message: error.to_string() });
+                return Err(match context.source.line_column(offset) {
+                    Some((line, column)) => failure.at(Place::LineColumn { line, column }),
+                    None => failure,
+                });
+            }
+        };
+        match &event {
+            Event::Start(_) => {
+                self.depth += 1;
+                if self.depth > MAX_XML_DEPTH {
+                    let offset = self.reader.buffer_position();
+                    return Err(context.shape_at(offset, format!("elements nested deeper than {MAX_XML_DEPTH} levels")));
+                }
+            }
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
+            Event::Eof if self.depth > 0 => {
+                let offset = self.reader.buffer_position();
+                let failure = context.error(IngestErrorKind::Syntax {
+                    message: "unexpected end of file: elements are not closed".into(),
+                });
+                return Err(match context.source.line_column(offset) {
+                    Some((line, column)) => failure.at(Place::LineColumn { line, column }),
+                    None => failure,
+                });
+            }
+            _ => {}
+        }
+        Ok(event)
+    }
+}
+
+/// An element's local name (without namespace prefix).
+pub(crate) fn local_name(element: &BytesStart<'_>) -> String {
+    element.local_name().as_ref().to_owned()
+}
+
+/// An attribute's value (by local name), unescaped.
+pub(crate) fn attribute(element: &BytesStart<'_>, key: &str) -> Option<String> {
+    element.attributes().flatten().find(|attribute| attribute.key.local_name().as_ref() == key).map(|attribute| {
+        attribute
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map(|value| value.into_owned())
+            .unwrap_or_else(|_| attribute.value.clone().into_owned())
+    })
+}
+
+/// Appends the text an event carries to `out` (text, CDATA, predefined and
+/// character references; an unknown entity reference is kept as written), up to
+/// [`MAX_TEXT`] bytes.
+pub(crate) fn push_text(out: &mut String, event: &Event<'_>) {
+    if out.len() >= MAX_TEXT {
+        return;
+    }
+    match event {
+        Event::Text(text) => out.push_str(&text.xml10_content()),
+        Event::CData(data) => out.push_str(&data.xml10_content()),
+        Event::GeneralRef(reference) => match reference.resolve_char_ref() {
+            Ok(Some(character)) => out.push(character),
+            _ => {
+                let name = reference.xml10_content();
+                match name.as_ref() {
+                    "lt" => out.push('<'),
+                    "gt" => out.push('>'),
+                    "amp" => out.push('&'),
+                    "apos" => out.push('\''),
+                    "quot" => out.push('"'),
+                    other => {
+                        out.push('&');
+                        out.push_str(other);
+                        out.push(';');
+                    }
+                }
+            }
+        },
+        _ => {}
+    }
+    if out.len() > MAX_TEXT {
+        out.truncate(out.floor_char_boundary(MAX_TEXT));
+    }
+}
+
+/// Seconds or milliseconds since the Unix epoch (as Cobertura and JaCoCo write
+/// them) as an RFC 3339 UTC time; `None` for anything else.
+pub(crate) fn epoch_to_rfc3339(text: &str) -> Option<String> {
+    let number: i64 = text.trim().parse().ok()?;
+    // Ten-digit numbers are seconds until 2286; anything longer is milliseconds.
+    let seconds = if number.unsigned_abs() >= 100_000_000_000 { number / 1000 } else { number };
+    let time = time::OffsetDateTime::from_unix_timestamp(seconds).ok()?;
+    time.format(&time::format_description::well_known::Rfc3339).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epochs() {
+        assert_eq!(epoch_to_rfc3339("1477409499473").as_deref(), Some("2016-10-25T15:31:39Z"));
+        assert_eq!(epoch_to_rfc3339("1539803661").as_deref(), Some("2018-10-17T19:14:21Z"));
+        assert_eq!(epoch_to_rfc3339("soon"), None);
+        assert_eq!(epoch_to_rfc3339("-9223372036854775808"), None);
+    }
+}
