@@ -56,8 +56,10 @@ impl Signoff {
         let key_path = home.join(KEY_FILE);
         let created = !home.join(DATABASE_FILE).exists() || !key_path.exists();
         if !key_path.exists() {
-            let key = LedgerKey::generate().map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
-            let pem = key.to_pkcs8_pem().map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
+            let key = LedgerKey::generate()
+                .map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
+            let pem =
+                key.to_pkcs8_pem().map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
             write_new(&key_path, pem.as_bytes(), 0o600)?;
             write_new(&home.join(PUBLIC_KEY_FILE), key.public().to_spki_pem().as_bytes(), 0o644)?;
         }
@@ -92,15 +94,24 @@ impl Signoff {
             return Err(AppError::NotInitialized { home: home.display().to_string() });
         }
         let pem = fs::read_to_string(&key_path).map_err(AppError::io(&key_path))?;
-        let key = LedgerKey::from_pkcs8_pem(&pem).map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
+        let key = LedgerKey::from_pkcs8_pem(&pem)
+            .map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
         let redaction_path = home.join(REDACTION_KEY_FILE);
         let redaction_text = fs::read_to_string(&redaction_path).map_err(AppError::io(&redaction_path))?;
         let mut redaction_key = [0u8; 32];
         hex::decode_to_slice(redaction_text.trim(), &mut redaction_key)
             .map_err(|_| AppError::Invalid(format!("{}: not 64 hex digits", redaction_path.display())))?;
         let (store, blobs) = open_local(home).await?;
-        let origin = store.meta("origin").await?.ok_or_else(|| AppError::NotInitialized { home: home.display().to_string() })?;
-        Ok(Signoff { home: home.to_owned(), store: Arc::new(store), blobs: Arc::new(blobs), key, origin, redaction_key })
+        let origin =
+            store.meta("origin").await?.ok_or_else(|| AppError::NotInitialized { home: home.display().to_string() })?;
+        Ok(Signoff {
+            home: home.to_owned(),
+            store: Arc::new(store),
+            blobs: Arc::new(blobs),
+            key,
+            origin,
+            redaction_key,
+        })
     }
 
     /// The store folder.
@@ -128,7 +139,8 @@ impl Signoff {
 }
 
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), AppError> {
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path).map_err(AppError::io(path))?;
+    let mut file =
+        fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path).map_err(AppError::io(path))?;
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(AppError::io(path))
 }
 

@@ -132,6 +132,7 @@ pub(crate) struct ReleaseCreateArgs {
     /// Project.
     pub(crate) project: String,
     /// Version.
+    #[arg(id = "release_version", value_name = "VERSION")]
     pub(crate) version: String,
     /// The commit released (default: from CI).
     #[arg(long)]
@@ -149,6 +150,7 @@ pub(crate) struct ReleaseShowArgs {
     /// Project, or PROJECT@VERSION.
     pub(crate) project: String,
     /// Version (unless given as PROJECT@VERSION).
+    #[arg(id = "release_version", value_name = "VERSION")]
     pub(crate) version: Option<String>,
     /// Print JSON.
     #[arg(long)]
@@ -256,7 +258,8 @@ fn parse_size(text: &str) -> Result<u64, String> {
         Some((index, 'g' | 'G')) => (&trimmed[..index], 1 << 30),
         _ => (trimmed, 1),
     };
-    let number: u64 = digits.parse().map_err(|_| format!("not a size: {text:?} (use bytes, or a number with K, M or G)"))?;
+    let number: u64 =
+        digits.parse().map_err(|_| format!("not a size: {text:?} (use bytes, or a number with K, M or G)"))?;
     number.checked_mul(multiplier).ok_or_else(|| format!("size too large: {text}"))
 }
 

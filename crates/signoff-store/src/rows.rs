@@ -42,7 +42,12 @@ where
     text.parse::<T>().map_err(|error| corrupt(table, key, format!("{column}: {error}")))
 }
 
-fn json_column<T: serde::de::DeserializeOwned>(table: &'static str, key: u64, column: &str, text: &str) -> StoreResult<T> {
+fn json_column<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    key: u64,
+    column: &str,
+    text: &str,
+) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|error| corrupt(table, key, format!("{column}: {error}")))
 }
 
@@ -56,7 +61,8 @@ pub(crate) fn evidence_from_row(row: &SqliteRow) -> StoreResult<EvidenceRow> {
     let text = |column: &str| -> StoreResult<String> { Ok(row.try_get::<String, _>(column)?) };
     let optional = |column: &str| -> StoreResult<Option<String>> { Ok(row.try_get::<Option<String>, _>(column)?) };
     let commit = optional("commit_sha")?.map(|value| parse_column(TABLE, seq, "commit_sha", &value)).transpose()?;
-    let release = optional("release_version")?.map(|value| parse_column(TABLE, seq, "release_version", &value)).transpose()?;
+    let release =
+        optional("release_version")?.map(|value| parse_column(TABLE, seq, "release_version", &value)).transpose()?;
     let original: Option<Vec<u8>> = row.try_get("original_digest")?;
     let record = EvidenceRecord {
         id: text("id")?,
@@ -107,14 +113,18 @@ pub(crate) fn finding_from_row(row: &SqliteRow) -> StoreResult<FindingRow> {
     let key = format!("{evidence_seq}/{ordinal}");
     let list = |column: &str| -> StoreResult<Vec<String>> {
         match row.try_get::<Option<String>, _>(column)? {
-            Some(text) => serde_json::from_str(&text).map_err(|error| corrupt(TABLE, &key, format!("{column}: {error}"))),
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|error| corrupt(TABLE, &key, format!("{column}: {error}")))
+            }
             None => Ok(Vec::new()),
         }
     };
     let rank: i64 = row.try_get("severity")?;
-    let line = |column: &str| -> StoreResult<Option<u64>> { Ok(row.try_get::<Option<i64>, _>(column)?.map(u64_column)) };
+    let line =
+        |column: &str| -> StoreResult<Option<u64>> { Ok(row.try_get::<Option<i64>, _>(column)?.map(u64_column)) };
     let finding = Finding {
-        fingerprint: Digest::from_slice(&row.try_get::<Vec<u8>, _>("fingerprint")?).map_err(|error| corrupt(TABLE, &key, error))?,
+        fingerprint: Digest::from_slice(&row.try_get::<Vec<u8>, _>("fingerprint")?)
+            .map_err(|error| corrupt(TABLE, &key, error))?,
         rule_id: row.try_get("rule_id")?,
         severity: severity_from_rank(rank).ok_or_else(|| corrupt(TABLE, &key, format!("severity {rank}")))?,
         title: row.try_get("title")?,

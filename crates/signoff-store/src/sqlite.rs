@@ -106,16 +106,18 @@ impl Store for SqliteStore {
     }
 
     async fn ledger_size(&self) -> StoreResult<u64> {
-        let next: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) + 1 FROM ledger_entries").fetch_one(&self.pool).await?;
+        let next: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(seq) + 1 FROM ledger_entries").fetch_one(&self.pool).await?;
         Ok(next.map_or(0, |size| u64::try_from(size).unwrap_or(0)))
     }
 
     async fn entries(&self, from: u64, limit: u64) -> StoreResult<Vec<StoredEntry>> {
-        let rows = sqlx::query("SELECT seq, body, entry_hash FROM ledger_entries WHERE seq >= $1 ORDER BY seq LIMIT $2")
-            .bind(to_i64(from))
-            .bind(to_i64(limit))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT seq, body, entry_hash FROM ledger_entries WHERE seq >= $1 ORDER BY seq LIMIT $2")
+                .bind(to_i64(from))
+                .bind(to_i64(limit))
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|row| {
                 Ok(StoredEntry {
@@ -146,7 +148,9 @@ impl Store for SqliteStore {
     }
 
     async fn checkpoints(&self) -> StoreResult<Vec<StoredCheckpoint>> {
-        let rows = sqlx::query("SELECT size, root, note, frontier FROM checkpoints ORDER BY size").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT size, root, note, frontier FROM checkpoints ORDER BY size")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(checkpoint_from_row).collect()
     }
 
@@ -226,7 +230,10 @@ impl Store for SqliteStore {
     }
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM store_meta WHERE key = $1").bind(key).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT value FROM store_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn init_meta(&self, key: &str, value: &str) -> StoreResult<String> {
@@ -287,7 +294,12 @@ impl WriteTx for SqliteWrite {
         Ok(LedgerHead { size, last_hash, frontier, frontier_size })
     }
 
-    async fn insert_findings(&mut self, evidence_seq: u64, first_ordinal: u64, findings: &[Finding]) -> StoreResult<()> {
+    async fn insert_findings(
+        &mut self,
+        evidence_seq: u64,
+        first_ordinal: u64,
+        findings: &[Finding],
+    ) -> StoreResult<()> {
         for (chunk_index, chunk) in findings.chunks(FINDINGS_PER_STATEMENT).enumerate() {
             let base = first_ordinal + (chunk_index * FINDINGS_PER_STATEMENT) as u64;
             let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -380,10 +392,12 @@ impl WriteTx for SqliteWrite {
                 .bind(&at)
                 .execute(&mut *self.transaction)
                 .await;
-                if let Err(sqlx::Error::Database(error)) = &inserted {
-                    if error.is_unique_violation() {
-                        return Err(StoreError::Conflict { what: format!("release {}@{}", record.project, record.version) });
-                    }
+                if let Err(sqlx::Error::Database(error)) = &inserted
+                    && error.is_unique_violation()
+                {
+                    return Err(StoreError::Conflict {
+                        what: format!("release {}@{}", record.project, record.version),
+                    });
                 }
                 inserted?;
             }
