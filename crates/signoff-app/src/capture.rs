@@ -211,8 +211,9 @@ async fn read_one(
     });
     let mut ordinal = 0u64;
     while let Some(chunk) = receiver.recv().await {
-        batch.tx().insert_findings(seq, ordinal, &chunk).await?;
-        ordinal += chunk.len() as u64;
+        let count = chunk.len() as u64;
+        batch.tx().insert_findings(seq, ordinal, chunk).await?;
+        ordinal += count;
     }
     let (parsed, commitment) = parse.await.map_err(|error| AppError::Invalid(format!("parser stopped: {error}")))??;
 

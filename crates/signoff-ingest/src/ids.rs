@@ -26,7 +26,9 @@ pub(crate) fn advisory_ids(text: &str) -> Vec<String> {
     for (start, _) in upper.match_indices("GHSA-") {
         let candidate = text.get(start..start + 19).unwrap_or("");
         let groups: Vec<&str> = candidate.get(5..).unwrap_or("").split('-').collect();
-        if groups.len() == 3 && groups.iter().all(|group| group.len() == 4 && group.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        if groups.len() == 3
+            && groups.iter().all(|group| group.len() == 4 && group.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
             push(format!("GHSA-{}", candidate[5..].to_ascii_lowercase()));
         }
     }

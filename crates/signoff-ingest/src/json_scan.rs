@@ -461,7 +461,9 @@ mod tests {
     #[test]
     fn bounds_depth_and_value_size() {
         let deep = "[".repeat(MAX_DEPTH + 2);
-        assert!(matches!(scanner(&deep).skip_value(), Err(ScanError::Syntax { message, .. }) if message.contains("nesting")));
+        assert!(
+            matches!(scanner(&deep).skip_value(), Err(ScanError::Syntax { message, .. }) if message.contains("nesting"))
+        );
         let text = format!(r#"["{}"]"#, "y".repeat(INITIAL_BUFFER * 4));
         let mut scan = JsonScanner::new(text.as_bytes(), INITIAL_BUFFER);
         scan.begin_array().unwrap();

@@ -69,9 +69,12 @@ pub(crate) fn parse(path: &Path, display: &str, options: &Options) -> Result<Par
                     root_seen = true;
                     if name != "testsuites" && name != "testsuite" {
                         let found = name.to_owned();
-                        let at = line_column_in_file(path, position).map(|(line, column)| Place::LineColumn { line, column });
+                        let at = line_column_in_file(path, position)
+                            .map(|(line, column)| Place::LineColumn { line, column });
                         let failure = error(IngestErrorKind::Shape {
-                            message: format!("the root element is <{found}>, not <testsuites> or <testsuite>: this is not a JUnit report"),
+                            message: format!(
+                                "the root element is <{found}>, not <testsuites> or <testsuite>: this is not a JUnit report"
+                            ),
                         });
                         return Err(match at {
                             Some(place) => failure.at(place),
@@ -138,7 +141,9 @@ pub(crate) fn parse(path: &Path, display: &str, options: &Options) -> Result<Par
         buffer.clear();
     }
     if !root_seen {
-        return Err(error(IngestErrorKind::Shape { message: "no XML element found: this is not a JUnit report".into() }));
+        return Err(error(IngestErrorKind::Shape {
+            message: "no XML element found: this is not a JUnit report".into(),
+        }));
     }
 
     Ok(Parsed {

@@ -111,7 +111,12 @@ impl FindingSink for Discard {
 /// # Errors
 /// When the file cannot be read, is empty, too large, of an unknown format, or not
 /// valid for its format; the error names the file, the format and the place.
-pub fn parse_path(path: &Path, display: &str, options: &Options, sink: &mut dyn FindingSink) -> Result<Parsed, IngestError> {
+pub fn parse_path(
+    path: &Path,
+    display: &str,
+    options: &Options,
+    sink: &mut dyn FindingSink,
+) -> Result<Parsed, IngestError> {
     let io_error = |error| IngestError::new(display, options.format, IngestErrorKind::Io(error));
     let mut file = File::open(path).map_err(io_error)?;
     let size = file.metadata().map_err(io_error)?.len();
@@ -141,7 +146,9 @@ pub fn parse_path(path: &Path, display: &str, options: &Options, sink: &mut dyn 
         other => Err(IngestError::new(
             display,
             Some(other),
-            IngestErrorKind::UnknownFormat { looks_like: format!("{other} (this build of signoff cannot read it yet)") },
+            IngestErrorKind::UnknownFormat {
+                looks_like: format!("{other} (this build of signoff cannot read it yet)"),
+            },
         )),
     }
 }

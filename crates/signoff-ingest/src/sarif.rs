@@ -136,11 +136,22 @@ impl SarifReader<'_> {
         })
     }
 
-    fn walk(&mut self, pass: Pass, scanner: &mut JsonScanner<BufReader<File>>, sink: &mut dyn FindingSink) -> Result<(), Walk> {
+    fn walk(
+        &mut self,
+        pass: Pass,
+        scanner: &mut JsonScanner<BufReader<File>>,
+        sink: &mut dyn FindingSink,
+    ) -> Result<(), Walk> {
         scanner.skip_bom()?;
         match scanner.peek_value()? {
             Some(b'{') => {}
-            _ => return Err(Walk::from(self.shape_error("$".into(), "a SARIF log must be a JSON object".into(), Some(scanner.offset())))),
+            _ => {
+                return Err(Walk::from(self.shape_error(
+                    "$".into(),
+                    "a SARIF log must be a JSON object".into(),
+                    Some(scanner.offset()),
+                )));
+            }
         }
         scanner.begin_object()?;
         let mut saw_runs = false;
@@ -148,7 +159,8 @@ impl SarifReader<'_> {
             match key.as_str() {
                 "version" if pass == Pass::First => {
                     let offset = scanner.offset();
-                    let version: Value = scanner.capture_value(|bytes| serde_json::from_slice(bytes).unwrap_or(Value::Null))?;
+                    let version: Value =
+                        scanner.capture_value(|bytes| serde_json::from_slice(bytes).unwrap_or(Value::Null))?;
                     match version.as_str() {
                         Some(text) if text.starts_with("2.") => self.version = Some(text.to_owned()),
                         _ => {
@@ -164,7 +176,11 @@ impl SarifReader<'_> {
                     saw_runs = true;
                     if scanner.peek_value()? != Some(b'[') {
                         let offset = scanner.offset();
-                        return Err(Walk::from(self.shape_error("$.runs".into(), "`runs` must be an array".into(), Some(offset))));
+                        return Err(Walk::from(self.shape_error(
+                            "$.runs".into(),
+                            "`runs` must be an array".into(),
+                            Some(offset),
+                        )));
                     }
                     scanner.begin_array()?;
                     let mut index = 0usize;
@@ -181,7 +197,11 @@ impl SarifReader<'_> {
         }
         scanner.finish()?;
         if !saw_runs {
-            return Err(Walk::from(self.shape_error("$.runs".into(), "missing `runs`: this is not a SARIF log".into(), None)));
+            return Err(Walk::from(self.shape_error(
+                "$.runs".into(),
+                "missing `runs`: this is not a SARIF log".into(),
+                None,
+            )));
         }
         Ok(())
     }
@@ -203,24 +223,26 @@ impl SarifReader<'_> {
             let offset = scanner.offset();
             match (key.as_str(), pass) {
                 ("tool", Pass::First) => {
-                    let raw: RawTool = scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.tool"), offset))??;
+                    let raw: RawTool =
+                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.tool"), offset))??;
                     let run = &mut self.runs[index];
                     run.tool = Some(raw.tool());
                     run.rules.add_tool(&raw);
                 }
                 ("resources", Pass::First) => {
                     // SARIF 2.0.0 keeps rules in `run.resources.rules`, a map keyed by id.
-                    let raw: RawResources =
-                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.resources"), offset))??;
+                    let raw: RawResources = scanner
+                        .capture_value(|bytes| self.decode(bytes, &format!("{run_path}.resources"), offset))??;
                     self.runs[index].rules.add_resources(raw);
                 }
                 ("artifacts" | "files", Pass::First) => {
-                    let raw: Value = scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.{key}"), offset))??;
+                    let raw: Value =
+                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.{key}"), offset))??;
                     self.runs[index].artifacts = artifact_uris(&raw);
                 }
                 ("invocations", Pass::First) => {
-                    let raw: Value =
-                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.invocations"), offset))??;
+                    let raw: Value = scanner
+                        .capture_value(|bytes| self.decode(bytes, &format!("{run_path}.invocations"), offset))??;
                     if self.produced_at.is_none() {
                         self.produced_at = invocation_time(&raw);
                     }
@@ -267,7 +289,11 @@ impl SarifReader<'_> {
             }
         }
         if pass == Pass::First && self.runs[index].tool.is_none() {
-            return Err(Walk::from(self.shape_error(format!("{run_path}.tool"), "missing `tool`: every run names its tool".into(), None)));
+            return Err(Walk::from(self.shape_error(
+                format!("{run_path}.tool"),
+                "missing `tool`: every run names its tool".into(),
+                None,
+            )));
         }
         Ok(())
     }
@@ -338,7 +364,19 @@ pub(crate) fn kind_for_tool(name: &str) -> EvidenceKind {
         EvidenceKind::Dast
     } else if has(&["dockle", "clair", "anchore"]) {
         EvidenceKind::ContainerScan
-    } else if has(&["grype", "trivy", "dependency-check", "snyk open source", "osv", "npm audit", "retire", "dependabot", "ossindex", "pip-audit", "cargo-audit"]) {
+    } else if has(&[
+        "grype",
+        "trivy",
+        "dependency-check",
+        "snyk open source",
+        "osv",
+        "npm audit",
+        "retire",
+        "dependabot",
+        "ossindex",
+        "pip-audit",
+        "cargo-audit",
+    ]) {
         EvidenceKind::Sca
     } else {
         EvidenceKind::Sast
@@ -546,7 +584,8 @@ impl RuleTable {
 
     fn lookup(&self, result: &RawResult, rule_id: &str) -> Option<&RuleInfo> {
         let reference = result.rule.as_ref();
-        let index = reference.and_then(|rule| rule.index).or(result.rule_index).and_then(|index| usize::try_from(index).ok());
+        let index =
+            reference.and_then(|rule| rule.index).or(result.rule_index).and_then(|index| usize::try_from(index).ok());
         let component = reference.and_then(|rule| rule.tool_component.as_ref());
         let by_index = match (component, index) {
             (Some(component), Some(index)) => match component.index.and_then(|index| usize::try_from(index).ok()) {
@@ -563,11 +602,8 @@ impl RuleTable {
 
 impl RunState {
     fn normalize(&mut self, raw: RawResult) -> Finding {
-        let rule_id = raw
-            .rule_id
-            .clone()
-            .or_else(|| raw.rule.as_ref().and_then(|rule| rule.id.clone()))
-            .unwrap_or_default();
+        let rule_id =
+            raw.rule_id.clone().or_else(|| raw.rule.as_ref().and_then(|rule| rule.id.clone())).unwrap_or_default();
         let rule = self.rules.lookup(&raw, &rule_id).cloned().unwrap_or_default();
         let severity = severity_of(&raw, &rule);
 
@@ -576,7 +612,8 @@ impl RunState {
             .as_ref()
             .and_then(|locations| locations.first())
             .and_then(|location| location.physical_location.as_ref());
-        let artifact = physical.and_then(|physical| physical.artifact_location.as_ref().or(physical.file_location.as_ref()));
+        let artifact =
+            physical.and_then(|physical| physical.artifact_location.as_ref().or(physical.file_location.as_ref()));
         let uri = artifact.and_then(|artifact| {
             artifact.uri.clone().or_else(|| {
                 let index = usize::try_from(artifact.index?).ok()?;
@@ -589,7 +626,8 @@ impl RunState {
         let start_column = region.and_then(|region| scalar_u64(region.start_column.as_ref()));
         let location = Location { path: uri.as_deref().map(Location::normalize_path), start_line, end_line };
 
-        let message = raw.message.as_ref().and_then(|message| message.text.clone().or_else(|| message.markdown.clone()));
+        let message =
+            raw.message.as_ref().and_then(|message| message.text.clone().or_else(|| message.markdown.clone()));
         let title = message
             .as_deref()
             .or(rule.title.as_deref())
@@ -612,7 +650,13 @@ impl RunState {
                 let column = start_column.map(|column| column.to_string()).unwrap_or_default();
                 self.fingerprinter.fingerprint(
                     tool_name,
-                    &[&rule_id, location.path.as_deref().unwrap_or(""), &start, &column, message.as_deref().unwrap_or("")],
+                    &[
+                        &rule_id,
+                        location.path.as_deref().unwrap_or(""),
+                        &start,
+                        &column,
+                        message.as_deref().unwrap_or(""),
+                    ],
                 )
             }
         };
@@ -725,7 +769,9 @@ fn cwe_from_properties(properties: &Value) -> Vec<String> {
 }
 
 fn artifact_uris(raw: &Value) -> Vec<Option<String>> {
-    let uri = |artifact: &Value| artifact.pointer("/location/uri").or_else(|| artifact.get("uri")).and_then(Value::as_str).map(str::to_owned);
+    let uri = |artifact: &Value| {
+        artifact.pointer("/location/uri").or_else(|| artifact.get("uri")).and_then(Value::as_str).map(str::to_owned)
+    };
     match raw {
         Value::Array(items) => items.iter().map(uri).collect(),
         // SARIF 2.0.0 `files` is a map keyed by URI.

@@ -32,7 +32,11 @@ fn manifest(corpus: &std::path::Path) -> Vec<Row> {
         .skip(1)
         .map(|line| {
             let columns: Vec<&str> = line.split('\t').collect();
-            Row { path: columns[0].into(), format: columns[1].into(), notes: columns.get(6).copied().unwrap_or("").into() }
+            Row {
+                path: columns[0].into(),
+                format: columns[1].into(),
+                notes: columns.get(6).copied().unwrap_or("").into(),
+            }
         })
         .collect()
 }
@@ -59,7 +63,12 @@ fn sarif_files_capture_with_the_manifest_result_counts() {
         let expected = manifest_results(&row.notes).unwrap_or_else(|| panic!("{}: no result count in notes", row.path));
         assert_eq!(counts.total, expected, "{}", row.path);
         assert_eq!(findings.len() as u64, expected, "{}", row.path);
-        assert_eq!(counts.critical + counts.high + counts.medium + counts.low + counts.info, counts.total, "{}", row.path);
+        assert_eq!(
+            counts.critical + counts.high + counts.medium + counts.low + counts.info,
+            counts.total,
+            "{}",
+            row.path
+        );
         assert!(!parsed.tool.name.is_empty() && parsed.tool.name != "unknown", "{}", row.path);
         // Two different results never share a fingerprint.
         let mut fingerprints: Vec<_> = findings.iter().map(|finding| finding.fingerprint).collect();
@@ -108,7 +117,9 @@ fn junit_files_capture_with_the_counts_they_state() {
         let tests = parsed.summary.tests.expect("a JUnit summary counts tests");
         assert_eq!(tests.passed + tests.failed + tests.errored + tests.skipped, tests.total, "{}", row.path);
         let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
-        let testcases = text.matches("<testcase ").count() + text.matches("<testcase>").count() + text.matches("<testcase/>").count();
+        let testcases = text.matches("<testcase ").count()
+            + text.matches("<testcase>").count()
+            + text.matches("<testcase/>").count();
         assert_eq!(tests.total, testcases as u64, "{}", row.path);
         if let Some((total, failures, errors, skipped)) = stated_counts(&text) {
             if total == testcases as u64 {

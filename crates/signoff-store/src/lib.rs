@@ -187,8 +187,12 @@ pub trait WriteTx: Send {
     /// The ledger's end, as of this transaction.
     async fn head(&mut self) -> StoreResult<LedgerHead>;
     /// Stores findings of the evidence that will be entry `evidence_seq`.
-    async fn insert_findings(&mut self, evidence_seq: u64, first_ordinal: u64, findings: &[Finding])
-    -> StoreResult<()>;
+    async fn insert_findings(
+        &mut self,
+        evidence_seq: u64,
+        first_ordinal: u64,
+        findings: Vec<Finding>,
+    ) -> StoreResult<()>;
     /// The project's latest release, as of this transaction.
     async fn latest_release(&mut self, project: &ProjectName) -> StoreResult<Option<ReleaseRow>>;
     /// Appends an entry (and the row derived from it). `canonical` must be

@@ -61,7 +61,11 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // A larger page cache keeps the findings indexes in memory during big
+            // captures (the default is 2 MB).
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         // Processes that open a new store at the same moment must not both migrate it.
         let lock_path = path.with_extension("lock");
         let lock = OpenOptions::new()
@@ -298,28 +302,30 @@ impl WriteTx for SqliteWrite {
         &mut self,
         evidence_seq: u64,
         first_ordinal: u64,
-        findings: &[Finding],
+        findings: Vec<Finding>,
     ) -> StoreResult<()> {
-        for (chunk_index, chunk) in findings.chunks(FINDINGS_PER_STATEMENT).enumerate() {
-            let base = first_ordinal + (chunk_index * FINDINGS_PER_STATEMENT) as u64;
+        let mut ordinal = first_ordinal;
+        let mut rows = findings.into_iter().peekable();
+        while rows.peek().is_some() {
             let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO findings (evidence_seq, ordinal, fingerprint, rule_id, severity, title, path, start_line, end_line, cve, cwe, package, package_version, suppressed) ",
             );
-            builder.push_values(chunk.iter().enumerate(), |mut row, (index, finding)| {
+            builder.push_values(rows.by_ref().take(FINDINGS_PER_STATEMENT), |mut row, finding| {
                 row.push_bind(to_i64(evidence_seq))
-                    .push_bind(to_i64(base + index as u64))
+                    .push_bind(to_i64(ordinal))
                     .push_bind(finding.fingerprint.as_bytes().to_vec())
-                    .push_bind(finding.rule_id.clone())
+                    .push_bind(finding.rule_id)
                     .push_bind(severity_rank(finding.severity))
-                    .push_bind(finding.title.clone())
-                    .push_bind(finding.location.path.clone())
+                    .push_bind(finding.title)
+                    .push_bind(finding.location.path)
                     .push_bind(finding.location.start_line.map(to_i64))
                     .push_bind(finding.location.end_line.map(to_i64))
                     .push_bind(json_list(&finding.cve))
                     .push_bind(json_list(&finding.cwe))
-                    .push_bind(finding.package.clone())
-                    .push_bind(finding.package_version.clone())
+                    .push_bind(finding.package)
+                    .push_bind(finding.package_version)
                     .push_bind(i64::from(finding.suppressed));
+                ordinal += 1;
             });
             builder.build().execute(&mut *self.transaction).await?;
         }
