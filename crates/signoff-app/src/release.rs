@@ -97,6 +97,8 @@ pub async fn create_release(signoff: &Signoff, request: CreateRelease) -> Result
         previous,
         actor: request.actor.clone().or(detected.actor.clone()).or_else(|| request.environment.var("USER")),
         context: detected,
+        changes: Vec::new(),
+        changes_note: None,
     };
     match batch.append(Event::ReleaseCreated(Box::new(record))).await {
         Err(AppError::Store(StoreError::Conflict { what })) => {

@@ -17,7 +17,7 @@ use signoff_core::Digest;
 use signoff_core::entry::{Entry, Event, FindingsHasher};
 use signoff_ledger::merkle::leaf_hash;
 use signoff_ledger::{TreeBuilder, checkpoint};
-use signoff_store::{EvidenceRow, FindingRow, ReleaseRow, Store, StoreResult};
+use signoff_store::{EvidenceRow, FindingRow, RecordRow, ReleaseRow, Store, StoreResult};
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::AppError;
@@ -41,6 +41,8 @@ pub struct VerifyReport {
     pub findings: u64,
     /// Release rows checked.
     pub releases: u64,
+    /// Other derived rows checked (policies, approvals, exceptions, certificates).
+    pub records: u64,
     /// Blobs re-hashed.
     pub blobs: u64,
     /// The latest checkpoint's size and root, when it verified.
@@ -151,6 +153,13 @@ async fn peek_release<'c>(
     cursor.peek(|after| store.release_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await
 }
 
+async fn peek_record<'c>(
+    cursor: &'c mut Cursor<RecordRow, u64>,
+    store: &dyn Store,
+) -> Result<Option<&'c RecordRow>, AppError> {
+    cursor.peek(|after| store.record_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await
+}
+
 async fn peek_finding<'c>(
     cursor: &'c mut Cursor<FindingRow, (u64, u64)>,
     store: &dyn Store,
@@ -199,6 +208,7 @@ impl<'a> Run<'a> {
             evidence: 0,
             findings: 0,
             releases: 0,
+            records: 0,
             blobs: 0,
             root: None,
             failure: None,
@@ -243,6 +253,7 @@ impl<'a> Run<'a> {
         let mut evidence: Cursor<EvidenceRow, u64> = Cursor::new();
         let mut releases: Cursor<ReleaseRow, u64> = Cursor::new();
         let mut findings: Cursor<FindingRow, (u64, u64)> = Cursor::new();
+        let mut records: Cursor<RecordRow, u64> = Cursor::new();
         let store = self.signoff.store.clone();
         let mut expected = 0u64;
 
@@ -300,7 +311,9 @@ impl<'a> Run<'a> {
                 tree.push(leaf_hash(&stored.body));
                 self.counts.entries += 1;
 
-                if let Some(failure) = self.check_derived(&entry, &mut evidence, &mut releases, &mut findings).await? {
+                if let Some(failure) =
+                    self.check_derived(&entry, &mut evidence, &mut releases, &mut findings, &mut records).await?
+                {
                     return Ok(Some(failure));
                 }
 
@@ -380,6 +393,13 @@ impl<'a> Run<'a> {
                 format!("release row {} has no ledger entry", row.seq),
             )));
         }
+        if let Some(row) = peek_record(&mut records, store.as_ref()).await? {
+            return Ok(Some(fail(
+                row.seq,
+                FailureKind::Inserted,
+                format!("{} row {} has no ledger entry", row.kind, row.seq),
+            )));
+        }
         if let Some(row) = peek_finding(&mut findings, store.as_ref()).await? {
             return Ok(Some(fail(
                 row.evidence_seq,
@@ -396,6 +416,7 @@ impl<'a> Run<'a> {
         evidence: &mut Cursor<EvidenceRow, u64>,
         releases: &mut Cursor<ReleaseRow, u64>,
         findings: &mut Cursor<FindingRow, (u64, u64)>,
+        records: &mut Cursor<RecordRow, u64>,
     ) -> Result<Option<Failure>, AppError> {
         let seq = entry.seq;
         let store = self.signoff.store.clone();
@@ -408,6 +429,15 @@ impl<'a> Run<'a> {
                 row.seq,
                 FailureKind::Inserted,
                 format!("evidence row {} has no evidence entry", row.seq),
+            )));
+        }
+        if let Some(row) = peek_record(records, store.as_ref()).await?
+            && row.seq < seq
+        {
+            return Ok(Some(fail(
+                row.seq,
+                FailureKind::Inserted,
+                format!("{} row {} has no entry of its kind", row.kind, row.seq),
             )));
         }
         if let Some(row) = peek_release(releases, store.as_ref()).await?
@@ -536,7 +566,36 @@ impl<'a> Run<'a> {
                     )));
                 }
             }
-            _ => {}
+            other => {
+                let row = match peek_record(records, store.as_ref()).await? {
+                    Some(row) if row.seq == seq => records.pop(),
+                    _ => None,
+                };
+                let Some(row) = row else {
+                    return Ok(Some(fail(
+                        seq,
+                        FailureKind::Missing,
+                        format!("the {} row of entry {seq} is gone", other.kind()),
+                    )));
+                };
+                self.counts.records += 1;
+                let expected = serde_json::to_value(other).ok().and_then(|value| value.get("data").cloned());
+                let stored = serde_json::from_str::<serde_json::Value>(&row.record).ok();
+                let (id, project, version) = other.index_keys();
+                if row.kind != other.kind()
+                    || stored.is_none()
+                    || stored != expected
+                    || row.id != id
+                    || row.project != project
+                    || row.version != version
+                {
+                    return Ok(Some(fail(
+                        seq,
+                        FailureKind::Modified,
+                        format!("the {} row of entry {seq} differs from the entry", other.kind()),
+                    )));
+                }
+            }
         }
         Ok(None)
     }

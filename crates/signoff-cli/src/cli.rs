@@ -38,6 +38,8 @@ pub(crate) enum Command {
     /// Create and show releases.
     #[command(subcommand)]
     Release(ReleaseCommand),
+    /// List a project's findings across runs: first seen, last seen, fixed in.
+    Findings(FindingsArgs),
     /// Verify the ledger, print checkpoints, prove inclusion and consistency.
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -117,6 +119,30 @@ pub(crate) struct InspectArgs {
     /// Print one JSON object per file.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FindingsArgs {
+    /// Project.
+    #[arg(long)]
+    pub(crate) project: String,
+    /// Only findings reported in this release's evidence.
+    #[arg(long)]
+    pub(crate) release: Option<String>,
+    /// Only open or only fixed findings.
+    #[arg(long, value_enum)]
+    pub(crate) status: Option<StatusArg>,
+    /// Print one JSON object per finding.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StatusArg {
+    /// Still reported by the tool's latest scan.
+    Open,
+    /// No longer reported by a later scan of the same tool.
+    Fixed,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,6 +17,9 @@ use crate::digest::{Digest, Sha256};
 use crate::evidence::{EvidenceKind, Format, Tool};
 use crate::finding::Finding;
 use crate::names::{CommitSha, ProjectName, ReleaseVersion};
+use crate::records::{
+    ApprovalRecord, CertificateRecord, ChangeRecord, ExceptionApprovalRecord, ExceptionRecord, PolicyRecord,
+};
 use crate::summary::Summary;
 
 /// One ledger entry.
@@ -65,6 +68,16 @@ pub enum Event {
     EvidenceCaptured(Box<EvidenceRecord>),
     /// A release was created.
     ReleaseCreated(Box<ReleaseRecord>),
+    /// A policy was published.
+    PolicyPublished(Box<PolicyRecord>),
+    /// A release was approved or rejected.
+    ApprovalRecorded(Box<ApprovalRecord>),
+    /// An exception was requested.
+    ExceptionRequested(Box<ExceptionRecord>),
+    /// An exception was approved.
+    ExceptionApproved(Box<ExceptionApprovalRecord>),
+    /// A release was certified (or rejected) and the certificate signed.
+    CertificateIssued(Box<CertificateRecord>),
 }
 
 impl Event {
@@ -73,6 +86,35 @@ impl Event {
         match self {
             Event::EvidenceCaptured(_) => "evidence_captured",
             Event::ReleaseCreated(_) => "release_created",
+            Event::PolicyPublished(_) => "policy_published",
+            Event::ApprovalRecorded(_) => "approval_recorded",
+            Event::ExceptionRequested(_) => "exception_requested",
+            Event::ExceptionApproved(_) => "exception_approved",
+            Event::CertificateIssued(_) => "certificate_issued",
+        }
+    }
+
+    /// For records kept in the generic `records` table: the record's id, project
+    /// and version (what queries look them up by).
+    pub fn index_keys(&self) -> (String, Option<String>, Option<String>) {
+        match self {
+            Event::EvidenceCaptured(record) => {
+                (record.id.clone(), Some(record.project.to_string()), record.release.as_ref().map(ToString::to_string))
+            }
+            Event::ReleaseCreated(record) => {
+                (record.id.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
+            }
+            Event::PolicyPublished(record) => (record.id.clone(), None, Some(record.version.to_string())),
+            Event::ApprovalRecorded(record) => {
+                (record.id.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
+            }
+            Event::ExceptionRequested(record) => {
+                (record.id.clone(), record.project.as_ref().map(ToString::to_string), None)
+            }
+            Event::ExceptionApproved(record) => (record.exception.clone(), None, None),
+            Event::CertificateIssued(record) => {
+                (record.id.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
+            }
         }
     }
 }
@@ -215,6 +257,29 @@ pub struct ReleaseRecord {
     /// Pipeline context of the creation.
     #[serde(default)]
     pub context: CiContext,
+    /// The commits since the previous release, read from git at creation (B1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ChangeRecord>,
+    /// Why `changes` is empty or partial, when it is (no repository, history
+    /// truncated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_note: Option<String>,
+}
+
+impl ReleaseRecord {
+    /// The digest of what the release is: project, version, commit and artifacts.
+    /// Approvals bind to it; if it differs, an approval is not for this content.
+    pub fn content_digest(&self) -> Digest {
+        let mut artifacts: Vec<String> = self.artifacts.iter().map(ToString::to_string).collect();
+        artifacts.sort();
+        let content = serde_json::json!({
+            "project": self.project.as_str(),
+            "version": self.version.as_str(),
+            "commit": self.commit.as_str(),
+            "artifacts": artifacts,
+        });
+        Digest::of(&to_canonical_bytes(&content).unwrap_or_default())
+    }
 }
 
 #[cfg(test)]
@@ -236,6 +301,8 @@ mod tests {
                 previous: None,
                 actor: None,
                 context: CiContext::default(),
+                changes: vec![],
+                changes_note: None,
             })),
         }
     }

@@ -127,6 +127,54 @@ pub struct ReleaseRow {
     pub record: ReleaseRecord,
 }
 
+/// A row of the generic `records` table: an entry's data as JSON, with the keys
+/// it is looked up by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRow {
+    /// Ledger position of its entry.
+    pub seq: u64,
+    /// The entry kind (`policy_published`, `approval_recorded`, ...).
+    pub kind: String,
+    /// The record's id.
+    pub id: String,
+    /// Its project, when it has one.
+    pub project: Option<String>,
+    /// Its version, when it has one.
+    pub version: Option<String>,
+    /// The entry's `data`, as JSON.
+    pub record: String,
+}
+
+/// Where one finding (per tool and fingerprint) has been seen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingHistory {
+    /// The tool that reports it.
+    pub tool: String,
+    /// First evidence entry reporting it.
+    pub first_seq: u64,
+    /// Last evidence entry reporting it.
+    pub last_seq: u64,
+    /// How many captures reported it.
+    pub times_seen: u64,
+    /// The finding, as last reported.
+    pub finding: Finding,
+}
+
+/// One scan of a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRow {
+    /// Tool name.
+    pub tool: String,
+    /// Evidence entry.
+    pub seq: u64,
+    /// Commit.
+    pub commit: Option<String>,
+    /// Release named at capture.
+    pub release: Option<String>,
+    /// When captured.
+    pub captured_at: String,
+}
+
 /// A finding row with its position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FindingRow {
@@ -163,6 +211,24 @@ pub trait Store: Send + Sync {
     /// Finding rows after `(evidence_seq, ordinal)` (exclusive; `None` from the
     /// start), in order, at most `limit`.
     async fn finding_rows(&self, after: Option<(u64, u64)>, limit: u64) -> StoreResult<Vec<FindingRow>>;
+
+    /// Rows of the `records` table with `seq >= from`, in order, at most `limit`.
+    async fn record_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<RecordRow>>;
+    /// Records of one kind, optionally for one project and version, in ledger order.
+    async fn records_of(&self, kind: &str, project: Option<&str>, version: Option<&str>)
+    -> StoreResult<Vec<RecordRow>>;
+    /// Records of one kind with one id, in ledger order.
+    async fn records_by_id(&self, kind: &str, id: &str) -> StoreResult<Vec<RecordRow>>;
+    /// Every release of a project (all projects when `None`), in ledger order.
+    async fn releases(&self, project: Option<&ProjectName>) -> StoreResult<Vec<ReleaseRow>>;
+
+    /// Every finding of a project's scans with where it was seen: one row per
+    /// (tool, fingerprint) with the first and last evidence entries that report it
+    /// and the latest finding row, in first-seen order.
+    async fn finding_history(&self, project: &ProjectName) -> StoreResult<Vec<FindingHistory>>;
+    /// The project's scans (evidence with findings), per tool, in ledger order:
+    /// (tool name, evidence seq, commit, release version).
+    async fn scans(&self, project: &ProjectName) -> StoreResult<Vec<ScanRow>>;
 
     /// One release.
     async fn release(&self, project: &ProjectName, version: &ReleaseVersion) -> StoreResult<Option<ReleaseRow>>;

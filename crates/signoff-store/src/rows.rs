@@ -7,7 +7,7 @@ use signoff_core::{Digest, Finding, Location, Severity};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use crate::{EvidenceRow, FindingRow, ReleaseRow, StoreError, StoreResult};
+use crate::{EvidenceRow, FindingRow, RecordRow, ReleaseRow, StoreError, StoreResult};
 
 pub(crate) fn severity_rank(severity: Severity) -> i64 {
     match severity {
@@ -102,8 +102,21 @@ pub(crate) fn release_from_row(row: &SqliteRow) -> StoreResult<ReleaseRow> {
         previous: previous.map(|value| parse_column(TABLE, seq, "previous", &value)).transpose()?,
         actor: row.try_get("actor")?,
         context: json_column(TABLE, seq, "context", &text("context")?)?,
+        changes: json_column(TABLE, seq, "changes", &text("changes")?)?,
+        changes_note: row.try_get("changes_note")?,
     };
     Ok(ReleaseRow { seq, created_at: text("created_at")?, record })
+}
+
+pub(crate) fn record_from_row(row: &SqliteRow) -> StoreResult<RecordRow> {
+    Ok(RecordRow {
+        seq: u64_column(row.try_get("seq")?),
+        kind: row.try_get("kind")?,
+        id: row.try_get("id")?,
+        project: row.try_get("project")?,
+        version: row.try_get("version")?,
+        record: row.try_get("record")?,
+    })
 }
 
 pub(crate) fn finding_from_row(row: &SqliteRow) -> StoreResult<FindingRow> {

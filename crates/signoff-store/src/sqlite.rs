@@ -17,10 +17,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use time::format_description::well_known::Rfc3339;
 
-use crate::rows::{evidence_from_row, finding_from_row, json_list, release_from_row, severity_rank};
+use crate::rows::{evidence_from_row, finding_from_row, json_list, record_from_row, release_from_row, severity_rank};
 use crate::{
-    EvidenceRow, FindingRow, LedgerHead, ReleaseRow, Store, StoreError, StoreResult, StoredCheckpoint, StoredEntry,
-    WriteTx,
+    EvidenceRow, FindingHistory, FindingRow, LedgerHead, RecordRow, ReleaseRow, ScanRow, Store, StoreError,
+    StoreResult, StoredCheckpoint, StoredEntry, WriteTx,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -194,6 +194,102 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(finding_from_row).collect()
+    }
+
+    async fn record_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<RecordRow>> {
+        let rows = sqlx::query("SELECT * FROM records WHERE seq >= $1 ORDER BY seq LIMIT $2")
+            .bind(to_i64(from))
+            .bind(to_i64(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn records_of(
+        &self,
+        kind: &str,
+        project: Option<&str>,
+        version: Option<&str>,
+    ) -> StoreResult<Vec<RecordRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM records WHERE kind = $1 AND ($2 IS NULL OR project = $2) AND ($3 IS NULL OR version = $3) ORDER BY seq",
+        )
+        .bind(kind)
+        .bind(project)
+        .bind(version)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn records_by_id(&self, kind: &str, id: &str) -> StoreResult<Vec<RecordRow>> {
+        let rows = sqlx::query("SELECT * FROM records WHERE kind = $1 AND id = $2 ORDER BY seq")
+            .bind(kind)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn releases(&self, project: Option<&ProjectName>) -> StoreResult<Vec<ReleaseRow>> {
+        let rows = sqlx::query("SELECT * FROM releases WHERE ($1 IS NULL OR project = $1) ORDER BY seq")
+            .bind(project.map(ProjectName::as_str))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(release_from_row).collect()
+    }
+
+    async fn finding_history(&self, project: &ProjectName) -> StoreResult<Vec<FindingHistory>> {
+        // One pass groups the project's findings by tool and fingerprint; the row
+        // of the latest sighting supplies the details.
+        let rows = sqlx::query(
+            "WITH seen AS (
+                SELECT e.tool_name AS tool, f.fingerprint AS fingerprint,
+                       MIN(f.evidence_seq) AS first_seq, MAX(f.evidence_seq) AS last_seq, COUNT(*) AS times_seen
+                FROM findings f JOIN evidence e ON e.seq = f.evidence_seq
+                WHERE e.project = $1
+                GROUP BY e.tool_name, f.fingerprint
+            )
+            SELECT seen.tool, seen.first_seq, seen.last_seq, seen.times_seen, f.*
+            FROM seen JOIN findings f ON f.evidence_seq = seen.last_seq AND f.fingerprint = seen.fingerprint
+            GROUP BY seen.tool, seen.fingerprint
+            ORDER BY seen.first_seq, f.ordinal",
+        )
+        .bind(project.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FindingHistory {
+                    tool: row.try_get("tool")?,
+                    first_seq: u64::try_from(row.try_get::<i64, _>("first_seq")?).unwrap_or(0),
+                    last_seq: u64::try_from(row.try_get::<i64, _>("last_seq")?).unwrap_or(0),
+                    times_seen: u64::try_from(row.try_get::<i64, _>("times_seen")?).unwrap_or(0),
+                    finding: finding_from_row(row)?.finding,
+                })
+            })
+            .collect()
+    }
+
+    async fn scans(&self, project: &ProjectName) -> StoreResult<Vec<ScanRow>> {
+        let rows = sqlx::query(
+            "SELECT tool_name, seq, commit_sha, release_version, captured_at FROM evidence
+             WHERE project = $1 AND json_extract(summary, '$.findings') IS NOT NULL ORDER BY seq",
+        )
+        .bind(project.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ScanRow {
+                    tool: row.try_get("tool_name")?,
+                    seq: u64::try_from(row.try_get::<i64, _>("seq")?).unwrap_or(0),
+                    commit: row.try_get("commit_sha")?,
+                    release: row.try_get("release_version")?,
+                    captured_at: row.try_get("captured_at")?,
+                })
+            })
+            .collect()
     }
 
     async fn release(&self, project: &ProjectName, version: &ReleaseVersion) -> StoreResult<Option<ReleaseRow>> {
@@ -384,7 +480,7 @@ impl WriteTx for SqliteWrite {
             }
             Event::ReleaseCreated(record) => {
                 let inserted = sqlx::query(
-                    "INSERT INTO releases (seq, id, project, version, commit_sha, artifacts, previous, actor, context, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "INSERT INTO releases (seq, id, project, version, commit_sha, artifacts, previous, actor, context, changes, changes_note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(to_i64(entry.seq))
                 .bind(&record.id)
@@ -395,6 +491,8 @@ impl WriteTx for SqliteWrite {
                 .bind(record.previous.as_ref().map(|previous| previous.as_str().to_owned()))
                 .bind(&record.actor)
                 .bind(serde_json::to_string(&record.context).unwrap_or_default())
+                .bind(serde_json::to_string(&record.changes).unwrap_or_default())
+                .bind(&record.changes_note)
                 .bind(&at)
                 .execute(&mut *self.transaction)
                 .await;
@@ -407,7 +505,26 @@ impl WriteTx for SqliteWrite {
                 }
                 inserted?;
             }
-            _ => {}
+            other => {
+                let (id, project, version) = other.index_keys();
+                let data = serde_json::to_value(other).map_err(|error| StoreError::Corrupt {
+                    table: "records",
+                    key: entry.seq.to_string(),
+                    message: error.to_string(),
+                })?;
+                let record = data.get("data").map(ToString::to_string).unwrap_or_default();
+                sqlx::query(
+                    "INSERT INTO records (seq, kind, id, project, version, record) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(to_i64(entry.seq))
+                .bind(other.kind())
+                .bind(id)
+                .bind(project)
+                .bind(version)
+                .bind(record)
+                .execute(&mut *self.transaction)
+                .await?;
+            }
         }
         Ok(())
     }

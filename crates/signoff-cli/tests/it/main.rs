@@ -14,6 +14,8 @@ mod capture;
 mod bad_input;
 // Releases bound to commits.
 mod release;
+// Findings across runs: first seen, last seen, fixed in.
+mod findings;
 // Tampering with the database and blob folder is caught and named.
 mod tamper;
 // Proofs checked with an independent RFC 6962 implementation.
