@@ -55,6 +55,10 @@ pub(crate) struct InitArgs {
     /// The checkpoint origin (log name); default `signoff.local/<uuid>`.
     #[arg(long)]
     pub(crate) origin: Option<String>,
+    /// Keep the ledger in PostgreSQL (postgres://...) instead of SQLite in the store
+    /// folder; written to the folder's signoff.toml (SIGNOFF_DATABASE_URL overrides).
+    #[arg(long, value_name = "URL")]
+    pub(crate) database: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,

@@ -1,7 +1,7 @@
 //! Where signoff keeps evidence.
 //!
 //! Two traits make the boundary: [`Store`] holds the ledger and the tables derived
-//! from it (SQLite now, in [`sqlite`]; PostgreSQL can implement the same trait), and
+//! from it (SQLite by default, PostgreSQL for scale-out; both in [`sql`]), and
 //! [`BlobStore`] holds raw evidence bytes by digest (a local folder now, in [`blob`];
 //! S3-compatible storage can implement the same trait). Callers hold
 //! `Arc<dyn Store>` and `Arc<dyn BlobStore>` and never name a backend.
@@ -16,7 +16,7 @@
 
 pub mod blob;
 mod rows;
-pub mod sqlite;
+pub mod sql;
 
 use std::path::Path;
 
@@ -25,7 +25,7 @@ use signoff_core::entry::{Entry, EvidenceRecord, ReleaseRecord};
 use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
 
 pub use blob::{BlobStore, LocalBlobs, StagedBlob};
-pub use sqlite::SqliteStore;
+pub use sql::{SqlStore, SqliteStore};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -270,13 +270,25 @@ pub trait WriteTx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
-/// Opens the embedded default store under `home`: `home/signoff.db` and
+/// Opens a store whose home folder is `home`: the database is `home/signoff.db`
+/// (SQLite) unless `database_url` names a PostgreSQL server; blobs are in
 /// `home/blobs`.
 ///
 /// # Errors
-/// When the database cannot be opened or migrated.
-pub async fn open_local(home: &Path) -> StoreResult<(SqliteStore, LocalBlobs)> {
-    let store = SqliteStore::open(&home.join("signoff.db")).await?;
+/// When the database cannot be opened or migrated, or the URL is not
+/// `postgres://` or `postgresql://`.
+pub async fn open(home: &Path, database_url: Option<&str>) -> StoreResult<(SqlStore, LocalBlobs)> {
+    let store = match database_url {
+        None => SqlStore::open(&home.join("signoff.db")).await?,
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            SqlStore::open_postgres(url).await?
+        }
+        Some(url) => {
+            return Err(StoreError::Database(sqlx::Error::Configuration(
+                format!("unsupported database URL {url:?} (expected postgres://...)").into(),
+            )));
+        }
+    };
     let blobs = LocalBlobs::open(&home.join("blobs"))?;
     Ok((store, blobs))
 }

@@ -48,7 +48,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let files = temporary.path().join("evidence");
 
     step(&format!("signoff init   (store: {})", home.display()));
-    let init = Signoff::init(&home, None).await?;
+    let init = Signoff::init(&home, None, None).await?;
     println!("origin {}; verifier key {}", init.origin, init.verifier_key);
     let signoff = Signoff::open(&home).await?;
 
