@@ -47,7 +47,7 @@ const FINDINGS_PER_STATEMENT: usize = 1000;
 
 /// The advisory lock key that serialises ledger writers on PostgreSQL
 /// (`signoff` in ASCII).
-const POSTGRES_LEDGER_LOCK: i64 = 0x7369_676e_6f66_66;
+const POSTGRES_LEDGER_LOCK: i64 = 0x0073_6967_6e6f_6666;
 
 #[derive(Debug, Clone)]
 enum Pool {
