@@ -1,1 +1,150 @@
-fn main() {}
+//! Project automation, in Rust so that only cargo is needed.
+//!
+//! Run with `cargo xtask <command>`:
+//!
+//! - `bench [--results 50000,500000] [--keep DIR]`: builds signoff in release mode,
+//!   generates SARIF logs with that many results, and measures `signoff inspect`
+//!   (parse only) and `signoff capture` (read, hash, parse, normalize, store,
+//!   ledger) beside `sha256sum` of the same file: wall time, MB/s, findings/s and
+//!   peak RSS. Figures go in BENCHMARKS.md.
+//! - `gen-sarif --results N --out FILE`: writes one such SARIF log.
+//! - `measure -- COMMAND...`: runs a command and prints its wall time and peak RSS
+//!   as JSON (used by `bench`, one fresh process per measurement so the peak is the
+//!   command's own).
+
+mod generate;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("bench") => bench(&args[1..]),
+        Some("gen-sarif") => {
+            let results = flag(&args, "--results").unwrap_or_else(|| "50000".into()).parse()?;
+            let out = PathBuf::from(flag(&args, "--out").context("--out FILE is required")?);
+            let bytes = generate::sarif(&out, results)?;
+            println!("wrote {} ({} results, {} bytes)", out.display(), results, bytes);
+            Ok(())
+        }
+        Some("measure") => measure(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask bench [--results 50000,500000] [--keep DIR]");
+            eprintln!("       cargo xtask gen-sarif --results N --out FILE");
+            eprintln!("       cargo xtask measure -- COMMAND...");
+            bail!("unknown or missing command")
+        }
+    }
+}
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|arg| arg == name).and_then(|index| args.get(index + 1)).cloned()
+}
+
+/// Runs a command, waits, and prints `{"seconds": .., "max_rss_kb": .., "status": ..}`.
+fn measure(args: &[String]) -> anyhow::Result<()> {
+    let command: Vec<&String> = args.iter().skip_while(|arg| *arg != "--").skip(1).collect();
+    let (program, rest) = command.split_first().context("measure -- COMMAND...")?;
+    let started = Instant::now();
+    let status = Command::new(program).args(rest).stdout(std::process::Stdio::null()).status()?;
+    let seconds = started.elapsed().as_secs_f64();
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)?;
+    println!("{}", serde_json::json!({"seconds": seconds, "max_rss_kb": usage.max_rss(), "status": status.code()}));
+    Ok(())
+}
+
+struct Measured {
+    seconds: f64,
+    max_rss_kb: i64,
+}
+
+/// Measures `command` in a fresh `xtask measure` process.
+fn measured(xtask: &Path, command: &[&str]) -> anyhow::Result<Measured> {
+    let output = Command::new(xtask).arg("measure").arg("--").args(command).output()?;
+    if !output.status.success() {
+        bail!("measure failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    if report["status"] != 0 {
+        bail!("{command:?} exited {}", report["status"]);
+    }
+    Ok(Measured {
+        seconds: report["seconds"].as_f64().unwrap_or(f64::NAN),
+        max_rss_kb: report["max_rss_kb"].as_i64().unwrap_or(0),
+    })
+}
+
+fn bench(args: &[String]) -> anyhow::Result<()> {
+    let counts: Vec<u64> = flag(args, "--results")
+        .unwrap_or_else(|| "50000,500000".into())
+        .split(',')
+        .map(|count| count.trim().parse())
+        .collect::<Result<_, _>>()?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("xtask lives in the workspace")?.to_owned();
+    eprintln!("building signoff (release)...");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "-p", "signoff-cli"])
+        .current_dir(&root)
+        .status()?;
+    if !status.success() {
+        bail!("cargo build failed");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let signoff = target.join("release/signoff");
+    let xtask = std::env::current_exe()?;
+    let scratch = match flag(args, "--keep") {
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::temp_dir().join(format!("signoff-bench-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&scratch)?;
+
+    println!(
+        "| input | size | sha256sum | inspect (parse) | capture (end to end) | capture findings/s | capture peak RSS | capture ÷ sha256sum |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for count in counts {
+        let file = scratch.join(format!("bench-{count}.sarif"));
+        let size = generate::sarif(&file, count)?;
+        let mb = size as f64 / 1e6;
+        let file_text = file.display().to_string();
+        // Warm the page cache so every measurement reads from memory.
+        measured(&xtask, &["sha256sum", &file_text])?;
+        let hash = measured(&xtask, &["sha256sum", &file_text])?;
+        let inspect = measured(&xtask, &[signoff.to_str().unwrap_or_default(), "inspect", &file_text])?;
+        let store = scratch.join(format!("store-{count}"));
+        let _ = std::fs::remove_dir_all(&store);
+        let store_text = store.display().to_string();
+        let signoff_text = signoff.display().to_string();
+        measured(&xtask, &[&signoff_text, "--store", &store_text, "init"])?;
+        let commit = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"bench"))[..40].to_owned();
+        let capture = measured(
+            &xtask,
+            &[&signoff_text, "--store", &store_text, "capture", &file_text, "--project", "bench", "--commit", &commit],
+        )?;
+        println!(
+            "| SARIF, {count} results | {mb:.0} MB | {:.2} s ({:.0} MB/s) | {:.2} s ({:.0} MB/s, {} MB RSS) | {:.2} s ({:.0} MB/s) | {:.0} | {} MB | {:.1}× |",
+            hash.seconds,
+            mb / hash.seconds,
+            inspect.seconds,
+            mb / inspect.seconds,
+            inspect.max_rss_kb / 1024,
+            capture.seconds,
+            mb / capture.seconds,
+            count as f64 / capture.seconds,
+            capture.max_rss_kb / 1024,
+            capture.seconds / hash.seconds,
+        );
+        if flag(args, "--keep").is_none() {
+            let _ = std::fs::remove_dir_all(&store);
+            let _ = std::fs::remove_file(&file);
+        }
+    }
+    if flag(args, "--keep").is_none() {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    Ok(())
+}

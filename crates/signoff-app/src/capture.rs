@@ -94,8 +94,16 @@ fn resolve(request: &CaptureRequest) -> Result<Resolved, AppError> {
     })?;
     let project = ProjectName::new(&project_text).map_err(|error| AppError::Invalid(error.to_string()))?;
     let commit_text = overrides.commit.clone().or_else(|| detected.commit.clone());
-    let commit = commit_text.map(|text| CommitSha::new(&text)).transpose().map_err(|error| AppError::Invalid(error.to_string()))?;
-    let release = overrides.release.as_deref().map(ReleaseVersion::new).transpose().map_err(|error| AppError::Invalid(error.to_string()))?;
+    let commit = commit_text
+        .map(|text| CommitSha::new(&text))
+        .transpose()
+        .map_err(|error| AppError::Invalid(error.to_string()))?;
+    let release = overrides
+        .release
+        .as_deref()
+        .map(ReleaseVersion::new)
+        .transpose()
+        .map_err(|error| AppError::Invalid(error.to_string()))?;
     let context = CiContext {
         system: detected.system.clone().or_else(|| Some("local".into())),
         repository: detected.repository.clone(),
@@ -185,21 +193,27 @@ async fn read_one(
     staged: &mut Vec<StagedBlob>,
 ) -> Result<ReadOne, AppError> {
     let before = stamp(&input.path);
-    let options =
-        Options { format: request.format, kind: request.kind, limits: request.limits, redaction_key: signoff.redaction_key };
+    let options = Options {
+        format: request.format,
+        kind: request.kind,
+        limits: request.limits,
+        redaction_key: signoff.redaction_key,
+    };
     let (sender, mut receiver) = mpsc::channel::<Vec<Finding>>(4);
     let path = input.path.clone();
     let display = input.display.clone();
     let parse = tokio::task::spawn_blocking(move || {
-        let mut sink = ChannelSink { sender, pending: Vec::with_capacity(FINDINGS_PER_BATCH), hasher: FindingsHasher::new() };
+        let mut sink =
+            ChannelSink { sender, pending: Vec::with_capacity(FINDINGS_PER_BATCH), hasher: FindingsHasher::new() };
         let parsed = parse_path(&path, &display, &options, &mut sink)?;
         sink.flush().map_err(|error| IngestError::new(&display, Some(parsed.format), IngestErrorKind::Sink(error)))?;
         Ok::<_, IngestError>((parsed, sink.hasher.finish()))
     });
     let mut ordinal = 0u64;
     while let Some(chunk) = receiver.recv().await {
-        batch.tx().insert_findings(seq, ordinal, &chunk).await?;
-        ordinal += chunk.len() as u64;
+        let count = chunk.len() as u64;
+        batch.tx().insert_findings(seq, ordinal, chunk).await?;
+        ordinal += count;
     }
     let (parsed, commitment) = parse.await.map_err(|error| AppError::Invalid(format!("parser stopped: {error}")))??;
 
@@ -224,7 +238,10 @@ async fn read_one(
     let digest_and_size = (blob.digest, blob.size);
     staged.push(blob);
     if stamp(&input.path) != before {
-        return Err(AppError::Invalid(format!("{}: the file changed while it was being captured; capture it again", input.display)));
+        return Err(AppError::Invalid(format!(
+            "{}: the file changed while it was being captured; capture it again",
+            input.display
+        )));
     }
     Ok((parsed, commitment, digest_and_size, original_digest))
 }
@@ -271,7 +288,12 @@ impl FindingSink for ChannelSink {
 }
 
 /// Parses each file without storing anything: what capture would record.
-pub async fn inspect(files: &[InputFile], format: Option<Format>, kind: Option<EvidenceKind>, limits: Limits) -> Vec<Result<EvidenceReport, AppError>> {
+pub async fn inspect(
+    files: &[InputFile],
+    format: Option<Format>,
+    kind: Option<EvidenceKind>,
+    limits: Limits,
+) -> Vec<Result<EvidenceReport, AppError>> {
     let mut reports = Vec::new();
     for input in files {
         let input = input.clone();

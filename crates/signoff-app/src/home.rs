@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use signoff_core::context::{self, CiContext};
 use signoff_ledger::{LedgerKey, NoteVerifier, PublicKey};
-use signoff_store::{BlobStore, Store, open_local};
+use signoff_store::{BlobStore, Store};
 
 use crate::error::AppError;
 
@@ -18,6 +18,32 @@ const KEY_FILE: &str = "keys/ledger.key";
 const PUBLIC_KEY_FILE: &str = "keys/ledger.pub";
 const REDACTION_KEY_FILE: &str = "keys/redaction.key";
 const DATABASE_FILE: &str = "signoff.db";
+const CONFIG_FILE: &str = "signoff.toml";
+
+/// The store's settings, `signoff.toml` in its home folder (all optional).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Config {
+    /// A PostgreSQL URL; absent means SQLite in the home folder.
+    pub(crate) database: Option<String>,
+}
+
+impl Config {
+    fn read(home: &Path) -> Result<Config, AppError> {
+        let path = home.join(CONFIG_FILE);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(error) => return Err(AppError::io(&path)(error)),
+        };
+        toml::from_str(&text).map_err(|error| AppError::Invalid(format!("{}: {error}", path.display())))
+    }
+
+    /// The database URL: `SIGNOFF_DATABASE_URL` wins over the file.
+    fn database_url(&self) -> Option<String> {
+        std::env::var("SIGNOFF_DATABASE_URL").ok().filter(|url| !url.is_empty()).or_else(|| self.database.clone())
+    }
+}
 
 /// An open store and its signing key.
 pub struct Signoff {
@@ -51,13 +77,23 @@ impl Signoff {
     ///
     /// # Errors
     /// When the folder, key or database cannot be created.
-    pub async fn init(home: &Path, origin: Option<&str>) -> Result<InitReport, AppError> {
+    pub async fn init(home: &Path, origin: Option<&str>, database: Option<&str>) -> Result<InitReport, AppError> {
         fs::create_dir_all(home.join("keys")).map_err(AppError::io(home))?;
         let key_path = home.join(KEY_FILE);
-        let created = !home.join(DATABASE_FILE).exists() || !key_path.exists();
+        let config_path = home.join(CONFIG_FILE);
+        if let Some(url) = database
+            && !config_path.exists()
+        {
+            let text = format!("# signoff store settings\ndatabase = {}\n", toml_string(url));
+            write_new(&config_path, text.as_bytes(), 0o600)?;
+        }
+        let config = Config::read(home)?;
+        let created = !key_path.exists() || (config.database_url().is_none() && !home.join(DATABASE_FILE).exists());
         if !key_path.exists() {
-            let key = LedgerKey::generate().map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
-            let pem = key.to_pkcs8_pem().map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
+            let key = LedgerKey::generate()
+                .map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
+            let pem =
+                key.to_pkcs8_pem().map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
             write_new(&key_path, pem.as_bytes(), 0o600)?;
             write_new(&home.join(PUBLIC_KEY_FILE), key.public().to_spki_pem().as_bytes(), 0o644)?;
         }
@@ -68,7 +104,7 @@ impl Signoff {
                 .map_err(|error| AppError::Invalid(format!("no randomness for the redaction key: {error}")))?;
             write_new(&redaction_path, hex::encode(secret).as_bytes(), 0o600)?;
         }
-        let (store, _blobs) = open_local(home).await?;
+        let (store, _blobs) = signoff_store::open(home, config.database_url().as_deref()).await?;
         let wanted = origin.map(str::to_owned).unwrap_or_else(|| format!("signoff.local/{}", uuid::Uuid::now_v7()));
         let origin = store.init_meta("origin", &wanted).await?;
         store.close().await;
@@ -88,19 +124,30 @@ impl Signoff {
     /// [`AppError::NotInitialized`] when there is no store there.
     pub async fn open(home: &Path) -> Result<Signoff, AppError> {
         let key_path = home.join(KEY_FILE);
-        if !home.join(DATABASE_FILE).exists() || !key_path.exists() {
+        let config = Config::read(home)?;
+        let database = config.database_url();
+        if !key_path.exists() || (database.is_none() && !home.join(DATABASE_FILE).exists()) {
             return Err(AppError::NotInitialized { home: home.display().to_string() });
         }
         let pem = fs::read_to_string(&key_path).map_err(AppError::io(&key_path))?;
-        let key = LedgerKey::from_pkcs8_pem(&pem).map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
+        let key = LedgerKey::from_pkcs8_pem(&pem)
+            .map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
         let redaction_path = home.join(REDACTION_KEY_FILE);
         let redaction_text = fs::read_to_string(&redaction_path).map_err(AppError::io(&redaction_path))?;
         let mut redaction_key = [0u8; 32];
         hex::decode_to_slice(redaction_text.trim(), &mut redaction_key)
             .map_err(|_| AppError::Invalid(format!("{}: not 64 hex digits", redaction_path.display())))?;
-        let (store, blobs) = open_local(home).await?;
-        let origin = store.meta("origin").await?.ok_or_else(|| AppError::NotInitialized { home: home.display().to_string() })?;
-        Ok(Signoff { home: home.to_owned(), store: Arc::new(store), blobs: Arc::new(blobs), key, origin, redaction_key })
+        let (store, blobs) = signoff_store::open(home, database.as_deref()).await?;
+        let origin =
+            store.meta("origin").await?.ok_or_else(|| AppError::NotInitialized { home: home.display().to_string() })?;
+        Ok(Signoff {
+            home: home.to_owned(),
+            store: Arc::new(store),
+            blobs: Arc::new(blobs),
+            key,
+            origin,
+            redaction_key,
+        })
     }
 
     /// The store folder.
@@ -127,8 +174,24 @@ impl Signoff {
     }
 }
 
+/// A TOML basic string.
+fn toml_string(text: &str) -> String {
+    let mut quoted = String::from('"');
+    for character in text.chars() {
+        match character {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            character if character.is_control() => quoted.push_str(&format!("\\u{:04x}", character as u32)),
+            character => quoted.push(character),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), AppError> {
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path).map_err(AppError::io(path))?;
+    let mut file =
+        fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path).map_err(AppError::io(path))?;
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(AppError::io(path))
 }
 

@@ -15,6 +15,7 @@
 
 mod capture;
 mod error;
+mod findings;
 mod home;
 mod ledger;
 mod proof;
@@ -24,6 +25,7 @@ mod verify;
 
 pub use capture::{CaptureRequest, ContextOverrides, InputFile, capture, inspect};
 pub use error::AppError;
+pub use findings::{FindingStatus, FindingView, FindingsQuery, Sighting, findings};
 pub use home::{Environment, InitReport, Signoff};
 pub use proof::{ConsistencyProof, InclusionProof, consistency_proof, inclusion_proof, latest_checkpoint};
 pub use release::{CreateRelease, ReleaseView, create_release, show_release};

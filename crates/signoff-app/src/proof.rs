@@ -72,7 +72,8 @@ async fn checkpoint_at(signoff: &Signoff, size: Option<u64>) -> Result<StoredChe
     match size {
         None => Ok(latest.clone()),
         Some(size) => checkpoints.iter().find(|checkpoint| checkpoint.size == size).cloned().ok_or_else(|| {
-            let below = checkpoints.iter().rev().find(|checkpoint| checkpoint.size < size).map(|checkpoint| checkpoint.size);
+            let below =
+                checkpoints.iter().rev().find(|checkpoint| checkpoint.size < size).map(|checkpoint| checkpoint.size);
             let above = checkpoints.iter().find(|checkpoint| checkpoint.size > size).map(|checkpoint| checkpoint.size);
             let near: Vec<String> = below.into_iter().chain(above).map(|size| size.to_string()).collect();
             AppError::NotFound(format!(
@@ -89,7 +90,9 @@ async fn leaves(signoff: &Signoff, size: u64) -> Result<Vec<Digest>, AppError> {
         let from = leaves.len() as u64;
         let batch = signoff.store.leaf_hashes(from, LEAF_BATCH.min(size - from)).await?;
         if batch.is_empty() {
-            return Err(AppError::Invalid(format!("the ledger has only {from} entries, fewer than {size}; run `signoff ledger verify`")));
+            return Err(AppError::Invalid(format!(
+                "the ledger has only {from} entries, fewer than {size}; run `signoff ledger verify`"
+            )));
         }
         leaves.extend(batch.into_iter().map(Digest::from_bytes));
     }
@@ -116,7 +119,9 @@ pub async fn inclusion_proof(signoff: &Signoff, entry: u64, size: Option<u64>) -
     let root = Digest::from_bytes(checkpoint.root);
     let leaf = leaves[usize::try_from(entry).unwrap_or(usize::MAX).min(leaves.len() - 1)];
     merkle::verify_inclusion(&leaf, entry, checkpoint.size, &path, &root).map_err(|error| {
-        AppError::Invalid(format!("the stored tree does not match its checkpoint ({error}); run `signoff ledger verify`"))
+        AppError::Invalid(format!(
+            "the stored tree does not match its checkpoint ({error}); run `signoff ledger verify`"
+        ))
     })?;
     let body = signoff.store.entries(entry, 1).await?.into_iter().next().map(|stored| stored.body).unwrap_or_default();
     let mut tlog_proof = format!("c2sp.org/tlog-proof@v1\nindex {entry}\n");
@@ -143,7 +148,11 @@ pub async fn inclusion_proof(signoff: &Signoff, entry: u64, size: Option<u64>) -
 ///
 /// # Errors
 /// When a checkpoint does not exist or the sizes are out of order.
-pub async fn consistency_proof(signoff: &Signoff, old_size: u64, new_size: Option<u64>) -> Result<ConsistencyProof, AppError> {
+pub async fn consistency_proof(
+    signoff: &Signoff,
+    old_size: u64,
+    new_size: Option<u64>,
+) -> Result<ConsistencyProof, AppError> {
     let new = checkpoint_at(signoff, new_size).await?;
     let old = checkpoint_at(signoff, Some(old_size)).await?;
     if old.size > new.size {
@@ -154,7 +163,9 @@ pub async fn consistency_proof(signoff: &Signoff, old_size: u64, new_size: Optio
     let (old_root, new_root) = (Digest::from_bytes(old.root), Digest::from_bytes(new.root));
     if old.size != new.size {
         merkle::verify_consistency(old.size, new.size, &old_root, &new_root, &proof).map_err(|error| {
-            AppError::Invalid(format!("the stored tree does not match its checkpoints ({error}); run `signoff ledger verify`"))
+            AppError::Invalid(format!(
+                "the stored tree does not match its checkpoints ({error}); run `signoff ledger verify`"
+            ))
         })?;
     }
     Ok(ConsistencyProof {

@@ -81,7 +81,10 @@ pub async fn create_release(signoff: &Signoff, request: CreateRelease) -> Result
         }
     }
     if let Some(existing) = signoff.store.release(&project, &version).await? {
-        return Err(AppError::Invalid(format!("release {project}@{version} already exists (ledger entry {})", existing.seq)));
+        return Err(AppError::Invalid(format!(
+            "release {project}@{version} already exists (ledger entry {})",
+            existing.seq
+        )));
     }
     let mut batch = signoff.begin_batch().await?;
     let previous = batch.tx().latest_release(&project).await?.map(|row| row.record.version);
@@ -94,6 +97,8 @@ pub async fn create_release(signoff: &Signoff, request: CreateRelease) -> Result
         previous,
         actor: request.actor.clone().or(detected.actor.clone()).or_else(|| request.environment.var("USER")),
         context: detected,
+        changes: Vec::new(),
+        changes_note: None,
     };
     match batch.append(Event::ReleaseCreated(Box::new(record))).await {
         Err(AppError::Store(StoreError::Conflict { what })) => {
@@ -112,11 +117,10 @@ pub async fn create_release(signoff: &Signoff, request: CreateRelease) -> Result
 pub async fn show_release(signoff: &Signoff, project: &str, version: &str) -> Result<ReleaseView, AppError> {
     let project = ProjectName::new(project).map_err(invalid)?;
     let version = ReleaseVersion::new(version).map_err(invalid)?;
-    let row = signoff
-        .store
-        .release(&project, &version)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no release {project}@{version} (see `signoff release create`)")))?;
+    let row =
+        signoff.store.release(&project, &version).await?.ok_or_else(|| {
+            AppError::NotFound(format!("no release {project}@{version} (see `signoff release create`)"))
+        })?;
     let evidence_rows = signoff.store.release_evidence(&row.record).await?;
     let mut totals = ReleaseTotals::default();
     let mut evidence = Vec::new();

@@ -17,7 +17,7 @@ use signoff_core::Digest;
 use signoff_core::entry::{Entry, Event, FindingsHasher};
 use signoff_ledger::merkle::leaf_hash;
 use signoff_ledger::{TreeBuilder, checkpoint};
-use signoff_store::{EvidenceRow, FindingRow, ReleaseRow, StoreResult};
+use signoff_store::{EvidenceRow, FindingRow, RecordRow, ReleaseRow, Store, StoreResult};
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::AppError;
@@ -41,6 +41,8 @@ pub struct VerifyReport {
     pub findings: u64,
     /// Release rows checked.
     pub releases: u64,
+    /// Other derived rows checked (policies, approvals, exceptions, certificates).
+    pub records: u64,
     /// Blobs re-hashed.
     pub blobs: u64,
     /// The latest checkpoint's size and root, when it verified.
@@ -137,6 +139,34 @@ impl<T, K: Copy> Cursor<T, K> {
     }
 }
 
+async fn peek_evidence<'c>(
+    cursor: &'c mut Cursor<EvidenceRow, u64>,
+    store: &dyn Store,
+) -> Result<Option<&'c EvidenceRow>, AppError> {
+    cursor.peek(|after| store.evidence_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await
+}
+
+async fn peek_release<'c>(
+    cursor: &'c mut Cursor<ReleaseRow, u64>,
+    store: &dyn Store,
+) -> Result<Option<&'c ReleaseRow>, AppError> {
+    cursor.peek(|after| store.release_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await
+}
+
+async fn peek_record<'c>(
+    cursor: &'c mut Cursor<RecordRow, u64>,
+    store: &dyn Store,
+) -> Result<Option<&'c RecordRow>, AppError> {
+    cursor.peek(|after| store.record_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await
+}
+
+async fn peek_finding<'c>(
+    cursor: &'c mut Cursor<FindingRow, (u64, u64)>,
+    store: &dyn Store,
+) -> Result<Option<&'c FindingRow>, AppError> {
+    cursor.peek(|after| store.finding_rows(after, BATCH), |row| (row.evidence_seq, row.ordinal)).await
+}
+
 /// What verification was asked to trust besides the store's own checkpoints.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
@@ -178,6 +208,7 @@ impl<'a> Run<'a> {
             evidence: 0,
             findings: 0,
             releases: 0,
+            records: 0,
             blobs: 0,
             root: None,
             failure: None,
@@ -197,7 +228,9 @@ impl<'a> Run<'a> {
         for stored in self.signoff.store.checkpoints().await? {
             let root = match checkpoint::open(&stored.note, &verifier) {
                 Ok(note) if note.size() == stored.size && note.root().as_bytes() == &stored.root => Ok(note.root()),
-                Ok(note) => Err(format!("its note says size {} root {} but the row says otherwise", note.size(), note.root())),
+                Ok(note) => {
+                    Err(format!("its note says size {} root {} but the row says otherwise", note.size(), note.root()))
+                }
                 Err(error) => Err(error.to_string()),
             };
             checked.push(Checked { size: stored.size, root, external: false });
@@ -220,6 +253,7 @@ impl<'a> Run<'a> {
         let mut evidence: Cursor<EvidenceRow, u64> = Cursor::new();
         let mut releases: Cursor<ReleaseRow, u64> = Cursor::new();
         let mut findings: Cursor<FindingRow, (u64, u64)> = Cursor::new();
+        let mut records: Cursor<RecordRow, u64> = Cursor::new();
         let store = self.signoff.store.clone();
         let mut expected = 0u64;
 
@@ -231,16 +265,30 @@ impl<'a> Run<'a> {
                     return Ok(Some(fail(
                         expected,
                         FailureKind::Missing,
-                        format!("entry {expected} is missing: the ledger goes from entry {} to entry {}", expected.saturating_sub(1), stored.seq),
+                        format!(
+                            "entry {expected} is missing: the ledger goes from entry {} to entry {}",
+                            expected.saturating_sub(1),
+                            stored.seq
+                        ),
                     )));
                 }
                 let seq = stored.seq;
                 if Digest::of(&stored.body).as_bytes().as_slice() != stored.entry_hash.as_slice() {
-                    return Ok(Some(fail(seq, FailureKind::Modified, format!("entry {seq} no longer matches its stored hash"))));
+                    return Ok(Some(fail(
+                        seq,
+                        FailureKind::Modified,
+                        format!("entry {seq} no longer matches its stored hash"),
+                    )));
                 }
                 let entry: Entry = match serde_json::from_slice(&stored.body) {
                     Ok(entry) => entry,
-                    Err(error) => return Ok(Some(fail(seq, FailureKind::Modified, format!("entry {seq} is unreadable: {error}")))),
+                    Err(error) => {
+                        return Ok(Some(fail(
+                            seq,
+                            FailureKind::Modified,
+                            format!("entry {seq} is unreadable: {error}"),
+                        )));
+                    }
                 };
                 if entry.seq != seq {
                     return Ok(Some(fail(
@@ -254,18 +302,24 @@ impl<'a> Run<'a> {
                     return Ok(Some(fail(
                         before,
                         FailureKind::Modified,
-                        format!("entry {before} was rewritten: entry {seq} was written after a different entry {before}"),
+                        format!(
+                            "entry {before} was rewritten: entry {seq} was written after a different entry {before}"
+                        ),
                     )));
                 }
                 last_hash = Some(Digest::of(&stored.body));
                 tree.push(leaf_hash(&stored.body));
                 self.counts.entries += 1;
 
-                if let Some(failure) = self.check_derived(&entry, &mut evidence, &mut releases, &mut findings).await? {
+                if let Some(failure) =
+                    self.check_derived(&entry, &mut evidence, &mut releases, &mut findings, &mut records).await?
+                {
                     return Ok(Some(failure));
                 }
 
-                while let Some(checkpoint) = checkpoints.get(next_checkpoint).filter(|checkpoint| checkpoint.size == tree.size()) {
+                while let Some(checkpoint) =
+                    checkpoints.get(next_checkpoint).filter(|checkpoint| checkpoint.size == tree.size())
+                {
                     next_checkpoint += 1;
                     let label = if checkpoint.external { "trusted checkpoint" } else { "checkpoint" };
                     match &checkpoint.root {
@@ -309,24 +363,44 @@ impl<'a> Run<'a> {
             return Ok(Some(fail(
                 expected,
                 FailureKind::Missing,
-                format!("entry {expected} is missing: a signed checkpoint covers {} entries but the ledger ends after {expected}", checkpoint.size),
+                format!(
+                    "entry {expected} is missing: a signed checkpoint covers {} entries but the ledger ends after {expected}",
+                    checkpoint.size
+                ),
             )));
         }
         if expected > previous_checkpoint_size {
             return Ok(Some(fail(
                 previous_checkpoint_size,
                 FailureKind::Inserted,
-                format!("entries {previous_checkpoint_size}..{expected} are not covered by any signed checkpoint: they were not written by signoff"),
+                format!(
+                    "entries {previous_checkpoint_size}..{expected} are not covered by any signed checkpoint: they were not written by signoff"
+                ),
             )));
         }
         let store = &self.signoff.store;
-        if let Some(row) = evidence.peek(|after| store.evidence_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await? {
-            return Ok(Some(fail(row.seq, FailureKind::Inserted, format!("evidence row {} has no ledger entry", row.seq))));
+        if let Some(row) = peek_evidence(&mut evidence, store.as_ref()).await? {
+            return Ok(Some(fail(
+                row.seq,
+                FailureKind::Inserted,
+                format!("evidence row {} has no ledger entry", row.seq),
+            )));
         }
-        if let Some(row) = releases.peek(|after| store.release_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await? {
-            return Ok(Some(fail(row.seq, FailureKind::Inserted, format!("release row {} has no ledger entry", row.seq))));
+        if let Some(row) = peek_release(&mut releases, store.as_ref()).await? {
+            return Ok(Some(fail(
+                row.seq,
+                FailureKind::Inserted,
+                format!("release row {} has no ledger entry", row.seq),
+            )));
         }
-        if let Some(row) = findings.peek(|after| store.finding_rows(after, BATCH), |row| (row.evidence_seq, row.ordinal)).await? {
+        if let Some(row) = peek_record(&mut records, store.as_ref()).await? {
+            return Ok(Some(fail(
+                row.seq,
+                FailureKind::Inserted,
+                format!("{} row {} has no ledger entry", row.kind, row.seq),
+            )));
+        }
+        if let Some(row) = peek_finding(&mut findings, store.as_ref()).await? {
             return Ok(Some(fail(
                 row.evidence_seq,
                 FailureKind::Inserted,
@@ -342,55 +416,85 @@ impl<'a> Run<'a> {
         evidence: &mut Cursor<EvidenceRow, u64>,
         releases: &mut Cursor<ReleaseRow, u64>,
         findings: &mut Cursor<FindingRow, (u64, u64)>,
+        records: &mut Cursor<RecordRow, u64>,
     ) -> Result<Option<Failure>, AppError> {
         let seq = entry.seq;
         let store = self.signoff.store.clone();
         let at = entry.at.format(&Rfc3339).unwrap_or_default();
         // A derived row keyed below this entry belongs to no entry of its kind.
-        while let Some(row) = evidence.peek(|after| store.evidence_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await? {
-            if row.seq >= seq {
-                break;
-            }
-            if row.seq < seq {
-                return Ok(Some(fail(row.seq, FailureKind::Inserted, format!("evidence row {} has no evidence entry", row.seq))));
-            }
+        if let Some(row) = peek_evidence(evidence, store.as_ref()).await?
+            && row.seq < seq
+        {
+            return Ok(Some(fail(
+                row.seq,
+                FailureKind::Inserted,
+                format!("evidence row {} has no evidence entry", row.seq),
+            )));
         }
-        while let Some(row) = releases.peek(|after| store.release_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await? {
-            if row.seq >= seq {
-                break;
-            }
-            return Ok(Some(fail(row.seq, FailureKind::Inserted, format!("release row {} has no release entry", row.seq))));
+        if let Some(row) = peek_record(records, store.as_ref()).await?
+            && row.seq < seq
+        {
+            return Ok(Some(fail(
+                row.seq,
+                FailureKind::Inserted,
+                format!("{} row {} has no entry of its kind", row.kind, row.seq),
+            )));
+        }
+        if let Some(row) = peek_release(releases, store.as_ref()).await?
+            && row.seq < seq
+        {
+            return Ok(Some(fail(
+                row.seq,
+                FailureKind::Inserted,
+                format!("release row {} has no release entry", row.seq),
+            )));
         }
         match &entry.event {
             Event::EvidenceCaptured(record) => {
-                let row = evidence.peek(|after| store.evidence_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await?;
+                let row = peek_evidence(evidence, store.as_ref()).await?;
                 let row = match row {
                     Some(row) if row.seq == seq => evidence.pop(),
                     _ => None,
                 };
                 let Some(row) = row else {
-                    return Ok(Some(fail(seq, FailureKind::Missing, format!("the evidence row of entry {seq} is gone"))));
+                    return Ok(Some(fail(
+                        seq,
+                        FailureKind::Missing,
+                        format!("the evidence row of entry {seq} is gone"),
+                    )));
                 };
                 self.counts.evidence += 1;
                 if row.record != **record || row.captured_at != at {
-                    return Ok(Some(fail(seq, FailureKind::Modified, format!("the evidence row of entry {seq} differs from the entry"))));
+                    return Ok(Some(fail(
+                        seq,
+                        FailureKind::Modified,
+                        format!("the evidence row of entry {seq} differs from the entry"),
+                    )));
                 }
                 let mut hasher = FindingsHasher::new();
                 let mut ordinal = 0u64;
                 loop {
-                    let next = findings.peek(|after| store.finding_rows(after, BATCH), |row| (row.evidence_seq, row.ordinal)).await?;
+                    let next = peek_finding(findings, store.as_ref()).await?;
                     match next {
                         Some(row) if row.evidence_seq < seq => {
                             return Ok(Some(fail(
                                 row.evidence_seq,
                                 FailureKind::Inserted,
-                                format!("finding row {}/{} belongs to no evidence entry", row.evidence_seq, row.ordinal),
+                                format!(
+                                    "finding row {}/{} belongs to no evidence entry",
+                                    row.evidence_seq, row.ordinal
+                                ),
                             )));
                         }
                         Some(row) if row.evidence_seq == seq => {
                             if row.ordinal != ordinal {
-                                let problem = if row.ordinal > ordinal { FailureKind::Missing } else { FailureKind::Inserted };
-                                return Ok(Some(fail(seq, problem, format!("finding {ordinal} of entry {seq} is not in its place"))));
+                                let problem =
+                                    if row.ordinal > ordinal { FailureKind::Missing } else { FailureKind::Inserted };
+                                return Ok(Some(fail(
+                                    seq,
+                                    problem,
+                                    format!("finding {ordinal} of entry {seq} is not in its place"),
+                                )));
                             }
                             hasher.add(&row.finding).map_err(|error| AppError::Invalid(error.to_string()))?;
                             ordinal += 1;
@@ -431,27 +535,67 @@ impl<'a> Run<'a> {
                         return Ok(Some(fail(
                             seq,
                             FailureKind::BlobModified,
-                            format!("the blob {} of entry {seq} now hashes to {digest} ({size} bytes, {} recorded)", record.digest, record.size),
+                            format!(
+                                "the blob {} of entry {seq} now hashes to {digest} ({size} bytes, {} recorded)",
+                                record.digest, record.size
+                            ),
                         )));
                     }
                     Some(_) => {}
                 }
             }
             Event::ReleaseCreated(record) => {
-                let row = releases.peek(|after| store.release_rows(after.map_or(0, |seq| seq + 1), BATCH), |row| row.seq).await?;
+                let row = peek_release(releases, store.as_ref()).await?;
                 let row = match row {
                     Some(row) if row.seq == seq => releases.pop(),
                     _ => None,
                 };
                 let Some(row) = row else {
-                    return Ok(Some(fail(seq, FailureKind::Missing, format!("the release row of entry {seq} is gone"))));
+                    return Ok(Some(fail(
+                        seq,
+                        FailureKind::Missing,
+                        format!("the release row of entry {seq} is gone"),
+                    )));
                 };
                 self.counts.releases += 1;
                 if row.record != **record || row.created_at != at {
-                    return Ok(Some(fail(seq, FailureKind::Modified, format!("the release row of entry {seq} differs from the entry"))));
+                    return Ok(Some(fail(
+                        seq,
+                        FailureKind::Modified,
+                        format!("the release row of entry {seq} differs from the entry"),
+                    )));
                 }
             }
-            _ => {}
+            other => {
+                let row = match peek_record(records, store.as_ref()).await? {
+                    Some(row) if row.seq == seq => records.pop(),
+                    _ => None,
+                };
+                let Some(row) = row else {
+                    return Ok(Some(fail(
+                        seq,
+                        FailureKind::Missing,
+                        format!("the {} row of entry {seq} is gone", other.kind()),
+                    )));
+                };
+                self.counts.records += 1;
+                let expected = serde_json::to_value(other).ok().and_then(|value| value.get("data").cloned());
+                let stored = serde_json::from_str::<serde_json::Value>(&row.record).ok();
+                let (id, project, version) = other.index_keys();
+                if row.kind != other.kind()
+                    || stored.is_none()
+                    || stored != expected
+                    || row.id != id
+                    || row.project != project
+                    || row.version != version
+                {
+                    return Ok(Some(fail(
+                        seq,
+                        FailureKind::Modified,
+                        format!("the {} row of entry {seq} differs from the entry", other.kind()),
+                    )));
+                }
+            }
         }
         Ok(None)
     }

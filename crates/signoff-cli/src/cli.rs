@@ -38,6 +38,8 @@ pub(crate) enum Command {
     /// Create and show releases.
     #[command(subcommand)]
     Release(ReleaseCommand),
+    /// List a project's findings across runs: first seen, last seen, fixed in.
+    Findings(FindingsArgs),
     /// Verify the ledger, print checkpoints, prove inclusion and consistency.
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -53,6 +55,10 @@ pub(crate) struct InitArgs {
     /// The checkpoint origin (log name); default `signoff.local/<uuid>`.
     #[arg(long)]
     pub(crate) origin: Option<String>,
+    /// Keep the ledger in PostgreSQL (postgres://...) instead of SQLite in the store
+    /// folder; written to the folder's signoff.toml (SIGNOFF_DATABASE_URL overrides).
+    #[arg(long, value_name = "URL")]
+    pub(crate) database: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -119,6 +125,30 @@ pub(crate) struct InspectArgs {
     pub(crate) json: bool,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct FindingsArgs {
+    /// Project.
+    #[arg(long)]
+    pub(crate) project: String,
+    /// Only findings reported in this release's evidence.
+    #[arg(long)]
+    pub(crate) release: Option<String>,
+    /// Only open or only fixed findings.
+    #[arg(long, value_enum)]
+    pub(crate) status: Option<StatusArg>,
+    /// Print one JSON object per finding.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StatusArg {
+    /// Still reported by the tool's latest scan.
+    Open,
+    /// No longer reported by a later scan of the same tool.
+    Fixed,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum ReleaseCommand {
     /// Create a release of PROJECT at a commit; evidence captured at that commit attaches to it.
@@ -132,6 +162,7 @@ pub(crate) struct ReleaseCreateArgs {
     /// Project.
     pub(crate) project: String,
     /// Version.
+    #[arg(id = "release_version", value_name = "VERSION")]
     pub(crate) version: String,
     /// The commit released (default: from CI).
     #[arg(long)]
@@ -149,6 +180,7 @@ pub(crate) struct ReleaseShowArgs {
     /// Project, or PROJECT@VERSION.
     pub(crate) project: String,
     /// Version (unless given as PROJECT@VERSION).
+    #[arg(id = "release_version", value_name = "VERSION")]
     pub(crate) version: Option<String>,
     /// Print JSON.
     #[arg(long)]
@@ -256,7 +288,8 @@ fn parse_size(text: &str) -> Result<u64, String> {
         Some((index, 'g' | 'G')) => (&trimmed[..index], 1 << 30),
         _ => (trimmed, 1),
     };
-    let number: u64 = digits.parse().map_err(|_| format!("not a size: {text:?} (use bytes, or a number with K, M or G)"))?;
+    let number: u64 =
+        digits.parse().map_err(|_| format!("not a size: {text:?} (use bytes, or a number with K, M or G)"))?;
     number.checked_mul(multiplier).ok_or_else(|| format!("size too large: {text}"))
 }
 

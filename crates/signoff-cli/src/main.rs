@@ -14,6 +14,12 @@ mod render;
 
 use std::process::ExitCode;
 
+/// Capture allocates a few small strings per finding, millions of times for a big
+/// scan; mimalloc keeps that cheap where glibc's allocator spends a fifth of the
+/// time in bookkeeping (measured with perf on a 500k-result SARIF capture).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 /// What a command concluded.

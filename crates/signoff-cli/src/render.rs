@@ -104,7 +104,8 @@ pub(crate) fn evidence_line(report: &EvidenceReport) -> String {
         Some(version) => format!("{} {version}", report.tool.name),
         None => report.tool.name.clone(),
     };
-    let mut line = format!("{}  {} · {} · {}  {}", report.file, report.format, report.kind, tool, summary_text(&report.summary));
+    let mut line =
+        format!("{}  {} · {} · {}  {}", report.file, report.format, report.kind, tool, summary_text(&report.summary));
     if report.redacted > 0 {
         line.push_str(&format!("  [{} secret value(s) redacted]", report.redacted));
     }

@@ -18,6 +18,12 @@ pub struct CanonicalError {
     message: String,
 }
 
+impl From<serde_json::Error> for CanonicalError {
+    fn from(error: serde_json::Error) -> CanonicalError {
+        CanonicalError { message: error.to_string() }
+    }
+}
+
 /// RFC 8785 bytes of `value`.
 ///
 /// # Errors

@@ -17,6 +17,9 @@ use crate::digest::{Digest, Sha256};
 use crate::evidence::{EvidenceKind, Format, Tool};
 use crate::finding::Finding;
 use crate::names::{CommitSha, ProjectName, ReleaseVersion};
+use crate::records::{
+    ApprovalRecord, CertificateRecord, ChangeRecord, ExceptionApprovalRecord, ExceptionRecord, PolicyRecord,
+};
 use crate::summary::Summary;
 
 /// One ledger entry.
@@ -65,6 +68,16 @@ pub enum Event {
     EvidenceCaptured(Box<EvidenceRecord>),
     /// A release was created.
     ReleaseCreated(Box<ReleaseRecord>),
+    /// A policy was published.
+    PolicyPublished(Box<PolicyRecord>),
+    /// A release was approved or rejected.
+    ApprovalRecorded(Box<ApprovalRecord>),
+    /// An exception was requested.
+    ExceptionRequested(Box<ExceptionRecord>),
+    /// An exception was approved.
+    ExceptionApproved(Box<ExceptionApprovalRecord>),
+    /// A release was certified (or rejected) and the certificate signed.
+    CertificateIssued(Box<CertificateRecord>),
 }
 
 impl Event {
@@ -73,6 +86,35 @@ impl Event {
         match self {
             Event::EvidenceCaptured(_) => "evidence_captured",
             Event::ReleaseCreated(_) => "release_created",
+            Event::PolicyPublished(_) => "policy_published",
+            Event::ApprovalRecorded(_) => "approval_recorded",
+            Event::ExceptionRequested(_) => "exception_requested",
+            Event::ExceptionApproved(_) => "exception_approved",
+            Event::CertificateIssued(_) => "certificate_issued",
+        }
+    }
+
+    /// For records kept in the generic `records` table: the record's id, project
+    /// and version (what queries look them up by).
+    pub fn index_keys(&self) -> (String, Option<String>, Option<String>) {
+        match self {
+            Event::EvidenceCaptured(record) => {
+                (record.id.clone(), Some(record.project.to_string()), record.release.as_ref().map(ToString::to_string))
+            }
+            Event::ReleaseCreated(record) => {
+                (record.id.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
+            }
+            Event::PolicyPublished(record) => (record.id.clone(), None, Some(record.version.to_string())),
+            Event::ApprovalRecorded(record) => {
+                (record.id.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
+            }
+            Event::ExceptionRequested(record) => {
+                (record.id.clone(), record.project.as_ref().map(ToString::to_string), None)
+            }
+            Event::ExceptionApproved(record) => (record.exception.clone(), None, None),
+            Event::CertificateIssued(record) => {
+                (record.id.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
+            }
         }
     }
 }
@@ -136,10 +178,29 @@ pub struct FindingsCommitment {
 }
 
 /// Builds a [`FindingsCommitment`] one finding at a time.
+///
+/// The canonical bytes of a finding are written straight into the hash: `Finding`
+/// and `Location` declare their fields in RFC 8785 key order and hold no floats, so
+/// serde_json's compact output is already canonical (the test below checks this
+/// against the canonicaliser on adversarial strings).
 #[derive(Clone, Default)]
 pub struct FindingsHasher {
     count: u64,
     sha: Sha256,
+}
+
+/// Feeds written bytes to a hash.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl FindingsHasher {
@@ -148,21 +209,23 @@ impl FindingsHasher {
         FindingsHasher::default()
     }
 
-    /// Adds the next finding; returns its canonical bytes (what the store keeps).
+    /// Adds the next finding.
     ///
     /// # Errors
-    /// Only for a finding that has no canonical form, which parsers never produce.
-    pub fn add(&mut self, finding: &Finding) -> Result<Vec<u8>, CanonicalError> {
-        let bytes = to_canonical_bytes(finding)?;
-        self.add_canonical(&bytes);
-        Ok(bytes)
-    }
-
-    /// Adds the canonical bytes of the next finding, as read back from the store.
-    pub fn add_canonical(&mut self, bytes: &[u8]) {
-        self.count += 1;
-        self.sha.update(bytes);
+    /// Only if serialisation fails, which it cannot for a `Finding`.
+    pub fn add(&mut self, finding: &Finding) -> Result<(), CanonicalError> {
+        // RFC 8785 writes numbers as IEEE doubles; integers past 2^53 (no real line
+        // number) take the canonicaliser's path, everything else the fast one.
+        const MAX_EXACT: u64 = (1 << 53) - 1;
+        let location = &finding.location;
+        if location.start_line.max(location.end_line).is_some_and(|line| line > MAX_EXACT) {
+            self.sha.update(&to_canonical_bytes(finding)?);
+        } else {
+            serde_json::to_writer(HashWriter(&mut self.sha), finding).map_err(CanonicalError::from)?;
+        }
         self.sha.update(b"\n");
+        self.count += 1;
+        Ok(())
     }
 
     /// The commitment.
@@ -194,6 +257,29 @@ pub struct ReleaseRecord {
     /// Pipeline context of the creation.
     #[serde(default)]
     pub context: CiContext,
+    /// The commits since the previous release, read from git at creation (B1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ChangeRecord>,
+    /// Why `changes` is empty or partial, when it is (no repository, history
+    /// truncated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_note: Option<String>,
+}
+
+impl ReleaseRecord {
+    /// The digest of what the release is: project, version, commit and artifacts.
+    /// Approvals bind to it; if it differs, an approval is not for this content.
+    pub fn content_digest(&self) -> Digest {
+        let mut artifacts: Vec<String> = self.artifacts.iter().map(ToString::to_string).collect();
+        artifacts.sort();
+        let content = serde_json::json!({
+            "project": self.project.as_str(),
+            "version": self.version.as_str(),
+            "commit": self.commit.as_str(),
+            "artifacts": artifacts,
+        });
+        Digest::of(&to_canonical_bytes(&content).unwrap_or_default())
+    }
 }
 
 #[cfg(test)]
@@ -215,6 +301,8 @@ mod tests {
                 previous: None,
                 actor: None,
                 context: CiContext::default(),
+                changes: vec![],
+                changes_note: None,
             })),
         }
     }
@@ -255,5 +343,33 @@ mod tests {
         assert_eq!(commit(&["a", "b"]), commit(&["a", "b"]));
         assert_ne!(commit(&["a", "b"]), commit(&["b", "a"]));
         assert_eq!(commit(&["a", "b"]).count, 2);
+    }
+
+    proptest::proptest! {
+        /// The fast path hashes exactly the RFC 8785 bytes.
+        #[test]
+        fn findings_hash_their_canonical_bytes(
+            texts in proptest::collection::vec("\\PC*|[\\x00-\\x1f\"\\\\/\\x7f\u{2028}\u{1F600}é]{0,12}", 6),
+            lines in proptest::option::of(0u64..u64::MAX),
+            flags in proptest::bool::ANY,
+        ) {
+            let finding = Finding {
+                cve: if flags { vec![texts[0].clone()] } else { vec![] },
+                cwe: vec![texts[1].clone(), texts[2].clone()],
+                fingerprint: Digest::of(texts[3].as_bytes()),
+                location: Location { end_line: lines, path: flags.then(|| texts[4].clone()), start_line: lines.map(|line| line / 2) },
+                package: (!flags).then(|| texts[5].clone()),
+                package_version: None,
+                rule_id: texts[0].clone(),
+                severity: Severity::Critical,
+                suppressed: flags,
+                title: texts[2].clone(),
+            };
+            let mut expected = to_canonical_bytes(&finding).unwrap();
+            expected.push(b'\n');
+            let mut hasher = FindingsHasher::new();
+            hasher.add(&finding).unwrap();
+            proptest::prop_assert_eq!(hasher.finish().digest, Digest::of(&expected));
+        }
     }
 }

@@ -97,6 +97,12 @@ impl FromStr for Severity {
 /// Where a finding is: a file and lines, a URL, an image layer, a package manifest.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
+    // Fields are declared in alphabetical order: serde then writes them in the order
+    // RFC 8785 sorts them, which lets `entry::FindingsHasher` hash a finding's
+    // canonical bytes without a canonicalisation pass (see its test).
+    /// Last line, 1-based.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u64>,
     /// Path or URI as the tool wrote it, with `\` turned into `/` and a leading
     /// `file://` removed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,9 +110,6 @@ pub struct Location {
     /// First line, 1-based.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_line: Option<u64>,
-    /// Last line, 1-based.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_line: Option<u64>,
 }
 
 impl Location {
@@ -125,33 +128,34 @@ impl Location {
 /// One normalized finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    /// The stable identity of this finding across runs; see [`Fingerprinter`].
-    pub fingerprint: Digest,
-    /// The tool's rule or check id (`B307`, `CVE-2024-1234`, `CKV_AWS_20`).
-    pub rule_id: String,
-    /// On signoff's scale.
-    pub severity: Severity,
-    /// One line a person can read.
-    pub title: String,
-    /// Where.
-    #[serde(default)]
-    pub location: Location,
+    // Fields are declared in alphabetical order, as in `Location`.
     /// CVE (and GHSA and other advisory) ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cve: Vec<String>,
     /// CWE ids, as `CWE-79`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cwe: Vec<String>,
+    /// The stable identity of this finding across runs; see [`Fingerprinter`].
+    pub fingerprint: Digest,
+    /// Where.
+    #[serde(default)]
+    pub location: Location,
     /// Affected package, for dependency findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
     /// Affected package version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package_version: Option<String>,
+    /// The tool's rule or check id (`B307`, `CVE-2024-1234`, `CKV_AWS_20`).
+    pub rule_id: String,
+    /// On signoff's scale.
+    pub severity: Severity,
     /// Whether the tool itself marks it suppressed (SARIF suppressions not rejected,
     /// `nosec`, a baseline). A suppressed finding still counts in `total`.
     #[serde(default)]
     pub suppressed: bool,
+    /// One line a person can read.
+    pub title: String,
 }
 
 /// Computes finding fingerprints for one evidence file.

@@ -14,6 +14,7 @@ pub mod entry;
 pub mod evidence;
 pub mod finding;
 pub mod names;
+pub mod records;
 pub mod summary;
 
 pub use digest::{Digest, DigestParseError, Sha256};

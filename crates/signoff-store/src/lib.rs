@@ -1,7 +1,7 @@
 //! Where signoff keeps evidence.
 //!
 //! Two traits make the boundary: [`Store`] holds the ledger and the tables derived
-//! from it (SQLite now, in [`sqlite`]; PostgreSQL can implement the same trait), and
+//! from it (SQLite by default, PostgreSQL for scale-out; both in [`sql`]), and
 //! [`BlobStore`] holds raw evidence bytes by digest (a local folder now, in [`blob`];
 //! S3-compatible storage can implement the same trait). Callers hold
 //! `Arc<dyn Store>` and `Arc<dyn BlobStore>` and never name a backend.
@@ -16,7 +16,7 @@
 
 pub mod blob;
 mod rows;
-pub mod sqlite;
+pub mod sql;
 
 use std::path::Path;
 
@@ -25,7 +25,7 @@ use signoff_core::entry::{Entry, EvidenceRecord, ReleaseRecord};
 use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
 
 pub use blob::{BlobStore, LocalBlobs, StagedBlob};
-pub use sqlite::SqliteStore;
+pub use sql::{SqlStore, SqliteStore};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +127,54 @@ pub struct ReleaseRow {
     pub record: ReleaseRecord,
 }
 
+/// A row of the generic `records` table: an entry's data as JSON, with the keys
+/// it is looked up by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRow {
+    /// Ledger position of its entry.
+    pub seq: u64,
+    /// The entry kind (`policy_published`, `approval_recorded`, ...).
+    pub kind: String,
+    /// The record's id.
+    pub id: String,
+    /// Its project, when it has one.
+    pub project: Option<String>,
+    /// Its version, when it has one.
+    pub version: Option<String>,
+    /// The entry's `data`, as JSON.
+    pub record: String,
+}
+
+/// Where one finding (per tool and fingerprint) has been seen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingHistory {
+    /// The tool that reports it.
+    pub tool: String,
+    /// First evidence entry reporting it.
+    pub first_seq: u64,
+    /// Last evidence entry reporting it.
+    pub last_seq: u64,
+    /// How many captures reported it.
+    pub times_seen: u64,
+    /// The finding, as last reported.
+    pub finding: Finding,
+}
+
+/// One scan of a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRow {
+    /// Tool name.
+    pub tool: String,
+    /// Evidence entry.
+    pub seq: u64,
+    /// Commit.
+    pub commit: Option<String>,
+    /// Release named at capture.
+    pub release: Option<String>,
+    /// When captured.
+    pub captured_at: String,
+}
+
 /// A finding row with its position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FindingRow {
@@ -164,6 +212,24 @@ pub trait Store: Send + Sync {
     /// start), in order, at most `limit`.
     async fn finding_rows(&self, after: Option<(u64, u64)>, limit: u64) -> StoreResult<Vec<FindingRow>>;
 
+    /// Rows of the `records` table with `seq >= from`, in order, at most `limit`.
+    async fn record_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<RecordRow>>;
+    /// Records of one kind, optionally for one project and version, in ledger order.
+    async fn records_of(&self, kind: &str, project: Option<&str>, version: Option<&str>)
+    -> StoreResult<Vec<RecordRow>>;
+    /// Records of one kind with one id, in ledger order.
+    async fn records_by_id(&self, kind: &str, id: &str) -> StoreResult<Vec<RecordRow>>;
+    /// Every release of a project (all projects when `None`), in ledger order.
+    async fn releases(&self, project: Option<&ProjectName>) -> StoreResult<Vec<ReleaseRow>>;
+
+    /// Every finding of a project's scans with where it was seen: one row per
+    /// (tool, fingerprint) with the first and last evidence entries that report it
+    /// and the latest finding row, in first-seen order.
+    async fn finding_history(&self, project: &ProjectName) -> StoreResult<Vec<FindingHistory>>;
+    /// The project's scans (evidence with findings), per tool, in ledger order:
+    /// (tool name, evidence seq, commit, release version).
+    async fn scans(&self, project: &ProjectName) -> StoreResult<Vec<ScanRow>>;
+
     /// One release.
     async fn release(&self, project: &ProjectName, version: &ReleaseVersion) -> StoreResult<Option<ReleaseRow>>;
     /// The project's latest release, by ledger order.
@@ -187,7 +253,12 @@ pub trait WriteTx: Send {
     /// The ledger's end, as of this transaction.
     async fn head(&mut self) -> StoreResult<LedgerHead>;
     /// Stores findings of the evidence that will be entry `evidence_seq`.
-    async fn insert_findings(&mut self, evidence_seq: u64, first_ordinal: u64, findings: &[Finding]) -> StoreResult<()>;
+    async fn insert_findings(
+        &mut self,
+        evidence_seq: u64,
+        first_ordinal: u64,
+        findings: Vec<Finding>,
+    ) -> StoreResult<()>;
     /// The project's latest release, as of this transaction.
     async fn latest_release(&mut self, project: &ProjectName) -> StoreResult<Option<ReleaseRow>>;
     /// Appends an entry (and the row derived from it). `canonical` must be
@@ -199,13 +270,25 @@ pub trait WriteTx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
-/// Opens the embedded default store under `home`: `home/signoff.db` and
+/// Opens a store whose home folder is `home`: the database is `home/signoff.db`
+/// (SQLite) unless `database_url` names a PostgreSQL server; blobs are in
 /// `home/blobs`.
 ///
 /// # Errors
-/// When the database cannot be opened or migrated.
-pub async fn open_local(home: &Path) -> StoreResult<(SqliteStore, LocalBlobs)> {
-    let store = SqliteStore::open(&home.join("signoff.db")).await?;
+/// When the database cannot be opened or migrated, or the URL is not
+/// `postgres://` or `postgresql://`.
+pub async fn open(home: &Path, database_url: Option<&str>) -> StoreResult<(SqlStore, LocalBlobs)> {
+    let store = match database_url {
+        None => SqlStore::open(&home.join("signoff.db")).await?,
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            SqlStore::open_postgres(url).await?
+        }
+        Some(url) => {
+            return Err(StoreError::Database(sqlx::Error::Configuration(
+                format!("unsupported database URL {url:?} (expected postgres://...)").into(),
+            )));
+        }
+    };
     let blobs = LocalBlobs::open(&home.join("blobs"))?;
     Ok((store, blobs))
 }

@@ -1,13 +1,15 @@
 //! Converting records to columns and back. Every column of a derived row is read
 //! back into the record, so `ledger verify` can compare a row with its entry field
 //! by field and notice a change to any column.
+//!
+//! The `*Columns` structs mirror the tables column for column; sqlx derives their
+//! decoding for SQLite and PostgreSQL alike, and the functions here turn them into
+//! the backend-neutral rows of `lib.rs`.
 
 use signoff_core::entry::{EvidenceRecord, FindingsCommitment, ReleaseRecord};
-use signoff_core::{Digest, Finding, Location, Severity};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use signoff_core::{Digest, Finding, Location, Severity, Tool};
 
-use crate::{EvidenceRow, FindingRow, ReleaseRow, StoreError, StoreResult};
+use crate::{EvidenceRow, FindingHistory, FindingRow, RecordRow, ReleaseRow, ScanRow, StoreError, StoreResult};
 
 pub(crate) fn severity_rank(severity: Severity) -> i64 {
     match severity {
@@ -27,6 +29,22 @@ pub(crate) fn json_list(items: &[String]) -> Option<String> {
     (!items.is_empty()).then(|| serde_json::to_string(items).unwrap_or_default())
 }
 
+pub(crate) fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn to_u64(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(u64::MAX)
+}
+
+pub(crate) fn hash_array(bytes: &[u8]) -> Option<[u8; 32]> {
+    bytes.try_into().ok()
+}
+
+pub(crate) fn split_frontier(bytes: &[u8]) -> Vec<[u8; 32]> {
+    bytes.chunks_exact(32).filter_map(hash_array).collect()
+}
+
 fn corrupt(table: &'static str, key: impl ToString, message: impl ToString) -> StoreError {
     StoreError::Corrupt { table, key: key.to_string(), message: message.to_string() }
 }
@@ -42,88 +60,248 @@ where
     text.parse::<T>().map_err(|error| corrupt(table, key, format!("{column}: {error}")))
 }
 
-fn json_column<T: serde::de::DeserializeOwned>(table: &'static str, key: u64, column: &str, text: &str) -> StoreResult<T> {
+fn json_column<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    key: u64,
+    column: &str,
+    text: &str,
+) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|error| corrupt(table, key, format!("{column}: {error}")))
 }
 
-fn u64_column(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(u64::MAX)
+#[derive(sqlx::FromRow)]
+pub(crate) struct EvidenceColumns {
+    seq: i64,
+    id: String,
+    project: String,
+    commit_sha: Option<String>,
+    release_version: Option<String>,
+    kind: String,
+    format: String,
+    tool_name: String,
+    tool_version: Option<String>,
+    file_name: String,
+    digest: Vec<u8>,
+    size: i64,
+    original_digest: Option<Vec<u8>>,
+    redacted: i64,
+    summary: String,
+    findings_count: i64,
+    findings_digest: Vec<u8>,
+    context: String,
+    produced_at: Option<String>,
+    captured_at: String,
 }
 
-pub(crate) fn evidence_from_row(row: &SqliteRow) -> StoreResult<EvidenceRow> {
-    const TABLE: &str = "evidence";
-    let seq = u64_column(row.try_get("seq")?);
-    let text = |column: &str| -> StoreResult<String> { Ok(row.try_get::<String, _>(column)?) };
-    let optional = |column: &str| -> StoreResult<Option<String>> { Ok(row.try_get::<Option<String>, _>(column)?) };
-    let commit = optional("commit_sha")?.map(|value| parse_column(TABLE, seq, "commit_sha", &value)).transpose()?;
-    let release = optional("release_version")?.map(|value| parse_column(TABLE, seq, "release_version", &value)).transpose()?;
-    let original: Option<Vec<u8>> = row.try_get("original_digest")?;
-    let record = EvidenceRecord {
-        id: text("id")?,
-        project: parse_column(TABLE, seq, "project", &text("project")?)?,
-        commit,
-        release,
-        kind: parse_column(TABLE, seq, "kind", &text("kind")?)?,
-        format: parse_column(TABLE, seq, "format", &text("format")?)?,
-        tool: signoff_core::Tool { name: text("tool_name")?, version: optional("tool_version")? },
-        file_name: text("file_name")?,
-        digest: digest_column(TABLE, seq, &row.try_get::<Vec<u8>, _>("digest")?)?,
-        size: u64_column(row.try_get("size")?),
-        original_digest: original.map(|bytes| digest_column(TABLE, seq, &bytes)).transpose()?,
-        redacted: u64_column(row.try_get("redacted")?),
-        summary: json_column(TABLE, seq, "summary", &text("summary")?)?,
-        findings: FindingsCommitment {
-            count: u64_column(row.try_get("findings_count")?),
-            digest: digest_column(TABLE, seq, &row.try_get::<Vec<u8>, _>("findings_digest")?)?,
-        },
-        context: json_column(TABLE, seq, "context", &text("context")?)?,
-        produced_at: optional("produced_at")?,
-    };
-    Ok(EvidenceRow { seq, captured_at: text("captured_at")?, record })
+impl EvidenceColumns {
+    pub(crate) fn into_row(self) -> StoreResult<EvidenceRow> {
+        const TABLE: &str = "evidence";
+        let seq = to_u64(self.seq);
+        let record = EvidenceRecord {
+            id: self.id,
+            project: parse_column(TABLE, seq, "project", &self.project)?,
+            commit: self.commit_sha.map(|value| parse_column(TABLE, seq, "commit_sha", &value)).transpose()?,
+            release: self
+                .release_version
+                .map(|value| parse_column(TABLE, seq, "release_version", &value))
+                .transpose()?,
+            kind: parse_column(TABLE, seq, "kind", &self.kind)?,
+            format: parse_column(TABLE, seq, "format", &self.format)?,
+            tool: Tool { name: self.tool_name, version: self.tool_version },
+            file_name: self.file_name,
+            digest: digest_column(TABLE, seq, &self.digest)?,
+            size: to_u64(self.size),
+            original_digest: self.original_digest.map(|bytes| digest_column(TABLE, seq, &bytes)).transpose()?,
+            redacted: to_u64(self.redacted),
+            summary: json_column(TABLE, seq, "summary", &self.summary)?,
+            findings: FindingsCommitment {
+                count: to_u64(self.findings_count),
+                digest: digest_column(TABLE, seq, &self.findings_digest)?,
+            },
+            context: json_column(TABLE, seq, "context", &self.context)?,
+            produced_at: self.produced_at,
+        };
+        Ok(EvidenceRow { seq, captured_at: self.captured_at, record })
+    }
 }
 
-pub(crate) fn release_from_row(row: &SqliteRow) -> StoreResult<ReleaseRow> {
-    const TABLE: &str = "releases";
-    let seq = u64_column(row.try_get("seq")?);
-    let text = |column: &str| -> StoreResult<String> { Ok(row.try_get::<String, _>(column)?) };
-    let previous: Option<String> = row.try_get("previous")?;
-    let record = ReleaseRecord {
-        id: text("id")?,
-        project: parse_column(TABLE, seq, "project", &text("project")?)?,
-        version: parse_column(TABLE, seq, "version", &text("version")?)?,
-        commit: parse_column(TABLE, seq, "commit_sha", &text("commit_sha")?)?,
-        artifacts: json_column(TABLE, seq, "artifacts", &text("artifacts")?)?,
-        previous: previous.map(|value| parse_column(TABLE, seq, "previous", &value)).transpose()?,
-        actor: row.try_get("actor")?,
-        context: json_column(TABLE, seq, "context", &text("context")?)?,
-    };
-    Ok(ReleaseRow { seq, created_at: text("created_at")?, record })
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReleaseColumns {
+    seq: i64,
+    id: String,
+    project: String,
+    version: String,
+    commit_sha: String,
+    artifacts: String,
+    previous: Option<String>,
+    actor: Option<String>,
+    context: String,
+    changes: String,
+    changes_note: Option<String>,
+    created_at: String,
 }
 
-pub(crate) fn finding_from_row(row: &SqliteRow) -> StoreResult<FindingRow> {
-    const TABLE: &str = "findings";
-    let evidence_seq = u64_column(row.try_get("evidence_seq")?);
-    let ordinal = u64_column(row.try_get("ordinal")?);
-    let key = format!("{evidence_seq}/{ordinal}");
-    let list = |column: &str| -> StoreResult<Vec<String>> {
-        match row.try_get::<Option<String>, _>(column)? {
-            Some(text) => serde_json::from_str(&text).map_err(|error| corrupt(TABLE, &key, format!("{column}: {error}"))),
-            None => Ok(Vec::new()),
+impl ReleaseColumns {
+    pub(crate) fn into_row(self) -> StoreResult<ReleaseRow> {
+        const TABLE: &str = "releases";
+        let seq = to_u64(self.seq);
+        let record = ReleaseRecord {
+            id: self.id,
+            project: parse_column(TABLE, seq, "project", &self.project)?,
+            version: parse_column(TABLE, seq, "version", &self.version)?,
+            commit: parse_column(TABLE, seq, "commit_sha", &self.commit_sha)?,
+            artifacts: json_column(TABLE, seq, "artifacts", &self.artifacts)?,
+            previous: self.previous.map(|value| parse_column(TABLE, seq, "previous", &value)).transpose()?,
+            actor: self.actor,
+            context: json_column(TABLE, seq, "context", &self.context)?,
+            changes: json_column(TABLE, seq, "changes", &self.changes)?,
+            changes_note: self.changes_note,
+        };
+        Ok(ReleaseRow { seq, created_at: self.created_at, record })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RecordColumns {
+    seq: i64,
+    kind: String,
+    id: String,
+    project: Option<String>,
+    version: Option<String>,
+    record: String,
+}
+
+impl RecordColumns {
+    pub(crate) fn into_row(self) -> RecordRow {
+        RecordRow {
+            seq: to_u64(self.seq),
+            kind: self.kind,
+            id: self.id,
+            project: self.project,
+            version: self.version,
+            record: self.record,
         }
-    };
-    let rank: i64 = row.try_get("severity")?;
-    let line = |column: &str| -> StoreResult<Option<u64>> { Ok(row.try_get::<Option<i64>, _>(column)?.map(u64_column)) };
-    let finding = Finding {
-        fingerprint: Digest::from_slice(&row.try_get::<Vec<u8>, _>("fingerprint")?).map_err(|error| corrupt(TABLE, &key, error))?,
-        rule_id: row.try_get("rule_id")?,
-        severity: severity_from_rank(rank).ok_or_else(|| corrupt(TABLE, &key, format!("severity {rank}")))?,
-        title: row.try_get("title")?,
-        location: Location { path: row.try_get("path")?, start_line: line("start_line")?, end_line: line("end_line")? },
-        cve: list("cve")?,
-        cwe: list("cwe")?,
-        package: row.try_get("package")?,
-        package_version: row.try_get("package_version")?,
-        suppressed: row.try_get::<i64, _>("suppressed")? != 0,
-    };
-    Ok(FindingRow { evidence_seq, ordinal, finding })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FindingColumns {
+    evidence_seq: i64,
+    ordinal: i64,
+    fingerprint: Vec<u8>,
+    rule_id: String,
+    severity: i64,
+    title: String,
+    path: Option<String>,
+    start_line: Option<i64>,
+    end_line: Option<i64>,
+    cve: Option<String>,
+    cwe: Option<String>,
+    package: Option<String>,
+    package_version: Option<String>,
+    suppressed: i64,
+}
+
+impl FindingColumns {
+    pub(crate) fn into_row(self) -> StoreResult<FindingRow> {
+        const TABLE: &str = "findings";
+        let evidence_seq = to_u64(self.evidence_seq);
+        let ordinal = to_u64(self.ordinal);
+        let key = format!("{evidence_seq}/{ordinal}");
+        let list = |column: &str, value: Option<String>| -> StoreResult<Vec<String>> {
+            match value {
+                Some(text) => {
+                    serde_json::from_str(&text).map_err(|error| corrupt(TABLE, &key, format!("{column}: {error}")))
+                }
+                None => Ok(Vec::new()),
+            }
+        };
+        let finding = Finding {
+            cve: list("cve", self.cve)?,
+            cwe: list("cwe", self.cwe)?,
+            fingerprint: Digest::from_slice(&self.fingerprint).map_err(|error| corrupt(TABLE, &key, error))?,
+            location: Location {
+                end_line: self.end_line.map(to_u64),
+                path: self.path,
+                start_line: self.start_line.map(to_u64),
+            },
+            package: self.package,
+            package_version: self.package_version,
+            rule_id: self.rule_id,
+            severity: severity_from_rank(self.severity)
+                .ok_or_else(|| corrupt(TABLE, &key, format!("severity {}", self.severity)))?,
+            suppressed: self.suppressed != 0,
+            title: self.title,
+        };
+        Ok(FindingRow { evidence_seq, ordinal, finding })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HistoryColumns {
+    tool: String,
+    first_seq: i64,
+    last_seq: i64,
+    times_seen: i64,
+    #[sqlx(flatten)]
+    finding: FindingColumns,
+}
+
+impl HistoryColumns {
+    pub(crate) fn into_row(self) -> StoreResult<FindingHistory> {
+        Ok(FindingHistory {
+            tool: self.tool,
+            first_seq: to_u64(self.first_seq),
+            last_seq: to_u64(self.last_seq),
+            times_seen: to_u64(self.times_seen),
+            finding: self.finding.into_row()?.finding,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ScanColumns {
+    tool_name: String,
+    seq: i64,
+    commit_sha: Option<String>,
+    release_version: Option<String>,
+    captured_at: String,
+}
+
+impl ScanColumns {
+    pub(crate) fn into_row(self) -> ScanRow {
+        ScanRow {
+            tool: self.tool_name,
+            seq: to_u64(self.seq),
+            commit: self.commit_sha,
+            release: self.release_version,
+            captured_at: self.captured_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EntryColumns {
+    pub(crate) seq: i64,
+    pub(crate) body: Vec<u8>,
+    pub(crate) entry_hash: Vec<u8>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CheckpointColumns {
+    pub(crate) size: i64,
+    pub(crate) root: Vec<u8>,
+    pub(crate) note: String,
+    pub(crate) frontier: Vec<u8>,
+}
+
+impl CheckpointColumns {
+    pub(crate) fn into_checkpoint(self) -> StoreResult<crate::StoredCheckpoint> {
+        Ok(crate::StoredCheckpoint {
+            size: to_u64(self.size),
+            root: hash_array(&self.root).ok_or_else(|| corrupt("checkpoints", self.size, "root is not 32 bytes"))?,
+            note: self.note,
+            frontier: split_frontier(&self.frontier),
+        })
+    }
 }

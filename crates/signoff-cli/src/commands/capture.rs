@@ -20,7 +20,8 @@ fn inputs(files: &[std::path::PathBuf]) -> Vec<InputFile> {
 pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     let files = inputs(&args.files);
-    let total: u64 = args.files.iter().filter_map(|file| std::fs::metadata(file).ok()).map(|metadata| metadata.len()).sum();
+    let total: u64 =
+        args.files.iter().filter_map(|file| std::fs::metadata(file).ok()).map(|metadata| metadata.len()).sum();
     let request = CaptureRequest {
         files,
         overrides: ContextOverrides {
@@ -38,7 +39,10 @@ pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<O
         limits: limits(&args.parse),
         environment: Environment::from_process(),
     };
-    let spinner = Spinner::start_if(total > 16 << 20, format!("capturing {} file(s), {}", args.files.len(), crate::render::bytes(total)));
+    let spinner = Spinner::start_if(
+        total > 16 << 20,
+        format!("capturing {} file(s), {}", args.files.len(), crate::render::bytes(total)),
+    );
     let reports = signoff_app::capture(&signoff, request).await;
     drop(spinner);
     for report in reports? {
@@ -52,7 +56,8 @@ pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<O
 }
 
 pub(crate) async fn inspect(args: InspectArgs) -> anyhow::Result<Outcome> {
-    let results = signoff_app::inspect(&inputs(&args.files), args.parse.format, args.parse.kind, limits(&args.parse)).await;
+    let results =
+        signoff_app::inspect(&inputs(&args.files), args.parse.format, args.parse.kind, limits(&args.parse)).await;
     let mut failed = 0;
     for result in results {
         match result {

@@ -12,8 +12,12 @@ use crate::Outcome;
 use crate::cli::DemoArgs;
 use crate::render::{evidence_line, summary_text};
 
+/// One state of the example app: its label, the release version, and its tool
+/// outputs (file name, bytes).
+type State = (&'static str, &'static str, &'static [(&'static str, &'static [u8])]);
+
 /// The example outputs, built into the binary so the demo runs anywhere.
-const STATES: [(&str, &str, &[(&str, &[u8])]); 2] = [
+const STATES: [State; 2] = [
     (
         "v1",
         "1.4.0",
@@ -44,7 +48,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let files = temporary.path().join("evidence");
 
     step(&format!("signoff init   (store: {})", home.display()));
-    let init = Signoff::init(&home, None).await?;
+    let init = Signoff::init(&home, None, None).await?;
     println!("origin {}; verifier key {}", init.origin, init.verifier_key);
     let signoff = Signoff::open(&home).await?;
 
@@ -65,7 +69,11 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             &signoff,
             CaptureRequest {
                 files: inputs,
-                overrides: ContextOverrides { project: Some("shop".into()), commit: Some(commit.clone()), ..ContextOverrides::default() },
+                overrides: ContextOverrides {
+                    project: Some("shop".into()),
+                    commit: Some(commit.clone()),
+                    ..ContextOverrides::default()
+                },
                 format: None,
                 kind: None,
                 limits: Limits::default(),
@@ -89,7 +97,10 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             },
         )
         .await?;
-        println!("release shop@{version}: entry {}, {} piece(s) of evidence attached", view.entry, view.totals.evidence);
+        println!(
+            "release shop@{version}: entry {}, {} piece(s) of evidence attached",
+            view.entry, view.totals.evidence
+        );
         for evidence in &view.evidence {
             println!("  {:<14} {:<12} {}", evidence.file, evidence.kind.to_string(), summary_text(&evidence.summary));
         }
@@ -109,7 +120,11 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         print!("{note}");
     }
     if let Some(kept) = &args.keep {
-        println!("\nthe demo store is kept at {}; try: signoff --store {} release show shop 1.4.1", kept.display(), kept.display());
+        println!(
+            "\nthe demo store is kept at {}; try: signoff --store {} release show shop 1.4.1",
+            kept.display(),
+            kept.display()
+        );
     }
     let _ = Path::new(&home);
     Ok(if report.ok { Outcome::Success } else { Outcome::No })

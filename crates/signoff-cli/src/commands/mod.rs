@@ -2,6 +2,7 @@
 
 mod capture;
 mod demo;
+mod findings;
 mod init;
 mod key;
 mod ledger;
@@ -17,6 +18,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Capture(args) => capture::capture(&cli.store, args).await,
         Command::Inspect(args) => capture::inspect(args).await,
         Command::Release(command) => release::run(&cli.store, command).await,
+        Command::Findings(args) => findings::run(&cli.store, args).await,
         Command::Ledger(command) => ledger::run(&cli.store, command).await,
         Command::Key(command) => key::run(&cli.store, command).await,
         Command::Demo(args) => demo::run(args).await,

@@ -38,7 +38,9 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
             let (project, version) = match (args.project.split_once('@'), args.version) {
                 (_, Some(version)) => (args.project.clone(), version),
                 (Some((project, version)), None) => (project.to_owned(), version.to_owned()),
-                (None, None) => anyhow::bail!("name the version: `signoff release show PROJECT VERSION` or PROJECT@VERSION"),
+                (None, None) => {
+                    anyhow::bail!("name the version: `signoff release show PROJECT VERSION` or PROJECT@VERSION")
+                }
             };
             let view = signoff_app::show_release(&signoff, &project, &version).await?;
             if args.json {
@@ -77,7 +79,14 @@ fn print_release(view: &ReleaseView) {
         };
         let entry = evidence.captured.as_ref().map(|captured| captured.entry.to_string()).unwrap_or_default();
         let digest = evidence.digest.to_string();
-        table.add_row([entry, evidence.kind.to_string(), tool, evidence.file.clone(), summary_text(&evidence.summary), digest[..19].to_owned()]);
+        table.add_row([
+            entry,
+            evidence.kind.to_string(),
+            tool,
+            evidence.file.clone(),
+            summary_text(&evidence.summary),
+            digest[..19].to_owned(),
+        ]);
     }
     println!("{table}");
     let totals = &view.totals;

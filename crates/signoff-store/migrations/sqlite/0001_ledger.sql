@@ -88,9 +88,24 @@ CREATE TABLE releases (
     previous   TEXT,
     actor      TEXT,
     context    TEXT NOT NULL,
+    changes    TEXT NOT NULL,
+    changes_note TEXT,
     created_at TEXT NOT NULL,
     UNIQUE (project, version)
 ) STRICT;
+
+-- Derived from every other kind of entry (policies, approvals, exceptions,
+-- certificates): the entry's data as JSON, with the keys queries look it up by.
+CREATE TABLE records (
+    seq     INTEGER PRIMARY KEY NOT NULL REFERENCES ledger_entries (seq),
+    kind    TEXT NOT NULL,
+    id      TEXT NOT NULL,
+    project TEXT,
+    version TEXT,
+    record  TEXT NOT NULL
+) STRICT;
+CREATE INDEX records_by_release ON records (kind, project, version);
+CREATE INDEX records_by_id ON records (kind, id);
 
 CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
 CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
@@ -102,3 +117,5 @@ CREATE TRIGGER findings_no_update BEFORE UPDATE ON findings BEGIN SELECT RAISE(A
 CREATE TRIGGER findings_no_delete BEFORE DELETE ON findings BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;
 CREATE TRIGGER releases_no_update BEFORE UPDATE ON releases BEGIN SELECT RAISE(ABORT, 'releases are append-only'); END;
 CREATE TRIGGER releases_no_delete BEFORE DELETE ON releases BEGIN SELECT RAISE(ABORT, 'releases are append-only'); END;
+CREATE TRIGGER records_no_update BEFORE UPDATE ON records BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+CREATE TRIGGER records_no_delete BEFORE DELETE ON records BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;

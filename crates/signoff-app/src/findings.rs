@@ -1,0 +1,147 @@
+//! Findings across runs and releases (A4): each finding of a project's scans with
+//! when it was first and last seen, and the release it was fixed in — the first
+//! later scan by the same tool that no longer reports it.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
+use signoff_store::ScanRow;
+
+use crate::error::AppError;
+use crate::home::Signoff;
+
+/// Open or fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    /// The tool's latest scan of the project still reports it.
+    Open,
+    /// A later scan by the same tool no longer reports it.
+    Fixed,
+}
+
+/// Where a finding was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sighting {
+    /// The evidence's ledger entry.
+    pub entry: u64,
+    /// Its commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The release it belongs to, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// When captured.
+    pub captured_at: String,
+}
+
+/// One finding with its history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingView {
+    /// The tool reporting it.
+    pub tool: String,
+    /// The finding as last reported.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// Open or fixed.
+    pub status: FindingStatus,
+    /// First capture reporting it.
+    pub first_seen: Sighting,
+    /// Last capture reporting it.
+    pub last_seen: Sighting,
+    /// The scan that no longer reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed_in: Option<Sighting>,
+    /// How many captures reported it.
+    pub times_seen: u64,
+}
+
+/// A findings query.
+#[derive(Debug, Clone, Default)]
+pub struct FindingsQuery {
+    /// Project.
+    pub project: String,
+    /// Only findings reported in this release's evidence.
+    pub release: Option<String>,
+    /// Only open or only fixed findings.
+    pub status: Option<FindingStatus>,
+}
+
+/// Lists a project's findings with their history.
+///
+/// # Errors
+/// Bad names, an unknown release, or a store failure.
+pub async fn findings(signoff: &Signoff, query: &FindingsQuery) -> Result<Vec<FindingView>, AppError> {
+    let project = ProjectName::new(&query.project).map_err(|error| AppError::Invalid(error.to_string()))?;
+    let releases = signoff.store.releases(Some(&project)).await?;
+    let release_at_commit: HashMap<String, String> =
+        releases.iter().rev().map(|row| (row.record.commit.to_string(), row.record.version.to_string())).collect();
+    let scans = signoff.store.scans(&project).await?;
+    let sighting = |scan: &ScanRow| Sighting {
+        entry: scan.seq,
+        commit: scan.commit.clone(),
+        release: scan
+            .release
+            .clone()
+            .or_else(|| scan.commit.as_ref().and_then(|commit| release_at_commit.get(commit).cloned())),
+        captured_at: scan.captured_at.clone(),
+    };
+    let by_seq: HashMap<u64, &ScanRow> = scans.iter().map(|scan| (scan.seq, scan)).collect();
+    let mut scans_by_tool: HashMap<&str, Vec<&ScanRow>> = HashMap::new();
+    for scan in &scans {
+        scans_by_tool.entry(scan.tool.as_str()).or_default().push(scan);
+    }
+
+    let in_release: Option<HashSet<(String, Digest)>> = match &query.release {
+        None => None,
+        Some(version) => {
+            let version = ReleaseVersion::new(version).map_err(|error| AppError::Invalid(error.to_string()))?;
+            let release = signoff
+                .store
+                .release(&project, &version)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("no release {project}@{version}")))?;
+            let mut set = HashSet::new();
+            for evidence in signoff.store.release_evidence(&release.record).await? {
+                if evidence.record.summary.findings.is_none() {
+                    continue;
+                }
+                for finding in signoff.store.evidence_findings(evidence.seq).await? {
+                    set.insert((evidence.record.tool.name.clone(), finding.fingerprint));
+                }
+            }
+            Some(set)
+        }
+    };
+
+    let mut views = Vec::new();
+    for history in signoff.store.finding_history(&project).await? {
+        if let Some(set) = &in_release
+            && !set.contains(&(history.tool.clone(), history.finding.fingerprint))
+        {
+            continue;
+        }
+        let (Some(first), Some(last)) = (by_seq.get(&history.first_seq), by_seq.get(&history.last_seq)) else {
+            continue;
+        };
+        let fixed_in = scans_by_tool
+            .get(history.tool.as_str())
+            .and_then(|tool_scans| tool_scans.iter().find(|scan| scan.seq > history.last_seq))
+            .map(|scan| sighting(scan));
+        let status = if fixed_in.is_some() { FindingStatus::Fixed } else { FindingStatus::Open };
+        if query.status.is_some_and(|wanted| wanted != status) {
+            continue;
+        }
+        views.push(FindingView {
+            tool: history.tool,
+            finding: history.finding,
+            status,
+            first_seen: sighting(first),
+            last_seen: sighting(last),
+            fixed_in,
+            times_seen: history.times_seen,
+        });
+    }
+    Ok(views)
+}

@@ -1,0 +1,24 @@
+//! End-to-end tests of the `signoff` binary: real processes, a real SQLite file and
+//! blob folder in a temporary directory, the shared corpus and the example app's
+//! real tool outputs.
+
+// A failed expectation in a test is a panic; helpers outside `#[test]` functions
+// need the same allowance the lints give tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+// Capture, inspect and their JSON output, over the corpus and the examples.
+mod capture;
+// Bad input: clear errors, exit 2, nothing stored.
+mod bad_input;
+// Releases bound to commits.
+mod release;
+// Findings across runs: first seen, last seen, fixed in.
+mod findings;
+// Tampering with the database and blob folder is caught and named.
+mod tamper;
+// Proofs checked with an independent RFC 6962 implementation.
+mod proofs;
+// SIGKILL at random moments and concurrent writers.
+mod durability;

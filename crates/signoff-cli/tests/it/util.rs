@@ -1,0 +1,158 @@
+//! Helpers: a store in a temporary folder, the binary, the corpus, the examples.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A fresh store in a temporary folder.
+pub(crate) struct TestStore {
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl TestStore {
+    /// A store, initialised.
+    pub(crate) fn new() -> TestStore {
+        let store = TestStore { dir: tempfile::tempdir().unwrap() };
+        let output = store.run(&["init"]);
+        assert!(output.status.success(), "init failed: {}", String::from_utf8_lossy(&output.stderr));
+        store
+    }
+
+    pub(crate) fn home(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    pub(crate) fn database(&self) -> PathBuf {
+        self.home().join("signoff.db")
+    }
+
+    /// The binary with `--store` set and a clean environment (no CI variables).
+    pub(crate) fn command(&self) -> Command {
+        let mut command = signoff();
+        command.arg("--store").arg(self.home());
+        command
+    }
+
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    /// Runs and expects exit 0; returns stdout.
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "signoff {args:?} exited {:?}\nstdout: {}\nstderr: {}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// `ledger verify --json`, parsed, with the exit code.
+    pub(crate) fn verify(&self) -> (i32, Value) {
+        let output = self.run(&["ledger", "verify", "--json"]);
+        let code = output.status.code().unwrap();
+        let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+            panic!("verify printed no JSON ({error}): {}", String::from_utf8_lossy(&output.stderr))
+        });
+        (code, report)
+    }
+
+    /// Number of ledger entries, read straight from the database.
+    pub(crate) fn ledger_size(&self) -> i64 {
+        self.query_i64("SELECT COUNT(*) FROM ledger_entries")
+    }
+
+    pub(crate) fn query_i64(&self, sql: &str) -> i64 {
+        let database = self.database();
+        let sql = sql.to_owned();
+        runtime().block_on(async move {
+            use sqlx::Connection;
+            let mut connection =
+                sqlx::SqliteConnection::connect(&format!("sqlite://{}", database.display())).await.unwrap();
+            let value: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut connection).await.unwrap();
+            connection.close().await.unwrap();
+            value
+        })
+    }
+
+    /// Runs SQL directly against the database file, as an attacker with file access would.
+    pub(crate) fn tamper_sql(&self, statements: &[&str]) {
+        let database = self.database();
+        let statements: Vec<String> = statements.iter().map(|statement| (*statement).to_owned()).collect();
+        runtime().block_on(async move {
+            use sqlx::Connection;
+            let mut connection =
+                sqlx::SqliteConnection::connect(&format!("sqlite://{}", database.display())).await.unwrap();
+            for statement in statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                    .execute(&mut connection)
+                    .await
+                    .unwrap_or_else(|error| panic!("{statement}: {error}"));
+            }
+            connection.close().await.unwrap();
+        });
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+/// The binary, with CI variables removed so detection sees a laptop.
+pub(crate) fn signoff() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_signoff"));
+    command.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command
+}
+
+/// The repository root.
+pub(crate) fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// An example output of a real tool run (examples/evidence).
+pub(crate) fn example(relative: &str) -> String {
+    root().join("examples/evidence").join(relative).display().to_string()
+}
+
+/// The shared corpus, or `None` with a message when this checkout has none.
+pub(crate) fn corpus() -> Option<PathBuf> {
+    let path = std::env::var_os("SIGNOFF_CORPUS").map(PathBuf::from).unwrap_or_else(|| root().join("../shared/corpus"));
+    if path.join("MANIFEST.tsv").is_file() {
+        Some(path)
+    } else {
+        eprintln!("skipping: no corpus at {} (set SIGNOFF_CORPUS)", path.display());
+        None
+    }
+}
+
+/// Manifest rows: (path, format, notes).
+pub(crate) fn manifest(corpus: &Path) -> Vec<(String, String, String)> {
+    std::fs::read_to_string(corpus.join("MANIFEST.tsv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let columns: Vec<&str> = line.split('\t').collect();
+            (columns[0].to_owned(), columns[1].to_owned(), columns.get(6).copied().unwrap_or("").to_owned())
+        })
+        .collect()
+}
+
+/// JSON lines of stdout.
+pub(crate) fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}"))).collect()
+}
+
+/// A commit id for tests.
+pub(crate) fn commit(label: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(label.as_bytes()))[..40].to_owned()
+}

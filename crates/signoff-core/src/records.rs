@@ -1,0 +1,255 @@
+//! Records of the decisions around a release: who acts (actors), policies,
+//! approvals, exceptions and certificates. Each is the payload of a ledger entry.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Digest;
+use crate::names::{ProjectName, ReleaseVersion};
+
+/// What kind of actor someone is (J1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// A person.
+    Human,
+    /// An automation account (CI, dependency bots).
+    Bot,
+    /// An AI coding agent.
+    AiAgent,
+}
+
+impl ActorKind {
+    /// The name used in JSON and on the command line.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Human => "human",
+            ActorKind::Bot => "bot",
+            ActorKind::AiAgent => "ai_agent",
+        }
+    }
+}
+
+impl fmt::Display for ActorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Someone or something that acted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// A stable identity: a CI login, an email, an OS user.
+    pub id: String,
+    /// Human, bot or AI agent.
+    pub kind: ActorKind,
+    /// For an agent or bot: the human it acts for, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
+    /// Where the identity came from (`github-actions`, `gitlab-ci`, `os-user`, `flag`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// A change (commit) in a release, as read from git when the release was created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeRecord {
+    /// Commit id.
+    pub commit: String,
+    /// First line of the message.
+    pub summary: String,
+    /// Author.
+    pub author: Person,
+    /// Committer.
+    pub committer: Person,
+    /// Co-authors from `Co-authored-by` trailers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub co_authors: Vec<Person>,
+    /// All trailers, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trailers: Vec<(String, String)>,
+    /// Pull or merge request number, when the history says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr: Option<u64>,
+    /// Whether it merges other commits.
+    #[serde(default)]
+    pub merge: bool,
+    /// Signature status: `none`, `unverified`, `verified` or `bad`.
+    pub signature: String,
+    /// Signature kind (`ssh`, `gpg`, `x509`), when signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_kind: Option<String>,
+    /// Agents involved (author, co-authors, `Generated-by`/`Assisted-by`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<String>,
+}
+
+/// A person as git records them, typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Human, bot or agent.
+    pub kind: ActorKind,
+}
+
+/// A published policy (D1): its text is kept whole, so any verdict can be
+/// re-derived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRecord {
+    /// Policy id (a UUIDv7).
+    pub id: String,
+    /// The policy's name.
+    pub name: String,
+    /// 1 for the first publication of this name, then 2, 3, ...
+    pub version: u64,
+    /// Content digest (policy text and Rego sources).
+    pub digest: Digest,
+    /// The file it was published from.
+    pub file_name: String,
+    /// The policy text.
+    pub text: String,
+    /// Rego modules it uses: (file as named in the policy, source).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rego: Vec<(String, String)>,
+    /// Who published it.
+    pub published_by: Actor,
+}
+
+/// Approve or reject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalDecision {
+    /// Approve.
+    Approve,
+    /// Reject.
+    Reject,
+}
+
+/// A release approval (`signoff approve`), bound to the release's exact content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    /// Approval id (a UUIDv7).
+    pub id: String,
+    /// Project.
+    pub project: ProjectName,
+    /// Release version.
+    pub version: ReleaseVersion,
+    /// The release content digest the approval is for (commit and artifacts).
+    pub content: Digest,
+    /// Who.
+    pub actor: Actor,
+    /// In which role (`release-manager`, `security`, ...).
+    pub role: String,
+    /// Approve or reject.
+    pub decision: ApprovalDecision,
+    /// Why, in their words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// What an exception waives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ExceptionTarget {
+    /// One finding, by fingerprint.
+    Finding {
+        /// The finding's fingerprint.
+        fingerprint: Digest,
+    },
+    /// A policy criterion, by id.
+    Criterion {
+        /// The criterion id.
+        id: String,
+    },
+}
+
+/// A requested exception (D3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionRecord {
+    /// Exception id (`EXC-` and a short number, unique in the store).
+    pub id: String,
+    /// The project it applies to; all projects when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<ProjectName>,
+    /// What it waives.
+    pub target: ExceptionTarget,
+    /// The justification.
+    pub reason: String,
+    /// Who asked.
+    pub requested_by: Actor,
+    /// When it stops applying (RFC 3339).
+    pub expires_at: String,
+}
+
+/// The approval of an exception, by someone other than the requester.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionApprovalRecord {
+    /// The exception.
+    pub exception: String,
+    /// Who approved.
+    pub approved_by: Actor,
+    /// Their comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// Which policy a certificate was evaluated under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyReference {
+    /// Name.
+    pub name: String,
+    /// Published version, when published (absent for `--policy FILE` or the
+    /// built-in starter policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// Content digest.
+    pub digest: Digest,
+    /// `published`, `file` or `builtin`.
+    pub source: String,
+}
+
+/// A certification record (D5): the signed DSSE envelope and what it decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateRecord {
+    /// Certificate id (a UUIDv7).
+    pub id: String,
+    /// Project.
+    pub project: ProjectName,
+    /// Release version.
+    pub version: ReleaseVersion,
+    /// Release commit.
+    pub commit: String,
+    /// Artifact digests it covers.
+    #[serde(default)]
+    pub artifacts: Vec<Digest>,
+    /// `certified` or `rejected`.
+    pub decision: String,
+    /// Per environment: `certified` or `rejected`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: BTreeMap<String, String>,
+    /// The policy.
+    pub policy: PolicyReference,
+    /// The DSSE envelope (JSON) carrying the in-toto statement.
+    pub envelope: String,
+    /// Digest of the statement (the envelope's payload).
+    pub statement_digest: Digest,
+    /// When it was evaluated (RFC 3339).
+    pub evaluated_at: String,
+    /// Who certified.
+    pub certifier: Actor,
+}
+
+impl CertificateRecord {
+    /// Whether it certifies the release for `environment` (or overall when none).
+    pub fn certifies(&self, environment: Option<&str>) -> bool {
+        match environment.and_then(|name| self.environments.get(name)) {
+            Some(decision) => decision == "certified",
+            None => self.decision == "certified",
+        }
+    }
+}

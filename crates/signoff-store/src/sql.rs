@@ -1,0 +1,597 @@
+//! The SQL store, on SQLite (the embedded default) or PostgreSQL (scale-out).
+//!
+//! One implementation serves both: every query is written once, with `$n`
+//! placeholders both backends accept, and the `on!` macro runs it against whichever
+//! pool or transaction is open. Where the dialects differ (locking, JSON tests) the
+//! two spellings sit side by side in [`Dialect`].
+//!
+//! SQLite: one file in WAL mode with `synchronous = FULL`; writers serialise on
+//! `BEGIN IMMEDIATE`, which takes the database's write lock at the start of the
+//! transaction, and wait for each other (`busy_timeout`).
+//!
+//! PostgreSQL: writers serialise on a transaction-scoped advisory lock
+//! (`pg_advisory_xact_lock`) taken first thing in the transaction, so any number
+//! of `signoff` processes or server replicas append to one linear ledger.
+
+use std::fs::OpenOptions;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use signoff_core::entry::{Entry, Event, ReleaseRecord};
+use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+use time::format_description::well_known::Rfc3339;
+
+use crate::rows::{
+    CheckpointColumns, EntryColumns, EvidenceColumns, FindingColumns, HistoryColumns, RecordColumns, ReleaseColumns,
+    ScanColumns, hash_array, json_list, severity_rank, split_frontier, to_i64, to_u64,
+};
+use crate::{
+    EvidenceRow, FindingHistory, FindingRow, LedgerHead, RecordRow, ReleaseRow, ScanRow, Store, StoreError,
+    StoreResult, StoredCheckpoint, StoredEntry, WriteTx,
+};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long a SQLite writer waits for another writer's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Findings per INSERT statement (14 columns each: under SQLite's 32766 and
+/// PostgreSQL's 65535 bind parameters).
+const FINDINGS_PER_STATEMENT: usize = 1000;
+
+/// The advisory lock key that serialises ledger writers on PostgreSQL
+/// (`signoff` in ASCII).
+const POSTGRES_LEDGER_LOCK: i64 = 0x0073_6967_6e6f_6666;
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs the same expression against whichever backend is open: `$handle` is bound
+/// to the pool (or `&mut *transaction`) of each backend in turn.
+macro_rules! on {
+    ($pool:expr, |$handle:ident| $body:expr) => {
+        match $pool {
+            Pool::Sqlite($handle) => $body,
+            Pool::Postgres($handle) => $body,
+        }
+    };
+}
+
+macro_rules! on_tx {
+    ($tx:expr, |$handle:ident| $body:expr) => {
+        match $tx {
+            Tx::Sqlite(transaction) => {
+                let $handle = &mut **transaction;
+                $body
+            }
+            Tx::Postgres(transaction) => {
+                let $handle = &mut **transaction;
+                $body
+            }
+        }
+    };
+}
+
+/// Spellings that differ between the backends.
+#[derive(Debug, Clone, Copy)]
+struct Dialect {
+    /// True when the evidence row's summary has a `findings` part.
+    has_findings: &'static str,
+}
+
+const SQLITE: Dialect = Dialect { has_findings: "json_extract(summary, '$.findings') IS NOT NULL" };
+const POSTGRES: Dialect = Dialect { has_findings: "jsonb_exists(summary::jsonb, 'findings')" };
+
+/// The store.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: Pool,
+}
+
+/// The embedded default: SQLite.
+pub type SqliteStore = SqlStore;
+
+impl SqlStore {
+    /// Opens (creating and migrating if needed) the SQLite file at `path`.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or the schema cannot be brought up to date.
+    pub async fn open(path: &Path) -> StoreResult<SqlStore> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true)
+            // A larger page cache keeps the findings indexes in memory during big
+            // captures (the default is 2 MB).
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        // Processes that open a new store at the same moment must not both migrate it.
+        let lock_path = path.with_extension("lock");
+        let lock_error = |source| StoreError::Blob { path: lock_path.display().to_string(), source };
+        let lock = OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(lock_error)?;
+        let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
+            .await
+            .map_err(|error| lock_error(std::io::Error::other(error)))?
+            .map_err(lock_error)?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        SQLITE_MIGRATIONS.run(&pool).await?;
+        drop(lock);
+        Ok(SqlStore { pool: Pool::Sqlite(pool) })
+    }
+
+    /// Opens a private in-memory SQLite store (for tests).
+    ///
+    /// # Errors
+    /// When SQLite cannot start.
+    pub async fn open_in_memory() -> StoreResult<SqlStore> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        SQLITE_MIGRATIONS.run(&pool).await?;
+        Ok(SqlStore { pool: Pool::Sqlite(pool) })
+    }
+
+    /// Connects to PostgreSQL at `url` and brings the schema up to date (sqlx takes
+    /// an advisory lock while migrating, so concurrent openers are safe).
+    ///
+    /// # Errors
+    /// When the server cannot be reached or the schema cannot be migrated.
+    pub async fn open_postgres(url: &str) -> StoreResult<SqlStore> {
+        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        POSTGRES_MIGRATIONS.run(&pool).await?;
+        Ok(SqlStore { pool: Pool::Postgres(pool) })
+    }
+
+    /// Which backend: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    fn dialect(&self) -> Dialect {
+        match self.pool {
+            Pool::Sqlite(_) => SQLITE,
+            Pool::Postgres(_) => POSTGRES,
+        }
+    }
+
+    /// Closes the pool (checkpointing SQLite's WAL).
+    pub async fn close(&self) {
+        on!(&self.pool, |pool| pool.close().await)
+    }
+}
+
+fn entries_from(rows: Vec<EntryColumns>) -> Vec<StoredEntry> {
+    rows.into_iter()
+        .map(|row| StoredEntry { seq: to_u64(row.seq), body: row.body, entry_hash: row.entry_hash })
+        .collect()
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn begin(&self) -> StoreResult<Box<dyn WriteTx>> {
+        let tx = match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => {
+                let mut transaction = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(POSTGRES_LEDGER_LOCK)
+                    .execute(&mut *transaction)
+                    .await?;
+                Tx::Postgres(transaction)
+            }
+        };
+        Ok(Box::new(SqlWrite { tx }))
+    }
+
+    async fn ledger_size(&self) -> StoreResult<u64> {
+        let next: Option<i64> = on!(&self.pool, |pool| sqlx::query_scalar("SELECT MAX(seq) + 1 FROM ledger_entries")
+            .fetch_one(pool)
+            .await)?;
+        Ok(next.map_or(0, to_u64))
+    }
+
+    async fn entries(&self, from: u64, limit: u64) -> StoreResult<Vec<StoredEntry>> {
+        const SQL: &str = "SELECT seq, body, entry_hash FROM ledger_entries WHERE seq >= $1 ORDER BY seq LIMIT $2";
+        let rows: Vec<EntryColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(to_i64(from)).bind(to_i64(limit)).fetch_all(pool).await)?;
+        Ok(entries_from(rows))
+    }
+
+    async fn leaf_hashes(&self, from: u64, limit: u64) -> StoreResult<Vec<[u8; 32]>> {
+        const SQL: &str = "SELECT leaf_hash FROM ledger_entries WHERE seq >= $1 ORDER BY seq LIMIT $2";
+        let rows: Vec<Vec<u8>> = on!(&self.pool, |pool| sqlx::query_scalar(SQL)
+            .bind(to_i64(from))
+            .bind(to_i64(limit))
+            .fetch_all(pool)
+            .await)?;
+        rows.iter()
+            .map(|bytes| {
+                hash_array(bytes).ok_or_else(|| StoreError::Corrupt {
+                    table: "ledger_entries",
+                    key: "leaf_hash".into(),
+                    message: "not 32 bytes".into(),
+                })
+            })
+            .collect()
+    }
+
+    async fn checkpoints(&self) -> StoreResult<Vec<StoredCheckpoint>> {
+        const SQL: &str = "SELECT size, root, note, frontier FROM checkpoints ORDER BY size";
+        let rows: Vec<CheckpointColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL).fetch_all(pool).await)?;
+        rows.into_iter().map(CheckpointColumns::into_checkpoint).collect()
+    }
+
+    async fn latest_checkpoint(&self) -> StoreResult<Option<StoredCheckpoint>> {
+        const SQL: &str = "SELECT size, root, note, frontier FROM checkpoints ORDER BY size DESC LIMIT 1";
+        let row: Option<CheckpointColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL).fetch_optional(pool).await)?;
+        row.map(CheckpointColumns::into_checkpoint).transpose()
+    }
+
+    async fn evidence_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<EvidenceRow>> {
+        const SQL: &str = "SELECT * FROM evidence WHERE seq >= $1 ORDER BY seq LIMIT $2";
+        let rows: Vec<EvidenceColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(to_i64(from)).bind(to_i64(limit)).fetch_all(pool).await)?;
+        rows.into_iter().map(EvidenceColumns::into_row).collect()
+    }
+
+    async fn release_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<ReleaseRow>> {
+        const SQL: &str = "SELECT * FROM releases WHERE seq >= $1 ORDER BY seq LIMIT $2";
+        let rows: Vec<ReleaseColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(to_i64(from)).bind(to_i64(limit)).fetch_all(pool).await)?;
+        rows.into_iter().map(ReleaseColumns::into_row).collect()
+    }
+
+    async fn finding_rows(&self, after: Option<(u64, u64)>, limit: u64) -> StoreResult<Vec<FindingRow>> {
+        const SQL: &str =
+            "SELECT * FROM findings WHERE (evidence_seq, ordinal) > ($1, $2) ORDER BY evidence_seq, ordinal LIMIT $3";
+        let (seq, ordinal) = after.map_or((-1, -1), |(seq, ordinal)| (to_i64(seq), to_i64(ordinal)));
+        let rows: Vec<FindingColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL)
+            .bind(seq)
+            .bind(ordinal)
+            .bind(to_i64(limit))
+            .fetch_all(pool)
+            .await)?;
+        rows.into_iter().map(FindingColumns::into_row).collect()
+    }
+
+    async fn record_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<RecordRow>> {
+        const SQL: &str = "SELECT * FROM records WHERE seq >= $1 ORDER BY seq LIMIT $2";
+        let rows: Vec<RecordColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(to_i64(from)).bind(to_i64(limit)).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(RecordColumns::into_row).collect())
+    }
+
+    async fn records_of(
+        &self,
+        kind: &str,
+        project: Option<&str>,
+        version: Option<&str>,
+    ) -> StoreResult<Vec<RecordRow>> {
+        const SQL: &str = "SELECT * FROM records WHERE kind = $1 AND (CAST($2 AS TEXT) IS NULL OR project = $2) AND (CAST($3 AS TEXT) IS NULL OR version = $3) ORDER BY seq";
+        let rows: Vec<RecordColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(kind).bind(project).bind(version).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(RecordColumns::into_row).collect())
+    }
+
+    async fn records_by_id(&self, kind: &str, id: &str) -> StoreResult<Vec<RecordRow>> {
+        const SQL: &str = "SELECT * FROM records WHERE kind = $1 AND id = $2 ORDER BY seq";
+        let rows: Vec<RecordColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(kind).bind(id).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(RecordColumns::into_row).collect())
+    }
+
+    async fn releases(&self, project: Option<&ProjectName>) -> StoreResult<Vec<ReleaseRow>> {
+        const SQL: &str = "SELECT * FROM releases WHERE (CAST($1 AS TEXT) IS NULL OR project = $1) ORDER BY seq";
+        let project = project.map(ProjectName::as_str);
+        let rows: Vec<ReleaseColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(project).fetch_all(pool).await)?;
+        rows.into_iter().map(ReleaseColumns::into_row).collect()
+    }
+
+    async fn finding_history(&self, project: &ProjectName) -> StoreResult<Vec<FindingHistory>> {
+        // One pass groups the project's findings by tool and fingerprint; the row of
+        // the latest sighting (unique: fingerprints are distinct within a file)
+        // supplies the details.
+        const SQL: &str = "WITH seen AS (
+                SELECT e.tool_name AS tool, f.fingerprint AS fingerprint,
+                       MIN(f.evidence_seq) AS first_seq, MAX(f.evidence_seq) AS last_seq, COUNT(*) AS times_seen
+                FROM findings f JOIN evidence e ON e.seq = f.evidence_seq
+                WHERE e.project = $1
+                GROUP BY e.tool_name, f.fingerprint
+            )
+            SELECT seen.tool, seen.first_seq, seen.last_seq, seen.times_seen, f.*
+            FROM seen JOIN findings f ON f.evidence_seq = seen.last_seq AND f.fingerprint = seen.fingerprint
+            ORDER BY seen.first_seq, f.ordinal";
+        let rows: Vec<HistoryColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(project.as_str()).fetch_all(pool).await)?;
+        rows.into_iter().map(HistoryColumns::into_row).collect()
+    }
+
+    async fn scans(&self, project: &ProjectName) -> StoreResult<Vec<ScanRow>> {
+        let sql = format!(
+            "SELECT tool_name, seq, commit_sha, release_version, captured_at FROM evidence WHERE project = $1 AND {} ORDER BY seq",
+            self.dialect().has_findings
+        );
+        let rows: Vec<ScanColumns> = on!(&self.pool, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(project.as_str())
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows.into_iter().map(ScanColumns::into_row).collect())
+    }
+
+    async fn release(&self, project: &ProjectName, version: &ReleaseVersion) -> StoreResult<Option<ReleaseRow>> {
+        const SQL: &str = "SELECT * FROM releases WHERE project = $1 AND version = $2";
+        let row: Option<ReleaseColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL)
+            .bind(project.as_str())
+            .bind(version.as_str())
+            .fetch_optional(pool)
+            .await)?;
+        row.map(ReleaseColumns::into_row).transpose()
+    }
+
+    async fn latest_release(&self, project: &ProjectName) -> StoreResult<Option<ReleaseRow>> {
+        const SQL: &str = "SELECT * FROM releases WHERE project = $1 ORDER BY seq DESC LIMIT 1";
+        let row: Option<ReleaseColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(project.as_str()).fetch_optional(pool).await)?;
+        row.map(ReleaseColumns::into_row).transpose()
+    }
+
+    async fn release_evidence(&self, release: &ReleaseRecord) -> StoreResult<Vec<EvidenceRow>> {
+        const SQL: &str = "SELECT * FROM evidence WHERE project = $1 AND (release_version = $2 OR (release_version IS NULL AND commit_sha = $3)) ORDER BY seq";
+        let rows: Vec<EvidenceColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL)
+            .bind(release.project.as_str())
+            .bind(release.version.as_str())
+            .bind(release.commit.as_str())
+            .fetch_all(pool)
+            .await)?;
+        rows.into_iter().map(EvidenceColumns::into_row).collect()
+    }
+
+    async fn evidence_findings(&self, evidence_seq: u64) -> StoreResult<Vec<Finding>> {
+        const SQL: &str = "SELECT * FROM findings WHERE evidence_seq = $1 ORDER BY ordinal";
+        let rows: Vec<FindingColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(to_i64(evidence_seq)).fetch_all(pool).await)?;
+        rows.into_iter().map(|row| row.into_row().map(|row| row.finding)).collect()
+    }
+
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        const SQL: &str = "SELECT value FROM store_meta WHERE key = $1";
+        Ok(on!(&self.pool, |pool| sqlx::query_scalar(SQL).bind(key).fetch_optional(pool).await)?)
+    }
+
+    async fn init_meta(&self, key: &str, value: &str) -> StoreResult<String> {
+        const INSERT: &str = "INSERT INTO store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+        const SELECT: &str = "SELECT value FROM store_meta WHERE key = $1";
+        on!(&self.pool, |pool| sqlx::query(INSERT).bind(key).bind(value).execute(pool).await.map(|_| ()))?;
+        Ok(on!(&self.pool, |pool| sqlx::query_scalar(SELECT).bind(key).fetch_one(pool).await)?)
+    }
+}
+
+struct SqlWrite {
+    tx: Tx,
+}
+
+impl SqlWrite {
+    async fn insert_findings_chunk(&mut self, evidence_seq: u64, first: u64, chunk: Vec<Finding>) -> StoreResult<()> {
+        macro_rules! build {
+            ($database:ty) => {{
+                let mut builder: QueryBuilder<$database> = QueryBuilder::new(
+                    "INSERT INTO findings (evidence_seq, ordinal, fingerprint, rule_id, severity, title, path, start_line, end_line, cve, cwe, package, package_version, suppressed) ",
+                );
+                let mut ordinal = first;
+                builder.push_values(chunk, |mut row, finding| {
+                    row.push_bind(to_i64(evidence_seq))
+                        .push_bind(to_i64(ordinal))
+                        .push_bind(finding.fingerprint.as_bytes().to_vec())
+                        .push_bind(finding.rule_id)
+                        .push_bind(severity_rank(finding.severity))
+                        .push_bind(finding.title)
+                        .push_bind(finding.location.path)
+                        .push_bind(finding.location.start_line.map(to_i64))
+                        .push_bind(finding.location.end_line.map(to_i64))
+                        .push_bind(json_list(&finding.cve))
+                        .push_bind(json_list(&finding.cwe))
+                        .push_bind(finding.package)
+                        .push_bind(finding.package_version)
+                        .push_bind(i64::from(finding.suppressed));
+                    ordinal += 1;
+                });
+                builder
+            }};
+        }
+        match &mut self.tx {
+            Tx::Sqlite(transaction) => {
+                build!(Sqlite).build().execute(&mut **transaction).await?;
+            }
+            Tx::Postgres(transaction) => {
+                build!(Postgres).build().execute(&mut **transaction).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl WriteTx for SqlWrite {
+    async fn head(&mut self) -> StoreResult<LedgerHead> {
+        const LAST: &str = "SELECT seq, body, entry_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1";
+        const CHECKPOINT: &str = "SELECT size, root, note, frontier FROM checkpoints ORDER BY size DESC LIMIT 1";
+        let last: Option<EntryColumns> =
+            on_tx!(&mut self.tx, |handle| sqlx::query_as(LAST).fetch_optional(handle).await)?;
+        let checkpoint: Option<CheckpointColumns> =
+            on_tx!(&mut self.tx, |handle| sqlx::query_as(CHECKPOINT).fetch_optional(handle).await)?;
+        let (size, last_hash) = match last {
+            Some(row) => (to_u64(row.seq) + 1, Digest::from_slice(&row.entry_hash).ok()),
+            None => (0, None),
+        };
+        let (frontier_size, frontier) = match checkpoint {
+            Some(row) => (to_u64(row.size), split_frontier(&row.frontier)),
+            None => (0, Vec::new()),
+        };
+        Ok(LedgerHead { size, last_hash, frontier, frontier_size })
+    }
+
+    async fn insert_findings(
+        &mut self,
+        evidence_seq: u64,
+        first_ordinal: u64,
+        findings: Vec<Finding>,
+    ) -> StoreResult<()> {
+        let mut ordinal = first_ordinal;
+        let mut rows = findings.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Finding> = rows.by_ref().take(FINDINGS_PER_STATEMENT).collect();
+            let count = chunk.len() as u64;
+            self.insert_findings_chunk(evidence_seq, ordinal, chunk).await?;
+            ordinal += count;
+        }
+        Ok(())
+    }
+
+    async fn latest_release(&mut self, project: &ProjectName) -> StoreResult<Option<ReleaseRow>> {
+        const SQL: &str = "SELECT * FROM releases WHERE project = $1 ORDER BY seq DESC LIMIT 1";
+        let row: Option<ReleaseColumns> =
+            on_tx!(&mut self.tx, |handle| sqlx::query_as(SQL).bind(project.as_str()).fetch_optional(handle).await)?;
+        row.map(ReleaseColumns::into_row).transpose()
+    }
+
+    async fn append(&mut self, entry: &Entry, canonical: &[u8], leaf_hash: &[u8; 32]) -> StoreResult<()> {
+        let corrupt =
+            |table: &'static str, message: String| StoreError::Corrupt { table, key: entry.seq.to_string(), message };
+        let at = entry.at.format(&Rfc3339).map_err(|error| corrupt("ledger_entries", error.to_string()))?;
+        const ENTRY: &str =
+            "INSERT INTO ledger_entries (seq, kind, body, entry_hash, leaf_hash) VALUES ($1, $2, $3, $4, $5)";
+        on_tx!(&mut self.tx, |handle| sqlx::query(ENTRY)
+            .bind(to_i64(entry.seq))
+            .bind(entry.kind())
+            .bind(canonical)
+            .bind(Entry::hash_of(canonical).as_bytes().to_vec())
+            .bind(leaf_hash.to_vec())
+            .execute(handle)
+            .await
+            .map(|_| ()))?;
+        match &entry.event {
+            Event::EvidenceCaptured(record) => {
+                const EVIDENCE: &str = "INSERT INTO evidence (seq, id, project, commit_sha, release_version, kind, format, tool_name, tool_version, file_name, digest, size, original_digest, redacted, summary, findings_count, findings_digest, context, produced_at, captured_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
+                let summary =
+                    serde_json::to_string(&record.summary).map_err(|error| corrupt("evidence", error.to_string()))?;
+                let context =
+                    serde_json::to_string(&record.context).map_err(|error| corrupt("evidence", error.to_string()))?;
+                on_tx!(&mut self.tx, |handle| sqlx::query(EVIDENCE)
+                    .bind(to_i64(entry.seq))
+                    .bind(&record.id)
+                    .bind(record.project.as_str())
+                    .bind(record.commit.as_ref().map(|commit| commit.as_str().to_owned()))
+                    .bind(record.release.as_ref().map(|release| release.as_str().to_owned()))
+                    .bind(record.kind.as_str())
+                    .bind(record.format.as_str())
+                    .bind(&record.tool.name)
+                    .bind(&record.tool.version)
+                    .bind(&record.file_name)
+                    .bind(record.digest.as_bytes().to_vec())
+                    .bind(to_i64(record.size))
+                    .bind(record.original_digest.map(|digest| digest.as_bytes().to_vec()))
+                    .bind(to_i64(record.redacted))
+                    .bind(&summary)
+                    .bind(to_i64(record.findings.count))
+                    .bind(record.findings.digest.as_bytes().to_vec())
+                    .bind(&context)
+                    .bind(&record.produced_at)
+                    .bind(&at)
+                    .execute(handle)
+                    .await
+                    .map(|_| ()))?;
+            }
+            Event::ReleaseCreated(record) => {
+                const RELEASE: &str = "INSERT INTO releases (seq, id, project, version, commit_sha, artifacts, previous, actor, context, changes, changes_note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+                let json =
+                    |value: serde_json::Result<String>| value.map_err(|error| corrupt("releases", error.to_string()));
+                let artifacts = json(serde_json::to_string(&record.artifacts))?;
+                let context = json(serde_json::to_string(&record.context))?;
+                let changes = json(serde_json::to_string(&record.changes))?;
+                let inserted = on_tx!(&mut self.tx, |handle| sqlx::query(RELEASE)
+                    .bind(to_i64(entry.seq))
+                    .bind(&record.id)
+                    .bind(record.project.as_str())
+                    .bind(record.version.as_str())
+                    .bind(record.commit.as_str())
+                    .bind(&artifacts)
+                    .bind(record.previous.as_ref().map(|previous| previous.as_str().to_owned()))
+                    .bind(&record.actor)
+                    .bind(&context)
+                    .bind(&changes)
+                    .bind(&record.changes_note)
+                    .bind(&at)
+                    .execute(handle)
+                    .await
+                    .map(|_| ()));
+                if let Err(sqlx::Error::Database(error)) = &inserted
+                    && error.is_unique_violation()
+                {
+                    return Err(StoreError::Conflict {
+                        what: format!("release {}@{}", record.project, record.version),
+                    });
+                }
+                inserted?;
+            }
+            other => {
+                const RECORD: &str =
+                    "INSERT INTO records (seq, kind, id, project, version, record) VALUES ($1, $2, $3, $4, $5, $6)";
+                let (id, project, version) = other.index_keys();
+                let data = serde_json::to_value(other).map_err(|error| corrupt("records", error.to_string()))?;
+                let record = data.get("data").map(ToString::to_string).unwrap_or_default();
+                on_tx!(&mut self.tx, |handle| sqlx::query(RECORD)
+                    .bind(to_i64(entry.seq))
+                    .bind(other.kind())
+                    .bind(&id)
+                    .bind(&project)
+                    .bind(&version)
+                    .bind(&record)
+                    .execute(handle)
+                    .await
+                    .map(|_| ()))?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO checkpoints (size, root, note, frontier) VALUES ($1, $2, $3, $4)";
+        on_tx!(&mut self.tx, |handle| sqlx::query(SQL)
+            .bind(to_i64(checkpoint.size))
+            .bind(checkpoint.root.to_vec())
+            .bind(&checkpoint.note)
+            .bind(checkpoint.frontier.concat())
+            .execute(handle)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        match self.tx {
+            Tx::Sqlite(transaction) => transaction.commit().await?,
+            Tx::Postgres(transaction) => transaction.commit().await?,
+        }
+        Ok(())
+    }
+}
