@@ -72,9 +72,10 @@ pub(crate) struct ParseArgs {
     /// Record the evidence as this kind (sast, sca, test_results, ...).
     #[arg(long, value_parser = parse_kind, value_name = "KIND")]
     pub(crate) kind: Option<EvidenceKind>,
-    /// Largest file accepted, in bytes (suffixes K, M, G).
-    #[arg(long, value_parser = parse_size, value_name = "SIZE", default_value = "4G")]
-    pub(crate) max_size: u64,
+    /// Largest file accepted, in bytes (suffixes K, M, G). Default: 4G for SARIF and
+    /// JUnit, which are streamed, and 512M for formats read whole.
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub(crate) max_size: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -9,8 +9,12 @@ use crate::Outcome;
 use crate::cli::{CaptureArgs, InspectArgs, ParseArgs};
 use crate::render::{Spinner, evidence_line, print_json_line};
 
+/// `--max-size` is one knob for the user: it bounds the file, streamed or not.
 fn limits(parse: &ParseArgs) -> Limits {
-    Limits { max_size: parse.max_size, ..Limits::default() }
+    match parse.max_size {
+        Some(size) => Limits { max_size: size, max_document: size, ..Limits::default() },
+        None => Limits::default(),
+    }
 }
 
 fn inputs(files: &[std::path::PathBuf]) -> Vec<InputFile> {

@@ -22,3 +22,5 @@ mod tamper;
 mod proofs;
 // SIGKILL at random moments and concurrent writers.
 mod durability;
+// The same flows on PostgreSQL.
+mod postgres;

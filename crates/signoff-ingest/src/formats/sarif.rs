@@ -159,14 +159,29 @@ impl SarifReader<'_> {
     }
 
     /// Parses a captured value into `T`, naming the JSON path of a shape error.
-    fn decode<T: for<'de> Deserialize<'de>>(&self, bytes: &[u8], path: &str, offset: u64) -> Result<T, IngestError> {
+    ///
+    /// The common case takes the fast path; only a value that fails is parsed again
+    /// with path tracking, so the hot loop builds no path strings.
+    fn decode<T: for<'de> Deserialize<'de>>(
+        &self,
+        bytes: &[u8],
+        path: impl FnOnce() -> String,
+        offset: u64,
+    ) -> Result<T, IngestError> {
+        if let Ok(value) = serde_json::from_slice(bytes) {
+            return Ok(value);
+        }
+        let path = path();
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            let inner = error.path().to_string();
-            let full = if inner == "." || inner.is_empty() { path.to_owned() } else { format!("{path}.{inner}") };
-            let message = error.inner().to_string();
-            self.shape_error(full, strip_position(&message), Some(offset))
-        })
+        match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                let inner = error.path().to_string();
+                let full = if inner == "." || inner.is_empty() { path } else { format!("{path}.{inner}") };
+                let message = error.inner().to_string();
+                Err(self.shape_error(full, strip_position(&message), Some(offset)))
+            }
+        }
     }
 
     fn pass(&mut self, pass: Pass, sink: &mut dyn FindingSink) -> Result<(), Walk> {
@@ -261,7 +276,7 @@ impl SarifReader<'_> {
             match (key.as_str(), pass) {
                 ("tool", Pass::First) => {
                     let raw: RawTool =
-                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.tool"), offset))??;
+                        scanner.capture_value(|bytes| self.decode(bytes, || format!("{run_path}.tool"), offset))??;
                     if self.watch_for_secrets && kind_for_tool(&raw.tool().name) == EvidenceKind::SecretsScan {
                         return Err(Walk::NeedsRedaction);
                     }
@@ -272,17 +287,17 @@ impl SarifReader<'_> {
                 ("resources", Pass::First) => {
                     // SARIF 2.0.0 keeps rules in `run.resources.rules`, a map keyed by id.
                     let raw: RawResources = scanner
-                        .capture_value(|bytes| self.decode(bytes, &format!("{run_path}.resources"), offset))??;
+                        .capture_value(|bytes| self.decode(bytes, || format!("{run_path}.resources"), offset))??;
                     self.runs[index].rules.add_resources(raw);
                 }
                 ("artifacts" | "files", Pass::First) => {
                     let raw: Value =
-                        scanner.capture_value(|bytes| self.decode(bytes, &format!("{run_path}.{key}"), offset))??;
+                        scanner.capture_value(|bytes| self.decode(bytes, || format!("{run_path}.{key}"), offset))??;
                     self.runs[index].artifacts = artifact_uris(&raw);
                 }
                 ("invocations", Pass::First) => {
                     let raw: Value = scanner
-                        .capture_value(|bytes| self.decode(bytes, &format!("{run_path}.invocations"), offset))??;
+                        .capture_value(|bytes| self.decode(bytes, || format!("{run_path}.invocations"), offset))??;
                     if self.produced_at.is_none() {
                         self.produced_at = invocation_time(&raw);
                     }
@@ -317,8 +332,9 @@ impl SarifReader<'_> {
                     let mut result_index = 0usize;
                     while scanner.next_element()? {
                         let offset = scanner.offset();
-                        let path = format!("{run_path}.results[{result_index}]");
-                        let raw: RawResult = scanner.capture_value(|bytes| self.decode(bytes, &path, offset))??;
+                        let raw: RawResult = scanner.capture_value(|bytes| {
+                            self.decode(bytes, || format!("{run_path}.results[{result_index}]"), offset)
+                        })??;
                         let finding = self.runs[index].normalize(raw);
                         self.counts.add(&finding);
                         sink.push(finding).map_err(|error| Walk::from(self.error(IngestErrorKind::Sink(error))))?;
