@@ -46,7 +46,7 @@ impl PgDatabase {
 
 fn finding(index: u64, severity: Severity) -> Finding {
     Finding {
-        cve: if index % 2 == 0 { vec![format!("CVE-2026-{index:05}")] } else { vec![] },
+        cve: if index.is_multiple_of(2) { vec![format!("CVE-2026-{index:05}")] } else { vec![] },
         cwe: vec!["CWE-79".into()],
         fingerprint: Digest::of(format!("finding {index}").as_bytes()),
         location: Location {
@@ -54,11 +54,11 @@ fn finding(index: u64, severity: Severity) -> Finding {
             path: Some(format!("src/file{index}.rs")),
             start_line: Some(index + 1),
         },
-        package: (index % 3 == 0).then(|| "openssl".into()),
-        package_version: (index % 3 == 0).then(|| "1.1.1".into()),
+        package: index.is_multiple_of(3).then(|| "openssl".into()),
+        package_version: index.is_multiple_of(3).then(|| "1.1.1".into()),
         rule_id: format!("rule-{}", index % 7),
         severity,
-        suppressed: index % 5 == 0,
+        suppressed: index.is_multiple_of(5),
         title: format!("Finding number {index} with \"quotes\" and ünïcode"),
     }
 }
