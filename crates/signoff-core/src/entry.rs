@@ -18,7 +18,8 @@ use crate::evidence::{EvidenceKind, Format, Tool};
 use crate::finding::Finding;
 use crate::names::{CommitSha, ProjectName, ReleaseVersion};
 use crate::records::{
-    ApprovalRecord, CertificateRecord, ChangeRecord, ExceptionApprovalRecord, ExceptionRecord, PolicyRecord,
+    ApprovalRecord, CertificateRecord, ChangeRecord, DeploymentRecord, ExceptionApprovalRecord, ExceptionRecord,
+    LegalHoldRecord, PolicyRecord, PurgeRecord, SnapshotRecord,
 };
 use crate::summary::Summary;
 
@@ -78,6 +79,14 @@ pub enum Event {
     ExceptionApproved(Box<ExceptionApprovalRecord>),
     /// A release was certified (or rejected) and the certificate signed.
     CertificateIssued(Box<CertificateRecord>),
+    /// A release was deployed to an environment.
+    DeploymentRecorded(Box<DeploymentRecord>),
+    /// What runs in an environment was reported.
+    SnapshotRecorded(Box<SnapshotRecord>),
+    /// A legal hold was placed or lifted.
+    LegalHold(Box<LegalHoldRecord>),
+    /// Raw evidence past its retention was purged.
+    RetentionPurge(Box<PurgeRecord>),
 }
 
 impl Event {
@@ -91,6 +100,10 @@ impl Event {
             Event::ExceptionRequested(_) => "exception_requested",
             Event::ExceptionApproved(_) => "exception_approved",
             Event::CertificateIssued(_) => "certificate_issued",
+            Event::DeploymentRecorded(_) => "deployment_recorded",
+            Event::SnapshotRecorded(_) => "snapshot_recorded",
+            Event::LegalHold(_) => "legal_hold",
+            Event::RetentionPurge(_) => "retention_purge",
         }
     }
 
@@ -115,6 +128,14 @@ impl Event {
             Event::CertificateIssued(record) => {
                 (record.id.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
             }
+            Event::DeploymentRecorded(record) => {
+                (record.id.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
+            }
+            Event::SnapshotRecorded(record) => (record.id.clone(), None, Some(record.environment.clone())),
+            Event::LegalHold(record) => {
+                (record.id.clone(), Some(record.project.to_string()), record.version.as_ref().map(ToString::to_string))
+            }
+            Event::RetentionPurge(record) => (record.id.clone(), None, None),
         }
     }
 }

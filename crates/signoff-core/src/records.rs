@@ -253,3 +253,91 @@ impl CertificateRecord {
         }
     }
 }
+
+/// A deployment of a release to an environment (B3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentRecord {
+    /// Deployment id (a UUIDv7).
+    pub id: String,
+    /// Project.
+    pub project: ProjectName,
+    /// Release version deployed.
+    pub version: ReleaseVersion,
+    /// Environment (`prod`, `staging`, ...).
+    pub environment: String,
+    /// The release's artifacts at deployment.
+    #[serde(default)]
+    pub artifacts: Vec<Digest>,
+    /// Whether a certificate valid for the environment covered the release when it
+    /// was deployed, and which.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// Who deployed.
+    pub actor: Actor,
+    /// Pipeline context.
+    #[serde(default)]
+    pub context: crate::context::CiContext,
+}
+
+/// What runs in an environment, as reported by a snapshot (B3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotRecord {
+    /// Snapshot id (a UUIDv7).
+    pub id: String,
+    /// Environment.
+    pub environment: String,
+    /// The artifact digests running there.
+    pub artifacts: Vec<Digest>,
+    /// Those that no valid certificate covered when the snapshot was taken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertified: Vec<Digest>,
+    /// Who reported it.
+    pub actor: Actor,
+}
+
+/// A legal hold placed on (or lifted from) a project or one release (E3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalHoldRecord {
+    /// Hold id (`HOLD-n`).
+    pub id: String,
+    /// Project held.
+    pub project: ProjectName,
+    /// Only this release, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<ReleaseVersion>,
+    /// Why.
+    pub reason: String,
+    /// True when this entry lifts an earlier hold with the same id.
+    #[serde(default)]
+    pub lifted: bool,
+    /// Who.
+    pub actor: Actor,
+}
+
+/// Raw evidence purged after its retention ended (E3). The digests and ledger
+/// entries stay; only the blobs are gone, and verification knows why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeRecord {
+    /// Purge id (a UUIDv7).
+    pub id: String,
+    /// The blobs purged, with the evidence entries that named them.
+    pub blobs: Vec<PurgedBlob>,
+    /// The retention that applied, in days, and the frameworks it came from.
+    pub retention_days: u64,
+    /// Frameworks whose retention decided it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frameworks: Vec<String>,
+    /// Who purged.
+    pub actor: Actor,
+}
+
+/// One purged blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgedBlob {
+    /// Its digest.
+    pub digest: Digest,
+    /// The evidence entry that captured it.
+    pub entry: u64,
+    /// Its size.
+    pub size: u64,
+}
