@@ -26,6 +26,34 @@ const CONFIG_FILE: &str = "signoff.toml";
 pub(crate) struct Config {
     /// A PostgreSQL URL; absent means SQLite in the home folder.
     pub(crate) database: Option<String>,
+    /// How actors are typed (J1).
+    #[serde(default)]
+    pub(crate) actors: ActorsConfig,
+    /// How git history is read.
+    #[serde(default)]
+    pub(crate) git: GitConfig,
+}
+
+/// `[actors]`: glob patterns over `Name <email>` (or a bare login), added to the
+/// built-in ones (GitHub `[bot]` accounts, known AI agents).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ActorsConfig {
+    /// Bots.
+    #[serde(default)]
+    pub(crate) bots: Vec<String>,
+    /// AI agents.
+    #[serde(default)]
+    pub(crate) ai_agents: Vec<String>,
+}
+
+/// `[git]`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GitConfig {
+    /// An SSH allowed-signers file (git's `gpg.ssh.allowedSignersFile` format) that
+    /// commit signatures are verified against; relative to the store folder.
+    pub(crate) allowed_signers: Option<PathBuf>,
 }
 
 impl Config {
@@ -54,6 +82,8 @@ pub struct Signoff {
     pub(crate) origin: String,
     /// Key of the keyed hash that replaces secret values (A5).
     pub(crate) redaction_key: [u8; 32],
+    /// Settings from `signoff.toml`.
+    pub(crate) config: Config,
 }
 
 /// What `init` did.
@@ -147,6 +177,7 @@ impl Signoff {
             key,
             origin,
             redaction_key,
+            config,
         })
     }
 

@@ -14,19 +14,31 @@
 //! caller renders.
 
 mod capture;
+mod certify;
+mod decisions;
 mod error;
 mod findings;
+mod gate;
 mod home;
+mod identity;
 mod ledger;
+mod policy;
 mod proof;
 mod release;
 mod report;
 mod verify;
 
 pub use capture::{CaptureRequest, ContextOverrides, InputFile, capture, inspect};
+pub use certify::{CertificateView, Certification, CertifyRequest, PREDICATE_TYPE, certify};
+pub use decisions::{
+    Approve, Approved, ExceptionView, RequestException, approve, approve_exception, exceptions, parse_release,
+    request_exception,
+};
 pub use error::AppError;
 pub use findings::{FindingStatus, FindingView, FindingsQuery, Sighting, findings};
+pub use gate::{GateDecision, Replay, ReplayChange, certificate_of, gate, replay, revoke};
 pub use home::{Environment, InitReport, Signoff};
+pub use policy::{PolicyCheck, PublishedPolicy, policy_check, policy_init, policy_publish};
 pub use proof::{ConsistencyProof, InclusionProof, consistency_proof, inclusion_proof, latest_checkpoint};
 pub use release::{CreateRelease, ReleaseView, create_release, show_release};
 pub use report::EvidenceReport;

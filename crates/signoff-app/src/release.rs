@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use signoff_core::entry::{Event, ReleaseRecord};
+use signoff_core::records::ChangeRecord;
 use signoff_core::summary::{FindingCounts, TestCounts};
 use signoff_core::{CommitSha, Digest, ProjectName, ReleaseVersion};
 use signoff_store::StoreError;
@@ -26,6 +27,9 @@ pub struct CreateRelease {
     pub actor: Option<String>,
     /// Environment, for CI context.
     pub environment: Environment,
+    /// The git repository to read the release's changes from (default: the
+    /// current directory's).
+    pub repo: Option<std::path::PathBuf>,
 }
 
 /// A release with its evidence.
@@ -42,6 +46,9 @@ pub struct ReleaseView {
     pub evidence: Vec<EvidenceReport>,
     /// Totals over its evidence.
     pub totals: ReleaseTotals,
+    /// The latest certificate's decision and ledger entry, when certified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<(String, u64)>,
 }
 
 /// Findings and tests summed over a release's evidence.
@@ -86,6 +93,9 @@ pub async fn create_release(signoff: &Signoff, request: CreateRelease) -> Result
             existing.seq
         )));
     }
+    let previous_release = signoff.store.latest_release(&project).await?;
+    let (changes, changes_note) =
+        read_changes(signoff, &request, &commit, previous_release.as_ref().map(|row| &row.record));
     let mut batch = signoff.begin_batch().await?;
     let previous = batch.tx().latest_release(&project).await?.map(|row| row.record.version);
     let record = ReleaseRecord {
@@ -97,8 +107,8 @@ pub async fn create_release(signoff: &Signoff, request: CreateRelease) -> Result
         previous,
         actor: request.actor.clone().or(detected.actor.clone()).or_else(|| request.environment.var("USER")),
         context: detected,
-        changes: Vec::new(),
-        changes_note: None,
+        changes,
+        changes_note,
     };
     match batch.append(Event::ReleaseCreated(Box::new(record))).await {
         Err(AppError::Store(StoreError::Conflict { what })) => {
@@ -108,6 +118,73 @@ pub async fn create_release(signoff: &Signoff, request: CreateRelease) -> Result
     };
     batch.commit(signoff).await?;
     show_release(signoff, &project.to_string(), &version.to_string()).await
+}
+
+/// Reads the commits since the previous release from git (B1): `(changes, note)`,
+/// the note saying why the list is empty or partial when it is.
+fn read_changes(
+    signoff: &Signoff,
+    request: &CreateRelease,
+    commit: &CommitSha,
+    previous: Option<&ReleaseRecord>,
+) -> (Vec<ChangeRecord>, Option<String>) {
+    let path = request.repo.clone().unwrap_or_else(|| std::path::PathBuf::from("."));
+    let repo = match signoff_git::open(&path) {
+        Ok(repo) => repo,
+        Err(error) => return (Vec::new(), Some(format!("changes not read: {error}"))),
+    };
+    let mut options = signoff_git::ChangesOptions::default();
+    if let Some(file) = &signoff.config.git.allowed_signers {
+        let file = signoff.home().join(file);
+        match signoff_git::AllowedSigners::read(&file) {
+            Ok(signers) => options.keys.allowed_signers = Some(signers),
+            Err(error) => return (Vec::new(), Some(format!("changes not read: {error}"))),
+        }
+    }
+    // The previous release's commit bounds the range when this repository has it.
+    let base = previous.map(|release| release.commit.to_string()).filter(|base| repo.resolve(base).is_ok());
+    let changes = match repo.changes(base.as_deref(), commit.as_str(), &options) {
+        Ok(changes) => changes,
+        Err(error) => return (Vec::new(), Some(format!("changes not read: {error}"))),
+    };
+    let patterns = signoff.actor_patterns();
+    let records = changes
+        .iter()
+        .map(|change| ChangeRecord {
+            commit: change.commit.clone(),
+            summary: change.summary.clone(),
+            author: signoff.person(&change.author),
+            committer: signoff.person(&change.committer),
+            co_authors: change.co_authors.iter().map(|person| signoff.person(person)).collect(),
+            trailers: change.trailers.iter().map(|trailer| (trailer.key.clone(), trailer.value.clone())).collect(),
+            pr: change.pr,
+            merge: change.merge,
+            signature: match change.signature.status {
+                signoff_git::SignatureStatus::Unsigned => "none",
+                signoff_git::SignatureStatus::Unverified => "unverified",
+                signoff_git::SignatureStatus::Verified => "verified",
+                signoff_git::SignatureStatus::Bad => "bad",
+            }
+            .to_owned(),
+            signature_kind: change.signature.kind.map(|kind| {
+                match kind {
+                    signoff_git::SignatureKind::Ssh => "ssh",
+                    signoff_git::SignatureKind::Gpg => "gpg",
+                    signoff_git::SignatureKind::X509 => "x509",
+                }
+                .to_owned()
+            }),
+            agents: patterns.agents(change).into_iter().map(|agent| agent.identity).collect(),
+        })
+        .collect();
+    let note = match (&base, previous) {
+        (None, Some(previous)) => Some(format!(
+            "the previous release's commit {} is not in this repository; changes are all ancestors of {commit}",
+            previous.commit
+        )),
+        _ => None,
+    };
+    (records, note)
 }
 
 /// A release and its evidence.
@@ -122,6 +199,10 @@ pub async fn show_release(signoff: &Signoff, project: &str, version: &str) -> Re
             AppError::NotFound(format!("no release {project}@{version} (see `signoff release create`)"))
         })?;
     let evidence_rows = signoff.store.release_evidence(&row.record).await?;
+    let certified_at = crate::certify::certificates(signoff, Some(project.as_str()), Some(version.as_str()))
+        .await?
+        .last()
+        .map(|certificate| certificate.entry);
     let mut totals = ReleaseTotals::default();
     let mut evidence = Vec::new();
     for evidence_row in &evidence_rows {
@@ -149,8 +230,16 @@ pub async fn show_release(signoff: &Signoff, project: &str, version: &str) -> Re
             sum.errored += tests.errored;
             sum.skipped += tests.skipped;
         }
-        evidence.push(EvidenceReport::from_record(record.file_name.clone(), evidence_row.seq, record));
+        let mut report = EvidenceReport::from_record(record.file_name.clone(), evidence_row.seq, record);
+        if let Some(captured) = report.captured.as_mut() {
+            captured.post_certification = certified_at.is_some_and(|certified| evidence_row.seq > certified);
+        }
+        evidence.push(report);
     }
     totals.kinds.sort();
-    Ok(ReleaseView { release: row.record, entry: row.seq, created_at: row.created_at, evidence, totals })
+    let certificate = crate::certify::certificates(signoff, Some(project.as_str()), Some(version.as_str()))
+        .await?
+        .pop()
+        .map(|certificate| (certificate.record.decision, certificate.entry));
+    Ok(ReleaseView { release: row.record, entry: row.seq, created_at: row.created_at, evidence, totals, certificate })
 }

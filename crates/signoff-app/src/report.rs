@@ -58,6 +58,10 @@ pub struct CapturedAt {
     pub release: Option<String>,
     /// Pipeline context.
     pub context: CiContext,
+    /// Captured after the release was last certified (B4): not part of that
+    /// certificate.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub post_certification: bool,
 }
 
 impl EvidenceReport {
@@ -81,6 +85,7 @@ impl EvidenceReport {
                 commit: record.commit.as_ref().map(ToString::to_string),
                 release: record.release.as_ref().map(ToString::to_string),
                 context: record.context.clone(),
+                post_certification: false,
             }),
         }
     }

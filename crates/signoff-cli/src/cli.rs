@@ -8,7 +8,7 @@ use signoff_core::{EvidenceKind, Format};
 const AFTER_HELP: &str = "\
 Exit codes:
   0  success
-  1  the answer is no (the ledger failed verification)
+  1  the answer is no (not certified, gate closed, ledger failed verification)
   2  error (bad input, bad arguments, no store)
 
 The store is ./.signoff unless --store or SIGNOFF_HOME names another folder.
@@ -40,6 +40,23 @@ pub(crate) enum Command {
     Release(ReleaseCommand),
     /// List a project's findings across runs: first seen, last seen, fixed in.
     Findings(FindingsArgs),
+    /// Write, publish and show certification policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Approve (or reject) a release, bound to its exact content.
+    Approve(ApproveArgs),
+    /// Request, approve and list exceptions (time-boxed risk acceptances).
+    #[command(subcommand)]
+    Exception(ExceptionCommand),
+    /// Certify a release against policy: exit 0 certified, 1 not certified, 2 error.
+    Certify(CertifyArgs),
+    /// Show, export or revoke a release's certificate (a signed DSSE envelope).
+    #[command(subcommand)]
+    Certificate(CertificateCommand),
+    /// Deploy gate: exit 0 only if a valid certificate covers the artifact.
+    Gate(GateArgs),
+    /// Re-evaluate past certifications under another policy; writes nothing.
+    Replay(ReplayArgs),
     /// Verify the ledger, print checkpoints, prove inclusion and consistency.
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -171,6 +188,235 @@ pub(crate) struct ReleaseCreateArgs {
     /// An artifact digest, sha256:<hex>; repeat for each artifact.
     #[arg(long = "artifact", value_name = "DIGEST")]
     pub(crate) artifacts: Vec<String>,
+    /// The git repository to read the release's changes from (default: the current
+    /// directory's).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) repo: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Write a commented starter policy (SAST and tests required, no critical or high
+    /// findings, tests pass, every change reviewed).
+    Init(PolicyInitArgs),
+    /// Validate a policy and publish it: digested, versioned, ledgered; certify then
+    /// uses it by default.
+    Publish(PolicyPublishArgs),
+    /// Check a policy file without publishing it.
+    Check(PolicyPublishArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyInitArgs {
+    /// Where to write it.
+    #[arg(default_value = "signoff-policy.yaml")]
+    pub(crate) path: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyPublishArgs {
+    /// The policy file.
+    pub(crate) path: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ApproveArgs {
+    /// The release, PROJECT@VERSION.
+    #[arg(long)]
+    pub(crate) release: String,
+    /// Approve or reject.
+    #[arg(long, value_enum, default_value_t = DecisionArg::Approve)]
+    pub(crate) decision: DecisionArg,
+    /// The role you decide in (release-manager, security, ...).
+    #[arg(long)]
+    pub(crate) role: String,
+    /// Why.
+    #[arg(long)]
+    pub(crate) comment: Option<String>,
+    /// Who you are (default: SIGNOFF_ACTOR, the CI actor, or the OS user).
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DecisionArg {
+    /// Approve.
+    Approve,
+    /// Reject.
+    Reject,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExceptionCommand {
+    /// Ask for an exception for one finding or one criterion.
+    Request(ExceptionRequestArgs),
+    /// Approve an exception (someone other than the requester).
+    Approve(ExceptionApproveArgs),
+    /// List exceptions and their state.
+    List(ExceptionListArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["finding", "criterion"])))]
+pub(crate) struct ExceptionRequestArgs {
+    /// The finding's fingerprint (sha256:..., from `signoff findings` or certify).
+    #[arg(long)]
+    pub(crate) finding: Option<String>,
+    /// The criterion id.
+    #[arg(long)]
+    pub(crate) criterion: Option<String>,
+    /// Only for this project (default: all projects).
+    #[arg(long)]
+    pub(crate) project: Option<String>,
+    /// The justification.
+    #[arg(long)]
+    pub(crate) reason: String,
+    /// When it stops applying: YYYY-MM-DD (end of day, UTC) or RFC 3339.
+    #[arg(long)]
+    pub(crate) expires: String,
+    /// Who you are.
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExceptionApproveArgs {
+    /// The exception id (EXC-n).
+    pub(crate) id: String,
+    /// A comment.
+    #[arg(long)]
+    pub(crate) comment: Option<String>,
+    /// Who you are.
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExceptionListArgs {
+    /// Print JSON lines.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CertifyArgs {
+    /// The release, PROJECT@VERSION.
+    #[arg(long)]
+    pub(crate) release: String,
+    /// Use this policy file instead of the published (or starter) policy.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<PathBuf>,
+    /// Certify for this environment (criteria scoped to it apply).
+    #[arg(long = "env", value_name = "ENV")]
+    pub(crate) environment: Option<String>,
+    /// Report form.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub(crate) format: ReportFormat,
+    /// Predict the outcome without writing anything.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// With --dry-run: evaluate as of this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, requires = "dry_run")]
+    pub(crate) at: Option<String>,
+    /// Who certifies.
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    /// Print JSON (same as --format json).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// For terminals.
+    Text,
+    /// Everything, as JSON.
+    Json,
+    /// For PR comments; also appended to $GITHUB_STEP_SUMMARY when set.
+    Markdown,
+    /// JUnit XML, one test case per criterion, for CI test views.
+    Junit,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CertificateCommand {
+    /// Show a release's latest certificate.
+    Show(CertificateArgs),
+    /// Print the certificate's DSSE envelope (verifiable with any DSSE/in-toto tool).
+    Export(CertificateExportArgs),
+    /// Revoke a release's latest certificate: the gate stops honouring it.
+    Revoke(CertificateRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CertificateArgs {
+    /// The release, PROJECT@VERSION.
+    pub(crate) release: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CertificateExportArgs {
+    /// The release, PROJECT@VERSION.
+    pub(crate) release: String,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CertificateRevokeArgs {
+    /// The release, PROJECT@VERSION.
+    pub(crate) release: String,
+    /// Why.
+    #[arg(long)]
+    pub(crate) reason: String,
+    /// Who you are.
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GateArgs {
+    /// The artifact digest, sha256:<hex>.
+    #[arg(long)]
+    pub(crate) artifact: String,
+    /// The environment being deployed to.
+    #[arg(long = "env", value_name = "ENV")]
+    pub(crate) environment: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReplayArgs {
+    /// The policy to replay with.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: PathBuf,
+    /// Only certifications evaluated since this date.
+    #[arg(long)]
+    pub(crate) since: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,

@@ -19,7 +19,7 @@ use crate::finding::Finding;
 use crate::names::{CommitSha, ProjectName, ReleaseVersion};
 use crate::records::{
     ApprovalRecord, CertificateRecord, ChangeRecord, DeploymentRecord, ExceptionApprovalRecord, ExceptionRecord,
-    LegalHoldRecord, PolicyRecord, PurgeRecord, SnapshotRecord,
+    LegalHoldRecord, PolicyRecord, PurgeRecord, RevocationRecord, SnapshotRecord,
 };
 use crate::summary::Summary;
 
@@ -87,6 +87,8 @@ pub enum Event {
     LegalHold(Box<LegalHoldRecord>),
     /// Raw evidence past its retention was purged.
     RetentionPurge(Box<PurgeRecord>),
+    /// A certificate was revoked.
+    CertificateRevoked(Box<RevocationRecord>),
 }
 
 impl Event {
@@ -104,6 +106,7 @@ impl Event {
             Event::SnapshotRecorded(_) => "snapshot_recorded",
             Event::LegalHold(_) => "legal_hold",
             Event::RetentionPurge(_) => "retention_purge",
+            Event::CertificateRevoked(_) => "certificate_revoked",
         }
     }
 
@@ -136,6 +139,9 @@ impl Event {
                 (record.id.clone(), Some(record.project.to_string()), record.version.as_ref().map(ToString::to_string))
             }
             Event::RetentionPurge(record) => (record.id.clone(), None, None),
+            Event::CertificateRevoked(record) => {
+                (record.certificate.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
+            }
         }
     }
 }

@@ -341,3 +341,18 @@ pub struct PurgedBlob {
     /// Its size.
     pub size: u64,
 }
+
+/// The revocation of a certificate: the gate stops honouring it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationRecord {
+    /// The certificate revoked.
+    pub certificate: String,
+    /// Its project.
+    pub project: ProjectName,
+    /// Its release version.
+    pub version: ReleaseVersion,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub actor: Actor,
+}

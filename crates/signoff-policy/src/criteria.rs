@@ -513,6 +513,9 @@ fn changes_reviewed(context: &Context<'_>, needed: u64, agents_only: bool) -> Ou
         if needed == 1 { "" } else { "s" }
     );
     if changes.is_empty() {
+        if let Some(reason) = &context.input.changes_unknown {
+            return changes_unknown(expected, reason);
+        }
         let mut outcome = Outcome::pass(expected, format!("no {whom} in the release"));
         outcome.notes.push(format!("no {whom} to check"));
         return outcome;
@@ -607,6 +610,16 @@ fn decision_word(decision: ApprovalDecision) -> &'static str {
     }
 }
 
+/// A criterion about changes when the release's changes could not be read: it
+/// fails, since nothing can be shown about changes nobody saw.
+fn changes_unknown(expected: impl Into<String>, reason: &str) -> Outcome {
+    let mut outcome = Outcome::new(false, expected, format!("the release's changes are unknown: {reason}"));
+    outcome.fix.push(
+        "create the release where its git history is available (`signoff release create PROJECT VERSION --commit SHA --repo DIR`, with the previous release's commit fetched)".to_owned(),
+    );
+    outcome
+}
+
 fn signed_commits(context: &Context<'_>, require_verified: bool) -> Outcome {
     let changes = &context.input.changes;
     let expected = if require_verified {
@@ -614,6 +627,11 @@ fn signed_commits(context: &Context<'_>, require_verified: bool) -> Outcome {
     } else {
         "every commit signed, no bad signature"
     };
+    if changes.is_empty()
+        && let Some(reason) = &context.input.changes_unknown
+    {
+        return changes_unknown(expected, reason);
+    }
     let mut problems = Vec::new();
     let (mut verified, mut signed) = (0usize, 0usize);
     for change in changes {

@@ -73,5 +73,8 @@ pub(crate) fn criterion_exception(id: &str) -> String {
 
 /// How to approve the release in a role.
 pub(crate) fn approve(input: &PolicyInput, role: &str) -> String {
-    format!("a human with the role {role} runs `signoff approve {} --role {role}`", release(input))
+    format!(
+        "a human with the role {role} runs `signoff approve --release {} --decision approve --role {role}`",
+        release(input)
+    )
 }

@@ -51,6 +51,11 @@ pub struct PolicyInput {
     /// The commits in the release since the previous one.
     #[serde(default)]
     pub changes: Vec<Change>,
+    /// Why `changes` could not be read, when it could not (no git repository where
+    /// the release was created, a shallow clone). Criteria about changes then fail
+    /// rather than pass on an empty list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_unknown: Option<String>,
     /// Approvals (and rejections) of the release itself.
     #[serde(default)]
     pub approvals: Vec<ReleaseApproval>,

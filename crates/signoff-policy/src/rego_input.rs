@@ -52,6 +52,8 @@ struct SmallPart<'a> {
     findings: [(); 0],
     baseline_fingerprints: Option<[(); 0]>,
     changes: &'a [Change],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changes_unknown: &'a Option<String>,
     approvals: &'a [ReleaseApproval],
     exceptions: &'a [Exception],
 }
@@ -67,6 +69,7 @@ pub(crate) fn to_value(input: &PolicyInput, wants: Wants) -> Result<Value, Strin
         findings: [],
         baseline_fingerprints: None,
         changes: &input.changes,
+        changes_unknown: &input.changes_unknown,
         approvals: &input.approvals,
         exceptions: &input.exceptions,
     };

@@ -37,6 +37,7 @@ pub(crate) fn input() -> PolicyInput {
         findings: Vec::new(),
         baseline_fingerprints: None,
         changes: Vec::new(),
+        changes_unknown: None,
         approvals: Vec::new(),
         exceptions: Vec::new(),
     }

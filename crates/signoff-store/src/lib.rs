@@ -237,6 +237,8 @@ pub trait Store: Send + Sync {
     /// Evidence of a release: captured for it by name, or for its project at its
     /// commit. In ledger order.
     async fn release_evidence(&self, release: &ReleaseRecord) -> StoreResult<Vec<EvidenceRow>>;
+    /// A project's evidence of one kind, in ledger order.
+    async fn evidence_of_kind(&self, project: &ProjectName, kind: &str) -> StoreResult<Vec<EvidenceRow>>;
     /// Findings of one evidence row, in file order.
     async fn evidence_findings(&self, evidence_seq: u64) -> StoreResult<Vec<Finding>>;
 

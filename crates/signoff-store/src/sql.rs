@@ -366,6 +366,13 @@ impl Store for SqlStore {
         rows.into_iter().map(EvidenceColumns::into_row).collect()
     }
 
+    async fn evidence_of_kind(&self, project: &ProjectName, kind: &str) -> StoreResult<Vec<EvidenceRow>> {
+        const SQL: &str = "SELECT * FROM evidence WHERE project = $1 AND kind = $2 ORDER BY seq";
+        let rows: Vec<EvidenceColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(project.as_str()).bind(kind).fetch_all(pool).await)?;
+        rows.into_iter().map(EvidenceColumns::into_row).collect()
+    }
+
     async fn evidence_findings(&self, evidence_seq: u64) -> StoreResult<Vec<Finding>> {
         const SQL: &str = "SELECT * FROM findings WHERE evidence_seq = $1 ORDER BY ordinal";
         let rows: Vec<FindingColumns> =

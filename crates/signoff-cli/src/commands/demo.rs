@@ -1,11 +1,18 @@
-//! `signoff demo`: the README's first command. Captures the example app's real
-//! pipeline outputs (examples/evidence, produced by examples/regen.sh) for two
-//! releases, shows them and verifies the ledger, in a throwaway store.
+//! `signoff demo`: the README's first command. On the example app's real pipeline
+//! outputs (examples/evidence, produced by examples/regen.sh), it publishes the
+//! app's policy, captures release 1.4.0's evidence, has it approved and certifies
+//! it — which fails, with the report saying why — then does the same for 1.4.1,
+//! which fixes the findings and passes; the deploy gate then opens for 1.4.1 only,
+//! and the ledger verifies. Everything happens in a throwaway store.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use signoff_app::{CaptureRequest, ContextOverrides, CreateRelease, Environment, InputFile, Signoff, VerifyOptions};
+use signoff_app::{
+    Approve, CaptureRequest, CertifyRequest, ContextOverrides, CreateRelease, Environment, InputFile, Signoff,
+    VerifyOptions,
+};
 use signoff_core::Digest;
+use signoff_core::records::ApprovalDecision;
 use signoff_ingest::Limits;
 
 use crate::Outcome;
@@ -25,6 +32,8 @@ const STATES: [State; 2] = [
             ("bandit.sarif", include_bytes!("../../../../examples/evidence/v1/bandit.sarif")),
             ("semgrep.sarif", include_bytes!("../../../../examples/evidence/v1/semgrep.sarif")),
             ("junit.xml", include_bytes!("../../../../examples/evidence/v1/junit.xml")),
+            ("coverage.xml", include_bytes!("../../../../examples/evidence/v1/coverage.xml")),
+            ("sbom.cdx.json", include_bytes!("../../../../examples/evidence/v1/sbom.cdx.json")),
         ],
     ),
     (
@@ -34,9 +43,13 @@ const STATES: [State; 2] = [
             ("bandit.sarif", include_bytes!("../../../../examples/evidence/v2/bandit.sarif")),
             ("semgrep.sarif", include_bytes!("../../../../examples/evidence/v2/semgrep.sarif")),
             ("junit.xml", include_bytes!("../../../../examples/evidence/v2/junit.xml")),
+            ("coverage.xml", include_bytes!("../../../../examples/evidence/v2/coverage.xml")),
+            ("sbom.cdx.json", include_bytes!("../../../../examples/evidence/v2/sbom.cdx.json")),
         ],
     ),
 ];
+
+const POLICY: &str = include_str!("../../../../examples/policy.yaml");
 
 fn step(text: &str) {
     println!("\n── {text}");
@@ -46,16 +59,30 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let temporary = tempfile::tempdir()?;
     let home: PathBuf = args.keep.clone().unwrap_or_else(|| temporary.path().join("store"));
     let files = temporary.path().join("evidence");
+    // The demo's people: a pipeline that captures and certifies, and a human who
+    // approves releases (separation of duties: they are not the same).
+    let environment = Environment::from_pairs([("SIGNOFF_ACTOR", "release-pipeline")]);
 
     step(&format!("signoff init   (store: {})", home.display()));
     let init = Signoff::init(&home, None, None).await?;
     println!("origin {}; verifier key {}", init.origin, init.verifier_key);
     let signoff = Signoff::open(&home).await?;
 
+    step("signoff policy publish examples/policy.yaml");
+    let policy_path = temporary.path().join("policy.yaml");
+    std::fs::write(&policy_path, POLICY)?;
+    let policy = signoff_app::policy_publish(&signoff, &policy_path, &environment).await?;
+    println!("published {} version {} ({})", policy.record.name, policy.record.version, policy.record.digest);
+
+    let mut outcomes = Vec::new();
+    let mut artifacts = Vec::new();
     for (state, version, outputs) in STATES {
         // The example app is not a git repository of its own; each state stands for
-        // the commit its outputs were produced at.
+        // the commit its outputs were produced at, and its "build" is the bundle of
+        // the outputs' bytes, so each release ships a distinct artifact.
         let commit = Digest::of(format!("examples/shop {state}").as_bytes()).to_hex()[..40].to_owned();
+        let artifact = Digest::of(&outputs.iter().flat_map(|(_, bytes)| bytes.iter().copied()).collect::<Vec<u8>>());
+        artifacts.push((version, artifact));
         let folder = files.join(state);
         std::fs::create_dir_all(&folder)?;
         let mut inputs = Vec::new();
@@ -77,23 +104,29 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
                 format: None,
                 kind: None,
                 limits: Limits::default(),
-                environment: Environment::default(),
+                environment: environment.clone(),
             },
         )
         .await?;
         for report in &reports {
             println!("{}", evidence_line(report));
         }
-        step(&format!("signoff release create shop {version} --commit {}", &commit[..12]));
+
+        step(&format!(
+            "signoff release create shop {version} --commit {} --artifact {}",
+            &commit[..12],
+            &artifact.to_string()[..19]
+        ));
         let view = signoff_app::create_release(
             &signoff,
             CreateRelease {
                 project: "shop".into(),
                 version: version.into(),
                 commit: Some(commit.clone()),
-                artifacts: Vec::new(),
-                actor: Some("demo".into()),
-                environment: Environment::default(),
+                artifacts: vec![artifact.to_string()],
+                actor: None,
+                environment: environment.clone(),
+                repo: Some(temporary.path().to_owned()),
             },
         )
         .await?;
@@ -102,8 +135,44 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             view.entry, view.totals.evidence
         );
         for evidence in &view.evidence {
-            println!("  {:<14} {:<12} {}", evidence.file, evidence.kind.to_string(), summary_text(&evidence.summary));
+            println!("  {:<14} {:<13} {}", evidence.file, evidence.kind.to_string(), summary_text(&evidence.summary));
         }
+
+        step(&format!(
+            "signoff approve --release shop@{version} --decision approve --role release-manager   (as carol)"
+        ));
+        let approved = signoff_app::approve(
+            &signoff,
+            Approve {
+                release: format!("shop@{version}"),
+                decision: ApprovalDecision::Approve,
+                role: "release-manager".into(),
+                comment: Some("change ticket CHG-1042 reviewed".into()),
+                actor: Some("carol".into()),
+                environment: environment.clone(),
+            },
+        )
+        .await?;
+        println!("carol approved shop@{version} (content {})", approved.record.content);
+
+        step(&format!("signoff certify --release shop@{version}"));
+        let certification = signoff_app::certify(
+            &signoff,
+            CertifyRequest {
+                release: format!("shop@{version}"),
+                env: environment.clone(),
+                ..CertifyRequest::default()
+            },
+        )
+        .await?;
+        print!("{}", crate::commands::certify::text(&certification));
+        outcomes.push(certification.certified());
+    }
+
+    for (version, artifact) in &artifacts {
+        step(&format!("signoff gate --artifact {}…   (shop@{version})", &artifact.to_string()[..19]));
+        let gate = signoff_app::gate(&signoff, &artifact.to_string(), None).await?;
+        println!("{}: {}", if gate.allowed { "open" } else { "closed" }, gate.reason);
     }
 
     step("signoff ledger verify");
@@ -121,11 +190,11 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     }
     if let Some(kept) = &args.keep {
         println!(
-            "\nthe demo store is kept at {}; try: signoff --store {} release show shop 1.4.1",
-            kept.display(),
+            "\nthe demo store is kept at {0}; try: signoff --store {0} release show shop 1.4.1, or signoff --store {0} findings --project shop",
             kept.display()
         );
     }
-    let _ = Path::new(&home);
-    Ok(if report.ok { Outcome::Success } else { Outcome::No })
+    // The walkthrough succeeds when 1.4.0 is refused, 1.4.1 certified and the
+    // ledger intact.
+    Ok(if report.ok && outcomes == [false, true] { Outcome::Success } else { Outcome::No })
 }

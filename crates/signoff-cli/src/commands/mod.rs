@@ -1,6 +1,8 @@
 //! One module per subcommand: flags in, a use case called, the result rendered.
 
 mod capture;
+mod certify;
+mod decide;
 mod demo;
 mod findings;
 mod init;
@@ -19,6 +21,13 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Inspect(args) => capture::inspect(args).await,
         Command::Release(command) => release::run(&cli.store, command).await,
         Command::Findings(args) => findings::run(&cli.store, args).await,
+        Command::Policy(command) => decide::policy(&cli.store, command).await,
+        Command::Approve(args) => decide::approve(&cli.store, args).await,
+        Command::Exception(command) => decide::exception(&cli.store, command).await,
+        Command::Certify(args) => certify::certify(&cli.store, args).await,
+        Command::Certificate(command) => certify::certificate(&cli.store, command).await,
+        Command::Gate(args) => certify::gate(&cli.store, args).await,
+        Command::Replay(args) => certify::replay(&cli.store, args).await,
         Command::Ledger(command) => ledger::run(&cli.store, command).await,
         Command::Key(command) => key::run(&cli.store, command).await,
         Command::Demo(args) => demo::run(args).await,

@@ -22,6 +22,7 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
                     artifacts: args.artifacts,
                     actor: None,
                     environment: Environment::from_process(),
+                    repo: args.repo.clone(),
                 },
             )
             .await?;
@@ -64,6 +65,34 @@ fn print_release(view: &ReleaseView) {
         println!("artifact {artifact}");
     }
     println!("created  {} (ledger entry {})", view.created_at, view.entry);
+    match &view.certificate {
+        Some((decision, entry)) => println!("verdict  {decision} (certificate at ledger entry {entry})"),
+        None => {
+            println!("verdict  not certified yet (signoff certify --release {}@{})", release.project, release.version)
+        }
+    }
+    if !release.changes.is_empty() {
+        println!("changes  {} commit(s) since the previous release", release.changes.len());
+        for change in release.changes.iter().take(10) {
+            let agents = if change.agents.is_empty() {
+                String::new()
+            } else {
+                format!("  [agents: {}]", change.agents.join(", "))
+            };
+            let pr = change.pr.map(|pr| format!(" (#{pr})")).unwrap_or_default();
+            println!(
+                "  {} {}{pr} — {} <{}>, {}{agents}",
+                &change.commit[..12],
+                change.summary,
+                change.author.name,
+                change.author.email,
+                change.signature
+            );
+        }
+    }
+    if let Some(note) = &release.changes_note {
+        println!("changes  {note}");
+    }
     println!();
     if view.evidence.is_empty() {
         println!("no evidence yet: capture files with --commit {} (or --release {})", release.commit, release.version);
@@ -77,7 +106,17 @@ fn print_release(view: &ReleaseView) {
             Some(version) => format!("{} {version}", evidence.tool.name),
             None => evidence.tool.name.clone(),
         };
-        let entry = evidence.captured.as_ref().map(|captured| captured.entry.to_string()).unwrap_or_default();
+        let entry = evidence
+            .captured
+            .as_ref()
+            .map(|captured| {
+                if captured.post_certification {
+                    format!("{} (after cert.)", captured.entry)
+                } else {
+                    captured.entry.to_string()
+                }
+            })
+            .unwrap_or_default();
         let digest = evidence.digest.to_string();
         table.add_row([
             entry,

@@ -16,6 +16,10 @@ mod bad_input;
 mod release;
 // Findings across runs: first seen, last seen, fixed in.
 mod findings;
+// Certification: policy, approvals, exceptions, certificates, gate, replay.
+mod certify;
+// Changes from git, people and agents.
+mod git;
 // Tampering with the database and blob folder is caught and named.
 mod tamper;
 // Proofs checked with an independent RFC 6962 implementation.

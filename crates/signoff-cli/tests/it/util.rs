@@ -109,6 +109,8 @@ pub(crate) fn signoff() -> Command {
     if let Some(path) = std::env::var_os("PATH") {
         command.env("PATH", path);
     }
+    // A laptop has a user; tests that need another identity set SIGNOFF_ACTOR.
+    command.env("USER", "tester");
     command
 }
 

@@ -342,7 +342,11 @@ fn approval_by_role() {
     let result = only(&evaluation);
     assert_eq!(result.status, Status::Fail);
     assert_eq!(result.missing, ["1 more approval by release-manager"]);
-    assert!(result.fix[0].contains("`signoff approve shop@1.2.0 --role release-manager`"), "{:?}", result.fix);
+    assert!(
+        result.fix[0].contains("`signoff approve --release shop@1.2.0 --decision approve --role release-manager`"),
+        "{:?}",
+        result.fix
+    );
     assert_eq!(result.notes.len(), 2, "{:?}", result.notes);
 
     input.approvals.push(release_approval(Actor::human("gina"), "release-manager", ApprovalDecision::Approve, true));
@@ -487,4 +491,19 @@ fn post_certification_evidence_is_not_considered() {
     assert_eq!(evaluation.criteria[1].status, Status::Fail);
     assert!(!evaluation.evidence_digests.contains(&late.digest));
     assert_eq!(evaluation.notes, ["2 evidence items captured after certification not considered"]);
+}
+
+#[test]
+fn unknown_changes_fail_the_change_criteria() {
+    let mut input = input();
+    input.changes_unknown = Some("no git repository at /build".into());
+    let evaluation = run(REVIEWED, &input);
+    let result = only(&evaluation);
+    assert_eq!(result.status, Status::Fail);
+    assert!(result.actual.contains("no git repository at /build"), "{}", result.actual);
+    let signed = "  - id: signed\n    use: signed_commits\n";
+    assert_eq!(only(&run(signed, &input)).status, Status::Fail);
+    // Known to be empty (a release with no new commits) still passes.
+    input.changes_unknown = None;
+    assert_eq!(only(&run(REVIEWED, &input)).status, Status::Pass);
 }

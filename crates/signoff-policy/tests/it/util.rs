@@ -225,6 +225,7 @@ pub(crate) fn realistic(evidence_count: usize, finding_count: usize) -> PolicyIn
         baseline_fingerprints: Some(findings.iter().step_by(2).map(|finding| finding.fingerprint).collect()),
         findings,
         changes,
+        changes_unknown: None,
         approvals: vec![
             ReleaseApproval {
                 actor: human("gina"),
