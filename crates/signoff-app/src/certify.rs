@@ -167,14 +167,11 @@ pub(crate) async fn build_input(
 
     // The baseline: findings of the project's previous certified release.
     let mut baseline = None;
-    let previous_certified = certificates(signoff, Some(project), None)
-        .await?
-        .into_iter()
-        .rfind(|certificate| {
-            before(certificate.entry)
-                && certificate.record.version != release.version
-                && certificate.record.decision == "certified"
-        });
+    let previous_certified = certificates(signoff, Some(project), None).await?.into_iter().rfind(|certificate| {
+        before(certificate.entry)
+            && certificate.record.version != release.version
+            && certificate.record.decision == "certified"
+    });
     if let Some(previous) = previous_certified
         && let Some(previous_release) =
             signoff.store.release(&previous.record.project, &previous.record.version).await?

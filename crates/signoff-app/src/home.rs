@@ -32,6 +32,20 @@ pub(crate) struct Config {
     /// How git history is read.
     #[serde(default)]
     pub(crate) git: GitConfig,
+    /// The control catalog and the frameworks in force.
+    #[serde(default)]
+    pub(crate) controls: ControlsConfig,
+}
+
+/// `[controls]`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ControlsConfig {
+    /// A YAML file of controls that add to or override the built-in catalog;
+    /// relative to the store folder.
+    pub(crate) catalog: Option<PathBuf>,
+    /// The frameworks in force (coverage defaults, retention); all when absent.
+    pub(crate) frameworks: Option<Vec<String>>,
 }
 
 /// `[actors]`: glob patterns over `Name <email>` (or a bare login), added to the
@@ -194,6 +208,34 @@ impl Signoff {
     /// The ledger's public key.
     pub fn public_key(&self) -> PublicKey {
         self.key.public()
+    }
+
+    /// The control catalog: built in, plus the store's own file.
+    ///
+    /// # Errors
+    /// A mistake in the store's catalog file, with file and line.
+    pub fn catalog(&self) -> Result<signoff_controls::Catalog, AppError> {
+        let built_in = signoff_controls::Catalog::built_in();
+        match &self.config.controls.catalog {
+            None => Ok(built_in),
+            Some(file) => {
+                let path = self.home.join(file);
+                let text = fs::read_to_string(&path).map_err(AppError::io(&path))?;
+                built_in.merge(&text, &path.display().to_string()).map_err(|error| AppError::Invalid(error.to_string()))
+            }
+        }
+    }
+
+    /// The frameworks in force: `[controls] frameworks`, else every framework of
+    /// the catalog.
+    ///
+    /// # Errors
+    /// A mistake in the store's catalog file.
+    pub fn frameworks(&self) -> Result<Vec<String>, AppError> {
+        match &self.config.controls.frameworks {
+            Some(frameworks) => Ok(frameworks.clone()),
+            None => Ok(self.catalog()?.framework_names()),
+        }
     }
 
     /// The note verifier for this store's checkpoints.

@@ -90,3 +90,28 @@ impl EvidenceReport {
         }
     }
 }
+
+/// A one-line summary for tables: `3 findings (1 high)`, `28 tests, 1 failed`,
+/// `93.6% lines`.
+pub(crate) fn summary_line(summary: &signoff_core::Summary) -> String {
+    let mut parts = Vec::new();
+    if let Some(findings) = &summary.findings {
+        parts.push(format!(
+            "{} findings ({} critical, {} high, {} medium)",
+            findings.total, findings.critical, findings.high, findings.medium
+        ));
+    }
+    if let Some(tests) = &summary.tests {
+        parts.push(format!("{} tests, {} failed", tests.total, tests.failed + tests.errored));
+    }
+    if let Some(rate) = summary.coverage.and_then(|coverage| coverage.line_rate) {
+        parts.push(format!("{:.1}% lines", rate * 100.0));
+    }
+    if let Some(reviews) = &summary.reviews {
+        parts.push(format!("{} approvals", reviews.approved));
+    }
+    if let Some(components) = summary.components {
+        parts.push(format!("{components} components"));
+    }
+    parts.join("; ")
+}

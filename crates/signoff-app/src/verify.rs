@@ -45,6 +45,8 @@ pub struct VerifyReport {
     pub records: u64,
     /// Blobs re-hashed.
     pub blobs: u64,
+    /// Blobs absent because a recorded retention purge removed them.
+    pub purged: u64,
     /// The latest checkpoint's size and root, when it verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
@@ -181,6 +183,7 @@ pub struct VerifyOptions {
 /// Only when the store cannot be read at all; problems found are in the report.
 pub async fn verify(signoff: &Signoff, options: &VerifyOptions) -> Result<VerifyReport, AppError> {
     let mut run = Run::new(signoff);
+    run.purged = crate::retention::purged(signoff).await?;
     run.failure = run.scan(options).await?;
     Ok(run.report())
 }
@@ -189,6 +192,8 @@ struct Run<'a> {
     signoff: &'a Signoff,
     counts: VerifyReport,
     failure: Option<Failure>,
+    /// Blobs the ledger records as purged after retention.
+    purged: std::collections::HashMap<Digest, u64>,
 }
 
 /// A checkpoint whose signature was checked: its size, its signed root, or why it
@@ -210,10 +215,11 @@ impl<'a> Run<'a> {
             releases: 0,
             records: 0,
             blobs: 0,
+            purged: 0,
             root: None,
             failure: None,
         };
-        Run { signoff, counts, failure: None }
+        Run { signoff, counts, failure: None, purged: std::collections::HashMap::new() }
     }
 
     fn report(mut self) -> VerifyReport {
@@ -524,6 +530,10 @@ impl<'a> Run<'a> {
                 }
                 self.counts.blobs += 1;
                 match self.signoff.blobs.rehash(&record.digest).await? {
+                    // Purged after its retention ended, by a purge the ledger records.
+                    None if self.purged.contains_key(&record.digest) => {
+                        self.counts.purged += 1;
+                    }
                     None => {
                         return Ok(Some(fail(
                             seq,
@@ -582,7 +592,11 @@ impl<'a> Run<'a> {
                 let expected = serde_json::to_value(other).ok().and_then(|value| value.get("data").cloned());
                 let stored = serde_json::from_str::<serde_json::Value>(&row.record).ok();
                 let (id, project, version) = other.index_keys();
+                let (subject, status) = other.lookup_keys();
                 if row.kind != other.kind()
+                    || row.at.as_deref() != Some(at.as_str())
+                    || row.subject != subject
+                    || row.status != status
                     || stored.is_none()
                     || stored != expected
                     || row.id != id

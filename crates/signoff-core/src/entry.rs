@@ -110,6 +110,34 @@ impl Event {
         }
     }
 
+    /// For records kept in the generic `records` table: what audit questions look
+    /// them up by besides id, project and version — `(subject, status)`: a
+    /// deployment's environment and whether a valid certificate covered it, a
+    /// snapshot's environment and whether all of it was certified, a certificate's
+    /// decision, an exception's target.
+    pub fn lookup_keys(&self) -> (Option<String>, Option<String>) {
+        match self {
+            Event::DeploymentRecorded(record) => (
+                Some(record.environment.clone()),
+                Some(if record.certificate.is_some() { "certified" } else { "uncertified" }.to_owned()),
+            ),
+            Event::SnapshotRecorded(record) => (
+                Some(record.environment.clone()),
+                Some(if record.uncertified.is_empty() { "certified" } else { "uncertified" }.to_owned()),
+            ),
+            Event::CertificateIssued(record) => (None, Some(record.decision.clone())),
+            Event::ApprovalRecorded(record) => (Some(record.actor.id.clone()), Some(record.role.clone())),
+            Event::ExceptionRequested(record) => (
+                Some(match &record.target {
+                    crate::records::ExceptionTarget::Finding { fingerprint } => fingerprint.to_string(),
+                    crate::records::ExceptionTarget::Criterion { id } => id.clone(),
+                }),
+                None,
+            ),
+            _ => (None, None),
+        }
+    }
+
     /// For records kept in the generic `records` table: the record's id, project
     /// and version (what queries look them up by).
     pub fn index_keys(&self) -> (String, Option<String>, Option<String>) {

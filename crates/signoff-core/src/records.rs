@@ -277,6 +277,10 @@ pub struct DeploymentRecord {
     /// Pipeline context.
     #[serde(default)]
     pub context: crate::context::CiContext,
+    /// What was wrong when it was recorded (no valid certificate; the deployer
+    /// also approved or authored the release).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 /// What runs in an environment, as reported by a snapshot (B3).

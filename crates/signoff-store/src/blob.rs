@@ -43,6 +43,8 @@ pub trait BlobStore: Send + Sync {
     async fn rehash(&self, digest: &Digest) -> StoreResult<Option<(Digest, u64)>>;
     /// Where a blob lives, for people (a path or URL).
     fn locate(&self, digest: &Digest) -> String;
+    /// Deletes a blob (retention purge); a missing blob is not an error.
+    async fn remove(&self, digest: &Digest) -> StoreResult<()>;
 }
 
 /// Blobs in a local folder.
@@ -172,6 +174,20 @@ impl BlobStore for LocalBlobs {
 
     fn locate(&self, digest: &Digest) -> String {
         self.path_of(digest).display().to_string()
+    }
+
+    async fn remove(&self, digest: &Digest) -> StoreResult<()> {
+        let path = self.path_of(digest);
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {
+                if let Some(folder) = path.parent() {
+                    sync_dir(folder)?;
+                }
+                Ok(())
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(StoreError::Blob { path: path.display().to_string(), source: error }),
+        }
     }
 }
 

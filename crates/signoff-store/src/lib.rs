@@ -143,6 +143,12 @@ pub struct RecordRow {
     pub version: Option<String>,
     /// The entry's `data`, as JSON.
     pub record: String,
+    /// The entry's time (RFC 3339).
+    pub at: Option<String>,
+    /// A lookup key (see `Event::lookup_keys`).
+    pub subject: Option<String>,
+    /// A lookup key (see `Event::lookup_keys`).
+    pub status: Option<String>,
 }
 
 /// Where one finding (per tool and fingerprint) has been seen.
@@ -173,6 +179,62 @@ pub struct ScanRow {
     pub release: Option<String>,
     /// When captured.
     pub captured_at: String,
+}
+
+/// Filters over the `records` table; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct RecordQuery<'a> {
+    /// Entry kind (required).
+    pub kind: &'a str,
+    /// Project.
+    pub project: Option<&'a str>,
+    /// Version.
+    pub version: Option<&'a str>,
+    /// Subject key.
+    pub subject: Option<&'a str>,
+    /// Status key.
+    pub status: Option<&'a str>,
+    /// From this time (inclusive, RFC 3339).
+    pub from: Option<&'a str>,
+    /// Before this time (exclusive, RFC 3339).
+    pub to: Option<&'a str>,
+    /// At most this many rows.
+    pub limit: Option<u64>,
+}
+
+/// Filters for an evidence search; `None` or empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceQuery<'a> {
+    /// Project.
+    pub project: Option<&'a str>,
+    /// Evidence kinds (any of).
+    pub kinds: Vec<&'a str>,
+    /// Tool name (case-insensitive).
+    pub tool: Option<&'a str>,
+    /// Captured from (inclusive, RFC 3339).
+    pub from: Option<&'a str>,
+    /// Captured before (exclusive, RFC 3339).
+    pub to: Option<&'a str>,
+    /// Only evidence with findings of at least this rank (0 info .. 4 critical).
+    pub min_severity: Option<i64>,
+    /// Only evidence of releases whose latest certificate has this decision
+    /// (`certified`, `rejected`), or `uncertified` for releases never certified.
+    pub release_status: Option<&'a str>,
+    /// Only evidence of releases approved by this actor.
+    pub approver: Option<&'a str>,
+    /// Only evidence of releases deployed to this environment.
+    pub environment: Option<&'a str>,
+    /// At most this many rows.
+    pub limit: u64,
+}
+
+/// An evidence row with the release it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceHit {
+    /// The evidence.
+    pub evidence: EvidenceRow,
+    /// Its release version, when it belongs to one.
+    pub release: Option<String>,
 }
 
 /// A finding row with its position.
@@ -229,6 +291,19 @@ pub trait Store: Send + Sync {
     /// The project's scans (evidence with findings), per tool, in ledger order:
     /// (tool name, evidence seq, commit, release version).
     async fn scans(&self, project: &ProjectName) -> StoreResult<Vec<ScanRow>>;
+
+    /// Records matching `query`, in ledger order.
+    async fn find_records(&self, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>>;
+    /// Evidence matching `query`, newest first, with the total count.
+    async fn search_evidence(&self, query: &EvidenceQuery<'_>) -> StoreResult<(Vec<EvidenceHit>, u64)>;
+    /// Releases created in `[from, to)` (all when `None`), optionally of one project,
+    /// in ledger order.
+    async fn releases_between(
+        &self,
+        project: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<ReleaseRow>>;
 
     /// One release.
     async fn release(&self, project: &ProjectName, version: &ReleaseVersion) -> StoreResult<Option<ReleaseRow>>;

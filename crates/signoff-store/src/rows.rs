@@ -126,6 +126,13 @@ impl EvidenceColumns {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct EvidenceHitColumns {
+    #[sqlx(flatten)]
+    pub(crate) evidence: EvidenceColumns,
+    pub(crate) release_of: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct ReleaseColumns {
     seq: i64,
     id: String,
@@ -169,6 +176,9 @@ pub(crate) struct RecordColumns {
     project: Option<String>,
     version: Option<String>,
     record: String,
+    at: Option<String>,
+    subject: Option<String>,
+    status: Option<String>,
 }
 
 impl RecordColumns {
@@ -180,6 +190,9 @@ impl RecordColumns {
             project: self.project,
             version: self.version,
             record: self.record,
+            at: self.at,
+            subject: self.subject,
+            status: self.status,
         }
     }
 }

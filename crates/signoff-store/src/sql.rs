@@ -27,12 +27,12 @@ use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 use time::format_description::well_known::Rfc3339;
 
 use crate::rows::{
-    CheckpointColumns, EntryColumns, EvidenceColumns, FindingColumns, HistoryColumns, RecordColumns, ReleaseColumns,
-    ScanColumns, hash_array, json_list, severity_rank, split_frontier, to_i64, to_u64,
+    CheckpointColumns, EntryColumns, EvidenceColumns, EvidenceHitColumns, FindingColumns, HistoryColumns,
+    RecordColumns, ReleaseColumns, ScanColumns, hash_array, json_list, severity_rank, split_frontier, to_i64, to_u64,
 };
 use crate::{
-    EvidenceRow, FindingHistory, FindingRow, LedgerHead, RecordRow, ReleaseRow, ScanRow, Store, StoreError,
-    StoreResult, StoredCheckpoint, StoredEntry, WriteTx,
+    EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, LedgerHead, RecordQuery, RecordRow,
+    ReleaseRow, ScanRow, Store, StoreError, StoreResult, StoredCheckpoint, StoredEntry, WriteTx,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -338,6 +338,94 @@ impl Store for SqlStore {
         Ok(rows.into_iter().map(ScanColumns::into_row).collect())
     }
 
+    async fn find_records(&self, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>> {
+        let mut sql = String::from("SELECT * FROM records WHERE kind = $1");
+        let mut values: Vec<&str> = vec![query.kind];
+        for (column, operator, value) in [
+            ("project", "=", query.project),
+            ("version", "=", query.version),
+            ("subject", "=", query.subject),
+            ("status", "=", query.status),
+            ("at", ">=", query.from),
+            ("at", "<", query.to),
+        ] {
+            if let Some(value) = value {
+                values.push(value);
+                sql.push_str(&format!(" AND {column} {operator} ${}", values.len()));
+            }
+        }
+        sql.push_str(" ORDER BY seq");
+        if let Some(limit) = query.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        // Only column names and placeholders are interpolated; values are bound.
+        let rows: Vec<RecordColumns> = on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for value in &values {
+                statement = statement.bind(*value);
+            }
+            statement.fetch_all(pool).await
+        })?;
+        Ok(rows.into_iter().map(RecordColumns::into_row).collect())
+    }
+
+    async fn search_evidence(&self, query: &EvidenceQuery<'_>) -> StoreResult<(Vec<EvidenceHit>, u64)> {
+        let (conditions, values) = evidence_conditions(query);
+        let from = "FROM evidence e LEFT JOIN releases r ON r.project = e.project AND \
+                    (r.version = e.release_version OR (e.release_version IS NULL AND r.commit_sha = e.commit_sha))";
+        let count_sql = format!("SELECT COUNT(*) {from} WHERE {conditions}");
+        let select_sql = format!(
+            "SELECT e.*, r.version AS release_of {from} WHERE {conditions} ORDER BY e.seq DESC LIMIT {}",
+            query.limit
+        );
+        let total: i64 = on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
+            for value in &values {
+                statement = bind_value(statement, value);
+            }
+            statement.fetch_one(pool).await
+        })?;
+        let rows: Vec<EvidenceHitColumns> = on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(select_sql.as_str()));
+            for value in &values {
+                statement = bind_value_as(statement, value);
+            }
+            statement.fetch_all(pool).await
+        })?;
+        let hits = rows
+            .into_iter()
+            .map(|row| Ok(EvidenceHit { release: row.release_of, evidence: row.evidence.into_row()? }))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((hits, to_u64(total)))
+    }
+
+    async fn releases_between(
+        &self,
+        project: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<ReleaseRow>> {
+        let mut sql = String::from("SELECT * FROM releases WHERE 1 = 1");
+        let mut values: Vec<&str> = Vec::new();
+        for (column, operator, value) in
+            [("project", "=", project), ("created_at", ">=", from), ("created_at", "<", to)]
+        {
+            if let Some(value) = value {
+                values.push(value);
+                sql.push_str(&format!(" AND {column} {operator} ${}", values.len()));
+            }
+        }
+        sql.push_str(" ORDER BY seq");
+        let rows: Vec<ReleaseColumns> = on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for value in &values {
+                statement = statement.bind(*value);
+            }
+            statement.fetch_all(pool).await
+        })?;
+        rows.into_iter().map(ReleaseColumns::into_row).collect()
+    }
+
     async fn release(&self, project: &ProjectName, version: &ReleaseVersion) -> StoreResult<Option<ReleaseRow>> {
         const SQL: &str = "SELECT * FROM releases WHERE project = $1 AND version = $2";
         let row: Option<ReleaseColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL)
@@ -390,6 +478,108 @@ impl Store for SqlStore {
         const SELECT: &str = "SELECT value FROM store_meta WHERE key = $1";
         on!(&self.pool, |pool| sqlx::query(INSERT).bind(key).bind(value).execute(pool).await.map(|_| ()))?;
         Ok(on!(&self.pool, |pool| sqlx::query_scalar(SELECT).bind(key).fetch_one(pool).await)?)
+    }
+}
+
+/// A value bound into a dynamic query.
+enum Value<'a> {
+    Text(&'a str),
+    Integer(i64),
+}
+
+/// The WHERE clause (over `evidence e` and `releases r`) and its values for an
+/// evidence search. Only fixed SQL and placeholders go into the text.
+fn evidence_conditions<'a>(query: &EvidenceQuery<'a>) -> (String, Vec<Value<'a>>) {
+    struct Where<'a> {
+        conditions: Vec<String>,
+        values: Vec<Value<'a>>,
+    }
+    impl<'a> Where<'a> {
+        /// Binds `value` as the next parameter and adds `condition(n)`.
+        fn add(&mut self, condition: impl Fn(usize) -> String, value: Value<'a>) {
+            self.values.push(value);
+            self.conditions.push(condition(self.values.len()));
+        }
+    }
+    let mut clause = Where { conditions: vec!["1 = 1".to_owned()], values: Vec::new() };
+    if let Some(project) = query.project {
+        clause.add(|n| format!("e.project = ${n}"), Value::Text(project));
+    }
+    if !query.kinds.is_empty() {
+        let mut placeholders = Vec::new();
+        for kind in &query.kinds {
+            clause.values.push(Value::Text(kind));
+            placeholders.push(format!("${}", clause.values.len()));
+        }
+        clause.conditions.push(format!("e.kind IN ({})", placeholders.join(", ")));
+    }
+    if let Some(tool) = query.tool {
+        clause.add(|n| format!("LOWER(e.tool_name) = LOWER(${n})"), Value::Text(tool));
+    }
+    if let Some(from) = query.from {
+        clause.add(|n| format!("e.captured_at >= ${n}"), Value::Text(from));
+    }
+    if let Some(to) = query.to {
+        clause.add(|n| format!("e.captured_at < ${n}"), Value::Text(to));
+    }
+    if let Some(rank) = query.min_severity {
+        clause.add(
+            |n| format!("EXISTS (SELECT 1 FROM findings f WHERE f.evidence_seq = e.seq AND f.severity >= ${n})"),
+            Value::Integer(rank),
+        );
+    }
+    if let Some(approver) = query.approver {
+        clause.add(
+            |n| format!("EXISTS (SELECT 1 FROM records a WHERE a.kind = 'approval_recorded' AND a.project = r.project AND a.version = r.version AND a.subject = ${n})"),
+            Value::Text(approver),
+        );
+    }
+    if let Some(environment) = query.environment {
+        clause.add(
+            |n| format!("EXISTS (SELECT 1 FROM records d WHERE d.kind = 'deployment_recorded' AND d.project = r.project AND d.version = r.version AND d.subject = ${n})"),
+            Value::Text(environment),
+        );
+    }
+    match query.release_status {
+        Some("uncertified") => clause.conditions.push(
+            "r.seq IS NOT NULL AND NOT EXISTS (SELECT 1 FROM records c WHERE c.kind = 'certificate_issued' AND c.project = r.project AND c.version = r.version)".to_owned(),
+        ),
+        Some(status) => clause.add(
+            |n| format!("(SELECT c.status FROM records c WHERE c.kind = 'certificate_issued' AND c.project = r.project AND c.version = r.version ORDER BY c.seq DESC LIMIT 1) = ${n}"),
+            Value::Text(status),
+        ),
+        None => {}
+    }
+    (clause.conditions.join(" AND "), clause.values)
+}
+
+fn bind_value<'q, DB, O>(
+    statement: sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    value: &Value<'q>,
+) -> sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match value {
+        Value::Text(text) => statement.bind(*text),
+        Value::Integer(number) => statement.bind(*number),
+    }
+}
+
+fn bind_value_as<'q, DB, O>(
+    statement: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    value: &Value<'q>,
+) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match value {
+        Value::Text(text) => statement.bind(*text),
+        Value::Integer(number) => statement.bind(*number),
     }
 }
 
@@ -561,9 +751,9 @@ impl WriteTx for SqlWrite {
                 inserted?;
             }
             other => {
-                const RECORD: &str =
-                    "INSERT INTO records (seq, kind, id, project, version, record) VALUES ($1, $2, $3, $4, $5, $6)";
+                const RECORD: &str = "INSERT INTO records (seq, kind, id, project, version, record, at, subject, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
                 let (id, project, version) = other.index_keys();
+                let (subject, status) = other.lookup_keys();
                 let data = serde_json::to_value(other).map_err(|error| corrupt("records", error.to_string()))?;
                 let record = data.get("data").map(ToString::to_string).unwrap_or_default();
                 on_tx!(&mut self.tx, |handle| sqlx::query(RECORD)
@@ -573,6 +763,9 @@ impl WriteTx for SqlWrite {
                     .bind(&project)
                     .bind(&version)
                     .bind(&record)
+                    .bind(&at)
+                    .bind(&subject)
+                    .bind(&status)
                     .execute(handle)
                     .await
                     .map(|_| ()))?;

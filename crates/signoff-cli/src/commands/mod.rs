@@ -1,5 +1,6 @@
 //! One module per subcommand: flags in, a use case called, the result rendered.
 
+mod audit;
 mod capture;
 mod certify;
 mod decide;
@@ -28,6 +29,16 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Certificate(command) => certify::certificate(&cli.store, command).await,
         Command::Gate(args) => certify::gate(&cli.store, args).await,
         Command::Replay(args) => certify::replay(&cli.store, args).await,
+        Command::Deploy(command) => audit::deploy(&cli.store, command).await,
+        Command::Env(command) => audit::env(&cli.store, command).await,
+        Command::Controls(command) => audit::controls(&cli.store, command).await,
+        Command::Audit(command) => audit::audit(&cli.store, command).await,
+        Command::Report(args) => audit::report(&cli.store, args).await,
+        Command::Metrics(args) => audit::metrics(&cli.store, args).await,
+        Command::Export(args) => audit::export(&cli.store, args).await,
+        Command::VerifyPackage(args) => audit::verify_package(args),
+        Command::Retention(command) => audit::retention(&cli.store, command).await,
+        Command::Hold(command) => audit::hold(&cli.store, command).await,
         Command::Ledger(command) => ledger::run(&cli.store, command).await,
         Command::Key(command) => key::run(&cli.store, command).await,
         Command::Demo(args) => demo::run(args).await,

@@ -20,6 +20,8 @@ mod findings;
 mod certify;
 // Changes from git, people and agents.
 mod git;
+// Answering the auditor: trace, questions, search, coverage, packages, retention.
+mod audit;
 // Tampering with the database and blob folder is caught and named.
 mod tamper;
 // Proofs checked with an independent RFC 6962 implementation.

@@ -158,3 +158,31 @@ pub(crate) fn commit(label: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(label.as_bytes()))[..40].to_owned()
 }
+
+/// The DOM of a page rendered by headless Chromium, or `None` (with a message)
+/// where Chromium is not installed.
+pub(crate) fn chromium_dump(page: &Path) -> Option<String> {
+    let profile = tempfile::tempdir().unwrap();
+    let output = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", page.display()))
+        .output();
+    match output {
+        Ok(output) if output.status.success() => Some(String::from_utf8_lossy(&output.stdout).into_owned()),
+        _ => {
+            eprintln!("skipping the browser check: chromium is not installed");
+            None
+        }
+    }
+}

@@ -1,0 +1,932 @@
+//! Answering the auditor (B2, E2, F1): the release trace, control coverage, the
+//! standard questions and search.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde::Serialize;
+use signoff_controls::{CoverageFacts, CoverageInput, EvidenceItem, EvidenceType};
+use signoff_core::entry::ReleaseRecord;
+use signoff_core::records::{ApprovalRecord, DeploymentRecord, ExceptionTarget};
+use signoff_core::{EvidenceKind, ProjectName, Severity};
+use signoff_ledger::{Envelope, Statement};
+use signoff_report::model as report;
+use signoff_store::{EvidenceQuery, EvidenceRow, RecordQuery, ReleaseRow};
+
+use crate::certify::{CertificateView, certificates};
+use crate::decisions::{exceptions, parse_release, parse_time};
+use crate::error::AppError;
+use crate::home::Signoff;
+use crate::ledger::now;
+
+fn invalid(error: impl ToString) -> AppError {
+    AppError::Invalid(error.to_string())
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// A period's bounds as RFC 3339 (`from` inclusive, `to` exclusive; a bare date
+/// `to` means through the end of that day).
+pub(crate) fn period(from: Option<&str>, to: Option<&str>) -> Result<(Option<String>, Option<String>), AppError> {
+    let from = from.map(|text| parse_time(text, false)).transpose()?.map(rfc3339);
+    let to = to
+        .map(|text| -> Result<String, AppError> {
+            let end = parse_time(text, true)?;
+            // A date's end of day is 23:59:59; make the bound exclusive just after it.
+            Ok(rfc3339(if text.len() == 10 { end + time::Duration::seconds(1) } else { end }))
+        })
+        .transpose()?;
+    Ok((from, to))
+}
+
+/// Loads one release.
+pub(crate) async fn load_release(signoff: &Signoff, release: &str) -> Result<ReleaseRow, AppError> {
+    let (project, version) = parse_release(release)?;
+    signoff
+        .store
+        .release(&project, &version)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no release {project}@{version}")))
+}
+
+fn decision_of(certificate: Option<&CertificateView>) -> report::Decision {
+    match certificate.map(|view| view.record.decision.as_str()) {
+        Some("certified") => report::Decision::Certified,
+        Some(_) => report::Decision::Rejected,
+        None => report::Decision::NotCertified,
+    }
+}
+
+/// Approvers per pull request number and per merge commit, from a project's
+/// captured code-review evidence.
+async fn reviews_by_change(signoff: &Signoff, project: &ProjectName) -> Result<HashMap<String, Vec<String>>, AppError> {
+    let mut reviews: HashMap<String, Vec<String>> = HashMap::new();
+    for row in signoff.store.evidence_of_kind(project, "code_review").await? {
+        let Some(summary) = &row.record.summary.reviews else { continue };
+        let mut keys = Vec::new();
+        if let Some(number) = summary.number {
+            keys.push(format!("#{number}"));
+        }
+        if let Some(commit) = &summary.merge_commit {
+            keys.push(commit.clone());
+        }
+        for key in keys {
+            let approvers = reviews.entry(key).or_default();
+            for login in &summary.approvers {
+                if !approvers.contains(login) {
+                    approvers.push(login.clone());
+                }
+            }
+        }
+    }
+    Ok(reviews)
+}
+
+fn change_reviewers(reviews: &HashMap<String, Vec<String>>, commit: &str, pr: Option<u64>) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for key in pr.map(|number| format!("#{number}")).into_iter().chain(std::iter::once(commit.to_owned())) {
+        for login in reviews.get(&key).into_iter().flatten() {
+            if !found.contains(login) {
+                found.push(login.clone());
+            }
+        }
+    }
+    found
+}
+
+/// The coverage input of a set of evidence, with the facts signoff holds.
+fn coverage_input(evidence: &[EvidenceRow], release: Option<&str>, facts: CoverageFacts) -> CoverageInput {
+    let items = evidence
+        .iter()
+        .filter_map(|row| {
+            let record = &row.record;
+            let kind = EvidenceType::from_kind(record.kind)?;
+            let passed = match (&record.summary.tests, &record.summary.findings) {
+                (Some(tests), _) => Some(tests.failed + tests.errored == 0),
+                _ => None,
+            };
+            Some(EvidenceItem {
+                kind,
+                digest: record.digest,
+                tool: record.tool.name.clone(),
+                captured_at: row.captured_at.clone(),
+                release: release.map(str::to_owned),
+                passed,
+            })
+        })
+        .collect();
+    CoverageInput { evidence: items, facts }
+}
+
+/// Which evidence coverage is computed over.
+#[derive(Debug, Clone, Default)]
+pub struct CoverageScope {
+    /// One release, `project@version`.
+    pub release: Option<String>,
+    /// Or the releases created in a period.
+    pub from: Option<String>,
+    /// End of the period.
+    pub to: Option<String>,
+    /// Only this project.
+    pub project: Option<String>,
+}
+
+/// Control coverage of the frameworks asked for (all in force when empty).
+///
+/// # Errors
+/// An unknown framework or release, a bad date.
+pub async fn coverage(
+    signoff: &Signoff,
+    frameworks: &[String],
+    scope: &CoverageScope,
+) -> Result<Vec<signoff_controls::Coverage>, AppError> {
+    let catalog = signoff.catalog()?;
+    let frameworks = if frameworks.is_empty() { signoff.frameworks()? } else { frameworks.to_vec() };
+    let releases: Vec<ReleaseRow> = match &scope.release {
+        Some(release) => vec![load_release(signoff, release).await?],
+        None => {
+            let (from, to) = period(scope.from.as_deref(), scope.to.as_deref())?;
+            signoff.store.releases_between(scope.project.as_deref(), from.as_deref(), to.as_deref()).await?
+        }
+    };
+    let mut input = CoverageInput::default();
+    for release in &releases {
+        let name = format!("{}@{}", release.record.project, release.record.version);
+        let facts = release_facts(signoff, &release.record).await?;
+        let evidence = signoff.store.release_evidence(&release.record).await?;
+        let part = coverage_input(&evidence, Some(&name), facts);
+        input.evidence.extend(part.evidence);
+        merge_facts(&mut input.facts, part.facts);
+    }
+    input.facts.ledger_checkpoint = signoff.store.latest_checkpoint().await?.map(|checkpoint| {
+        format!("ledger size {}, root {}", checkpoint.size, signoff_core::Digest::from_bytes(checkpoint.root))
+    });
+    signoff_controls::coverage_all(&catalog, &frameworks, &input).map_err(invalid)
+}
+
+fn merge_facts(into: &mut CoverageFacts, from: CoverageFacts) {
+    if into.certificate.is_none() {
+        into.certificate = from.certificate;
+    }
+    into.approvals.extend(from.approvals);
+    into.reviews.extend(from.reviews);
+    into.exceptions.extend(from.exceptions);
+}
+
+/// What signoff itself holds about a release that counts as evidence.
+async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<CoverageFacts, AppError> {
+    let project = release.project.as_str();
+    let version = release.version.as_str();
+    let mut facts = CoverageFacts::default();
+    if let Some(certificate) = certificates(signoff, Some(project), Some(version)).await?.pop()
+        && certificate.record.decision == "certified"
+    {
+        facts.certificate = Some(certificate.record.statement_digest);
+    }
+    for row in signoff.store.records_of("approval_recorded", Some(project), Some(version)).await? {
+        let record: ApprovalRecord = serde_json::from_str(&row.record).map_err(invalid)?;
+        if record.content == release.content_digest() {
+            facts.approvals.push(format!("{} approved as {} (entry {})", record.actor.id, record.role, row.seq));
+        }
+    }
+    let reviews = reviews_by_change(signoff, &release.project).await?;
+    for change in &release.changes {
+        let reviewers = change_reviewers(&reviews, &change.commit, change.pr);
+        if !reviewers.is_empty() {
+            facts.reviews.push(format!("{} reviewed by {}", &change.commit[..12], reviewers.join(", ")));
+        }
+    }
+    for view in exceptions(signoff).await? {
+        if view.approved_by.is_some() && view.record.project.as_ref().is_none_or(|scope| scope == &release.project) {
+            facts.exceptions.push(view.record.id.clone());
+        }
+    }
+    Ok(facts)
+}
+
+/// The release trace (B2): every change and who reviewed it, the scans with their
+/// results, tests, coverage, exceptions, approvals, the certification and every
+/// deployment, with the ledger facts to verify it by.
+///
+/// # Errors
+/// An unknown release, or unreadable records.
+pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceReport, AppError> {
+    let row = load_release(signoff, release).await?;
+    let record = &row.record;
+    let project = record.project.as_str();
+    let version = record.version.as_str();
+    let certificate = certificates(signoff, Some(project), Some(version)).await?.pop();
+    let actor = |id: &str, kind| report::Actor { id: id.to_owned(), kind };
+
+    let reviews = reviews_by_change(signoff, &record.project).await?;
+    let changes = record
+        .changes
+        .iter()
+        .map(|change| report::Change {
+            commit: change.commit.clone(),
+            summary: change.summary.clone(),
+            author: actor(&format!("{} <{}>", change.author.name, change.author.email), change.author.kind),
+            co_authors: change
+                .co_authors
+                .iter()
+                .map(|person| actor(&format!("{} <{}>", person.name, person.email), person.kind))
+                .collect(),
+            pr: change.pr,
+            signature: change.signature.clone(),
+            reviewers: change_reviewers(&reviews, &change.commit, change.pr)
+                .into_iter()
+                .map(|login| report::Reviewer {
+                    kind: signoff.actor_named(&login).kind,
+                    id: login,
+                    state: "approved".into(),
+                })
+                .collect(),
+        })
+        .collect();
+
+    let evidence = signoff.store.release_evidence(record).await?;
+    let mut scans = Vec::new();
+    let mut tests = Vec::new();
+    let mut coverage_runs = Vec::new();
+    for row in &evidence {
+        let item = &row.record;
+        if let Some(counts) = &item.summary.findings {
+            let mut findings = signoff.store.evidence_findings(row.seq).await?;
+            findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+            scans.push(report::Scan {
+                tool: item.tool.name.clone(),
+                kind: item.kind.to_string(),
+                digest: item.digest.to_string(),
+                captured_at: row.captured_at.clone(),
+                summary: report::SeverityCounts {
+                    critical: counts.critical,
+                    high: counts.high,
+                    medium: counts.medium,
+                    low: counts.low,
+                    info: counts.info,
+                },
+                passed: None,
+                findings_total: counts.total,
+                findings: findings
+                    .iter()
+                    .take(25)
+                    .map(|finding| report::FindingLine {
+                        severity: finding.severity.to_string(),
+                        rule: finding.rule_id.clone(),
+                        title: finding.title.clone(),
+                        location: match (&finding.location.path, finding.location.start_line, &finding.package) {
+                            (Some(path), Some(line), _) => Some(format!("{path}:{line}")),
+                            (Some(path), None, _) => Some(path.clone()),
+                            (None, _, Some(package)) => Some(package.clone()),
+                            _ => None,
+                        },
+                        status: finding.suppressed.then(|| "suppressed".to_owned()),
+                    })
+                    .collect(),
+            });
+        }
+        if let Some(counts) = &item.summary.tests {
+            tests.push(report::TestRun {
+                tool: item.tool.name.clone(),
+                digest: item.digest.to_string(),
+                captured_at: row.captured_at.clone(),
+                counts: report::TestCounts {
+                    passed: counts.passed,
+                    failed: counts.failed + counts.errored,
+                    skipped: counts.skipped,
+                },
+            });
+        }
+        if let Some(coverage) = &item.summary.coverage {
+            coverage_runs.push(report::CoverageRun {
+                tool: item.tool.name.clone(),
+                digest: item.digest.to_string(),
+                captured_at: row.captured_at.clone(),
+                line_rate: coverage.line_rate,
+                branch_rate: coverage.branch_rate,
+            });
+        }
+    }
+
+    let frameworks = signoff.frameworks()?;
+    let catalog = signoff.catalog()?;
+    let facts = release_facts(signoff, record).await?;
+    let controls =
+        signoff_controls::coverage_all(&catalog, &frameworks, &coverage_input(&evidence, Some(release), facts))
+            .map_err(invalid)?
+            .iter()
+            .map(report::FrameworkCoverage::from)
+            .collect();
+
+    let now = now();
+    let exception_lines = exceptions(signoff)
+        .await?
+        .into_iter()
+        .filter(|view| view.record.project.as_ref().is_none_or(|scope| scope == &record.project))
+        .map(|view| report::ExceptionLine {
+            id: view.record.id.clone(),
+            target: match &view.record.target {
+                ExceptionTarget::Finding { fingerprint } => format!("finding {fingerprint}"),
+                ExceptionTarget::Criterion { id } => format!("criterion {id}"),
+            },
+            reason: view.record.reason.clone(),
+            requested_by: view.record.requested_by.id.clone(),
+            approved_by: view.approved_by.as_ref().map(|approver| approver.id.clone()),
+            expires_at: view.record.expires_at.clone(),
+            status: if time::OffsetDateTime::parse(
+                &view.record.expires_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .is_ok_and(|expires| expires <= now)
+            {
+                "expired".into()
+            } else {
+                view.state.clone()
+            },
+        })
+        .collect();
+
+    let mut approvals = Vec::new();
+    for approval in signoff.store.records_of("approval_recorded", Some(project), Some(version)).await? {
+        let parsed: ApprovalRecord = serde_json::from_str(&approval.record).map_err(invalid)?;
+        approvals.push(report::Approval {
+            actor: actor(&parsed.actor.id, parsed.actor.kind),
+            role: parsed.role,
+            decision: match parsed.decision {
+                signoff_core::records::ApprovalDecision::Approve => "approve".into(),
+                signoff_core::records::ApprovalDecision::Reject => "reject".into(),
+            },
+            at: approval.at.clone().unwrap_or_default(),
+            comment: parsed.comment,
+        });
+    }
+
+    let certificate_report = match &certificate {
+        Some(view) => Some(certificate_line(signoff, view)?),
+        None => None,
+    };
+    let mut deployments = Vec::new();
+    for deployment in signoff.store.records_of("deployment_recorded", Some(project), Some(version)).await? {
+        let parsed: DeploymentRecord = serde_json::from_str(&deployment.record).map_err(invalid)?;
+        deployments.push(report::Deployment {
+            environment: parsed.environment,
+            at: deployment.at.clone().unwrap_or_default(),
+            actor: actor(&parsed.actor.id, parsed.actor.kind),
+            certificate: parsed.certificate,
+        });
+    }
+
+    Ok(report::TraceReport {
+        generated_at: rfc3339(now),
+        release: report::TraceRelease {
+            project: project.to_owned(),
+            version: version.to_owned(),
+            commit: record.commit.to_string(),
+            previous: record.previous.as_ref().map(ToString::to_string),
+            created_at: row.created_at.clone(),
+            artifacts: record
+                .artifacts
+                .iter()
+                .map(|digest| report::Artifact { name: None, digest: digest.to_string() })
+                .collect(),
+            decision: decision_of(certificate.as_ref()),
+        },
+        changes,
+        scans,
+        tests,
+        coverage: coverage_runs,
+        controls,
+        exceptions: exception_lines,
+        approvals,
+        certificate: certificate_report,
+        deployments,
+        ledger: ledger_facts(signoff, record).await?,
+    })
+}
+
+fn certificate_line(signoff: &Signoff, view: &CertificateView) -> Result<report::Certificate, AppError> {
+    let envelope = Envelope::from_json(view.record.envelope.as_bytes()).map_err(invalid)?;
+    let statement = Statement::from_envelope(&envelope, &signoff.public_key()).map_err(invalid)?;
+    let evaluation: signoff_policy::Evaluation =
+        serde_json::from_value(statement.predicate()["evaluation"].clone()).map_err(invalid)?;
+    Ok(report::Certificate {
+        decision: decision_of(Some(view)),
+        policy: report::PolicyLine {
+            name: view.record.policy.name.clone(),
+            version: view.record.policy.version,
+            digest: view.record.policy.digest.to_string(),
+        },
+        evaluated_at: view.record.evaluated_at.clone(),
+        certifier: Some(view.record.certifier.id.clone()),
+        criteria: evaluation
+            .criteria
+            .iter()
+            .map(|result| report::Criterion {
+                id: result.id.clone(),
+                title: result.title.clone(),
+                status: match result.status {
+                    signoff_policy::Status::Pass => report::CriterionStatus::Pass,
+                    signoff_policy::Status::Fail => report::CriterionStatus::Fail,
+                    signoff_policy::Status::Waived => report::CriterionStatus::Waived,
+                },
+                blocking: result.blocking,
+                expected: result.expected.clone(),
+                actual: result.actual.clone(),
+                fix: result.fix.clone(),
+                exceptions: result.exceptions.clone(),
+            })
+            .collect(),
+        envelope_digest: signoff_core::Digest::of(view.record.envelope.as_bytes()).to_string(),
+        statement_digest: Some(view.record.statement_digest.to_string()),
+    })
+}
+
+/// The ledger facts of a release: the latest checkpoint and the entries about it.
+async fn ledger_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<report::Ledger, AppError> {
+    let checkpoint = signoff.store.latest_checkpoint().await?;
+    let mut entries = Vec::new();
+    let (project, version) = (release.project.as_str(), release.version.as_str());
+    let mut seqs: Vec<(u64, String, String)> = Vec::new();
+    if let Some(row) = signoff.store.release(&release.project, &release.version).await? {
+        seqs.push((row.seq, "release_created".into(), format!("{project}@{version}")));
+    }
+    for row in signoff.store.release_evidence(release).await? {
+        seqs.push((row.seq, "evidence_captured".into(), format!("{} {}", row.record.tool.name, row.record.file_name)));
+    }
+    for kind in ["approval_recorded", "certificate_issued", "deployment_recorded", "certificate_revoked"] {
+        for row in signoff.store.records_of(kind, Some(project), Some(version)).await? {
+            seqs.push((row.seq, kind.to_owned(), row.subject.clone().or(row.status.clone()).unwrap_or_default()));
+        }
+    }
+    seqs.sort_by_key(|(seq, _, _)| *seq);
+    for (seq, event, subject) in seqs {
+        let leaf = signoff
+            .store
+            .leaf_hashes(seq, 1)
+            .await?
+            .first()
+            .map(|hash| signoff_core::Digest::from_bytes(*hash).to_string());
+        entries.push(report::LedgerEntry { seq, event, subject, leaf_hash: leaf.unwrap_or_default() });
+    }
+    Ok(report::Ledger {
+        size: checkpoint.as_ref().map_or(0, |checkpoint| checkpoint.size),
+        root: checkpoint
+            .as_ref()
+            .map(|checkpoint| signoff_core::Digest::from_bytes(checkpoint.root).to_string())
+            .unwrap_or_default(),
+        checkpoint: checkpoint.map(|checkpoint| checkpoint.note).unwrap_or_default(),
+        public_key: signoff.verifier().ok().map(|verifier| verifier.to_text()),
+        entries,
+    })
+}
+
+/// A standard audit question.
+#[derive(Debug, Clone)]
+pub enum Question {
+    /// Deployments to `environment` in the period with no valid certificate, and
+    /// snapshots that found uncertified artifacts running there.
+    DeployedWithoutCertification {
+        /// Environment.
+        environment: String,
+        /// Period start.
+        from: Option<String>,
+        /// Period end.
+        to: Option<String>,
+    },
+    /// Security scan results captured in the period.
+    ScansForPeriod {
+        /// Period start.
+        from: Option<String>,
+        /// Period end.
+        to: Option<String>,
+        /// Only this project.
+        project: Option<String>,
+    },
+    /// Who approved a release (and who certified and deployed it).
+    WhoApproved {
+        /// `project@version`.
+        release: String,
+    },
+    /// The SOC 2 sampling population: each release deployed to `environment` in
+    /// the period, with its reviews, scans and approvals.
+    Population {
+        /// Environment.
+        environment: String,
+        /// Period start.
+        from: Option<String>,
+        /// Period end.
+        to: Option<String>,
+    },
+}
+
+impl Question {
+    /// The question's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Question::DeployedWithoutCertification { .. } => "deployed-without-certification",
+            Question::ScansForPeriod { .. } => "scans-for-period",
+            Question::WhoApproved { .. } => "who-approved",
+            Question::Population { .. } => "population",
+        }
+    }
+}
+
+/// An answer: a table, with the time it took.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// The question.
+    pub question: String,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows.
+    pub rows: Vec<Vec<String>>,
+    /// Rows that exist beyond those listed, when the answer was cut short.
+    pub more: u64,
+    /// How long answering took, in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+impl Answer {
+    /// The table as CSV (RFC 4180; cells that a spreadsheet would run as formulas
+    /// are prefixed with `'`).
+    ///
+    /// # Errors
+    /// Only if writing to memory fails.
+    pub fn to_csv(&self) -> Result<String, AppError> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(&self.columns).map_err(invalid)?;
+        for row in &self.rows {
+            let safe: Vec<String> = row
+                .iter()
+                .map(|cell| if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}") } else { cell.clone() })
+                .collect();
+            writer.write_record(&safe).map_err(invalid)?;
+        }
+        let bytes = writer.into_inner().map_err(invalid)?;
+        String::from_utf8(bytes).map_err(invalid)
+    }
+}
+
+/// How many rows a question lists before saying how many more there are.
+const ANSWER_ROWS: u64 = 10_000;
+
+/// Answers a standard question.
+///
+/// # Errors
+/// A bad date or release, or a store failure.
+pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppError> {
+    let started = Instant::now();
+    let strings = |items: &[&str]| items.iter().map(|item| (*item).to_owned()).collect::<Vec<String>>();
+    let (columns, rows, more) = match question {
+        Question::DeployedWithoutCertification { environment, from, to } => {
+            let (from, to) = period(from.as_deref(), to.as_deref())?;
+            let deployments = signoff
+                .store
+                .find_records(&RecordQuery {
+                    kind: "deployment_recorded",
+                    subject: Some(environment),
+                    status: Some("uncertified"),
+                    from: from.as_deref(),
+                    to: to.as_deref(),
+                    ..RecordQuery::default()
+                })
+                .await?;
+            let mut rows = Vec::new();
+            for row in &deployments {
+                let record: DeploymentRecord = serde_json::from_str(&row.record).map_err(invalid)?;
+                rows.push(vec![
+                    "deployment".into(),
+                    format!("{}@{}", record.project, record.version),
+                    row.at.clone().unwrap_or_default(),
+                    record.actor.id,
+                    record.problems.join("; "),
+                    row.seq.to_string(),
+                ]);
+            }
+            let snapshots = signoff
+                .store
+                .find_records(&RecordQuery {
+                    kind: "snapshot_recorded",
+                    subject: Some(environment),
+                    status: Some("uncertified"),
+                    from: from.as_deref(),
+                    to: to.as_deref(),
+                    ..RecordQuery::default()
+                })
+                .await?;
+            for row in &snapshots {
+                let record: signoff_core::records::SnapshotRecord =
+                    serde_json::from_str(&row.record).map_err(invalid)?;
+                for artifact in &record.uncertified {
+                    rows.push(vec![
+                        "running".into(),
+                        artifact.to_string(),
+                        row.at.clone().unwrap_or_default(),
+                        record.actor.id.clone(),
+                        "running without a valid certificate".into(),
+                        row.seq.to_string(),
+                    ]);
+                }
+            }
+            (strings(&["what", "release or artifact", "at", "by", "problem", "entry"]), rows, 0)
+        }
+        Question::ScansForPeriod { from, to, project } => {
+            let (from, to) = period(from.as_deref(), to.as_deref())?;
+            let kinds: Vec<&str> =
+                EvidenceKind::ALL.iter().filter(|kind| kind.is_scan()).map(|kind| kind.as_str()).collect();
+            let (hits, total) = signoff
+                .store
+                .search_evidence(&EvidenceQuery {
+                    project: project.as_deref(),
+                    kinds,
+                    from: from.as_deref(),
+                    to: to.as_deref(),
+                    limit: ANSWER_ROWS,
+                    ..EvidenceQuery::default()
+                })
+                .await?;
+            let rows = hits
+                .iter()
+                .map(|hit| {
+                    let record = &hit.evidence.record;
+                    let counts = record.summary.findings.unwrap_or_default();
+                    vec![
+                        record.project.to_string(),
+                        hit.release.clone().unwrap_or_default(),
+                        record.kind.to_string(),
+                        record.tool.name.clone(),
+                        hit.evidence.captured_at.clone(),
+                        counts.critical.to_string(),
+                        counts.high.to_string(),
+                        counts.medium.to_string(),
+                        counts.low.to_string(),
+                        record.digest.to_string(),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            let more = total.saturating_sub(rows.len() as u64);
+            (
+                strings(&[
+                    "project", "release", "kind", "tool", "captured", "critical", "high", "medium", "low", "digest",
+                ]),
+                rows,
+                more,
+            )
+        }
+        Question::WhoApproved { release } => {
+            let row = load_release(signoff, release).await?;
+            let (project, version) = (row.record.project.as_str(), row.record.version.as_str());
+            let content = row.record.content_digest();
+            let mut rows = Vec::new();
+            for approval in signoff.store.records_of("approval_recorded", Some(project), Some(version)).await? {
+                let record: ApprovalRecord = serde_json::from_str(&approval.record).map_err(invalid)?;
+                let counts = record.actor.kind == signoff_core::records::ActorKind::Human && record.content == content;
+                rows.push(vec![
+                    "approval".into(),
+                    record.actor.id,
+                    record.actor.kind.to_string(),
+                    record.role,
+                    format!("{:?}", record.decision).to_lowercase(),
+                    approval.at.clone().unwrap_or_default(),
+                    if counts { "counts".into() } else { "does not count".into() },
+                    approval.seq.to_string(),
+                ]);
+            }
+            for certificate in certificates(signoff, Some(project), Some(version)).await? {
+                rows.push(vec![
+                    "certification".into(),
+                    certificate.record.certifier.id.clone(),
+                    certificate.record.certifier.kind.to_string(),
+                    String::new(),
+                    certificate.record.decision.clone(),
+                    certificate.record.evaluated_at.clone(),
+                    format!("policy {}", certificate.record.policy.name),
+                    certificate.entry.to_string(),
+                ]);
+            }
+            for deployment in signoff.store.records_of("deployment_recorded", Some(project), Some(version)).await? {
+                let record: DeploymentRecord = serde_json::from_str(&deployment.record).map_err(invalid)?;
+                rows.push(vec![
+                    "deployment".into(),
+                    record.actor.id,
+                    record.actor.kind.to_string(),
+                    record.environment,
+                    if record.certificate.is_some() { "certified".into() } else { "uncertified".into() },
+                    deployment.at.clone().unwrap_or_default(),
+                    record.problems.join("; "),
+                    deployment.seq.to_string(),
+                ]);
+            }
+            (strings(&["what", "who", "kind", "role or environment", "decision", "at", "note", "entry"]), rows, 0)
+        }
+        Question::Population { environment, from, to } => {
+            let rows = population(signoff, environment, from.as_deref(), to.as_deref()).await?;
+            let table = rows
+                .iter()
+                .map(|row| {
+                    vec![
+                        row.project.clone(),
+                        row.version.clone(),
+                        row.commit.clone(),
+                        row.environment.clone(),
+                        row.deployed_at.clone(),
+                        row.deployed_by.clone(),
+                        row.decision.label().to_owned(),
+                        row.certificate.clone().unwrap_or_default(),
+                        row.reviewers.join(" "),
+                        row.scans.join(" "),
+                        row.approvals.join(" "),
+                    ]
+                })
+                .collect();
+            (
+                strings(&[
+                    "project",
+                    "version",
+                    "commit",
+                    "environment",
+                    "deployed at",
+                    "deployed by",
+                    "decision",
+                    "certificate",
+                    "reviewers",
+                    "scans",
+                    "approvals",
+                ]),
+                table,
+                0,
+            )
+        }
+    };
+    Ok(Answer {
+        question: question.name().to_owned(),
+        columns,
+        rows,
+        more,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+/// The sampling population: every deployment to `environment` in the period with
+/// the release's reviews, scans and approvals.
+///
+/// # Errors
+/// A bad date or a store failure.
+pub async fn population(
+    signoff: &Signoff,
+    environment: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Vec<report::PopulationRow>, AppError> {
+    let (from, to) = period(from, to)?;
+    let deployments = signoff
+        .store
+        .find_records(&RecordQuery {
+            kind: "deployment_recorded",
+            subject: Some(environment),
+            from: from.as_deref(),
+            to: to.as_deref(),
+            ..RecordQuery::default()
+        })
+        .await?;
+    let mut reviews_cache: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
+    let mut rows = Vec::new();
+    for deployment in deployments {
+        let record: DeploymentRecord = serde_json::from_str(&deployment.record).map_err(invalid)?;
+        let Some(release) = signoff.store.release(&record.project, &record.version).await? else { continue };
+        let project = record.project.to_string();
+        if !reviews_cache.contains_key(&project) {
+            reviews_cache.insert(project.clone(), reviews_by_change(signoff, &record.project).await?);
+        }
+        let reviews = reviews_cache.get(&project).cloned().unwrap_or_default();
+        let mut reviewers: Vec<String> = Vec::new();
+        for change in &release.record.changes {
+            for login in change_reviewers(&reviews, &change.commit, change.pr) {
+                if !reviewers.contains(&login) {
+                    reviewers.push(login);
+                }
+            }
+        }
+        let scans = signoff
+            .store
+            .release_evidence(&release.record)
+            .await?
+            .into_iter()
+            .filter(|row| row.record.kind.is_scan())
+            .map(|row| {
+                let counts = row.record.summary.findings.unwrap_or_default();
+                format!("{}:{}c/{}h", row.record.tool.name, counts.critical, counts.high)
+            })
+            .collect();
+        let mut approvals = Vec::new();
+        for approval in
+            signoff.store.records_of("approval_recorded", Some(&project), Some(record.version.as_str())).await?
+        {
+            let parsed: ApprovalRecord = serde_json::from_str(&approval.record).map_err(invalid)?;
+            approvals.push(format!("{}:{}", parsed.actor.id, parsed.role));
+        }
+        let certificate = certificates(signoff, Some(&project), Some(record.version.as_str())).await?.pop();
+        rows.push(report::PopulationRow {
+            project,
+            version: record.version.to_string(),
+            commit: release.record.commit.to_string(),
+            environment: record.environment.clone(),
+            deployed_at: deployment.at.clone().unwrap_or_default(),
+            deployed_by: record.actor.id.clone(),
+            decision: decision_of(certificate.as_ref()),
+            certificate: record.certificate.clone(),
+            reviewers,
+            scans,
+            approvals,
+        });
+    }
+    Ok(rows)
+}
+
+/// Search filters (F1).
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Project.
+    pub project: Option<String>,
+    /// Evidence kind.
+    pub kind: Option<String>,
+    /// Tool.
+    pub tool: Option<String>,
+    /// Only evidence with findings at least this severe.
+    pub severity: Option<String>,
+    /// Release status: certified, rejected or uncertified.
+    pub status: Option<String>,
+    /// Releases approved by.
+    pub approver: Option<String>,
+    /// Releases deployed to.
+    pub environment: Option<String>,
+    /// Captured from.
+    pub from: Option<String>,
+    /// Captured to.
+    pub to: Option<String>,
+    /// At most this many rows (default 1000).
+    pub limit: Option<u64>,
+}
+
+/// Searches evidence across releases.
+///
+/// # Errors
+/// A bad filter value or a store failure.
+pub async fn search(signoff: &Signoff, search: &Search) -> Result<Answer, AppError> {
+    let started = Instant::now();
+    let (from, to) = period(search.from.as_deref(), search.to.as_deref())?;
+    let kind = search.kind.as_deref().map(|kind| kind.parse::<EvidenceKind>().map_err(invalid)).transpose()?;
+    let severity =
+        search.severity.as_deref().map(|severity| severity.parse::<Severity>().map_err(invalid)).transpose()?;
+    if let Some(status) = &search.status
+        && !["certified", "rejected", "uncertified"].contains(&status.as_str())
+    {
+        return Err(AppError::Invalid(format!("--status {status}: expected certified, rejected or uncertified")));
+    }
+    let rank = severity.map(|severity| Severity::ALL.iter().position(|each| *each == severity).unwrap_or(0) as i64);
+    let (hits, total) = signoff
+        .store
+        .search_evidence(&EvidenceQuery {
+            project: search.project.as_deref(),
+            kinds: kind.map(|kind| vec![kind.as_str()]).unwrap_or_default(),
+            tool: search.tool.as_deref(),
+            from: from.as_deref(),
+            to: to.as_deref(),
+            min_severity: rank,
+            release_status: search.status.as_deref(),
+            approver: search.approver.as_deref(),
+            environment: search.environment.as_deref(),
+            limit: search.limit.unwrap_or(1000),
+        })
+        .await?;
+    let rows: Vec<Vec<String>> = hits
+        .iter()
+        .map(|hit| {
+            let record = &hit.evidence.record;
+            vec![
+                record.project.to_string(),
+                hit.release.clone().unwrap_or_default(),
+                record.kind.to_string(),
+                record.tool.name.clone(),
+                record.file_name.clone(),
+                hit.evidence.captured_at.clone(),
+                crate::report::summary_line(&record.summary),
+                record.digest.to_string(),
+                hit.evidence.seq.to_string(),
+            ]
+        })
+        .collect();
+    let more = total.saturating_sub(rows.len() as u64);
+    Ok(Answer {
+        question: "search".into(),
+        columns: ["project", "release", "kind", "tool", "file", "captured", "summary", "digest", "entry"]
+            .iter()
+            .map(|column| (*column).to_owned())
+            .collect(),
+        rows,
+        more,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}

@@ -1,0 +1,131 @@
+//! Evidence packages (F3): everything an auditor needs about one release in one
+//! deterministic zip, verifiable offline by `signoff verify-package` or by hand
+//! (docs/evidence-package.md).
+
+use signoff_core::Digest;
+use signoff_ledger::{Envelope, NoteVerifier, merkle};
+use signoff_package::{CertificateEnvelope, EvidenceBlob, IncludedEntry, PackageContents, VerifyOptions, VerifyReport};
+use signoff_store::RecordQuery;
+use time::OffsetDateTime;
+
+use crate::audit::{load_release, trace};
+use crate::certify::certificates;
+use crate::error::AppError;
+use crate::home::Signoff;
+
+fn invalid(error: impl ToString) -> AppError {
+    AppError::Invalid(error.to_string())
+}
+
+/// Builds the evidence package of a release. The same store state gives the same
+/// bytes: entries are sorted, timestamps fixed, and the package's time is that of
+/// its latest entry.
+///
+/// # Errors
+/// An unknown release, an empty ledger, or a store failure.
+pub async fn export(signoff: &Signoff, release: &str) -> Result<Vec<u8>, AppError> {
+    let row = load_release(signoff, release).await?;
+    let record = &row.record;
+    let (project, version) = (record.project.as_str(), record.version.as_str());
+    let checkpoint =
+        signoff.store.latest_checkpoint().await?.ok_or_else(|| AppError::NotFound("the ledger is empty".into()))?;
+
+    // Every entry about the release.
+    let mut indexes = vec![row.seq];
+    let evidence = signoff.store.release_evidence(record).await?;
+    indexes.extend(evidence.iter().map(|item| item.seq));
+    for kind in ["approval_recorded", "certificate_issued", "certificate_revoked", "deployment_recorded"] {
+        let rows = signoff
+            .store
+            .find_records(&RecordQuery {
+                kind,
+                project: Some(project),
+                version: Some(version),
+                ..RecordQuery::default()
+            })
+            .await?;
+        indexes.extend(rows.iter().map(|row| row.seq));
+    }
+    indexes.retain(|index| *index < checkpoint.size);
+    indexes.sort_unstable();
+    indexes.dedup();
+
+    let mut leaves = Vec::with_capacity(usize::try_from(checkpoint.size).unwrap_or(0));
+    while (leaves.len() as u64) < checkpoint.size {
+        let from = leaves.len() as u64;
+        let batch = signoff.store.leaf_hashes(from, 100_000.min(checkpoint.size - from)).await?;
+        if batch.is_empty() {
+            return Err(AppError::Invalid(
+                "the ledger is shorter than its checkpoint; run `signoff ledger verify`".into(),
+            ));
+        }
+        leaves.extend(batch.into_iter().map(Digest::from_bytes));
+    }
+    let mut entries = Vec::new();
+    let mut last_time = None;
+    for index in &indexes {
+        let stored = signoff
+            .store
+            .entries(*index, 1)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::NotFound(format!("entry {index}")))?;
+        let proof = merkle::inclusion_proof(&leaves, *index, checkpoint.size)?;
+        if let Ok(parsed) = serde_json::from_slice::<serde_json::Value>(&stored.body)
+            && let Some(at) = parsed.get("at").and_then(|at| at.as_str())
+        {
+            last_time = OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok().or(last_time);
+        }
+        entries.push(IncludedEntry { index: *index, body: stored.body, proof });
+    }
+    let mut blobs = Vec::new();
+    for item in &evidence {
+        if item.seq >= checkpoint.size {
+            continue;
+        }
+        if let Some(bytes) = signoff.blobs.get(&item.record.digest).await? {
+            blobs.push(EvidenceBlob { entry: item.seq, bytes });
+        }
+    }
+    let mut envelopes = Vec::new();
+    for certificate in certificates(signoff, Some(project), Some(version)).await? {
+        if certificate.entry < checkpoint.size {
+            let envelope = Envelope::from_json(certificate.record.envelope.as_bytes()).map_err(invalid)?;
+            envelopes.push(CertificateEnvelope { id: certificate.record.id, envelope });
+        }
+    }
+    let created_at = last_time.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let mut page = trace(signoff, release).await?;
+    page.generated_at = created_at.format(&time::format_description::well_known::Rfc3339).map_err(invalid)?;
+    let index_html = signoff_report::render_trace_html(&page).map_err(invalid)?;
+    let contents = PackageContents {
+        release: signoff_package::Release {
+            project: record.project.clone(),
+            version: record.version.clone(),
+            commit: record.commit.clone(),
+            artifacts: record.artifacts.clone(),
+        },
+        created_at,
+        ledger_key: signoff.verifier()?,
+        checkpoint: checkpoint.note,
+        entries,
+        evidence: blobs,
+        certificates: envelopes,
+        index_html: Some(index_html.into_bytes()),
+    };
+    signoff_package::build(&contents).map_err(invalid)
+}
+
+/// Verifies a package offline. With `trusted_key` (a C2SP verifier key such as
+/// `signoff key public --format note` prints) the package must be signed by that
+/// key; without it, only its internal consistency is shown.
+///
+/// # Errors
+/// A malformed trusted key.
+pub fn verify_package(bytes: &[u8], trusted_key: Option<&str>) -> Result<VerifyReport, AppError> {
+    let trusted: Option<NoteVerifier> = trusted_key
+        .map(|text| signoff_ledger::checkpoint::parse_verifier_key(text.trim()).map_err(invalid))
+        .transpose()?;
+    Ok(signoff_package::verify(bytes, &VerifyOptions { trusted_key: trusted, ..VerifyOptions::default() }))
+}
