@@ -570,7 +570,7 @@ impl Answer {
 }
 
 /// How many rows a question lists before saying how many more there are.
-const ANSWER_ROWS: u64 = 10_000;
+const ANSWER_ROWS: u64 = 1_000;
 
 /// Answers a standard question.
 ///
@@ -781,65 +781,50 @@ pub async fn population(
     to: Option<&str>,
 ) -> Result<Vec<report::PopulationRow>, AppError> {
     let (from, to) = period(from, to)?;
-    let deployments = signoff
-        .store
-        .find_records(&RecordQuery {
-            kind: "deployment_recorded",
-            subject: Some(environment),
-            from: from.as_deref(),
-            to: to.as_deref(),
-            ..RecordQuery::default()
-        })
-        .await?;
+    // One query gathers each deployment with its release's verdict, approvals and
+    // scans; reviewers come from the project's captured pull requests.
+    let gathered = signoff.store.population(environment, from.as_deref(), to.as_deref()).await?;
     let mut reviews_cache: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
+    let words = |text: &Option<String>| -> Vec<String> {
+        text.as_deref()
+            .map(|text| text.split(' ').filter(|word| !word.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
     let mut rows = Vec::new();
-    for deployment in deployments {
-        let record: DeploymentRecord = serde_json::from_str(&deployment.record).map_err(invalid)?;
-        let Some(release) = signoff.store.release(&record.project, &record.version).await? else { continue };
+    for row in gathered {
+        let record: DeploymentRecord = serde_json::from_str(&row.deployment.record).map_err(invalid)?;
+        let changes: Vec<signoff_core::records::ChangeRecord> = serde_json::from_str(&row.changes).map_err(invalid)?;
         let project = record.project.to_string();
-        if !reviews_cache.contains_key(&project) {
-            reviews_cache.insert(project.clone(), reviews_by_change(signoff, &record.project).await?);
-        }
-        let reviews = reviews_cache.get(&project).cloned().unwrap_or_default();
         let mut reviewers: Vec<String> = Vec::new();
-        for change in &release.record.changes {
-            for login in change_reviewers(&reviews, &change.commit, change.pr) {
-                if !reviewers.contains(&login) {
-                    reviewers.push(login);
+        if !changes.is_empty() {
+            if !reviews_cache.contains_key(&project) {
+                reviews_cache.insert(project.clone(), reviews_by_change(signoff, &record.project).await?);
+            }
+            let reviews = reviews_cache.get(&project).cloned().unwrap_or_default();
+            for change in &changes {
+                for login in change_reviewers(&reviews, &change.commit, change.pr) {
+                    if !reviewers.contains(&login) {
+                        reviewers.push(login);
+                    }
                 }
             }
         }
-        let scans = signoff
-            .store
-            .release_evidence(&release.record)
-            .await?
-            .into_iter()
-            .filter(|row| row.record.kind.is_scan())
-            .map(|row| {
-                let counts = row.record.summary.findings.unwrap_or_default();
-                format!("{}:{}c/{}h", row.record.tool.name, counts.critical, counts.high)
-            })
-            .collect();
-        let mut approvals = Vec::new();
-        for approval in
-            signoff.store.records_of("approval_recorded", Some(&project), Some(record.version.as_str())).await?
-        {
-            let parsed: ApprovalRecord = serde_json::from_str(&approval.record).map_err(invalid)?;
-            approvals.push(format!("{}:{}", parsed.actor.id, parsed.role));
-        }
-        let certificate = certificates(signoff, Some(&project), Some(record.version.as_str())).await?.pop();
         rows.push(report::PopulationRow {
             project,
             version: record.version.to_string(),
-            commit: release.record.commit.to_string(),
+            commit: row.commit,
             environment: record.environment.clone(),
-            deployed_at: deployment.at.clone().unwrap_or_default(),
+            deployed_at: row.deployment.at.clone().unwrap_or_default(),
             deployed_by: record.actor.id.clone(),
-            decision: decision_of(certificate.as_ref()),
+            decision: match row.decision.as_deref() {
+                Some("certified") => report::Decision::Certified,
+                Some(_) => report::Decision::Rejected,
+                None => report::Decision::NotCertified,
+            },
             certificate: record.certificate.clone(),
             reviewers,
-            scans,
-            approvals,
+            scans: words(&row.scans),
+            approvals: words(&row.approvals),
         });
     }
     Ok(rows)

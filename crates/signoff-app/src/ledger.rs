@@ -54,7 +54,13 @@ impl Batch {
 
     /// Appends one entry.
     pub(crate) async fn append(&mut self, event: Event) -> Result<Entry, AppError> {
-        let entry = Entry { seq: self.tree.size(), prev: self.last_hash, at: now(), event };
+        self.append_at(event, now()).await
+    }
+
+    /// Appends one entry with a given time. Only the synthetic-store generator uses
+    /// another time than now, to spread a benchmark store over months of history.
+    pub(crate) async fn append_at(&mut self, event: Event, at: OffsetDateTime) -> Result<Entry, AppError> {
+        let entry = Entry { seq: self.tree.size(), prev: self.last_hash, at, event };
         let canonical = entry
             .to_canonical_bytes()
             .map_err(|error| AppError::Invalid(format!("entry {} has no canonical form: {error}", entry.seq)))?;

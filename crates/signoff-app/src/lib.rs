@@ -31,6 +31,7 @@ mod proof;
 mod release;
 mod report;
 mod retention;
+mod synthetic;
 mod verify;
 
 pub use audit::{Answer, CoverageScope, Question, Search, ask, coverage, population, search, trace};
@@ -52,4 +53,5 @@ pub use proof::{ConsistencyProof, InclusionProof, consistency_proof, inclusion_p
 pub use release::{CreateRelease, ReleaseView, create_release, show_release};
 pub use report::EvidenceReport;
 pub use retention::{RetentionRun, apply as retention_apply, hold};
+pub use synthetic::{Generated, Shape, generate};
 pub use verify::{Failure, FailureKind, VerifyOptions, VerifyReport, verify};

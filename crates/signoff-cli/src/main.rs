@@ -50,6 +50,9 @@ fn main() -> ExitCode {
             // A closed pipe (`signoff ... | head`) is not an error worth reporting.
             if error.chain().any(|cause| {
                 cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                    || cause
+                        .downcast_ref::<serde_json::Error>()
+                        .is_some_and(|json| json.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
             }) {
                 return ExitCode::SUCCESS;
             }

@@ -45,6 +45,9 @@ pub trait BlobStore: Send + Sync {
     fn locate(&self, digest: &Digest) -> String;
     /// Deletes a blob (retention purge); a missing blob is not an error.
     async fn remove(&self, digest: &Digest) -> StoreResult<()>;
+    /// Stores bytes without flushing each file to disk: for bulk imports such as
+    /// generated benchmark stores, never for captures (which stage and commit).
+    async fn import(&self, bytes: &[u8]) -> StoreResult<Digest>;
 }
 
 /// Blobs in a local folder.
@@ -174,6 +177,19 @@ impl BlobStore for LocalBlobs {
 
     fn locate(&self, digest: &Digest) -> String {
         self.path_of(digest).display().to_string()
+    }
+
+    async fn import(&self, bytes: &[u8]) -> StoreResult<Digest> {
+        let digest = Digest::of(bytes);
+        let target = self.path_of(&digest);
+        if !target.exists() {
+            let folder = target.parent().unwrap_or(&self.root).to_owned();
+            fs::create_dir_all(&folder).map_err(blob_error(&folder))?;
+            let temporary = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
+            fs::write(&temporary, bytes).map_err(blob_error(&temporary))?;
+            fs::rename(&temporary, &target).map_err(blob_error(&target))?;
+        }
+        Ok(digest)
     }
 
     async fn remove(&self, digest: &Digest) -> StoreResult<()> {

@@ -237,6 +237,24 @@ pub struct EvidenceHit {
     pub release: Option<String>,
 }
 
+/// A deployment with what the sampling population asks about its release,
+/// gathered in one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PopulationRow {
+    /// The deployment's record.
+    pub deployment: RecordRow,
+    /// The release's commit.
+    pub commit: String,
+    /// The release's changes (JSON).
+    pub changes: String,
+    /// The latest certificate's decision.
+    pub decision: Option<String>,
+    /// `approver:role` of each approval, space separated.
+    pub approvals: Option<String>,
+    /// `tool:<critical>c/<high>h` of each scan, space separated.
+    pub scans: Option<String>,
+}
+
 /// A finding row with its position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FindingRow {
@@ -296,6 +314,14 @@ pub trait Store: Send + Sync {
     async fn find_records(&self, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>>;
     /// Evidence matching `query`, newest first, with the total count.
     async fn search_evidence(&self, query: &EvidenceQuery<'_>) -> StoreResult<(Vec<EvidenceHit>, u64)>;
+    /// Deployments to `environment` in `[from, to)`, with their releases' commits,
+    /// changes, verdicts, approvals and scans (the SOC 2 sampling population).
+    async fn population(
+        &self,
+        environment: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<PopulationRow>>;
     /// Releases created in `[from, to)` (all when `None`), optionally of one project,
     /// in ledger order.
     async fn releases_between(

@@ -198,6 +198,30 @@ impl RecordColumns {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct PopulationColumns {
+    #[sqlx(flatten)]
+    deployment: RecordColumns,
+    commit_sha: String,
+    changes: String,
+    decision: Option<String>,
+    approvals: Option<String>,
+    scans: Option<String>,
+}
+
+impl PopulationColumns {
+    pub(crate) fn into_row(self) -> crate::PopulationRow {
+        crate::PopulationRow {
+            deployment: self.deployment.into_row(),
+            commit: self.commit_sha,
+            changes: self.changes,
+            decision: self.decision,
+            approvals: self.approvals,
+            scans: self.scans,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct FindingColumns {
     evidence_seq: i64,
     ordinal: i64,

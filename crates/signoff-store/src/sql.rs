@@ -28,11 +28,12 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::rows::{
     CheckpointColumns, EntryColumns, EvidenceColumns, EvidenceHitColumns, FindingColumns, HistoryColumns,
-    RecordColumns, ReleaseColumns, ScanColumns, hash_array, json_list, severity_rank, split_frontier, to_i64, to_u64,
+    PopulationColumns, RecordColumns, ReleaseColumns, ScanColumns, hash_array, json_list, severity_rank,
+    split_frontier, to_i64, to_u64,
 };
 use crate::{
-    EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, LedgerHead, RecordQuery, RecordRow,
-    ReleaseRow, ScanRow, Store, StoreError, StoreResult, StoredCheckpoint, StoredEntry, WriteTx,
+    EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, LedgerHead, PopulationRow, RecordQuery,
+    RecordRow, ReleaseRow, ScanRow, Store, StoreError, StoreResult, StoredCheckpoint, StoredEntry, WriteTx,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -91,10 +92,25 @@ macro_rules! on_tx {
 struct Dialect {
     /// True when the evidence row's summary has a `findings` part.
     has_findings: &'static str,
+    /// Joins the values of `{}` with spaces, per group.
+    join_words: &'static str,
+    /// The critical and high finding counts of evidence `e`, as text.
+    critical: &'static str,
+    high: &'static str,
 }
 
-const SQLITE: Dialect = Dialect { has_findings: "json_extract(summary, '$.findings') IS NOT NULL" };
-const POSTGRES: Dialect = Dialect { has_findings: "jsonb_exists(summary::jsonb, 'findings')" };
+const SQLITE: Dialect = Dialect {
+    has_findings: "json_extract(summary, '$.findings') IS NOT NULL",
+    join_words: "GROUP_CONCAT({}, ' ')",
+    critical: "CAST(json_extract(e.summary, '$.findings.critical') AS TEXT)",
+    high: "CAST(json_extract(e.summary, '$.findings.high') AS TEXT)",
+};
+const POSTGRES: Dialect = Dialect {
+    has_findings: "jsonb_exists(summary::jsonb, 'findings')",
+    join_words: "STRING_AGG({}, ' ')",
+    critical: "(e.summary::jsonb #>> '{findings,critical}')",
+    high: "(e.summary::jsonb #>> '{findings,high}')",
+};
 
 /// The store.
 #[derive(Debug, Clone)]
@@ -286,10 +302,9 @@ impl Store for SqlStore {
         project: Option<&str>,
         version: Option<&str>,
     ) -> StoreResult<Vec<RecordRow>> {
-        const SQL: &str = "SELECT * FROM records WHERE kind = $1 AND (CAST($2 AS TEXT) IS NULL OR project = $2) AND (CAST($3 AS TEXT) IS NULL OR version = $3) ORDER BY seq";
-        let rows: Vec<RecordColumns> =
-            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(kind).bind(project).bind(version).fetch_all(pool).await)?;
-        Ok(rows.into_iter().map(RecordColumns::into_row).collect())
+        // Through the dynamic query, so an absent filter drops out of the SQL instead
+        // of becoming an `IS NULL OR` that no index serves.
+        self.find_records(&RecordQuery { kind, project, version, ..RecordQuery::default() }).await
     }
 
     async fn records_by_id(&self, kind: &str, id: &str) -> StoreResult<Vec<RecordRow>> {
@@ -300,11 +315,7 @@ impl Store for SqlStore {
     }
 
     async fn releases(&self, project: Option<&ProjectName>) -> StoreResult<Vec<ReleaseRow>> {
-        const SQL: &str = "SELECT * FROM releases WHERE (CAST($1 AS TEXT) IS NULL OR project = $1) ORDER BY seq";
-        let project = project.map(ProjectName::as_str);
-        let rows: Vec<ReleaseColumns> =
-            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(project).fetch_all(pool).await)?;
-        rows.into_iter().map(ReleaseColumns::into_row).collect()
+        self.releases_between(project.map(ProjectName::as_str), None, None).await
     }
 
     async fn finding_history(&self, project: &ProjectName) -> StoreResult<Vec<FindingHistory>> {
@@ -371,9 +382,16 @@ impl Store for SqlStore {
 
     async fn search_evidence(&self, query: &EvidenceQuery<'_>) -> StoreResult<(Vec<EvidenceHit>, u64)> {
         let (conditions, values) = evidence_conditions(query);
-        let from = "FROM evidence e LEFT JOIN releases r ON r.project = e.project AND \
-                    (r.version = e.release_version OR (e.release_version IS NULL AND r.commit_sha = e.commit_sha))";
-        let count_sql = format!("SELECT COUNT(*) {from} WHERE {conditions}");
+        // The release of an evidence row: the one it names, else the first created at
+        // its commit; each found through an index.
+        let from = "FROM evidence e LEFT JOIN releases r ON r.project = e.project AND r.version = COALESCE(e.release_version, \
+                    (SELECT r2.version FROM releases r2 WHERE r2.project = e.project AND r2.commit_sha = e.commit_sha ORDER BY r2.seq LIMIT 1))";
+        let needs_release = query.release_status.is_some() || query.approver.is_some() || query.environment.is_some();
+        let count_sql = if needs_release {
+            format!("SELECT COUNT(*) {from} WHERE {conditions}")
+        } else {
+            format!("SELECT COUNT(*) FROM evidence e WHERE {conditions}")
+        };
         let select_sql = format!(
             "SELECT e.*, r.version AS release_of {from} WHERE {conditions} ORDER BY e.seq DESC LIMIT {}",
             query.limit
@@ -397,6 +415,46 @@ impl Store for SqlStore {
             .map(|row| Ok(EvidenceHit { release: row.release_of, evidence: row.evidence.into_row()? }))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok((hits, to_u64(total)))
+    }
+
+    async fn population(
+        &self,
+        environment: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<PopulationRow>> {
+        let dialect = self.dialect();
+        let join = |expression: &str| dialect.join_words.replace("{}", expression);
+        let approvals = join("a.subject || ':' || a.status");
+        let scans = join(&format!("e.tool_name || ':' || {} || 'c/' || {} || 'h'", dialect.critical, dialect.high));
+        let mut sql = format!(
+            "SELECT d.*, r.commit_sha AS commit_sha, r.changes AS changes,
+                (SELECT c.status FROM records c WHERE c.kind = 'certificate_issued' AND c.project = d.project AND c.version = d.version ORDER BY c.seq DESC LIMIT 1) AS decision,
+                (SELECT {approvals} FROM records a WHERE a.kind = 'approval_recorded' AND a.project = d.project AND a.version = d.version) AS approvals,
+                (SELECT {scans} FROM (
+                    SELECT * FROM evidence WHERE project = d.project AND release_version = d.version
+                    UNION ALL
+                    SELECT * FROM evidence WHERE project = d.project AND commit_sha = r.commit_sha AND release_version IS NULL
+                ) AS e WHERE e.kind IN ('sast', 'dast', 'sca', 'container_scan', 'secrets_scan', 'iac_scan')) AS scans
+             FROM records d JOIN releases r ON r.project = d.project AND r.version = d.version
+             WHERE d.kind = 'deployment_recorded' AND d.subject = $1"
+        );
+        let mut values = vec![environment];
+        for (operator, value) in [(">=", from), ("<", to)] {
+            if let Some(value) = value {
+                values.push(value);
+                sql.push_str(&format!(" AND d.at {operator} ${}", values.len()));
+            }
+        }
+        sql.push_str(" ORDER BY d.seq");
+        let rows: Vec<PopulationColumns> = on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for value in &values {
+                statement = statement.bind(*value);
+            }
+            statement.fetch_all(pool).await
+        })?;
+        Ok(rows.into_iter().map(PopulationColumns::into_row).collect())
     }
 
     async fn releases_between(
@@ -444,7 +502,13 @@ impl Store for SqlStore {
     }
 
     async fn release_evidence(&self, release: &ReleaseRecord) -> StoreResult<Vec<EvidenceRow>> {
-        const SQL: &str = "SELECT * FROM evidence WHERE project = $1 AND (release_version = $2 OR (release_version IS NULL AND commit_sha = $3)) ORDER BY seq";
+        // Two indexed lookups rather than one OR, which neither backend can serve
+        // from an index: evidence named for the release, and evidence at its commit.
+        const SQL: &str = "SELECT * FROM (
+                SELECT * FROM evidence WHERE project = $1 AND release_version = $2
+                UNION ALL
+                SELECT * FROM evidence WHERE project = $1 AND commit_sha = $3 AND release_version IS NULL
+            ) AS matched ORDER BY seq";
         let rows: Vec<EvidenceColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL)
             .bind(release.project.as_str())
             .bind(release.version.as_str())

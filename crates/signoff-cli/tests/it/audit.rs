@@ -396,3 +396,41 @@ fn retention_purges_only_what_may_go_and_verify_still_passes() {
     assert_eq!(code, 1);
     assert_eq!(report["failure"]["problem"], "blob_missing");
 }
+
+/// The benchmark generator (P3) writes a store that verifies and whose answers
+/// agree with each other and with what it reports having written.
+#[test]
+fn generated_store_verifies_and_answers_consistently() {
+    let store = TestStore::new();
+    let said = store.ok(&["dev", "generate", "--releases", "60", "--projects", "4"]);
+    let numbers: Vec<u64> = said.split(|c: char| !c.is_ascii_digit()).filter_map(|word| word.parse().ok()).collect();
+    let (releases, evidence, findings, entries) = (numbers[0], numbers[1], numbers[2], numbers[3]);
+    assert_eq!((releases, evidence), (60, 600), "{said}");
+    assert!(findings > 60 * 4 * 10, "{said}");
+
+    let (code, verified) = store.verify();
+    assert_eq!(code, 0, "{verified}");
+    assert_eq!(verified["entries"].as_u64(), Some(entries));
+    assert_eq!(verified["findings"].as_u64(), Some(findings));
+
+    // Every release has an evidence entry per item, a release, an approval and a
+    // certificate; the rest are production deployments.
+    let deployments = entries - evidence - 3 * releases;
+    let range = ["--env", "prod", "--from", "2000-01-01", "--to", "2100-01-01", "--json"];
+    let population: Value =
+        serde_json::from_str(&store.ok(&[&["audit", "ask", "population"][..], &range[..]].concat())).unwrap();
+    let rows = population["rows"].as_array().unwrap();
+    assert_eq!(rows.len() as u64, deployments);
+    let columns: Vec<&str> = population["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let decision = columns.iter().position(|c| *c == "decision").unwrap();
+    let approvals = columns.iter().position(|c| *c == "approvals").unwrap();
+    assert!(rows.iter().all(|row| row[approvals].as_str().unwrap().contains(":release-manager")));
+    let uncertified = rows.iter().filter(|row| row[decision] != "certified").count();
+    assert!(uncertified > 0 && uncertified < rows.len(), "the generator deploys a few rejected releases");
+
+    let unapproved: Value = serde_json::from_str(
+        &store.ok(&[&["audit", "ask", "deployed-without-certification"][..], &range[..]].concat()),
+    )
+    .unwrap();
+    assert_eq!(unapproved["rows"].as_array().unwrap().len(), uncertified);
+}
