@@ -7,6 +7,12 @@
 //!   (parse only) and `signoff capture` (read, hash, parse, normalize, store,
 //!   ledger) beside `sha256sum` of the same file: wall time, MB/s, findings/s and
 //!   peak RSS. Figures go in BENCHMARKS.md.
+//! - `bench-audit [--releases 100000] [--store DIR] [--runs 5]`: builds signoff in
+//!   release mode, generates (or reuses, with `--store`) a store of that many
+//!   releases with `signoff dev generate` (10 evidence items and about 50 findings
+//!   per release), then times each standard audit question, a search and a trace
+//!   in fresh processes (median of the runs, process start included) beside the
+//!   answer's own time, and `ledger verify` over the whole store (P3, P4).
 //! - `gen-sarif --results N --out FILE`: writes one such SARIF log.
 //! - `measure -- COMMAND...`: runs a command and prints its wall time and peak RSS
 //!   as JSON (used by `bench`, one fresh process per measurement so the peak is the
@@ -24,6 +30,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("bench") => bench(&args[1..]),
+        Some("bench-audit") => bench_audit(&args[1..]),
         Some("gen-sarif") => {
             let results = flag(&args, "--results").unwrap_or_else(|| "50000".into()).parse()?;
             let out = PathBuf::from(flag(&args, "--out").context("--out FILE is required")?);
@@ -34,6 +41,7 @@ fn main() -> anyhow::Result<()> {
         Some("measure") => measure(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask bench [--results 50000,500000] [--keep DIR]");
+            eprintln!("       cargo xtask bench-audit [--releases 100000] [--store DIR] [--runs 5]");
             eprintln!("       cargo xtask gen-sarif --results N --out FILE");
             eprintln!("       cargo xtask measure -- COMMAND...");
             bail!("unknown or missing command")
@@ -78,12 +86,8 @@ fn measured(xtask: &Path, command: &[&str]) -> anyhow::Result<Measured> {
     })
 }
 
-fn bench(args: &[String]) -> anyhow::Result<()> {
-    let counts: Vec<u64> = flag(args, "--results")
-        .unwrap_or_else(|| "50000,500000".into())
-        .split(',')
-        .map(|count| count.trim().parse())
-        .collect::<Result<_, _>>()?;
+/// Builds the `signoff` binary in release mode and returns its path.
+fn build_signoff() -> anyhow::Result<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("xtask lives in the workspace")?.to_owned();
     eprintln!("building signoff (release)...");
     let status = Command::new(env!("CARGO"))
@@ -94,7 +98,16 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         bail!("cargo build failed");
     }
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let signoff = target.join("release/signoff");
+    Ok(target.join("release/signoff"))
+}
+
+fn bench(args: &[String]) -> anyhow::Result<()> {
+    let counts: Vec<u64> = flag(args, "--results")
+        .unwrap_or_else(|| "50000,500000".into())
+        .split(',')
+        .map(|count| count.trim().parse())
+        .collect::<Result<_, _>>()?;
+    let signoff = build_signoff()?;
     let xtask = std::env::current_exe()?;
     let scratch = match flag(args, "--keep") {
         Some(dir) => PathBuf::from(dir),
@@ -147,4 +160,112 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&scratch);
     }
     Ok(())
+}
+
+/// Times the standard audit questions on a generated store (P3) and verifies it (P4).
+fn bench_audit(args: &[String]) -> anyhow::Result<()> {
+    let releases: u64 = flag(args, "--releases").unwrap_or_else(|| "100000".into()).parse()?;
+    let runs: usize = flag(args, "--runs").unwrap_or_else(|| "5".into()).parse()?;
+    let signoff = build_signoff()?.display().to_string();
+    let xtask = std::env::current_exe()?;
+    let (store, keep) = match flag(args, "--store") {
+        Some(dir) => (PathBuf::from(dir), true),
+        None => (std::env::temp_dir().join(format!("signoff-bench-audit-{}", std::process::id())), false),
+    };
+    let store_text = store.display().to_string();
+    if !store.join("signoff.db").exists() {
+        eprintln!("generating {releases} releases in {store_text} (progress on the terminal)...");
+        let init = Command::new(&signoff).args(["--store", &store_text, "init"]).output()?;
+        if !init.status.success() {
+            bail!("signoff init failed: {}", String::from_utf8_lossy(&init.stderr));
+        }
+        let generated = measured(
+            &xtask,
+            &[&signoff, "--store", &store_text, "dev", "generate", "--releases", &releases.to_string()],
+        )?;
+        println!("generation: {:.0} s, {} MB peak RSS", generated.seconds, generated.max_rss_kb / 1024);
+    }
+    let store_size: u64 = walk_size(&store)?;
+    println!("store: {store_text}, {} MB on disk", store_size / 1_000_000);
+
+    // The newest quarter of history: the generator writes one release per hour
+    // up to now, so this is the busiest window an auditor would ask about.
+    let now = time::OffsetDateTime::now_utc();
+    let date = |at: time::OffsetDateTime| format!("{:04}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day());
+    let (from, to) = (date(now - time::Duration::days(91)), date(now + time::Duration::days(1)));
+    let questions: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "deployed-without-certification (quarter)",
+            vec!["audit", "ask", "deployed-without-certification", "--env", "prod", "--from", &from, "--to", &to],
+        ),
+        ("population (quarter)", vec!["audit", "ask", "population", "--env", "prod", "--from", &from, "--to", &to]),
+        ("scans-for-period (quarter)", vec!["audit", "ask", "scans-for-period", "--from", &from, "--to", &to]),
+        ("who-approved", vec!["audit", "ask", "who-approved", "service-007@1.0.10"]),
+        ("search (one project, high+)", vec!["audit", "search", "--project", "service-007", "--severity", "high"]),
+        ("trace", vec!["audit", "trace", "service-007@1.0.10"]),
+    ];
+    println!();
+    println!("| question | rows | answer time (median) | process wall time (median, start-up included) | peak RSS |");
+    println!("|---|---|---|---|---|");
+    for (name, question) in questions {
+        let mut command = vec![signoff.as_str(), "--store", &store_text];
+        command.extend(question.iter().copied());
+        let mut walls = Vec::new();
+        let mut rss = 0;
+        for _ in 0..runs {
+            let run = measured(&xtask, &command)?;
+            walls.push(run.seconds);
+            rss = rss.max(run.max_rss_kb);
+        }
+        let (answer_ms, rows) = if question[1] == "trace" {
+            (None, None)
+        } else {
+            let mut json = command.clone();
+            json.push("--json");
+            let output = Command::new(json[0]).args(&json[1..]).output()?;
+            let answer: serde_json::Value = serde_json::from_slice(&output.stdout)
+                .with_context(|| format!("{name}: {}", String::from_utf8_lossy(&output.stderr)))?;
+            let rows = answer["rows"].as_array().map_or(0, Vec::len) as u64 + answer["more"].as_u64().unwrap_or(0);
+            (answer["elapsed_ms"].as_f64(), Some(rows))
+        };
+        println!(
+            "| {name} | {} | {} | {:.0} ms | {} MB |",
+            rows.map_or_else(|| "–".into(), |rows| rows.to_string()),
+            answer_ms.map_or_else(|| "–".into(), |ms| format!("{ms:.1} ms")),
+            median(&mut walls) * 1000.0,
+            rss / 1024,
+        );
+    }
+    let verify = Command::new(&signoff).args(["--store", &store_text, "ledger", "verify", "--json"]).output()?;
+    let report: serde_json::Value = serde_json::from_slice(&verify.stdout)?;
+    let timed = measured(&xtask, &[&signoff, "--store", &store_text, "ledger", "verify"])?;
+    let entries = report["entries"].as_f64().unwrap_or(0.0);
+    println!();
+    println!(
+        "ledger verify: {entries} entries, {} blobs, {} findings in {:.1} s ({:.0} entries/s), {} MB peak RSS",
+        report["blobs"],
+        report["findings"],
+        timed.seconds,
+        entries / timed.seconds,
+        timed.max_rss_kb / 1024
+    );
+    if !keep {
+        let _ = std::fs::remove_dir_all(&store);
+    }
+    Ok(())
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn walk_size(dir: &Path) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        total += if kind.is_dir() { walk_size(&entry.path())? } else { entry.metadata()?.len() };
+    }
+    Ok(total)
 }

@@ -407,10 +407,16 @@ pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceRepo
 }
 
 fn certificate_line(signoff: &Signoff, view: &CertificateView) -> Result<report::Certificate, AppError> {
-    let envelope = Envelope::from_json(view.record.envelope.as_bytes()).map_err(invalid)?;
-    let statement = Statement::from_envelope(&envelope, &signoff.public_key()).map_err(invalid)?;
+    let unreadable = |error: &dyn std::fmt::Display| {
+        AppError::Invalid(format!(
+            "certificate {} of {}@{} (ledger entry {}) is unreadable: {error}",
+            view.record.id, view.record.project, view.record.version, view.entry
+        ))
+    };
+    let envelope = Envelope::from_json(view.record.envelope.as_bytes()).map_err(|error| unreadable(&error))?;
+    let statement = Statement::from_envelope(&envelope, &signoff.public_key()).map_err(|error| unreadable(&error))?;
     let evaluation: signoff_policy::Evaluation =
-        serde_json::from_value(statement.predicate()["evaluation"].clone()).map_err(invalid)?;
+        serde_json::from_value(statement.predicate()["evaluation"].clone()).map_err(|error| unreadable(&error))?;
     Ok(report::Certificate {
         decision: decision_of(Some(view)),
         policy: report::PolicyLine {

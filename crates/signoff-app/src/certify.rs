@@ -386,6 +386,22 @@ async fn issue(
     evaluation: &Evaluation,
     certifier: Actor,
 ) -> Result<CertificateView, AppError> {
+    let record = certificate_record(signoff, release, reference, evaluation, certifier)?;
+    let mut batch = signoff.begin_batch().await?;
+    let entry = batch.append(Event::CertificateIssued(Box::new(record.clone()))).await?;
+    batch.commit(signoff).await?;
+    Ok(CertificateView { record, entry: entry.seq })
+}
+
+/// The signed certificate record for an evaluation: an in-toto Statement whose
+/// subjects are the release's artifacts and commit, in a DSSE envelope.
+pub(crate) fn certificate_record(
+    signoff: &Signoff,
+    release: &ReleaseRecord,
+    reference: &PolicyReference,
+    evaluation: &Evaluation,
+    certifier: Actor,
+) -> Result<CertificateRecord, AppError> {
     let id = uuid::Uuid::now_v7().to_string();
     let decision = if evaluation.is_certified() { "certified" } else { "rejected" };
     let environments = evaluation
@@ -435,8 +451,5 @@ async fn issue(
         evaluated_at: evaluation.evaluated_at.format(&Rfc3339).map_err(invalid)?,
         certifier,
     };
-    let mut batch = signoff.begin_batch().await?;
-    let entry = batch.append(Event::CertificateIssued(Box::new(record.clone()))).await?;
-    batch.commit(signoff).await?;
-    Ok(CertificateView { record, entry: entry.seq })
+    Ok(record)
 }

@@ -8,13 +8,13 @@ use signoff_core::context::CiContext;
 use signoff_core::entry::{Event, EvidenceRecord, FindingsHasher, ReleaseRecord};
 use signoff_core::finding::Fingerprinter;
 use signoff_core::records::{
-    Actor, ActorKind, ApprovalDecision, ApprovalRecord, CertificateRecord, DeploymentRecord, PolicyReference,
+    Actor, ActorKind, ApprovalDecision, ApprovalRecord, DeploymentRecord, PolicyRecord, PolicyReference,
 };
 use signoff_core::summary::{Coverage, FindingCounts, TestCounts};
 use signoff_core::{
     CommitSha, Digest, EvidenceKind, Finding, Format, Location, ProjectName, ReleaseVersion, Severity, Summary, Tool,
 };
-use signoff_ledger::{Envelope, ResourceDescriptor, Statement};
+use signoff_policy::{Policy, PolicyInput};
 
 use crate::error::AppError;
 use crate::home::Signoff;
@@ -65,6 +65,23 @@ const SCANNERS: [(&str, EvidenceKind, Format); 4] = [
     ("Gitleaks", EvidenceKind::SecretsScan, Format::Gitleaks),
 ];
 
+/// The policy every generated release is certified against, published first.
+const POLICY: &str = "version: 1
+name: synthetic-gate
+criteria:
+  - id: required-evidence
+    use: evidence_present
+    with: { kinds: [sast, test_results] }
+  - id: no-critical-or-high
+    use: findings_threshold
+    with: { max: { critical: 0, high: 0 } }
+  - id: tests-pass
+    use: tests_pass
+  - id: release-approved
+    use: approval_by_role
+    with: { role: release-manager }
+";
+
 fn actor(id: &str, kind: ActorKind) -> Actor {
     Actor { id: id.to_owned(), kind, on_behalf_of: None, source: Some("synthetic".into()) }
 }
@@ -77,12 +94,34 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
     let mut random = Random(0x51_6e0f_f5ee_d001);
     let mut generated = Generated { releases: 0, evidence: 0, findings: 0, entries: 0 };
     let start = time::OffsetDateTime::now_utc() - time::Duration::hours(i64::try_from(shape.releases).unwrap_or(0));
-    let policy = PolicyReference {
-        name: "synthetic".into(),
+    let policy = Policy::parse(POLICY, "synthetic-policy.yaml", &|file: &str| Err(format!("no {file}")))
+        .map_err(|error| AppError::Invalid(error.to_string()))?;
+    let reference = PolicyReference {
+        name: policy.name().to_owned(),
         version: Some(1),
-        digest: Digest::of(b"synthetic policy"),
+        digest: policy.digest(),
         source: "published".into(),
     };
+    {
+        let mut batch = signoff.begin_batch().await?;
+        batch
+            .append_at(
+                Event::PolicyPublished(Box::new(PolicyRecord {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    name: reference.name.clone(),
+                    version: 1,
+                    digest: reference.digest,
+                    file_name: "synthetic-policy.yaml".into(),
+                    text: POLICY.into(),
+                    rego: Vec::new(),
+                    published_by: actor("compliance-lead", ActorKind::Human),
+                })),
+                start - time::Duration::hours(1),
+            )
+            .await?;
+        batch.commit(signoff).await?;
+        generated.entries += 1;
+    }
     let mut versions = vec![0u64; usize::try_from(shape.projects.max(1)).unwrap_or(1)];
     // Each project's open findings carry over from release to release.
     let mut open: Vec<Vec<(String, Severity)>> = vec![Vec::new(); versions.len()];
@@ -107,8 +146,8 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
                 commit: Some(commit_hex.clone()),
                 ..CiContext::default()
             };
-            let mut evidence_digests = Vec::new();
-            let mut worst = Severity::Info;
+            let mut input_evidence = Vec::new();
+            let mut input_findings = Vec::new();
             for item in 0..shape.evidence_per_release {
                 let (tool, kind, format, summary, findings) = match item % 4 {
                     0 | 1 if item < 2 * SCANNERS.len() as u64 => {
@@ -156,9 +195,6 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
                         let mut counts = FindingCounts::default();
                         for finding in &findings {
                             counts.add(finding);
-                            if finding.severity > worst && !finding.suppressed {
-                                worst = finding.severity;
-                            }
                         }
                         (tool, kind, format, Summary { findings: Some(counts), ..Summary::default() }, findings)
                     }
@@ -200,20 +236,32 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
                 let content =
                     format!("{{\"synthetic\": \"{project}@{version}\", \"item\": {item}, \"tool\": \"{tool}\"}}\n");
                 let digest = signoff.blobs.import(content.as_bytes()).await?;
-                evidence_digests.push(digest);
                 let seq = batch.next_seq();
                 let count = findings.len() as u64;
+                let item = signoff_policy::Evidence {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    digest,
+                    kind,
+                    format,
+                    tool: Tool::new(tool, Some("1.0".into())),
+                    captured_at: at,
+                    produced_at: Some(at),
+                    post_certification: false,
+                    summary: summary.clone(),
+                };
+                input_findings
+                    .extend(findings.iter().map(|finding| signoff_policy::InputFinding::from_finding(finding, &item)));
                 if !findings.is_empty() {
                     batch.tx().insert_findings(seq, 0, findings).await?;
                 }
                 let record = EvidenceRecord {
-                    id: uuid::Uuid::now_v7().to_string(),
+                    id: item.id.clone(),
                     project: project.clone(),
                     commit: Some(commit.clone()),
                     release: None,
                     kind,
                     format,
-                    tool: Tool::new(tool, Some("1.0".into())),
+                    tool: item.tool.clone(),
                     file_name: format!(
                         "{}.{}",
                         tool.to_lowercase().replace(' ', "-"),
@@ -229,6 +277,7 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
                     produced_at: Some(captured_at.clone()),
                 };
                 batch.append_at(Event::EvidenceCaptured(Box::new(record)), at).await?;
+                input_evidence.push(item);
                 generated.evidence += 1;
                 generated.findings += count;
                 generated.entries += 1;
@@ -240,14 +289,19 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
                 version: version.clone(),
                 commit: commit.clone(),
                 artifacts: vec![artifact],
-                previous: (version_number > 1).then(|| version.clone()),
+                previous: (version_number > 1)
+                    .then(|| {
+                        let previous = version_number - 1;
+                        ReleaseVersion::new(&format!("1.{}.{}", previous / 100, previous % 100)).ok()
+                    })
+                    .flatten(),
                 actor: Some("ci".into()),
                 context: context.clone(),
                 changes: Vec::new(),
                 changes_note: Some("synthetic".into()),
             };
             let content = release.content_digest();
-            batch.append_at(Event::ReleaseCreated(Box::new(release)), at).await?;
+            batch.append_at(Event::ReleaseCreated(Box::new(release.clone())), at).await?;
             let approver = format!("approver-{}", random.below(20));
             batch
                 .append_at(
@@ -264,36 +318,44 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
                     at,
                 )
                 .await?;
-            let certified = worst < Severity::High;
-            let decision = if certified { "certified" } else { "rejected" };
-            let statement = Statement::new(
-                vec![ResourceDescriptor::sha256(None, &artifact)],
-                crate::certify::PREDICATE_TYPE,
-                serde_json::json!({ "decision": decision, "release": { "project": project, "version": version } }),
-            )
-            .map_err(|error| AppError::Invalid(error.to_string()))?;
-            let payload = statement.to_payload().map_err(|error| AppError::Invalid(error.to_string()))?;
-            let envelope = Envelope::sign(signoff_ledger::statement::PAYLOAD_TYPE, &payload, &signoff.key);
-            let certificate_id = uuid::Uuid::now_v7().to_string();
-            batch
-                .append_at(
-                    Event::CertificateIssued(Box::new(CertificateRecord {
-                        id: certificate_id.clone(),
-                        project: project.clone(),
-                        version: version.clone(),
-                        commit: commit_hex.clone(),
-                        artifacts: vec![artifact],
-                        decision: decision.into(),
-                        environments: Default::default(),
-                        policy: policy.clone(),
-                        envelope: envelope.to_json(),
-                        statement_digest: Digest::of(&payload),
-                        evaluated_at: captured_at.clone(),
-                        certifier: actor("ci", ActorKind::Bot),
-                    })),
+            let input = PolicyInput {
+                release: signoff_policy::Release {
+                    project: project.clone(),
+                    version: version.clone(),
+                    commit: commit.clone(),
+                    artifacts: vec![signoff_policy::Artifact { name: None, digest: artifact }],
+                    previous: release.previous.clone(),
+                    created_at: at,
+                },
+                actor: signoff_policy::Actor::new("ci", signoff_policy::ActorKind::Bot),
+                evaluated_at: at,
+                environment: None,
+                evidence: input_evidence,
+                findings: input_findings,
+                baseline_fingerprints: None,
+                changes: Vec::new(),
+                changes_unknown: release.changes_note.clone(),
+                approvals: vec![signoff_policy::ReleaseApproval {
+                    actor: signoff_policy::Actor::new(approver.clone(), signoff_policy::ActorKind::Human),
+                    role: "release-manager".into(),
+                    decision: signoff_policy::ApprovalDecision::Approve,
                     at,
-                )
-                .await?;
+                    current: true,
+                    comment: None,
+                }],
+                exceptions: Vec::new(),
+            };
+            let evaluation = signoff_policy::evaluate(&policy.for_project(project.as_str()), &input);
+            let certified = evaluation.is_certified();
+            let certificate = crate::certify::certificate_record(
+                signoff,
+                &release,
+                &reference,
+                &evaluation,
+                actor("ci", ActorKind::Bot),
+            )?;
+            let certificate_id = certificate.id.clone();
+            batch.append_at(Event::CertificateIssued(Box::new(certificate)), at).await?;
             // Most releases go to prod; a few go out uncertified.
             if certified || random.below(10) == 0 {
                 batch

@@ -384,18 +384,29 @@ impl Store for SqlStore {
         let (conditions, values) = evidence_conditions(query);
         // The release of an evidence row: the one it names, else the first created at
         // its commit; each found through an index.
-        let from = "FROM evidence e LEFT JOIN releases r ON r.project = e.project AND r.version = COALESCE(e.release_version, \
+        let join = "LEFT JOIN releases r ON r.project = e.project AND r.version = COALESCE(e.release_version, \
                     (SELECT r2.version FROM releases r2 WHERE r2.project = e.project AND r2.commit_sha = e.commit_sha ORDER BY r2.seq LIMIT 1))";
         let needs_release = query.release_status.is_some() || query.approver.is_some() || query.environment.is_some();
-        let count_sql = if needs_release {
-            format!("SELECT COUNT(*) {from} WHERE {conditions}")
+        let limit = query.limit;
+        let (count_sql, select_sql) = if needs_release {
+            (
+                format!("SELECT COUNT(*) FROM evidence e {join} WHERE {conditions}"),
+                format!(
+                    "SELECT e.*, r.version AS release_of FROM evidence e {join} WHERE {conditions} ORDER BY e.seq DESC LIMIT {limit}"
+                ),
+            )
         } else {
-            format!("SELECT COUNT(*) FROM evidence e WHERE {conditions}")
+            // Without release filters, find the page first and look up releases for
+            // its rows only.
+            (
+                format!("SELECT COUNT(*) FROM evidence e WHERE {conditions}"),
+                format!(
+                    "SELECT e.*, r.version AS release_of FROM \
+                     (SELECT * FROM evidence e WHERE {conditions} ORDER BY e.seq DESC LIMIT {limit}) AS e \
+                     {join} ORDER BY e.seq DESC"
+                ),
+            )
         };
-        let select_sql = format!(
-            "SELECT e.*, r.version AS release_of {from} WHERE {conditions} ORDER BY e.seq DESC LIMIT {}",
-            query.limit
-        );
         let total: i64 = on!(&self.pool, |pool| {
             let mut statement = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
             for value in &values {

@@ -413,9 +413,9 @@ fn generated_store_verifies_and_answers_consistently() {
     assert_eq!(verified["entries"].as_u64(), Some(entries));
     assert_eq!(verified["findings"].as_u64(), Some(findings));
 
-    // Every release has an evidence entry per item, a release, an approval and a
-    // certificate; the rest are production deployments.
-    let deployments = entries - evidence - 3 * releases;
+    // One published policy; every release has an evidence entry per item, a
+    // release, an approval and a certificate; the rest are production deployments.
+    let deployments = entries - 1 - evidence - 3 * releases;
     let range = ["--env", "prod", "--from", "2000-01-01", "--to", "2100-01-01", "--json"];
     let population: Value =
         serde_json::from_str(&store.ok(&[&["audit", "ask", "population"][..], &range[..]].concat())).unwrap();
@@ -433,4 +433,16 @@ fn generated_store_verifies_and_answers_consistently() {
     )
     .unwrap();
     assert_eq!(unapproved["rows"].as_array().unwrap().len(), uncertified);
+
+    // Certificates carry a real evaluation of the published policy: a trace explains
+    // each criterion, and the decision agrees with the population's.
+    let first = &rows[0];
+    let release = format!("{}@{}", first[0].as_str().unwrap(), first[1].as_str().unwrap());
+    let trace: Value = serde_json::from_str(&store.ok(&["audit", "trace", &release, "--json"])).unwrap();
+    let certificate = &trace["certificate"];
+    assert_eq!(certificate["policy"]["name"], "synthetic-gate");
+    let criteria: Vec<&str> =
+        certificate["criteria"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(criteria, ["required-evidence", "no-critical-or-high", "tests-pass", "release-approved"]);
+    assert_eq!(certificate["decision"], first[decision]);
 }
