@@ -14,9 +14,10 @@
 //!   in fresh processes (median of the runs, process start included) beside the
 //!   answer's own time, and `ledger verify` over the whole store (P3, P4).
 //! - `gen-sarif --results N --out FILE`: writes one such SARIF log.
-//! - `measure -- COMMAND...`: runs a command and prints its wall time and peak RSS
-//!   as JSON (used by `bench`, one fresh process per measurement so the peak is the
-//!   command's own).
+//! - `measure [--stdout FILE] -- COMMAND...`: runs a command and prints its wall
+//!   time and peak RSS as JSON (used by `bench`, one fresh process per measurement
+//!   so the peak is the command's own); the command's output is discarded, or kept
+//!   in FILE.
 
 mod generate;
 
@@ -43,7 +44,7 @@ fn main() -> anyhow::Result<()> {
             eprintln!("usage: cargo xtask bench [--results 50000,500000] [--keep DIR]");
             eprintln!("       cargo xtask bench-audit [--releases 100000] [--store DIR] [--runs 5]");
             eprintln!("       cargo xtask gen-sarif --results N --out FILE");
-            eprintln!("       cargo xtask measure -- COMMAND...");
+            eprintln!("       cargo xtask measure [--stdout FILE] -- COMMAND...");
             bail!("unknown or missing command")
         }
     }
@@ -57,8 +58,12 @@ fn flag(args: &[String], name: &str) -> Option<String> {
 fn measure(args: &[String]) -> anyhow::Result<()> {
     let command: Vec<&String> = args.iter().skip_while(|arg| *arg != "--").skip(1).collect();
     let (program, rest) = command.split_first().context("measure -- COMMAND...")?;
+    let stdout = match flag(&args[..args.iter().position(|arg| arg == "--").unwrap_or(0)], "--stdout") {
+        Some(file) => std::process::Stdio::from(std::fs::File::create(file)?),
+        None => std::process::Stdio::null(),
+    };
     let started = Instant::now();
-    let status = Command::new(program).args(rest).stdout(std::process::Stdio::null()).status()?;
+    let status = Command::new(program).args(rest).stdout(stdout).status()?;
     let seconds = started.elapsed().as_secs_f64();
     let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)?;
     println!("{}", serde_json::json!({"seconds": seconds, "max_rss_kb": usage.max_rss(), "status": status.code()}));
@@ -72,7 +77,17 @@ struct Measured {
 
 /// Measures `command` in a fresh `xtask measure` process.
 fn measured(xtask: &Path, command: &[&str]) -> anyhow::Result<Measured> {
-    let output = Command::new(xtask).arg("measure").arg("--").args(command).output()?;
+    measured_keeping(xtask, command, None)
+}
+
+/// Measures `command`, keeping its standard output in `stdout` when given.
+fn measured_keeping(xtask: &Path, command: &[&str], stdout: Option<&Path>) -> anyhow::Result<Measured> {
+    let mut measure = Command::new(xtask);
+    measure.arg("measure");
+    if let Some(file) = stdout {
+        measure.arg("--stdout").arg(file);
+    }
+    let output = measure.arg("--").args(command).output()?;
     if !output.status.success() {
         bail!("measure failed: {}", String::from_utf8_lossy(&output.stderr));
     }
@@ -236,9 +251,11 @@ fn bench_audit(args: &[String]) -> anyhow::Result<()> {
             rss / 1024,
         );
     }
-    let verify = Command::new(&signoff).args(["--store", &store_text, "ledger", "verify", "--json"]).output()?;
-    let report: serde_json::Value = serde_json::from_slice(&verify.stdout)?;
-    let timed = measured(&xtask, &[&signoff, "--store", &store_text, "ledger", "verify"])?;
+    let verified = std::env::temp_dir().join(format!("signoff-bench-verify-{}.json", std::process::id()));
+    let timed =
+        measured_keeping(&xtask, &[&signoff, "--store", &store_text, "ledger", "verify", "--json"], Some(&verified))?;
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&verified)?)?;
+    let _ = std::fs::remove_file(&verified);
     let entries = report["entries"].as_f64().unwrap_or(0.0);
     println!();
     println!(

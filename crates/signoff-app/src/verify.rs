@@ -8,16 +8,21 @@
 //! size the recomputed Merkle root must equal the signed one. Rows with no entry
 //! behind them, entries no checkpoint covers, and checkpoints beyond the ledger's
 //! end are reported too. The first problem in ledger order is the one reported.
+//!
+//! Blobs dominate the cost, so they are re-hashed in chunks on blocking threads
+//! while the scan checks later entries ([`BlobChecks`]); their verdicts are taken in
+//! ledger order and a bad blob wins over any problem the scan found after it.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::sync::Arc;
 
 use serde::Serialize;
 use signoff_core::Digest;
 use signoff_core::entry::{Entry, Event, FindingsHasher};
 use signoff_ledger::merkle::leaf_hash;
 use signoff_ledger::{TreeBuilder, checkpoint};
-use signoff_store::{EvidenceRow, FindingRow, RecordRow, ReleaseRow, Store, StoreResult};
+use signoff_store::{BlobStore, EvidenceRow, FindingRow, RecordRow, ReleaseRow, Store, StoreResult};
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::AppError;
@@ -169,6 +174,135 @@ async fn peek_finding<'c>(
     cursor.peek(|after| store.finding_rows(after, BATCH), |row| (row.evidence_seq, row.ordinal)).await
 }
 
+/// Blobs re-hashed by one blocking task.
+const BLOBS_PER_CHUNK: usize = 256;
+/// Chunks hashing while the scan goes on.
+const CHUNKS_IN_FLIGHT: usize = 2;
+
+/// A blob an entry names, waiting to be re-hashed.
+struct PendingBlob {
+    seq: u64,
+    digest: Digest,
+    size: u64,
+}
+
+/// A chunk of blobs being re-hashed on a blocking thread.
+struct Chunk {
+    blobs: Vec<PendingBlob>,
+    task: tokio::task::JoinHandle<StoreResult<Vec<Rehashed>>>,
+}
+
+/// A blob's actual digest and size, or `None` when it is gone.
+type Rehashed = Option<(Digest, u64)>;
+
+/// Blob checks run beside the entry scan: blobs are gathered in ledger order and
+/// re-hashed a chunk at a time on blocking threads while later entries are
+/// checked, then judged in ledger order, so the first problem reported is still
+/// the first in the ledger.
+struct BlobChecks {
+    blobs: Arc<dyn BlobStore>,
+    gathering: Vec<PendingBlob>,
+    in_flight: VecDeque<Chunk>,
+    /// A bad blob was already reported; nothing more to judge.
+    reported: bool,
+}
+
+impl BlobChecks {
+    fn new(blobs: Arc<dyn BlobStore>) -> BlobChecks {
+        BlobChecks { blobs, gathering: Vec::new(), in_flight: VecDeque::new(), reported: false }
+    }
+
+    /// Queues a blob; answers the first bad blob of a chunk that finished.
+    async fn push(
+        &mut self,
+        blob: PendingBlob,
+        purged: &HashMap<Digest, u64>,
+        counts: &mut VerifyReport,
+    ) -> Result<Option<Failure>, AppError> {
+        self.gathering.push(blob);
+        if self.gathering.len() < BLOBS_PER_CHUNK {
+            return Ok(None);
+        }
+        let blobs = std::mem::take(&mut self.gathering);
+        let store = self.blobs.clone();
+        let digests: Vec<Digest> = blobs.iter().map(|blob| blob.digest).collect();
+        let task = tokio::spawn(async move { store.rehash_many(digests).await });
+        self.in_flight.push_back(Chunk { blobs, task });
+        if self.in_flight.len() > CHUNKS_IN_FLIGHT
+            && let Some(chunk) = self.in_flight.pop_front()
+        {
+            let failure = judge_chunk(chunk, purged, counts).await?;
+            self.reported = failure.is_some();
+            return Ok(failure);
+        }
+        Ok(None)
+    }
+
+    /// Judges every queued blob, in ledger order; answers the first bad one.
+    async fn settle(
+        &mut self,
+        purged: &HashMap<Digest, u64>,
+        counts: &mut VerifyReport,
+    ) -> Result<Option<Failure>, AppError> {
+        if self.reported {
+            return Ok(None);
+        }
+        while let Some(chunk) = self.in_flight.pop_front() {
+            if let Some(failure) = judge_chunk(chunk, purged, counts).await? {
+                return Ok(Some(failure));
+            }
+        }
+        let blobs = std::mem::take(&mut self.gathering);
+        let answers = self.blobs.rehash_many(blobs.iter().map(|blob| blob.digest).collect()).await?;
+        Ok(judge(&blobs, answers, purged, counts))
+    }
+}
+
+async fn judge_chunk(
+    chunk: Chunk,
+    purged: &HashMap<Digest, u64>,
+    counts: &mut VerifyReport,
+) -> Result<Option<Failure>, AppError> {
+    let answers =
+        chunk.task.await.map_err(|error| AppError::Invalid(format!("re-hashing blobs stopped: {error}")))??;
+    Ok(judge(&chunk.blobs, answers, purged, counts))
+}
+
+/// The first blob whose bytes are not what its entry recorded.
+fn judge(
+    blobs: &[PendingBlob],
+    answers: Vec<Rehashed>,
+    purged: &HashMap<Digest, u64>,
+    counts: &mut VerifyReport,
+) -> Option<Failure> {
+    for (blob, answer) in blobs.iter().zip(answers) {
+        let seq = blob.seq;
+        match answer {
+            // Purged after its retention ended, by a purge the ledger records.
+            None if purged.contains_key(&blob.digest) => counts.purged += 1,
+            None => {
+                return Some(fail(
+                    seq,
+                    FailureKind::BlobMissing,
+                    format!("the blob {} of entry {seq} is gone", blob.digest),
+                ));
+            }
+            Some((digest, size)) if digest != blob.digest || size != blob.size => {
+                return Some(fail(
+                    seq,
+                    FailureKind::BlobModified,
+                    format!(
+                        "the blob {} of entry {seq} now hashes to {digest} ({size} bytes, {} recorded)",
+                        blob.digest, blob.size
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
 /// What verification was asked to trust besides the store's own checkpoints.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
@@ -193,7 +327,7 @@ struct Run<'a> {
     counts: VerifyReport,
     failure: Option<Failure>,
     /// Blobs the ledger records as purged after retention.
-    purged: std::collections::HashMap<Digest, u64>,
+    purged: HashMap<Digest, u64>,
 }
 
 /// A checkpoint whose signature was checked: its size, its signed root, or why it
@@ -219,7 +353,7 @@ impl<'a> Run<'a> {
             root: None,
             failure: None,
         };
-        Run { signoff, counts, failure: None, purged: std::collections::HashMap::new() }
+        Run { signoff, counts, failure: None, purged: HashMap::new() }
     }
 
     fn report(mut self) -> VerifyReport {
@@ -251,6 +385,19 @@ impl<'a> Run<'a> {
     }
 
     async fn scan(&mut self, options: &VerifyOptions) -> Result<Option<Failure>, AppError> {
+        let mut blobs = BlobChecks::new(self.signoff.blobs.clone());
+        let found = self.scan_entries(options, &mut blobs).await?;
+        // Blobs still hashing belong to entries before the problem found (if any),
+        // so a bad one among them is the first problem in ledger order.
+        let earlier = blobs.settle(&self.purged, &mut self.counts).await?;
+        Ok(earlier.or(found))
+    }
+
+    async fn scan_entries(
+        &mut self,
+        options: &VerifyOptions,
+        blobs: &mut BlobChecks,
+    ) -> Result<Option<Failure>, AppError> {
         let checkpoints = self.checked_checkpoints(options).await?;
         let mut next_checkpoint = 0usize;
         let mut previous_checkpoint_size = 0u64;
@@ -279,7 +426,8 @@ impl<'a> Run<'a> {
                     )));
                 }
                 let seq = stored.seq;
-                if Digest::of(&stored.body).as_bytes().as_slice() != stored.entry_hash.as_slice() {
+                let entry_hash = Digest::of(&stored.body);
+                if entry_hash.as_bytes().as_slice() != stored.entry_hash.as_slice() {
                     return Ok(Some(fail(
                         seq,
                         FailureKind::Modified,
@@ -313,12 +461,12 @@ impl<'a> Run<'a> {
                         ),
                     )));
                 }
-                last_hash = Some(Digest::of(&stored.body));
+                last_hash = Some(entry_hash);
                 tree.push(leaf_hash(&stored.body));
                 self.counts.entries += 1;
 
                 if let Some(failure) =
-                    self.check_derived(&entry, &mut evidence, &mut releases, &mut findings, &mut records).await?
+                    self.check_derived(&entry, &mut evidence, &mut releases, &mut findings, &mut records, blobs).await?
                 {
                     return Ok(Some(failure));
                 }
@@ -423,6 +571,7 @@ impl<'a> Run<'a> {
         releases: &mut Cursor<ReleaseRow, u64>,
         findings: &mut Cursor<FindingRow, (u64, u64)>,
         records: &mut Cursor<RecordRow, u64>,
+        blobs: &mut BlobChecks,
     ) -> Result<Option<Failure>, AppError> {
         let seq = entry.seq;
         let store = self.signoff.store.clone();
@@ -529,29 +678,11 @@ impl<'a> Run<'a> {
                     )));
                 }
                 self.counts.blobs += 1;
-                match self.signoff.blobs.rehash(&record.digest).await? {
-                    // Purged after its retention ended, by a purge the ledger records.
-                    None if self.purged.contains_key(&record.digest) => {
-                        self.counts.purged += 1;
-                    }
-                    None => {
-                        return Ok(Some(fail(
-                            seq,
-                            FailureKind::BlobMissing,
-                            format!("the blob {} of entry {seq} is gone", record.digest),
-                        )));
-                    }
-                    Some((digest, size)) if digest != record.digest || size != record.size => {
-                        return Ok(Some(fail(
-                            seq,
-                            FailureKind::BlobModified,
-                            format!(
-                                "the blob {} of entry {seq} now hashes to {digest} ({size} bytes, {} recorded)",
-                                record.digest, record.size
-                            ),
-                        )));
-                    }
-                    Some(_) => {}
+                if let Some(failure) = blobs
+                    .push(PendingBlob { seq, digest: record.digest, size: record.size }, &self.purged, &mut self.counts)
+                    .await?
+                {
+                    return Ok(Some(failure));
                 }
             }
             Event::ReleaseCreated(record) => {

@@ -41,6 +41,16 @@ pub trait BlobStore: Send + Sync {
     async fn get(&self, digest: &Digest) -> StoreResult<Option<Vec<u8>>>;
     /// Re-hashes a stored blob: its actual digest and size, or `None` if missing.
     async fn rehash(&self, digest: &Digest) -> StoreResult<Option<(Digest, u64)>>;
+    /// Re-hashes many blobs, answering in the order asked. Backends override it to
+    /// amortise per-call costs (one blocking task, one buffer); the default asks one
+    /// at a time.
+    async fn rehash_many(&self, digests: Vec<Digest>) -> StoreResult<Vec<Option<(Digest, u64)>>> {
+        let mut answers = Vec::with_capacity(digests.len());
+        for digest in &digests {
+            answers.push(self.rehash(digest).await?);
+        }
+        Ok(answers)
+    }
     /// Where a blob lives, for people (a path or URL).
     fn locate(&self, digest: &Digest) -> String;
     /// Deletes a blob (retention purge); a missing blob is not an error.
@@ -98,6 +108,29 @@ impl LocalBlobs {
     }
 }
 
+/// Bytes read at a time when re-hashing.
+const REHASH_BUFFER: usize = 256 * 1024;
+
+/// A file's digest and size, or `None` when it does not exist.
+fn rehash_file(path: &Path, buffer: &mut [u8]) -> StoreResult<Option<(Digest, u64)>> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(StoreError::Blob { path: path.display().to_string(), source: error }),
+    };
+    let mut sha = Sha256::new();
+    let mut size = 0u64;
+    loop {
+        let read = file.read(buffer).map_err(blob_error(path))?;
+        if read == 0 {
+            break;
+        }
+        sha.update(&buffer[..read]);
+        size += read as u64;
+    }
+    Ok(Some((sha.finish(), size)))
+}
+
 fn sync_dir(folder: &Path) -> StoreResult<()> {
     File::open(folder).and_then(|dir| dir.sync_all()).map_err(blob_error(folder))
 }
@@ -151,25 +184,14 @@ impl BlobStore for LocalBlobs {
     }
 
     async fn rehash(&self, digest: &Digest) -> StoreResult<Option<(Digest, u64)>> {
-        let path = self.path_of(digest);
-        tokio::task::spawn_blocking(move || -> StoreResult<Option<(Digest, u64)>> {
-            let mut file = match File::open(&path) {
-                Ok(file) => file,
-                Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-                Err(error) => return Err(StoreError::Blob { path: path.display().to_string(), source: error }),
-            };
-            let mut sha = Sha256::new();
-            let mut size = 0u64;
-            let mut buffer = vec![0u8; 1 << 20];
-            loop {
-                let read = file.read(&mut buffer).map_err(blob_error(&path))?;
-                if read == 0 {
-                    break;
-                }
-                sha.update(&buffer[..read]);
-                size += read as u64;
-            }
-            Ok(Some((sha.finish(), size)))
+        Ok(self.rehash_many(vec![*digest]).await?.pop().flatten())
+    }
+
+    async fn rehash_many(&self, digests: Vec<Digest>) -> StoreResult<Vec<Option<(Digest, u64)>>> {
+        let paths: Vec<PathBuf> = digests.iter().map(|digest| self.path_of(digest)).collect();
+        tokio::task::spawn_blocking(move || {
+            let mut buffer = vec![0u8; REHASH_BUFFER];
+            paths.iter().map(|path| rehash_file(path, &mut buffer)).collect()
         })
         .await
         .map_err(|error| StoreError::Blob { path: "blob rehash".into(), source: io::Error::other(error) })?

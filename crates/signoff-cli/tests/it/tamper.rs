@@ -265,3 +265,59 @@ fn forged_checkpoints_and_rewritten_stores_are_caught() {
     assert_eq!(report["failure"]["entry"], 3, "{report}");
     assert_eq!(report["failure"]["problem"], "missing", "{report}");
 }
+
+/// Blobs are re-hashed in chunks beside the entry scan; the report must still name
+/// the first problem in ledger order, whether it is a blob in an early chunk, a
+/// row after it, or a blob in the last, partial chunk.
+#[test]
+fn blob_problems_are_reported_in_ledger_order_in_a_large_store() {
+    // 90 releases of 10 evidence items: 900 blobs, several chunks of re-hashing.
+    let store = TestStore::new();
+    store.ok(&["dev", "generate", "--releases", "90", "--projects", "3"]);
+    let evidence = store.query_i64("SELECT COUNT(*) FROM evidence");
+    assert!(evidence >= 900, "{evidence} evidence rows");
+    let (code, report) = store.verify();
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["blobs"].as_i64(), Some(evidence));
+
+    // A byte flipped in an early blob, and a release row rewritten far after it.
+    let (early, path) = nth_blob(&store, 40);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[0] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    check(&store, early, "blob_modified", "an early blob alone");
+    let late_release = store.query_i64("SELECT seq FROM releases ORDER BY seq LIMIT 1 OFFSET 60");
+    assert!(late_release as u64 > early + 600);
+    let mut statements: Vec<String> = vec!["PRAGMA foreign_keys = OFF".into()];
+    statements.extend(DROP_TRIGGERS.iter().map(|statement| (*statement).to_owned()));
+    statements.push(format!("UPDATE releases SET commit_sha = '{}' WHERE seq = {late_release}", "0".repeat(40)));
+    store.tamper_sql(&statements.iter().map(String::as_str).collect::<Vec<_>>());
+    check(&store, early, "blob_modified", "an early blob and a later row");
+
+    // Put the blob back: the rewritten row is what is reported now.
+    bytes[0] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    check(&store, late_release as u64, "modified", "the later row alone");
+
+    // The last evidence blob, in the final partial chunk, is gone; the rewritten
+    // row (earlier in the ledger) still comes first, and without it the blob does.
+    let (last, path) = nth_blob(&store, evidence - 1);
+    assert!(last > late_release as u64, "release 60 comes before the last evidence");
+    std::fs::remove_file(&path).unwrap();
+    check(&store, late_release as u64, "modified", "a later missing blob does not mask an earlier row");
+
+    let store = TestStore::new();
+    store.ok(&["dev", "generate", "--releases", "90", "--projects", "3"]);
+    let (last, path) = nth_blob(&store, evidence - 1);
+    std::fs::remove_file(&path).unwrap();
+    check(&store, last, "blob_missing", "the last blob");
+}
+
+/// The first entry naming the bytes of the `offset`-th evidence row (a changed blob
+/// is charged to it), and the blob's path.
+fn nth_blob(store: &TestStore, offset: i64) -> (u64, PathBuf) {
+    let hex =
+        store.query_text(&format!("SELECT lower(hex(digest)) FROM evidence ORDER BY seq LIMIT 1 OFFSET {offset}"));
+    let first = store.query_i64(&format!("SELECT MIN(seq) FROM evidence WHERE lower(hex(digest)) = '{hex}'"));
+    (first as u64, store.home().join("blobs/sha256").join(&hex[0..2]).join(&hex[2..4]).join(&hex))
+}

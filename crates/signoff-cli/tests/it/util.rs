@@ -67,13 +67,24 @@ impl TestStore {
     }
 
     pub(crate) fn query_i64(&self, sql: &str) -> i64 {
+        self.query_one(sql)
+    }
+
+    pub(crate) fn query_text(&self, sql: &str) -> String {
+        self.query_one(sql)
+    }
+
+    fn query_one<T>(&self, sql: &str) -> T
+    where
+        T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + 'static,
+    {
         let database = self.database();
         let sql = sql.to_owned();
         runtime().block_on(async move {
             use sqlx::Connection;
             let mut connection =
                 sqlx::SqliteConnection::connect(&format!("sqlite://{}", database.display())).await.unwrap();
-            let value: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut connection).await.unwrap();
+            let value: T = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut connection).await.unwrap();
             connection.close().await.unwrap();
             value
         })
