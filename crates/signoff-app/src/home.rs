@@ -68,6 +68,9 @@ pub(crate) struct GitConfig {
     /// An SSH allowed-signers file (git's `gpg.ssh.allowedSignersFile` format) that
     /// commit signatures are verified against; relative to the store folder.
     pub(crate) allowed_signers: Option<PathBuf>,
+    /// ASCII-armored OpenPGP public keys (`gpg --armor --export ...`) that commit
+    /// signatures are verified against; relative to the store folder.
+    pub(crate) openpgp_keys: Option<PathBuf>,
 }
 
 impl Config {

@@ -141,6 +141,12 @@ fn read_changes(
             Err(error) => return (Vec::new(), Some(format!("changes not read: {error}"))),
         }
     }
+    if let Some(file) = &signoff.config.git.openpgp_keys {
+        match signoff_git::OpenPgpKeys::read(&signoff.home().join(file)) {
+            Ok(keys) => options.keys.openpgp = Some(keys),
+            Err(error) => return (Vec::new(), Some(format!("changes not read: {error}"))),
+        }
+    }
     // The previous release's commit bounds the range when this repository has it.
     let base = previous.map(|release| release.commit.to_string()).filter(|base| repo.resolve(base).is_ok());
     let changes = match repo.changes(base.as_deref(), commit.as_str(), &options) {

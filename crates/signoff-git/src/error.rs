@@ -131,3 +131,26 @@ pub enum AllowedSignersError {
         reason: String,
     },
 }
+
+/// OpenPGP public keys that could not be read or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenPgpKeysError {
+    /// The file could not be read.
+    #[error("cannot read the OpenPGP keys file {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The text is not armored public keys, or a key does not verify.
+    #[error("OpenPGP keys {origin}: {reason}")]
+    Invalid {
+        /// The file, or `<text>` when parsed from a string.
+        origin: String,
+        /// What is wrong.
+        reason: String,
+    },
+}

@@ -21,6 +21,7 @@ mod allowed_signers;
 mod error;
 pub mod message;
 mod openpgp;
+mod openpgp_keys;
 pub mod signature;
 
 use std::path::Path;
@@ -31,7 +32,8 @@ use gix::traverse::commit::simple::CommitTimeOrder;
 use time::{OffsetDateTime, UtcOffset};
 
 pub use allowed_signers::{AllowedSigner, AllowedSigners};
-pub use error::{AllowedSignersError, GitError};
+pub use error::{AllowedSignersError, GitError, OpenPgpKeysError};
+pub use openpgp_keys::OpenPgpKeys;
 pub use signature::{Signature, SignatureKind, SignatureStatus, VerifyKeys};
 
 /// The default bound on the number of commits [`Repo::changes`] reads.

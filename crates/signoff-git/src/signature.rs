@@ -14,10 +14,12 @@
 //!   key, with the entry's principals as the signer, and otherwise
 //!   [`Unverified`](SignatureStatus::Unverified): a good signature by a key nobody
 //!   vouched for proves nothing about who made it (git shows `U` for it).
-//! - `-----BEGIN PGP SIGNATURE-----`: OpenPGP. Not verified: the rPGP crate costs
-//!   several minutes of compile time on the project's 2-core machines, so it was not
-//!   adopted. The status is `Unverified`; the issuer's fingerprint (or key id) is read
-//!   from the signature packet and reported in `key`, unauthenticated.
+//! - `-----BEGIN PGP SIGNATURE-----`: OpenPGP ([`OpenPgpKeys`], by rPGP). The
+//!   signature is checked against the configured key (primary key or subkey) its
+//!   issuer names: [`Verified`](SignatureStatus::Verified) with the key's user ids
+//!   as the signer when it holds, [`Bad`](SignatureStatus::Bad) when it does not.
+//!   With no configured key matching, it is `Unverified` and the fingerprint (or key
+//!   id) the signature claims is reported in `key`, unauthenticated.
 //! - `-----BEGIN SIGNED MESSAGE-----`: X.509 (gpgsm). Not verified.
 //!
 //! Anything else is reported as `Unverified` with no kind.
@@ -28,6 +30,7 @@ use ssh_key::public::{EcdsaPublicKey, KeyData};
 use ssh_key::{HashAlg, PublicKey, SshSig};
 
 use crate::allowed_signers::{AllowedSigners, Lookup};
+use crate::openpgp_keys::{OpenPgpKeys, Outcome};
 
 /// The namespace git signs commits in.
 pub const GIT_NAMESPACE: &str = "git";
@@ -67,8 +70,9 @@ pub struct Signature {
     pub kind: Option<SignatureKind>,
     /// Who signed, when verified: the principals of the allowed-signers entry.
     pub signer: Option<String>,
-    /// The signing key: `SHA256:…` fingerprint for SSH; for OpenPGP the issuer
-    /// fingerprint or key id the signature claims (not verified).
+    /// The signing key: `SHA256:…` fingerprint for SSH; for OpenPGP the key's
+    /// fingerprint (upper-case hex), or when no configured key matches, the issuer
+    /// fingerprint or key id the signature claims.
     pub key: Option<String>,
     /// What was found, in a sentence.
     pub detail: String,
@@ -80,10 +84,8 @@ pub struct Signature {
 pub struct VerifyKeys {
     /// Who may sign with which SSH key; without it no SSH signature is `Verified`.
     pub allowed_signers: Option<AllowedSigners>,
-    /// ASCII-armored OpenPGP public keys. Accepted so that configuration can name
-    /// them, but not yet used: OpenPGP signatures are reported `Unverified` (see the
-    /// module documentation).
-    pub gpg_public_keys: Vec<String>,
+    /// Trusted OpenPGP public keys; without them no OpenPGP signature is `Verified`.
+    pub openpgp: Option<OpenPgpKeys>,
 }
 
 impl Signature {
@@ -110,13 +112,7 @@ pub(crate) fn check(signature: &str, payload: &[u8], commit_time: i64, keys: &Ve
     if armor.starts_with("-----BEGIN SSH SIGNATURE-----") {
         check_ssh(armor, payload, commit_time, keys.allowed_signers.as_ref())
     } else if armor.starts_with("-----BEGIN PGP SIGNATURE-----") {
-        let issuer = crate::openpgp::issuer(armor);
-        let by = match &issuer {
-            Some(issuer) => format!("an OpenPGP signature by {} key {}", issuer.algorithm, issuer.key),
-            None => "an OpenPGP signature whose issuer cannot be read".to_owned(),
-        };
-        let detail = format!("{by}; OpenPGP signatures are not verified by signoff");
-        Signature::unverified(Some(SignatureKind::Gpg), issuer.map(|issuer| issuer.key), detail)
+        check_openpgp(armor, payload, keys.openpgp.as_ref())
     } else if armor.starts_with("-----BEGIN SIGNED MESSAGE-----") {
         Signature::unverified(
             Some(SignatureKind::X509),
@@ -170,6 +166,44 @@ fn check_ssh(armor: &str, payload: &[u8], commit_time: i64, allowed: Option<&All
     }
 }
 
+fn check_openpgp(armor: &str, payload: &[u8], keys: Option<&OpenPgpKeys>) -> Signature {
+    let kind = Some(SignatureKind::Gpg);
+    let issuer = crate::openpgp::issuer(armor);
+    let claimed = match &issuer {
+        Some(issuer) => format!("an OpenPGP signature by {} key {}", issuer.algorithm, issuer.key),
+        None => "an OpenPGP signature whose issuer cannot be read".to_owned(),
+    };
+    let claimed_key = issuer.map(|issuer| issuer.key);
+    let Some(keys) = keys else {
+        let detail = format!("{claimed}, but no OpenPGP keys are configured");
+        return Signature::unverified(kind, claimed_key, detail);
+    };
+    match keys.check(armor, payload) {
+        Outcome::Good { fingerprint, signer } => Signature {
+            status: SignatureStatus::Verified,
+            kind,
+            detail: format!("a good OpenPGP signature by {signer} with key {fingerprint}"),
+            signer: Some(signer),
+            key: Some(fingerprint),
+        },
+        Outcome::Bad { fingerprint, reason } => Signature {
+            status: SignatureStatus::Bad,
+            kind,
+            signer: None,
+            detail: format!("the OpenPGP signature by key {fingerprint} does not match the commit: {reason}"),
+            key: Some(fingerprint),
+        },
+        Outcome::UnknownKey => {
+            Signature::unverified(kind, claimed_key, format!("{claimed}, a key that is not among the configured ones"))
+        }
+        Outcome::Unreadable(reason) => Signature::unverified(
+            kind,
+            claimed_key,
+            format!("{claimed}, but the signature cannot be decoded: {reason}"),
+        ),
+    }
+}
+
 /// Whether this build can check signatures made with the key.
 fn supported(key: &KeyData) -> bool {
     match key {
@@ -190,7 +224,7 @@ mod tests {
     const FILE_NAMESPACE: &str = include_str!("../tests/data/ssh/payload-file-namespace.sig");
 
     fn keys(line: &str) -> VerifyKeys {
-        VerifyKeys { allowed_signers: Some(AllowedSigners::parse(line, "<text>").unwrap()), gpg_public_keys: vec![] }
+        VerifyKeys { allowed_signers: Some(AllowedSigners::parse(line, "<text>").unwrap()), openpgp: None }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use signoff_git::{AllowedSigners, ChangesOptions, SignatureKind, SignatureStatus, VerifyKeys};
+use signoff_git::{AllowedSigners, ChangesOptions, OpenPgpKeys, SignatureKind, SignatureStatus, VerifyKeys};
 
 use crate::util::{TestRepo, have, write};
 
@@ -23,7 +23,7 @@ fn ssh_key(dir: &Path, name: &str) -> (String, String) {
 
 fn options(allowed_signers: Option<&str>) -> ChangesOptions {
     let allowed_signers = allowed_signers.map(|text| AllowedSigners::parse(text, "<test>").unwrap());
-    ChangesOptions { keys: VerifyKeys { allowed_signers, gpg_public_keys: vec![] }, ..ChangesOptions::default() }
+    ChangesOptions { keys: VerifyKeys { allowed_signers, openpgp: None }, ..ChangesOptions::default() }
 }
 
 /// git's `%G?` for `commit` with `allowed` as its allowed-signers file.
@@ -119,14 +119,9 @@ fn ssh_signed_commit_in_a_sha256_repository() {
     assert_eq!(git_verdict(&git, &allowed, &signed), "G");
 }
 
-/// OpenPGP signatures are read but not verified: Unverified, with the issuer key.
-#[test]
-fn gpg_signed_commit_is_unverified_with_its_key() {
-    let Some(git) = TestRepo::new() else { return };
-    if !have("gpg") {
-        return;
-    }
-    let home = git.scratch().join("gnupg");
+/// A throwaway GnuPG home in `dir`; returns a runner for `gpg` in it.
+fn gnupg(dir: &Path) -> impl Fn(&[&str]) -> String {
+    let home = dir.join("gnupg");
     std::fs::create_dir(&home).unwrap();
     #[cfg(unix)]
     {
@@ -134,27 +129,106 @@ fn gpg_signed_commit_is_unverified_with_its_key() {
         std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
     let home = home.to_str().unwrap().to_owned();
-    let gpg = |args: &[&str]| {
+    move |args: &[&str]| {
         let output =
             Command::new("gpg").env("GNUPGHOME", &home).args(["--batch", "--quiet"]).args(args).output().unwrap();
         assert!(output.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).unwrap()
-    };
+    }
+}
+
+/// The fingerprints in a `gpg --with-colons` listing: the primary key's first.
+fn fingerprints(listing: &str) -> Vec<String> {
+    listing.lines().filter_map(|line| line.strip_prefix("fpr:")).map(|rest| rest.trim_matches(':').to_owned()).collect()
+}
+
+fn openpgp(keys: Option<&str>) -> ChangesOptions {
+    let openpgp = keys.map(|text| OpenPgpKeys::parse(text, "<test>").unwrap());
+    ChangesOptions { keys: VerifyKeys { allowed_signers: None, openpgp }, ..ChangesOptions::default() }
+}
+
+/// Signs through `git commit -S` with GnuPG (an ed25519 primary key, and an RSA
+/// signing subkey of an RSA key), then reads the commits with the signers' exported
+/// keys, a stranger's, none, and after tampering, beside git's own verdict.
+#[test]
+fn gpg_signed_commits() {
+    let Some(git) = TestRepo::new() else { return };
+    if !have("gpg") {
+        eprintln!("skipping: gpg is not installed");
+        return;
+    }
+    let scratch = git.scratch();
+    let gpg = gnupg(&scratch);
+    let gnupg_home = scratch.join("gnupg").to_str().unwrap().to_owned();
+    let env = [("GNUPGHOME", gnupg_home.as_str())];
     gpg(&["--passphrase", "", "--quick-gen-key", "Ada Lovelace <ada@example.com>", "ed25519", "sign", "never"]);
-    let listing = gpg(&["--with-colons", "--list-keys", "ada@example.com"]);
-    let fingerprint = listing.lines().find_map(|line| line.strip_prefix("fpr:")).unwrap().trim_matches(':').to_owned();
+    let ada = fingerprints(&gpg(&["--with-colons", "--list-keys", "ada@example.com"]))[0].clone();
+    gpg(&["--passphrase", "", "--quick-gen-key", "Bea Signer <bea@example.com>", "rsa2048", "cert", "never"]);
+    let bea_primary = fingerprints(&gpg(&["--with-colons", "--list-keys", "bea@example.com"]))[0].clone();
+    gpg(&["--passphrase", "", "--quick-add-key", &bea_primary, "rsa2048", "sign", "never"]);
+    let bea_subkey = fingerprints(&gpg(&["--with-colons", "--list-keys", "bea@example.com"]))[1].clone();
+    let signers = gpg(&["--armor", "--export", "ada@example.com", "bea@example.com"]);
 
-    git.commit("Unsigned");
-    let signing_key_option = format!("user.signingkey={fingerprint}");
-    let signed = git.commit_full(&["-c", &signing_key_option], "Signed with OpenPGP", &["-S"], &[("GNUPGHOME", &home)]);
-    let verdict = git.git_env(&["log", "-1", "--format=%G?", &signed], &[("GNUPGHOME", &home)]);
-    assert_eq!(verdict, "G", "git verifies it with the signer's own keyring");
+    // A stranger's key, in a keyring of its own.
+    let stranger_dir = scratch.join("stranger");
+    std::fs::create_dir(&stranger_dir).unwrap();
+    let stranger_gpg = gnupg(&stranger_dir);
+    stranger_gpg(&["--passphrase", "", "--quick-gen-key", "Mallory <mallory@example.com>", "ed25519", "sign", "never"]);
+    let stranger = stranger_gpg(&["--armor", "--export", "mallory@example.com"]);
 
+    let unsigned = git.commit("Unsigned");
+    let by_ada = git.commit_full(&["-c", &format!("user.signingkey={ada}")], "Signed by Ada", &["-S"], &env);
+    let by_bea = git.commit_full(&["-c", &format!("user.signingkey={bea_primary}")], "Signed by Bea", &["-S"], &env);
+    for commit in [&by_ada, &by_bea] {
+        let verdict = git.git_env(&["log", "-1", "--format=%G?", commit], &env);
+        assert_eq!(verdict, "G", "git verifies {commit} with the signers' keyring");
+    }
     let repo = signoff_git::open(git.path()).unwrap();
-    let changes = repo.changes(Some("HEAD~1"), "HEAD", &ChangesOptions::default()).unwrap();
-    let signature = &changes[0].signature;
-    assert_eq!(signature.kind, Some(SignatureKind::Gpg));
-    assert_eq!(signature.status, SignatureStatus::Unverified);
-    assert_eq!(signature.key.as_deref(), Some(fingerprint.as_str()));
-    assert!(signature.detail.contains("not verified"), "{}", signature.detail);
+
+    // The signers' keys: Verified, naming the user id and the key that signed.
+    let changes = repo.changes(Some(&unsigned), "HEAD", &openpgp(Some(&signers))).unwrap();
+    let (bea, ada_change) = (&changes[0], &changes[1]);
+    assert_eq!((ada_change.commit.as_str(), bea.commit.as_str()), (by_ada.as_str(), by_bea.as_str()));
+    let good = &ada_change.signature;
+    assert_eq!(good.kind, Some(SignatureKind::Gpg));
+    assert_eq!(good.status, SignatureStatus::Verified, "{}", good.detail);
+    assert_eq!(good.signer.as_deref(), Some("Ada Lovelace <ada@example.com>"));
+    assert_eq!(good.key.as_deref(), Some(ada.as_str()));
+    let subkey = &bea.signature;
+    assert_eq!(subkey.status, SignatureStatus::Verified, "{}", subkey.detail);
+    assert_eq!(subkey.signer.as_deref(), Some("Bea Signer <bea@example.com>"));
+    assert_eq!(subkey.key.as_deref(), Some(bea_subkey.as_str()), "signed by the RSA signing subkey");
+
+    // A stranger's key configured: the signature cannot be tied to a trusted key.
+    let changes = repo.changes(Some(&unsigned), "HEAD", &openpgp(Some(&stranger))).unwrap();
+    let unverified = &changes[1].signature;
+    assert_eq!(unverified.status, SignatureStatus::Unverified);
+    assert_eq!(unverified.signer, None);
+    assert_eq!(unverified.key.as_deref(), Some(ada.as_str()), "the issuer the signature claims");
+    assert!(unverified.detail.contains("not among the configured"), "{}", unverified.detail);
+
+    // No keys configured: Unverified, with the claimed issuer.
+    let changes = repo.changes(Some(&unsigned), "HEAD", &openpgp(None)).unwrap();
+    assert_eq!(changes[1].signature.status, SignatureStatus::Unverified);
+    assert!(changes[1].signature.detail.contains("no OpenPGP keys are configured"), "{}", changes[1].signature.detail);
+
+    // Ada's signature on a changed commit: Bad, as git says (B).
+    let raw = git.git(&["cat-file", "commit", &by_ada]);
+    let forged_body = format!("{}\n", raw.replace("\n\nSigned by Ada", "\n\nSigned by Ada, with a forged message"));
+    let forged_file = write(&scratch.join("forged"), &forged_body);
+    let forged = git.git(&["hash-object", "-t", "commit", "-w", forged_file.to_str().unwrap()]);
+    assert_eq!(git.git_env(&["log", "-1", "--format=%G?", &forged], &env), "B");
+    let bad = repo.changes(Some(&unsigned), &forged, &openpgp(Some(&signers))).unwrap();
+    assert_eq!(bad[0].commit, forged);
+    assert_eq!(bad[0].signature.status, SignatureStatus::Bad, "{}", bad[0].signature.detail);
+    assert_eq!(bad[0].signature.key.as_deref(), Some(ada.as_str()));
+}
+
+#[test]
+fn openpgp_key_files_that_are_not_keys_are_refused_with_their_name() {
+    for text in ["", "not a key", "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n"]
+    {
+        let error = OpenPgpKeys::parse(text, "keys.asc").unwrap_err().to_string();
+        assert!(error.starts_with("OpenPGP keys keys.asc: "), "{text:?}: {error}");
+    }
 }
