@@ -13,6 +13,10 @@
 //!   per release), then times each standard audit question, a search and a trace
 //!   in fresh processes (median of the runs, process start included) beside the
 //!   answer's own time, and `ledger verify` over the whole store (P3, P4).
+//! - `bench-formats [--mb 50] [--corpus DIR]`: for every format of the corpus
+//!   (`SIGNOFF_CORPUS` or `../shared/corpus`), grows its largest well-formed file to
+//!   about that many megabytes (see `scale.rs`) and measures `inspect` and `capture`
+//!   beside `sha256sum`, as `bench` does for SARIF.
 //! - `gen-sarif --results N --out FILE`: writes one such SARIF log.
 //! - `measure [--stdout FILE] -- COMMAND...`: runs a command and prints its wall
 //!   time and peak RSS as JSON (used by `bench`, one fresh process per measurement
@@ -20,6 +24,7 @@
 //!   in FILE.
 
 mod generate;
+mod scale;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,6 +37,7 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("bench") => bench(&args[1..]),
         Some("bench-audit") => bench_audit(&args[1..]),
+        Some("bench-formats") => bench_formats(&args[1..]),
         Some("gen-sarif") => {
             let results = flag(&args, "--results").unwrap_or_else(|| "50000".into()).parse()?;
             let out = PathBuf::from(flag(&args, "--out").context("--out FILE is required")?);
@@ -43,6 +49,7 @@ fn main() -> anyhow::Result<()> {
         _ => {
             eprintln!("usage: cargo xtask bench [--results 50000,500000] [--keep DIR]");
             eprintln!("       cargo xtask bench-audit [--releases 100000] [--store DIR] [--runs 5]");
+            eprintln!("       cargo xtask bench-formats [--mb 50] [--corpus DIR]");
             eprintln!("       cargo xtask gen-sarif --results N --out FILE");
             eprintln!("       cargo xtask measure [--stdout FILE] -- COMMAND...");
             bail!("unknown or missing command")
@@ -174,6 +181,121 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
     if flag(args, "--keep").is_none() {
         let _ = std::fs::remove_dir_all(&scratch);
     }
+    Ok(())
+}
+
+/// Capture throughput and peak memory per format, on corpus files grown large.
+fn bench_formats(args: &[String]) -> anyhow::Result<()> {
+    let megabytes: u64 = flag(args, "--mb").unwrap_or_else(|| "50".into()).parse()?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("xtask lives in the workspace")?.to_owned();
+    let corpus = flag(args, "--corpus")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("SIGNOFF_CORPUS").map(PathBuf::from))
+        .unwrap_or_else(|| root.join("../shared/corpus"));
+    let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv"))
+        .with_context(|| format!("no MANIFEST.tsv in {} (set SIGNOFF_CORPUS or --corpus)", corpus.display()))?;
+    // The largest well-formed file of each format.
+    let mut largest: std::collections::BTreeMap<String, (u64, PathBuf)> = std::collections::BTreeMap::new();
+    for line in manifest.lines().skip(1) {
+        let columns: Vec<&str> = line.split('\t').collect();
+        let (Some(path), Some(format)) = (columns.first(), columns.get(1)) else { continue };
+        if columns.get(6).is_some_and(|notes| notes.contains("malformed")) {
+            continue;
+        }
+        let file = corpus.join(path);
+        let size = std::fs::metadata(&file).map_or(0, |meta| meta.len());
+        if largest.get(*format).is_none_or(|(best, _)| size > *best) {
+            largest.insert((*format).to_owned(), (size, file));
+        }
+    }
+    let signoff = build_signoff()?.display().to_string();
+    let xtask = std::env::current_exe()?;
+    let scratch = std::env::temp_dir().join(format!("signoff-bench-formats-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    println!(
+        "| format | grown from | size | sha256sum | inspect (parse) | capture (end to end) | items | capture items/s | capture peak RSS | RSS ÷ size |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (format, (_, source)) in &largest {
+        let name = source.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let file = scratch.join(&name);
+        let size = match scale::grow(format, source, &file, megabytes * 1_000_000) {
+            Ok(size) => size,
+            Err(error) => {
+                println!("| {format} | {name} | cannot grow: {error} |||||||");
+                continue;
+            }
+        };
+        let mb = size as f64 / 1e6;
+        let file_text = file.display().to_string();
+        measured(&xtask, &["sha256sum", &file_text])?;
+        let hash = measured(&xtask, &["sha256sum", &file_text])?;
+        let inspect = measured(&xtask, &[&signoff, "inspect", &file_text]);
+        let store = scratch.join("store");
+        let _ = std::fs::remove_dir_all(&store);
+        let store_text = store.display().to_string();
+        measured(&xtask, &[&signoff, "--store", &store_text, "init"])?;
+        let commit = "0".repeat(40);
+        let report = scratch.join("capture.json");
+        let capture = measured_keeping(
+            &xtask,
+            &[
+                &signoff,
+                "--store",
+                &store_text,
+                "capture",
+                &file_text,
+                "--project",
+                "bench",
+                "--commit",
+                &commit,
+                "--json",
+            ],
+            Some(&report),
+        );
+        let (inspect, capture) = match (inspect, capture) {
+            (Ok(inspect), Ok(capture)) => (inspect, capture),
+            (Err(error), _) | (_, Err(error)) => {
+                println!("| {format} | {name} | {mb:.0} MB | failed: {error} |||||||");
+                continue;
+            }
+        };
+        let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&report)?)?;
+        let summary = &summary["summary"];
+        let items = summary["findings"]["total"]
+            .as_u64()
+            .or_else(|| summary["tests"]["total"].as_u64())
+            .or_else(|| summary["components"].as_u64())
+            .or_else(|| summary["coverage"]["lines_valid"].as_u64());
+        let what = if summary["findings"]["total"].is_u64() {
+            "findings"
+        } else if summary["tests"]["total"].is_u64() {
+            "tests"
+        } else if summary["components"].is_u64() {
+            "components"
+        } else if summary["coverage"].is_object() {
+            "lines"
+        } else {
+            "items"
+        };
+        println!(
+            "| {format} | {name} | {mb:.0} MB | {:.2} s ({:.0} MB/s) | {:.2} s ({:.0} MB/s, {} MB RSS) | {:.2} s ({:.0} MB/s) | {} {what} | {} | {} MB | {:.1}× |",
+            hash.seconds,
+            mb / hash.seconds,
+            inspect.seconds,
+            mb / inspect.seconds,
+            inspect.max_rss_kb / 1024,
+            capture.seconds,
+            mb / capture.seconds,
+            items.map_or_else(|| "–".into(), |items| items.to_string()),
+            items.map_or_else(|| "–".into(), |items| format!("{:.0}", items as f64 / capture.seconds)),
+            capture.max_rss_kb / 1024,
+            (capture.max_rss_kb as f64 * 1024.0) / size as f64,
+        );
+        let _ = std::fs::remove_file(&file);
+        let _ = std::fs::remove_dir_all(&store);
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
     Ok(())
 }
 
