@@ -267,7 +267,14 @@ fn classify(outline: &Outline) -> Option<Format> {
     {
         return Some(Format::Cyclonedx);
     }
-    if has("spdxVersion") {
+    // SPDX by its version, or, where a writer sorted the keys and `spdxVersion`
+    // comes after the file and package lists, by the document's SPDX identifier.
+    if has("spdxVersion")
+        || outline.string("SPDXID").is_some_and(|id| id == "SPDXRef-DOCUMENT")
+        || (has("SPDXID") && (has("creationInfo") || has("dataLicense")))
+        || child("files", "SPDXID")
+        || child("packages", "SPDXID")
+    {
         return Some(Format::Spdx);
     }
     if (has("SchemaVersion") && (has("ArtifactName") || has("Results") || has("ArtifactType")))
@@ -427,6 +434,12 @@ mod tests {
                 Format::Cyclonedx,
             ),
             (r#"{"spdxVersion": "SPDX-2.3", "packages": []}"#, Format::Spdx),
+            // Keys sorted (as by json.dump(sort_keys=True)), the head cut before
+            // spdxVersion, which comes last.
+            (
+                r#"{"SPDXID": "SPDXRef-DOCUMENT", "creationInfo": {"creators": ["Tool: x"]}, "files": [{"SPDXID": "SPDXRef-File-1", "fileName": "./a"}]"#,
+                Format::Spdx,
+            ),
             (r#"{"url": "u", "id": 1, "diff_url": "d", "number": 4, "user": {}}"#, Format::GithubPr),
             (r#"{"action": "submitted", "review": {}, "pull_request": {}}"#, Format::GithubPr),
             (r#"[{"id": 1, "user": {}, "state": "APPROVED", "pull_request_url": "u"}]"#, Format::GithubPr),

@@ -88,6 +88,12 @@ pub fn is_token(text: &str) -> bool {
         && parts.next().is_none()
 }
 
+/// Secrets (longest first) and their tokens.
+pub(crate) struct Scrubber {
+    secrets: Vec<String>,
+    tokens: Vec<String>,
+}
+
 /// Redacts one document.
 pub(crate) struct Redactor<'k> {
     key: &'k [u8; 32],
@@ -157,15 +163,30 @@ impl<'k> Redactor<'k> {
     /// Replaces the occurrences of every secret redacted so far in every string of
     /// `value`.
     pub(crate) fn scrub(&mut self, value: &mut Value) {
+        let scrubber = self.scrubber();
+        self.scrub_with(value, &scrubber);
+    }
+
+    /// The secrets redacted so far, ready to scrub strings with.
+    pub(crate) fn scrubber(&self) -> Scrubber {
         let mut secrets: Vec<String> =
             self.secrets.iter().filter(|secret| secret.chars().count() >= MIN_SCRUB_LENGTH).cloned().collect();
-        if secrets.is_empty() {
-            return;
-        }
         // Longest first, so a secret that contains another is replaced whole.
         secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         let tokens: Vec<String> = secrets.iter().map(|secret| token(self.key, secret)).collect();
-        self.scrub_value(value, &secrets, &tokens);
+        Scrubber { secrets, tokens }
+    }
+
+    /// Replaces the occurrences of the scrubber's secrets in every string of `value`.
+    pub(crate) fn scrub_with(&mut self, value: &mut Value, scrubber: &Scrubber) {
+        if !scrubber.secrets.is_empty() {
+            self.scrub_value(value, &scrubber.secrets, &scrubber.tokens);
+        }
+    }
+
+    /// Starts counting changed values again (for a second pass over a document).
+    pub(crate) fn reset_count(&mut self) {
+        self.count = 0;
     }
 
     fn scrub_value(&mut self, value: &mut Value, secrets: &[String], tokens: &[String]) {

@@ -138,6 +138,38 @@ mod tests {
         assert_eq!(findings[0].title, "AWS secret committed");
     }
 
+    /// Large reports are redacted one finding at a time; the stored bytes are the
+    /// same as redacting the whole document at once, and a secret found late in
+    /// the report is scrubbed from text earlier in it.
+    #[test]
+    fn redacted_one_finding_at_a_time_as_if_whole() {
+        let text = r#"[
+          {"Description": "generic", "Match": "see ghp_0123456789abcdefghijABCDEFGHIJ012345", "Secret": "s3cr3t-one-value",
+           "File": "a.txt", "RuleID": "generic-api-key", "StartLine": 1, "Message": "moved from ghp_0123456789abcdefghijABCDEFGHIJ012345"},
+          {"Description": "GitHub", "Match": "token ghp_0123456789abcdefghijABCDEFGHIJ012345", "Secret": "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+           "File": "b.txt", "RuleID": "github-pat", "StartLine": 9, "Tags": ["x", "s3cr3t-one-value"]}
+        ]"#;
+        let key = [9u8; 32];
+        let mut whole: serde_json::Value = serde_json::from_str(text).unwrap();
+        let mut redactor = crate::redact::Redactor::new(&key);
+        redactor.redact_members(&mut whole, crate::redact::GITLEAKS_KEYS);
+        redactor.scrub(&mut whole);
+        let expected = serde_json::to_vec_pretty(&whole).unwrap();
+
+        let options = Options { redaction_key: key, ..Options::default() };
+        let parsed = parse_bytes(text.as_bytes(), "leaks.json", &options, &mut Vec::new()).unwrap();
+        let stored = parsed.stored.unwrap();
+        assert_eq!(String::from_utf8_lossy(&stored), String::from_utf8_lossy(&expected));
+        assert_eq!(parsed.redacted, redactor.count());
+        let stored = String::from_utf8(stored).unwrap();
+        assert!(!stored.contains("ghp_0123") && !stored.contains("s3cr3t"), "{stored}");
+
+        // A syntax error mid-array is still placed.
+        let broken = &text[..text.len() - 40];
+        let error = parse_bytes(broken.as_bytes(), "leaks.json", &options, &mut Vec::new()).unwrap_err().to_string();
+        assert!(error.starts_with("leaks.json: gitleaks: line "), "{error}");
+    }
+
     #[test]
     fn null_is_no_leaks_and_an_object_is_a_shape_error() {
         let options = Options { format: Some(Format::Gitleaks), ..Options::default() };

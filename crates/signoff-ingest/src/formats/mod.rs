@@ -75,7 +75,7 @@ fn parse_json(
     sink: &mut dyn FindingSink,
 ) -> Result<Parsed, IngestError> {
     let bytes = source.bytes(display, format, options.limits.max_document)?;
-    let (bytes, stored, redacted) = redact_json(format, bytes, display, options)?;
+    let (bytes, redacted) = redact_json(format, bytes, display, options)?;
     let doc = Doc::new(&bytes, display, format);
     let mut parsed = match format {
         Format::Trivy => trivy::parse(&doc, options, sink),
@@ -97,26 +97,29 @@ fn parse_json(
             generic::parse(&doc, options)
         }
     }?;
-    parsed.stored = stored;
+    // A redacted document is what gets stored, in place of the original.
+    parsed.stored = (redacted > 0).then(|| bytes.into_owned());
     parsed.redacted = redacted;
     Ok(parsed)
 }
 
 /// The bytes to parse and store, with secrets replaced where this document may
-/// hold them; `(bytes, stored, redacted)`.
-#[allow(clippy::type_complexity)]
+/// hold them, and how many values were replaced (0: the bytes are the original).
 fn redact_json<'a>(
     format: Format,
     bytes: Cow<'a, [u8]>,
     display: &str,
     options: &Options,
-) -> Result<(Cow<'a, [u8]>, Option<Vec<u8>>, u64), IngestError> {
+) -> Result<(Cow<'a, [u8]>, u64), IngestError> {
     let secrets_kind = options.kind == Some(EvidenceKind::SecretsScan);
     let needed = secrets_kind
         || format == Format::Gitleaks
         || (format == Format::Trivy && memchr::memmem::find(&bytes, b"\"Secrets\"").is_some());
     if !needed {
-        return Ok((bytes, None, 0));
+        return Ok((bytes, 0));
+    }
+    if format == Format::Gitleaks && top_level_array(&bytes) {
+        return redact_elements(bytes, display, format, options, secrets_kind);
     }
     let mut value = json_value(&bytes, display, format)?;
     let mut redactor = Redactor::new(&options.redaction_key);
@@ -130,8 +133,10 @@ fn redact_json<'a>(
     }
     redactor.scrub(&mut value);
     if redactor.count() == 0 {
-        return Ok((bytes, None, 0));
+        return Ok((bytes, 0));
     }
+    // Hold the original and the tree no longer than needed: large reports are big.
+    drop(bytes);
     let stored = serde_json::to_vec_pretty(&value).map_err(|error| {
         IngestError::new(
             display,
@@ -139,7 +144,90 @@ fn redact_json<'a>(
             IngestErrorKind::Shape { message: format!("cannot write the redacted document: {error}") },
         )
     })?;
-    Ok((Cow::Owned(stored.clone()), Some(stored), redactor.count()))
+    drop(value);
+    Ok((Cow::Owned(stored), redactor.count()))
+}
+
+fn top_level_array(bytes: &[u8]) -> bool {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[')
+}
+
+/// Redacts a report that is an array of findings (Gitleaks) one element at a time,
+/// so that memory stays near the size of the file however large it is: a first
+/// pass learns every secret, a second redacts and scrubs each element and writes
+/// it out. The bytes are those `serde_json::to_vec_pretty` writes for the whole
+/// array.
+fn redact_elements<'a>(
+    bytes: Cow<'a, [u8]>,
+    display: &str,
+    format: Format,
+    options: &Options,
+    secrets_kind: bool,
+) -> Result<(Cow<'a, [u8]>, u64), IngestError> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut redactor = Redactor::new(&options.redaction_key);
+    let apply = |redactor: &mut Redactor<'_>, element: &mut Value| {
+        redactor.redact_members(element, redact::GITLEAKS_KEYS);
+        if secrets_kind {
+            redactor.redact_keys(element, redact::SECRET_KEYS);
+        }
+    };
+    let syntax = |error: serde_json::Error| json_error(&error, display, format);
+    for_each_element(body, |mut element| {
+        apply(&mut redactor, &mut element);
+        Ok(())
+    })
+    .map_err(syntax)?;
+    if redactor.count() == 0 {
+        return Ok((bytes, 0));
+    }
+    let scrubber = redactor.scrubber();
+    redactor.reset_count();
+    let mut out = Vec::with_capacity(body.len() + body.len() / 8);
+    out.push(b'[');
+    let mut first = true;
+    for_each_element(body, |mut element| {
+        apply(&mut redactor, &mut element);
+        redactor.scrub_with(&mut element, &scrubber);
+        out.extend_from_slice(if first { b"\n  " } else { b",\n  " });
+        first = false;
+        // Indented one level, as inside the pretty-printed array.
+        for byte in serde_json::to_vec_pretty(&element)? {
+            out.push(byte);
+            if byte == b'\n' {
+                out.extend_from_slice(b"  ");
+            }
+        }
+        Ok(())
+    })
+    .map_err(syntax)?;
+    out.extend_from_slice(if first { b"]" } else { b"\n]" });
+    Ok((Cow::Owned(out), redactor.count()))
+}
+
+/// Calls `each` with every element of the top-level JSON array in `body`, one at a
+/// time, then checks that nothing follows the array.
+fn for_each_element(
+    body: &[u8],
+    each: impl FnMut(Value) -> Result<(), serde_json::Error>,
+) -> Result<(), serde_json::Error> {
+    struct Elements<F>(F);
+    impl<'de, F: FnMut(Value) -> Result<(), serde_json::Error>> serde::de::Visitor<'de> for Elements<F> {
+        type Value = ();
+        fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            formatter.write_str("an array")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(element) = seq.next_element::<Value>()? {
+                (self.0)(element).map_err(serde::de::Error::custom)?;
+            }
+            Ok(())
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde::Deserializer::deserialize_seq(&mut deserializer, Elements(each))?;
+    deserializer.end()
 }
 
 /// Every `Secrets` array in a Trivy report (plain, legacy or Kubernetes layout).
@@ -163,17 +251,20 @@ fn redact_trivy_secrets(redactor: &mut Redactor<'_>, value: &mut Value) {
 /// are small: secrets reports).
 pub(crate) fn json_value(bytes: &[u8], display: &str, format: Format) -> Result<Value, IngestError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    serde_json::from_slice(body).map_err(|error| {
-        let failure = IngestError::new(
-            display,
-            Some(format),
-            IngestErrorKind::Syntax { message: crate::json_walk::strip_position(&error.to_string()) },
-        );
-        match error.line() {
-            0 => failure,
-            line => failure.at(Place::LineColumn { line: line as u64, column: error.column() as u64 }),
-        }
-    })
+    serde_json::from_slice(body).map_err(|error| json_error(&error, display, format))
+}
+
+/// A JSON syntax error, placed at its line and column.
+fn json_error(error: &serde_json::Error, display: &str, format: Format) -> IngestError {
+    let failure = IngestError::new(
+        display,
+        Some(format),
+        IngestErrorKind::Syntax { message: crate::json_walk::strip_position(&error.to_string()) },
+    );
+    match error.line() {
+        0 => failure,
+        line => failure.at(Place::LineColumn { line: line as u64, column: error.column() as u64 }),
+    }
 }
 
 /// The evidence kind: `--kind` if given, else what the format implies.
