@@ -321,16 +321,20 @@ impl Store for SqlStore {
     async fn finding_history(&self, project: &ProjectName) -> StoreResult<Vec<FindingHistory>> {
         // One pass groups the project's findings by tool and fingerprint; the row of
         // the latest sighting (unique: fingerprints are distinct within a file)
-        // supplies the details.
+        // supplies the details. That row is found by primary key: the group's
+        // largest (evidence_seq, ordinal), packed as evidence_seq × 2^32 + ordinal
+        // (ordinals stay below 2^32 and entries below 2^31), so no index on
+        // fingerprints is needed and captures do not pay for one.
         const SQL: &str = "WITH seen AS (
-                SELECT e.tool_name AS tool, f.fingerprint AS fingerprint,
-                       MIN(f.evidence_seq) AS first_seq, MAX(f.evidence_seq) AS last_seq, COUNT(*) AS times_seen
+                SELECT e.tool_name AS tool, MIN(f.evidence_seq) AS first_seq, COUNT(*) AS times_seen,
+                       MAX(f.evidence_seq * 4294967296 + f.ordinal) AS latest
                 FROM findings f JOIN evidence e ON e.seq = f.evidence_seq
                 WHERE e.project = $1
                 GROUP BY e.tool_name, f.fingerprint
             )
-            SELECT seen.tool, seen.first_seq, seen.last_seq, seen.times_seen, f.*
-            FROM seen JOIN findings f ON f.evidence_seq = seen.last_seq AND f.fingerprint = seen.fingerprint
+            SELECT seen.tool, seen.first_seq, seen.latest / 4294967296 AS last_seq, seen.times_seen, f.*
+            FROM seen JOIN findings f
+                ON f.evidence_seq = seen.latest / 4294967296 AND f.ordinal = seen.latest % 4294967296
             ORDER BY seen.first_seq, f.ordinal";
         let rows: Vec<HistoryColumns> =
             on!(&self.pool, |pool| sqlx::query_as(SQL).bind(project.as_str()).fetch_all(pool).await)?;
