@@ -123,14 +123,7 @@ fn redact_json<'a>(
     }
     let mut value = json_value(&bytes, display, format)?;
     let mut redactor = Redactor::new(&options.redaction_key);
-    match format {
-        Format::Gitleaks => redactor.redact_members(&mut value, redact::GITLEAKS_KEYS),
-        Format::Trivy => redact_trivy_secrets(&mut redactor, &mut value),
-        _ => {}
-    }
-    if secrets_kind {
-        redactor.redact_keys(&mut value, redact::SECRET_KEYS);
-    }
+    redact_secrets(&mut redactor, &mut value, format, secrets_kind);
     redactor.scrub(&mut value);
     if redactor.count() == 0 {
         return Ok((bytes, 0));
@@ -146,6 +139,19 @@ fn redact_json<'a>(
     })?;
     drop(value);
     Ok((Cow::Owned(stored), redactor.count()))
+}
+
+/// Redacts the secret values a document (or one element of a Gitleaks array) of
+/// `format` holds, and with `--kind secrets_scan` every secret-named member.
+fn redact_secrets(redactor: &mut Redactor<'_>, value: &mut Value, format: Format, secrets_kind: bool) {
+    match format {
+        Format::Gitleaks => redactor.redact_members(value, redact::GITLEAKS_KEYS),
+        Format::Trivy => redact_trivy_secrets(redactor, value),
+        _ => {}
+    }
+    if secrets_kind {
+        redactor.redact_keys(value, redact::SECRET_KEYS);
+    }
 }
 
 fn top_level_array(bytes: &[u8]) -> bool {
@@ -167,12 +173,8 @@ fn redact_elements<'a>(
 ) -> Result<(Cow<'a, [u8]>, u64), IngestError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut redactor = Redactor::new(&options.redaction_key);
-    let apply = |redactor: &mut Redactor<'_>, element: &mut Value| {
-        redactor.redact_members(element, redact::GITLEAKS_KEYS);
-        if secrets_kind {
-            redactor.redact_keys(element, redact::SECRET_KEYS);
-        }
-    };
+    let apply =
+        |redactor: &mut Redactor<'_>, element: &mut Value| redact_secrets(redactor, element, format, secrets_kind);
     let syntax = |error: serde_json::Error| json_error(&error, display, format);
     for_each_element(body, |mut element| {
         apply(&mut redactor, &mut element);
