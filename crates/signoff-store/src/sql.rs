@@ -356,19 +356,18 @@ impl Store for SqlStore {
     async fn find_records(&self, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>> {
         let mut sql = String::from("SELECT * FROM records WHERE kind = $1");
         let mut values: Vec<&str> = vec![query.kind];
-        for (column, operator, value) in [
-            ("project", "=", query.project),
-            ("version", "=", query.version),
-            ("subject", "=", query.subject),
-            ("status", "=", query.status),
-            ("at", ">=", query.from),
-            ("at", "<", query.to),
-        ] {
-            if let Some(value) = value {
-                values.push(value);
-                sql.push_str(&format!(" AND {column} {operator} ${}", values.len()));
-            }
-        }
+        push_filters(
+            &mut sql,
+            &mut values,
+            [
+                ("project", "=", query.project),
+                ("version", "=", query.version),
+                ("subject", "=", query.subject),
+                ("status", "=", query.status),
+                ("at", ">=", query.from),
+                ("at", "<", query.to),
+            ],
+        );
         sql.push_str(" ORDER BY seq");
         if let Some(limit) = query.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
@@ -455,12 +454,7 @@ impl Store for SqlStore {
              WHERE d.kind = 'deployment_recorded' AND d.subject = $1"
         );
         let mut values = vec![environment];
-        for (operator, value) in [(">=", from), ("<", to)] {
-            if let Some(value) = value {
-                values.push(value);
-                sql.push_str(&format!(" AND d.at {operator} ${}", values.len()));
-            }
-        }
+        push_filters(&mut sql, &mut values, [("d.at", ">=", from), ("d.at", "<", to)]);
         sql.push_str(" ORDER BY d.seq");
         let rows: Vec<PopulationColumns> = on!(&self.pool, |pool| {
             let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
@@ -480,14 +474,11 @@ impl Store for SqlStore {
     ) -> StoreResult<Vec<ReleaseRow>> {
         let mut sql = String::from("SELECT * FROM releases WHERE 1 = 1");
         let mut values: Vec<&str> = Vec::new();
-        for (column, operator, value) in
-            [("project", "=", project), ("created_at", ">=", from), ("created_at", "<", to)]
-        {
-            if let Some(value) = value {
-                values.push(value);
-                sql.push_str(&format!(" AND {column} {operator} ${}", values.len()));
-            }
-        }
+        push_filters(
+            &mut sql,
+            &mut values,
+            [("project", "=", project), ("created_at", ">=", from), ("created_at", "<", to)],
+        );
         sql.push_str(" ORDER BY seq");
         let rows: Vec<ReleaseColumns> = on!(&self.pool, |pool| {
             let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
@@ -659,6 +650,22 @@ where
     match value {
         Value::Text(text) => statement.bind(*text),
         Value::Integer(number) => statement.bind(*number),
+    }
+}
+
+/// Appends ` AND column operator $n` for each filter that has a value, and the
+/// value to `values` (bound in order). Only column names, operators and
+/// placeholders are interpolated.
+fn push_filters<'v, const N: usize>(
+    sql: &mut String,
+    values: &mut Vec<&'v str>,
+    filters: [(&str, &str, Option<&'v str>); N],
+) {
+    for (column, operator, value) in filters {
+        if let Some(value) = value {
+            values.push(value);
+            sql.push_str(&format!(" AND {column} {operator} ${}", values.len()));
+        }
     }
 }
 
