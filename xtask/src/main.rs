@@ -262,22 +262,16 @@ fn bench_formats(args: &[String]) -> anyhow::Result<()> {
         };
         let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&report)?)?;
         let summary = &summary["summary"];
-        let items = summary["findings"]["total"]
-            .as_u64()
-            .or_else(|| summary["tests"]["total"].as_u64())
-            .or_else(|| summary["components"].as_u64())
-            .or_else(|| summary["coverage"]["lines_valid"].as_u64());
-        let what = if summary["findings"]["total"].is_u64() {
-            "findings"
-        } else if summary["tests"]["total"].is_u64() {
-            "tests"
-        } else if summary["components"].is_u64() {
-            "components"
-        } else if summary["coverage"].is_object() {
-            "lines"
-        } else {
-            "items"
-        };
+        // What the summary counts: findings, tests, components, or coverage lines.
+        let (items, what) = [
+            (&summary["findings"]["total"], "findings"),
+            (&summary["tests"]["total"], "tests"),
+            (&summary["components"], "components"),
+            (&summary["coverage"]["lines_valid"], "lines"),
+        ]
+        .into_iter()
+        .find_map(|(count, what)| count.as_u64().map(|count| (Some(count), what)))
+        .unwrap_or((None, "items"));
         println!(
             "| {format} | {name} | {mb:.0} MB | {:.2} s ({:.0} MB/s) | {:.2} s ({:.0} MB/s, {} MB RSS) | {:.2} s ({:.0} MB/s) | {} {what} | {} | {} MB | {:.1}× |",
             hash.seconds,
