@@ -1,0 +1,439 @@
+//! The standard audit questions (deployed without certification, scans for a
+//! period, who approved, the sampling population) and search (F1), answered as
+//! tables that render as text, JSON or CSV.
+
+use super::*;
+
+/// A standard audit question.
+#[derive(Debug, Clone)]
+pub enum Question {
+    /// Deployments to `environment` in the period with no valid certificate, and
+    /// snapshots that found uncertified artifacts running there.
+    DeployedWithoutCertification {
+        /// Environment.
+        environment: String,
+        /// Period start.
+        from: Option<String>,
+        /// Period end.
+        to: Option<String>,
+    },
+    /// Security scan results captured in the period.
+    ScansForPeriod {
+        /// Period start.
+        from: Option<String>,
+        /// Period end.
+        to: Option<String>,
+        /// Only this project.
+        project: Option<String>,
+    },
+    /// Who approved a release (and who certified and deployed it).
+    WhoApproved {
+        /// `project@version`.
+        release: String,
+    },
+    /// The SOC 2 sampling population: each release deployed to `environment` in
+    /// the period, with its reviews, scans and approvals.
+    Population {
+        /// Environment.
+        environment: String,
+        /// Period start.
+        from: Option<String>,
+        /// Period end.
+        to: Option<String>,
+    },
+}
+
+impl Question {
+    /// The question's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Question::DeployedWithoutCertification { .. } => "deployed-without-certification",
+            Question::ScansForPeriod { .. } => "scans-for-period",
+            Question::WhoApproved { .. } => "who-approved",
+            Question::Population { .. } => "population",
+        }
+    }
+}
+
+/// An answer: a table, with the time it took.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// The question.
+    pub question: String,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows.
+    pub rows: Vec<Vec<String>>,
+    /// Rows that exist beyond those listed, when the answer was cut short.
+    pub more: u64,
+    /// How long answering took, in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+impl Answer {
+    /// The table as CSV (RFC 4180; cells that a spreadsheet would run as formulas
+    /// are prefixed with `'`).
+    ///
+    /// # Errors
+    /// Only if writing to memory fails.
+    pub fn to_csv(&self) -> Result<String, AppError> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(&self.columns).map_err(invalid)?;
+        for row in &self.rows {
+            let safe: Vec<String> = row
+                .iter()
+                .map(|cell| if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}") } else { cell.clone() })
+                .collect();
+            writer.write_record(&safe).map_err(invalid)?;
+        }
+        let bytes = writer.into_inner().map_err(invalid)?;
+        String::from_utf8(bytes).map_err(invalid)
+    }
+}
+
+/// How many rows a question lists before saying how many more there are.
+const ANSWER_ROWS: u64 = 1_000;
+
+/// Answers a standard question.
+///
+/// # Errors
+/// A bad date or release, or a store failure.
+pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppError> {
+    let started = Instant::now();
+    let strings = |items: &[&str]| items.iter().map(|item| (*item).to_owned()).collect::<Vec<String>>();
+    let (columns, rows, more) = match question {
+        Question::DeployedWithoutCertification { environment, from, to } => {
+            let (from, to) = period(from.as_deref(), to.as_deref())?;
+            let deployments = signoff
+                .store
+                .find_records(&RecordQuery {
+                    kind: "deployment_recorded",
+                    subject: Some(environment),
+                    status: Some("uncertified"),
+                    from: from.as_deref(),
+                    to: to.as_deref(),
+                    ..RecordQuery::default()
+                })
+                .await?;
+            let mut rows = Vec::new();
+            for row in &deployments {
+                let record: DeploymentRecord = serde_json::from_str(&row.record).map_err(invalid)?;
+                rows.push(vec![
+                    "deployment".into(),
+                    format!("{}@{}", record.project, record.version),
+                    row.at.clone().unwrap_or_default(),
+                    record.actor.id,
+                    record.problems.join("; "),
+                    row.seq.to_string(),
+                ]);
+            }
+            let snapshots = signoff
+                .store
+                .find_records(&RecordQuery {
+                    kind: "snapshot_recorded",
+                    subject: Some(environment),
+                    status: Some("uncertified"),
+                    from: from.as_deref(),
+                    to: to.as_deref(),
+                    ..RecordQuery::default()
+                })
+                .await?;
+            for row in &snapshots {
+                let record: signoff_core::records::SnapshotRecord =
+                    serde_json::from_str(&row.record).map_err(invalid)?;
+                for artifact in &record.uncertified {
+                    rows.push(vec![
+                        "running".into(),
+                        artifact.to_string(),
+                        row.at.clone().unwrap_or_default(),
+                        record.actor.id.clone(),
+                        "running without a valid certificate".into(),
+                        row.seq.to_string(),
+                    ]);
+                }
+            }
+            (strings(&["what", "release or artifact", "at", "by", "problem", "entry"]), rows, 0)
+        }
+        Question::ScansForPeriod { from, to, project } => {
+            let (from, to) = period(from.as_deref(), to.as_deref())?;
+            let kinds: Vec<&str> =
+                EvidenceKind::ALL.iter().filter(|kind| kind.is_scan()).map(|kind| kind.as_str()).collect();
+            let (hits, total) = signoff
+                .store
+                .search_evidence(&EvidenceQuery {
+                    project: project.as_deref(),
+                    kinds,
+                    from: from.as_deref(),
+                    to: to.as_deref(),
+                    limit: ANSWER_ROWS,
+                    ..EvidenceQuery::default()
+                })
+                .await?;
+            let rows = hits
+                .iter()
+                .map(|hit| {
+                    let record = &hit.evidence.record;
+                    let counts = record.summary.findings.unwrap_or_default();
+                    vec![
+                        record.project.to_string(),
+                        hit.release.clone().unwrap_or_default(),
+                        record.kind.to_string(),
+                        record.tool.name.clone(),
+                        hit.evidence.captured_at.clone(),
+                        counts.critical.to_string(),
+                        counts.high.to_string(),
+                        counts.medium.to_string(),
+                        counts.low.to_string(),
+                        record.digest.to_string(),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            let more = total.saturating_sub(rows.len() as u64);
+            (
+                strings(&[
+                    "project", "release", "kind", "tool", "captured", "critical", "high", "medium", "low", "digest",
+                ]),
+                rows,
+                more,
+            )
+        }
+        Question::WhoApproved { release } => {
+            let row = load_release(signoff, release).await?;
+            let (project, version) = (row.record.project.as_str(), row.record.version.as_str());
+            let content = row.record.content_digest();
+            let mut rows = Vec::new();
+            for approval in signoff.store.records_of("approval_recorded", Some(project), Some(version)).await? {
+                let record: ApprovalRecord = serde_json::from_str(&approval.record).map_err(invalid)?;
+                let counts = record.actor.kind == signoff_core::records::ActorKind::Human && record.content == content;
+                rows.push(vec![
+                    "approval".into(),
+                    record.actor.id,
+                    record.actor.kind.to_string(),
+                    record.role,
+                    format!("{:?}", record.decision).to_lowercase(),
+                    approval.at.clone().unwrap_or_default(),
+                    if counts { "counts".into() } else { "does not count".into() },
+                    approval.seq.to_string(),
+                ]);
+            }
+            for certificate in certificates(signoff, Some(project), Some(version)).await? {
+                rows.push(vec![
+                    "certification".into(),
+                    certificate.record.certifier.id.clone(),
+                    certificate.record.certifier.kind.to_string(),
+                    String::new(),
+                    certificate.record.decision.clone(),
+                    certificate.record.evaluated_at.clone(),
+                    format!("policy {}", certificate.record.policy.name),
+                    certificate.entry.to_string(),
+                ]);
+            }
+            for deployment in signoff.store.records_of("deployment_recorded", Some(project), Some(version)).await? {
+                let record: DeploymentRecord = serde_json::from_str(&deployment.record).map_err(invalid)?;
+                rows.push(vec![
+                    "deployment".into(),
+                    record.actor.id,
+                    record.actor.kind.to_string(),
+                    record.environment,
+                    if record.certificate.is_some() { "certified".into() } else { "uncertified".into() },
+                    deployment.at.clone().unwrap_or_default(),
+                    record.problems.join("; "),
+                    deployment.seq.to_string(),
+                ]);
+            }
+            (strings(&["what", "who", "kind", "role or environment", "decision", "at", "note", "entry"]), rows, 0)
+        }
+        Question::Population { environment, from, to } => {
+            let rows = population(signoff, environment, from.as_deref(), to.as_deref()).await?;
+            let table = rows
+                .iter()
+                .map(|row| {
+                    vec![
+                        row.project.clone(),
+                        row.version.clone(),
+                        row.commit.clone(),
+                        row.environment.clone(),
+                        row.deployed_at.clone(),
+                        row.deployed_by.clone(),
+                        row.decision.label().to_owned(),
+                        row.certificate.clone().unwrap_or_default(),
+                        row.reviewers.join(" "),
+                        row.scans.join(" "),
+                        row.approvals.join(" "),
+                    ]
+                })
+                .collect();
+            (
+                strings(&[
+                    "project",
+                    "version",
+                    "commit",
+                    "environment",
+                    "deployed at",
+                    "deployed by",
+                    "decision",
+                    "certificate",
+                    "reviewers",
+                    "scans",
+                    "approvals",
+                ]),
+                table,
+                0,
+            )
+        }
+    };
+    Ok(Answer {
+        question: question.name().to_owned(),
+        columns,
+        rows,
+        more,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+/// The sampling population: every deployment to `environment` in the period with
+/// the release's reviews, scans and approvals.
+///
+/// # Errors
+/// A bad date or a store failure.
+pub async fn population(
+    signoff: &Signoff,
+    environment: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Vec<report::PopulationRow>, AppError> {
+    let (from, to) = period(from, to)?;
+    // One query gathers each deployment with its release's verdict, approvals and
+    // scans; reviewers come from the project's captured pull requests.
+    let gathered = signoff.store.population(environment, from.as_deref(), to.as_deref()).await?;
+    let mut reviews_cache: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
+    let words = |text: &Option<String>| -> Vec<String> {
+        text.as_deref()
+            .map(|text| text.split(' ').filter(|word| !word.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let mut rows = Vec::new();
+    for row in gathered {
+        let record: DeploymentRecord = serde_json::from_str(&row.deployment.record).map_err(invalid)?;
+        let changes: Vec<signoff_core::records::ChangeRecord> = serde_json::from_str(&row.changes).map_err(invalid)?;
+        let project = record.project.to_string();
+        let mut reviewers: Vec<String> = Vec::new();
+        if !changes.is_empty() {
+            if !reviews_cache.contains_key(&project) {
+                reviews_cache.insert(project.clone(), reviews_by_change(signoff, &record.project).await?);
+            }
+            let reviews = reviews_cache.get(&project).cloned().unwrap_or_default();
+            for change in &changes {
+                for login in change_reviewers(&reviews, &change.commit, change.pr) {
+                    if !reviewers.contains(&login) {
+                        reviewers.push(login);
+                    }
+                }
+            }
+        }
+        rows.push(report::PopulationRow {
+            project,
+            version: record.version.to_string(),
+            commit: row.commit,
+            environment: record.environment.clone(),
+            deployed_at: row.deployment.at.clone().unwrap_or_default(),
+            deployed_by: record.actor.id.clone(),
+            decision: match row.decision.as_deref() {
+                Some("certified") => report::Decision::Certified,
+                Some(_) => report::Decision::Rejected,
+                None => report::Decision::NotCertified,
+            },
+            certificate: record.certificate.clone(),
+            reviewers,
+            scans: words(&row.scans),
+            approvals: words(&row.approvals),
+        });
+    }
+    Ok(rows)
+}
+
+/// Search filters (F1).
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Project.
+    pub project: Option<String>,
+    /// Evidence kind.
+    pub kind: Option<String>,
+    /// Tool.
+    pub tool: Option<String>,
+    /// Only evidence with findings at least this severe.
+    pub severity: Option<String>,
+    /// Release status: certified, rejected or uncertified.
+    pub status: Option<String>,
+    /// Releases approved by.
+    pub approver: Option<String>,
+    /// Releases deployed to.
+    pub environment: Option<String>,
+    /// Captured from.
+    pub from: Option<String>,
+    /// Captured to.
+    pub to: Option<String>,
+    /// At most this many rows (default 1000).
+    pub limit: Option<u64>,
+}
+
+/// Searches evidence across releases.
+///
+/// # Errors
+/// A bad filter value or a store failure.
+pub async fn search(signoff: &Signoff, search: &Search) -> Result<Answer, AppError> {
+    let started = Instant::now();
+    let (from, to) = period(search.from.as_deref(), search.to.as_deref())?;
+    let kind = search.kind.as_deref().map(|kind| kind.parse::<EvidenceKind>().map_err(invalid)).transpose()?;
+    let severity =
+        search.severity.as_deref().map(|severity| severity.parse::<Severity>().map_err(invalid)).transpose()?;
+    if let Some(status) = &search.status
+        && !["certified", "rejected", "uncertified"].contains(&status.as_str())
+    {
+        return Err(AppError::Invalid(format!("--status {status}: expected certified, rejected or uncertified")));
+    }
+    let rank = severity.map(|severity| Severity::ALL.iter().position(|each| *each == severity).unwrap_or(0) as i64);
+    let (hits, total) = signoff
+        .store
+        .search_evidence(&EvidenceQuery {
+            project: search.project.as_deref(),
+            kinds: kind.map(|kind| vec![kind.as_str()]).unwrap_or_default(),
+            tool: search.tool.as_deref(),
+            from: from.as_deref(),
+            to: to.as_deref(),
+            min_severity: rank,
+            release_status: search.status.as_deref(),
+            approver: search.approver.as_deref(),
+            environment: search.environment.as_deref(),
+            limit: search.limit.unwrap_or(1000),
+        })
+        .await?;
+    let rows: Vec<Vec<String>> = hits
+        .iter()
+        .map(|hit| {
+            let record = &hit.evidence.record;
+            vec![
+                record.project.to_string(),
+                hit.release.clone().unwrap_or_default(),
+                record.kind.to_string(),
+                record.tool.name.clone(),
+                record.file_name.clone(),
+                hit.evidence.captured_at.clone(),
+                crate::report::summary_line(&record.summary),
+                record.digest.to_string(),
+                hit.evidence.seq.to_string(),
+            ]
+        })
+        .collect();
+    let more = total.saturating_sub(rows.len() as u64);
+    Ok(Answer {
+        question: "search".into(),
+        columns: ["project", "release", "kind", "tool", "file", "captured", "summary", "digest", "entry"]
+            .iter()
+            .map(|column| (*column).to_owned())
+            .collect(),
+        rows,
+        more,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
