@@ -237,25 +237,14 @@ pub struct FindingsCommitment {
 /// The canonical bytes of a finding are written straight into the hash: `Finding`
 /// and `Location` declare their fields in RFC 8785 key order and hold no floats, so
 /// serde_json's compact output is already canonical (the test below checks this
-/// against the canonicaliser on adversarial strings).
+/// against the canonicaliser on adversarial strings). They are serialised into a
+/// reused buffer first, so the hash takes one slice per finding rather than one
+/// per token.
 #[derive(Clone, Default)]
 pub struct FindingsHasher {
     count: u64,
     sha: Sha256,
-}
-
-/// Feeds written bytes to a hash.
-struct HashWriter<'a>(&'a mut Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    buffer: Vec<u8>,
 }
 
 impl FindingsHasher {
@@ -273,12 +262,14 @@ impl FindingsHasher {
         // number) take the canonicaliser's path, everything else the fast one.
         const MAX_EXACT: u64 = (1 << 53) - 1;
         let location = &finding.location;
+        self.buffer.clear();
         if location.start_line.max(location.end_line).is_some_and(|line| line > MAX_EXACT) {
-            self.sha.update(&to_canonical_bytes(finding)?);
+            self.buffer.extend_from_slice(&to_canonical_bytes(finding)?);
         } else {
-            serde_json::to_writer(HashWriter(&mut self.sha), finding).map_err(CanonicalError::from)?;
+            serde_json::to_writer(&mut self.buffer, finding).map_err(CanonicalError::from)?;
         }
-        self.sha.update(b"\n");
+        self.buffer.push(b'\n');
+        self.sha.update(&self.buffer);
         self.count += 1;
         Ok(())
     }

@@ -1,7 +1,9 @@
 //! Normalized findings: one shape for every scanner, so that a policy, a query or an
 //! auditor can compare a Semgrep result with a Trivy vulnerability.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -170,7 +172,15 @@ pub struct Finding {
 /// next run of the tool gets the same fingerprint.
 #[derive(Debug, Default)]
 pub struct Fingerprinter {
-    seen: std::collections::HashMap<Digest, u32>,
+    /// Occurrences so far, by identity. The key is the first 128 bits of the
+    /// identity's SHA-256 (two identities that share them are not expected in the
+    /// life of the universe): half the memory of the whole digest, for files with
+    /// millions of findings.
+    seen: HashMap<u128, u32, BuildHasherDefault<PrefixHasher>>,
+    /// The last tool name asked for and its lower-case form: a file's findings all
+    /// name the same tool, so it is folded once rather than once per finding.
+    tool: String,
+    tool_lower: String,
 }
 
 impl Fingerprinter {
@@ -181,19 +191,48 @@ impl Fingerprinter {
 
     /// The fingerprint of the next finding with these identity parts.
     pub fn fingerprint(&mut self, tool: &str, identity_parts: &[&str]) -> Digest {
+        if self.tool != tool {
+            tool.clone_into(&mut self.tool);
+            self.tool_lower = tool.to_ascii_lowercase();
+        }
         let mut identity = Sha256::new();
-        identity.update(tool.to_ascii_lowercase().as_bytes());
+        identity.update(self.tool_lower.as_bytes());
         for part in identity_parts {
             identity.update(&[0]);
             identity.update(part.as_bytes());
         }
         let identity = identity.finish();
-        let occurrence = self.seen.entry(identity).or_insert(0);
+        let mut prefix = [0u8; 16];
+        prefix.copy_from_slice(&identity.as_bytes()[..16]);
+        let occurrence = self.seen.entry(u128::from_le_bytes(prefix)).or_insert(0);
         let mut fingerprint = Sha256::new();
         fingerprint.update(identity.as_bytes());
         fingerprint.update(&occurrence.to_be_bytes());
         *occurrence += 1;
         fingerprint.finish()
+    }
+}
+
+/// Hashes a key that is already a uniformly distributed digest prefix by its low
+/// 64 bits: running SipHash over it again buys nothing.
+#[derive(Debug, Default)]
+struct PrefixHasher(u64);
+
+impl Hasher for PrefixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(29) ^ u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
     }
 }
 
