@@ -25,6 +25,16 @@ pub(crate) enum ScanError {
 
 pub(crate) type ScanResult<T> = Result<T, ScanError>;
 
+/// What a decoder of [`JsonScanner::decode_next`] made of the buffered bytes.
+pub(crate) enum Decoded<T> {
+    /// A value, and how many bytes it took (whitespace before it included).
+    Value(T, usize),
+    /// The bytes end before the value does.
+    Incomplete,
+    /// Not a value the decoder takes, or not JSON.
+    Rejected,
+}
+
 pub(crate) struct JsonScanner<R> {
     reader: R,
     buf: Vec<u8>,
@@ -223,6 +233,51 @@ impl<R: Read> JsonScanner<R> {
     /// Skips the next value, checking its syntax.
     pub(crate) fn skip_value(&mut self) -> ScanResult<()> {
         self.skip_value_at(self.first.len())
+    }
+
+    /// Decodes the next value where it lies in the buffer, in one pass: `decode` is
+    /// given the buffered input from the value's first byte on and says what it
+    /// made of it. When the buffer ends inside the value, more is read and
+    /// `decode` is asked again (the buffer grows up to `max_value`, as for
+    /// [`JsonScanner::capture_value`]). `None` when `decode` rejects the value or
+    /// the input ends inside it; the scanner has not moved then, so the caller can
+    /// capture the value to name the error.
+    pub(crate) fn decode_next<T>(&mut self, mut decode: impl FnMut(&[u8]) -> Decoded<T>) -> ScanResult<Option<T>> {
+        if self.peek_token()?.is_none() {
+            return self.error("unexpected end of file, expected a value");
+        }
+        loop {
+            match decode(&self.buf[self.pos..self.end]) {
+                Decoded::Value(value, length) => {
+                    self.pos += length.min(self.end - self.pos);
+                    return Ok(Some(value));
+                }
+                Decoded::Rejected => return Ok(None),
+                Decoded::Incomplete => {
+                    if !self.read_more()? {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fills the buffer, keeping everything from `pos` (growing the buffer when it
+    /// holds nothing else); false when the input has ended.
+    fn read_more(&mut self) -> ScanResult<bool> {
+        // The mark keeps the value's bytes in the buffer while it is refilled.
+        self.mark = Some(self.pos);
+        let more = self.fill_up();
+        self.mark = None;
+        more
+    }
+
+    fn fill_up(&mut self) -> ScanResult<bool> {
+        if !self.fill()? {
+            return Ok(false);
+        }
+        while self.end < self.buf.len() && self.fill()? {}
+        Ok(true)
     }
 
     /// Checks the next value and hands its raw bytes to `use_bytes`.

@@ -33,6 +33,7 @@
 //! secrets report's bytes to store come back in [`Parsed::stored`], and its findings
 //! are read from those redacted bytes, never from the original.
 
+mod clearance;
 mod detect;
 mod error;
 mod formats;
@@ -44,7 +45,9 @@ pub mod severity;
 mod source;
 
 use std::path::Path;
+use std::sync::Arc;
 
+pub use clearance::{Clearance, Cleared};
 pub use detect::{Detected, HEAD_SIZE, detect};
 pub use error::{IngestError, IngestErrorKind, Place};
 use signoff_core::{EvidenceKind, Finding, Format, Summary, Tool};
@@ -105,6 +108,9 @@ pub struct Options {
     /// (`redacted:<keyed hash>:<length>`). Each store has its own, so equal
     /// secrets are recognisable within a store and nowhere else.
     pub redaction_key: [u8; 32],
+    /// Where the parser says how much of the input is known to be stored as it is,
+    /// for a caller that copies the input while it is parsed (see [`Clearance`]).
+    pub clearance: Option<Arc<Clearance>>,
 }
 
 /// Receives findings as they are parsed.

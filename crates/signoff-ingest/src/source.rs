@@ -49,6 +49,16 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// A reader from the start without a buffer of its own, for a reader that
+    /// buffers itself (the JSON scanner): a second buffer would only copy every
+    /// byte once more.
+    pub(crate) fn unbuffered(&self) -> io::Result<Box<dyn Read + 'a>> {
+        match self {
+            Source::File(path) => Ok(Box::new(File::open(path)?)),
+            Source::Bytes(bytes) => Ok(Box::new(*bytes)),
+        }
+    }
+
     /// Line and column (1-based) of a byte offset; for a file this re-reads its
     /// start, which only happens on the error path.
     pub(crate) fn line_column(&self, offset: u64) -> Option<(u64, u64)> {

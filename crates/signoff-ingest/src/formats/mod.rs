@@ -49,6 +49,11 @@ pub(crate) fn parse(
     options: &Options,
     sink: &mut dyn FindingSink,
 ) -> Result<Parsed, IngestError> {
+    if let Some(clearance) = &options.clearance
+        && never_redacted(format, source)
+    {
+        clearance.clear_to(u64::MAX);
+    }
     match format {
         Format::Sarif => sarif::parse(source, display, options, sink),
         Format::Junit => junit::parse(source, display, options),
@@ -58,6 +63,16 @@ pub(crate) fn parse(
         Format::Zap if starts_with_xml(source) => zap_xml::parse(source, display, options, sink),
         Format::Cyclonedx if starts_with_xml(source) => cyclonedx_xml::parse(source, display, options, sink),
         _ => parse_json(format, source, display, options, sink),
+    }
+}
+
+/// Formats whose bytes are stored as they are, whatever they hold: the streamed
+/// ones other than SARIF (which clears itself run by run, see `sarif`).
+fn never_redacted(format: Format, source: &Source<'_>) -> bool {
+    match format {
+        Format::Junit | Format::Cobertura | Format::Jacoco | Format::Lcov => true,
+        Format::Zap | Format::Cyclonedx => starts_with_xml(source),
+        _ => false,
     }
 }
 

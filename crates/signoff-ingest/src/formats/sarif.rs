@@ -40,7 +40,7 @@
 //! by redaction, so their findings are the same.
 
 use std::collections::HashMap;
-use std::io::BufRead;
+use std::io::Read;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -48,13 +48,17 @@ use signoff_core::finding::Fingerprinter;
 use signoff_core::summary::FindingCounts;
 use signoff_core::{EvidenceKind, Finding, Format, Location, Severity, Summary, Tool};
 
+use self::raw::{Properties, RawComponent, RawResources, RawResult, RawRule, RawTool, Scalar, Text};
 use super::sarif_redact::{CountingSink, parse_redacted};
 use crate::error::{IngestError, IngestErrorKind, Place};
-use crate::json_scan::{JsonScanner, ScanError};
+use crate::json_scan::{Decoded, JsonScanner, ScanError};
+use crate::json_walk::strip_position;
 use crate::source::Source;
-use crate::{FindingSink, Options, Parsed, ids};
+use crate::{Clearance, FindingSink, Options, Parsed, ids};
 
-type Scanner<'a> = JsonScanner<Box<dyn BufRead + 'a>>;
+mod raw;
+
+type Scanner<'a> = JsonScanner<Box<dyn Read + 'a>>;
 
 /// Parses the SARIF log in `source`.
 pub(crate) fn parse(
@@ -98,6 +102,10 @@ pub(super) fn parse_streaming(
         counts: FindingCounts::default(),
         produced_at: None,
         watch_for_secrets,
+        // Only the pass over the input itself says what of it is clear, and only
+        // when it watches for secret scanners (otherwise it reads redacted bytes).
+        clearance: if watch_for_secrets { options.clearance.as_deref() } else { None },
+        cleared: 0,
     };
     reader.pass(Pass::First, sink)?;
     if reader.runs.iter().any(|run| run.deferred) {
@@ -122,6 +130,11 @@ struct SarifReader<'a> {
     produced_at: Option<String>,
     /// Stop with [`Walk::NeedsRedaction`] on meeting a secret scanner's run.
     watch_for_secrets: bool,
+    /// Told how far the input is clear: up to where the first run not yet known
+    /// to come from a scanner other than a secret scanner begins.
+    clearance: Option<&'a Clearance>,
+    /// The offset last cleared.
+    cleared: u64,
 }
 
 #[derive(Default)]
@@ -158,34 +171,25 @@ impl SarifReader<'_> {
         self.error(IngestErrorKind::Shape { message }).at(Place::JsonPath { path, line_column })
     }
 
-    /// Parses a captured value into `T`, naming the JSON path of a shape error.
-    ///
-    /// The common case takes the fast path; only a value that fails is parsed again
-    /// with path tracking, so the hot loop builds no path strings.
-    fn decode<T: for<'de> Deserialize<'de>>(
-        &self,
-        bytes: &[u8],
-        path: impl FnOnce() -> String,
-        offset: u64,
-    ) -> Result<T, IngestError> {
-        if let Ok(value) = serde_json::from_slice(bytes) {
-            return Ok(value);
-        }
-        let path = path();
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-            Ok(value) => Ok(value),
-            Err(error) => {
-                let inner = error.path().to_string();
-                let full = if inner == "." || inner.is_empty() { path } else { format!("{path}.{inner}") };
-                let message = error.inner().to_string();
-                Err(self.shape_error(full, strip_position(&message), Some(offset)))
-            }
+    fn decode_error(&self, (path, message): (String, String), offset: u64) -> IngestError {
+        self.shape_error(path, message, Some(offset))
+    }
+
+    /// Clears the input before `offset` (see [`Clearance`]); unless `now`, only
+    /// once it is well past the last offset cleared, to keep the hot loop cheap.
+    fn clear(&mut self, pass: Pass, offset: u64, now: bool) {
+        const STEP: u64 = 256 * 1024;
+        if let Some(clearance) = self.clearance
+            && pass == Pass::First
+            && (now || offset >= self.cleared + STEP)
+        {
+            clearance.clear_to(offset);
+            self.cleared = offset;
         }
     }
 
     fn pass(&mut self, pass: Pass, sink: &mut dyn FindingSink) -> Result<(), Walk> {
-        let input = self.source.reader().map_err(|error| self.error(IngestErrorKind::Io(error)))?;
+        let input = self.source.unbuffered().map_err(|error| self.error(IngestErrorKind::Io(error)))?;
         let mut scanner = JsonScanner::new(input, self.options.limits.max_value);
         self.walk(pass, &mut scanner, sink).map_err(|error| match error {
             Walk::Scan(error) => Walk::from(self.scan_error(error)),
@@ -246,8 +250,11 @@ impl SarifReader<'_> {
                 }
                 _ => scanner.skip_value()?,
             }
+            // Outside the runs nothing is redacted; every run so far is cleared.
+            self.clear(pass, scanner.offset(), true);
         }
         scanner.finish()?;
+        self.clear(pass, scanner.offset(), true);
         if !saw_runs {
             return Err(Walk::from(self.shape_error(
                 "$.runs".into(),
@@ -275,29 +282,44 @@ impl SarifReader<'_> {
             let offset = scanner.offset();
             match (key.as_str(), pass) {
                 ("tool", Pass::First) => {
-                    let raw: RawTool =
-                        scanner.capture_value(|bytes| self.decode(bytes, || format!("{run_path}.tool"), offset))??;
-                    if self.watch_for_secrets && kind_for_tool(&raw.tool().name) == EvidenceKind::SecretsScan {
+                    let decoded = scanner.capture_value(|bytes| {
+                        decode::<RawTool<'_>>(bytes, || format!("{run_path}.tool"))
+                            .map(|raw| (raw.tool(), ToolRules::from_raw(&raw)))
+                    })?;
+                    let (tool, rules) = decoded.map_err(|error| self.decode_error(error, offset))?;
+                    if self.watch_for_secrets && kind_for_tool(&tool.name) == EvidenceKind::SecretsScan {
                         return Err(Walk::NeedsRedaction);
                     }
                     let run = &mut self.runs[index];
-                    run.tool = Some(raw.tool());
-                    run.rules.add_tool(&raw);
+                    run.tool = Some(tool);
+                    run.rules.add_tool(rules);
+                    // Not a secret scanner's run: nothing in it will be redacted.
+                    self.clear(pass, scanner.offset(), true);
                 }
                 ("resources", Pass::First) => {
                     // SARIF 2.0.0 keeps rules in `run.resources.rules`, a map keyed by id.
-                    let raw: RawResources = scanner
-                        .capture_value(|bytes| self.decode(bytes, || format!("{run_path}.resources"), offset))??;
-                    self.runs[index].rules.add_resources(raw);
+                    let decoded = scanner.capture_value(|bytes| {
+                        decode::<RawResources<'_>>(bytes, || format!("{run_path}.resources")).map(|raw| {
+                            raw.rules
+                                .into_iter()
+                                .flatten()
+                                .map(|(id, rule)| (id.as_str().to_owned(), RuleInfo::from_raw(&rule)))
+                                .collect::<Vec<_>>()
+                        })
+                    })?;
+                    let rules = decoded.map_err(|error| self.decode_error(error, offset))?;
+                    self.runs[index].rules.add_resources(rules);
                 }
                 ("artifacts" | "files", Pass::First) => {
-                    let raw: Value =
-                        scanner.capture_value(|bytes| self.decode(bytes, || format!("{run_path}.{key}"), offset))??;
+                    let raw: Value = scanner
+                        .capture_value(|bytes| decode(bytes, || format!("{run_path}.{key}")))?
+                        .map_err(|error| self.decode_error(error, offset))?;
                     self.runs[index].artifacts = artifact_uris(&raw);
                 }
                 ("invocations", Pass::First) => {
                     let raw: Value = scanner
-                        .capture_value(|bytes| self.decode(bytes, || format!("{run_path}.invocations"), offset))??;
+                        .capture_value(|bytes| decode(bytes, || format!("{run_path}.invocations")))?
+                        .map_err(|error| self.decode_error(error, offset))?;
                     if self.produced_at.is_none() {
                         self.produced_at = invocation_time(&raw);
                     }
@@ -332,16 +354,28 @@ impl SarifReader<'_> {
                     let mut result_index = 0usize;
                     while scanner.next_element()? {
                         let offset = scanner.offset();
-                        let raw: RawResult = scanner.capture_value(|bytes| {
-                            self.decode(bytes, || format!("{run_path}.results[{result_index}]"), offset)
-                        })??;
-                        let finding = self.runs[index].normalize(raw);
+                        let run = &mut self.runs[index];
+                        // One pass over the result's bytes; only a result that does not
+                        // decode is read again, to name what is wrong with it.
+                        let finding = match scanner.decode_next(|bytes| decode_result(bytes, run))? {
+                            Some(finding) => finding,
+                            None => scanner
+                                .capture_value(|bytes| {
+                                    decode::<RawResult<'_>>(bytes, || format!("{run_path}.results[{result_index}]"))
+                                        .map(|raw| run.normalize(raw))
+                                })?
+                                .map_err(|error| self.decode_error(error, offset))?,
+                        };
                         self.counts.add(&finding);
                         sink.push(finding).map_err(|error| Walk::from(self.error(IngestErrorKind::Sink(error))))?;
                         result_index += 1;
+                        self.clear(pass, scanner.offset(), false);
                     }
                 }
                 _ => scanner.skip_value()?,
+            }
+            if self.runs[index].tool.is_some() {
+                self.clear(pass, scanner.offset(), true);
             }
         }
         if pass == Pass::First && self.runs[index].tool.is_none() {
@@ -401,7 +435,37 @@ impl From<IngestError> for Walk {
     }
 }
 
-use crate::json_walk::strip_position;
+/// Decodes the result at the start of `bytes` and normalizes it.
+fn decode_result(bytes: &[u8], run: &mut RunState) -> Decoded<Finding> {
+    let mut results = serde_json::Deserializer::from_slice(bytes).into_iter::<RawResult<'_>>();
+    match results.next() {
+        Some(Ok(raw)) => Decoded::Value(run.normalize(raw), results.byte_offset()),
+        Some(Err(error)) if error.is_eof() => Decoded::Incomplete,
+        None => Decoded::Incomplete,
+        Some(Err(_)) => Decoded::Rejected,
+    }
+}
+
+/// Parses a captured value into `T`; a failure names the JSON path (below the
+/// value's own path, `path`) and what was wrong.
+///
+/// The common case takes the fast path; only a value that fails is parsed again
+/// with path tracking, so the hot loop builds no path strings.
+fn decode<'b, T: Deserialize<'b>>(bytes: &'b [u8], path: impl FnOnce() -> String) -> Result<T, (String, String)> {
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
+    let path = path();
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(value) => Ok(value),
+        Err(error) => {
+            let inner = error.path().to_string();
+            let full = if inner == "." || inner.is_empty() { path } else { format!("{path}.{inner}") };
+            Err((full, strip_position(&error.inner().to_string())))
+        }
+    }
+}
 
 /// The evidence kind a SARIF producer's name implies; `--kind` overrides.
 pub(crate) fn kind_for_tool(name: &str) -> EvidenceKind {
@@ -434,139 +498,17 @@ pub(crate) fn kind_for_tool(name: &str) -> EvidenceKind {
     }
 }
 
-// ---------------------------------------------------------------------------------
-// The parts of SARIF we read. Everything is optional and unknown members are
-// ignored: real producers leave out much of the schema.
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct RawTool {
-    driver: Option<RawComponent>,
-    extensions: Vec<RawComponent>,
-    // SARIF 2.0.0 puts these on the tool itself.
-    name: Option<String>,
-    full_name: Option<String>,
-    version: Option<Value>,
-    semantic_version: Option<Value>,
-}
-
-impl RawTool {
+impl RawTool<'_> {
     fn tool(&self) -> Tool {
         let (name, full_name, version, semantic) = match &self.driver {
             Some(driver) => (&driver.name, &driver.full_name, &driver.version, &driver.semantic_version),
             None => (&self.name, &self.full_name, &self.version, &self.semantic_version),
         };
-        let name = name.clone().or_else(|| full_name.clone()).unwrap_or_else(|| "unknown".into());
-        let version = scalar_text(version.as_ref()).or_else(|| scalar_text(semantic.as_ref()));
+        let name =
+            name.as_ref().or(full_name.as_ref()).map_or_else(|| "unknown".into(), |name| name.as_str().to_owned());
+        let version = version.as_ref().and_then(Scalar::text).or_else(|| semantic.as_ref().and_then(Scalar::text));
         Tool::new(name, version)
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct RawComponent {
-    name: Option<String>,
-    full_name: Option<String>,
-    version: Option<Value>,
-    semantic_version: Option<Value>,
-    rules: Option<Vec<RawRule>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct RawResources {
-    rules: Option<HashMap<String, RawRule>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct RawRule {
-    id: Option<String>,
-    name: Option<Value>,
-    short_description: Option<RawMessage>,
-    default_configuration: Option<RawConfiguration>,
-    properties: Option<Value>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawConfiguration {
-    level: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawMessage {
-    text: Option<String>,
-    markdown: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct RawResult {
-    rule_id: Option<String>,
-    rule_index: Option<i64>,
-    rule: Option<RawRuleReference>,
-    level: Option<String>,
-    kind: Option<String>,
-    message: Option<RawMessage>,
-    locations: Option<Vec<RawLocation>>,
-    fingerprints: Option<HashMap<String, Value>>,
-    partial_fingerprints: Option<HashMap<String, Value>>,
-    suppressions: Option<Vec<RawSuppression>>,
-    suppression_states: Option<Vec<String>>,
-    properties: Option<Value>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct RawRuleReference {
-    id: Option<String>,
-    index: Option<i64>,
-    tool_component: Option<RawComponentReference>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawComponentReference {
-    index: Option<i64>,
-    name: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct RawLocation {
-    physical_location: Option<RawPhysicalLocation>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct RawPhysicalLocation {
-    artifact_location: Option<RawArtifactLocation>,
-    /// SARIF 2.0.0 name of `artifactLocation`.
-    file_location: Option<RawArtifactLocation>,
-    region: Option<RawRegion>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawArtifactLocation {
-    uri: Option<String>,
-    index: Option<i64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct RawRegion {
-    start_line: Option<Value>,
-    end_line: Option<Value>,
-    start_column: Option<Value>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawSuppression {
-    status: Option<String>,
 }
 
 /// What we keep of a rule.
@@ -576,20 +518,55 @@ struct RuleInfo {
     security_severity: Option<f64>,
     title: Option<String>,
     cwe: Vec<String>,
+    /// Advisory ids in the title, for results whose rule id names none.
+    title_advisories: Vec<String>,
 }
 
 impl RuleInfo {
-    fn from_raw(raw: &RawRule) -> RuleInfo {
+    fn from_raw(raw: &RawRule<'_>) -> RuleInfo {
         let title = raw
             .short_description
             .as_ref()
-            .and_then(|message| message.text.clone())
-            .or_else(|| raw.name.as_ref().and_then(|name| name.as_str().map(str::to_owned)));
+            .and_then(|message| message.text.as_ref())
+            .map(|text| text.as_str().to_owned())
+            .or_else(|| match &raw.name {
+                Some(Scalar::Text(name)) => Some(name.to_string()),
+                _ => None,
+            });
         RuleInfo {
-            default_level: raw.default_configuration.as_ref().and_then(|config| config.level.clone()),
-            security_severity: raw.properties.as_ref().and_then(security_severity),
+            default_level: raw
+                .default_configuration
+                .as_ref()
+                .and_then(|config| config.level.as_ref())
+                .map(|level| level.as_str().to_owned()),
+            security_severity: raw.properties.as_ref().and_then(Properties::security_severity),
+            title_advisories: title.as_deref().map(ids::advisory_ids).unwrap_or_default(),
             title,
             cwe: raw.properties.as_ref().map(cwe_from_properties).unwrap_or_default(),
+        }
+    }
+}
+
+/// The rules a run's `tool` declares, with their ids: the driver's, then each
+/// extension's.
+struct ToolRules {
+    driver: Vec<(Option<String>, RuleInfo)>,
+    extensions: Vec<Vec<(Option<String>, RuleInfo)>>,
+}
+
+impl ToolRules {
+    fn from_raw(tool: &RawTool<'_>) -> ToolRules {
+        let infos = |component: &RawComponent<'_>| -> Vec<(Option<String>, RuleInfo)> {
+            component
+                .rules
+                .iter()
+                .flatten()
+                .map(|rule| (rule.id.as_ref().map(|id| id.as_str().to_owned()), RuleInfo::from_raw(rule)))
+                .collect()
+        };
+        ToolRules {
+            driver: tool.driver.as_ref().map(infos).unwrap_or_default(),
+            extensions: tool.extensions.iter().map(infos).collect(),
         }
     }
 }
@@ -603,21 +580,16 @@ struct RuleTable {
 }
 
 impl RuleTable {
-    fn add_tool(&mut self, tool: &RawTool) {
-        let infos = |component: &RawComponent| -> Vec<(Option<String>, RuleInfo)> {
-            component.rules.iter().flatten().map(|rule| (rule.id.clone(), RuleInfo::from_raw(rule))).collect()
-        };
-        if let Some(driver) = &tool.driver {
-            for (id, info) in infos(driver) {
-                if let Some(id) = id {
-                    self.by_id.entry(id).or_insert_with(|| info.clone());
-                }
-                self.driver.push(info);
+    fn add_tool(&mut self, tool: ToolRules) {
+        for (id, info) in tool.driver {
+            if let Some(id) = id {
+                self.by_id.entry(id).or_insert_with(|| info.clone());
             }
+            self.driver.push(info);
         }
-        for extension in &tool.extensions {
+        for extension in tool.extensions {
             let mut rules = Vec::new();
-            for (id, info) in infos(extension) {
+            for (id, info) in extension {
                 if let Some(id) = id {
                     self.by_id.entry(id).or_insert_with(|| info.clone());
                 }
@@ -627,13 +599,13 @@ impl RuleTable {
         }
     }
 
-    fn add_resources(&mut self, resources: RawResources) {
-        for (id, rule) in resources.rules.into_iter().flatten() {
-            self.by_id.insert(id, RuleInfo::from_raw(&rule));
+    fn add_resources(&mut self, rules: Vec<(String, RuleInfo)>) {
+        for (id, info) in rules {
+            self.by_id.insert(id, info);
         }
     }
 
-    fn lookup(&self, result: &RawResult, rule_id: &str) -> Option<&RuleInfo> {
+    fn lookup(&self, result: &RawResult<'_>, rule_id: &str) -> Option<&RuleInfo> {
         let reference = result.rule.as_ref();
         let index =
             reference.and_then(|rule| rule.index).or(result.rule_index).and_then(|index| usize::try_from(index).ok());
@@ -652,11 +624,15 @@ impl RuleTable {
 }
 
 impl RunState {
-    fn normalize(&mut self, raw: RawResult) -> Finding {
-        let rule_id =
-            raw.rule_id.clone().or_else(|| raw.rule.as_ref().and_then(|rule| rule.id.clone())).unwrap_or_default();
-        let rule = self.rules.lookup(&raw, &rule_id).cloned().unwrap_or_default();
-        let severity = severity_of(&raw, &rule);
+    fn normalize(&mut self, raw: RawResult<'_>) -> Finding {
+        let rule_id = raw
+            .rule_id
+            .as_ref()
+            .or_else(|| raw.rule.as_ref().and_then(|rule| rule.id.as_ref()))
+            .map_or_else(String::new, |id| id.as_str().to_owned());
+        let no_rule = RuleInfo::default();
+        let rule = self.rules.lookup(&raw, &rule_id).unwrap_or(&no_rule);
+        let severity = severity_of(&raw, rule);
 
         let physical = raw
             .locations
@@ -665,22 +641,25 @@ impl RunState {
             .and_then(|location| location.physical_location.as_ref());
         let artifact =
             physical.and_then(|physical| physical.artifact_location.as_ref().or(physical.file_location.as_ref()));
-        let uri = artifact.and_then(|artifact| {
-            artifact.uri.clone().or_else(|| {
+        let uri: Option<&str> = artifact.and_then(|artifact| match &artifact.uri {
+            Some(uri) => Some(uri.as_str()),
+            None => {
                 let index = usize::try_from(artifact.index?).ok()?;
-                self.artifacts.get(index).cloned().flatten()
-            })
+                self.artifacts.get(index)?.as_deref()
+            }
         });
         let region = physical.and_then(|physical| physical.region.as_ref());
-        let start_line = region.and_then(|region| scalar_u64(region.start_line.as_ref()));
-        let end_line = region.and_then(|region| scalar_u64(region.end_line.as_ref())).or(start_line);
-        let start_column = region.and_then(|region| scalar_u64(region.start_column.as_ref()));
-        let location = Location { path: uri.as_deref().map(Location::normalize_path), start_line, end_line };
+        let start_line = region.and_then(|region| region.start_line.as_ref()).and_then(Scalar::unsigned);
+        let end_line = region.and_then(|region| region.end_line.as_ref()).and_then(Scalar::unsigned).or(start_line);
+        let start_column = region.and_then(|region| region.start_column.as_ref()).and_then(Scalar::unsigned);
+        let location = Location { path: uri.map(Location::normalize_path), start_line, end_line };
 
-        let message =
-            raw.message.as_ref().and_then(|message| message.text.clone().or_else(|| message.markdown.clone()));
+        let message: Option<&str> = raw
+            .message
+            .as_ref()
+            .and_then(|message| message.text.as_ref().or(message.markdown.as_ref()))
+            .map(Text::as_str);
         let title = message
-            .as_deref()
             .or(rule.title.as_deref())
             .map(first_line)
             .unwrap_or_else(|| if rule_id.is_empty() { "(no message)".to_owned() } else { rule_id.clone() });
@@ -701,22 +680,14 @@ impl RunState {
                 let column = start_column.map(|column| column.to_string()).unwrap_or_default();
                 self.fingerprinter.fingerprint(
                     tool_name,
-                    &[
-                        &rule_id,
-                        location.path.as_deref().unwrap_or(""),
-                        &start,
-                        &column,
-                        message.as_deref().unwrap_or(""),
-                    ],
+                    &[&rule_id, location.path.as_deref().unwrap_or(""), &start, &column, message.unwrap_or("")],
                 )
             }
         };
 
-        let suppressed = raw
-            .suppressions
-            .as_ref()
-            .is_some_and(|list| list.iter().any(|suppression| suppression.status.as_deref() != Some("rejected")))
-            || raw.suppression_states.as_ref().is_some_and(|states| !states.is_empty());
+        let suppressed = raw.suppressions.as_ref().is_some_and(|list| {
+            list.iter().any(|suppression| suppression.status.as_ref().map(Text::as_str) != Some("rejected"))
+        }) || raw.suppression_states.as_ref().is_some_and(|states| !states.is_empty());
 
         let mut cwe = rule.cwe.clone();
         if let Some(properties) = &raw.properties {
@@ -728,7 +699,7 @@ impl RunState {
         }
         let mut cve = ids::advisory_ids(&rule_id);
         if cve.is_empty() {
-            cve = rule.title.as_deref().map(ids::advisory_ids).unwrap_or_default();
+            cve = rule.title_advisories.clone();
         }
 
         Finding {
@@ -748,27 +719,27 @@ impl RunState {
 
 /// A result's fingerprints as sorted `key=value` pairs, without placeholder values
 /// that carry no identity (Semgrep writes `"requires login"` when logged out).
-fn stable_fingerprints(map: Option<&HashMap<String, Value>>) -> Option<Vec<String>> {
+fn stable_fingerprints(map: Option<&HashMap<Text<'_>, Scalar<'_>>>) -> Option<Vec<String>> {
     let mut pairs: Vec<String> = map?
         .iter()
         .filter_map(|(key, value)| {
-            let text = scalar_text(Some(value))?;
-            (!text.is_empty() && text != "requires login").then(|| format!("{key}={text}"))
+            let text = value.text()?;
+            (!text.is_empty() && text != "requires login").then(|| format!("{}={text}", key.as_str()))
         })
         .collect();
     pairs.sort();
     (!pairs.is_empty()).then_some(pairs)
 }
 
-fn severity_of(raw: &RawResult, rule: &RuleInfo) -> Severity {
-    if let Some(score) = raw.properties.as_ref().and_then(security_severity).or(rule.security_severity)
+fn severity_of(raw: &RawResult<'_>, rule: &RuleInfo) -> Severity {
+    if let Some(score) = raw.properties.as_ref().and_then(Properties::security_severity).or(rule.security_severity)
         && let Some(severity) = Severity::from_score(score)
     {
         return severity;
     }
-    let level = match raw.level.as_deref() {
-        Some(level) => level,
-        None if raw.kind.as_deref().is_some_and(|kind| kind != "fail") => "none",
+    let level = match raw.level.as_ref() {
+        Some(level) => level.as_str(),
+        None if raw.kind.as_ref().is_some_and(|kind| kind.as_str() != "fail") => "none",
         None => rule.default_level.as_deref().unwrap_or("warning"),
     };
     level_severity(level)
@@ -785,36 +756,16 @@ fn level_severity(level: &str) -> Severity {
     }
 }
 
-/// A `security-severity` property that holds a number (or a string of one).
-fn security_severity(properties: &Value) -> Option<f64> {
-    match properties.get("security-severity")? {
-        Value::Number(number) => number.as_f64(),
-        Value::String(text) => text.trim().parse::<f64>().ok(),
-        _ => None,
-    }
-    .filter(|score| score.is_finite())
-}
-
 /// CWE ids from `properties.tags` (`external/cwe/cwe-079`, `CWE-79: ...`) and a
 /// `cwe` property.
-fn cwe_from_properties(properties: &Value) -> Vec<String> {
+fn cwe_from_properties(properties: &Properties<'_>) -> Vec<String> {
     let mut found = Vec::new();
-    let mut scan = |text: &str| {
+    for text in properties.tags.iter().chain(&properties.cwe) {
         for id in ids::cwe_ids(text) {
             if !found.contains(&id) {
                 found.push(id);
             }
         }
-    };
-    if let Some(Value::Array(tags)) = properties.get("tags") {
-        for tag in tags.iter().filter_map(Value::as_str) {
-            scan(tag);
-        }
-    }
-    match properties.get("cwe") {
-        Some(Value::String(text)) => scan(text),
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).for_each(&mut scan),
-        _ => {}
     }
     found
 }
@@ -837,23 +788,6 @@ fn invocation_time(raw: &Value) -> Option<String> {
         .iter()
         .find_map(|key| first.get(*key).and_then(Value::as_str))
         .map(str::to_owned)
-}
-
-fn scalar_text(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
-        Value::Bool(flag) => Some(flag.to_string()),
-        _ => None,
-    }
-}
-
-fn scalar_u64(value: Option<&Value>) -> Option<u64> {
-    match value? {
-        Value::Number(number) => number.as_u64(),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// The first line of a message, at most 300 characters.

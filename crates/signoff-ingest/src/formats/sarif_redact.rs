@@ -108,8 +108,11 @@ impl FindingSink for SkipSink<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Options, parse_bytes};
+    use std::sync::Arc;
+
     use signoff_core::{EvidenceKind, Finding, Format};
+
+    use crate::{Clearance, Cleared, Options, parse_bytes};
 
     const SECRET: &str = "AKIAIOSFODNN7EXAMPLE";
 
@@ -133,6 +136,42 @@ mod tests {
         let stored = String::from_utf8(parsed.stored.unwrap()).unwrap();
         assert!(!stored.contains(SECRET) && !format!("{findings:?}").contains(SECRET));
         assert!(stored.contains("B307") && stored.contains("redacted:"));
+    }
+
+    /// Capture copies the input while it is parsed, as far as it is cleared: never
+    /// into a secret scanner's run, all of a log without one.
+    #[test]
+    fn the_clearance_stops_before_a_secret_scanners_run() {
+        let plain =
+            r#"{"tool": {"driver": {"name": "Bandit"}}, "results": [{"ruleId": "B307", "message": {"text": "eval"}}]}"#;
+        let late_tool =
+            r#"{"results": [{"ruleId": "X1", "message": {"text": "x"}}], "tool": {"driver": {"name": "Other"}}}"#;
+        let secrets = format!(
+            r#"{{"tool": {{"driver": {{"name": "Gitleaks"}}}}, "results": [{{"message": {{"text": "key {SECRET}"}}}}]}}"#
+        );
+        let cleared = |runs: &[&str], kind: Option<EvidenceKind>| {
+            let text = format!(r#"{{"version": "2.1.0", "runs": [{}], "properties": {{}}}}"#, runs.join(", "));
+            let clearance = Arc::new(Clearance::new());
+            let options = Options { kind, clearance: Some(Arc::clone(&clearance)), ..Options::default() };
+            parse_bytes(text.as_bytes(), "scan.sarif", &options, &mut Vec::new()).unwrap();
+            (text, clearance.cleared())
+        };
+
+        let (text, all) = cleared(&[plain, late_tool, plain], None);
+        assert_eq!(all, Cleared::UpTo(text.len() as u64), "a log without a secret scanner is cleared whole");
+
+        let (text, partly) = cleared(&[plain, late_tool, &secrets, plain], None);
+        let secret_run = text.find(r#"{"tool": {"driver": {"name": "Gitleaks"#).unwrap() as u64;
+        match partly {
+            Cleared::UpTo(offset) => {
+                assert!(offset <= secret_run, "cleared to {offset}, into the secret run at {secret_run}");
+                assert!(offset > text.find(late_tool).unwrap() as u64, "the runs before it are cleared");
+            }
+            other => panic!("{other:?}"),
+        }
+
+        let (_, none) = cleared(&[plain], Some(EvidenceKind::SecretsScan));
+        assert_eq!(none, Cleared::UpTo(0), "a log captured as secrets is never cleared");
     }
 
     #[test]
