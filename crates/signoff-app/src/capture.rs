@@ -7,12 +7,15 @@
 use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use signoff_core::context::CiContext;
 use signoff_core::entry::{Event, EvidenceRecord, FindingsCommitment, FindingsHasher};
 use signoff_core::{CommitSha, Digest, EvidenceKind, Finding, Format, ProjectName, ReleaseVersion, Sha256};
-use signoff_ingest::{FindingSink, IngestError, IngestErrorKind, Limits, Options, Parsed, parse_path};
+use signoff_ingest::{
+    Clearance, Cleared, FindingSink, IngestError, IngestErrorKind, Limits, Options, Parsed, parse_path,
+};
 use signoff_store::StagedBlob;
 use tokio::sync::mpsc;
 
@@ -193,48 +196,111 @@ async fn read_one(
     staged: &mut Vec<StagedBlob>,
 ) -> Result<ReadOne, AppError> {
     let before = stamp(&input.path);
+    // The file's bytes are copied into the blob store while it is parsed, as far
+    // as the parser has cleared them (never a byte a redaction would replace).
+    let clearance = Arc::new(Clearance::new());
+    let _withdraw_on_exit = WithdrawOnDrop(Arc::clone(&clearance));
     let options = Options {
         format: request.format,
         kind: request.kind,
         limits: request.limits,
         redaction_key: signoff.redaction_key,
+        clearance: Some(Arc::clone(&clearance)),
     };
-    let (sender, mut receiver) = mpsc::channel::<Vec<Finding>>(4);
+    let copy = {
+        let blobs = signoff.blobs.clone();
+        let path = input.path.clone();
+        let clearance = Arc::clone(&clearance);
+        tokio::task::spawn_blocking(move || -> Result<Option<StagedBlob>, AppError> {
+            let file = File::open(&path).map_err(AppError::io(&path))?;
+            let mut reader = ClearedReader { file, clearance: &clearance, position: 0 };
+            match blobs.stage(&mut reader) {
+                Ok(blob) => Ok(Some(blob)),
+                Err(_) if clearance.cleared() == Cleared::Withdrawn => Ok(None),
+                Err(error) => Err(error.into()),
+            }
+        })
+    };
+
+    // Three stages, so a large file keeps both cores busy: the parser thread reads
+    // findings, a second thread hashes them into the entry's commitment, and this
+    // task inserts them into the capture's transaction (SQLite works on its own
+    // thread).
+    let (sender, parsed_findings) = mpsc::channel::<Vec<Finding>>(4);
+    let (hashed_sender, mut hashed_findings) = mpsc::channel::<Vec<Finding>>(4);
     let path = input.path.clone();
     let display = input.display.clone();
     let parse = tokio::task::spawn_blocking(move || {
-        let mut sink =
-            ChannelSink { sender, pending: Vec::with_capacity(FINDINGS_PER_BATCH), hasher: FindingsHasher::new() };
+        let mut sink = ChannelSink { sender, pending: Vec::with_capacity(FINDINGS_PER_BATCH) };
         let parsed = parse_path(&path, &display, &options, &mut sink)?;
         sink.flush().map_err(|error| IngestError::new(&display, Some(parsed.format), IngestErrorKind::Sink(error)))?;
-        Ok::<_, IngestError>((parsed, sink.hasher.finish()))
+        Ok::<_, IngestError>(parsed)
     });
+    let commit = tokio::task::spawn_blocking(move || commit_findings(parsed_findings, hashed_sender));
     let mut ordinal = 0u64;
-    while let Some(chunk) = receiver.recv().await {
+    let mut inserted = Ok(());
+    while let Some(chunk) = hashed_findings.recv().await {
         let count = chunk.len() as u64;
-        batch.tx().insert_findings(seq, ordinal, chunk).await?;
+        inserted = batch.tx().insert_findings(seq, ordinal, chunk).await;
+        if inserted.is_err() {
+            break;
+        }
         ordinal += count;
     }
-    let (parsed, commitment) = parse.await.map_err(|error| AppError::Invalid(format!("parser stopped: {error}")))??;
-
-    let blobs = signoff.blobs.clone();
-    let path = input.path.clone();
-    let stored = parsed.stored.clone();
-    let (blob, original_digest) = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
-        match stored {
-            Some(bytes) => {
-                let original = hash_file(&path)?;
-                let blob = blobs.stage(&mut bytes.as_slice())?;
-                Ok((blob, Some(original)))
+    drop(hashed_findings);
+    let parsed = parse.await.map_err(|error| AppError::Invalid(format!("parser stopped: {error}")));
+    match &parsed {
+        Ok(Ok(parsed)) if parsed.stored.is_none() && inserted.is_ok() => clearance.clear_all(),
+        _ => clearance.withdraw(),
+    }
+    // A store error is the cause when there is one (the parser then only saw the
+    // store stop taking findings).
+    let outcome = match (parsed, inserted) {
+        (_, Err(error)) => Err(AppError::from(error)),
+        (Ok(Ok(parsed)), Ok(())) => Ok(parsed),
+        (Ok(Err(error)), Ok(())) => Err(AppError::from(error)),
+        (Err(error), Ok(())) => Err(error),
+    };
+    let copied = copy.await.map_err(|error| AppError::Invalid(format!("blob staging stopped: {error}")))?;
+    let parsed = match outcome {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            if let Ok(Some(copy)) = copied {
+                signoff.blobs.discard(copy);
             }
-            None => {
-                let mut file = File::open(&path).map_err(AppError::io(&path))?;
-                Ok((blobs.stage(&mut file)?, None))
-            }
+            return Err(error);
         }
-    })
-    .await
-    .map_err(|error| AppError::Invalid(format!("blob staging stopped: {error}")))??;
+    };
+    let commitment =
+        commit.await.map_err(|error| AppError::Invalid(format!("findings hashing stopped: {error}")))??;
+
+    let (blob, original_digest) = match (parsed.stored.clone(), copied?) {
+        (None, Some(blob)) => (blob, None),
+        (stored, copy) => {
+            // A redacted document is stored in place of the input (the copier was
+            // told to stop before any of it), or the copy did not happen.
+            let blobs = signoff.blobs.clone();
+            let path = input.path.clone();
+            if let Some(copy) = copy {
+                signoff.blobs.discard(copy);
+            }
+            tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+                match stored {
+                    Some(bytes) => {
+                        let original = hash_file(&path)?;
+                        let blob = blobs.stage(&mut bytes.as_slice())?;
+                        Ok((blob, Some(original)))
+                    }
+                    None => {
+                        let mut file = File::open(&path).map_err(AppError::io(&path))?;
+                        Ok((blobs.stage(&mut file)?, None))
+                    }
+                }
+            })
+            .await
+            .map_err(|error| AppError::Invalid(format!("blob staging stopped: {error}")))??
+        }
+    };
     let digest_and_size = (blob.digest, blob.size);
     staged.push(blob);
     if stamp(&input.path) != before {
@@ -244,6 +310,37 @@ async fn read_one(
         )));
     }
     Ok((parsed, commitment, digest_and_size, original_digest))
+}
+
+/// Withdraws the clearance when capture of a file ends, however it ends, so a
+/// copier waiting on it always stops.
+struct WithdrawOnDrop(Arc<Clearance>);
+
+impl Drop for WithdrawOnDrop {
+    fn drop(&mut self) {
+        self.0.withdraw();
+    }
+}
+
+/// Reads a file only as far as its clearance allows, waiting for the parser; a
+/// withdrawn clearance is an error, which stops the copy.
+struct ClearedReader<'a> {
+    file: File,
+    clearance: &'a Clearance,
+    position: u64,
+}
+
+impl Read for ClearedReader<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let limit = match self.clearance.wait_past(self.position) {
+            Cleared::UpTo(offset) => usize::try_from(offset - self.position).unwrap_or(usize::MAX).min(buffer.len()),
+            Cleared::All => buffer.len(),
+            Cleared::Withdrawn => return Err(std::io::Error::other("the copy was withdrawn")),
+        };
+        let read = self.file.read(&mut buffer[..limit])?;
+        self.position += read as u64;
+        Ok(read)
+    }
 }
 
 fn hash_file(path: &Path) -> Result<Digest, AppError> {
@@ -259,11 +356,30 @@ fn hash_file(path: &Path) -> Result<Digest, AppError> {
     }
 }
 
-/// Hands findings to the store task in batches, hashing them for the commitment.
+/// Hashes each batch of findings into the entry's commitment, in file order, and
+/// passes it on to the store.
+fn commit_findings(
+    mut findings: mpsc::Receiver<Vec<Finding>>,
+    store: mpsc::Sender<Vec<Finding>>,
+) -> Result<FindingsCommitment, AppError> {
+    let mut hasher = FindingsHasher::new();
+    while let Some(chunk) = findings.blocking_recv() {
+        for finding in &chunk {
+            hasher.add(finding).map_err(|error| AppError::Invalid(format!("cannot hash a finding: {error}")))?;
+        }
+        if store.blocking_send(chunk).is_err() {
+            // The store stopped (its error is the one reported); stop reading so the
+            // parser stops too.
+            break;
+        }
+    }
+    Ok(hasher.finish())
+}
+
+/// Hands findings to the commitment stage in batches.
 struct ChannelSink {
     sender: mpsc::Sender<Vec<Finding>>,
     pending: Vec<Finding>,
-    hasher: FindingsHasher,
 }
 
 impl ChannelSink {
@@ -278,7 +394,6 @@ impl ChannelSink {
 
 impl FindingSink for ChannelSink {
     fn push(&mut self, finding: Finding) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        self.hasher.add(&finding)?;
         self.pending.push(finding);
         if self.pending.len() >= FINDINGS_PER_BATCH {
             self.flush()?;
@@ -303,7 +418,7 @@ pub async fn inspect(
             reports.push(Err(AppError::Invalid(format!("no randomness for redaction: {error}"))));
             continue;
         }
-        let options = Options { format, kind, limits, redaction_key };
+        let options = Options { format, kind, limits, redaction_key, clearance: None };
         let result = tokio::task::spawn_blocking(move || -> Result<EvidenceReport, AppError> {
             let parsed = parse_path(&input.path, &input.display, &options, &mut signoff_ingest::Discard)?;
             let (digest, size, original_digest) = match &parsed.stored {

@@ -203,4 +203,8 @@ fn every_sarif_and_junit_corpus_file_captures_or_fails_cleanly() {
     let (code, report) = store.verify();
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["entries"], captured);
+    // Files are copied while they are parsed; a failed or redacted capture throws
+    // its copy away.
+    let left: Vec<_> = std::fs::read_dir(store.home().join("blobs/tmp")).unwrap().collect();
+    assert!(left.is_empty(), "copies left in the staging folder: {left:?}");
 }
