@@ -29,7 +29,18 @@ impl Digest {
 
     /// Lowercase hex, without the `sha256:` prefix.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        let text = self.prefixed();
+        text.as_str()[PREFIX.len()..].to_owned()
+    }
+
+    /// `sha256:<hex>` on the stack: digests are written for every finding and
+    /// entry, so this is the one place their text is made.
+    fn prefixed(&self) -> PrefixedHex {
+        let mut bytes = [0u8; PREFIX.len() + 64];
+        bytes[..PREFIX.len()].copy_from_slice(PREFIX.as_bytes());
+        // Cannot fail: the slice is exactly twice the digest's length.
+        let _ = hex::encode_to_slice(self.0, &mut bytes[PREFIX.len()..]);
+        PrefixedHex(bytes)
     }
 
     /// Parses 64 hex digits (no prefix).
@@ -63,9 +74,21 @@ pub struct DigestParseError {
     pub text: String,
 }
 
+const PREFIX: &str = "sha256:";
+
+/// The text of a digest, `sha256:` and 64 lowercase hex digits.
+struct PrefixedHex([u8; PREFIX.len() + 64]);
+
+impl PrefixedHex {
+    fn as_str(&self) -> &str {
+        // The bytes are ASCII: the prefix and hex digits.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sha256:{}", self.to_hex())
+        f.write_str(self.prefixed().as_str())
     }
 }
 
@@ -87,7 +110,7 @@ impl FromStr for Digest {
 
 impl Serialize for Digest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(self.prefixed().as_str())
     }
 }
 
@@ -128,6 +151,9 @@ mod tests {
         let digest = Digest::of(b"abc");
         assert_eq!(digest.to_string(), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(digest.to_string().parse::<Digest>(), Ok(digest));
+        assert_eq!(digest.to_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(serde_json::to_string(&digest).unwrap(), format!("\"{digest}\""));
+        assert_eq!(format!("{digest:?}"), digest.to_string());
         let mut incremental = Sha256::new();
         incremental.update(b"a");
         incremental.update(b"bc");
