@@ -724,7 +724,13 @@ fn stable_fingerprints(map: Option<&HashMap<Text<'_>, Scalar<'_>>>) -> Option<Ve
         .iter()
         .filter_map(|(key, value)| {
             let text = value.text()?;
-            (!text.is_empty() && text != "requires login").then(|| format!("{}={text}", key.as_str()))
+            (!text.is_empty() && text != "requires login").then(|| {
+                let mut pair = String::with_capacity(key.as_str().len() + 1 + text.len());
+                pair.push_str(key.as_str());
+                pair.push('=');
+                pair.push_str(&text);
+                pair
+            })
         })
         .collect();
     pairs.sort();
