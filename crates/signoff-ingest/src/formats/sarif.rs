@@ -48,7 +48,7 @@ use signoff_core::finding::Fingerprinter;
 use signoff_core::summary::FindingCounts;
 use signoff_core::{EvidenceKind, Finding, Format, Location, Severity, Summary, Tool};
 
-use self::raw::{Properties, RawComponent, RawResources, RawResult, RawRule, RawTool, Scalar, Text};
+use self::raw::{Pairs, Properties, RawComponent, RawResources, RawResult, RawRule, RawTool, Scalar, Text};
 use super::sarif_redact::{CountingSink, parse_redacted};
 use crate::error::{IngestError, IngestErrorKind, Place};
 use crate::json_scan::{Decoded, JsonScanner, ScanError};
@@ -362,7 +362,7 @@ impl SarifReader<'_> {
                             None => scanner
                                 .capture_value(|bytes| {
                                     decode::<RawResult<'_>>(bytes, || format!("{run_path}.results[{result_index}]"))
-                                        .map(|raw| run.normalize(raw))
+                                        .map(|raw| run.normalize(&raw))
                                 })?
                                 .map_err(|error| self.decode_error(error, offset))?,
                         };
@@ -439,7 +439,7 @@ impl From<IngestError> for Walk {
 fn decode_result(bytes: &[u8], run: &mut RunState) -> Decoded<Finding> {
     let mut results = serde_json::Deserializer::from_slice(bytes).into_iter::<RawResult<'_>>();
     match results.next() {
-        Some(Ok(raw)) => Decoded::Value(run.normalize(raw), results.byte_offset()),
+        Some(Ok(raw)) => Decoded::Value(run.normalize(&raw), results.byte_offset()),
         Some(Err(error)) if error.is_eof() => Decoded::Incomplete,
         None => Decoded::Incomplete,
         Some(Err(_)) => Decoded::Rejected,
@@ -624,15 +624,15 @@ impl RuleTable {
 }
 
 impl RunState {
-    fn normalize(&mut self, raw: RawResult<'_>) -> Finding {
+    fn normalize(&mut self, raw: &RawResult<'_>) -> Finding {
         let rule_id = raw
             .rule_id
             .as_ref()
             .or_else(|| raw.rule.as_ref().and_then(|rule| rule.id.as_ref()))
             .map_or_else(String::new, |id| id.as_str().to_owned());
         let no_rule = RuleInfo::default();
-        let rule = self.rules.lookup(&raw, &rule_id).unwrap_or(&no_rule);
-        let severity = severity_of(&raw, rule);
+        let rule = self.rules.lookup(raw, &rule_id).unwrap_or(&no_rule);
+        let severity = severity_of(raw, rule);
 
         let physical = raw
             .locations
@@ -719,8 +719,9 @@ impl RunState {
 
 /// A result's fingerprints as sorted `key=value` pairs, without placeholder values
 /// that carry no identity (Semgrep writes `"requires login"` when logged out).
-fn stable_fingerprints(map: Option<&HashMap<Text<'_>, Scalar<'_>>>) -> Option<Vec<String>> {
+fn stable_fingerprints(map: Option<&Pairs<'_>>) -> Option<Vec<String>> {
     let mut pairs: Vec<String> = map?
+        .0
         .iter()
         .filter_map(|(key, value)| {
             let text = value.text()?;

@@ -215,6 +215,34 @@ impl<'de: 'a, 'a> Deserialize<'de> for Strings<'a> {
     }
 }
 
+/// A JSON object's members, as a map reads them (a repeated key keeps its last
+/// value), without building a hash table for the two or three a result has.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct Pairs<'a>(pub(super) Vec<(Text<'a>, Scalar<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Pairs<'a>, D::Error> {
+        struct PairsVisitor;
+        impl<'de> Visitor<'de> for PairsVisitor {
+            type Value = Pairs<'de>;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
+                let mut pairs: Vec<(Text<'de>, Scalar<'de>)> = Vec::new();
+                while let Some((key, value)) = map.next_entry::<Text<'de>, Scalar<'de>>()? {
+                    match pairs.iter_mut().find(|(seen, _)| *seen == key) {
+                        Some(pair) => pair.1 = value,
+                        None => pairs.push((key, value)),
+                    }
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(PairsVisitor)
+    }
+}
+
 /// What signoff reads of a property bag: `security-severity`, `tags` and `cwe`.
 /// Any JSON value is accepted; one that is not an object has none of them.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -357,9 +385,9 @@ pub(super) struct RawResult<'a> {
     #[serde(borrow)]
     pub(super) locations: Option<Vec<RawLocation<'a>>>,
     #[serde(borrow)]
-    pub(super) fingerprints: Option<HashMap<Text<'a>, Scalar<'a>>>,
+    pub(super) fingerprints: Option<Pairs<'a>>,
     #[serde(borrow)]
-    pub(super) partial_fingerprints: Option<HashMap<Text<'a>, Scalar<'a>>>,
+    pub(super) partial_fingerprints: Option<Pairs<'a>>,
     #[serde(borrow)]
     pub(super) suppressions: Option<Vec<RawSuppression<'a>>>,
     #[serde(borrow)]
@@ -507,6 +535,18 @@ mod tests {
         let texts: Vec<Text<'_>> = serde_json::from_slice(bytes).unwrap();
         assert!(matches!(texts[0].0, Cow::Borrowed("plain")));
         assert!(matches!(&texts[1].0, Cow::Owned(text) if text == "esc\"aped"));
+    }
+
+    #[test]
+    fn pairs_read_as_a_map_does() {
+        let json = r#"{"a": "1", "b": 2, "a": "3", "c": null}"#;
+        let pairs: Pairs<'_> = serde_json::from_str(json).unwrap();
+        let map: HashMap<String, Value> = serde_json::from_str(json).unwrap();
+        assert_eq!(pairs.0.len(), map.len());
+        for (key, value) in &pairs.0 {
+            assert_eq!(value.text(), Scalar::deserialize(&map[key.as_str()]).unwrap().text(), "{key:?}");
+        }
+        assert!(serde_json::from_str::<Pairs<'_>>("[1]").is_err());
     }
 
     #[test]
