@@ -222,10 +222,10 @@ async fn read_one(
         })
     };
 
-    // Three stages, so a large file keeps both cores busy: the parser thread reads
-    // findings, a second thread hashes them into the entry's commitment, and this
-    // task inserts them into the capture's transaction (SQLite works on its own
-    // thread).
+    // With the copy above, four things run at once so a large file keeps both
+    // cores busy: the parser thread reads findings, a second thread hashes them
+    // into the entry's commitment, and this task inserts them into the capture's
+    // transaction (SQLite works on its own thread).
     let (sender, parsed_findings) = mpsc::channel::<Vec<Finding>>(4);
     let (hashed_sender, mut hashed_findings) = mpsc::channel::<Vec<Finding>>(4);
     let path = input.path.clone();
@@ -236,7 +236,7 @@ async fn read_one(
         sink.flush().map_err(|error| IngestError::new(&display, Some(parsed.format), IngestErrorKind::Sink(error)))?;
         Ok::<_, IngestError>(parsed)
     });
-    let commit = tokio::task::spawn_blocking(move || commit_findings(parsed_findings, hashed_sender));
+    let hashing = tokio::task::spawn_blocking(move || commit_findings(parsed_findings, hashed_sender));
     let mut ordinal = 0u64;
     let mut inserted = Ok(());
     while let Some(chunk) = hashed_findings.recv().await {
@@ -272,7 +272,7 @@ async fn read_one(
         }
     };
     let commitment =
-        commit.await.map_err(|error| AppError::Invalid(format!("findings hashing stopped: {error}")))??;
+        hashing.await.map_err(|error| AppError::Invalid(format!("findings hashing stopped: {error}")))??;
 
     let (blob, original_digest) = match (parsed.stored.clone(), copied?) {
         (None, Some(blob)) => (blob, None),
