@@ -120,6 +120,11 @@ fn median_run(runs: usize, mut run: impl FnMut() -> anyhow::Result<Measured>) ->
     Ok(Measured { max_rss_kb, ..middle })
 }
 
+/// `signoff --store STORE capture FILE` for the benchmark project at `commit`.
+fn capture_args<'a>(signoff: &'a str, store: &'a str, file: &'a str, commit: &'a str) -> Vec<&'a str> {
+    vec![signoff, "--store", store, "capture", file, "--project", "bench", "--commit", commit]
+}
+
 /// Builds the `signoff` binary in release mode and returns its path.
 fn build_signoff() -> anyhow::Result<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("xtask lives in the workspace")?.to_owned();
@@ -172,20 +177,7 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         let capture = median_run(runs, || {
             let _ = std::fs::remove_dir_all(&store);
             measured(&xtask, &[&signoff_text, "--store", &store_text, "init"])?;
-            measured(
-                &xtask,
-                &[
-                    &signoff_text,
-                    "--store",
-                    &store_text,
-                    "capture",
-                    &file_text,
-                    "--project",
-                    "bench",
-                    "--commit",
-                    &commit,
-                ],
-            )
+            measured(&xtask, &capture_args(&signoff_text, &store_text, &file_text, &commit))
         })?;
         println!(
             "| SARIF, {count} results | {mb:.0} MB | {:.2} s ({:.0} MB/s) | {:.2} s ({:.0} MB/s, {} MB RSS) | {:.2} s ({:.0} MB/s) | {:.0} | {} MB | {:.1}× |",
@@ -264,22 +256,9 @@ fn bench_formats(args: &[String]) -> anyhow::Result<()> {
         measured(&xtask, &[&signoff, "--store", &store_text, "init"])?;
         let commit = "0".repeat(40);
         let report = scratch.join("capture.json");
-        let capture = measured_keeping(
-            &xtask,
-            &[
-                &signoff,
-                "--store",
-                &store_text,
-                "capture",
-                &file_text,
-                "--project",
-                "bench",
-                "--commit",
-                &commit,
-                "--json",
-            ],
-            Some(&report),
-        );
+        let mut args = capture_args(&signoff, &store_text, &file_text, &commit);
+        args.push("--json");
+        let capture = measured_keeping(&xtask, &args, Some(&report));
         let (inspect, capture) = match (inspect, capture) {
             (Ok(inspect), Ok(capture)) => (inspect, capture),
             (Err(error), _) | (_, Err(error)) => {
