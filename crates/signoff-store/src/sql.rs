@@ -1,8 +1,9 @@
 //! The SQL store, on SQLite (the embedded default) or PostgreSQL (scale-out).
 //!
 //! One implementation serves both: every query is written once, with `$n`
-//! placeholders both backends accept, and the `on!` macro runs it against whichever
-//! pool or transaction is open. Where the dialects differ (locking, JSON tests) the
+//! placeholders both backends accept (the bulk findings insert in [`write`] is
+//! the one exception), and the `on!` macro runs it against whichever pool or
+//! transaction is open. Reads are here; the write transaction is in [`write`]. Where the dialects differ (locking, JSON tests) the
 //! two spellings sit side by side in [`Dialect`].
 //!
 //! SQLite: one file in WAL mode with `synchronous = FULL`; writers serialise on
@@ -16,25 +17,22 @@
 use std::fs::OpenOptions;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use signoff_core::entry::{Entry, Event, ReleaseRecord};
-use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
+use signoff_core::entry::ReleaseRecord;
+use signoff_core::{Finding, ProjectName, ReleaseVersion};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
-use time::format_description::well_known::Rfc3339;
 
 use crate::rows::{
     CheckpointColumns, EntryColumns, EvidenceColumns, EvidenceHitColumns, FindingColumns, HistoryColumns,
-    PopulationColumns, RecordColumns, ReleaseColumns, ScanColumns, hash_array, json_list, severity_rank,
-    split_frontier, to_i64, to_u64,
+    PopulationColumns, RecordColumns, ReleaseColumns, ScanColumns, hash_array, to_i64, to_u64,
 };
 use crate::{
-    EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, LedgerHead, PopulationRow, RecordQuery,
-    RecordRow, ReleaseRow, ScanRow, Store, StoreError, StoreResult, StoredCheckpoint, StoredEntry, WriteTx,
+    EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, PopulationRow, RecordQuery, RecordRow,
+    ReleaseRow, ScanRow, Store, StoreError, StoreResult, StoredCheckpoint, StoredEntry, WriteTx,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -87,6 +85,10 @@ macro_rules! on_tx {
         }
     };
 }
+
+mod write;
+
+use write::SqlWrite;
 
 /// Spellings that differ between the backends.
 #[derive(Debug, Clone, Copy)]
@@ -667,262 +669,5 @@ fn push_filters<'v, const N: usize>(
             values.push(value);
             sql.push_str(&format!(" AND {column} {operator} ${}", values.len()));
         }
-    }
-}
-
-struct SqlWrite {
-    tx: Tx,
-}
-
-/// `INSERT INTO findings ... VALUES (...), ...` for `rows` findings. Placeholders
-/// are numbered (`$1`, ...) for PostgreSQL and anonymous (`?`) for SQLite, which
-/// looks a numbered parameter's name up by a linear search: 14,000 of them made
-/// binding quadratic.
-fn insert_findings_sql(rows: usize, numbered: bool) -> String {
-    const COLUMNS: usize = 14;
-    let mut sql = String::from(
-        "INSERT INTO findings (evidence_seq, ordinal, fingerprint, rule_id, severity, title, path, start_line, end_line, cve, cwe, package, package_version, suppressed) VALUES ",
-    );
-    let mut placeholder = 0usize;
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..COLUMNS {
-            placeholder += 1;
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            if numbered {
-                sql.push('$');
-                sql.push_str(&placeholder.to_string());
-            } else {
-                sql.push('?');
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-/// The statement for a full chunk of findings, built once per backend: large
-/// captures insert thousands of chunks, and formatting 14,000 placeholders each
-/// time showed in their profile.
-fn full_chunk_sql(numbered: bool) -> &'static str {
-    static SQLITE: OnceLock<String> = OnceLock::new();
-    static POSTGRES: OnceLock<String> = OnceLock::new();
-    let cell = if numbered { &POSTGRES } else { &SQLITE };
-    cell.get_or_init(|| insert_findings_sql(FINDINGS_PER_STATEMENT, numbered))
-}
-
-impl SqlWrite {
-    async fn insert_findings_chunk(&mut self, evidence_seq: u64, first: u64, chunk: Vec<Finding>) -> StoreResult<()> {
-        let numbered = matches!(self.tx, Tx::Postgres(_));
-        let partial;
-        let sql = if chunk.len() == FINDINGS_PER_STATEMENT {
-            full_chunk_sql(numbered)
-        } else {
-            partial = insert_findings_sql(chunk.len(), numbered);
-            partial.as_str()
-        };
-        macro_rules! bind_all {
-            ($query:expr) => {{
-                let mut query = $query;
-                for (ordinal, finding) in (first..).zip(chunk) {
-                    query = query
-                        .bind(to_i64(evidence_seq))
-                        .bind(to_i64(ordinal))
-                        .bind(finding.fingerprint.as_bytes().to_vec())
-                        .bind(finding.rule_id)
-                        .bind(severity_rank(finding.severity))
-                        .bind(finding.title)
-                        .bind(finding.location.path)
-                        .bind(finding.location.start_line.map(to_i64))
-                        .bind(finding.location.end_line.map(to_i64))
-                        .bind(json_list(&finding.cve))
-                        .bind(json_list(&finding.cwe))
-                        .bind(finding.package)
-                        .bind(finding.package_version)
-                        .bind(i64::from(finding.suppressed));
-                }
-                query
-            }};
-        }
-        match &mut self.tx {
-            Tx::Sqlite(transaction) => {
-                bind_all!(sqlx::query::<Sqlite>(sqlx::AssertSqlSafe(sql))).execute(&mut **transaction).await?;
-            }
-            Tx::Postgres(transaction) => {
-                bind_all!(sqlx::query::<Postgres>(sqlx::AssertSqlSafe(sql))).execute(&mut **transaction).await?;
-            }
-        }
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl WriteTx for SqlWrite {
-    async fn head(&mut self) -> StoreResult<LedgerHead> {
-        const LAST: &str = "SELECT seq, body, entry_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1";
-        const CHECKPOINT: &str = "SELECT size, root, note, frontier FROM checkpoints ORDER BY size DESC LIMIT 1";
-        let last: Option<EntryColumns> =
-            on_tx!(&mut self.tx, |handle| sqlx::query_as(LAST).fetch_optional(handle).await)?;
-        let checkpoint: Option<CheckpointColumns> =
-            on_tx!(&mut self.tx, |handle| sqlx::query_as(CHECKPOINT).fetch_optional(handle).await)?;
-        let (size, last_hash) = match last {
-            Some(row) => (to_u64(row.seq) + 1, Digest::from_slice(&row.entry_hash).ok()),
-            None => (0, None),
-        };
-        let (frontier_size, frontier) = match checkpoint {
-            Some(row) => (to_u64(row.size), split_frontier(&row.frontier)),
-            None => (0, Vec::new()),
-        };
-        Ok(LedgerHead { size, last_hash, frontier, frontier_size })
-    }
-
-    async fn insert_findings(
-        &mut self,
-        evidence_seq: u64,
-        first_ordinal: u64,
-        findings: Vec<Finding>,
-    ) -> StoreResult<()> {
-        let mut ordinal = first_ordinal;
-        let mut rows = findings.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<Finding> = rows.by_ref().take(FINDINGS_PER_STATEMENT).collect();
-            let count = chunk.len() as u64;
-            self.insert_findings_chunk(evidence_seq, ordinal, chunk).await?;
-            ordinal += count;
-        }
-        Ok(())
-    }
-
-    async fn latest_release(&mut self, project: &ProjectName) -> StoreResult<Option<ReleaseRow>> {
-        const SQL: &str = "SELECT * FROM releases WHERE project = $1 ORDER BY seq DESC LIMIT 1";
-        let row: Option<ReleaseColumns> =
-            on_tx!(&mut self.tx, |handle| sqlx::query_as(SQL).bind(project.as_str()).fetch_optional(handle).await)?;
-        row.map(ReleaseColumns::into_row).transpose()
-    }
-
-    async fn append(&mut self, entry: &Entry, canonical: &[u8], leaf_hash: &[u8; 32]) -> StoreResult<()> {
-        let corrupt =
-            |table: &'static str, message: String| StoreError::Corrupt { table, key: entry.seq.to_string(), message };
-        let at = entry.at.format(&Rfc3339).map_err(|error| corrupt("ledger_entries", error.to_string()))?;
-        const ENTRY: &str =
-            "INSERT INTO ledger_entries (seq, kind, body, entry_hash, leaf_hash) VALUES ($1, $2, $3, $4, $5)";
-        on_tx!(&mut self.tx, |handle| sqlx::query(ENTRY)
-            .bind(to_i64(entry.seq))
-            .bind(entry.kind())
-            .bind(canonical)
-            .bind(Entry::hash_of(canonical).as_bytes().to_vec())
-            .bind(leaf_hash.to_vec())
-            .execute(handle)
-            .await
-            .map(|_| ()))?;
-        match &entry.event {
-            Event::EvidenceCaptured(record) => {
-                const EVIDENCE: &str = "INSERT INTO evidence (seq, id, project, commit_sha, release_version, kind, format, tool_name, tool_version, file_name, digest, size, original_digest, redacted, summary, findings_count, findings_digest, context, produced_at, captured_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
-                let summary =
-                    serde_json::to_string(&record.summary).map_err(|error| corrupt("evidence", error.to_string()))?;
-                let context =
-                    serde_json::to_string(&record.context).map_err(|error| corrupt("evidence", error.to_string()))?;
-                on_tx!(&mut self.tx, |handle| sqlx::query(EVIDENCE)
-                    .bind(to_i64(entry.seq))
-                    .bind(&record.id)
-                    .bind(record.project.as_str())
-                    .bind(record.commit.as_ref().map(|commit| commit.as_str().to_owned()))
-                    .bind(record.release.as_ref().map(|release| release.as_str().to_owned()))
-                    .bind(record.kind.as_str())
-                    .bind(record.format.as_str())
-                    .bind(&record.tool.name)
-                    .bind(&record.tool.version)
-                    .bind(&record.file_name)
-                    .bind(record.digest.as_bytes().to_vec())
-                    .bind(to_i64(record.size))
-                    .bind(record.original_digest.map(|digest| digest.as_bytes().to_vec()))
-                    .bind(to_i64(record.redacted))
-                    .bind(&summary)
-                    .bind(to_i64(record.findings.count))
-                    .bind(record.findings.digest.as_bytes().to_vec())
-                    .bind(&context)
-                    .bind(&record.produced_at)
-                    .bind(&at)
-                    .execute(handle)
-                    .await
-                    .map(|_| ()))?;
-            }
-            Event::ReleaseCreated(record) => {
-                const RELEASE: &str = "INSERT INTO releases (seq, id, project, version, commit_sha, artifacts, previous, actor, context, changes, changes_note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-                let json =
-                    |value: serde_json::Result<String>| value.map_err(|error| corrupt("releases", error.to_string()));
-                let artifacts = json(serde_json::to_string(&record.artifacts))?;
-                let context = json(serde_json::to_string(&record.context))?;
-                let changes = json(serde_json::to_string(&record.changes))?;
-                let inserted = on_tx!(&mut self.tx, |handle| sqlx::query(RELEASE)
-                    .bind(to_i64(entry.seq))
-                    .bind(&record.id)
-                    .bind(record.project.as_str())
-                    .bind(record.version.as_str())
-                    .bind(record.commit.as_str())
-                    .bind(&artifacts)
-                    .bind(record.previous.as_ref().map(|previous| previous.as_str().to_owned()))
-                    .bind(&record.actor)
-                    .bind(&context)
-                    .bind(&changes)
-                    .bind(&record.changes_note)
-                    .bind(&at)
-                    .execute(handle)
-                    .await
-                    .map(|_| ()));
-                if let Err(sqlx::Error::Database(error)) = &inserted
-                    && error.is_unique_violation()
-                {
-                    return Err(StoreError::Conflict {
-                        what: format!("release {}@{}", record.project, record.version),
-                    });
-                }
-                inserted?;
-            }
-            other => {
-                const RECORD: &str = "INSERT INTO records (seq, kind, id, project, version, record, at, subject, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-                let (id, project, version) = other.index_keys();
-                let (subject, status) = other.lookup_keys();
-                let data = serde_json::to_value(other).map_err(|error| corrupt("records", error.to_string()))?;
-                let record = data.get("data").map(ToString::to_string).unwrap_or_default();
-                on_tx!(&mut self.tx, |handle| sqlx::query(RECORD)
-                    .bind(to_i64(entry.seq))
-                    .bind(other.kind())
-                    .bind(&id)
-                    .bind(&project)
-                    .bind(&version)
-                    .bind(&record)
-                    .bind(&at)
-                    .bind(&subject)
-                    .bind(&status)
-                    .execute(handle)
-                    .await
-                    .map(|_| ()))?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()> {
-        const SQL: &str = "INSERT INTO checkpoints (size, root, note, frontier) VALUES ($1, $2, $3, $4)";
-        on_tx!(&mut self.tx, |handle| sqlx::query(SQL)
-            .bind(to_i64(checkpoint.size))
-            .bind(checkpoint.root.to_vec())
-            .bind(&checkpoint.note)
-            .bind(checkpoint.frontier.concat())
-            .execute(handle)
-            .await
-            .map(|_| ()))?;
-        Ok(())
-    }
-
-    async fn commit(self: Box<Self>) -> StoreResult<()> {
-        match self.tx {
-            Tx::Sqlite(transaction) => transaction.commit().await?,
-            Tx::Postgres(transaction) => transaction.commit().await?,
-        }
-        Ok(())
     }
 }
