@@ -49,8 +49,13 @@ pub(crate) fn parse(
     options: &Options,
     sink: &mut dyn FindingSink,
 ) -> Result<Parsed, IngestError> {
+    // ZAP and CycloneDX come as JSON or XML; XML is streamed.
+    let xml = matches!(format, Format::Zap | Format::Cyclonedx) && starts_with_xml(source);
+    // The streamed formats other than SARIF (which clears itself run by run) are
+    // stored as they are, whatever they hold.
+    let never_redacted = xml || matches!(format, Format::Junit | Format::Cobertura | Format::Jacoco | Format::Lcov);
     if let Some(clearance) = &options.clearance
-        && never_redacted(format, source)
+        && never_redacted
     {
         clearance.clear_to(u64::MAX);
     }
@@ -60,19 +65,9 @@ pub(crate) fn parse(
         Format::Cobertura => cobertura::parse(source, display, options),
         Format::Jacoco => jacoco::parse(source, display, options),
         Format::Lcov => lcov::parse(source, display, options),
-        Format::Zap if starts_with_xml(source) => zap_xml::parse(source, display, options, sink),
-        Format::Cyclonedx if starts_with_xml(source) => cyclonedx_xml::parse(source, display, options, sink),
+        Format::Zap if xml => zap_xml::parse(source, display, options, sink),
+        Format::Cyclonedx if xml => cyclonedx_xml::parse(source, display, options, sink),
         _ => parse_json(format, source, display, options, sink),
-    }
-}
-
-/// Formats whose bytes are stored as they are, whatever they hold: the streamed
-/// ones other than SARIF (which clears itself run by run, see `sarif`).
-fn never_redacted(format: Format, source: &Source<'_>) -> bool {
-    match format {
-        Format::Junit | Format::Cobertura | Format::Jacoco | Format::Lcov => true,
-        Format::Zap | Format::Cyclonedx => starts_with_xml(source),
-        _ => false,
     }
 }
 
