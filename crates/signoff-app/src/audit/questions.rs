@@ -104,17 +104,16 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
     let (columns, rows, more) = match question {
         Question::DeployedWithoutCertification { environment, from, to } => {
             let (from, to) = period(from.as_deref(), to.as_deref())?;
-            let deployments = signoff
-                .store
-                .find_records(&RecordQuery {
-                    kind: "deployment_recorded",
-                    subject: Some(environment),
-                    status: Some("uncertified"),
-                    from: from.as_deref(),
-                    to: to.as_deref(),
-                    ..RecordQuery::default()
-                })
-                .await?;
+            // Deployments and environment snapshots the gate recorded as uncertified.
+            let uncertified = |kind| RecordQuery {
+                kind,
+                subject: Some(environment),
+                status: Some("uncertified"),
+                from: from.as_deref(),
+                to: to.as_deref(),
+                ..RecordQuery::default()
+            };
+            let deployments = signoff.store.find_records(&uncertified("deployment_recorded")).await?;
             let mut rows = Vec::new();
             for row in &deployments {
                 let record: DeploymentRecord = serde_json::from_str(&row.record).map_err(invalid)?;
@@ -127,17 +126,7 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
                     row.seq.to_string(),
                 ]);
             }
-            let snapshots = signoff
-                .store
-                .find_records(&RecordQuery {
-                    kind: "snapshot_recorded",
-                    subject: Some(environment),
-                    status: Some("uncertified"),
-                    from: from.as_deref(),
-                    to: to.as_deref(),
-                    ..RecordQuery::default()
-                })
-                .await?;
+            let snapshots = signoff.store.find_records(&uncertified("snapshot_recorded")).await?;
             for row in &snapshots {
                 let record: signoff_core::records::SnapshotRecord =
                     serde_json::from_str(&row.record).map_err(invalid)?;
