@@ -1,8 +1,8 @@
 //! Raw evidence bytes, content-addressed by SHA-256.
 //!
 //! [`LocalBlobs`] keeps them in a folder as `sha256/ab/cd/<64 hex>`. A blob is
-//! written to `tmp/` while it is hashed, flushed to disk, renamed into place and the
-//! folder is flushed too, so a blob that a ledger entry names is on disk before the
+//! written to `tmp/` while it is hashed (a large one flushed to disk as it goes),
+//! flushed to disk, renamed into place and the folder is flushed too, so a blob that a ledger entry names is on disk before the
 //! entry commits, whatever crashes.
 //!
 //! Architecture Invariant: a blob's path is a function of its bytes, so writing the
@@ -111,6 +111,12 @@ impl LocalBlobs {
 /// Bytes read at a time when re-hashing.
 const REHASH_BUFFER: usize = 256 * 1024;
 
+/// A large blob is flushed to disk every this many bytes while it is staged, so
+/// the flush at commit (which the ledger entry waits for) has only the last part
+/// left: for a capture of hundreds of megabytes that flush was most of a second
+/// after parsing had ended.
+const FLUSH_EVERY: u64 = 32 << 20;
+
 /// A file's digest and size, or `None` when it does not exist.
 fn rehash_file(path: &Path, buffer: &mut [u8]) -> StoreResult<Option<(Digest, u64)>> {
     let mut file = match File::open(path) {
@@ -142,6 +148,7 @@ impl BlobStore for LocalBlobs {
         let mut file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(blob_error(&path))?;
         let mut sha = Sha256::new();
         let mut size = 0u64;
+        let mut flushed = 0u64;
         let mut buffer = vec![0u8; 1 << 20];
         let copied = (|| -> io::Result<()> {
             loop {
@@ -154,6 +161,10 @@ impl BlobStore for LocalBlobs {
                 sha.update(&buffer[..read]);
                 file.write_all(&buffer[..read])?;
                 size += read as u64;
+                if size - flushed >= FLUSH_EVERY {
+                    file.sync_data()?;
+                    flushed = size;
+                }
             }
         })();
         if let Err(error) = copied {
@@ -251,5 +262,28 @@ mod tests {
         // A flipped byte is seen by rehash.
         fs::write(blobs.path_of(&digest), b"evidence bytez").unwrap();
         assert_ne!(blobs.rehash(&digest).await.unwrap().unwrap().0, digest);
+    }
+
+    #[tokio::test]
+    async fn a_blob_flushed_while_it_is_staged_keeps_every_byte() {
+        // Past two flush points, ending mid-buffer, read in odd-sized pieces.
+        let size = 2 * FLUSH_EVERY as usize + 12_345;
+        let bytes: Vec<u8> = (0..size).map(|index| (index.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        struct Pieces<'a>(&'a [u8]);
+        impl Read for Pieces<'_> {
+            fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+                let take = self.0.len().min(buffer.len()).min(700_001);
+                buffer[..take].copy_from_slice(&self.0[..take]);
+                self.0 = &self.0[take..];
+                Ok(take)
+            }
+        }
+        let folder = tempfile::tempdir().unwrap();
+        let blobs = LocalBlobs::open(folder.path()).unwrap();
+        let staged = blobs.stage(&mut Pieces(&bytes)).unwrap();
+        assert_eq!((staged.digest, staged.size), (Digest::of(&bytes), size as u64));
+        let digest = staged.digest;
+        blobs.commit(staged).await.unwrap();
+        assert!(blobs.get(&digest).await.unwrap().is_some_and(|stored| stored == bytes));
     }
 }
