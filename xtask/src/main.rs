@@ -3,7 +3,8 @@
 //! Run with `cargo xtask <command>`:
 //!
 //! - `bench [--results 50000,500000] [--runs 3] [--keep DIR]`: builds signoff in
-//!   release mode, generates SARIF logs with that many results, and measures
+//!   release mode (every command that builds signoff takes `--profile dist` to
+//!   measure the build that ships instead), generates SARIF logs with that many results, and measures
 //!   `signoff inspect` (parse only) and `signoff capture` (read, hash, parse,
 //!   normalize, store, ledger; a new store each run) beside `sha256sum` of the same
 //!   file: the median run's wall time, MB/s and findings/s, and the largest peak
@@ -125,19 +126,21 @@ fn capture_args<'a>(signoff: &'a str, store: &'a str, file: &'a str, commit: &'a
     vec![signoff, "--store", store, "capture", file, "--project", "bench", "--commit", commit]
 }
 
-/// Builds the `signoff` binary in release mode and returns its path.
-fn build_signoff() -> anyhow::Result<PathBuf> {
+/// Builds the `signoff` binary with the cargo profile `--profile` names (`release`
+/// unless told; `dist` is what ships) and returns its path.
+fn build_signoff(args: &[String]) -> anyhow::Result<PathBuf> {
+    let profile = flag(args, "--profile").unwrap_or_else(|| "release".into());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("xtask lives in the workspace")?.to_owned();
-    eprintln!("building signoff (release)...");
+    eprintln!("building signoff ({profile} profile)...");
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "signoff-cli"])
+        .args(["build", "--profile", &profile, "--quiet", "-p", "signoff-cli"])
         .current_dir(&root)
         .status()?;
     if !status.success() {
         bail!("cargo build failed");
     }
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    Ok(target.join("release/signoff"))
+    Ok(target.join(&profile).join("signoff"))
 }
 
 fn bench(args: &[String]) -> anyhow::Result<()> {
@@ -147,7 +150,7 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         .map(|count| count.trim().parse())
         .collect::<Result<_, _>>()?;
     let runs: usize = flag(args, "--runs").unwrap_or_else(|| "3".into()).parse()?;
-    let signoff = build_signoff()?;
+    let signoff = build_signoff(args)?;
     let xtask = std::env::current_exe()?;
     let scratch = match flag(args, "--keep") {
         Some(dir) => PathBuf::from(dir),
@@ -227,7 +230,7 @@ fn bench_formats(args: &[String]) -> anyhow::Result<()> {
             largest.insert((*format).to_owned(), (size, file));
         }
     }
-    let signoff = build_signoff()?.display().to_string();
+    let signoff = build_signoff(args)?.display().to_string();
     let xtask = std::env::current_exe()?;
     let scratch = std::env::temp_dir().join(format!("signoff-bench-formats-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
@@ -303,7 +306,7 @@ fn bench_formats(args: &[String]) -> anyhow::Result<()> {
 fn bench_audit(args: &[String]) -> anyhow::Result<()> {
     let releases: u64 = flag(args, "--releases").unwrap_or_else(|| "100000".into()).parse()?;
     let runs: usize = flag(args, "--runs").unwrap_or_else(|| "5".into()).parse()?;
-    let signoff = build_signoff()?.display().to_string();
+    let signoff = build_signoff(args)?.display().to_string();
     let xtask = std::env::current_exe()?;
     let (store, keep) = match flag(args, "--store") {
         Some(dir) => (PathBuf::from(dir), true),
