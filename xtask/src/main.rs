@@ -4,11 +4,11 @@
 //!
 //! - `bench [--results 50000,500000] [--runs 3] [--keep DIR]`: builds signoff in
 //!   release mode (every command that builds signoff takes `--profile dist` to
-//!   measure the build that ships instead), generates SARIF logs with that many results, and measures
-//!   `signoff inspect` (parse only) and `signoff capture` (read, hash, parse,
-//!   normalize, store, ledger; a new store each run) beside `sha256sum` of the same
-//!   file: the median run's wall time, MB/s and findings/s, and the largest peak
-//!   RSS. Figures go in BENCHMARKS.md.
+//!   measure the build that ships instead), generates SARIF logs with that many
+//!   results, and measures `signoff inspect` (parse only) and `signoff capture`
+//!   (read, hash, parse, normalize, store, ledger; a new store each run) beside
+//!   `sha256sum` of the same file: the median run's wall time, MB/s and
+//!   findings/s, and the largest peak RSS. Figures go in BENCHMARKS.md.
 //! - `bench-audit [--releases 100000] [--store DIR] [--runs 5]`: builds signoff in
 //!   release mode, generates (or reuses, with `--store`) a store of that many
 //!   releases with `signoff dev generate` (10 evidence items and about 50 findings
@@ -259,9 +259,9 @@ fn bench_formats(args: &[String]) -> anyhow::Result<()> {
         measured(&xtask, &[&signoff, "--store", &store_text, "init"])?;
         let commit = "0".repeat(40);
         let report = scratch.join("capture.json");
-        let mut args = capture_args(&signoff, &store_text, &file_text, &commit);
-        args.push("--json");
-        let capture = measured_keeping(&xtask, &args, Some(&report));
+        let mut command = capture_args(&signoff, &store_text, &file_text, &commit);
+        command.push("--json");
+        let capture = measured_keeping(&xtask, &command, Some(&report));
         let (inspect, capture) = match (inspect, capture) {
             (Ok(inspect), Ok(capture)) => (inspect, capture),
             (Err(error), _) | (_, Err(error)) => {
