@@ -118,12 +118,21 @@ impl Location {
     /// Normalizes a path or URI as tools write it: Windows separators become `/`,
     /// a `file://` scheme is dropped. Anything else is kept as written.
     pub fn normalize_path(raw: &str) -> String {
-        let without_scheme = raw
-            .strip_prefix("file:///")
-            .map(|rest| if rest.as_bytes().get(1) == Some(&b':') { rest.to_owned() } else { format!("/{rest}") })
-            .or_else(|| raw.strip_prefix("file://").map(str::to_owned))
-            .unwrap_or_else(|| raw.to_owned());
-        without_scheme.replace('\\', "/")
+        let (root, rest) = match raw.strip_prefix("file:///") {
+            Some(rest) if rest.as_bytes().get(1) == Some(&b':') => ("", rest),
+            Some(rest) => ("/", rest),
+            None => ("", raw.strip_prefix("file://").unwrap_or(raw)),
+        };
+        // One allocation: this runs for every finding of a large capture.
+        let mut path = String::with_capacity(root.len() + rest.len());
+        path.push_str(root);
+        for (index, piece) in rest.split('\\').enumerate() {
+            if index > 0 {
+                path.push('/');
+            }
+            path.push_str(piece);
+        }
+        path
     }
 }
 
@@ -282,5 +291,9 @@ mod tests {
         assert_eq!(Location::normalize_path("file:///home/a.py"), "/home/a.py");
         assert_eq!(Location::normalize_path("src\\Web\\a.cs"), "src/Web/a.cs");
         assert_eq!(Location::normalize_path("src/a.py"), "src/a.py");
+        assert_eq!(Location::normalize_path("file:///C:\\src\\a.cs"), "C:/src/a.cs");
+        assert_eq!(Location::normalize_path("file://server\\share\\a.cs"), "server/share/a.cs");
+        assert_eq!(Location::normalize_path("\\\\"), "//");
+        assert_eq!(Location::normalize_path(""), "");
     }
 }

@@ -800,6 +800,10 @@ fn invocation_time(raw: &Value) -> Option<String> {
 /// The first line of a message, at most 300 characters.
 pub(crate) fn first_line(text: &str) -> String {
     let line = text.trim().lines().next().unwrap_or("").trim();
+    // No more bytes than 300 is no more characters either: most messages end here.
+    if line.len() <= 300 {
+        return line.to_owned();
+    }
     match line.char_indices().nth(300) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line.to_owned(),
