@@ -33,6 +33,11 @@ impl Digest {
         text.as_str()[PREFIX.len()..].to_owned()
     }
 
+    /// Appends `sha256:<hex>` to `out`.
+    pub(crate) fn write_prefixed(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.prefixed().0);
+    }
+
     /// `sha256:<hex>` on the stack: digests are written for every finding and
     /// entry, so this is the one place their text is made.
     fn prefixed(&self) -> PrefixedHex {
