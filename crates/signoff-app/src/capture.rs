@@ -262,7 +262,7 @@ async fn read_one(
         (Err(error), Ok(())) => Err(error),
     };
     let copied = copy.await.map_err(|error| AppError::Invalid(format!("blob staging stopped: {error}")))?;
-    let parsed = match outcome {
+    let mut parsed = match outcome {
         Ok(parsed) => parsed,
         Err(error) => {
             if let Ok(Some(copy)) = copied {
@@ -274,7 +274,9 @@ async fn read_one(
     let commitment =
         hashing.await.map_err(|error| AppError::Invalid(format!("findings hashing stopped: {error}")))??;
 
-    let (blob, original_digest) = match (parsed.stored.clone(), copied?) {
+    // The redacted document moves to the blob store: a copy of it would hold twice
+    // its size at the end of the capture.
+    let (blob, original_digest) = match (parsed.stored.take(), copied?) {
         (None, Some(blob)) => (blob, None),
         (stored, copy) => {
             // A redacted document is stored in place of the input (the copier was
