@@ -143,7 +143,7 @@ impl SqlStore {
             // capture is still parsing instead of all at commit. 64 MB made a
             // 500k-finding capture slower (2.87 s against 2.50 s, medians of 8
             // interleaved runs) and 50 MB larger, and answered no audit question
-            // faster (BENCHMARKS.md, P1).
+            // faster (BENCHMARKS.md, P1 and P3).
             .pragma("cache_size", "-8192")
             .pragma("temp_store", "memory");
         // Processes that open a new store at the same moment must not both migrate it.
