@@ -1,8 +1,8 @@
 //! Raw evidence bytes, content-addressed by SHA-256.
 //!
 //! [`LocalBlobs`] keeps them in a folder as `sha256/ab/cd/<64 hex>`. A blob is
-//! written to `tmp/` while it is hashed (a large one flushed to disk as it goes),
-//! flushed to disk, renamed into place and the folder is flushed too, so a blob
+//! written to `tmp/` while it is hashed (with `O_DIRECT` where the filesystem
+//! takes it, otherwise flushed to disk as it goes), flushed to disk, renamed into place and the folder is flushed too, so a blob
 //! that a ledger entry names is on disk before the entry commits, whatever crashes.
 //!
 //! Architecture Invariant: a blob's path is a function of its bytes, so writing the
@@ -121,6 +121,9 @@ impl LocalBlobs {
     fn commit_sync(&self, staged: StagedBlob) -> StoreResult<()> {
         let target = self.path_of(&staged.digest);
         if target.exists() {
+            // The same bytes are stored already; make sure they are on disk (a
+            // blob written by `import` was not flushed).
+            File::open(&target).and_then(|file| file.sync_all()).map_err(blob_error(&target))?;
             let _ = fs::remove_file(&staged.path);
             return Ok(());
         }
@@ -172,8 +175,9 @@ fn fill(reader: &mut dyn Read, buffer: &mut [u8]) -> io::Result<usize> {
 /// neither copies them into the page cache (a large part of the copy thread's
 /// time, more so on a machine whose memory is fresh) nor leaves them to be
 /// written back at the flush the commit waits for. The last partial block, and
-/// every write where the filesystem refuses `O_DIRECT` (tmpfs, some network
-/// filesystems), go through the page cache and are flushed as they go.
+/// every write where the filesystem refuses `O_DIRECT` (tmpfs before Linux 6.6,
+/// some FUSE and network filesystems), go through the page cache and are flushed
+/// as they go.
 struct StagingFile {
     path: PathBuf,
     direct: Option<File>,
@@ -183,15 +187,11 @@ struct StagingFile {
 
 impl StagingFile {
     fn create(path: &Path, direct: bool) -> io::Result<StagingFile> {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
         let mut staging = StagingFile { path: path.to_owned(), direct: None, buffered: None, unflushed: 0 };
         #[cfg(target_os = "linux")]
         if direct {
             use std::os::unix::fs::OpenOptionsExt;
-            let mut direct = options.clone();
-            direct.custom_flags(libc::O_DIRECT);
-            match direct.open(path) {
+            match OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_DIRECT).open(path) {
                 Ok(file) => {
                     staging.direct = Some(file);
                     return Ok(staging);
@@ -202,7 +202,10 @@ impl StagingFile {
         }
         #[cfg(not(target_os = "linux"))]
         let _ = direct;
-        staging.buffered = Some(options.open(path)?);
+        // Linux creates the file before it finds that the filesystem refuses
+        // O_DIRECT, so a refused open leaves it behind, empty: open it as it is
+        // (its name is a new UUID, no one else's).
+        staging.buffered = Some(OpenOptions::new().write(true).create(true).truncate(true).open(path)?);
         Ok(staging)
     }
 
@@ -357,6 +360,20 @@ mod tests {
         // A flipped byte is seen by rehash.
         fs::write(blobs.path_of(&digest), b"evidence bytez").unwrap();
         assert_ne!(blobs.rehash(&digest).await.unwrap().unwrap().0, digest);
+    }
+
+    /// Where the filesystem refuses O_DIRECT, the refused open has already made
+    /// the file: staging carries on in it through the page cache.
+    #[test]
+    fn staging_falls_back_to_the_file_a_refused_direct_open_left() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("left-behind");
+        File::create(&path).unwrap();
+        let mut staging = StagingFile::create(&path, false).unwrap();
+        assert!(staging.direct.is_none());
+        staging.write_at(b"evidence", 0).unwrap();
+        drop(staging);
+        assert_eq!(fs::read(&path).unwrap(), b"evidence");
     }
 
     #[tokio::test]
