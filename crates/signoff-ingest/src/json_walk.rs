@@ -194,11 +194,18 @@ impl<'a> Walker<'a> {
                 .doc
                 .error(IngestErrorKind::Syntax { message: "unexpected end of file, expected a value".into() }));
         }
-        let offset = self.scanner.offset();
-        let doc = self.doc;
-        let path = self.path.clone();
-        let captured = self.scanner.capture_value(|bytes| decode_slice::<T>(&doc, bytes, &path, offset));
-        self.scan(captured)?
+        // The document is in memory: the value is checked by skipping it and then
+        // decoded where it lies in the document, not from a copy in the scanner's
+        // buffer, which for a document that is one large value doubled its memory.
+        let start = self.scanner.offset();
+        let skipped = self.scanner.skip_value();
+        self.scan(skipped)?;
+        let end = self.scanner.offset();
+        let range = usize::try_from(start).unwrap_or(usize::MAX)..usize::try_from(end).unwrap_or(usize::MAX);
+        match self.doc.bytes.get(range) {
+            Some(bytes) => decode_slice::<T>(&self.doc, bytes, &self.path, start),
+            None => Err(self.doc.shape(&self.path, "internal: a value outside the document", Some(start))),
+        }
     }
 
     /// Skips the next value (checking its syntax).
