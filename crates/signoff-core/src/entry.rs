@@ -263,7 +263,7 @@ impl FindingsHasher {
         if location.start_line.max(location.end_line).is_some_and(|line| line > MAX_EXACT) {
             self.buffer.extend_from_slice(&to_canonical_bytes(finding)?);
         } else {
-            write_canonical_finding(&mut self.buffer, finding);
+            write_canonical_finding(&mut self.buffer, finding)?;
         }
         self.buffer.push(b'\n');
         self.sha.update(&self.buffer);
@@ -278,123 +278,78 @@ impl FindingsHasher {
 }
 
 /// Appends the RFC 8785 bytes of `finding` whose line numbers are below 2^53 (so
-/// written as integers): keys in sorted order, no whitespace, strings escaped as
-/// RFC 8785 says. This is what `to_canonical_bytes` makes of it (the test below
-/// checks the two against each other on adversarial strings), written directly:
-/// a capture commits to every finding, and serde's generic path (escaping each
-/// key, a call per member) was the larger part of that thread's time.
-fn write_canonical_finding(out: &mut Vec<u8>, finding: &Finding) {
+/// written as integers): keys in sorted order, no whitespace. Strings are written
+/// by serde_json, whose escaping is RFC 8785's. This is what `to_canonical_bytes`
+/// makes of the finding (the test below checks the two against each other on
+/// adversarial strings), written directly: a capture commits to every finding, and
+/// serde's generic path (escaping each key, a call per member) was the larger part
+/// of that thread's time.
+fn write_canonical_finding(out: &mut Vec<u8>, finding: &Finding) -> Result<(), CanonicalError> {
     use std::io::Write as _;
-    let mut first = true;
-    let mut key = |out: &mut Vec<u8>, name: &str| {
-        out.extend_from_slice(if first { b"{\"" } else { b",\"" });
-        first = false;
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\":");
-    };
-    let list = |out: &mut Vec<u8>, items: &[String]| {
-        out.push(b'[');
-        for (index, item) in items.iter().enumerate() {
-            if index > 0 {
-                out.push(b',');
-            }
-            write_json_string(out, item);
+    let string = |out: &mut Vec<u8>, text: &str| serde_json::to_writer(out, text);
+    let mut object = Members::open(out);
+    for (name, items) in [("cve", &finding.cve), ("cwe", &finding.cwe)] {
+        if !items.is_empty() {
+            serde_json::to_writer(object.key(name), items)?;
         }
-        out.push(b']');
-    };
-    if !finding.cve.is_empty() {
-        key(out, "cve");
-        list(out, &finding.cve);
     }
-    if !finding.cwe.is_empty() {
-        key(out, "cwe");
-        list(out, &finding.cwe);
-    }
-    key(out, "fingerprint");
+    let out = object.key("fingerprint");
     out.push(b'"');
     finding.fingerprint.write_prefixed(out);
     out.push(b'"');
-    key(out, "location");
     let location = &finding.location;
-    let mut separator = b'{';
+    let mut members = Members::open(object.key("location"));
     if let Some(line) = location.end_line {
-        out.push(separator);
-        separator = b',';
-        let _ = write!(out, "\"end_line\":{line}");
+        write!(members.key("end_line"), "{line}").map_err(serde_json::Error::io)?;
     }
     if let Some(path) = &location.path {
-        out.push(separator);
-        separator = b',';
-        out.extend_from_slice(b"\"path\":");
-        write_json_string(out, path);
+        string(members.key("path"), path)?;
     }
     if let Some(line) = location.start_line {
-        out.push(separator);
-        separator = b',';
-        let _ = write!(out, "\"start_line\":{line}");
+        write!(members.key("start_line"), "{line}").map_err(serde_json::Error::io)?;
     }
-    if separator == b'{' {
-        out.push(b'{');
-    }
-    out.push(b'}');
+    members.close();
     if let Some(package) = &finding.package {
-        key(out, "package");
-        write_json_string(out, package);
+        string(object.key("package"), package)?;
     }
     if let Some(version) = &finding.package_version {
-        key(out, "package_version");
-        write_json_string(out, version);
+        string(object.key("package_version"), version)?;
     }
-    key(out, "rule_id");
-    write_json_string(out, &finding.rule_id);
-    key(out, "severity");
-    out.push(b'"');
-    out.extend_from_slice(finding.severity.as_str().as_bytes());
-    out.push(b'"');
-    key(out, "suppressed");
-    out.extend_from_slice(if finding.suppressed { b"true" } else { b"false" });
-    key(out, "title");
-    write_json_string(out, &finding.title);
-    out.push(b'}');
+    string(object.key("rule_id"), &finding.rule_id)?;
+    string(object.key("severity"), finding.severity.as_str())?;
+    object.key("suppressed").extend_from_slice(if finding.suppressed { b"true" } else { b"false" });
+    string(object.key("title"), &finding.title)?;
+    object.close();
+    Ok(())
 }
 
-/// Appends `text` as an RFC 8785 JSON string: `"` and `\\` escaped, control
-/// characters as their short escapes or `\u00xx`, everything else as it is.
-fn write_json_string(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
-    out.push(b'"');
-    // Most strings need no escape; this test has no early exit, so it vectorises.
-    if !bytes.iter().fold(false, |found, &byte| found | (byte < 0x20) | (byte == b'"') | (byte == b'\\')) {
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
+/// A JSON object being written: its braces and the commas between its members.
+struct Members<'a> {
+    out: &'a mut Vec<u8>,
+    empty: bool,
+}
+
+impl<'a> Members<'a> {
+    fn open(out: &'a mut Vec<u8>) -> Members<'a> {
+        out.push(b'{');
+        Members { out, empty: true }
     }
-    let mut start = 0;
-    for (index, &byte) in bytes.iter().enumerate() {
-        let short: &[u8] = match byte {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..0x20 => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..index]);
-        if short.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(byte >> 4)]);
-            out.push(HEX[usize::from(byte & 0xf)]);
-        } else {
-            out.extend_from_slice(short);
+
+    /// Writes `"name":` (keys here never need escaping) and returns the output
+    /// for its value.
+    fn key(&mut self, name: &str) -> &mut Vec<u8> {
+        if !std::mem::replace(&mut self.empty, false) {
+            self.out.push(b',');
         }
-        start = index + 1;
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        self.out
     }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+
+    fn close(self) {
+        self.out.push(b'}');
+    }
 }
 
 /// A release, as recorded in the ledger.
