@@ -64,6 +64,13 @@ fn full_chunk_sql(numbered: bool) -> &'static str {
     cell.get_or_init(|| insert_findings_sql(FINDINGS_PER_STATEMENT, numbered))
 }
 
+/// Adds each value to `arguments`, stopping at the first that does not encode.
+macro_rules! add_all {
+    ($arguments:ident, $($value:expr),+ $(,)?) => {
+        $($arguments.add($value).map_err(sqlx::Error::Encode)?;)+
+    };
+}
+
 impl SqlWrite {
     async fn insert_findings_chunk(&mut self, evidence_seq: u64, first: u64, chunk: Vec<Finding>) -> StoreResult<()> {
         let numbered = matches!(self.tx, Tx::Postgres(_));
@@ -82,20 +89,23 @@ impl SqlWrite {
                 arguments.reserve(chunk.len() * COLUMNS, chunk.len() * 256);
                 for (ordinal, finding) in (first..).zip(chunk) {
                     let location = finding.location;
-                    arguments.add(to_i64(evidence_seq)).map_err(sqlx::Error::Encode)?;
-                    arguments.add(to_i64(ordinal)).map_err(sqlx::Error::Encode)?;
-                    arguments.add(finding.fingerprint.as_bytes().to_vec()).map_err(sqlx::Error::Encode)?;
-                    arguments.add(finding.rule_id).map_err(sqlx::Error::Encode)?;
-                    arguments.add(severity_rank(finding.severity)).map_err(sqlx::Error::Encode)?;
-                    arguments.add(finding.title).map_err(sqlx::Error::Encode)?;
-                    arguments.add(location.path).map_err(sqlx::Error::Encode)?;
-                    arguments.add(location.start_line.map(to_i64)).map_err(sqlx::Error::Encode)?;
-                    arguments.add(location.end_line.map(to_i64)).map_err(sqlx::Error::Encode)?;
-                    arguments.add(json_list(&finding.cve)).map_err(sqlx::Error::Encode)?;
-                    arguments.add(json_list(&finding.cwe)).map_err(sqlx::Error::Encode)?;
-                    arguments.add(finding.package).map_err(sqlx::Error::Encode)?;
-                    arguments.add(finding.package_version).map_err(sqlx::Error::Encode)?;
-                    arguments.add(i64::from(finding.suppressed)).map_err(sqlx::Error::Encode)?;
+                    add_all!(
+                        arguments,
+                        to_i64(evidence_seq),
+                        to_i64(ordinal),
+                        finding.fingerprint.as_bytes().to_vec(),
+                        finding.rule_id,
+                        severity_rank(finding.severity),
+                        finding.title,
+                        location.path,
+                        location.start_line.map(to_i64),
+                        location.end_line.map(to_i64),
+                        json_list(&finding.cve),
+                        json_list(&finding.cwe),
+                        finding.package,
+                        finding.package_version,
+                        i64::from(finding.suppressed),
+                    );
                 }
                 arguments
             }};
