@@ -126,12 +126,7 @@ impl Location {
         // One allocation: this runs for every finding of a large capture.
         let mut path = String::with_capacity(root.len() + rest.len());
         path.push_str(root);
-        for (index, piece) in rest.split('\\').enumerate() {
-            if index > 0 {
-                path.push('/');
-            }
-            path.push_str(piece);
-        }
+        path.extend(rest.chars().map(|character| if character == '\\' { '/' } else { character }));
         path
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! [`LocalBlobs`] keeps them in a folder as `sha256/ab/cd/<64 hex>`. A blob is
 //! written to `tmp/` while it is hashed (with `O_DIRECT` where the filesystem
-//! takes it, otherwise flushed to disk as it goes), flushed to disk, renamed into place and the folder is flushed too, so a blob
-//! that a ledger entry names is on disk before the entry commits, whatever crashes.
+//! takes it, otherwise flushed to disk as it goes), flushed to disk, renamed into
+//! place and the folder is flushed too, so a blob that a ledger entry names is on
+//! disk before the entry commits, whatever crashes.
 //!
 //! Architecture Invariant: a blob's path is a function of its bytes, so writing the
 //! same bytes twice is harmless and a blob is never overwritten with other content.
