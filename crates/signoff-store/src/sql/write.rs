@@ -178,7 +178,7 @@ impl WriteTx for SqlWrite {
             "INSERT INTO ledger_entries (seq, kind, body, entry_hash, leaf_hash) VALUES ($1, $2, $3, $4, $5)";
         on_tx!(&mut self.tx, |handle| sqlx::query(ENTRY)
             .bind(to_i64(entry.seq))
-            .bind(entry.kind())
+            .bind(entry.kind().as_str())
             .bind(canonical)
             .bind(Entry::hash_of(canonical).as_bytes().to_vec())
             .bind(leaf_hash.to_vec())
@@ -257,7 +257,7 @@ impl WriteTx for SqlWrite {
                 let record = data.get("data").map(ToString::to_string).unwrap_or_default();
                 on_tx!(&mut self.tx, |handle| sqlx::query(RECORD)
                     .bind(to_i64(entry.seq))
-                    .bind(other.kind())
+                    .bind(other.kind().as_str())
                     .bind(&id)
                     .bind(&project)
                     .bind(&version)
