@@ -6,59 +6,30 @@ use std::time::Instant;
 
 use serde::Serialize;
 use signoff_controls::{CoverageFacts, CoverageInput, EvidenceItem, EvidenceType};
-use signoff_core::entry::ReleaseRecord;
-use signoff_core::records::{ApprovalRecord, DeploymentRecord, ExceptionTarget};
-use signoff_core::{EvidenceKind, ProjectName, Severity};
-use signoff_ledger::{Envelope, Statement};
+use signoff_core::entry::{EventKind, Recorded, ReleaseRecord};
+use signoff_core::records::{
+    ActorKind, ApprovalRecord, CertificateRecord, Decision, DeploymentRecord, ExceptionTarget, RevocationRecord,
+    SnapshotRecord,
+};
+use signoff_core::{EvidenceKind, ProjectName, ReleaseRef, Severity};
 use signoff_report::model as report;
 use signoff_store::{EvidenceQuery, EvidenceRow, RecordQuery, ReleaseRow};
 
-use crate::certify::{CertificateView, certificates};
-use crate::decisions::{exceptions, parse_release, parse_time};
+use crate::certify::{CertificateView, certificates, open_certificate};
+use crate::decide::exceptions;
 use crate::error::AppError;
 use crate::home::Signoff;
 use crate::ledger::now;
+use crate::request::{Period, rfc3339};
 
 mod questions;
 
-pub use questions::{Answer, Question, Search, ask, population, search};
-
-fn invalid(error: impl ToString) -> AppError {
-    AppError::Invalid(error.to_string())
-}
-
-fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
-/// A period's bounds as RFC 3339 (`from` inclusive, `to` exclusive; a bare date
-/// `to` means through the end of that day).
-pub(crate) fn period(from: Option<&str>, to: Option<&str>) -> Result<(Option<String>, Option<String>), AppError> {
-    let from = from.map(|text| parse_time(text, false)).transpose()?.map(rfc3339);
-    let to = to
-        .map(|text| -> Result<String, AppError> {
-            let end = parse_time(text, true)?;
-            // A date's end of day is 23:59:59; make the bound exclusive just after it.
-            Ok(rfc3339(if text.len() == 10 { end + time::Duration::seconds(1) } else { end }))
-        })
-        .transpose()?;
-    Ok((from, to))
-}
-
-/// Loads one release.
-pub(crate) async fn load_release(signoff: &Signoff, release: &str) -> Result<ReleaseRow, AppError> {
-    let (project, version) = parse_release(release)?;
-    signoff
-        .store
-        .release(&project, &version)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no release {project}@{version}")))
-}
+pub use questions::{Answer, Question, ReleaseStatus, Search, ask, population, search};
 
 fn decision_of(certificate: Option<&CertificateView>) -> report::Decision {
-    match certificate.map(|view| view.record.decision.as_str()) {
-        Some("certified") => report::Decision::Certified,
-        Some(_) => report::Decision::Rejected,
+    match certificate.map(|view| view.record.decision) {
+        Some(Decision::Certified) => report::Decision::Certified,
+        Some(Decision::Rejected) => report::Decision::Rejected,
         None => report::Decision::NotCertified,
     }
 }
@@ -115,7 +86,7 @@ fn coverage_input(evidence: &[EvidenceRow], release: Option<&str>, facts: Covera
                 kind,
                 digest: record.digest,
                 tool: record.tool.name.clone(),
-                captured_at: row.captured_at.clone(),
+                captured_at: rfc3339(row.captured_at),
                 release: release.map(str::to_owned),
                 passed,
             })
@@ -127,20 +98,18 @@ fn coverage_input(evidence: &[EvidenceRow], release: Option<&str>, facts: Covera
 /// Which evidence coverage is computed over.
 #[derive(Debug, Clone, Default)]
 pub struct CoverageScope {
-    /// One release, `project@version`.
-    pub release: Option<String>,
+    /// One release.
+    pub release: Option<ReleaseRef>,
     /// Or the releases created in a period.
-    pub from: Option<String>,
-    /// End of the period.
-    pub to: Option<String>,
+    pub period: Period,
     /// Only this project.
-    pub project: Option<String>,
+    pub project: Option<ProjectName>,
 }
 
 /// Control coverage of the frameworks asked for (all in force when empty).
 ///
 /// # Errors
-/// An unknown framework or release, a bad date.
+/// An unknown framework or release.
 pub async fn coverage(
     signoff: &Signoff,
     frameworks: &[String],
@@ -149,10 +118,11 @@ pub async fn coverage(
     let catalog = signoff.catalog()?;
     let frameworks = if frameworks.is_empty() { signoff.frameworks()? } else { frameworks.to_vec() };
     let releases: Vec<ReleaseRow> = match &scope.release {
-        Some(release) => vec![load_release(signoff, release).await?],
+        Some(release) => vec![signoff.release_row(release).await?],
         None => {
-            let (from, to) = period(scope.from.as_deref(), scope.to.as_deref())?;
-            signoff.store.releases_between(scope.project.as_deref(), from.as_deref(), to.as_deref()).await?
+            let (from, to) = scope.period.bounds();
+            let project = scope.project.as_ref().map(ProjectName::as_str);
+            signoff.store.releases_between(project, from.as_deref(), to.as_deref()).await?
         }
     };
     let mut input = CoverageInput::default();
@@ -167,7 +137,7 @@ pub async fn coverage(
     input.facts.ledger_checkpoint = signoff.store.latest_checkpoint().await?.map(|checkpoint| {
         format!("ledger size {}, root {}", checkpoint.size, signoff_core::Digest::from_bytes(checkpoint.root))
     });
-    signoff_controls::coverage_all(&catalog, &frameworks, &input).map_err(invalid)
+    Ok(signoff_controls::coverage_all(&catalog, &frameworks, &input)?)
 }
 
 fn merge_facts(into: &mut CoverageFacts, from: CoverageFacts) {
@@ -185,12 +155,12 @@ async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<Cov
     let version = release.version.as_str();
     let mut facts = CoverageFacts::default();
     if let Some(certificate) = certificates(signoff, Some(project), Some(version)).await?.pop()
-        && certificate.record.decision == "certified"
+        && certificate.record.decision == Decision::Certified
     {
         facts.certificate = Some(certificate.record.statement_digest);
     }
-    for row in signoff.store.records_of("approval_recorded", Some(project), Some(version)).await? {
-        let record: ApprovalRecord = serde_json::from_str(&row.record).map_err(invalid)?;
+    for row in signoff.store.records_of::<ApprovalRecord>(Some(project), Some(version)).await? {
+        let record = row.record;
         if record.content == release.content_digest() {
             facts.approvals.push(format!("{} approved as {} (entry {})", record.actor.id, record.role, row.seq));
         }
@@ -203,7 +173,7 @@ async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<Cov
         }
     }
     for view in exceptions(signoff).await? {
-        if view.approved_by.is_some() && view.record.project.as_ref().is_none_or(|scope| scope == &release.project) {
+        if view.approved_by.is_some() && view.covers(&release.project) {
             facts.exceptions.push(view.record.id.clone());
         }
     }
@@ -215,9 +185,9 @@ async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<Cov
 /// deployment, with the ledger facts to verify it by.
 ///
 /// # Errors
-/// An unknown release, or unreadable records.
-pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceReport, AppError> {
-    let row = load_release(signoff, release).await?;
+/// An unknown release, or a certificate that does not verify.
+pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::TraceReport, AppError> {
+    let row = signoff.release_row(release).await?;
     let record = &row.record;
     let project = record.project.as_str();
     let version = record.version.as_str();
@@ -238,11 +208,11 @@ pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceRepo
                 .map(|person| actor(&format!("{} <{}>", person.name, person.email), person.kind))
                 .collect(),
             pr: change.pr,
-            signature: change.signature.clone(),
+            signature: change.signature.to_string(),
             reviewers: change_reviewers(&reviews, &change.commit, change.pr)
                 .into_iter()
                 .map(|login| report::Reviewer {
-                    kind: signoff.actor_named(&login).kind,
+                    kind: signoff.kind_of_login(&login),
                     id: login,
                     state: "approved".into(),
                 })
@@ -251,19 +221,25 @@ pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceRepo
         .collect();
 
     let evidence = signoff.store.release_evidence(record).await?;
+    let scan_entries: Vec<u64> =
+        evidence.iter().filter(|row| row.record.summary.findings.is_some()).map(|row| row.seq).collect();
+    let mut findings_by_scan: HashMap<u64, Vec<signoff_core::Finding>> = HashMap::new();
+    for found in signoff.store.findings_of(&scan_entries).await? {
+        findings_by_scan.entry(found.evidence_seq).or_default().push(found.finding);
+    }
     let mut scans = Vec::new();
     let mut tests = Vec::new();
     let mut coverage_runs = Vec::new();
     for row in &evidence {
         let item = &row.record;
         if let Some(counts) = &item.summary.findings {
-            let mut findings = signoff.store.evidence_findings(row.seq).await?;
+            let mut findings = findings_by_scan.remove(&row.seq).unwrap_or_default();
             findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
             scans.push(report::Scan {
                 tool: item.tool.name.clone(),
                 kind: item.kind.to_string(),
                 digest: item.digest.to_string(),
-                captured_at: row.captured_at.clone(),
+                captured_at: rfc3339(row.captured_at),
                 summary: report::SeverityCounts {
                     critical: counts.critical,
                     high: counts.high,
@@ -295,7 +271,7 @@ pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceRepo
             tests.push(report::TestRun {
                 tool: item.tool.name.clone(),
                 digest: item.digest.to_string(),
-                captured_at: row.captured_at.clone(),
+                captured_at: rfc3339(row.captured_at),
                 counts: report::TestCounts {
                     passed: counts.passed,
                     failed: counts.failed + counts.errored,
@@ -307,7 +283,7 @@ pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceRepo
             coverage_runs.push(report::CoverageRun {
                 tool: item.tool.name.clone(),
                 digest: item.digest.to_string(),
-                captured_at: row.captured_at.clone(),
+                captured_at: rfc3339(row.captured_at),
                 line_rate: coverage.line_rate,
                 branch_rate: coverage.branch_rate,
             });
@@ -317,18 +293,17 @@ pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceRepo
     let frameworks = signoff.frameworks()?;
     let catalog = signoff.catalog()?;
     let facts = release_facts(signoff, record).await?;
+    let name = release.to_string();
     let controls =
-        signoff_controls::coverage_all(&catalog, &frameworks, &coverage_input(&evidence, Some(release), facts))
-            .map_err(invalid)?
+        signoff_controls::coverage_all(&catalog, &frameworks, &coverage_input(&evidence, Some(&name), facts))?
             .iter()
             .map(report::FrameworkCoverage::from)
             .collect();
 
-    let now = now();
     let exception_lines = exceptions(signoff)
         .await?
         .into_iter()
-        .filter(|view| view.record.project.as_ref().is_none_or(|scope| scope == &record.project))
+        .filter(|view| view.covers(&record.project))
         .map(|view| report::ExceptionLine {
             id: view.record.id.clone(),
             target: match &view.record.target {
@@ -338,23 +313,14 @@ pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceRepo
             reason: view.record.reason.clone(),
             requested_by: view.record.requested_by.id.clone(),
             approved_by: view.approved_by.as_ref().map(|approver| approver.id.clone()),
-            expires_at: view.record.expires_at.clone(),
-            status: if time::OffsetDateTime::parse(
-                &view.record.expires_at,
-                &time::format_description::well_known::Rfc3339,
-            )
-            .is_ok_and(|expires| expires <= now)
-            {
-                "expired".into()
-            } else {
-                view.state.clone()
-            },
+            expires_at: rfc3339(view.record.expires_at),
+            status: view.state.as_str().to_owned(),
         })
         .collect();
 
     let mut approvals = Vec::new();
-    for approval in signoff.store.records_of("approval_recorded", Some(project), Some(version)).await? {
-        let parsed: ApprovalRecord = serde_json::from_str(&approval.record).map_err(invalid)?;
+    for approval in signoff.store.records_of::<ApprovalRecord>(Some(project), Some(version)).await? {
+        let parsed = approval.record;
         approvals.push(report::Approval {
             actor: actor(&parsed.actor.id, parsed.actor.kind),
             role: parsed.role,
@@ -362,7 +328,7 @@ pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceRepo
                 signoff_core::records::ApprovalDecision::Approve => "approve".into(),
                 signoff_core::records::ApprovalDecision::Reject => "reject".into(),
             },
-            at: approval.at.clone().unwrap_or_default(),
+            at: rfc3339(approval.at),
             comment: parsed.comment,
         });
     }
@@ -372,24 +338,24 @@ pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceRepo
         None => None,
     };
     let mut deployments = Vec::new();
-    for deployment in signoff.store.records_of("deployment_recorded", Some(project), Some(version)).await? {
-        let parsed: DeploymentRecord = serde_json::from_str(&deployment.record).map_err(invalid)?;
+    for deployment in signoff.store.records_of::<DeploymentRecord>(Some(project), Some(version)).await? {
+        let parsed = deployment.record;
         deployments.push(report::Deployment {
             environment: parsed.environment,
-            at: deployment.at.clone().unwrap_or_default(),
+            at: rfc3339(deployment.at),
             actor: actor(&parsed.actor.id, parsed.actor.kind),
             certificate: parsed.certificate,
         });
     }
 
     Ok(report::TraceReport {
-        generated_at: rfc3339(now),
+        generated_at: rfc3339(now()),
         release: report::TraceRelease {
             project: project.to_owned(),
             version: version.to_owned(),
             commit: record.commit.to_string(),
             previous: record.previous.as_ref().map(ToString::to_string),
-            created_at: row.created_at.clone(),
+            created_at: rfc3339(row.created_at),
             artifacts: record
                 .artifacts
                 .iter()
@@ -411,16 +377,7 @@ pub async fn trace(signoff: &Signoff, release: &str) -> Result<report::TraceRepo
 }
 
 fn certificate_line(signoff: &Signoff, view: &CertificateView) -> Result<report::Certificate, AppError> {
-    let unreadable = |error: &dyn std::fmt::Display| {
-        AppError::Invalid(format!(
-            "certificate {} of {}@{} (ledger entry {}) is unreadable: {error}",
-            view.record.id, view.record.project, view.record.version, view.entry
-        ))
-    };
-    let envelope = Envelope::from_json(view.record.envelope.as_bytes()).map_err(|error| unreadable(&error))?;
-    let statement = Statement::from_envelope(&envelope, &signoff.public_key()).map_err(|error| unreadable(&error))?;
-    let evaluation: signoff_policy::Evaluation =
-        serde_json::from_value(statement.predicate()["evaluation"].clone()).map_err(|error| unreadable(&error))?;
+    let (_, evaluation) = open_certificate(signoff, view)?;
     Ok(report::Certificate {
         decision: decision_of(Some(view)),
         policy: report::PolicyLine {
@@ -428,7 +385,7 @@ fn certificate_line(signoff: &Signoff, view: &CertificateView) -> Result<report:
             version: view.record.policy.version,
             digest: view.record.policy.digest.to_string(),
         },
-        evaluated_at: view.record.evaluated_at.clone(),
+        evaluated_at: rfc3339(view.record.evaluated_at),
         certifier: Some(view.record.certifier.id.clone()),
         criteria: evaluation
             .criteria
@@ -436,11 +393,7 @@ fn certificate_line(signoff: &Signoff, view: &CertificateView) -> Result<report:
             .map(|result| report::Criterion {
                 id: result.id.clone(),
                 title: result.title.clone(),
-                status: match result.status {
-                    signoff_policy::Status::Pass => report::CriterionStatus::Pass,
-                    signoff_policy::Status::Fail => report::CriterionStatus::Fail,
-                    signoff_policy::Status::Waived => report::CriterionStatus::Waived,
-                },
+                status: result.status,
                 blocking: result.blocking,
                 expected: result.expected.clone(),
                 actual: result.actual.clone(),
@@ -460,14 +413,16 @@ async fn ledger_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<repo
     let (project, version) = (release.project.as_str(), release.version.as_str());
     let mut seqs: Vec<(u64, String, String)> = Vec::new();
     if let Some(row) = signoff.store.release(&release.project, &release.version).await? {
-        seqs.push((row.seq, "release_created".into(), format!("{project}@{version}")));
+        seqs.push((row.seq, EventKind::ReleaseCreated.to_string(), format!("{project}@{version}")));
     }
     for row in signoff.store.release_evidence(release).await? {
-        seqs.push((row.seq, "evidence_captured".into(), format!("{} {}", row.record.tool.name, row.record.file_name)));
+        let subject = format!("{} {}", row.record.tool.name, row.record.file_name);
+        seqs.push((row.seq, EventKind::EvidenceCaptured.to_string(), subject));
     }
-    for kind in ["approval_recorded", "certificate_issued", "deployment_recorded", "certificate_revoked"] {
-        for row in signoff.store.records_of(kind, Some(project), Some(version)).await? {
-            seqs.push((row.seq, kind.to_owned(), row.subject.clone().or(row.status.clone()).unwrap_or_default()));
+    let query = RecordQuery { project: Some(project), version: Some(version), ..RecordQuery::default() };
+    for kind in [ApprovalRecord::KIND, CertificateRecord::KIND, DeploymentRecord::KIND, RevocationRecord::KIND] {
+        for row in signoff.store.find_records(kind, &query).await? {
+            seqs.push((row.seq, kind.to_string(), row.subject.clone().or(row.status.clone()).unwrap_or_default()));
         }
     }
     seqs.sort_by_key(|(seq, _, _)| *seq);

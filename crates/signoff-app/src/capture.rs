@@ -20,7 +20,7 @@ use signoff_store::StagedBlob;
 use tokio::sync::mpsc;
 
 use crate::error::AppError;
-use crate::home::{Environment, Signoff};
+use crate::home::Signoff;
 use crate::report::EvidenceReport;
 
 /// A file to read, and how to name it in messages.
@@ -40,25 +40,19 @@ impl InputFile {
     }
 }
 
-/// Context given on the command line; each field overrides what CI detection found.
-#[derive(Debug, Clone, Default)]
-pub struct ContextOverrides {
+/// What evidence is captured for: the project, commit and release it belongs to,
+/// and the pipeline that produced it.
+#[derive(Debug, Clone)]
+pub struct CaptureContext {
     /// Project.
-    pub project: Option<String>,
-    /// Commit.
-    pub commit: Option<String>,
-    /// Branch.
-    pub branch: Option<String>,
-    /// Release version the evidence is for.
-    pub release: Option<String>,
-    /// Pipeline run id.
-    pub run_id: Option<String>,
-    /// Pipeline run URL.
-    pub run_url: Option<String>,
-    /// Job.
-    pub job: Option<String>,
-    /// Actor.
-    pub actor: Option<String>,
+    pub project: ProjectName,
+    /// The commit the evidence was produced for; evidence without one attaches to
+    /// no release unless `release` names it.
+    pub commit: Option<CommitSha>,
+    /// The release the evidence is for, when known already.
+    pub release: Option<ReleaseVersion>,
+    /// The pipeline: CI system, run, job, actor.
+    pub context: CiContext,
 }
 
 /// A capture request.
@@ -66,59 +60,18 @@ pub struct ContextOverrides {
 pub struct CaptureRequest {
     /// The files.
     pub files: Vec<InputFile>,
-    /// Context flags.
-    pub overrides: ContextOverrides,
+    /// What they are evidence for.
+    pub target: CaptureContext,
     /// Format, when the user names it.
     pub format: Option<Format>,
     /// Evidence kind, when the user names it.
     pub kind: Option<EvidenceKind>,
     /// Size limits.
     pub limits: Limits,
-    /// The environment to detect CI context from.
-    pub environment: Environment,
 }
 
 /// Findings per batch handed from the parser thread to the store.
 const FINDINGS_PER_BATCH: usize = 4096;
-
-/// Resolved context of one capture.
-struct Resolved {
-    project: ProjectName,
-    commit: Option<CommitSha>,
-    release: Option<ReleaseVersion>,
-    context: CiContext,
-}
-
-fn resolve(request: &CaptureRequest) -> Result<Resolved, AppError> {
-    let overrides = &request.overrides;
-    let detected = request.environment.ci_context();
-    let project_text = overrides.project.clone().or_else(|| detected.project_hint()).ok_or_else(|| {
-        AppError::Invalid("no project: pass --project NAME (in CI it is taken from the repository name)".into())
-    })?;
-    let project = ProjectName::new(&project_text).map_err(|error| AppError::Invalid(error.to_string()))?;
-    let commit_text = overrides.commit.clone().or_else(|| detected.commit.clone());
-    let commit = commit_text
-        .map(|text| CommitSha::new(&text))
-        .transpose()
-        .map_err(|error| AppError::Invalid(error.to_string()))?;
-    let release = overrides
-        .release
-        .as_deref()
-        .map(ReleaseVersion::new)
-        .transpose()
-        .map_err(|error| AppError::Invalid(error.to_string()))?;
-    let context = CiContext {
-        system: detected.system.clone().or_else(|| Some("local".into())),
-        repository: detected.repository.clone(),
-        commit: commit.as_ref().map(ToString::to_string),
-        branch: overrides.branch.clone().or(detected.branch.clone()),
-        run_id: overrides.run_id.clone().or(detected.run_id.clone()),
-        run_url: overrides.run_url.clone().or(detected.run_url.clone()),
-        job: overrides.job.clone().or(detected.job.clone()),
-        actor: overrides.actor.clone().or(detected.actor.clone()).or_else(|| request.environment.var("USER")),
-    };
-    Ok(Resolved { project, commit, release, context })
-}
 
 /// Captures every file of `request` in one batch.
 ///
@@ -129,7 +82,7 @@ pub async fn capture(signoff: &Signoff, request: CaptureRequest) -> Result<Vec<E
     if request.files.is_empty() {
         return Err(AppError::Invalid("nothing to capture: name at least one file".into()));
     }
-    let resolved = resolve(&request)?;
+    let resolved = &request.target;
     let mut batch = signoff.begin_batch().await?;
     let mut staged: Vec<StagedBlob> = Vec::new();
     let mut reports = Vec::new();
@@ -248,7 +201,7 @@ async fn read_one(
         ordinal += count;
     }
     drop(hashed_findings);
-    let parsed = parse.await.map_err(|error| AppError::Invalid(format!("parser stopped: {error}")));
+    let parsed = parse.await.map_err(AppError::stopped("the parser"));
     match &parsed {
         Ok(Ok(parsed)) if parsed.stored.is_none() && inserted.is_ok() => clearance.clear_all(),
         _ => clearance.withdraw(),
@@ -261,7 +214,7 @@ async fn read_one(
         (Ok(Err(error)), Ok(())) => Err(AppError::from(error)),
         (Err(error), Ok(())) => Err(error),
     };
-    let copied = copy.await.map_err(|error| AppError::Invalid(format!("blob staging stopped: {error}")))?;
+    let copied = copy.await.map_err(AppError::stopped("blob staging"))?;
     let mut parsed = match outcome {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -271,8 +224,7 @@ async fn read_one(
             return Err(error);
         }
     };
-    let commitment =
-        hashing.await.map_err(|error| AppError::Invalid(format!("findings hashing stopped: {error}")))??;
+    let commitment = hashing.await.map_err(AppError::stopped("findings hashing"))??;
 
     // The redacted document moves to the blob store: a copy of it would hold twice
     // its size at the end of the capture.
@@ -300,7 +252,7 @@ async fn read_one(
                 }
             })
             .await
-            .map_err(|error| AppError::Invalid(format!("blob staging stopped: {error}")))??
+            .map_err(AppError::stopped("blob staging"))??
         }
     };
     let digest_and_size = (blob.digest, blob.size);
@@ -367,7 +319,9 @@ fn commit_findings(
     let mut hasher = FindingsHasher::new();
     while let Some(chunk) = findings.blocking_recv() {
         for finding in &chunk {
-            hasher.add(finding).map_err(|error| AppError::Invalid(format!("cannot hash a finding: {error}")))?;
+            hasher
+                .add(finding)
+                .map_err(|error| AppError::Invalid(format!("a finding has no canonical form: {error}")))?;
         }
         if store.blocking_send(chunk).is_err() {
             // The store stopped (its error is the one reported); stop reading so the
@@ -445,7 +399,7 @@ pub async fn inspect(
             })
         })
         .await
-        .unwrap_or_else(|error| Err(AppError::Invalid(format!("inspect stopped: {error}"))));
+        .unwrap_or_else(|error| Err(AppError::stopped("inspect")(error)));
         reports.push(result);
     }
     reports

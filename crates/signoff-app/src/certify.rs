@@ -1,30 +1,30 @@
-//! Release certification (D4–D8): build the policy input from what the store holds,
-//! evaluate, and — unless it is a dry run — sign the verdict as an in-toto
-//! statement in a DSSE envelope and append it to the ledger.
+//! Release certification (D4–D8): gather what the store holds about a release,
+//! build the policy input from it (a pure function, [`policy_input`]), evaluate,
+//! and — unless it is a dry run — sign the verdict as an in-toto statement in a
+//! DSSE envelope and append it to the ledger.
 //!
 //! Architecture Invariant: the verdict is computed here from evidence in the store;
 //! nothing a caller passes can declare a release compliant. The caller chooses only
 //! the release, the policy file (recorded by digest), the environment and, for a
 //! dry run, the date.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
 use signoff_core::entry::{Event, ReleaseRecord};
 use signoff_core::records::{
-    Actor, ActorKind, ApprovalDecision, ApprovalRecord, CertificateRecord, ExceptionTarget, PolicyReference,
+    Actor, ActorKind, ApprovalRecord, CertificateRecord, Decision, ExceptionTarget, Person, PolicyReference,
 };
-use signoff_core::{CommitSha, Digest};
+use signoff_core::{Digest, ReleaseRef};
 use signoff_ledger::{Envelope, ResourceDescriptor, Statement};
 use signoff_policy::{Evaluation, PolicyInput};
-use signoff_store::EvidenceRow;
+use signoff_store::{EvidenceRow, FindingRow, ReleaseRow, Stored};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::decisions::{entry_time, exceptions, parse_release, parse_time};
-use crate::error::AppError;
-use crate::home::{Environment, Signoff};
+use crate::decide::{ExceptionState, ExceptionView, exceptions};
+use crate::error::{AppError, Missing, Refusal};
+use crate::home::Signoff;
 use crate::ledger::now;
 use crate::policy::{ChosenPolicy, choose_policy};
 
@@ -32,22 +32,20 @@ use crate::policy::{ChosenPolicy, choose_policy};
 pub const PREDICATE_TYPE: &str = "https://signoff.dev/certification/v1";
 
 /// A certification request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CertifyRequest {
-    /// `project@version`.
-    pub release: String,
+    /// The release.
+    pub release: ReleaseRef,
     /// A policy file instead of the published (or starter) policy.
     pub policy: Option<PathBuf>,
     /// The environment to certify for.
     pub environment: Option<String>,
     /// Predict only: evaluate and write nothing.
     pub dry_run: bool,
-    /// For a dry run: the date to evaluate at (`YYYY-MM-DD` or RFC 3339).
-    pub at: Option<String>,
-    /// `--actor`.
-    pub actor: Option<String>,
-    /// Environment variables.
-    pub env: Environment,
+    /// For a dry run: the time to evaluate at (default now).
+    pub at: Option<OffsetDateTime>,
+    /// Who certifies.
+    pub actor: Actor,
 }
 
 /// The outcome of a certification.
@@ -83,314 +81,327 @@ pub struct CertificateView {
     pub entry: u64,
 }
 
-fn invalid(error: impl ToString) -> AppError {
-    AppError::Invalid(error.to_string())
-}
-
-fn policy_actor(actor: &Actor) -> signoff_policy::Actor {
-    let mut converted = signoff_policy::Actor::new(actor.id.clone(), policy_kind(actor.kind));
-    converted.on_behalf_of = actor.on_behalf_of.clone();
-    converted
-}
-
-fn policy_kind(kind: ActorKind) -> signoff_policy::ActorKind {
-    match kind {
-        ActorKind::Human => signoff_policy::ActorKind::Human,
-        ActorKind::Bot => signoff_policy::ActorKind::Bot,
-        ActorKind::AiAgent => signoff_policy::ActorKind::AiAgent,
+impl From<Stored<CertificateRecord>> for CertificateView {
+    fn from(stored: Stored<CertificateRecord>) -> CertificateView {
+        CertificateView { record: stored.record, entry: stored.seq }
     }
 }
 
-fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok()
-}
-
 /// Every certificate of a release (all releases of the project when `version` is
-/// None), oldest first.
+/// None; all certificates when both are), oldest first.
 pub(crate) async fn certificates(
     signoff: &Signoff,
     project: Option<&str>,
     version: Option<&str>,
 ) -> Result<Vec<CertificateView>, AppError> {
-    let rows = signoff.store.records_of("certificate_issued", project, version).await?;
-    rows.into_iter()
-        .map(|row| {
-            serde_json::from_str::<CertificateRecord>(&row.record)
-                .map(|record| CertificateView { record, entry: row.seq })
-                .map_err(|error| AppError::Invalid(format!("certificate record {} is unreadable: {error}", row.seq)))
-        })
-        .collect()
+    let rows = signoff.store.records_of::<CertificateRecord>(project, version).await?;
+    Ok(rows.into_iter().map(CertificateView::from).collect())
 }
 
-/// Builds the policy input for `release` from the store, as of ledger entry
-/// `upto` (exclusive; `None` = now), evaluated at `at`.
-pub(crate) async fn build_input(
-    signoff: &Signoff,
-    release: &ReleaseRecord,
-    created_at: &str,
-    actor: &Actor,
-    at: OffsetDateTime,
-    environment: Option<String>,
-    upto: Option<u64>,
-) -> Result<PolicyInput, AppError> {
+/// What the store holds about one release that a certification looks at, as of a
+/// ledger position, gathered by a handful of batched reads (none per row).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Facts {
+    /// The release's evidence.
+    pub(crate) evidence: Vec<EvidenceRow>,
+    /// The findings of that evidence, by evidence entry and file position.
+    pub(crate) findings: Vec<FindingRow>,
+    /// Fingerprints of the findings of the project's previous certified release,
+    /// as it was certified; `None` when there is no such release.
+    pub(crate) baseline: Option<Vec<Digest>>,
+    /// The project's code-review evidence.
+    pub(crate) reviews: Vec<EvidenceRow>,
+    /// Approvals of the release.
+    pub(crate) approvals: Vec<Stored<ApprovalRecord>>,
+    /// Every exception, with its state.
+    pub(crate) exceptions: Vec<ExceptionView>,
+}
+
+/// Reads the facts of `release` as of ledger entry `upto` (exclusive; `None` =
+/// everything).
+pub(crate) async fn gather(signoff: &Signoff, release: &ReleaseRecord, upto: Option<u64>) -> Result<Facts, AppError> {
     let before = |seq: u64| upto.is_none_or(|upto| seq < upto);
     let project = release.project.as_str();
     let version = release.version.as_str();
+    let store = &signoff.store;
 
-    let evidence_rows: Vec<EvidenceRow> =
-        signoff.store.release_evidence(release).await?.into_iter().filter(|row| before(row.seq)).collect();
-    let mut evidence = Vec::new();
-    let mut findings = Vec::new();
-    for row in &evidence_rows {
-        let record = &row.record;
-        let item = signoff_policy::Evidence {
-            id: record.id.clone(),
-            digest: record.digest,
-            kind: record.kind,
-            format: record.format,
-            tool: record.tool.clone(),
-            captured_at: parse_rfc3339(&row.captured_at).unwrap_or(at),
-            produced_at: record.produced_at.as_deref().and_then(parse_rfc3339),
-            // A certification sees everything captured for the release up to it,
-            // including what came after an earlier certificate (B4: certifying
-            // again is how late evidence counts); replay bounds the input by `upto`.
-            post_certification: false,
-            summary: record.summary.clone(),
-        };
-        if record.summary.findings.is_some() {
-            for finding in signoff.store.evidence_findings(row.seq).await? {
-                findings.push(signoff_policy::InputFinding::from_finding(&finding, &item));
-            }
-        }
-        evidence.push(item);
-    }
+    let evidence: Vec<EvidenceRow> =
+        store.release_evidence(release).await?.into_iter().filter(|row| before(row.seq)).collect();
+    let findings = store.findings_of(&scans(&evidence)).await?;
 
     // The baseline: findings of the project's previous certified release.
-    let mut baseline = None;
     let previous_certified = certificates(signoff, Some(project), None).await?.into_iter().rfind(|certificate| {
         before(certificate.entry)
             && certificate.record.version != release.version
-            && certificate.record.decision == "certified"
+            && certificate.record.decision == Decision::Certified
     });
+    let mut baseline = None;
     if let Some(previous) = previous_certified
-        && let Some(previous_release) =
-            signoff.store.release(&previous.record.project, &previous.record.version).await?
+        && let Some(previous_release) = store.release(&previous.record.project, &previous.record.version).await?
     {
-        let mut fingerprints = Vec::new();
-        for row in signoff.store.release_evidence(&previous_release.record).await? {
-            if row.seq < previous.entry && row.record.summary.findings.is_some() {
-                fingerprints.extend(
-                    signoff.store.evidence_findings(row.seq).await?.into_iter().map(|finding| finding.fingerprint),
-                );
-            }
-        }
-        baseline = Some(fingerprints);
-    }
-
-    // Changes, with reviews from the project's captured pull-request evidence.
-    let reviews = signoff.store.evidence_of_kind(&release.project, "code_review").await?;
-    let mut changes = Vec::new();
-    for change in &release.changes {
-        let pr_evidence: Vec<&EvidenceRow> = reviews
-            .iter()
-            .filter(|row| before(row.seq))
-            .filter(|row| {
-                row.record.summary.reviews.as_ref().is_some_and(|summary| {
-                    (change.pr.is_some() && summary.number == change.pr)
-                        || summary.merge_commit.as_deref() == Some(change.commit.as_str())
-                })
-            })
+        let previous_evidence: Vec<EvidenceRow> = store
+            .release_evidence(&previous_release.record)
+            .await?
+            .into_iter()
+            .filter(|row| row.seq < previous.entry)
             .collect();
-        let pr_author = pr_evidence
-            .iter()
-            .find_map(|row| row.record.summary.reviews.as_ref().and_then(|summary| summary.author.clone()));
-        let person_actor = |person: &signoff_core::records::Person| {
-            let mut actor = signoff_policy::Actor::new(
-                if person.email.is_empty() { person.name.clone() } else { person.email.to_lowercase() },
-                policy_kind(person.kind),
-            );
-            actor.name = Some(person.name.clone());
-            actor.email = (!person.email.is_empty()).then(|| person.email.clone());
-            actor
-        };
-        let mut author = person_actor(&change.author);
-        if let Some(login) = &pr_author {
-            // On a forge, the pull request's author is who reviewers are compared with.
-            author.id = login.clone();
-        }
-        let mut approvals = Vec::new();
-        let mut seen = HashSet::new();
-        for row in &pr_evidence {
-            for login in row.record.summary.reviews.iter().flat_map(|summary| summary.approvers.iter()) {
-                if seen.insert(login.clone()) {
-                    approvals.push(signoff_policy::Review {
-                        reviewer: policy_actor(&signoff.actor_named(login)),
-                        state: signoff_policy::ReviewState::Approved,
-                    });
-                }
-            }
-        }
-        changes.push(signoff_policy::Change {
-            commit: CommitSha::new(&change.commit).map_err(invalid)?,
-            author,
-            committer: person_actor(&change.committer),
-            co_authors: change.co_authors.iter().map(person_actor).collect(),
-            trailers: change
-                .trailers
-                .iter()
-                .map(|(key, value)| signoff_policy::Trailer { key: key.clone(), value: value.clone() })
-                .collect(),
-            pr: change.pr,
-            signature: signoff_policy::Signature {
-                status: match change.signature.as_str() {
-                    "verified" => signoff_policy::SignatureStatus::Verified,
-                    "unverified" => signoff_policy::SignatureStatus::Unverified,
-                    "bad" => signoff_policy::SignatureStatus::Bad,
-                    _ => signoff_policy::SignatureStatus::None,
+        let rows = store.findings_of(&scans(&previous_evidence)).await?;
+        baseline = Some(rows.into_iter().map(|row| row.finding.fingerprint).collect());
+    }
+
+    let reviews = store
+        .evidence_of_kind(&release.project, "code_review")
+        .await?
+        .into_iter()
+        .filter(|row| before(row.seq))
+        .collect();
+    let approvals = store
+        .records_of::<ApprovalRecord>(Some(project), Some(version))
+        .await?
+        .into_iter()
+        .filter(|row| before(row.seq))
+        .collect();
+    let exceptions = exceptions(signoff).await?.into_iter().filter(|view| before(view.entry)).collect();
+    Ok(Facts { evidence, findings, baseline, reviews, approvals, exceptions })
+}
+
+/// The entries of the evidence rows that hold findings.
+fn scans(evidence: &[EvidenceRow]) -> Vec<u64> {
+    evidence.iter().filter(|row| row.record.summary.findings.is_some()).map(|row| row.seq).collect()
+}
+
+/// What a certification is evaluated for: who asks, when, for which environment.
+#[derive(Debug, Clone)]
+pub(crate) struct Occasion<'a> {
+    /// The certifier.
+    pub(crate) actor: &'a Actor,
+    /// The time it is evaluated at.
+    pub(crate) at: OffsetDateTime,
+    /// The environment.
+    pub(crate) environment: Option<String>,
+}
+
+/// The policy input of a release from its facts. Pure: the same facts give the
+/// same input.
+///
+/// `kind_of` types a reviewer known only by login (the store's actor patterns).
+pub(crate) fn policy_input(
+    release: &ReleaseRow,
+    facts: &Facts,
+    occasion: &Occasion<'_>,
+    kind_of: &dyn Fn(&str) -> ActorKind,
+) -> PolicyInput {
+    let record = &release.record;
+    let at = occasion.at;
+    let mut evidence = Vec::new();
+    let mut by_seq: HashMap<u64, usize> = HashMap::new();
+    for row in &facts.evidence {
+        let item = &row.record;
+        by_seq.insert(row.seq, evidence.len());
+        evidence.push(signoff_policy::Evidence {
+            id: item.id.clone(),
+            digest: item.digest,
+            kind: item.kind,
+            format: item.format,
+            tool: item.tool.clone(),
+            captured_at: row.captured_at,
+            produced_at: item.produced_at.as_deref().and_then(parse_rfc3339),
+            // A certification sees everything captured for the release up to it,
+            // including what came after an earlier certificate (B4: certifying
+            // again is how late evidence counts); replay bounds the facts instead.
+            post_certification: false,
+            summary: item.summary.clone(),
+        });
+    }
+    let findings = facts
+        .findings
+        .iter()
+        .filter_map(|row| {
+            let item = &evidence[*by_seq.get(&row.evidence_seq)?];
+            Some(signoff_policy::InputFinding::from_finding(&row.finding, item))
+        })
+        .collect();
+
+    let content = record.content_digest();
+    let approvals = facts
+        .approvals
+        .iter()
+        .map(|approval| signoff_policy::ReleaseApproval {
+            actor: (&approval.record.actor).into(),
+            role: approval.record.role.clone(),
+            decision: approval.record.decision,
+            at: approval.at,
+            current: approval.record.content == content,
+            comment: approval.record.comment.clone(),
+        })
+        .collect();
+
+    let exceptions = facts
+        .exceptions
+        .iter()
+        .filter(|view| view.covers(&record.project))
+        .filter_map(|view| {
+            // Expired exceptions are passed on: the policy reports them as such.
+            let (Some(approved_by), Some(approved_at)) = (&view.approved_by, view.approved_at) else {
+                return None;
+            };
+            debug_assert!(view.state != ExceptionState::Requested);
+            Some(signoff_policy::Exception {
+                id: view.record.id.clone(),
+                target: match &view.record.target {
+                    ExceptionTarget::Finding { fingerprint } => signoff_policy::ExceptionTarget::Finding(*fingerprint),
+                    ExceptionTarget::Criterion { id } => signoff_policy::ExceptionTarget::Criterion(id.clone()),
                 },
-                kind: change.signature_kind.clone(),
-            },
-            approvals,
-        });
-    }
+                justification: Some(view.record.reason.clone()),
+                requested_by: (&view.record.requested_by).into(),
+                approved_by: approved_by.into(),
+                approved_at,
+                expires_at: view.record.expires_at,
+            })
+        })
+        .collect();
 
-    let content = release.content_digest();
-    let mut approvals = Vec::new();
-    for row in signoff.store.records_of("approval_recorded", Some(project), Some(version)).await? {
-        if !before(row.seq) {
-            continue;
-        }
-        let record: ApprovalRecord = serde_json::from_str(&row.record).map_err(invalid)?;
-        let at_text = entry_time(signoff.store.entries(row.seq, 1).await?).unwrap_or_default();
-        approvals.push(signoff_policy::ReleaseApproval {
-            actor: policy_actor(&record.actor),
-            role: record.role,
-            decision: match record.decision {
-                ApprovalDecision::Approve => signoff_policy::ApprovalDecision::Approve,
-                ApprovalDecision::Reject => signoff_policy::ApprovalDecision::Reject,
-            },
-            at: parse_rfc3339(&at_text).unwrap_or(at),
-            current: record.content == content,
-            comment: record.comment,
-        });
-    }
-
-    let mut input_exceptions = Vec::new();
-    for view in exceptions(signoff).await? {
-        if !before(view.entry) || view.record.project.as_ref().is_some_and(|scope| scope != &release.project) {
-            continue;
-        }
-        let (Some(approved_by), Some(approved_at)) =
-            (&view.approved_by, view.approved_at.as_deref().and_then(parse_rfc3339))
-        else {
-            continue;
-        };
-        input_exceptions.push(signoff_policy::Exception {
-            id: view.record.id.clone(),
-            target: match &view.record.target {
-                ExceptionTarget::Finding { fingerprint } => signoff_policy::ExceptionTarget::Finding(*fingerprint),
-                ExceptionTarget::Criterion { id } => signoff_policy::ExceptionTarget::Criterion(id.clone()),
-            },
-            justification: Some(view.record.reason.clone()),
-            requested_by: policy_actor(&view.record.requested_by),
-            approved_by: policy_actor(approved_by),
-            approved_at,
-            expires_at: parse_rfc3339(&view.record.expires_at).unwrap_or(at),
-        });
-    }
-
-    Ok(PolicyInput {
+    PolicyInput {
         release: signoff_policy::Release {
-            project: release.project.clone(),
-            version: release.version.clone(),
-            commit: release.commit.clone(),
-            artifacts: release
+            project: record.project.clone(),
+            version: record.version.clone(),
+            commit: record.commit.clone(),
+            artifacts: record
                 .artifacts
                 .iter()
                 .map(|digest| signoff_policy::Artifact { name: None, digest: *digest })
                 .collect(),
-            previous: release.previous.clone(),
-            created_at: parse_rfc3339(created_at).unwrap_or(at),
+            previous: record.previous.clone(),
+            created_at: release.created_at,
         },
-        actor: policy_actor(actor),
+        actor: occasion.actor.into(),
         evaluated_at: at,
-        environment,
+        environment: occasion.environment.clone(),
         evidence,
         findings,
-        baseline_fingerprints: baseline,
-        changes_unknown: if release.changes.is_empty() { release.changes_note.clone() } else { None },
-        changes,
+        baseline_fingerprints: facts.baseline.clone(),
+        changes_unknown: if record.changes.is_empty() { record.changes_note.clone() } else { None },
+        changes: changes(record, &facts.reviews, kind_of),
         approvals,
-        exceptions: input_exceptions,
-    })
+        exceptions,
+    }
+}
+
+/// The release's changes with their reviews, from the project's captured
+/// pull-request evidence.
+fn changes(
+    release: &ReleaseRecord,
+    reviews: &[EvidenceRow],
+    kind_of: &dyn Fn(&str) -> ActorKind,
+) -> Vec<signoff_policy::Change> {
+    release
+        .changes
+        .iter()
+        .map(|change| {
+            let pr_evidence: Vec<&EvidenceRow> = reviews
+                .iter()
+                .filter(|row| {
+                    row.record.summary.reviews.as_ref().is_some_and(|summary| {
+                        (change.pr.is_some() && summary.number == change.pr)
+                            || summary.merge_commit.as_deref() == Some(change.commit.as_str())
+                    })
+                })
+                .collect();
+            let pr_author = pr_evidence
+                .iter()
+                .find_map(|row| row.record.summary.reviews.as_ref().and_then(|summary| summary.author.clone()));
+            let mut author = person_actor(&change.author);
+            if let Some(login) = pr_author {
+                // On a forge, the pull request's author is who reviewers are compared with.
+                author.id = login;
+            }
+            let mut approvals = Vec::new();
+            let mut seen = HashSet::new();
+            for row in &pr_evidence {
+                for login in row.record.summary.reviews.iter().flat_map(|summary| summary.approvers.iter()) {
+                    if seen.insert(login.clone()) {
+                        approvals.push(signoff_policy::Review {
+                            reviewer: signoff_policy::Actor::new(login.clone(), kind_of(login)),
+                            state: signoff_policy::ReviewState::Approved,
+                        });
+                    }
+                }
+            }
+            signoff_policy::Change {
+                // Stored changes carry full commit ids (checked when the release was created).
+                commit: signoff_core::CommitSha::new(&change.commit).unwrap_or_else(|_| release.commit.clone()),
+                author,
+                committer: person_actor(&change.committer),
+                co_authors: change.co_authors.iter().map(person_actor).collect(),
+                trailers: change
+                    .trailers
+                    .iter()
+                    .map(|(key, value)| signoff_policy::Trailer { key: key.clone(), value: value.clone() })
+                    .collect(),
+                pr: change.pr,
+                signature: signoff_policy::Signature {
+                    status: change.signature,
+                    kind: change.signature_kind.map(|kind| kind.as_str().to_owned()),
+                },
+                approvals,
+            }
+        })
+        .collect()
+}
+
+/// A git person as the policy compares people: by lowercased email, else name.
+fn person_actor(person: &Person) -> signoff_policy::Actor {
+    let id = if person.email.is_empty() { person.name.clone() } else { person.email.to_lowercase() };
+    signoff_policy::Actor {
+        name: Some(person.name.clone()),
+        email: (!person.email.is_empty()).then(|| person.email.clone()),
+        ..signoff_policy::Actor::new(id, person.kind)
+    }
+}
+
+fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// Certifies a release (or, with `dry_run`, predicts the outcome).
 ///
 /// # Errors
-/// An unknown release, a policy mistake, a bad date, or a store failure. A release
-/// that does not meet the policy is not an error: the certificate says `rejected`.
+/// An unknown release, a policy mistake, an environment the policy does not
+/// declare, or a store failure. A release that does not meet the policy is not
+/// an error: the certificate says `rejected`.
 pub async fn certify(signoff: &Signoff, request: CertifyRequest) -> Result<Certification, AppError> {
-    let (project, version) = parse_release(&request.release)?;
-    let row =
-        signoff.store.release(&project, &version).await?.ok_or_else(|| {
-            AppError::NotFound(format!("no release {project}@{version} (see `signoff release create`)"))
-        })?;
+    let row = signoff.release_row(&request.release).await?;
     if request.at.is_some() && !request.dry_run {
         return Err(AppError::Invalid("--at predicts a future date and needs --dry-run".into()));
     }
-    let at = match &request.at {
-        Some(text) => parse_time(text, false)?,
-        None => now(),
-    };
+    let at = request.at.unwrap_or_else(now);
     let ChosenPolicy { policy, reference } = choose_policy(signoff, request.policy.as_deref()).await?;
     if let Some(environment) = &request.environment
         && !policy.environments().is_empty()
         && !policy.environments().iter().any(|known| known == environment)
     {
-        return Err(AppError::Invalid(format!(
-            "environment {environment:?} is not declared by policy {} (it declares: {})",
-            reference.name,
-            policy.environments().join(", ")
-        )));
+        return Err(Refusal::UndeclaredEnvironment {
+            environment: environment.clone(),
+            policy: reference.name.clone(),
+            declared: policy.environments().join(", "),
+        }
+        .into());
     }
-    let actor = signoff.current_actor(&request.env, request.actor.as_deref())?;
-    let input =
-        build_input(signoff, &row.record, &row.created_at, &actor, at, request.environment.clone(), None).await?;
-    let effective = policy.for_project(project.as_str());
+    let facts = gather(signoff, &row.record, None).await?;
+    let occasion = Occasion { actor: &request.actor, at, environment: request.environment.clone() };
+    let input = policy_input(&row, &facts, &occasion, &|login| signoff.kind_of_login(login));
+    let effective = policy.for_project(request.release.project.as_str());
     let evaluation = signoff_policy::evaluate(&effective, &input);
-    if request.dry_run {
-        return Ok(Certification {
-            release: row.record,
-            policy: reference,
-            evaluation,
-            dry_run: true,
-            certificate: None,
-        });
-    }
-    let certificate = issue(signoff, &row.record, &reference, &evaluation, actor).await?;
-    Ok(Certification {
-        release: row.record,
-        policy: reference,
-        evaluation,
-        dry_run: false,
-        certificate: Some(certificate),
-    })
-}
-
-/// Signs and ledgers a certificate for an evaluation.
-async fn issue(
-    signoff: &Signoff,
-    release: &ReleaseRecord,
-    reference: &PolicyReference,
-    evaluation: &Evaluation,
-    certifier: Actor,
-) -> Result<CertificateView, AppError> {
-    let record = certificate_record(signoff, release, reference, evaluation, certifier)?;
-    let mut batch = signoff.begin_batch().await?;
-    let entry = batch.append(Event::CertificateIssued(Box::new(record.clone()))).await?;
-    batch.commit(signoff).await?;
-    Ok(CertificateView { record, entry: entry.seq })
+    let certificate = if request.dry_run {
+        None
+    } else {
+        let record = certificate_record(signoff, &row.record, &reference, &evaluation, request.actor)?;
+        let mut batch = signoff.begin_batch().await?;
+        let entry = batch.append(Event::CertificateIssued(Box::new(record.clone()))).await?;
+        batch.commit(signoff).await?;
+        Some(CertificateView { record, entry: entry.seq })
+    };
+    Ok(Certification { release: row.record, policy: reference, evaluation, dry_run: request.dry_run, certificate })
 }
 
 /// The signed certificate record for an evaluation: an in-toto Statement whose
@@ -403,18 +414,16 @@ pub(crate) fn certificate_record(
     certifier: Actor,
 ) -> Result<CertificateRecord, AppError> {
     let id = uuid::Uuid::now_v7().to_string();
-    let decision = if evaluation.is_certified() { "certified" } else { "rejected" };
-    let environments = evaluation
-        .environments
-        .iter()
-        .map(|(name, decision)| (name.clone(), decision.to_string()))
-        .collect::<std::collections::BTreeMap<_, _>>();
+    let decision = if evaluation.is_certified() { Decision::Certified } else { Decision::Rejected };
+    let environments: BTreeMap<String, Decision> =
+        evaluation.environments.iter().map(|(name, decision)| (name.clone(), *decision)).collect();
     let mut subject: Vec<ResourceDescriptor> =
         release.artifacts.iter().map(|digest| ResourceDescriptor::sha256(None, digest)).collect();
     subject.push(ResourceDescriptor {
         name: Some(format!("{}@{}", release.project, release.version)),
-        digest: std::collections::BTreeMap::from([("gitCommit".to_owned(), release.commit.to_string())]),
+        digest: BTreeMap::from([("gitCommit".to_owned(), release.commit.to_string())]),
     });
+    let time = crate::request::rfc3339(evaluation.evaluated_at);
     let predicate = serde_json::json!({
         "certificate": id,
         "decision": decision,
@@ -432,24 +441,271 @@ pub(crate) fn certificate_record(
         "exceptions_used": evaluation.exceptions_used,
         "evaluation": evaluation,
         "certifier": certifier,
-        "time": evaluation.evaluated_at.format(&Rfc3339).map_err(invalid)?,
+        "time": time,
     });
-    let statement = Statement::new(subject, PREDICATE_TYPE, predicate).map_err(invalid)?;
-    let payload = statement.to_payload().map_err(invalid)?;
+    let unsigned = |source: signoff_ledger::StatementError| AppError::Unverifiable {
+        what: format!("the certificate of {}@{}", release.project, release.version),
+        source: Box::new(source),
+    };
+    let statement = Statement::new(subject, PREDICATE_TYPE, predicate).map_err(unsigned)?;
+    let payload = statement.to_payload().map_err(unsigned)?;
     let envelope = Envelope::sign(signoff_ledger::statement::PAYLOAD_TYPE, &payload, &signoff.key);
-    let record = CertificateRecord {
+    Ok(CertificateRecord {
         id,
         project: release.project.clone(),
         version: release.version.clone(),
         commit: release.commit.to_string(),
         artifacts: release.artifacts.clone(),
-        decision: decision.to_owned(),
+        decision,
         environments,
         policy: reference.clone(),
         envelope: envelope.to_json(),
         statement_digest: Digest::of(&payload),
-        evaluated_at: evaluation.evaluated_at.format(&Rfc3339).map_err(invalid)?,
+        evaluated_at: evaluation.evaluated_at,
         certifier,
+    })
+}
+
+/// A release's certificate checked: the envelope verifies with this store's key,
+/// carries our predicate type, and its evaluation reads back.
+pub(crate) fn open_certificate(signoff: &Signoff, view: &CertificateView) -> Result<(Statement, Evaluation), AppError> {
+    let unverifiable = |source: Box<dyn std::error::Error + Send + Sync>| AppError::Unverifiable {
+        what: format!(
+            "certificate {} of {}@{} (ledger entry {})",
+            view.record.id, view.record.project, view.record.version, view.entry
+        ),
+        source,
     };
-    Ok(record)
+    let envelope = Envelope::from_json(view.record.envelope.as_bytes()).map_err(|error| unverifiable(error.into()))?;
+    let statement =
+        Statement::from_envelope(&envelope, &signoff.public_key()).map_err(|error| unverifiable(error.into()))?;
+    if statement.predicate_type() != PREDICATE_TYPE {
+        return Err(unverifiable(format!("unexpected predicate type {}", statement.predicate_type()).into()));
+    }
+    let evaluation: Evaluation = serde_json::from_value(statement.predicate()["evaluation"].clone())
+        .map_err(|error| unverifiable(error.into()))?;
+    Ok((statement, evaluation))
+}
+
+/// The latest certificate of a release.
+///
+/// # Errors
+/// [`Missing::Certificate`] when the release was never certified.
+pub async fn certificate_of(signoff: &Signoff, release: &ReleaseRef) -> Result<CertificateView, AppError> {
+    certificates(signoff, Some(release.project.as_str()), Some(release.version.as_str()))
+        .await?
+        .pop()
+        .ok_or_else(|| Missing::Certificate(release.clone()).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use signoff_core::context::CiContext;
+    use signoff_core::entry::{EvidenceRecord, FindingsCommitment};
+    use signoff_core::records::{ApprovalDecision, ChangeRecord, ExceptionRecord, SignatureKind, SignatureStatus};
+    use signoff_core::summary::{FindingCounts, Reviews};
+    use signoff_core::{
+        CommitSha, EvidenceKind, Finding, Format, Location, ProjectName, ReleaseVersion, Severity, Summary, Tool,
+    };
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::decide::ExceptionState;
+
+    fn actor(id: &str, kind: ActorKind) -> Actor {
+        Actor { id: id.into(), kind, on_behalf_of: None, source: None }
+    }
+
+    fn person(name: &str, email: &str) -> Person {
+        Person { name: name.into(), email: email.into(), kind: ActorKind::Human }
+    }
+
+    fn release() -> ReleaseRow {
+        ReleaseRow {
+            seq: 10,
+            created_at: datetime!(2026-11-01 09:00:00 UTC),
+            record: ReleaseRecord {
+                id: "rel".into(),
+                project: ProjectName::new("shop").unwrap(),
+                version: ReleaseVersion::new("2.0").unwrap(),
+                commit: CommitSha::new(&"c".repeat(40)).unwrap(),
+                artifacts: vec![Digest::of(b"image")],
+                previous: None,
+                actor: None,
+                context: CiContext::default(),
+                changes: vec![ChangeRecord {
+                    commit: "d".repeat(40),
+                    summary: "fix rounding".into(),
+                    author: person("Dana Dev", "Dana@Example.com"),
+                    committer: person("Dana Dev", "dana@example.com"),
+                    co_authors: vec![],
+                    trailers: vec![],
+                    pr: Some(12),
+                    merge: false,
+                    signature: SignatureStatus::Verified,
+                    signature_kind: Some(SignatureKind::Ssh),
+                    agents: vec![],
+                }],
+                changes_note: None,
+            },
+        }
+    }
+
+    fn evidence(seq: u64, kind: EvidenceKind, summary: Summary) -> EvidenceRow {
+        EvidenceRow {
+            seq,
+            captured_at: datetime!(2026-11-01 08:00:00 UTC),
+            record: EvidenceRecord {
+                id: format!("ev-{seq}"),
+                project: ProjectName::new("shop").unwrap(),
+                commit: None,
+                release: None,
+                kind,
+                format: Format::Sarif,
+                tool: Tool { name: format!("tool-{seq}"), version: None },
+                file_name: "file".into(),
+                digest: Digest::of(seq.to_string().as_bytes()),
+                size: 1,
+                original_digest: None,
+                redacted: 0,
+                summary,
+                findings: FindingsCommitment { count: 0, digest: Digest::of(b"") },
+                context: CiContext::default(),
+                produced_at: Some("2026-11-01T07:59:00Z".into()),
+            },
+        }
+    }
+
+    fn review(seq: u64, number: u64, author: &str, approvers: &[&str]) -> EvidenceRow {
+        let reviews = Reviews {
+            approved: approvers.len() as u64,
+            number: Some(number),
+            author: Some(author.into()),
+            approvers: approvers.iter().map(|login| (*login).to_owned()).collect(),
+            ..Reviews::default()
+        };
+        evidence(seq, EvidenceKind::CodeReview, Summary { reviews: Some(reviews), ..Summary::default() })
+    }
+
+    fn finding(rule: &str) -> Finding {
+        Finding {
+            fingerprint: Digest::of(rule.as_bytes()),
+            rule_id: rule.into(),
+            severity: Severity::High,
+            title: rule.into(),
+            location: Location::default(),
+            cve: vec![],
+            cwe: vec![],
+            package: None,
+            package_version: None,
+            suppressed: false,
+        }
+    }
+
+    fn exception(id: &str, project: Option<&str>, approved: bool) -> ExceptionView {
+        ExceptionView {
+            record: ExceptionRecord {
+                id: id.into(),
+                project: project.map(|name| ProjectName::new(name).unwrap()),
+                target: ExceptionTarget::Criterion { id: "coverage".into() },
+                reason: "tooling outage this week".into(),
+                requested_by: actor("alice", ActorKind::Human),
+                expires_at: datetime!(2026-12-31 23:59:59 UTC),
+            },
+            entry: 3,
+            state: if approved { ExceptionState::Approved } else { ExceptionState::Requested },
+            approved_by: approved.then(|| actor("bob", ActorKind::Human)),
+            approved_at: approved.then_some(datetime!(2026-10-01 00:00:00 UTC)),
+        }
+    }
+
+    fn approval(content: Digest, who: &str) -> Stored<ApprovalRecord> {
+        Stored {
+            seq: 11,
+            at: datetime!(2026-11-01 10:00:00 UTC),
+            record: ApprovalRecord {
+                id: format!("ap-{who}"),
+                project: ProjectName::new("shop").unwrap(),
+                version: ReleaseVersion::new("2.0").unwrap(),
+                content,
+                actor: actor(who, ActorKind::Human),
+                role: "release-manager".into(),
+                decision: ApprovalDecision::Approve,
+                comment: None,
+            },
+        }
+    }
+
+    fn input(facts: &Facts) -> PolicyInput {
+        let certifier = actor("ci", ActorKind::Bot);
+        let occasion = Occasion { actor: &certifier, at: datetime!(2026-11-02 00:00:00 UTC), environment: None };
+        let kind_of = |login: &str| if login.ends_with("[bot]") { ActorKind::Bot } else { ActorKind::Human };
+        policy_input(&release(), facts, &occasion, &kind_of)
+    }
+
+    #[test]
+    fn findings_go_with_their_evidence_and_stale_approvals_do_not_count() {
+        let scan =
+            evidence(4, EvidenceKind::Sast, Summary { findings: Some(FindingCounts::default()), ..Summary::default() });
+        let facts = Facts {
+            findings: vec![
+                FindingRow { evidence_seq: 4, ordinal: 0, finding: finding("B602") },
+                // A finding of evidence the release does not hold is not the release's.
+                FindingRow { evidence_seq: 99, ordinal: 0, finding: finding("elsewhere") },
+            ],
+            evidence: vec![scan],
+            approvals: vec![
+                approval(release().record.content_digest(), "carol"),
+                approval(Digest::of(b"earlier content"), "erin"),
+            ],
+            ..Facts::default()
+        };
+        let input = input(&facts);
+        assert_eq!(input.findings.len(), 1);
+        assert_eq!((input.findings[0].rule_id.as_str(), input.findings[0].tool.as_str()), ("B602", "tool-4"));
+        assert_eq!(input.evidence[0].produced_at, Some(datetime!(2026-11-01 07:59:00 UTC)));
+        let current: Vec<(&str, bool)> =
+            input.approvals.iter().map(|approval| (approval.actor.id.as_str(), approval.current)).collect();
+        assert_eq!(current, [("carol", true), ("erin", false)]);
+        assert_eq!(input.release.created_at, datetime!(2026-11-01 09:00:00 UTC));
+        assert_eq!(input.actor.kind, ActorKind::Bot);
+    }
+
+    #[test]
+    fn reviews_come_from_the_pull_request_and_its_author_is_who_reviewers_are_compared_with() {
+        let facts = Facts {
+            reviews: vec![
+                review(5, 12, "dana-gh", &["bob", "renovate[bot]"]),
+                review(6, 12, "dana-gh", &["bob", "carol"]),
+                review(7, 13, "someone", &["mallory"]),
+            ],
+            ..Facts::default()
+        };
+        let change = &input(&facts).changes[0];
+        assert_eq!(change.author.id, "dana-gh");
+        assert_eq!(change.committer.id, "dana@example.com", "people are compared by lowercased email");
+        let reviewers: Vec<(&str, ActorKind)> =
+            change.approvals.iter().map(|review| (review.reviewer.id.as_str(), review.reviewer.kind)).collect();
+        assert_eq!(
+            reviewers,
+            [("bob", ActorKind::Human), ("renovate[bot]", ActorKind::Bot), ("carol", ActorKind::Human)]
+        );
+        assert_eq!(change.signature.status, SignatureStatus::Verified);
+        assert_eq!(change.signature.kind.as_deref(), Some("ssh"));
+    }
+
+    #[test]
+    fn only_approved_exceptions_of_the_project_or_of_all_projects_are_passed_on() {
+        let facts = Facts {
+            exceptions: vec![
+                exception("EXC-1", Some("shop"), true),
+                exception("EXC-2", None, true),
+                exception("EXC-3", Some("billing"), true),
+                exception("EXC-4", Some("shop"), false),
+            ],
+            ..Facts::default()
+        };
+        let ids: Vec<String> = input(&facts).exceptions.into_iter().map(|exception| exception.id).collect();
+        assert_eq!(ids, ["EXC-1", "EXC-2"]);
+    }
 }

@@ -2,14 +2,14 @@
 //! and whether anything running was never certified.
 
 use serde::Serialize;
-use signoff_core::Digest;
+use signoff_core::context::CiContext;
 use signoff_core::entry::Event;
-use signoff_core::records::{ApprovalRecord, DeploymentRecord, SnapshotRecord};
+use signoff_core::records::{Actor, ApprovalRecord, DeploymentRecord, RevocationRecord, SnapshotRecord};
+use signoff_core::{Digest, ReleaseRef};
 
 use crate::certify::certificates;
-use crate::decisions::parse_release;
 use crate::error::AppError;
-use crate::home::{Environment, Signoff};
+use crate::home::Signoff;
 
 fn check_environment(environment: &str) -> Result<(), AppError> {
     let valid = !environment.is_empty()
@@ -34,33 +34,37 @@ pub struct Deployed {
     pub entry: u64,
 }
 
+/// A deployment to record.
+#[derive(Debug, Clone)]
+pub struct RecordDeployment {
+    /// The release deployed.
+    pub release: ReleaseRef,
+    /// Where (`prod`, `staging`).
+    pub environment: String,
+    /// Who deployed.
+    pub actor: Actor,
+    /// The pipeline that deployed.
+    pub context: CiContext,
+}
+
 /// Records that a release was deployed to an environment. The deployment is
 /// recorded whatever its state (it happened); problems are recorded with it.
 ///
 /// # Errors
 /// An unknown release or a bad environment name.
-pub async fn record_deployment(
-    signoff: &Signoff,
-    release: &str,
-    environment_name: &str,
-    actor: Option<&str>,
-    environment: &Environment,
-) -> Result<Deployed, AppError> {
+pub async fn record(signoff: &Signoff, request: RecordDeployment) -> Result<Deployed, AppError> {
+    let RecordDeployment { release, environment: environment_name, actor: deployer, context } = request;
+    let environment_name = environment_name.as_str();
     check_environment(environment_name)?;
-    let (project, version) = parse_release(release)?;
-    let row = signoff
-        .store
-        .release(&project, &version)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no release {project}@{version}")))?;
-    let deployer = signoff.current_actor(environment, actor)?;
+    let row = signoff.release_row(&release).await?;
+    let (project, version) = (release.project, release.version);
     let mut problems = Vec::new();
     let revoked: Vec<String> = signoff
         .store
-        .records_of("certificate_revoked", Some(project.as_str()), Some(version.as_str()))
+        .records_of::<RevocationRecord>(Some(project.as_str()), Some(version.as_str()))
         .await?
         .into_iter()
-        .map(|row| row.id)
+        .map(|row| row.record.certificate)
         .collect();
     let latest = certificates(signoff, Some(project.as_str()), Some(version.as_str())).await?.pop();
     let certificate = match latest {
@@ -82,11 +86,8 @@ pub async fn record_deployment(
         }
     };
     // Separation of duties: the deployer did not approve or author the release.
-    for approval in
-        signoff.store.records_of("approval_recorded", Some(project.as_str()), Some(version.as_str())).await?
-    {
-        let record: ApprovalRecord =
-            serde_json::from_str(&approval.record).map_err(|error| AppError::Invalid(error.to_string()))?;
+    for approval in signoff.store.records_of::<ApprovalRecord>(Some(project.as_str()), Some(version.as_str())).await? {
+        let record = approval.record;
         if record.actor.id == deployer.id {
             problems.push(format!("{} deploys a release they approved as {}", deployer.id, record.role));
         }
@@ -105,7 +106,7 @@ pub async fn record_deployment(
         artifacts: row.record.artifacts.clone(),
         certificate,
         actor: deployer,
-        context: environment.ci_context(),
+        context,
         problems,
     };
     let mut batch = signoff.begin_batch().await?;
@@ -129,30 +130,27 @@ pub struct Snapshot {
 /// Records what runs in an environment and reports anything never certified for it.
 ///
 /// # Errors
-/// A bad digest or environment name.
+/// No artifacts, or a bad environment name.
 pub async fn snapshot(
     signoff: &Signoff,
     environment_name: &str,
-    artifacts: &[String],
-    actor: Option<&str>,
-    environment: &Environment,
+    artifacts: &[Digest],
+    actor: Actor,
 ) -> Result<Snapshot, AppError> {
     check_environment(environment_name)?;
     if artifacts.is_empty() {
         return Err(AppError::Invalid("name what runs there: --artifact sha256:<hex> (repeat for each)".into()));
     }
     let mut digests = Vec::new();
-    for text in artifacts {
-        let digest: Digest =
-            text.parse().map_err(|error: signoff_core::DigestParseError| AppError::Invalid(error.to_string()))?;
-        if !digests.contains(&digest) {
-            digests.push(digest);
+    for digest in artifacts {
+        if !digests.contains(digest) {
+            digests.push(*digest);
         }
     }
     let mut uncertified = Vec::new();
     let mut reasons = Vec::new();
     for digest in &digests {
-        let decision = crate::gate::gate(signoff, &digest.to_string(), Some(environment_name)).await?;
+        let decision = crate::gate::gate(signoff, *digest, Some(environment_name)).await?;
         if !decision.allowed {
             uncertified.push(*digest);
         }
@@ -163,7 +161,7 @@ pub async fn snapshot(
         environment: environment_name.to_owned(),
         artifacts: digests,
         uncertified,
-        actor: signoff.current_actor(environment, actor)?,
+        actor,
     };
     let mut batch = signoff.begin_batch().await?;
     let entry = batch.append(Event::SnapshotRecorded(Box::new(record.clone()))).await?;

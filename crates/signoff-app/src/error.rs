@@ -1,10 +1,17 @@
-//! Errors of the use cases. Each says what to do next where there is something to do.
+//! Errors of the use cases, in layers: what went wrong below (an input file, the
+//! store, a policy file, the catalog, a package, git) is wrapped with its source
+//! kept; what the use case itself decided is a [`Refusal`] (a rule said no) or a
+//! [`Missing`] thing; a request that cannot be carried out as asked is
+//! [`AppError::Invalid`]. Front ends choose their answer from the variant: the CLI
+//! an exit code, the server an HTTP status.
 
+use signoff_core::{Digest, DigestParseError, NameError, ReleaseRef};
 use signoff_ingest::IngestError;
 use signoff_ledger::{KeyError, NoteError, ProofError};
 use signoff_store::StoreError;
 
-/// A use case that could not complete. Nothing was written when one is returned.
+/// A use case that could not complete. Nothing was written when one is returned,
+/// except where a [`Refusal`] says it was itself recorded.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AppError {
@@ -21,7 +28,7 @@ pub enum AppError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The signing key is missing or unreadable.
-    #[error("signing key {path}: {source}")]
+    #[error("signing key {path}")]
     Key {
         /// The key file.
         path: String,
@@ -30,19 +37,67 @@ pub enum AppError {
         source: KeyError,
     },
     /// A signed note could not be made or read.
-    #[error("checkpoint: {0}")]
+    #[error("checkpoint")]
     Note(#[from] NoteError),
     /// A proof could not be computed.
-    #[error("proof: {0}")]
+    #[error("proof")]
     Proof(#[from] ProofError),
-    /// A request that cannot be carried out as asked.
+    /// A policy file or published policy does not parse (with file:line:column).
+    #[error(transparent)]
+    Policy(#[from] signoff_policy::PolicyError),
+    /// The control catalog (built in, or the store's own file) is wrong.
+    #[error(transparent)]
+    Catalog(#[from] signoff_controls::CatalogError),
+    /// A framework that the catalog does not have.
+    #[error(transparent)]
+    Framework(#[from] signoff_controls::UnknownFramework),
+    /// An evidence package could not be built.
+    #[error(transparent)]
+    Package(#[from] signoff_package::PackageError),
+    /// A report could not be rendered.
+    #[error(transparent)]
+    Report(#[from] signoff_report::ReportError),
+    /// A project, version, commit or release name breaks its rules.
+    #[error(transparent)]
+    Name(#[from] NameError),
+    /// A digest is not `sha256:<64 hex digits>`.
+    #[error(transparent)]
+    Digest(#[from] DigestParseError),
+    /// The store's `signoff.toml` does not parse.
+    #[error("{path} is not a valid signoff.toml")]
+    Config {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A signed record of the store does not verify or decode (a certificate's
+    /// envelope, say): the store was altered or another key signed it.
+    #[error("{what} does not verify")]
+    Unverifiable {
+        /// What (`certificate 0193… of shop@4.2.1 (ledger entry 16)`).
+        what: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The store disagrees with itself (its tree with its checkpoints, its ledger
+    /// with its rows): it was altered, or a writer stopped half way.
+    #[error("{0}; run `signoff ledger verify`")]
+    Inconsistent(String),
+    /// A request that cannot be carried out as asked (a bad argument value, a
+    /// missing argument).
     #[error("{0}")]
     Invalid(String),
+    /// A rule of signoff said no.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// Something asked for does not exist.
-    #[error("{0}")]
-    NotFound(String),
+    #[error(transparent)]
+    NotFound(#[from] Missing),
     /// A file or folder could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The path.
         path: String,
@@ -50,10 +105,204 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
+    /// Work handed to another thread stopped before it finished (it panicked or
+    /// the runtime is shutting down).
+    #[error("{what} stopped")]
+    Stopped {
+        /// What was running.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: tokio::task::JoinError,
+    },
 }
 
 impl AppError {
     pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> AppError + '_ {
         move |source| AppError::Io { path: path.display().to_string(), source }
     }
+
+    pub(crate) fn stopped(what: &'static str) -> impl FnOnce(tokio::task::JoinError) -> AppError {
+        move |source| AppError::Stopped { what, source }
+    }
+}
+
+/// What kind of "no" a [`Refusal`] is, for front ends that answer by class (HTTP
+/// 403 or 409).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefusalClass {
+    /// The actor may not do this (separation of duties, a bot or agent acting
+    /// where only a human may).
+    Forbidden,
+    /// The store's state does not allow it now (it exists already, retention has
+    /// not ended, a hold covers it).
+    Conflict,
+}
+
+/// A business rule refused the request. Each says what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The requester of an exception tried to approve it.
+    #[error("{actor} requested {exception} and cannot approve it: someone else must")]
+    SelfApproval {
+        /// Who.
+        actor: String,
+        /// The exception.
+        exception: String,
+    },
+    /// A bot or AI agent tried something only a human may do.
+    #[error("{actor} is a {kind}: only a human can {action}")]
+    NotHuman {
+        /// Who.
+        actor: String,
+        /// Their kind.
+        kind: signoff_core::records::ActorKind,
+        /// What they tried (`approve an exception`).
+        action: &'static str,
+    },
+    /// The exception was approved already.
+    #[error("{exception} is already approved")]
+    AlreadyApproved {
+        /// The exception.
+        exception: String,
+    },
+    /// A release with this name exists.
+    #[error("release {release} already exists (ledger entry {entry})")]
+    ReleaseExists {
+        /// The release.
+        release: ReleaseRef,
+        /// Its entry.
+        entry: u64,
+    },
+    /// Something unique exists already.
+    #[error("{what} already exists")]
+    Exists {
+        /// What.
+        what: String,
+    },
+    /// The ledger has entries no checkpoint covers: a writer stopped half way, or
+    /// the store was altered.
+    #[error("the ledger has {size} entries but its last checkpoint covers {covered}; run `signoff ledger verify`")]
+    Uncheckpointed {
+        /// Entries.
+        size: u64,
+        /// Entries the last checkpoint covers.
+        covered: u64,
+    },
+    /// Evidence whose retention has not ended cannot be purged.
+    #[error("entry {entry} was captured {captured} and must be kept {days} days ({basis}); its retention ends {ends}")]
+    RetentionNotEnded {
+        /// The evidence entry.
+        entry: u64,
+        /// When it was captured (RFC 3339).
+        captured: String,
+        /// The retention in force.
+        days: u64,
+        /// The frameworks that set it, or `default`.
+        basis: String,
+        /// When it ends (RFC 3339).
+        ends: String,
+    },
+    /// Evidence under legal hold cannot be purged.
+    #[error("entry {entry} is under legal hold {hold}: {reason}")]
+    UnderHold {
+        /// The evidence entry.
+        entry: u64,
+        /// The hold.
+        hold: String,
+        /// Its reason.
+        reason: String,
+    },
+    /// The blob was purged already.
+    #[error("the blob of entry {entry} is already purged")]
+    AlreadyPurged {
+        /// The evidence entry.
+        entry: u64,
+    },
+    /// The bytes are also another capture's evidence that must stay.
+    #[error(
+        "its bytes are also the evidence of a capture still within retention or on hold; they stay until that one can go"
+    )]
+    SharedBlob,
+    /// An environment the policy does not declare.
+    #[error("environment {environment:?} is not declared by policy {policy} (it declares: {declared})")]
+    UndeclaredEnvironment {
+        /// The environment asked for.
+        environment: String,
+        /// The policy.
+        policy: String,
+        /// The environments it declares, comma separated.
+        declared: String,
+    },
+}
+
+impl Refusal {
+    /// Whether the actor may not do this, or the state does not allow it.
+    pub fn class(&self) -> RefusalClass {
+        match self {
+            Refusal::SelfApproval { .. } | Refusal::NotHuman { .. } => RefusalClass::Forbidden,
+            Refusal::AlreadyApproved { .. }
+            | Refusal::ReleaseExists { .. }
+            | Refusal::Exists { .. }
+            | Refusal::Uncheckpointed { .. }
+            | Refusal::RetentionNotEnded { .. }
+            | Refusal::UnderHold { .. }
+            | Refusal::AlreadyPurged { .. }
+            | Refusal::SharedBlob
+            | Refusal::UndeclaredEnvironment { .. } => RefusalClass::Conflict,
+        }
+    }
+}
+
+/// Something that was asked for and does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Missing {
+    /// A release.
+    #[error("no release {0} (see `signoff release create`)")]
+    Release(ReleaseRef),
+    /// A release's certificate.
+    #[error("{0} has no certificate (run `signoff certify --release {0}`)")]
+    Certificate(ReleaseRef),
+    /// An exception.
+    #[error("no exception {0}")]
+    Exception(String),
+    /// An active legal hold.
+    #[error("no active hold {0}")]
+    Hold(String),
+    /// A ledger entry of captured evidence.
+    #[error("entry {0} is not captured evidence")]
+    Evidence(u64),
+    /// A ledger entry.
+    #[error("no ledger entry {entry} (the ledger has {size})")]
+    Entry {
+        /// The entry asked for.
+        entry: u64,
+        /// The ledger's size.
+        size: u64,
+    },
+    /// A blob.
+    #[error("no blob {0} in the store")]
+    Blob(Digest),
+    /// Any checkpoint: nothing was written yet.
+    #[error("the ledger is empty: nothing to prove")]
+    EmptyLedger,
+    /// A signed checkpoint of a given size.
+    #[error("no signed checkpoint at size {size} (checkpoints are signed after each write; nearest: {nearest})")]
+    Checkpoint {
+        /// The size asked for.
+        size: u64,
+        /// The nearest sizes that have one, or `none`.
+        nearest: String,
+    },
+    /// An entry in the tree of a given size.
+    #[error("entry {entry} is not in the tree of size {size}")]
+    NotInTree {
+        /// The entry.
+        entry: u64,
+        /// The tree size.
+        size: u64,
+    },
 }

@@ -5,8 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
-use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
+use signoff_core::{Digest, Finding, ProjectName, ReleaseRef, ReleaseVersion};
 use signoff_store::ScanRow;
+use time::OffsetDateTime;
 
 use crate::error::AppError;
 use crate::home::Signoff;
@@ -33,7 +34,8 @@ pub struct Sighting {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<String>,
     /// When captured.
-    pub captured_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub captured_at: OffsetDateTime,
 }
 
 /// One finding with its history.
@@ -58,12 +60,12 @@ pub struct FindingView {
 }
 
 /// A findings query.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FindingsQuery {
     /// Project.
-    pub project: String,
+    pub project: ProjectName,
     /// Only findings reported in this release's evidence.
-    pub release: Option<String>,
+    pub release: Option<ReleaseVersion>,
     /// Only open or only fixed findings.
     pub status: Option<FindingStatus>,
 }
@@ -71,13 +73,13 @@ pub struct FindingsQuery {
 /// Lists a project's findings with their history.
 ///
 /// # Errors
-/// Bad names, an unknown release, or a store failure.
+/// An unknown release, or a store failure.
 pub async fn findings(signoff: &Signoff, query: &FindingsQuery) -> Result<Vec<FindingView>, AppError> {
-    let project = ProjectName::new(&query.project).map_err(|error| AppError::Invalid(error.to_string()))?;
-    let releases = signoff.store.releases(Some(&project)).await?;
+    let project = &query.project;
+    let releases = signoff.store.releases(Some(project)).await?;
     let release_at_commit: HashMap<String, String> =
         releases.iter().rev().map(|row| (row.record.commit.to_string(), row.record.version.to_string())).collect();
-    let scans = signoff.store.scans(&project).await?;
+    let scans = signoff.store.scans(project).await?;
     let sighting = |scan: &ScanRow| Sighting {
         entry: scan.seq,
         commit: scan.commit.clone(),
@@ -85,7 +87,7 @@ pub async fn findings(signoff: &Signoff, query: &FindingsQuery) -> Result<Vec<Fi
             .release
             .clone()
             .or_else(|| scan.commit.as_ref().and_then(|commit| release_at_commit.get(commit).cloned())),
-        captured_at: scan.captured_at.clone(),
+        captured_at: scan.captured_at,
     };
     let by_seq: HashMap<u64, &ScanRow> = scans.iter().map(|scan| (scan.seq, scan)).collect();
     let mut scans_by_tool: HashMap<&str, Vec<&ScanRow>> = HashMap::new();
@@ -96,19 +98,16 @@ pub async fn findings(signoff: &Signoff, query: &FindingsQuery) -> Result<Vec<Fi
     let in_release: Option<HashSet<(String, Digest)>> = match &query.release {
         None => None,
         Some(version) => {
-            let version = ReleaseVersion::new(version).map_err(|error| AppError::Invalid(error.to_string()))?;
-            let release = signoff
-                .store
-                .release(&project, &version)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("no release {project}@{version}")))?;
+            let release = signoff.release_row(&ReleaseRef::new(project.clone(), version.clone())).await?;
+            let evidence = signoff.store.release_evidence(&release.record).await?;
+            let tools: HashMap<u64, &str> =
+                evidence.iter().map(|row| (row.seq, row.record.tool.name.as_str())).collect();
+            let scans: Vec<u64> =
+                evidence.iter().filter(|row| row.record.summary.findings.is_some()).map(|row| row.seq).collect();
             let mut set = HashSet::new();
-            for evidence in signoff.store.release_evidence(&release.record).await? {
-                if evidence.record.summary.findings.is_none() {
-                    continue;
-                }
-                for finding in signoff.store.evidence_findings(evidence.seq).await? {
-                    set.insert((evidence.record.tool.name.clone(), finding.fingerprint));
+            for row in signoff.store.findings_of(&scans).await? {
+                if let Some(tool) = tools.get(&row.evidence_seq) {
+                    set.insert(((*tool).to_owned(), row.finding.fingerprint));
                 }
             }
             Some(set)
@@ -116,7 +115,7 @@ pub async fn findings(signoff: &Signoff, query: &FindingsQuery) -> Result<Vec<Fi
     };
 
     let mut views = Vec::new();
-    for history in signoff.store.finding_history(&project).await? {
+    for history in signoff.store.finding_history(project).await? {
         if let Some(set) = &in_release
             && !set.contains(&(history.tool.clone(), history.finding.fingerprint))
         {

@@ -1,18 +1,21 @@
-//! The deploy gate (D6), certificates (show, export, revoke) and replay (D8).
+//! The deploy gate (D6), certificate revocation, and replay (D8).
+//!
+//! The gate's answer is a pure function of the certificates and revocations the
+//! store holds ([`decide`]); [`gate`] only reads them.
 
 use serde::Serialize;
-use signoff_core::Digest;
 use signoff_core::entry::Event;
-use signoff_core::records::RevocationRecord;
-use signoff_ledger::{Envelope, Statement};
-use signoff_policy::{Evaluation, EvaluationDiff};
+use signoff_core::records::{Actor, RevocationRecord};
+use signoff_core::{Digest, ReleaseRef};
+use signoff_policy::EvaluationDiff;
+use signoff_store::{RecordQuery, Stored};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::certify::{CertificateView, PREDICATE_TYPE, build_input, certificates};
-use crate::decisions::{parse_release, parse_time};
+use crate::certify::{
+    CertificateView, Facts, Occasion, certificate_of, certificates, gather, open_certificate, policy_input,
+};
 use crate::error::AppError;
-use crate::home::{Environment, Signoff};
+use crate::home::Signoff;
 use crate::policy::parse_file;
 
 /// The gate's answer.
@@ -33,64 +36,43 @@ pub struct GateDecision {
     pub certificate: Option<CertificateView>,
 }
 
-/// Ids of revoked certificates.
-async fn revoked(signoff: &Signoff) -> Result<Vec<(String, RevocationRecord)>, AppError> {
-    signoff
-        .store
-        .records_of("certificate_revoked", None, None)
-        .await?
-        .into_iter()
-        .map(|row| {
-            serde_json::from_str::<RevocationRecord>(&row.record)
-                .map(|record| (record.certificate.clone(), record))
-                .map_err(|error| AppError::Invalid(format!("revocation {} is unreadable: {error}", row.seq)))
-        })
-        .collect()
-}
-
-/// Checks a certificate's envelope: signed by this store's key, an in-toto
-/// statement of our predicate type naming the artifact.
-fn check_envelope(signoff: &Signoff, view: &CertificateView, artifact: &Digest) -> Result<Statement, String> {
-    let envelope = Envelope::from_json(view.record.envelope.as_bytes()).map_err(|error| error.to_string())?;
-    let statement = Statement::from_envelope(&envelope, &signoff.public_key()).map_err(|error| error.to_string())?;
-    if statement.predicate_type() != PREDICATE_TYPE {
-        return Err(format!("unexpected predicate type {}", statement.predicate_type()));
-    }
-    let names_artifact = statement
-        .subject()
-        .iter()
-        .any(|subject| subject.digest.get("sha256").is_some_and(|hex| *hex == artifact.to_hex()));
-    if !names_artifact {
-        return Err(format!("the signed statement does not name {artifact}"));
-    }
-    Ok(statement)
-}
-
 /// Decides whether an artifact may be deployed (to `environment`).
 ///
 /// # Errors
-/// A malformed digest or a store failure; "no" is an answer, not an error.
-pub async fn gate(signoff: &Signoff, artifact: &str, environment: Option<&str>) -> Result<GateDecision, AppError> {
-    let artifact: Digest =
-        artifact.parse().map_err(|error: signoff_core::DigestParseError| AppError::Invalid(error.to_string()))?;
-    let environment_owned = environment.map(str::to_owned);
-    let deny = |reason: String, certificate: Option<CertificateView>| GateDecision {
+/// A store failure; "no" is an answer, not an error.
+pub async fn gate(signoff: &Signoff, artifact: Digest, environment: Option<&str>) -> Result<GateDecision, AppError> {
+    let certificates = certificates(signoff, None, None).await?;
+    let revocations = signoff.store.records::<RevocationRecord>(&RecordQuery::default()).await?;
+    Ok(decide(artifact, environment, &certificates, &revocations, &|view| check_envelope(signoff, view, &artifact)))
+}
+
+/// The gate's decision from what the store holds: the latest certificate of each
+/// release that ships `artifact` decides for that release; the artifact may go
+/// when one of them is unrevoked, certifies the environment and verifies
+/// (`verify` checks a certificate's signed envelope).
+pub(crate) fn decide(
+    artifact: Digest,
+    environment: Option<&str>,
+    certificates: &[CertificateView],
+    revocations: &[Stored<RevocationRecord>],
+    verify: &dyn Fn(&CertificateView) -> Result<(), String>,
+) -> GateDecision {
+    let deny = |reason: String| GateDecision {
         allowed: false,
         artifact,
-        environment: environment_owned.clone(),
+        environment: environment.map(str::to_owned),
         reason,
-        certificate,
+        certificate: None,
     };
-    let all = certificates(signoff, None, None).await?;
-    let covering: Vec<&CertificateView> = all.iter().filter(|view| view.record.artifacts.contains(&artifact)).collect();
+    let covering: Vec<&CertificateView> =
+        certificates.iter().filter(|view| view.record.artifacts.contains(&artifact)).collect();
     if covering.is_empty() {
-        return Ok(deny(format!("no certificate covers {artifact}: certify the release that ships it"), None));
+        return deny(format!("no certificate covers {artifact}: certify the release that ships it"));
     }
-    let revocations = revoked(signoff).await?;
-    // The latest certificate of each release decides for that release.
-    let mut releases: Vec<(String, String)> =
-        covering.iter().map(|view| (view.record.project.to_string(), view.record.version.to_string())).collect();
+    let mut releases: Vec<(&str, &str)> =
+        covering.iter().map(|view| (view.record.project.as_str(), view.record.version.as_str())).collect();
     releases.dedup();
+    let scope = environment.map(|name| format!(" for {name}")).unwrap_or_default();
     let mut reasons = Vec::new();
     for (project, version) in releases {
         let Some(latest) = covering
@@ -101,45 +83,54 @@ pub async fn gate(signoff: &Signoff, artifact: &str, environment: Option<&str>) 
             continue;
         };
         let label = format!("{project}@{version} (certificate entry {})", latest.entry);
-        if let Some((_, revocation)) = revocations.iter().find(|(id, _)| *id == latest.record.id) {
-            reasons.push(format!("{label} was revoked by {}: {}", revocation.actor.id, revocation.reason));
+        if let Some(revocation) =
+            revocations.iter().find(|revocation| revocation.record.certificate == latest.record.id)
+        {
+            reasons
+                .push(format!("{label} was revoked by {}: {}", revocation.record.actor.id, revocation.record.reason));
             continue;
         }
         if !latest.record.certifies(environment) {
-            let scope = environment.map(|name| format!(" for {name}")).unwrap_or_default();
-            reasons.push(format!("{label} was {}{scope}", latest.record.decision));
+            let decision =
+                environment.and_then(|name| latest.record.environments.get(name)).unwrap_or(&latest.record.decision);
+            reasons.push(format!("{label} was {decision}{scope}"));
             continue;
         }
-        if let Err(problem) = check_envelope(signoff, latest, &artifact) {
+        if let Err(problem) = verify(latest) {
             reasons.push(format!("{label} does not verify: {problem}"));
             continue;
         }
-        let scope = environment.map(|name| format!(" for {name}")).unwrap_or_default();
-        return Ok(GateDecision {
+        return GateDecision {
             allowed: true,
             artifact,
-            environment: environment_owned,
+            environment: environment.map(str::to_owned),
             reason: format!(
                 "{label} certifies it{scope}, under policy {} ({})",
                 latest.record.policy.name, latest.record.policy.digest
             ),
             certificate: Some((*latest).clone()),
-        });
+        };
     }
-    Ok(deny(reasons.join("; "), None))
+    deny(reasons.join("; "))
 }
 
-/// The latest certificate of a release.
-///
-/// # Errors
-/// An unknown release or one never certified.
-pub async fn certificate_of(signoff: &Signoff, release: &str) -> Result<CertificateView, AppError> {
-    let (project, version) = parse_release(release)?;
-    certificates(signoff, Some(project.as_str()), Some(version.as_str())).await?.pop().ok_or_else(|| {
-        AppError::NotFound(format!(
-            "{project}@{version} has no certificate (run `signoff certify --release {project}@{version}`)"
-        ))
-    })
+/// Checks a certificate's envelope: signed by this store's key, an in-toto
+/// statement of our predicate type naming the artifact.
+fn check_envelope(signoff: &Signoff, view: &CertificateView, artifact: &Digest) -> Result<(), String> {
+    let (statement, _) = open_certificate(signoff, view).map_err(|error| {
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            text = format!("{text}: {cause}");
+            source = cause.source();
+        }
+        text
+    })?;
+    let names_artifact = statement
+        .subject()
+        .iter()
+        .any(|subject| subject.digest.get("sha256").is_some_and(|hex| *hex == artifact.to_hex()));
+    if names_artifact { Ok(()) } else { Err(format!("the signed statement does not name {artifact}")) }
 }
 
 /// Revokes a release's latest certificate.
@@ -148,10 +139,9 @@ pub async fn certificate_of(signoff: &Signoff, release: &str) -> Result<Certific
 /// No certificate, or an empty reason.
 pub async fn revoke(
     signoff: &Signoff,
-    release: &str,
+    release: &ReleaseRef,
     reason: &str,
-    actor: Option<&str>,
-    environment: &Environment,
+    actor: Actor,
 ) -> Result<RevocationRecord, AppError> {
     if reason.trim().is_empty() {
         return Err(AppError::Invalid("say why with --reason".into()));
@@ -162,7 +152,7 @@ pub async fn revoke(
         project: certificate.record.project.clone(),
         version: certificate.record.version.clone(),
         reason: reason.trim().to_owned(),
-        actor: signoff.current_actor(environment, actor)?,
+        actor,
     };
     let mut batch = signoff.begin_batch().await?;
     batch.append(Event::CertificateRevoked(Box::new(record.clone()))).await?;
@@ -180,7 +170,8 @@ pub struct ReplayChange {
     /// The certificate replayed.
     pub certificate_entry: u64,
     /// When it was evaluated.
-    pub evaluated_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub evaluated_at: OffsetDateTime,
     /// What changed.
     pub diff: EvaluationDiff,
 }
@@ -202,37 +193,30 @@ pub struct Replay {
 /// decisions the ledger held when it was certified. Writes nothing.
 ///
 /// # Errors
-/// A policy mistake, a bad date, or an unreadable certificate.
-pub async fn replay(signoff: &Signoff, policy_file: &std::path::Path, since: Option<&str>) -> Result<Replay, AppError> {
+/// A policy mistake, or a certificate that does not verify.
+pub async fn replay(
+    signoff: &Signoff,
+    policy_file: &std::path::Path,
+    since: Option<OffsetDateTime>,
+) -> Result<Replay, AppError> {
     let (policy, _, _) = parse_file(policy_file)?;
-    let since: Option<OffsetDateTime> = since.map(|text| parse_time(text, false)).transpose()?;
     let mut replayed = 0;
     let mut changes = Vec::new();
     for view in certificates(signoff, None, None).await? {
-        let evaluated_at = OffsetDateTime::parse(&view.record.evaluated_at, &Rfc3339)
-            .map_err(|error| AppError::Invalid(format!("certificate {}: {error}", view.entry)))?;
-        if since.is_some_and(|since| evaluated_at < since) {
+        if since.is_some_and(|since| view.record.evaluated_at < since) {
             continue;
         }
         let Some(release) = signoff.store.release(&view.record.project, &view.record.version).await? else {
             continue;
         };
-        let envelope = Envelope::from_json(view.record.envelope.as_bytes())
-            .map_err(|error| AppError::Invalid(error.to_string()))?;
-        let statement = Statement::from_envelope(&envelope, &signoff.public_key())
-            .map_err(|error| AppError::Invalid(format!("certificate {} does not verify: {error}", view.entry)))?;
-        let before: Evaluation = serde_json::from_value(statement.predicate()["evaluation"].clone())
-            .map_err(|error| AppError::Invalid(format!("certificate {}: {error}", view.entry)))?;
-        let input = build_input(
-            signoff,
-            &release.record,
-            &release.created_at,
-            &view.record.certifier,
-            evaluated_at,
-            before.environment.clone(),
-            Some(view.entry),
-        )
-        .await?;
+        let (_, before) = open_certificate(signoff, &view)?;
+        let facts: Facts = gather(signoff, &release.record, Some(view.entry)).await?;
+        let occasion = Occasion {
+            actor: &view.record.certifier,
+            at: view.record.evaluated_at,
+            environment: before.environment.clone(),
+        };
+        let input = policy_input(&release, &facts, &occasion, &|login| signoff.kind_of_login(login));
         let after = signoff_policy::evaluate(&policy.for_project(view.record.project.as_str()), &input);
         replayed += 1;
         let diff = signoff_policy::diff(&before, &after);
@@ -241,10 +225,132 @@ pub async fn replay(signoff: &Signoff, policy_file: &std::path::Path, since: Opt
                 project: view.record.project.to_string(),
                 version: view.record.version.to_string(),
                 certificate_entry: view.entry,
-                evaluated_at: view.record.evaluated_at.clone(),
+                evaluated_at: view.record.evaluated_at,
                 diff,
             });
         }
     }
     Ok(Replay { policy: policy.name().to_owned(), digest: policy.digest(), replayed, changes })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use signoff_core::records::{ActorKind, CertificateRecord, Decision, PolicyReference, PolicySource};
+    use signoff_core::{ProjectName, ReleaseVersion};
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn artifact(name: &str) -> Digest {
+        Digest::of(name.as_bytes())
+    }
+
+    fn certificate(entry: u64, release: &str, artifacts: &[&str], decision: Decision) -> CertificateView {
+        let release: ReleaseRef = release.parse().unwrap();
+        CertificateView {
+            entry,
+            record: CertificateRecord {
+                id: format!("cert-{entry}"),
+                project: release.project,
+                version: release.version,
+                commit: "a".repeat(40),
+                artifacts: artifacts.iter().map(|name| artifact(name)).collect(),
+                decision,
+                environments: BTreeMap::new(),
+                policy: PolicyReference {
+                    name: "gate".into(),
+                    version: Some(1),
+                    digest: Digest::of(b"policy"),
+                    source: PolicySource::Published,
+                },
+                envelope: String::new(),
+                statement_digest: Digest::of(b"statement"),
+                evaluated_at: datetime!(2026-11-01 12:00:00 UTC),
+                certifier: Actor { id: "ci".into(), kind: ActorKind::Bot, on_behalf_of: None, source: None },
+            },
+        }
+    }
+
+    fn revocation(certificate: &str) -> Stored<RevocationRecord> {
+        Stored {
+            seq: 99,
+            at: datetime!(2026-11-02 12:00:00 UTC),
+            record: RevocationRecord {
+                certificate: certificate.into(),
+                project: ProjectName::new("shop").unwrap(),
+                version: ReleaseVersion::new("1.0").unwrap(),
+                reason: "key rotation drill".into(),
+                actor: Actor { id: "sec".into(), kind: ActorKind::Human, on_behalf_of: None, source: None },
+            },
+        }
+    }
+
+    fn with_environment(mut view: CertificateView, name: &str, decision: Decision) -> CertificateView {
+        view.record.environments.insert(name.into(), decision);
+        view
+    }
+
+    /// One question to the gate and the answer expected.
+    struct Case<'a> {
+        name: &'a str,
+        certificates: Vec<CertificateView>,
+        revocations: Vec<Stored<RevocationRecord>>,
+        artifact: &'a str,
+        environment: Option<&'a str>,
+        verifies: bool,
+        allowed: bool,
+        reason: &'a str,
+    }
+
+    #[test]
+    fn the_gate_opens_only_for_a_latest_unrevoked_verified_certificate() {
+        let certified = certificate(3, "shop@1.0", &["app"], Decision::Certified);
+        let rejected_later = certificate(5, "shop@1.0", &["app"], Decision::Rejected);
+        let other_release = certificate(7, "shop@1.1", &["app", "lib"], Decision::Certified);
+        let prod_only =
+            with_environment(certificate(9, "web@2.0", &["web"], Decision::Certified), "prod", Decision::Rejected);
+        let case = |name, certificates: &[&CertificateView], artifact, environment, allowed, reason| Case {
+            name,
+            certificates: certificates.iter().map(|view| (*view).clone()).collect(),
+            revocations: Vec::new(),
+            artifact,
+            environment,
+            verifies: true,
+            allowed,
+            reason,
+        };
+        let cases = [
+            case("nothing certifies it", &[], "app", None, false, "no certificate covers"),
+            case("certified", &[&certified], "app", None, true, "shop@1.0 (certificate entry 3) certifies it"),
+            case("a later rejection decides", &[&certified, &rejected_later], "app", None, false, "was rejected"),
+            Case {
+                revocations: vec![revocation("cert-3")],
+                ..case("revoked", &[&certified], "app", None, false, "was revoked by sec: key rotation drill")
+            },
+            case(
+                "another release ships it certified",
+                &[&rejected_later, &other_release],
+                "app",
+                None,
+                true,
+                "shop@1.1",
+            ),
+            Case {
+                verifies: false,
+                ..case("an envelope that does not verify", &[&certified], "app", None, false, "does not verify: forged")
+            },
+            case("rejected for prod", &[&prod_only], "web", Some("prod"), false, "was rejected for prod"),
+            case("certified for another environment", &[&prod_only], "web", Some("staging"), true, "for staging"),
+        ];
+        for case in cases {
+            let verify = |_: &CertificateView| if case.verifies { Ok(()) } else { Err("forged".to_owned()) };
+            let decision =
+                decide(artifact(case.artifact), case.environment, &case.certificates, &case.revocations, &verify);
+            assert_eq!(decision.allowed, case.allowed, "{}: {}", case.name, decision.reason);
+            assert!(decision.reason.contains(case.reason), "{}: {}", case.name, decision.reason);
+            assert_eq!(decision.certificate.is_some(), case.allowed, "{}", case.name);
+        }
+    }
 }

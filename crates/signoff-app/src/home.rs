@@ -81,7 +81,7 @@ impl Config {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(error) => return Err(AppError::io(&path)(error)),
         };
-        toml::from_str(&text).map_err(|error| AppError::Invalid(format!("{}: {error}", path.display())))
+        toml::from_str(&text).map_err(|source| AppError::Config { path: path.display().to_string(), source })
     }
 
     /// The database URL: `SIGNOFF_DATABASE_URL` wins over the file.
@@ -224,7 +224,7 @@ impl Signoff {
             Some(file) => {
                 let path = self.home.join(file);
                 let text = fs::read_to_string(&path).map_err(AppError::io(&path))?;
-                built_in.merge(&text, &path.display().to_string()).map_err(|error| AppError::Invalid(error.to_string()))
+                Ok(built_in.merge(&text, &path.display().to_string())?)
             }
         }
     }

@@ -1,5 +1,5 @@
-//! Who is acting (J1): the identity of the person or program running signoff, and
-//! whether it is a human, a bot or an AI agent.
+//! Who is acting (J1), for front ends that run as the actor: the command line.
+//! (The server acts as the identity of the token or OIDC token presented.)
 //!
 //! The identity is, in order: `--actor` (the caller passes it), `SIGNOFF_ACTOR`,
 //! the CI system's actor (`GITHUB_ACTOR`, `GITLAB_USER_LOGIN`, ...), the OS user
@@ -8,30 +8,15 @@
 //! GitHub `[bot]` accounts, known AI agents). `SIGNOFF_ON_BEHALF_OF` names the human
 //! an agent or bot acts for.
 
-use signoff_core::records::{Actor, ActorKind, Person};
-use signoff_git::actor::ActorPatterns;
+use signoff_core::records::{Actor, ActorKind};
 
 use crate::error::AppError;
 use crate::home::{Environment, Signoff};
 
 impl Signoff {
-    /// The patterns that type actors: built-in ones plus the store's.
-    pub(crate) fn actor_patterns(&self) -> ActorPatterns {
-        let mut patterns = ActorPatterns::default();
-        patterns.bots.extend(self.config.actors.bots.iter().cloned());
-        patterns.ai_agents.extend(self.config.actors.ai_agents.iter().cloned());
-        patterns
-    }
-
-    /// Types a git person.
-    pub(crate) fn person(&self, person: &signoff_git::Person) -> Person {
-        Person { name: person.name.clone(), email: person.email.clone(), kind: kind_of(&self.actor_patterns(), person) }
-    }
-
-    /// Types an identity known only by a login or name (a reviewer, an approver).
-    pub(crate) fn actor_named(&self, id: &str) -> Actor {
-        let person = signoff_git::Person { name: id.to_owned(), email: String::new() };
-        Actor { id: id.to_owned(), kind: kind_of(&self.actor_patterns(), &person), on_behalf_of: None, source: None }
+    /// An identity known only by a login or name, typed by the patterns.
+    pub fn actor_named(&self, id: &str) -> Actor {
+        Actor { id: id.to_owned(), kind: self.kind_of_login(id), on_behalf_of: None, source: None }
     }
 
     /// The actor running this command.
@@ -55,34 +40,12 @@ impl Signoff {
         };
         let mut actor = self.actor_named(&id);
         if let Some(kind) = environment.var("SIGNOFF_ACTOR_KIND").filter(|kind| !kind.is_empty()) {
-            actor.kind = match kind.as_str() {
-                "human" => ActorKind::Human,
-                "bot" => ActorKind::Bot,
-                "ai_agent" => ActorKind::AiAgent,
-                other => {
-                    return Err(AppError::Invalid(format!(
-                        "SIGNOFF_ACTOR_KIND is {other:?}; expected human, bot or ai_agent"
-                    )));
-                }
-            };
+            actor.kind = kind.parse::<ActorKind>().map_err(|_| {
+                AppError::Invalid(format!("SIGNOFF_ACTOR_KIND is {kind:?}; expected human, bot or ai_agent"))
+            })?;
         }
         actor.on_behalf_of = environment.var("SIGNOFF_ON_BEHALF_OF").filter(|id| !id.is_empty());
         actor.source = Some(source);
         Ok(actor)
-    }
-}
-
-fn kind_of(patterns: &ActorPatterns, person: &signoff_git::Person) -> ActorKind {
-    // The patterns match `Name <email>`; a bare login (`dependabot[bot]`, `claude`)
-    // is matched as a name with a placeholder address.
-    let kind = if person.email.is_empty() {
-        patterns.classify(&signoff_git::Person { name: person.name.clone(), email: "unknown".into() })
-    } else {
-        patterns.classify(person)
-    };
-    match kind {
-        signoff_git::actor::ActorKind::Human => ActorKind::Human,
-        signoff_git::actor::ActorKind::Bot => ActorKind::Bot,
-        signoff_git::actor::ActorKind::AiAgent => ActorKind::AiAgent,
     }
 }

@@ -5,36 +5,31 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use signoff_core::EvidenceKind;
+use signoff_core::records::{ApprovalRecord, Decision, DeploymentRecord};
+use signoff_core::{EvidenceKind, ProjectName, ReleaseRef};
 use signoff_policy::Check;
 use signoff_report::model as report;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::audit::{CoverageScope, Question, ask, coverage, period};
+use crate::audit::{CoverageScope, Question, ask, coverage};
 use crate::certify::certificates;
-use crate::decisions::exceptions;
+use crate::decide::{ExceptionState, exceptions};
 use crate::error::AppError;
 use crate::findings::{FindingStatus, FindingsQuery, findings};
 use crate::home::Signoff;
 use crate::ledger::now;
 use crate::policy::choose_policy;
-
-fn invalid(error: impl ToString) -> AppError {
-    AppError::Invalid(error.to_string())
-}
-
-fn parse(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok()
-}
+use crate::request::{Period, rfc3339};
 
 /// Metrics over a period.
 #[derive(Debug, Clone, Serialize)]
 pub struct Metrics {
-    /// The period (RFC 3339 bounds; absent = open).
-    pub from: Option<String>,
-    /// End of the period.
-    pub to: Option<String>,
+    /// Start of the period (absent = open).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub from: Option<OffsetDateTime>,
+    /// End of the period, exclusive (absent = open).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub to: Option<OffsetDateTime>,
     /// Releases created in the period.
     pub releases: u64,
     /// Of the certified-at-least-once releases, the share whose first certification
@@ -42,12 +37,12 @@ pub struct Metrics {
     pub first_attempt_pass_rate: Option<f64>,
     /// Per release: the share of required evidence kinds present (the policy's
     /// required kinds plus those the frameworks in force map to).
-    pub evidence_completeness: Vec<(String, f64)>,
+    pub evidence_completeness: Vec<Completeness>,
     /// Mean of `evidence_completeness`.
     pub evidence_completeness_mean: Option<f64>,
     /// Days from first seen to the scan that no longer reports it, over fixed
-    /// findings: median and 90th percentile.
-    pub time_to_fix_days: (Option<f64>, Option<f64>),
+    /// findings.
+    pub time_to_fix_days: Spread,
     /// Fixed findings measured.
     pub findings_fixed: u64,
     /// Approved exceptions in force.
@@ -56,6 +51,24 @@ pub struct Metrics {
     pub exceptions_expiring: u64,
     /// How long each standard audit question took on this store, in milliseconds.
     pub question_ms: BTreeMap<String, f64>,
+}
+
+/// How complete one release's evidence is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Completeness {
+    /// The release (`project@version`).
+    pub release: String,
+    /// The share of required evidence kinds present, `0.0..=1.0`.
+    pub share: f64,
+}
+
+/// The median and 90th percentile of a measure, when there is anything to measure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Spread {
+    /// The median.
+    pub median: Option<f64>,
+    /// The 90th percentile.
+    pub p90: Option<f64>,
 }
 
 fn percentile(sorted: &[f64], fraction: f64) -> Option<f64> {
@@ -81,7 +94,7 @@ async fn required_kinds(signoff: &Signoff) -> Result<Vec<EvidenceKind>, AppError
     }
     let catalog = signoff.catalog()?;
     let frameworks = signoff.frameworks()?;
-    for kind in catalog.required_evidence(&frameworks).map_err(invalid)? {
+    for kind in catalog.required_evidence(&frameworks)? {
         // Only what a pipeline can capture; approvals and reviews are other records.
         if let Some(kind) = kind.to_kind()
             && kind.is_scan() | matches!(kind, EvidenceKind::Sbom | EvidenceKind::TestResults | EvidenceKind::Coverage)
@@ -97,15 +110,15 @@ async fn required_kinds(signoff: &Signoff) -> Result<Vec<EvidenceKind>, AppError
 /// Computes the metrics for a period.
 ///
 /// # Errors
-/// A bad date or a store failure.
-pub async fn metrics(signoff: &Signoff, from: Option<&str>, to: Option<&str>) -> Result<Metrics, AppError> {
-    let (from, to) = period(from, to)?;
+/// A store failure.
+pub async fn metrics(signoff: &Signoff, period: Period) -> Result<Metrics, AppError> {
+    let (from, to) = period.bounds();
     let releases = signoff.store.releases_between(None, from.as_deref(), to.as_deref()).await?;
     let required = required_kinds(signoff).await?;
     let all_certificates = certificates(signoff, None, None).await?;
     let (mut certified_first, mut certified_any) = (0u64, 0u64);
     let mut completeness = Vec::new();
-    let mut projects: Vec<String> = Vec::new();
+    let mut projects: Vec<ProjectName> = Vec::new();
     for release in &releases {
         let name = format!("{}@{}", release.record.project, release.record.version);
         let first = all_certificates.iter().find(|view| {
@@ -113,7 +126,7 @@ pub async fn metrics(signoff: &Signoff, from: Option<&str>, to: Option<&str>) ->
         });
         if let Some(first) = first {
             certified_any += 1;
-            if first.record.decision == "certified" {
+            if first.record.decision == Decision::Certified {
                 certified_first += 1;
             }
         }
@@ -121,21 +134,18 @@ pub async fn metrics(signoff: &Signoff, from: Option<&str>, to: Option<&str>) ->
             signoff.store.release_evidence(&release.record).await?.iter().map(|row| row.record.kind).collect();
         if !required.is_empty() {
             let have = required.iter().filter(|kind| present.contains(kind)).count();
-            completeness.push((name, have as f64 / required.len() as f64));
+            completeness.push(Completeness { release: name, share: have as f64 / required.len() as f64 });
         }
-        if !projects.contains(&release.record.project.to_string()) {
-            projects.push(release.record.project.to_string());
+        if !projects.contains(&release.record.project) {
+            projects.push(release.record.project.clone());
         }
     }
     let mut fix_days = Vec::new();
     for project in &projects {
         let query = FindingsQuery { project: project.clone(), release: None, status: Some(FindingStatus::Fixed) };
         for view in findings(signoff, &query).await? {
-            if let (Some(first), Some(fixed)) = (
-                parse(&view.first_seen.captured_at),
-                view.fixed_in.as_ref().and_then(|fixed| parse(&fixed.captured_at)),
-            ) {
-                fix_days.push((fixed - first).as_seconds_f64() / 86_400.0);
+            if let Some(fixed) = &view.fixed_in {
+                fix_days.push((fixed.captured_at - view.first_seen.captured_at).as_seconds_f64() / 86_400.0);
             }
         }
     }
@@ -144,9 +154,9 @@ pub async fn metrics(signoff: &Signoff, from: Option<&str>, to: Option<&str>) ->
     let mut open = 0;
     let mut expiring = 0;
     for view in exceptions(signoff).await? {
-        if view.state == "approved" {
+        if view.state == ExceptionState::Approved {
             open += 1;
-            if parse(&view.record.expires_at).is_some_and(|expires| expires - now < time::Duration::days(14)) {
+            if view.record.expires_at - now < time::Duration::days(14) {
                 expiring += 1;
             }
         }
@@ -154,28 +164,28 @@ pub async fn metrics(signoff: &Signoff, from: Option<&str>, to: Option<&str>) ->
     let mut question_ms = BTreeMap::new();
     let latest = releases.last().or(None);
     let mut questions = vec![
-        Question::DeployedWithoutCertification { environment: "prod".into(), from: from.clone(), to: to.clone() },
-        Question::ScansForPeriod { from: from.clone(), to: to.clone(), project: None },
-        Question::Population { environment: "prod".into(), from: from.clone(), to: to.clone() },
+        Question::DeployedWithoutCertification { environment: "prod".into(), period },
+        Question::ScansForPeriod { period, project: None },
+        Question::Population { environment: "prod".into(), period },
     ];
     if let Some(latest) = latest {
-        questions
-            .push(Question::WhoApproved { release: format!("{}@{}", latest.record.project, latest.record.version) });
+        let release = ReleaseRef::new(latest.record.project.clone(), latest.record.version.clone());
+        questions.push(Question::WhoApproved { release });
     }
     for question in &questions {
         let answer = ask(signoff, question).await?;
         question_ms.insert(question.name().to_owned(), answer.elapsed_ms);
     }
     let mean = (!completeness.is_empty())
-        .then(|| completeness.iter().map(|(_, share)| share).sum::<f64>() / completeness.len() as f64);
+        .then(|| completeness.iter().map(|release| release.share).sum::<f64>() / completeness.len() as f64);
     Ok(Metrics {
-        from,
-        to,
+        from: period.from,
+        to: period.to,
         releases: releases.len() as u64,
         first_attempt_pass_rate: (certified_any > 0).then(|| certified_first as f64 / certified_any as f64),
         evidence_completeness: completeness,
         evidence_completeness_mean: mean,
-        time_to_fix_days: (percentile(&fix_days, 0.5), percentile(&fix_days, 0.9)),
+        time_to_fix_days: Spread { median: percentile(&fix_days, 0.5), p90: percentile(&fix_days, 0.9) },
         findings_fixed: fix_days.len() as u64,
         exceptions_open: open,
         exceptions_expiring: expiring,
@@ -187,17 +197,17 @@ pub async fn metrics(signoff: &Signoff, from: Option<&str>, to: Option<&str>) ->
 /// tests and evidence, the trends, the control coverage and the metrics.
 ///
 /// # Errors
-/// A bad date, an unknown framework, or a store failure.
+/// An unknown framework, or a store failure.
 pub async fn period_report(
     signoff: &Signoff,
-    from: Option<&str>,
-    to: Option<&str>,
-    project: Option<&str>,
+    period: Period,
+    project: Option<&ProjectName>,
     frameworks: &[String],
 ) -> Result<report::PeriodReport, AppError> {
-    let (from_bound, to_bound) = period(from, to)?;
-    let releases = signoff.store.releases_between(project, from_bound.as_deref(), to_bound.as_deref()).await?;
-    let all_certificates = certificates(signoff, project, None).await?;
+    let (from_bound, to_bound) = period.bounds();
+    let project_name = project.map(ProjectName::as_str);
+    let releases = signoff.store.releases_between(project_name, from_bound.as_deref(), to_bound.as_deref()).await?;
+    let all_certificates = certificates(signoff, project_name, None).await?;
     let mut lines = Vec::new();
     let mut pass_by_day: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut findings_by_day: BTreeMap<String, report::SeverityCounts> = BTreeMap::new();
@@ -207,12 +217,12 @@ pub async fn period_report(
             .iter()
             .filter(|view| view.record.project == record.project && view.record.version == record.version)
             .collect();
-        let decision = match mine.last().map(|view| view.record.decision.as_str()) {
-            Some("certified") => report::Decision::Certified,
-            Some(_) => report::Decision::Rejected,
+        let decision = match mine.last().map(|view| view.record.decision) {
+            Some(Decision::Certified) => report::Decision::Certified,
+            Some(Decision::Rejected) => report::Decision::Rejected,
             None => report::Decision::NotCertified,
         };
-        let first_attempt_pass = mine.first().map(|view| view.record.decision == "certified");
+        let first_attempt_pass = mine.first().map(|view| view.record.decision == Decision::Certified);
         let evidence = signoff.store.release_evidence(record).await?;
         let mut counts = report::SeverityCounts::default();
         let mut tests: Option<report::TestCounts> = None;
@@ -241,29 +251,22 @@ pub async fn period_report(
                 kinds.push(kind);
             }
         }
-        let mut approvals = Vec::new();
-        for approval in signoff
+        let (project_text, version_text) = (Some(record.project.as_str()), Some(record.version.as_str()));
+        let approvals = signoff
             .store
-            .records_of("approval_recorded", Some(record.project.as_str()), Some(record.version.as_str()))
+            .records_of::<ApprovalRecord>(project_text, version_text)
             .await?
-        {
-            let parsed: signoff_core::records::ApprovalRecord =
-                serde_json::from_str(&approval.record).map_err(invalid)?;
-            approvals.push(format!("{} ({})", parsed.actor.id, parsed.role));
-        }
+            .into_iter()
+            .map(|approval| format!("{} ({})", approval.record.actor.id, approval.record.role))
+            .collect();
         let mut deployed_to = Vec::new();
-        for deployment in signoff
-            .store
-            .records_of("deployment_recorded", Some(record.project.as_str()), Some(record.version.as_str()))
-            .await?
-        {
-            if let Some(environment) = deployment.subject
-                && !deployed_to.contains(&environment)
-            {
-                deployed_to.push(environment);
+        for deployment in signoff.store.records_of::<DeploymentRecord>(project_text, version_text).await? {
+            if !deployed_to.contains(&deployment.record.environment) {
+                deployed_to.push(deployment.record.environment);
             }
         }
-        let day = release.created_at.get(..10).unwrap_or_default().to_owned();
+        let created_at = rfc3339(release.created_at);
+        let day = created_at.get(..10).unwrap_or_default().to_owned();
         if let Some(passed) = first_attempt_pass {
             let entry = pass_by_day.entry(day.clone()).or_default();
             entry.1 += 1;
@@ -281,7 +284,7 @@ pub async fn period_report(
             project: record.project.to_string(),
             version: record.version.to_string(),
             commit: record.commit.to_string(),
-            created_at: release.created_at.clone(),
+            created_at,
             decision,
             first_attempt_pass,
             findings: counts,
@@ -292,18 +295,9 @@ pub async fn period_report(
             deployed_to,
         });
     }
-    let coverage_list = coverage(
-        signoff,
-        frameworks,
-        &CoverageScope {
-            release: None,
-            from: from.map(str::to_owned),
-            to: to.map(str::to_owned),
-            project: project.map(str::to_owned),
-        },
-    )
-    .await?;
-    let metrics = metrics(signoff, from, to).await?;
+    let coverage_list =
+        coverage(signoff, frameworks, &CoverageScope { release: None, period, project: project.cloned() }).await?;
+    let metrics = metrics(signoff, period).await?;
     let checkpoint = signoff.store.latest_checkpoint().await?;
     let mut projects: Vec<String> = lines.iter().map(|line| line.project.clone()).collect();
     projects.sort();
@@ -313,13 +307,13 @@ pub async fn period_report(
             Some(project) => format!("Release compliance report: {project}"),
             None => "Release compliance report".to_owned(),
         },
-        generated_at: now().format(&Rfc3339).map_err(invalid)?,
-        period: report::Period {
-            from: from
-                .map(str::to_owned)
-                .or_else(|| lines.first().map(|line| line.created_at.clone()))
-                .unwrap_or_default(),
-            to: to.map(str::to_owned).or_else(|| lines.last().map(|line| line.created_at.clone())).unwrap_or_default(),
+        generated_at: rfc3339(now()),
+        period: {
+            let (from, to) = period.labels();
+            report::Period {
+                from: from.or_else(|| lines.first().map(|line| line.created_at.clone())).unwrap_or_default(),
+                to: to.or_else(|| lines.last().map(|line| line.created_at.clone())).unwrap_or_default(),
+            }
         },
         projects,
         releases: lines,
@@ -337,7 +331,10 @@ pub async fn period_report(
         metrics: report::Metrics {
             first_attempt_pass_rate: metrics.first_attempt_pass_rate,
             evidence_completeness: metrics.evidence_completeness_mean,
-            time_to_fix_days: report::TimeToFix { median: metrics.time_to_fix_days.0, p90: metrics.time_to_fix_days.1 },
+            time_to_fix_days: report::TimeToFix {
+                median: metrics.time_to_fix_days.median,
+                p90: metrics.time_to_fix_days.p90,
+            },
             exceptions_open: metrics.exceptions_open,
             exceptions_expiring: metrics.exceptions_expiring,
         },

@@ -8,7 +8,7 @@ use signoff_ledger::{Checkpoint, TreeBuilder, checkpoint};
 use signoff_store::{StoredCheckpoint, WriteTx};
 use time::OffsetDateTime;
 
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::home::Signoff;
 
 /// An open write batch holding the ledger lock.
@@ -30,10 +30,7 @@ impl Signoff {
         let mut tx = self.store.begin().await?;
         let head = tx.head().await?;
         if head.frontier_size != head.size {
-            return Err(AppError::Invalid(format!(
-                "the ledger has {} entries but its last checkpoint covers {}; run `signoff ledger verify`",
-                head.size, head.frontier_size
-            )));
+            return Err(Refusal::Uncheckpointed { size: head.size, covered: head.frontier_size }.into());
         }
         let subtrees = head.frontier.iter().map(|hash| Digest::from_bytes(*hash)).collect();
         let tree = TreeBuilder::from_parts(head.size, subtrees)?;

@@ -1,57 +1,53 @@
-//! signoff's use cases: capture evidence, create and show releases, verify the
-//! ledger, prove inclusion and consistency.
+//! signoff's use cases: capture evidence, create and show releases, decide,
+//! certify, gate, deploy, answer the auditor, verify and prove.
 //!
-//! This is the one layer that both the command line and (later) the HTTP server
-//! call. It composes the pure pieces (`signoff-core`, `signoff-ingest`,
-//! `signoff-ledger`) with storage (`signoff-store`) and owns the rules of each use
-//! case: which checks run, what is written, in what order.
+//! This is the one layer that every front end calls: the command line today, the
+//! HTTP server and the dashboard next. It composes the pure pieces
+//! (`signoff-core`, `signoff-ingest`, `signoff-ledger`, `signoff-policy`,
+//! `signoff-controls`) with storage (`signoff-store`) and owns the rules of each
+//! use case: which checks run, what is written, in what order.
 //!
-//! Architecture Invariant: every write goes through [`ledger::append_batch`]: one
-//! store transaction that appends entries, signs a checkpoint over the new tree and
+//! The API is grouped by use case, one module each; a use case takes parsed,
+//! checked values (a [`ReleaseRef`](signoff_core::ReleaseRef), a
+//! [`Period`], an [`Actor`](signoff_core::records::Actor) the front end
+//! resolved) and returns values the front end renders. Front ends parse what
+//! people type ([`request`]) and map an [`AppError`] to what they answer: an exit
+//! code, an HTTP status.
+//!
+//! Architecture Invariant: every write goes through `ledger::Batch`: one store
+//! transaction that appends entries, signs a checkpoint over the new tree and
 //! commits. There is no other path to the store's write side.
 //!
 //! Architecture Invariant: nothing here prints or exits; results are values the
 //! caller renders.
+//!
+//! Architecture Invariant: decisions are pure functions over facts read from the
+//! store (the policy input of a certification, the gate's answer, the retention
+//! purge plan); the use case reads the facts, decides, and writes.
 
-mod audit;
-mod capture;
-mod certify;
-mod decisions;
-mod deploy;
+pub mod audit;
+pub mod capture;
+pub mod certify;
+pub mod decide;
+pub mod deploy;
 mod error;
-mod findings;
-mod gate;
+pub mod findings;
+pub mod gate;
+mod git;
 mod home;
 mod identity;
-mod insights;
+pub mod insights;
 mod ledger;
-mod package;
-mod policy;
-mod proof;
-mod release;
-mod report;
-mod retention;
-mod synthetic;
-mod verify;
+pub mod package;
+pub mod policy;
+pub mod proof;
+pub mod release;
+pub mod report;
+pub mod request;
+pub mod retention;
+pub mod synthetic;
+pub mod verify;
 
-pub use audit::{Answer, CoverageScope, Question, Search, ask, coverage, population, search, trace};
-pub use capture::{CaptureRequest, ContextOverrides, InputFile, capture, inspect};
-pub use certify::{CertificateView, Certification, CertifyRequest, PREDICATE_TYPE, certify};
-pub use decisions::{
-    Approve, Approved, ExceptionView, RequestException, approve, approve_exception, exceptions, parse_release,
-    request_exception,
-};
-pub use deploy::{Deployed, Snapshot, record_deployment, snapshot};
-pub use error::AppError;
-pub use findings::{FindingStatus, FindingView, FindingsQuery, Sighting, findings};
-pub use gate::{GateDecision, Replay, ReplayChange, certificate_of, gate, replay, revoke};
+pub use error::{AppError, Missing, Refusal, RefusalClass};
 pub use home::{Environment, InitReport, Signoff};
-pub use insights::{Metrics, metrics, period_report};
-pub use package::{export, verify_package};
-pub use policy::{PolicyCheck, PublishedPolicy, policy_check, policy_init, policy_publish};
-pub use proof::{ConsistencyProof, InclusionProof, consistency_proof, inclusion_proof, latest_checkpoint};
-pub use release::{CreateRelease, ReleaseView, create_release, show_release};
-pub use report::EvidenceReport;
-pub use retention::{RetentionRun, apply as retention_apply, hold};
-pub use synthetic::{Generated, Shape, generate};
-pub use verify::{Failure, FailureKind, VerifyOptions, VerifyReport, verify};
+pub use request::Period;

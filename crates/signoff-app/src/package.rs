@@ -2,20 +2,17 @@
 //! deterministic zip, verifiable offline by `signoff verify-package` or by hand
 //! (docs/evidence-package.md).
 
-use signoff_core::Digest;
+use signoff_core::entry::EventKind;
+use signoff_core::{Digest, ReleaseRef};
 use signoff_ledger::{Envelope, NoteVerifier, merkle};
 use signoff_package::{CertificateEnvelope, EvidenceBlob, IncludedEntry, PackageContents, VerifyOptions, VerifyReport};
 use signoff_store::RecordQuery;
 use time::OffsetDateTime;
 
-use crate::audit::{load_release, trace};
+use crate::audit::trace;
 use crate::certify::certificates;
-use crate::error::AppError;
+use crate::error::{AppError, Missing};
 use crate::home::Signoff;
-
-fn invalid(error: impl ToString) -> AppError {
-    AppError::Invalid(error.to_string())
-}
 
 /// Builds the evidence package of a release. The same store state gives the same
 /// bytes: entries are sorted, timestamps fixed, and the package's time is that of
@@ -23,27 +20,24 @@ fn invalid(error: impl ToString) -> AppError {
 ///
 /// # Errors
 /// An unknown release, an empty ledger, or a store failure.
-pub async fn export(signoff: &Signoff, release: &str) -> Result<Vec<u8>, AppError> {
-    let row = load_release(signoff, release).await?;
+pub async fn export(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec<u8>, AppError> {
+    let row = signoff.release_row(release).await?;
     let record = &row.record;
     let (project, version) = (record.project.as_str(), record.version.as_str());
-    let checkpoint =
-        signoff.store.latest_checkpoint().await?.ok_or_else(|| AppError::NotFound("the ledger is empty".into()))?;
+    let checkpoint = signoff.store.latest_checkpoint().await?.ok_or(Missing::EmptyLedger)?;
 
     // Every entry about the release.
     let mut indexes = vec![row.seq];
     let evidence = signoff.store.release_evidence(record).await?;
     indexes.extend(evidence.iter().map(|item| item.seq));
-    for kind in ["approval_recorded", "certificate_issued", "certificate_revoked", "deployment_recorded"] {
-        let rows = signoff
-            .store
-            .find_records(&RecordQuery {
-                kind,
-                project: Some(project),
-                version: Some(version),
-                ..RecordQuery::default()
-            })
-            .await?;
+    for kind in [
+        EventKind::ApprovalRecorded,
+        EventKind::CertificateIssued,
+        EventKind::CertificateRevoked,
+        EventKind::DeploymentRecorded,
+    ] {
+        let query = RecordQuery { project: Some(project), version: Some(version), ..RecordQuery::default() };
+        let rows = signoff.store.find_records(kind, &query).await?;
         indexes.extend(rows.iter().map(|row| row.seq));
     }
     indexes.retain(|index| *index < checkpoint.size);
@@ -55,9 +49,7 @@ pub async fn export(signoff: &Signoff, release: &str) -> Result<Vec<u8>, AppErro
         let from = leaves.len() as u64;
         let batch = signoff.store.leaf_hashes(from, 100_000.min(checkpoint.size - from)).await?;
         if batch.is_empty() {
-            return Err(AppError::Invalid(
-                "the ledger is shorter than its checkpoint; run `signoff ledger verify`".into(),
-            ));
+            return Err(AppError::Inconsistent("the ledger is shorter than its checkpoint".into()));
         }
         leaves.extend(batch.into_iter().map(Digest::from_bytes));
     }
@@ -70,12 +62,10 @@ pub async fn export(signoff: &Signoff, release: &str) -> Result<Vec<u8>, AppErro
             .await?
             .into_iter()
             .next()
-            .ok_or_else(|| AppError::NotFound(format!("entry {index}")))?;
+            .ok_or_else(|| AppError::Inconsistent(format!("entry {index} is missing")))?;
         let proof = merkle::inclusion_proof(&leaves, *index, checkpoint.size)?;
-        if let Ok(parsed) = serde_json::from_slice::<serde_json::Value>(&stored.body)
-            && let Some(at) = parsed.get("at").and_then(|at| at.as_str())
-        {
-            last_time = OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok().or(last_time);
+        if let Ok(entry) = serde_json::from_slice::<signoff_core::entry::Entry>(&stored.body) {
+            last_time = Some(entry.at);
         }
         entries.push(IncludedEntry { index: *index, body: stored.body, proof });
     }
@@ -91,14 +81,19 @@ pub async fn export(signoff: &Signoff, release: &str) -> Result<Vec<u8>, AppErro
     let mut envelopes = Vec::new();
     for certificate in certificates(signoff, Some(project), Some(version)).await? {
         if certificate.entry < checkpoint.size {
-            let envelope = Envelope::from_json(certificate.record.envelope.as_bytes()).map_err(invalid)?;
+            let envelope = Envelope::from_json(certificate.record.envelope.as_bytes()).map_err(|source| {
+                AppError::Unverifiable {
+                    what: format!("certificate {} (ledger entry {})", certificate.record.id, certificate.entry),
+                    source: Box::new(source),
+                }
+            })?;
             envelopes.push(CertificateEnvelope { id: certificate.record.id, envelope });
         }
     }
     let created_at = last_time.unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let mut page = trace(signoff, release).await?;
-    page.generated_at = created_at.format(&time::format_description::well_known::Rfc3339).map_err(invalid)?;
-    let index_html = signoff_report::render_trace_html(&page).map_err(invalid)?;
+    page.generated_at = crate::request::rfc3339(created_at);
+    let index_html = signoff_report::render_trace_html(&page)?;
     let contents = PackageContents {
         release: signoff_package::Release {
             project: record.project.clone(),
@@ -114,7 +109,7 @@ pub async fn export(signoff: &Signoff, release: &str) -> Result<Vec<u8>, AppErro
         certificates: envelopes,
         index_html: Some(index_html.into_bytes()),
     };
-    signoff_package::build(&contents).map_err(invalid)
+    Ok(signoff_package::build(&contents)?)
 }
 
 /// Verifies a package offline. With `trusted_key` (a C2SP verifier key such as
@@ -123,9 +118,8 @@ pub async fn export(signoff: &Signoff, release: &str) -> Result<Vec<u8>, AppErro
 ///
 /// # Errors
 /// A malformed trusted key.
-pub fn verify_package(bytes: &[u8], trusted_key: Option<&str>) -> Result<VerifyReport, AppError> {
-    let trusted: Option<NoteVerifier> = trusted_key
-        .map(|text| signoff_ledger::checkpoint::parse_verifier_key(text.trim()).map_err(invalid))
-        .transpose()?;
+pub fn verify(bytes: &[u8], trusted_key: Option<&str>) -> Result<VerifyReport, AppError> {
+    let trusted: Option<NoteVerifier> =
+        trusted_key.map(|text| signoff_ledger::checkpoint::parse_verifier_key(text.trim())).transpose()?;
     Ok(signoff_package::verify(bytes, &VerifyOptions { trusted_key: trusted, ..VerifyOptions::default() }))
 }

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use signoff_core::entry::Event;
-use signoff_core::records::{PolicyRecord, PolicyReference};
+use signoff_core::records::{Actor, PolicyRecord, PolicyReference, PolicySource};
 use signoff_policy::{Policy, STARTER_POLICY};
+use signoff_store::RecordQuery;
 
 use crate::error::AppError;
-use crate::home::{Environment, Signoff};
+use crate::home::Signoff;
 
 /// Where the policy in force came from.
 #[derive(Debug, Clone)]
@@ -22,7 +23,7 @@ pub(crate) struct ChosenPolicy {
 ///
 /// # Errors
 /// When the file exists (and `force` is false) or cannot be written.
-pub fn policy_init(path: &Path, force: bool) -> Result<(), AppError> {
+pub fn init(path: &Path, force: bool) -> Result<(), AppError> {
     if path.exists() && !force {
         return Err(AppError::Invalid(format!("{} exists; pass --force to overwrite it", path.display())));
     }
@@ -47,7 +48,7 @@ pub(crate) fn parse_file(path: &Path) -> Result<ParsedPolicy, AppError> {
         Ok(source)
     };
     let display = path.display().to_string();
-    let policy = Policy::parse(&text, &display, &resolve).map_err(|error| AppError::Invalid(error.to_string()))?;
+    let policy = Policy::parse(&text, &display, &resolve)?;
     Ok((policy, text, rego.into_inner()))
 }
 
@@ -67,29 +68,25 @@ pub struct PublishedPolicy {
 ///
 /// # Errors
 /// A policy mistake (nothing is written), or a store failure.
-pub async fn policy_publish(
-    signoff: &Signoff,
-    path: &Path,
-    environment: &Environment,
-) -> Result<PublishedPolicy, AppError> {
+pub async fn publish(signoff: &Signoff, path: &Path, actor: Actor) -> Result<PublishedPolicy, AppError> {
     let (policy, text, rego) = parse_file(path)?;
     let published = published_policies(signoff).await?;
-    let same_name: Vec<&(u64, PolicyRecord)> =
-        published.iter().filter(|(_, record)| record.name == policy.name()).collect();
-    if let Some((entry, record)) = same_name.last()
-        && record.digest == policy.digest()
+    let same_name: Vec<&PublishedPolicy> =
+        published.iter().filter(|published| published.record.name == policy.name()).collect();
+    if let Some(latest) = same_name.last()
+        && latest.record.digest == policy.digest()
     {
-        return Ok(PublishedPolicy { record: record.clone(), entry: *entry });
+        return Ok((*latest).clone());
     }
     let record = PolicyRecord {
         id: uuid::Uuid::now_v7().to_string(),
         name: policy.name().to_owned(),
-        version: same_name.last().map_or(1, |(_, record)| record.version + 1),
+        version: same_name.last().map_or(1, |latest| latest.record.version + 1),
         digest: policy.digest(),
         file_name: path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
         text,
         rego,
-        published_by: signoff.current_actor(environment, None)?,
+        published_by: actor,
     };
     let mut batch = signoff.begin_batch().await?;
     let entry = batch.append(Event::PolicyPublished(Box::new(record.clone()))).await?;
@@ -98,15 +95,9 @@ pub async fn policy_publish(
 }
 
 /// Every published policy, oldest first, with its entry.
-pub(crate) async fn published_policies(signoff: &Signoff) -> Result<Vec<(u64, PolicyRecord)>, AppError> {
-    let rows = signoff.store.records_of("policy_published", None, None).await?;
-    rows.into_iter()
-        .map(|row| {
-            serde_json::from_str::<PolicyRecord>(&row.record)
-                .map(|record| (row.seq, record))
-                .map_err(|error| AppError::Invalid(format!("policy record {} is unreadable: {error}", row.seq)))
-        })
-        .collect()
+pub(crate) async fn published_policies(signoff: &Signoff) -> Result<Vec<PublishedPolicy>, AppError> {
+    let rows = signoff.store.records::<PolicyRecord>(&RecordQuery::default()).await?;
+    Ok(rows.into_iter().map(|row| PublishedPolicy { record: row.record, entry: row.seq }).collect())
 }
 
 /// Rebuilds a published policy from its record.
@@ -119,7 +110,7 @@ pub(crate) fn policy_from_record(record: &PolicyRecord) -> Result<Policy, AppErr
             .map(|(_, source)| source.clone())
             .ok_or_else(|| format!("{file} is not in the published policy"))
     };
-    Policy::parse(&record.text, &record.file_name, &resolve).map_err(|error| AppError::Invalid(error.to_string()))
+    Ok(Policy::parse(&record.text, &record.file_name, &resolve)?)
 }
 
 /// The policy certification uses: `--policy FILE` when given, else the latest
@@ -131,28 +122,27 @@ pub(crate) async fn choose_policy(signoff: &Signoff, file: Option<&Path>) -> Res
             name: policy.name().to_owned(),
             version: None,
             digest: policy.digest(),
-            source: "file".into(),
+            source: PolicySource::File,
         };
         return Ok(ChosenPolicy { policy, reference });
     }
-    if let Some((_, record)) = published_policies(signoff).await?.pop() {
+    if let Some(PublishedPolicy { record, .. }) = published_policies(signoff).await?.pop() {
         let policy = policy_from_record(&record)?;
         let reference = PolicyReference {
             name: record.name.clone(),
             version: Some(record.version),
             digest: record.digest,
-            source: "published".into(),
+            source: PolicySource::Published,
         };
         return Ok(ChosenPolicy { policy, reference });
     }
     let policy =
-        Policy::parse(STARTER_POLICY, "starter-policy.yaml", &|file: &str| Err(format!("{file}: no such file")))
-            .map_err(|error| AppError::Invalid(error.to_string()))?;
+        Policy::parse(STARTER_POLICY, "starter-policy.yaml", &|file: &str| Err(format!("{file}: no such file")))?;
     let reference = PolicyReference {
         name: policy.name().to_owned(),
         version: None,
         digest: policy.digest(),
-        source: "builtin".into(),
+        source: PolicySource::Builtin,
     };
     Ok(ChosenPolicy { policy, reference })
 }
@@ -176,7 +166,7 @@ pub struct PolicyCheck {
 ///
 /// # Errors
 /// A policy mistake, as `file:line:column: message`.
-pub fn policy_check(path: &Path) -> Result<PolicyCheck, AppError> {
+pub fn check(path: &Path) -> Result<PolicyCheck, AppError> {
     let (policy, _, _) = parse_file(path)?;
     let effective = policy.for_project("");
     Ok(PolicyCheck {

@@ -11,7 +11,7 @@ use signoff_core::Digest;
 use signoff_ledger::merkle;
 use signoff_store::StoredCheckpoint;
 
-use crate::error::AppError;
+use crate::error::{AppError, Missing};
 use crate::home::Signoff;
 
 const LEAF_BATCH: u64 = 100_000;
@@ -67,7 +67,7 @@ pub async fn latest_checkpoint(signoff: &Signoff) -> Result<Option<String>, AppE
 async fn checkpoint_at(signoff: &Signoff, size: Option<u64>) -> Result<StoredCheckpoint, AppError> {
     let checkpoints = signoff.store.checkpoints().await?;
     let Some(latest) = checkpoints.last() else {
-        return Err(AppError::NotFound("the ledger is empty: nothing to prove".into()));
+        return Err(Missing::EmptyLedger.into());
     };
     match size {
         None => Ok(latest.clone()),
@@ -76,10 +76,8 @@ async fn checkpoint_at(signoff: &Signoff, size: Option<u64>) -> Result<StoredChe
                 checkpoints.iter().rev().find(|checkpoint| checkpoint.size < size).map(|checkpoint| checkpoint.size);
             let above = checkpoints.iter().find(|checkpoint| checkpoint.size > size).map(|checkpoint| checkpoint.size);
             let near: Vec<String> = below.into_iter().chain(above).map(|size| size.to_string()).collect();
-            AppError::NotFound(format!(
-                "no signed checkpoint at size {size} (checkpoints are signed after each write; nearest: {})",
-                if near.is_empty() { "none".to_owned() } else { near.join(", ") }
-            ))
+            Missing::Checkpoint { size, nearest: if near.is_empty() { "none".to_owned() } else { near.join(", ") } }
+                .into()
         }),
     }
 }
@@ -90,9 +88,7 @@ async fn leaves(signoff: &Signoff, size: u64) -> Result<Vec<Digest>, AppError> {
         let from = leaves.len() as u64;
         let batch = signoff.store.leaf_hashes(from, LEAF_BATCH.min(size - from)).await?;
         if batch.is_empty() {
-            return Err(AppError::Invalid(format!(
-                "the ledger has only {from} entries, fewer than {size}; run `signoff ledger verify`"
-            )));
+            return Err(AppError::Inconsistent(format!("the ledger has only {from} entries, fewer than {size}")));
         }
         leaves.extend(batch.into_iter().map(Digest::from_bytes));
     }
@@ -112,17 +108,14 @@ fn hex_all(hashes: &[Digest]) -> Vec<String> {
 pub async fn inclusion_proof(signoff: &Signoff, entry: u64, size: Option<u64>) -> Result<InclusionProof, AppError> {
     let checkpoint = checkpoint_at(signoff, size).await?;
     if entry >= checkpoint.size {
-        return Err(AppError::NotFound(format!("entry {entry} is not in the tree of size {}", checkpoint.size)));
+        return Err(Missing::NotInTree { entry, size: checkpoint.size }.into());
     }
     let leaves = leaves(signoff, checkpoint.size).await?;
     let path = merkle::inclusion_proof(&leaves, entry, checkpoint.size)?;
     let root = Digest::from_bytes(checkpoint.root);
     let leaf = leaves[usize::try_from(entry).unwrap_or(usize::MAX).min(leaves.len() - 1)];
-    merkle::verify_inclusion(&leaf, entry, checkpoint.size, &path, &root).map_err(|error| {
-        AppError::Invalid(format!(
-            "the stored tree does not match its checkpoint ({error}); run `signoff ledger verify`"
-        ))
-    })?;
+    merkle::verify_inclusion(&leaf, entry, checkpoint.size, &path, &root)
+        .map_err(|error| AppError::Inconsistent(format!("the stored tree does not match its checkpoint ({error})")))?;
     let body = signoff.store.entries(entry, 1).await?.into_iter().next().map(|stored| stored.body).unwrap_or_default();
     let mut tlog_proof = format!("c2sp.org/tlog-proof@v1\nindex {entry}\n");
     for hash in &path {
@@ -163,9 +156,7 @@ pub async fn consistency_proof(
     let (old_root, new_root) = (Digest::from_bytes(old.root), Digest::from_bytes(new.root));
     if old.size != new.size {
         merkle::verify_consistency(old.size, new.size, &old_root, &new_root, &proof).map_err(|error| {
-            AppError::Invalid(format!(
-                "the stored tree does not match its checkpoints ({error}); run `signoff ledger verify`"
-            ))
+            AppError::Inconsistent(format!("the stored tree does not match its checkpoints ({error})"))
         })?;
     }
     Ok(ConsistencyProof {

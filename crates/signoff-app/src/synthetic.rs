@@ -8,7 +8,7 @@ use signoff_core::context::CiContext;
 use signoff_core::entry::{Event, EvidenceRecord, FindingsHasher, ReleaseRecord};
 use signoff_core::finding::Fingerprinter;
 use signoff_core::records::{
-    Actor, ActorKind, ApprovalDecision, ApprovalRecord, DeploymentRecord, PolicyRecord, PolicyReference,
+    Actor, ActorKind, ApprovalDecision, ApprovalRecord, DeploymentRecord, PolicyRecord, PolicyReference, PolicySource,
 };
 use signoff_core::summary::{Coverage, FindingCounts, TestCounts};
 use signoff_core::{
@@ -94,13 +94,12 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
     let mut random = Random(0x51_6e0f_f5ee_d001);
     let mut generated = Generated { releases: 0, evidence: 0, findings: 0, entries: 0 };
     let start = time::OffsetDateTime::now_utc() - time::Duration::hours(i64::try_from(shape.releases).unwrap_or(0));
-    let policy = Policy::parse(POLICY, "synthetic-policy.yaml", &|file: &str| Err(format!("no {file}")))
-        .map_err(|error| AppError::Invalid(error.to_string()))?;
+    let policy = Policy::parse(POLICY, "synthetic-policy.yaml", &|file: &str| Err(format!("no {file}")))?;
     let reference = PolicyReference {
         name: policy.name().to_owned(),
         version: Some(1),
         digest: policy.digest(),
-        source: "published".into(),
+        source: PolicySource::Published,
     };
     {
         let mut batch = signoff.begin_batch().await?;
@@ -132,13 +131,11 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
         for _ in 0..per_batch.min(shape.releases - release_index) {
             let project_index = usize::try_from(random.below(shape.projects.max(1))).unwrap_or(0);
             versions[project_index] += 1;
-            let project = ProjectName::new(&format!("service-{project_index:03}"))
-                .map_err(|error| AppError::Invalid(error.to_string()))?;
+            let project = ProjectName::new(&format!("service-{project_index:03}"))?;
             let version_number = versions[project_index];
-            let version = ReleaseVersion::new(&format!("1.{}.{}", version_number / 100, version_number % 100))
-                .map_err(|error| AppError::Invalid(error.to_string()))?;
+            let version = ReleaseVersion::new(&format!("1.{}.{}", version_number / 100, version_number % 100))?;
             let commit_hex = Digest::of(format!("{project}@{version}").as_bytes()).to_hex()[..40].to_owned();
-            let commit = CommitSha::new(&commit_hex).map_err(|error| AppError::Invalid(error.to_string()))?;
+            let commit = CommitSha::new(&commit_hex)?;
             let at = start + time::Duration::hours(i64::try_from(release_index).unwrap_or(0));
             let captured_at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
             let context = CiContext {

@@ -22,7 +22,7 @@ use signoff_core::Digest;
 use signoff_core::entry::{Entry, Event, FindingsHasher};
 use signoff_ledger::merkle::leaf_hash;
 use signoff_ledger::{TreeBuilder, checkpoint};
-use signoff_store::{BlobStore, EvidenceRow, FindingRow, RecordRow, ReleaseRow, Store, StoreResult};
+use signoff_store::{BlobStore, EvidenceRow, FindingRow, RecordRow, ReleaseRow, Store, StoreError, StoreResult};
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::AppError;
@@ -263,8 +263,7 @@ async fn judge_chunk(
     purged: &HashMap<Digest, u64>,
     counts: &mut VerifyReport,
 ) -> Result<Option<Failure>, AppError> {
-    let answers =
-        chunk.task.await.map_err(|error| AppError::Invalid(format!("re-hashing blobs stopped: {error}")))??;
+    let answers = chunk.task.await.map_err(AppError::stopped("re-hashing blobs"))??;
     Ok(judge(&chunk.blobs, answers, purged, counts))
 }
 
@@ -386,7 +385,16 @@ impl<'a> Run<'a> {
 
     async fn scan(&mut self, options: &VerifyOptions) -> Result<Option<Failure>, AppError> {
         let mut blobs = BlobChecks::new(self.signoff.blobs.clone());
-        let found = self.scan_entries(options, &mut blobs).await?;
+        let found = match self.scan_entries(options, &mut blobs).await {
+            // A derived row that no longer decodes was altered: a failed
+            // verification naming it, not an error.
+            Err(AppError::Store(StoreError::Corrupt { table, key, message })) => Some(fail(
+                key.parse().unwrap_or_default(),
+                FailureKind::Modified,
+                format!("the {table} row of entry {key} is unreadable: {message}"),
+            )),
+            other => other?,
+        };
         // Blobs still hashing belong to entries before the problem found (if any),
         // so a bad one among them is the first problem in ledger order.
         let earlier = blobs.settle(&self.purged, &mut self.counts).await?;
@@ -619,7 +627,7 @@ impl<'a> Run<'a> {
                     )));
                 };
                 self.counts.evidence += 1;
-                if row.record != **record || row.captured_at != at {
+                if row.record != **record || row.captured_at != entry.at {
                     return Ok(Some(fail(
                         seq,
                         FailureKind::Modified,
@@ -651,7 +659,13 @@ impl<'a> Run<'a> {
                                     format!("finding {ordinal} of entry {seq} is not in its place"),
                                 )));
                             }
-                            hasher.add(&row.finding).map_err(|error| AppError::Invalid(error.to_string()))?;
+                            if let Err(error) = hasher.add(&row.finding) {
+                                return Ok(Some(fail(
+                                    seq,
+                                    FailureKind::Modified,
+                                    format!("finding {ordinal} of entry {seq} has no canonical form: {error}"),
+                                )));
+                            }
                             ordinal += 1;
                             self.counts.findings += 1;
                             findings.pop();
@@ -699,7 +713,7 @@ impl<'a> Run<'a> {
                     )));
                 };
                 self.counts.releases += 1;
-                if row.record != **record || row.created_at != at {
+                if row.record != **record || row.created_at != entry.at {
                     return Ok(Some(fail(
                         seq,
                         FailureKind::Modified,

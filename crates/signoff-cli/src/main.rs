@@ -30,6 +30,19 @@ pub(crate) enum Outcome {
     No,
 }
 
+/// An error with its causes, on one line: `what: why: why`. A cause already in
+/// the text before it (a library that repeats its source) is not repeated.
+pub(crate) fn error_text(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1).map(|cause| cause.to_string()) {
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()
@@ -56,13 +69,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            let message = error.to_string();
-            eprintln!("error: {message}");
-            for cause in error.chain().skip(1).map(|cause| cause.to_string()) {
-                if !message.contains(&cause) {
-                    eprintln!("  caused by: {cause}");
-                }
-            }
+            eprintln!("error: {}", error_text(&error));
             ExitCode::from(2)
         }
     }

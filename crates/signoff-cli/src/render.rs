@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use serde::Serialize;
-use signoff_app::EvidenceReport;
+use signoff_app::report::EvidenceReport;
 use signoff_core::Summary;
 
 /// Prints pretty JSON.
@@ -21,6 +21,23 @@ pub(crate) fn print_json_line<T: Serialize>(value: &T) -> anyhow::Result<()> {
     serde_json::to_writer(&mut out, value)?;
     writeln!(out)?;
     Ok(())
+}
+
+/// Writes a document to a file (saying so on stderr), or to stdout.
+pub(crate) fn write_out(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// A time as RFC 3339, the way entries carry it.
+pub(crate) fn time(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// `1.5 MB` style sizes.

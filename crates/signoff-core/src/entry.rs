@@ -174,7 +174,11 @@ impl std::str::FromStr for EventKind {
     type Err = UnknownEventKind;
 
     fn from_str(text: &str) -> Result<EventKind, UnknownEventKind> {
-        EventKind::ALL.iter().copied().find(|kind| kind.as_str() == text).ok_or_else(|| UnknownEventKind(text.to_owned()))
+        EventKind::ALL
+            .iter()
+            .copied()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| UnknownEventKind(text.to_owned()))
     }
 }
 
@@ -212,7 +216,7 @@ impl Event {
                 Some(record.environment.clone()),
                 Some(if record.uncertified.is_empty() { "certified" } else { "uncertified" }.to_owned()),
             ),
-            Event::CertificateIssued(record) => (None, Some(record.decision.clone())),
+            Event::CertificateIssued(record) => (None, Some(record.decision.as_str().to_owned())),
             Event::ApprovalRecorded(record) => (Some(record.actor.id.clone()), Some(record.role.clone())),
             Event::ExceptionRequested(record) => (
                 Some(match &record.target {
@@ -259,6 +263,35 @@ impl Event {
             }
         }
     }
+}
+
+/// A record kept in the store's generic `records` table, named by the kind of the
+/// entries that carry it. The store decodes rows into these types once, at its
+/// boundary (`signoff_store::RecordRow::decode`).
+pub trait Recorded: serde::de::DeserializeOwned {
+    /// The kind of entry whose `data` this record is.
+    const KIND: EventKind;
+}
+
+macro_rules! recorded {
+    ($($record:ty => $kind:ident),* $(,)?) => {
+        $(impl Recorded for $record {
+            const KIND: EventKind = EventKind::$kind;
+        })*
+    };
+}
+
+recorded! {
+    PolicyRecord => PolicyPublished,
+    ApprovalRecord => ApprovalRecorded,
+    ExceptionRecord => ExceptionRequested,
+    ExceptionApprovalRecord => ExceptionApproved,
+    CertificateRecord => CertificateIssued,
+    DeploymentRecord => DeploymentRecorded,
+    SnapshotRecord => SnapshotRecorded,
+    LegalHoldRecord => LegalHold,
+    PurgeRecord => RetentionPurge,
+    RevocationRecord => CertificateRevoked,
 }
 
 /// A captured piece of evidence, as recorded in the ledger.

@@ -20,5 +20,5 @@ pub mod summary;
 pub use digest::{Digest, DigestParseError, Sha256};
 pub use evidence::{EvidenceKind, Format, Tool};
 pub use finding::{Finding, Location, Severity};
-pub use names::{CommitSha, NameError, ProjectName, ReleaseVersion};
+pub use names::{CommitSha, NameError, ProjectName, ReleaseRef, ReleaseVersion};
 pub use summary::Summary;

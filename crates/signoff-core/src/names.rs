@@ -131,9 +131,69 @@ impl CommitSha {
 }
 string_newtype!(CommitSha);
 
+/// A release named as `project@version` (`shop@4.2.1`): how every front end names
+/// one. Versions hold no `@`, so the last `@` splits (`acme/shop@4.2.1`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReleaseRef {
+    /// The project.
+    pub project: ProjectName,
+    /// The version.
+    pub version: ReleaseVersion,
+}
+
+impl ReleaseRef {
+    /// A release of `project` at `version`.
+    pub fn new(project: ProjectName, version: ReleaseVersion) -> ReleaseRef {
+        ReleaseRef { project, version }
+    }
+}
+
+impl fmt::Display for ReleaseRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.project, self.version)
+    }
+}
+
+impl FromStr for ReleaseRef {
+    type Err = NameError;
+
+    fn from_str(text: &str) -> Result<ReleaseRef, NameError> {
+        let (project, version) = text.rsplit_once('@').ok_or_else(|| NameError {
+            what: "release",
+            given: text.to_owned(),
+            rule: "must be PROJECT@VERSION (for example shop@4.2.1)",
+        })?;
+        Ok(ReleaseRef { project: ProjectName::new(project)?, version: ReleaseVersion::new(version)? })
+    }
+}
+
+impl Serialize for ReleaseRef {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ReleaseRef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ReleaseRef, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn release_refs() {
+        let release: ReleaseRef = "acme/shop@4.2.1".parse().unwrap();
+        assert_eq!((release.project.as_str(), release.version.as_str()), ("acme/shop", "4.2.1"));
+        assert_eq!(release.to_string(), "acme/shop@4.2.1");
+        let error = "shop".parse::<ReleaseRef>().unwrap_err();
+        assert_eq!(error.to_string(), r#"invalid release "shop": must be PROJECT@VERSION (for example shop@4.2.1)"#);
+        assert!("shop@".parse::<ReleaseRef>().is_err());
+        assert!("@1.0".parse::<ReleaseRef>().is_err());
+    }
 
     #[test]
     fn project_names() {

@@ -1,21 +1,28 @@
 //! Records of the decisions around a release: who acts (actors), policies,
 //! approvals, exceptions and certificates. Each is the payload of a ledger entry.
+//!
+//! This module owns the vocabulary the other crates share: actor kinds, approval
+//! decisions, certification decisions, criterion outcomes and signature states.
+//! `signoff-policy` and `signoff-report` re-export these types; `signoff-git`
+//! keeps its own (it depends on nothing of signoff's) and `signoff-app` converts
+//! at that one boundary.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use crate::digest::Digest;
 use crate::names::{ProjectName, ReleaseVersion};
 
-/// What kind of actor someone is (J1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// What kind of actor someone is (J1). Only humans' approvals count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActorKind {
     /// A person.
     Human,
-    /// An automation account (CI, dependency bots).
+    /// Automation (CI, dependency bots, merge queues).
     Bot,
     /// An AI coding agent.
     AiAgent,
@@ -35,6 +42,130 @@ impl ActorKind {
 impl fmt::Display for ActorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not an actor kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an actor kind (human, bot or ai_agent)")]
+pub struct UnknownActorKind(pub String);
+
+impl std::str::FromStr for ActorKind {
+    type Err = UnknownActorKind;
+
+    fn from_str(text: &str) -> Result<ActorKind, UnknownActorKind> {
+        match text {
+            "human" => Ok(ActorKind::Human),
+            "bot" => Ok(ActorKind::Bot),
+            "ai_agent" => Ok(ActorKind::AiAgent),
+            other => Err(UnknownActorKind(other.to_owned())),
+        }
+    }
+}
+
+/// The state of a commit signature.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureStatus {
+    /// Not signed.
+    #[default]
+    None,
+    /// Signed, but the key is not known to be the author's.
+    Unverified,
+    /// Signed by a key known to be the author's.
+    Verified,
+    /// The signature does not check out.
+    Bad,
+}
+
+impl SignatureStatus {
+    /// `none`, `unverified`, `verified` or `bad`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SignatureStatus::None => "none",
+            SignatureStatus::Unverified => "unverified",
+            SignatureStatus::Verified => "verified",
+            SignatureStatus::Bad => "bad",
+        }
+    }
+}
+
+impl fmt::Display for SignatureStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a commit was signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureKind {
+    /// An SSH signature (sshsig).
+    Ssh,
+    /// An OpenPGP signature.
+    Gpg,
+    /// An X.509 (S/MIME) signature.
+    X509,
+}
+
+impl SignatureKind {
+    /// `ssh`, `gpg` or `x509`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SignatureKind::Ssh => "ssh",
+            SignatureKind::Gpg => "gpg",
+            SignatureKind::X509 => "x509",
+        }
+    }
+}
+
+/// A certification's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Every blocking criterion passed or was waived.
+    Certified,
+    /// A blocking criterion failed.
+    Rejected,
+}
+
+impl Decision {
+    /// `certified` or `rejected`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Decision::Certified => "certified",
+            Decision::Rejected => "rejected",
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A criterion's outcome in a certification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CriterionStatus {
+    /// Met.
+    Pass,
+    /// Not met.
+    Fail,
+    /// Not met, but an active exception accepts it (or met only thanks to
+    /// exceptions for findings).
+    Waived,
+}
+
+impl fmt::Display for CriterionStatus {
+    /// `PASS`, `FAIL`, `WAIVED`, as reports print them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CriterionStatus::Pass => "PASS",
+            CriterionStatus::Fail => "FAIL",
+            CriterionStatus::Waived => "WAIVED",
+        })
     }
 }
 
@@ -76,11 +207,11 @@ pub struct ChangeRecord {
     /// Whether it merges other commits.
     #[serde(default)]
     pub merge: bool,
-    /// Signature status: `none`, `unverified`, `verified` or `bad`.
-    pub signature: String,
-    /// Signature kind (`ssh`, `gpg`, `x509`), when signed.
+    /// Signature status.
+    pub signature: SignatureStatus,
+    /// How it was signed, when signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signature_kind: Option<String>,
+    pub signature_kind: Option<SignatureKind>,
     /// Agents involved (author, co-authors, `Generated-by`/`Assisted-by`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub agents: Vec<String>,
@@ -121,7 +252,7 @@ pub struct PolicyRecord {
 }
 
 /// Approve or reject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalDecision {
     /// Approve.
@@ -182,8 +313,9 @@ pub struct ExceptionRecord {
     pub reason: String,
     /// Who asked.
     pub requested_by: Actor,
-    /// When it stops applying (RFC 3339).
-    pub expires_at: String,
+    /// When it stops applying.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
 }
 
 /// The approval of an exception, by someone other than the requester.
@@ -209,8 +341,31 @@ pub struct PolicyReference {
     pub version: Option<u64>,
     /// Content digest.
     pub digest: Digest,
+    /// Where it came from.
+    pub source: PolicySource,
+}
+
+/// Where the policy a certification used came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicySource {
+    /// Published to the ledger (`signoff policy publish`).
+    Published,
+    /// A file named on the command line, never published.
+    File,
+    /// The built-in starter policy.
+    Builtin,
+}
+
+impl PolicySource {
     /// `published`, `file` or `builtin`.
-    pub source: String,
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PolicySource::Published => "published",
+            PolicySource::File => "file",
+            PolicySource::Builtin => "builtin",
+        }
+    }
 }
 
 /// A certification record (D5): the signed DSSE envelope and what it decided.
@@ -227,19 +382,20 @@ pub struct CertificateRecord {
     /// Artifact digests it covers.
     #[serde(default)]
     pub artifacts: Vec<Digest>,
-    /// `certified` or `rejected`.
-    pub decision: String,
-    /// Per environment: `certified` or `rejected`.
+    /// The verdict.
+    pub decision: Decision,
+    /// The verdict per environment the policy declares.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub environments: BTreeMap<String, String>,
+    pub environments: BTreeMap<String, Decision>,
     /// The policy.
     pub policy: PolicyReference,
     /// The DSSE envelope (JSON) carrying the in-toto statement.
     pub envelope: String,
     /// Digest of the statement (the envelope's payload).
     pub statement_digest: Digest,
-    /// When it was evaluated (RFC 3339).
-    pub evaluated_at: String,
+    /// When it was evaluated.
+    #[serde(with = "time::serde::rfc3339")]
+    pub evaluated_at: OffsetDateTime,
     /// Who certified.
     pub certifier: Actor,
 }
@@ -248,8 +404,8 @@ impl CertificateRecord {
     /// Whether it certifies the release for `environment` (or overall when none).
     pub fn certifies(&self, environment: Option<&str>) -> bool {
         match environment.and_then(|name| self.environments.get(name)) {
-            Some(decision) => decision == "certified",
-            None => self.decision == "certified",
+            Some(decision) => *decision == Decision::Certified,
+            None => self.decision == Decision::Certified,
         }
     }
 }

@@ -58,6 +58,17 @@ impl FindingCounts {
         *self.at_mut(finding.severity) += 1;
     }
 
+    /// Adds another summary's counts (a release's findings over its scans).
+    pub fn merge(&mut self, other: &FindingCounts) {
+        self.total += other.total;
+        self.suppressed += other.suppressed;
+        self.critical += other.critical;
+        self.high += other.high;
+        self.medium += other.medium;
+        self.low += other.low;
+        self.info += other.info;
+    }
+
     /// The count at one severity.
     pub fn at(&self, severity: Severity) -> u64 {
         match severity {
@@ -102,6 +113,15 @@ pub struct TestCounts {
 impl TestCounts {
     /// How many failing test names a summary keeps.
     pub const MAX_LISTED_FAILURES: usize = 20;
+
+    /// Adds another report's outcomes (the names of its failures are not kept).
+    pub fn merge(&mut self, other: &TestCounts) {
+        self.total += other.total;
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.errored += other.errored;
+        self.skipped += other.skipped;
+    }
 
     /// Records a failure name, if there is room.
     pub fn list_failure(&mut self, name: String) {

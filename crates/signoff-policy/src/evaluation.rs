@@ -73,48 +73,7 @@ pub struct PolicyRef {
     pub project_override: Option<String>,
 }
 
-/// The verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// Every blocking criterion passed or was waived.
-    Certified,
-    /// A blocking criterion failed.
-    Rejected,
-}
-
-impl fmt::Display for Decision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Decision::Certified => "certified",
-            Decision::Rejected => "rejected",
-        })
-    }
-}
-
-/// A criterion's outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Met.
-    Pass,
-    /// Not met.
-    Fail,
-    /// Not met, but an active exception accepts it (or met only thanks to
-    /// exceptions for findings).
-    Waived,
-}
-
-impl fmt::Display for Status {
-    /// `PASS`, `FAIL`, `WAIVED`, as reports print them.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Status::Pass => "PASS",
-            Status::Fail => "FAIL",
-            Status::Waived => "WAIVED",
-        })
-    }
-}
+pub use signoff_core::records::{CriterionStatus as Status, Decision};
 
 /// One criterion's result, with everything a report needs to explain it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -16,6 +16,8 @@ use time::OffsetDateTime;
 
 use crate::schema;
 
+pub use signoff_core::records::{ActorKind, ApprovalDecision, SignatureStatus};
+
 /// Everything a policy is evaluated over.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(
@@ -132,26 +134,11 @@ impl Actor {
     }
 }
 
-/// What kind of actor (J1). Only humans' approvals count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ActorKind {
-    /// A person.
-    Human,
-    /// Automation (CI, dependency bots, merge queues).
-    Bot,
-    /// An AI coding agent.
-    AiAgent,
-}
-
-impl ActorKind {
-    /// The name used in JSON.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ActorKind::Human => "human",
-            ActorKind::Bot => "bot",
-            ActorKind::AiAgent => "ai_agent",
-        }
+impl From<&signoff_core::records::Actor> for Actor {
+    /// The policy's view of a recorded actor: compared by id, with the human an
+    /// agent acts for.
+    fn from(actor: &signoff_core::records::Actor) -> Actor {
+        Actor { on_behalf_of: actor.on_behalf_of.clone(), ..Actor::new(actor.id.clone(), actor.kind) }
     }
 }
 
@@ -322,21 +309,6 @@ pub struct Signature {
     pub kind: Option<String>,
 }
 
-/// The state of a commit signature.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SignatureStatus {
-    /// Not signed.
-    #[default]
-    None,
-    /// Signed, but the key is not known to be the author's.
-    Unverified,
-    /// Signed by a key known to be the author's.
-    Verified,
-    /// The signature does not check out.
-    Bad,
-}
-
 /// A review of a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Review {
@@ -379,16 +351,6 @@ pub struct ReleaseApproval {
     /// What they wrote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-}
-
-/// A release approval decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ApprovalDecision {
-    /// Approve.
-    Approve,
-    /// Reject.
-    Reject,
 }
 
 /// An approved exception (D3): a risk acceptance for one finding or one criterion.

@@ -192,6 +192,16 @@ pub fn coverage_to_csv(frameworks: &[FrameworkCoverage]) -> Result<String, Repor
     )
 }
 
+/// Any table of text cells (an audit answer, a search), every cell made safe.
+///
+/// # Errors
+///
+/// [`ReportError::Csv`] if the writer fails (it writes to memory, so it does not).
+pub fn table_csv(columns: &[String], rows: &[Vec<String>]) -> Result<String, ReportError> {
+    let header: Vec<&str> = columns.iter().map(String::as_str).collect();
+    write(&header, rows.iter().map(|row| row.iter().map(|cell| text(cell)).collect()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

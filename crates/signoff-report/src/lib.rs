@@ -11,6 +11,7 @@
 //! let html = render_trace_html(&trace)?;        // B2: one release, every change, scan, approval, deployment
 //! let csv  = releases_to_csv(&period.releases)?; // and population_to_csv, coverage_to_csv
 //! let json = serde_json::to_string(&period)?;   // the JSON form is the model itself
+//! let text = text::trace_text(&trace);          // and a certification as text, Markdown, JUnit XML
 //! ```
 //!
 //! A report is one HTML file: CSS inline, charts inline SVG drawn in Rust (the
@@ -32,8 +33,9 @@ pub mod error;
 pub mod export;
 pub mod model;
 pub mod render;
+pub mod text;
 
 pub use error::ReportError;
-pub use export::{coverage_to_csv, population_to_csv, releases_to_csv};
+pub use export::{coverage_to_csv, population_to_csv, releases_to_csv, table_csv};
 pub use model::{PeriodReport, TraceReport};
 pub use render::{Renderer, render_period_html, render_trace_html};

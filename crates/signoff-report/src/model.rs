@@ -170,17 +170,7 @@ pub struct SeverityPoint {
     pub counts: SeverityCounts,
 }
 
-/// A control's coverage status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ControlStatus {
-    /// Every evidence type present (and pipeline evidence suffices).
-    Satisfied,
-    /// Some evidence, or proof from outside the pipeline still needed.
-    Partial,
-    /// No evidence.
-    Missing,
-}
+pub use signoff_controls::{GapReason, Status as ControlStatus};
 
 /// One framework's control coverage (E2), as `signoff-controls` computes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,18 +219,6 @@ pub struct ControlEvidence {
     pub tool: Option<String>,
 }
 
-/// Why a control is not satisfied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GapReason {
-    /// No evidence of the type.
-    Missing,
-    /// Evidence of the type exists, but none of it passed.
-    Failing,
-    /// The control needs proof from outside the pipeline too.
-    OutsidePipeline,
-}
-
 /// One gap of a control, and how to close it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlGap {
@@ -255,7 +233,6 @@ pub struct ControlGap {
 
 impl From<&signoff_controls::Coverage> for FrameworkCoverage {
     fn from(coverage: &signoff_controls::Coverage) -> FrameworkCoverage {
-        use signoff_controls::Status;
         FrameworkCoverage {
             framework: coverage.framework.clone(),
             name: coverage.name.clone(),
@@ -268,11 +245,7 @@ impl From<&signoff_controls::Coverage> for FrameworkCoverage {
                 .map(|control| ControlLine {
                     id: control.id.clone(),
                     title: control.title.clone(),
-                    status: match control.status {
-                        Status::Satisfied => ControlStatus::Satisfied,
-                        Status::Partial => ControlStatus::Partial,
-                        Status::Missing => ControlStatus::Missing,
-                    },
+                    status: control.status,
                     // Failing evidence does not demonstrate the control; its gap names it.
                     evidence: control
                         .evidence
@@ -289,11 +262,7 @@ impl From<&signoff_controls::Coverage> for FrameworkCoverage {
                         .iter()
                         .map(|gap| ControlGap {
                             kind: gap.kind.map(|kind| kind.to_string()),
-                            reason: match gap.reason {
-                                signoff_controls::GapReason::Missing => GapReason::Missing,
-                                signoff_controls::GapReason::Failing => GapReason::Failing,
-                                signoff_controls::GapReason::OutsidePipeline => GapReason::OutsidePipeline,
-                            },
+                            reason: gap.reason,
                             hint: gap.hint.clone(),
                         })
                         .collect(),
@@ -584,17 +553,7 @@ pub struct Approval {
     pub comment: Option<String>,
 }
 
-/// A criterion's outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CriterionStatus {
-    /// Met.
-    Pass,
-    /// Not met.
-    Fail,
-    /// Not met, but an exception accepts it.
-    Waived,
-}
+pub use signoff_core::records::CriterionStatus;
 
 /// The certification of the release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,8 +21,9 @@ pub mod sql;
 use std::path::Path;
 
 use async_trait::async_trait;
-use signoff_core::entry::{Entry, EvidenceRecord, ReleaseRecord};
+use signoff_core::entry::{Entry, EventKind, EvidenceRecord, Recorded, ReleaseRecord};
 use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
+use time::OffsetDateTime;
 
 pub use blob::{BlobStore, LocalBlobs, StagedBlob};
 pub use sql::{SqlStore, SqliteStore};
@@ -110,8 +111,8 @@ pub struct StoredCheckpoint {
 pub struct EvidenceRow {
     /// Ledger position of its entry.
     pub seq: u64,
-    /// When captured (the entry's time, RFC 3339).
-    pub captured_at: String,
+    /// When captured (the entry's time).
+    pub captured_at: OffsetDateTime,
     /// The record.
     pub record: EvidenceRecord,
 }
@@ -121,8 +122,8 @@ pub struct EvidenceRow {
 pub struct ReleaseRow {
     /// Ledger position of its entry.
     pub seq: u64,
-    /// When created (RFC 3339).
-    pub created_at: String,
+    /// When created (the entry's time).
+    pub created_at: OffsetDateTime,
     /// The record.
     pub record: ReleaseRecord,
 }
@@ -133,8 +134,8 @@ pub struct ReleaseRow {
 pub struct RecordRow {
     /// Ledger position of its entry.
     pub seq: u64,
-    /// The entry kind (`policy_published`, `approval_recorded`, ...).
-    pub kind: String,
+    /// The entry kind.
+    pub kind: EventKind,
     /// The record's id.
     pub id: String,
     /// Its project, when it has one.
@@ -149,6 +150,38 @@ pub struct RecordRow {
     pub subject: Option<String>,
     /// A lookup key (see `Event::lookup_keys`).
     pub status: Option<String>,
+}
+
+impl RecordRow {
+    /// The record in its type, decoded once. A row that does not decode as the type
+    /// its kind names was altered or written by a newer signoff: a store
+    /// corruption, not a bad request.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when the kind is not `T`'s, the JSON does not decode
+    /// as `T`, or the row has no time.
+    pub fn decode<T: Recorded>(&self) -> StoreResult<Stored<T>> {
+        let corrupt = |message: String| StoreError::Corrupt { table: "records", key: self.seq.to_string(), message };
+        if self.kind != T::KIND {
+            return Err(corrupt(format!("a {} row read as {}", self.kind, T::KIND)));
+        }
+        let record = serde_json::from_str(&self.record).map_err(|error| corrupt(error.to_string()))?;
+        let text = self.at.as_deref().ok_or_else(|| corrupt("no time".to_owned()))?;
+        let at = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map_err(|error| corrupt(format!("time {text:?}: {error}")))?;
+        Ok(Stored { seq: self.seq, at, record })
+    }
+}
+
+/// A record read back into its type, with the ledger entry it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored<T> {
+    /// Ledger position of its entry.
+    pub seq: u64,
+    /// The entry's time.
+    pub at: OffsetDateTime,
+    /// The record.
+    pub record: T,
 }
 
 /// Where one finding (per tool and fingerprint) has been seen.
@@ -178,14 +211,12 @@ pub struct ScanRow {
     /// Release named at capture.
     pub release: Option<String>,
     /// When captured.
-    pub captured_at: String,
+    pub captured_at: OffsetDateTime,
 }
 
-/// Filters over the `records` table; `None` means any.
+/// Filters over the `records` table (besides the kind); `None` means any.
 #[derive(Debug, Clone, Default)]
 pub struct RecordQuery<'a> {
-    /// Entry kind (required).
-    pub kind: &'a str,
     /// Project.
     pub project: Option<&'a str>,
     /// Version.
@@ -245,8 +276,8 @@ pub struct PopulationRow {
     pub deployment: RecordRow,
     /// The release's commit.
     pub commit: String,
-    /// The release's changes (JSON).
-    pub changes: String,
+    /// The release's changes.
+    pub changes: Vec<signoff_core::records::ChangeRecord>,
     /// The latest certificate's decision.
     pub decision: Option<String>,
     /// `approver:role` of each approval, space separated.
@@ -294,11 +325,8 @@ pub trait Store: Send + Sync {
 
     /// Rows of the `records` table with `seq >= from`, in order, at most `limit`.
     async fn record_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<RecordRow>>;
-    /// Records of one kind, optionally for one project and version, in ledger order.
-    async fn records_of(&self, kind: &str, project: Option<&str>, version: Option<&str>)
-    -> StoreResult<Vec<RecordRow>>;
     /// Records of one kind with one id, in ledger order.
-    async fn records_by_id(&self, kind: &str, id: &str) -> StoreResult<Vec<RecordRow>>;
+    async fn records_by_id(&self, kind: EventKind, id: &str) -> StoreResult<Vec<RecordRow>>;
     /// Every release of a project (all projects when `None`), in ledger order.
     async fn releases(&self, project: Option<&ProjectName>) -> StoreResult<Vec<ReleaseRow>>;
 
@@ -310,8 +338,8 @@ pub trait Store: Send + Sync {
     /// (tool name, evidence seq, commit, release version).
     async fn scans(&self, project: &ProjectName) -> StoreResult<Vec<ScanRow>>;
 
-    /// Records matching `query`, in ledger order.
-    async fn find_records(&self, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>>;
+    /// Records of one kind matching `query`, in ledger order.
+    async fn find_records(&self, kind: EventKind, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>>;
     /// Evidence matching `query`, newest first, with the total count.
     async fn search_evidence(&self, query: &EvidenceQuery<'_>) -> StoreResult<(Vec<EvidenceHit>, u64)>;
     /// Deployments to `environment` in `[from, to)`, with their releases' commits,
@@ -342,11 +370,45 @@ pub trait Store: Send + Sync {
     async fn evidence_of_kind(&self, project: &ProjectName, kind: &str) -> StoreResult<Vec<EvidenceRow>>;
     /// Findings of one evidence row, in file order.
     async fn evidence_findings(&self, evidence_seq: u64) -> StoreResult<Vec<Finding>>;
+    /// Findings of several evidence rows in one read, ordered by evidence entry
+    /// and file position.
+    async fn findings_of(&self, evidence_seqs: &[u64]) -> StoreResult<Vec<FindingRow>>;
 
     /// A store-wide setting written at `init`.
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     /// Writes a setting once; an existing value is kept and returned.
     async fn init_meta(&self, key: &str, value: &str) -> StoreResult<String>;
+}
+
+impl dyn Store + '_ {
+    /// Records of type `T` matching `query`, decoded, in ledger order.
+    ///
+    /// # Errors
+    /// A database failure, or [`StoreError::Corrupt`] for a row that does not decode.
+    pub async fn records<T: Recorded>(&self, query: &RecordQuery<'_>) -> StoreResult<Vec<Stored<T>>> {
+        self.find_records(T::KIND, query).await?.iter().map(RecordRow::decode).collect()
+    }
+
+    /// Records of type `T` of one release (or, with `version` absent, of one project;
+    /// with both absent, all of them), decoded, in ledger order.
+    ///
+    /// # Errors
+    /// As [`records`](Self::records).
+    pub async fn records_of<T: Recorded>(
+        &self,
+        project: Option<&str>,
+        version: Option<&str>,
+    ) -> StoreResult<Vec<Stored<T>>> {
+        self.records(&RecordQuery { project, version, ..RecordQuery::default() }).await
+    }
+
+    /// Records of type `T` with one id, decoded, in ledger order.
+    ///
+    /// # Errors
+    /// As [`records`](Self::records).
+    pub async fn records_with_id<T: Recorded>(&self, id: &str) -> StoreResult<Vec<Stored<T>>> {
+        self.records_by_id(T::KIND, id).await?.iter().map(RecordRow::decode).collect()
+    }
 }
 
 /// A write transaction holding the ledger lock. Dropping it without

@@ -60,6 +60,18 @@ where
     text.parse::<T>().map_err(|error| corrupt(table, key, format!("{column}: {error}")))
 }
 
+/// An RFC 3339 time column, in the one form the store writes (queries compare
+/// these as text, so another spelling of the same instant is an alteration).
+fn time_column(table: &'static str, key: u64, column: &str, text: &str) -> StoreResult<time::OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    let time = time::OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|error| corrupt(table, key, format!("{column} {text:?}: {error}")))?;
+    if time.format(&Rfc3339).ok().as_deref() != Some(text) {
+        return Err(corrupt(table, key, format!("{column} {text:?} is not in the form the store writes")));
+    }
+    Ok(time)
+}
+
 fn json_column<T: serde::de::DeserializeOwned>(
     table: &'static str,
     key: u64,
@@ -121,7 +133,7 @@ impl EvidenceColumns {
             context: json_column(TABLE, seq, "context", &self.context)?,
             produced_at: self.produced_at,
         };
-        Ok(EvidenceRow { seq, captured_at: self.captured_at, record })
+        Ok(EvidenceRow { seq, captured_at: time_column(TABLE, seq, "captured_at", &self.captured_at)?, record })
     }
 }
 
@@ -164,7 +176,7 @@ impl ReleaseColumns {
             changes: json_column(TABLE, seq, "changes", &self.changes)?,
             changes_note: self.changes_note,
         };
-        Ok(ReleaseRow { seq, created_at: self.created_at, record })
+        Ok(ReleaseRow { seq, created_at: time_column(TABLE, seq, "created_at", &self.created_at)?, record })
     }
 }
 
@@ -182,10 +194,11 @@ pub(crate) struct RecordColumns {
 }
 
 impl RecordColumns {
-    pub(crate) fn into_row(self) -> RecordRow {
-        RecordRow {
-            seq: to_u64(self.seq),
-            kind: self.kind,
+    pub(crate) fn into_row(self) -> StoreResult<RecordRow> {
+        let seq = to_u64(self.seq);
+        Ok(RecordRow {
+            seq,
+            kind: parse_column("records", seq, "kind", &self.kind)?,
             id: self.id,
             project: self.project,
             version: self.version,
@@ -193,7 +206,7 @@ impl RecordColumns {
             at: self.at,
             subject: self.subject,
             status: self.status,
-        }
+        })
     }
 }
 
@@ -209,15 +222,16 @@ pub(crate) struct PopulationColumns {
 }
 
 impl PopulationColumns {
-    pub(crate) fn into_row(self) -> crate::PopulationRow {
-        crate::PopulationRow {
-            deployment: self.deployment.into_row(),
+    pub(crate) fn into_row(self) -> StoreResult<crate::PopulationRow> {
+        let deployment = self.deployment.into_row()?;
+        Ok(crate::PopulationRow {
+            changes: json_column("releases", deployment.seq, "changes", &self.changes)?,
+            deployment,
             commit: self.commit_sha,
-            changes: self.changes,
             decision: self.decision,
             approvals: self.approvals,
             scans: self.scans,
-        }
+        })
     }
 }
 
@@ -306,14 +320,15 @@ pub(crate) struct ScanColumns {
 }
 
 impl ScanColumns {
-    pub(crate) fn into_row(self) -> ScanRow {
-        ScanRow {
+    pub(crate) fn into_row(self) -> StoreResult<ScanRow> {
+        let seq = to_u64(self.seq);
+        Ok(ScanRow {
             tool: self.tool_name,
-            seq: to_u64(self.seq),
+            seq,
             commit: self.commit_sha,
             release: self.release_version,
-            captured_at: self.captured_at,
-        }
+            captured_at: time_column("evidence", seq, "captured_at", &self.captured_at)?,
+        })
     }
 }
 

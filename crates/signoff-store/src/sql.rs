@@ -20,7 +20,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use signoff_core::entry::ReleaseRecord;
+use signoff_core::entry::{EventKind, ReleaseRecord};
 use signoff_core::{Finding, ProjectName, ReleaseVersion};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -301,25 +301,14 @@ impl Store for SqlStore {
         const SQL: &str = "SELECT * FROM records WHERE seq >= $1 ORDER BY seq LIMIT $2";
         let rows: Vec<RecordColumns> =
             on!(&self.pool, |pool| sqlx::query_as(SQL).bind(to_i64(from)).bind(to_i64(limit)).fetch_all(pool).await)?;
-        Ok(rows.into_iter().map(RecordColumns::into_row).collect())
+        rows.into_iter().map(RecordColumns::into_row).collect()
     }
 
-    async fn records_of(
-        &self,
-        kind: &str,
-        project: Option<&str>,
-        version: Option<&str>,
-    ) -> StoreResult<Vec<RecordRow>> {
-        // Through the dynamic query, so an absent filter drops out of the SQL instead
-        // of becoming an `IS NULL OR` that no index serves.
-        self.find_records(&RecordQuery { kind, project, version, ..RecordQuery::default() }).await
-    }
-
-    async fn records_by_id(&self, kind: &str, id: &str) -> StoreResult<Vec<RecordRow>> {
+    async fn records_by_id(&self, kind: EventKind, id: &str) -> StoreResult<Vec<RecordRow>> {
         const SQL: &str = "SELECT * FROM records WHERE kind = $1 AND id = $2 ORDER BY seq";
         let rows: Vec<RecordColumns> =
-            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(kind).bind(id).fetch_all(pool).await)?;
-        Ok(rows.into_iter().map(RecordColumns::into_row).collect())
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(kind.as_str()).bind(id).fetch_all(pool).await)?;
+        rows.into_iter().map(RecordColumns::into_row).collect()
     }
 
     async fn releases(&self, project: Option<&ProjectName>) -> StoreResult<Vec<ReleaseRow>> {
@@ -358,12 +347,14 @@ impl Store for SqlStore {
             .bind(project.as_str())
             .fetch_all(pool)
             .await)?;
-        Ok(rows.into_iter().map(ScanColumns::into_row).collect())
+        rows.into_iter().map(ScanColumns::into_row).collect()
     }
 
-    async fn find_records(&self, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>> {
+    async fn find_records(&self, kind: EventKind, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>> {
+        // An absent filter drops out of the SQL instead of becoming an `IS NULL OR`
+        // that no index serves.
         let mut sql = String::from("SELECT * FROM records WHERE kind = $1");
-        let mut values: Vec<&str> = vec![query.kind];
+        let mut values: Vec<&str> = vec![kind.as_str()];
         push_filters(
             &mut sql,
             &mut values,
@@ -388,7 +379,7 @@ impl Store for SqlStore {
             }
             statement.fetch_all(pool).await
         })?;
-        Ok(rows.into_iter().map(RecordColumns::into_row).collect())
+        rows.into_iter().map(RecordColumns::into_row).collect()
     }
 
     async fn search_evidence(&self, query: &EvidenceQuery<'_>) -> StoreResult<(Vec<EvidenceHit>, u64)> {
@@ -471,7 +462,7 @@ impl Store for SqlStore {
             }
             statement.fetch_all(pool).await
         })?;
-        Ok(rows.into_iter().map(PopulationColumns::into_row).collect())
+        rows.into_iter().map(PopulationColumns::into_row).collect()
     }
 
     async fn releases_between(
@@ -544,6 +535,34 @@ impl Store for SqlStore {
         let rows: Vec<FindingColumns> =
             on!(&self.pool, |pool| sqlx::query_as(SQL).bind(to_i64(evidence_seq)).fetch_all(pool).await)?;
         rows.into_iter().map(|row| row.into_row().map(|row| row.finding)).collect()
+    }
+
+    async fn findings_of(&self, evidence_seqs: &[u64]) -> StoreResult<Vec<FindingRow>> {
+        // Bound parameters per statement stay well under both databases' limits.
+        const CHUNK: usize = 500;
+        let mut sorted = evidence_seqs.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut found = Vec::new();
+        for chunk in sorted.chunks(CHUNK) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT * FROM findings WHERE evidence_seq IN ({}) ORDER BY evidence_seq, ordinal",
+                placeholders.join(", ")
+            );
+            // Only placeholders are interpolated; values are bound.
+            let rows: Vec<FindingColumns> = on!(&self.pool, |pool| {
+                let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+                for seq in chunk {
+                    statement = statement.bind(to_i64(*seq));
+                }
+                statement.fetch_all(pool).await
+            })?;
+            for row in rows {
+                found.push(row.into_row()?);
+            }
+        }
+        Ok(found)
     }
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {

@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use signoff_core::context::CiContext;
-use signoff_core::entry::{Entry, Event, EvidenceRecord, FindingsHasher, ReleaseRecord};
-use signoff_core::records::{Actor, ActorKind, ApprovalDecision, ApprovalRecord};
+use signoff_core::entry::{Entry, Event, EventKind, EvidenceRecord, FindingsHasher, ReleaseRecord};
+use signoff_core::records::{Actor, ActorKind, ApprovalDecision, ApprovalRecord, DeploymentRecord};
 use signoff_core::summary::FindingCounts;
 use signoff_core::{
     CommitSha, Digest, EvidenceKind, Finding, Format, Location, ProjectName, ReleaseVersion, Severity, Summary, Tool,
@@ -126,7 +126,7 @@ async fn contract(store: &SqlStore) {
     let rows = store.evidence_rows(0, 10).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].record, record);
-    assert_eq!(rows[0].captured_at, "2026-11-26T12:00:00Z");
+    assert_eq!(rows[0].captured_at, time::macros::datetime!(2026-11-26 12:00:00 UTC));
     assert_eq!(store.evidence_findings(0).await.unwrap(), findings);
     let page = store.finding_rows(Some((0, 999)), 10).await.unwrap();
     assert_eq!(page[0].ordinal, 1000);
@@ -164,12 +164,18 @@ async fn contract(store: &SqlStore) {
         comment: Some("ship it".into()),
     };
     append(store, Event::ApprovalRecorded(Box::new(approval.clone())), vec![]).await;
-    let records = store.records_of("approval_recorded", Some("shop"), Some("1.0.0")).await.unwrap();
+    let store_object: &dyn Store = store;
+    let records = store_object.records_of::<ApprovalRecord>(Some("shop"), Some("1.0.0")).await.unwrap();
     assert_eq!(records.len(), 1);
-    let data: serde_json::Value = serde_json::from_str(&records[0].record).unwrap();
-    assert_eq!(data, serde_json::to_value(&approval).unwrap());
-    assert!(store.records_of("approval_recorded", Some("other"), None).await.unwrap().is_empty());
-    assert_eq!(store.records_by_id("approval_recorded", "ap-1").await.unwrap().len(), 1);
+    assert_eq!(records[0].record, approval);
+    assert_eq!((records[0].seq, records[0].at), (2, time::macros::datetime!(2026-11-26 12:00:00 UTC)));
+    assert!(store_object.records_of::<ApprovalRecord>(Some("other"), None).await.unwrap().is_empty());
+    assert_eq!(store_object.records_with_id::<ApprovalRecord>("ap-1").await.unwrap().len(), 1);
+    // A row read as another record type is a corruption, not an empty answer.
+    let misread = store.find_records(EventKind::ApprovalRecorded, &Default::default()).await.unwrap()[0]
+        .decode::<DeploymentRecord>()
+        .unwrap_err();
+    assert!(misread.to_string().contains("a approval_recorded row read as deployment_recorded"), "{misread}");
 
     // The same finding seen again later; history groups it.
     let again = vec![findings[0].clone(), findings[1].clone()];

@@ -12,34 +12,28 @@ pub enum Question {
     DeployedWithoutCertification {
         /// Environment.
         environment: String,
-        /// Period start.
-        from: Option<String>,
-        /// Period end.
-        to: Option<String>,
+        /// The period.
+        period: Period,
     },
     /// Security scan results captured in the period.
     ScansForPeriod {
-        /// Period start.
-        from: Option<String>,
-        /// Period end.
-        to: Option<String>,
+        /// The period.
+        period: Period,
         /// Only this project.
-        project: Option<String>,
+        project: Option<ProjectName>,
     },
     /// Who approved a release (and who certified and deployed it).
     WhoApproved {
-        /// `project@version`.
-        release: String,
+        /// The release.
+        release: ReleaseRef,
     },
     /// The SOC 2 sampling population: each release deployed to `environment` in
     /// the period, with its reviews, scans and approvals.
     Population {
         /// Environment.
         environment: String,
-        /// Period start.
-        from: Option<String>,
-        /// Period end.
-        to: Option<String>,
+        /// The period.
+        period: Period,
     },
 }
 
@@ -77,17 +71,7 @@ impl Answer {
     /// # Errors
     /// Only if writing to memory fails.
     pub fn to_csv(&self) -> Result<String, AppError> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer.write_record(&self.columns).map_err(invalid)?;
-        for row in &self.rows {
-            let safe: Vec<String> = row
-                .iter()
-                .map(|cell| if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}") } else { cell.clone() })
-                .collect();
-            writer.write_record(&safe).map_err(invalid)?;
-        }
-        let bytes = writer.into_inner().map_err(invalid)?;
-        String::from_utf8(bytes).map_err(invalid)
+        Ok(signoff_report::table_csv(&self.columns, &self.rows)?)
     }
 }
 
@@ -102,40 +86,35 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
     let started = Instant::now();
     let strings = |items: &[&str]| items.iter().map(|item| (*item).to_owned()).collect::<Vec<String>>();
     let (columns, rows, more) = match question {
-        Question::DeployedWithoutCertification { environment, from, to } => {
-            let (from, to) = period(from.as_deref(), to.as_deref())?;
+        Question::DeployedWithoutCertification { environment, period } => {
+            let (from, to) = period.bounds();
             // Deployments and environment snapshots the gate recorded as uncertified.
-            let uncertified = |kind| RecordQuery {
-                kind,
+            let uncertified = RecordQuery {
                 subject: Some(environment),
                 status: Some("uncertified"),
                 from: from.as_deref(),
                 to: to.as_deref(),
                 ..RecordQuery::default()
             };
-            let deployments = signoff.store.find_records(&uncertified("deployment_recorded")).await?;
             let mut rows = Vec::new();
-            for row in &deployments {
-                let record: DeploymentRecord = serde_json::from_str(&row.record).map_err(invalid)?;
+            for row in signoff.store.records::<DeploymentRecord>(&uncertified).await? {
+                let record = row.record;
                 rows.push(vec![
                     "deployment".into(),
                     format!("{}@{}", record.project, record.version),
-                    row.at.clone().unwrap_or_default(),
+                    rfc3339(row.at),
                     record.actor.id,
                     record.problems.join("; "),
                     row.seq.to_string(),
                 ]);
             }
-            let snapshots = signoff.store.find_records(&uncertified("snapshot_recorded")).await?;
-            for row in &snapshots {
-                let record: signoff_core::records::SnapshotRecord =
-                    serde_json::from_str(&row.record).map_err(invalid)?;
-                for artifact in &record.uncertified {
+            for row in signoff.store.records::<SnapshotRecord>(&uncertified).await? {
+                for artifact in &row.record.uncertified {
                     rows.push(vec![
                         "running".into(),
                         artifact.to_string(),
-                        row.at.clone().unwrap_or_default(),
-                        record.actor.id.clone(),
+                        rfc3339(row.at),
+                        row.record.actor.id.clone(),
                         "running without a valid certificate".into(),
                         row.seq.to_string(),
                     ]);
@@ -143,14 +122,14 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
             }
             (strings(&["what", "release or artifact", "at", "by", "problem", "entry"]), rows, 0)
         }
-        Question::ScansForPeriod { from, to, project } => {
-            let (from, to) = period(from.as_deref(), to.as_deref())?;
+        Question::ScansForPeriod { period, project } => {
+            let (from, to) = period.bounds();
             let kinds: Vec<&str> =
                 EvidenceKind::ALL.iter().filter(|kind| kind.is_scan()).map(|kind| kind.as_str()).collect();
             let (hits, total) = signoff
                 .store
                 .search_evidence(&EvidenceQuery {
-                    project: project.as_deref(),
+                    project: project.as_ref().map(ProjectName::as_str),
                     kinds,
                     from: from.as_deref(),
                     to: to.as_deref(),
@@ -168,7 +147,7 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
                         hit.release.clone().unwrap_or_default(),
                         record.kind.to_string(),
                         record.tool.name.clone(),
-                        hit.evidence.captured_at.clone(),
+                        rfc3339(hit.evidence.captured_at),
                         counts.critical.to_string(),
                         counts.high.to_string(),
                         counts.medium.to_string(),
@@ -187,20 +166,20 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
             )
         }
         Question::WhoApproved { release } => {
-            let row = load_release(signoff, release).await?;
+            let row = signoff.release_row(release).await?;
             let (project, version) = (row.record.project.as_str(), row.record.version.as_str());
             let content = row.record.content_digest();
             let mut rows = Vec::new();
-            for approval in signoff.store.records_of("approval_recorded", Some(project), Some(version)).await? {
-                let record: ApprovalRecord = serde_json::from_str(&approval.record).map_err(invalid)?;
-                let counts = record.actor.kind == signoff_core::records::ActorKind::Human && record.content == content;
+            for approval in signoff.store.records_of::<ApprovalRecord>(Some(project), Some(version)).await? {
+                let record = approval.record;
+                let counts = record.actor.kind == ActorKind::Human && record.content == content;
                 rows.push(vec![
                     "approval".into(),
                     record.actor.id,
                     record.actor.kind.to_string(),
                     record.role,
                     format!("{:?}", record.decision).to_lowercase(),
-                    approval.at.clone().unwrap_or_default(),
+                    rfc3339(approval.at),
                     if counts { "counts".into() } else { "does not count".into() },
                     approval.seq.to_string(),
                 ]);
@@ -211,29 +190,29 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
                     certificate.record.certifier.id.clone(),
                     certificate.record.certifier.kind.to_string(),
                     String::new(),
-                    certificate.record.decision.clone(),
-                    certificate.record.evaluated_at.clone(),
+                    certificate.record.decision.to_string(),
+                    rfc3339(certificate.record.evaluated_at),
                     format!("policy {}", certificate.record.policy.name),
                     certificate.entry.to_string(),
                 ]);
             }
-            for deployment in signoff.store.records_of("deployment_recorded", Some(project), Some(version)).await? {
-                let record: DeploymentRecord = serde_json::from_str(&deployment.record).map_err(invalid)?;
+            for deployment in signoff.store.records_of::<DeploymentRecord>(Some(project), Some(version)).await? {
+                let record = deployment.record;
                 rows.push(vec![
                     "deployment".into(),
                     record.actor.id,
                     record.actor.kind.to_string(),
                     record.environment,
                     if record.certificate.is_some() { "certified".into() } else { "uncertified".into() },
-                    deployment.at.clone().unwrap_or_default(),
+                    rfc3339(deployment.at),
                     record.problems.join("; "),
                     deployment.seq.to_string(),
                 ]);
             }
             (strings(&["what", "who", "kind", "role or environment", "decision", "at", "note", "entry"]), rows, 0)
         }
-        Question::Population { environment, from, to } => {
-            let rows = population(signoff, environment, from.as_deref(), to.as_deref()).await?;
+        Question::Population { environment, period } => {
+            let rows = population(signoff, environment, *period).await?;
             let table = rows
                 .iter()
                 .map(|row| {
@@ -284,14 +263,13 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
 /// the release's reviews, scans and approvals.
 ///
 /// # Errors
-/// A bad date or a store failure.
+/// A store failure.
 pub async fn population(
     signoff: &Signoff,
     environment: &str,
-    from: Option<&str>,
-    to: Option<&str>,
+    period: Period,
 ) -> Result<Vec<report::PopulationRow>, AppError> {
-    let (from, to) = period(from, to)?;
+    let (from, to) = period.bounds();
     // One query gathers each deployment with its release's verdict, approvals and
     // scans; reviewers come from the project's captured pull requests.
     let gathered = signoff.store.population(environment, from.as_deref(), to.as_deref()).await?;
@@ -303,8 +281,9 @@ pub async fn population(
     };
     let mut rows = Vec::new();
     for row in gathered {
-        let record: DeploymentRecord = serde_json::from_str(&row.deployment.record).map_err(invalid)?;
-        let changes: Vec<signoff_core::records::ChangeRecord> = serde_json::from_str(&row.changes).map_err(invalid)?;
+        let deployment = row.deployment.decode::<DeploymentRecord>()?;
+        let record = deployment.record;
+        let changes = row.changes;
         let project = record.project.to_string();
         let mut reviewers: Vec<String> = Vec::new();
         if !changes.is_empty() {
@@ -325,7 +304,7 @@ pub async fn population(
             version: record.version.to_string(),
             commit: row.commit,
             environment: record.environment.clone(),
-            deployed_at: row.deployment.at.clone().unwrap_or_default(),
+            deployed_at: rfc3339(deployment.at),
             deployed_by: record.actor.id.clone(),
             decision: match row.decision.as_deref() {
                 Some("certified") => report::Decision::Certified,
@@ -341,27 +320,47 @@ pub async fn population(
     Ok(rows)
 }
 
+/// A release's certification status, as search filters by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseStatus {
+    /// Its latest certificate certifies it.
+    Certified,
+    /// Its latest certificate rejects it.
+    Rejected,
+    /// Never certified.
+    Uncertified,
+}
+
+impl ReleaseStatus {
+    /// `certified`, `rejected` or `uncertified`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReleaseStatus::Certified => "certified",
+            ReleaseStatus::Rejected => "rejected",
+            ReleaseStatus::Uncertified => "uncertified",
+        }
+    }
+}
+
 /// Search filters (F1).
 #[derive(Debug, Clone, Default)]
 pub struct Search {
     /// Project.
-    pub project: Option<String>,
+    pub project: Option<ProjectName>,
     /// Evidence kind.
-    pub kind: Option<String>,
+    pub kind: Option<EvidenceKind>,
     /// Tool.
     pub tool: Option<String>,
     /// Only evidence with findings at least this severe.
-    pub severity: Option<String>,
-    /// Release status: certified, rejected or uncertified.
-    pub status: Option<String>,
+    pub severity: Option<Severity>,
+    /// Release status.
+    pub status: Option<ReleaseStatus>,
     /// Releases approved by.
     pub approver: Option<String>,
     /// Releases deployed to.
     pub environment: Option<String>,
-    /// Captured from.
-    pub from: Option<String>,
-    /// Captured to.
-    pub to: Option<String>,
+    /// When captured.
+    pub period: Period,
     /// At most this many rows (default 1000).
     pub limit: Option<u64>,
 }
@@ -372,26 +371,19 @@ pub struct Search {
 /// A bad filter value or a store failure.
 pub async fn search(signoff: &Signoff, search: &Search) -> Result<Answer, AppError> {
     let started = Instant::now();
-    let (from, to) = period(search.from.as_deref(), search.to.as_deref())?;
-    let kind = search.kind.as_deref().map(|kind| kind.parse::<EvidenceKind>().map_err(invalid)).transpose()?;
-    let severity =
-        search.severity.as_deref().map(|severity| severity.parse::<Severity>().map_err(invalid)).transpose()?;
-    if let Some(status) = &search.status
-        && !["certified", "rejected", "uncertified"].contains(&status.as_str())
-    {
-        return Err(AppError::Invalid(format!("--status {status}: expected certified, rejected or uncertified")));
-    }
-    let rank = severity.map(|severity| Severity::ALL.iter().position(|each| *each == severity).unwrap_or(0) as i64);
+    let (from, to) = search.period.bounds();
+    let rank =
+        search.severity.map(|severity| Severity::ALL.iter().position(|each| *each == severity).unwrap_or(0) as i64);
     let (hits, total) = signoff
         .store
         .search_evidence(&EvidenceQuery {
-            project: search.project.as_deref(),
-            kinds: kind.map(|kind| vec![kind.as_str()]).unwrap_or_default(),
+            project: search.project.as_ref().map(ProjectName::as_str),
+            kinds: search.kind.map(|kind| vec![kind.as_str()]).unwrap_or_default(),
             tool: search.tool.as_deref(),
             from: from.as_deref(),
             to: to.as_deref(),
             min_severity: rank,
-            release_status: search.status.as_deref(),
+            release_status: search.status.map(ReleaseStatus::as_str),
             approver: search.approver.as_deref(),
             environment: search.environment.as_deref(),
             limit: search.limit.unwrap_or(1000),
@@ -407,7 +399,7 @@ pub async fn search(signoff: &Signoff, search: &Search) -> Result<Answer, AppErr
                 record.kind.to_string(),
                 record.tool.name.clone(),
                 record.file_name.clone(),
-                hit.evidence.captured_at.clone(),
+                rfc3339(hit.evidence.captured_at),
                 crate::report::summary_line(&record.summary),
                 record.digest.to_string(),
                 hit.evidence.seq.to_string(),

@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
-use signoff_app::{CaptureRequest, ContextOverrides, Environment, InputFile, Signoff};
+use signoff_app::capture::{CaptureContext, CaptureRequest, InputFile};
+use signoff_app::{Environment, Signoff};
+use signoff_core::context::CiContext;
+use signoff_core::{CommitSha, ProjectName, ReleaseVersion};
 use signoff_ingest::Limits;
 
 use crate::Outcome;
@@ -21,33 +24,49 @@ fn inputs(files: &[std::path::PathBuf]) -> Vec<InputFile> {
     files.iter().map(InputFile::new).collect()
 }
 
+/// What the evidence is for: the flags, else what the CI system's environment says.
+fn target(args: &CaptureArgs, environment: &Environment) -> anyhow::Result<CaptureContext> {
+    let detected = environment.ci_context();
+    let project = args.project.clone().or_else(|| detected.project_hint()).ok_or_else(|| {
+        anyhow::anyhow!("no project: pass --project NAME (in CI it is taken from the repository name)")
+    })?;
+    let commit = args.commit.clone().or_else(|| detected.commit.clone());
+    let commit = commit.as_deref().map(CommitSha::new).transpose()?;
+    let context = CiContext {
+        system: detected.system.clone().or_else(|| Some("local".into())),
+        repository: detected.repository.clone(),
+        commit: commit.as_ref().map(ToString::to_string),
+        branch: args.branch.clone().or(detected.branch.clone()),
+        run_id: args.run_id.clone().or(detected.run_id.clone()),
+        run_url: args.run_url.clone().or(detected.run_url.clone()),
+        job: args.job.clone().or(detected.job.clone()),
+        actor: args.actor.clone().or(detected.actor.clone()).or_else(|| environment.var("USER")),
+    };
+    Ok(CaptureContext {
+        project: ProjectName::new(&project)?,
+        commit,
+        release: args.release.as_deref().map(ReleaseVersion::new).transpose()?,
+        context,
+    })
+}
+
 pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
-    let files = inputs(&args.files);
+    let target = target(&args, &Environment::from_process())?;
     let total: u64 =
         args.files.iter().filter_map(|file| std::fs::metadata(file).ok()).map(|metadata| metadata.len()).sum();
     let request = CaptureRequest {
-        files,
-        overrides: ContextOverrides {
-            project: args.project,
-            commit: args.commit,
-            branch: args.branch,
-            release: args.release,
-            run_id: args.run_id,
-            run_url: args.run_url,
-            job: args.job,
-            actor: args.actor,
-        },
+        files: inputs(&args.files),
+        target,
         format: args.parse.format,
         kind: args.parse.kind,
         limits: limits(&args.parse),
-        environment: Environment::from_process(),
     };
     let spinner = Spinner::start_if(
         total > 16 << 20,
         format!("capturing {} file(s), {}", args.files.len(), crate::render::bytes(total)),
     );
-    let reports = signoff_app::capture(&signoff, request).await;
+    let reports = signoff_app::capture::capture(&signoff, request).await;
     drop(spinner);
     for report in reports? {
         if args.json {
@@ -61,7 +80,8 @@ pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<O
 
 pub(crate) async fn inspect(args: InspectArgs) -> anyhow::Result<Outcome> {
     let results =
-        signoff_app::inspect(&inputs(&args.files), args.parse.format, args.parse.kind, limits(&args.parse)).await;
+        signoff_app::capture::inspect(&inputs(&args.files), args.parse.format, args.parse.kind, limits(&args.parse))
+            .await;
     let mut failed = 0;
     for result in results {
         match result {
@@ -69,7 +89,7 @@ pub(crate) async fn inspect(args: InspectArgs) -> anyhow::Result<Outcome> {
             Ok(report) => println!("{}", evidence_line(&report)),
             Err(error) => {
                 failed += 1;
-                eprintln!("error: {error}");
+                eprintln!("error: {}", crate::error_text(&anyhow::Error::from(error)));
             }
         }
     }

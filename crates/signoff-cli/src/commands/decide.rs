@@ -3,7 +3,10 @@
 use std::path::Path;
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use signoff_app::{Approve, Environment, RequestException, Signoff};
+use signoff_app::Signoff;
+use signoff_app::decide::{Approve, RequestException};
+use signoff_app::request::DayEnd;
+use signoff_core::ProjectName;
 use signoff_core::records::{ApprovalDecision, ExceptionTarget};
 
 use crate::Outcome;
@@ -13,11 +16,11 @@ use crate::render::{print_json, print_json_line};
 pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Result<Outcome> {
     match command {
         PolicyCommand::Init(args) => {
-            signoff_app::policy_init(&args.path, args.force)?;
+            signoff_app::policy::init(&args.path, args.force)?;
             println!("wrote {} — edit it, then `signoff policy publish {}`", args.path.display(), args.path.display());
         }
         PolicyCommand::Check(args) => {
-            let summary = signoff_app::policy_check(&args.path)?;
+            let summary = signoff_app::policy::check(&args.path)?;
             if args.json {
                 print_json(&summary)?;
             } else {
@@ -32,7 +35,7 @@ pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Resu
         }
         PolicyCommand::Publish(args) => {
             let signoff = Signoff::open(store).await?;
-            let published = signoff_app::policy_publish(&signoff, &args.path, &Environment::from_process()).await?;
+            let published = signoff_app::policy::publish(&signoff, &args.path, super::actor(&signoff, None)?).await?;
             if args.json {
                 print_json(&published)?;
             } else {
@@ -48,21 +51,17 @@ pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Resu
 
 pub(crate) async fn approve(store: &Path, args: ApproveArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
-    let approved = signoff_app::approve(
-        &signoff,
-        Approve {
-            release: args.release.clone(),
-            decision: match args.decision {
-                DecisionArg::Approve => ApprovalDecision::Approve,
-                DecisionArg::Reject => ApprovalDecision::Reject,
-            },
-            role: args.role,
-            comment: args.comment,
-            actor: args.actor,
-            environment: Environment::from_process(),
+    let request = Approve {
+        release: super::release(&args.release)?,
+        decision: match args.decision {
+            DecisionArg::Approve => ApprovalDecision::Approve,
+            DecisionArg::Reject => ApprovalDecision::Reject,
         },
-    )
-    .await?;
+        role: args.role,
+        comment: args.comment,
+        actor: super::actor(&signoff, args.actor.as_deref())?,
+    };
+    let approved = signoff_app::decide::approve(&signoff, request).await?;
     if let Some(warning) = &approved.warning {
         eprintln!("warning: {warning}");
     }
@@ -88,44 +87,49 @@ pub(crate) async fn approve(store: &Path, args: ApproveArgs) -> anyhow::Result<O
 
 pub(crate) async fn exception(store: &Path, command: ExceptionCommand) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
-    let environment = Environment::from_process();
     match command {
         ExceptionCommand::Request(args) => {
-            let view = signoff_app::request_exception(
-                &signoff,
-                RequestException {
-                    finding: args.finding,
-                    criterion: args.criterion,
-                    project: args.project,
-                    reason: args.reason,
-                    expires: args.expires,
-                    actor: args.actor,
-                    environment,
-                },
-            )
-            .await?;
+            let target = match (&args.finding, &args.criterion) {
+                (Some(fingerprint), None) => ExceptionTarget::Finding { fingerprint: fingerprint.parse()? },
+                (None, Some(id)) => ExceptionTarget::Criterion { id: id.clone() },
+                _ => anyhow::bail!("name exactly one of --finding FINGERPRINT or --criterion ID"),
+            };
+            let request = RequestException {
+                target,
+                project: args.project.as_deref().map(ProjectName::new).transpose()?,
+                reason: args.reason,
+                expires: super::time(&args.expires, DayEnd::End)?,
+                actor: super::actor(&signoff, args.actor.as_deref())?,
+            };
+            let view = signoff_app::decide::request_exception(&signoff, request).await?;
             if args.json {
                 print_json(&view)?;
             } else {
                 println!(
                     "requested {} until {}; it applies once someone other than {} approves it: signoff exception approve {}",
-                    view.record.id, view.record.expires_at, view.record.requested_by.id, view.record.id
+                    view.record.id,
+                    crate::render::time(view.record.expires_at),
+                    view.record.requested_by.id,
+                    view.record.id
                 );
             }
         }
         ExceptionCommand::Approve(args) => {
-            let view =
-                signoff_app::approve_exception(&signoff, &args.id, args.comment, args.actor.as_deref(), &environment)
-                    .await?;
+            let approver = super::actor(&signoff, args.actor.as_deref())?;
+            let view = signoff_app::decide::approve_exception(&signoff, &args.id, args.comment, approver).await?;
             if args.json {
                 print_json(&view)?;
             } else {
                 let approver = view.approved_by.as_ref().map(|actor| actor.id.as_str()).unwrap_or("?");
-                println!("{} approved by {approver}; it applies until {}", view.record.id, view.record.expires_at);
+                println!(
+                    "{} approved by {approver}; it applies until {}",
+                    view.record.id,
+                    crate::render::time(view.record.expires_at)
+                );
             }
         }
         ExceptionCommand::List(args) => {
-            let views = signoff_app::exceptions(&signoff).await?;
+            let views = signoff_app::decide::exceptions(&signoff).await?;
             if args.json {
                 for view in &views {
                     print_json_line(view)?;
@@ -146,12 +150,12 @@ pub(crate) async fn exception(store: &Path, command: ExceptionCommand) -> anyhow
                 };
                 table.add_row([
                     view.record.id.clone(),
-                    view.state.clone(),
+                    view.state.as_str().to_owned(),
                     target,
                     view.record.project.as_ref().map(ToString::to_string).unwrap_or_else(|| "all".into()),
                     view.record.requested_by.id.clone(),
                     view.approved_by.as_ref().map(|actor| actor.id.clone()).unwrap_or_default(),
-                    view.record.expires_at.clone(),
+                    crate::render::time(view.record.expires_at),
                     view.record.reason.chars().take(50).collect(),
                 ]);
             }

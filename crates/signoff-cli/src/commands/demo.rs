@@ -7,12 +7,15 @@
 
 use std::path::PathBuf;
 
-use signoff_app::{
-    Approve, CaptureRequest, CertifyRequest, ContextOverrides, CreateRelease, Environment, InputFile, Signoff,
-    VerifyOptions,
-};
-use signoff_core::Digest;
+use signoff_app::capture::{CaptureContext, CaptureRequest, InputFile};
+use signoff_app::certify::CertifyRequest;
+use signoff_app::decide::Approve;
+use signoff_app::release::CreateRelease;
+use signoff_app::verify::VerifyOptions;
+use signoff_app::{Environment, Signoff};
+use signoff_core::context::CiContext;
 use signoff_core::records::ApprovalDecision;
+use signoff_core::{CommitSha, Digest, ProjectName, ReleaseRef, ReleaseVersion};
 use signoff_ingest::Limits;
 
 use crate::Outcome;
@@ -62,6 +65,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     // The demo's people: a pipeline that captures and certifies, and a human who
     // approves releases (separation of duties: they are not the same).
     let environment = Environment::from_pairs([("SIGNOFF_ACTOR", "release-pipeline")]);
+    let project = ProjectName::new("shop")?;
 
     step(&format!("signoff init   (store: {})", home.display()));
     let init = Signoff::init(&home, None, None).await?;
@@ -71,7 +75,8 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     step("signoff policy publish examples/policy.yaml");
     let policy_path = temporary.path().join("policy.yaml");
     std::fs::write(&policy_path, POLICY)?;
-    let policy = signoff_app::policy_publish(&signoff, &policy_path, &environment).await?;
+    let pipeline = signoff.current_actor(&environment, None)?;
+    let policy = signoff_app::policy::publish(&signoff, &policy_path, pipeline.clone()).await?;
     println!("published {} version {} ({})", policy.record.name, policy.record.version, policy.record.digest);
 
     let mut outcomes = Vec::new();
@@ -80,7 +85,8 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         // The example app is not a git repository of its own; each state stands for
         // the commit its outputs were produced at, and its "build" is the bundle of
         // the outputs' bytes, so each release ships a distinct artifact.
-        let commit = Digest::of(format!("examples/shop {state}").as_bytes()).to_hex()[..40].to_owned();
+        let commit = CommitSha::new(&Digest::of(format!("examples/shop {state}").as_bytes()).to_hex()[..40])?;
+        let release = ReleaseRef::new(project.clone(), ReleaseVersion::new(version)?);
         let artifact = Digest::of(&outputs.iter().flat_map(|(_, bytes)| bytes.iter().copied()).collect::<Vec<u8>>());
         artifacts.push((version, artifact));
         let folder = files.join(state);
@@ -91,45 +97,37 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             std::fs::write(&path, bytes)?;
             inputs.push(InputFile { display: format!("examples/evidence/{state}/{name}"), path });
         }
-        step(&format!("signoff capture examples/evidence/{state}/* --project shop --commit {}", &commit[..12]));
-        let reports = signoff_app::capture(
-            &signoff,
-            CaptureRequest {
-                files: inputs,
-                overrides: ContextOverrides {
-                    project: Some("shop".into()),
-                    commit: Some(commit.clone()),
-                    ..ContextOverrides::default()
-                },
-                format: None,
-                kind: None,
-                limits: Limits::default(),
-                environment: environment.clone(),
+        step(&format!("signoff capture examples/evidence/{state}/* --project shop --commit {commit}"));
+        let target = CaptureContext {
+            project: project.clone(),
+            commit: Some(commit.clone()),
+            release: None,
+            context: CiContext {
+                system: Some("local".into()),
+                commit: Some(commit.to_string()),
+                actor: Some(pipeline.id.clone()),
+                ..CiContext::default()
             },
-        )
-        .await?;
+        };
+        let request = CaptureRequest { files: inputs, target, format: None, kind: None, limits: Limits::default() };
+        let reports = signoff_app::capture::capture(&signoff, request).await?;
         for report in &reports {
             println!("{}", evidence_line(report));
         }
 
         step(&format!(
-            "signoff release create shop {version} --commit {} --artifact {}",
-            &commit[..12],
+            "signoff release create shop {version} --commit {commit} --artifact {}",
             &artifact.to_string()[..19]
         ));
-        let view = signoff_app::create_release(
-            &signoff,
-            CreateRelease {
-                project: "shop".into(),
-                version: version.into(),
-                commit: Some(commit.clone()),
-                artifacts: vec![artifact.to_string()],
-                actor: None,
-                environment: environment.clone(),
-                repo: Some(temporary.path().to_owned()),
-            },
-        )
-        .await?;
+        let request = CreateRelease {
+            release: release.clone(),
+            commit: commit.clone(),
+            artifacts: vec![artifact],
+            actor: pipeline.clone(),
+            context: environment.ci_context(),
+            repo: Some(temporary.path().to_owned()),
+        };
+        let view = signoff_app::release::create(&signoff, request).await?;
         println!(
             "release shop@{version}: entry {}, {} piece(s) of evidence attached",
             view.entry, view.totals.evidence
@@ -141,42 +139,38 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         step(&format!(
             "signoff approve --release shop@{version} --decision approve --role release-manager   (as carol)"
         ));
-        let approved = signoff_app::approve(
-            &signoff,
-            Approve {
-                release: format!("shop@{version}"),
-                decision: ApprovalDecision::Approve,
-                role: "release-manager".into(),
-                comment: Some("change ticket CHG-1042 reviewed".into()),
-                actor: Some("carol".into()),
-                environment: environment.clone(),
-            },
-        )
-        .await?;
+        let request = Approve {
+            release: release.clone(),
+            decision: ApprovalDecision::Approve,
+            role: "release-manager".into(),
+            comment: Some("change ticket CHG-1042 reviewed".into()),
+            actor: signoff.current_actor(&environment, Some("carol"))?,
+        };
+        let approved = signoff_app::decide::approve(&signoff, request).await?;
         println!("carol approved shop@{version} (content {})", approved.record.content);
 
         step(&format!("signoff certify --release shop@{version}"));
-        let certification = signoff_app::certify(
-            &signoff,
-            CertifyRequest {
-                release: format!("shop@{version}"),
-                env: environment.clone(),
-                ..CertifyRequest::default()
-            },
-        )
-        .await?;
-        print!("{}", crate::commands::certify::text(&certification));
+        let request = CertifyRequest {
+            release,
+            policy: None,
+            environment: None,
+            dry_run: false,
+            at: None,
+            actor: pipeline.clone(),
+        };
+        let certification = signoff_app::certify::certify(&signoff, request).await?;
+        print!("{}", signoff_report::text::certification_text(&super::certify::verdict(&certification)));
         outcomes.push(certification.certified());
     }
 
     for (version, artifact) in &artifacts {
         step(&format!("signoff gate --artifact {}…   (shop@{version})", &artifact.to_string()[..19]));
-        let gate = signoff_app::gate(&signoff, &artifact.to_string(), None).await?;
+        let gate = signoff_app::gate::gate(&signoff, *artifact, None).await?;
         println!("{}: {}", if gate.allowed { "open" } else { "closed" }, gate.reason);
     }
 
     step("signoff ledger verify");
-    let report = signoff_app::verify(&signoff, &VerifyOptions::default()).await?;
+    let report = signoff_app::verify::verify(&signoff, &VerifyOptions::default()).await?;
     match &report.failure {
         None => println!(
             "ok: {} entries, {} signed checkpoints, {} findings, {} blobs re-hashed",
@@ -185,7 +179,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         Some(failure) => println!("FAILED: {}", failure.detail),
     }
     step("signoff ledger checkpoint");
-    if let Some(note) = signoff_app::latest_checkpoint(&signoff).await? {
+    if let Some(note) = signoff_app::proof::latest_checkpoint(&signoff).await? {
         print!("{note}");
     }
     if let Some(kept) = &args.keep {

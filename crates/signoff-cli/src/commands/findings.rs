@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use signoff_app::{FindingStatus, FindingsQuery, Sighting, Signoff};
+use signoff_app::Signoff;
+use signoff_app::findings::{FindingStatus, FindingsQuery, Sighting};
+use signoff_core::{ProjectName, ReleaseVersion};
 
 use crate::Outcome;
 use crate::cli::{FindingsArgs, StatusArg};
@@ -23,11 +25,12 @@ pub(crate) async fn run(store: &Path, args: FindingsArgs) -> anyhow::Result<Outc
         StatusArg::Open => FindingStatus::Open,
         StatusArg::Fixed => FindingStatus::Fixed,
     });
-    let views = signoff_app::findings(
-        &signoff,
-        &FindingsQuery { project: args.project.clone(), release: args.release.clone(), status },
-    )
-    .await?;
+    let query = FindingsQuery {
+        project: ProjectName::new(&args.project)?,
+        release: args.release.as_deref().map(ReleaseVersion::new).transpose()?,
+        status,
+    };
+    let views = signoff_app::findings::findings(&signoff, &query).await?;
     if args.json {
         for view in &views {
             print_json_line(view)?;

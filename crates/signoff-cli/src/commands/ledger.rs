@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use signoff_app::{Signoff, VerifyOptions};
+use signoff_app::Signoff;
+use signoff_app::verify::VerifyOptions;
 
 use crate::Outcome;
 use crate::cli::{LedgerCommand, ProofFormat};
@@ -19,7 +20,7 @@ pub(crate) async fn run(store: &Path, command: LedgerCommand) -> anyhow::Result<
                 None => None,
             };
             let spinner = Spinner::start_if(true, "verifying the ledger".into());
-            let report = signoff_app::verify(&signoff, &VerifyOptions { trusted_checkpoint }).await?;
+            let report = signoff_app::verify::verify(&signoff, &VerifyOptions { trusted_checkpoint }).await?;
             drop(spinner);
             if args.json {
                 print_json(&report)?;
@@ -43,7 +44,7 @@ pub(crate) async fn run(store: &Path, command: LedgerCommand) -> anyhow::Result<
             Ok(if report.ok { Outcome::Success } else { Outcome::No })
         }
         LedgerCommand::Checkpoint(args) => {
-            let Some(note) = signoff_app::latest_checkpoint(&signoff).await? else {
+            let Some(note) = signoff_app::proof::latest_checkpoint(&signoff).await? else {
                 anyhow::bail!("the ledger is empty: no checkpoint has been signed yet");
             };
             if args.json {
@@ -56,7 +57,7 @@ pub(crate) async fn run(store: &Path, command: LedgerCommand) -> anyhow::Result<
         LedgerCommand::Prove(args) => {
             let format = if args.json { ProofFormat::Json } else { args.format };
             if let Some(old_size) = args.consistency {
-                let proof = signoff_app::consistency_proof(&signoff, old_size, args.size).await?;
+                let proof = signoff_app::proof::consistency_proof(&signoff, old_size, args.size).await?;
                 match format {
                     ProofFormat::Json => print_json(&proof)?,
                     ProofFormat::TlogProof => anyhow::bail!("--format tlog-proof is for inclusion proofs"),
@@ -71,7 +72,7 @@ pub(crate) async fn run(store: &Path, command: LedgerCommand) -> anyhow::Result<
                     }
                 }
             } else if let Some(entry) = args.entry {
-                let proof = signoff_app::inclusion_proof(&signoff, entry, args.size).await?;
+                let proof = signoff_app::proof::inclusion_proof(&signoff, entry, args.size).await?;
                 match format {
                     ProofFormat::Json => print_json(&proof)?,
                     ProofFormat::TlogProof => print!("{}", proof.tlog_proof),

@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use signoff_app::{CreateRelease, Environment, ReleaseView, Signoff};
+use signoff_app::release::{CreateRelease, ReleaseView};
+use signoff_app::{Environment, Signoff};
+use signoff_core::{CommitSha, ProjectName, ReleaseRef, ReleaseVersion};
 
 use crate::Outcome;
 use crate::cli::ReleaseCommand;
@@ -13,19 +15,21 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
     let signoff = Signoff::open(store).await?;
     match command {
         ReleaseCommand::Create(args) => {
-            let view = signoff_app::create_release(
-                &signoff,
-                CreateRelease {
-                    project: args.project,
-                    version: args.version,
-                    commit: args.commit,
-                    artifacts: args.artifacts,
-                    actor: None,
-                    environment: Environment::from_process(),
-                    repo: args.repo.clone(),
-                },
-            )
-            .await?;
+            let environment = Environment::from_process();
+            let context = environment.ci_context();
+            let commit =
+                args.commit.clone().or_else(|| context.commit.clone()).ok_or_else(|| {
+                    anyhow::anyhow!("no commit: pass --commit SHA (in CI it is taken from the pipeline)")
+                })?;
+            let request = CreateRelease {
+                release: ReleaseRef::new(ProjectName::new(&args.project)?, ReleaseVersion::new(&args.version)?),
+                commit: CommitSha::new(&commit)?,
+                artifacts: super::digests(&args.artifacts)?,
+                actor: super::actor(&signoff, None)?,
+                context,
+                repo: Some(args.repo.clone().unwrap_or_else(|| std::path::PathBuf::from("."))),
+            };
+            let view = signoff_app::release::create(&signoff, request).await?;
             if args.json {
                 print_json(&view)?;
             } else {
@@ -43,7 +47,8 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
                     anyhow::bail!("name the version: `signoff release show PROJECT VERSION` or PROJECT@VERSION")
                 }
             };
-            let view = signoff_app::show_release(&signoff, &project, &version).await?;
+            let release = ReleaseRef::new(ProjectName::new(&project)?, ReleaseVersion::new(&version)?);
+            let view = signoff_app::release::show(&signoff, &release).await?;
             if args.json {
                 print_json(&view)?;
             } else {
@@ -64,9 +69,11 @@ fn print_release(view: &ReleaseView) {
     for artifact in &release.artifacts {
         println!("artifact {artifact}");
     }
-    println!("created  {} (ledger entry {})", view.created_at, view.entry);
+    println!("created  {} (ledger entry {})", crate::render::time(view.created_at), view.entry);
     match &view.certificate {
-        Some((decision, entry)) => println!("verdict  {decision} (certificate at ledger entry {entry})"),
+        Some(verdict) => {
+            println!("verdict  {} (certificate at ledger entry {})", verdict.decision, verdict.entry)
+        }
         None => {
             println!("verdict  not certified yet (signoff certify --release {}@{})", release.project, release.version)
         }
