@@ -470,7 +470,8 @@ fn server_base(server_url: Option<&str>) -> Result<Option<String>, ArtifactError
 }
 
 /// Links into the signoff server. These paths are the seam with the server's routes:
-/// `<base>/releases/<project>/<version>` and `<base>/evidence/sha256:<hex>`.
+/// `<base>/releases/<project>/<version>`, `<base>/evidence/sha256:<hex>` and
+/// `<base>/certificates/<id>`.
 pub mod links {
     use signoff_core::Digest;
 
@@ -482,6 +483,11 @@ pub mod links {
     /// A piece of raw evidence, by digest.
     pub fn evidence(base: &str, digest: &Digest) -> String {
         format!("{base}/evidence/{digest}")
+    }
+
+    /// A certificate (its DSSE envelope), by id.
+    pub fn certificate(base: &str, id: &str) -> String {
+        format!("{base}/certificates/{id}")
     }
 }
 
@@ -629,8 +635,9 @@ fn artifact_evidence(
             (None, Some(_)) => input.certificate.ledger.clone(),
             (None, None) => None,
         },
-        url: match (base, captured) {
-            (Some(base), Some(item)) => Some(links::evidence(base, &item.digest)),
+        url: match (base, captured, certificate) {
+            (Some(base), Some(item), _) => Some(links::evidence(base, &item.digest)),
+            (Some(base), None, Some(_)) => Some(links::certificate(base, &input.certificate.id)),
             _ => None,
         },
     }

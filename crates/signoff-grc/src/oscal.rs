@@ -176,6 +176,13 @@ pub fn assessment_results(
         certifications.entry((at, artifact.certificate.statement_digest)).or_default().push(artifact);
     }
 
+    // Findings in (framework, control) order, whatever the input order.
+    for group in certifications.values_mut() {
+        group.sort_by(|left, right| {
+            (&left.framework.id, &left.control.id).cmp(&(&right.framework.id, &right.control.id))
+        });
+    }
+
     let mut resources: BTreeMap<Uuid, Value> = BTreeMap::new();
     let mut results = Vec::new();
     let mut policies: BTreeMap<Digest, String> = BTreeMap::new();
@@ -407,10 +414,10 @@ fn certificate_resource(artifact: &ComplianceArtifact, statement: &str) -> (Uuid
     if let Some(ledger) = &certificate.ledger {
         put(&mut resource, "description", Some(json!(format!("Ledger entry {} of the signoff ledger.", ledger.seq))));
         let proof = match &ledger.proof {
-            Some(InclusionProof::TlogProof { text }) => Some((format!("{}.tlog-proof", ledger.seq), "text/plain", text.clone().into_bytes())),
+            Some(InclusionProof::TlogProof { text }) => Some((format!("entry-{}.tlog-proof", ledger.seq), "text/plain", text.clone().into_bytes())),
             Some(proof @ InclusionProof::Rfc6962 { .. }) => serde_json::to_vec(proof)
                 .ok()
-                .map(|bytes| (format!("{}.inclusion-proof.json", ledger.seq), "application/json", bytes)),
+                .map(|bytes| (format!("entry-{}.inclusion-proof.json", ledger.seq), "application/json", bytes)),
             None => None,
         };
         if let Some((filename, media_type, bytes)) = proof {

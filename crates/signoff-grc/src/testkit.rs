@@ -76,6 +76,8 @@ impl Drop for TestServer {
 /// One injected fault.
 #[derive(Debug, Clone)]
 pub enum Fault {
+    /// No fault for this request (to aim a later fault at a later request).
+    Pass,
     /// Answer this status without doing anything.
     Status(u16),
     /// Answer 429 with `Retry-After: <seconds>` without doing anything.
@@ -149,7 +151,7 @@ fn dropped() -> Response {
 /// The middleware applying [`Faults`] to the routes it wraps.
 pub(crate) async fn apply_faults(State(faults): State<Arc<Faults>>, request: Request, next: Next) -> Response {
     match faults.next() {
-        None => next.run(request).await,
+        None | Some(Fault::Pass) => next.run(request).await,
         Some(Fault::Status(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, axum::Json(serde_json::json!({"message": "injected failure"}))).into_response()

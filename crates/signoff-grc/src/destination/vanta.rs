@@ -95,6 +95,9 @@ pub struct VantaSettings {
     /// `framework:control` or `framework` → Vanta document id (slug such as
     /// `access-requests`); the control's entry wins.
     pub document_map: BTreeMap<String, String>,
+    /// The least time between two token requests ([`MIN_MINT_INTERVAL`]; shorter only
+    /// in tests).
+    pub min_mint_interval: Duration,
     /// Client timeouts.
     pub timeouts: Timeouts,
 }
@@ -215,9 +218,9 @@ impl Vanta {
         }
         if let Some(last) = cache.last_mint {
             let since = last.elapsed();
-            if since < MIN_MINT_INTERVAL {
+            if since < self.settings.min_mint_interval {
                 return Err(DeliveryOutcome::Retry {
-                    after: Some(MIN_MINT_INTERVAL - since),
+                    after: Some(self.settings.min_mint_interval - since),
                     why: "Vanta token: a token was requested moments ago; waiting to respect the token endpoint's rate limit"
                         .into(),
                 });

@@ -26,6 +26,10 @@ pub struct Received {
     pub artifact: Value,
     /// The raw body.
     pub body: Vec<u8>,
+    /// `webhook-timestamp` as received.
+    pub timestamp: String,
+    /// `webhook-signature` as received.
+    pub signature: String,
 }
 
 #[derive(Debug, Default)]
@@ -144,6 +148,7 @@ async fn receive(State(state): State<Arc<ReceiverState>>, headers: HeaderMap, bo
     if message["type"] != crate::destination::webhook::EVENT_TYPE {
         return (StatusCode::BAD_REQUEST, "unknown event type").into_response();
     }
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
     let mut data = lock(&state.data);
     data.deliveries += 1;
     if data.processed.contains_key(&id) {
@@ -151,7 +156,16 @@ async fn receive(State(state): State<Arc<ReceiverState>>, headers: HeaderMap, bo
         // without processing it again.
         data.duplicates += 1;
     } else {
-        data.processed.insert(id.clone(), Received { message_id: id, artifact: message["data"].clone(), body: body.to_vec() });
+        data.processed.insert(
+            id.clone(),
+            Received {
+                message_id: id,
+                artifact: message["data"].clone(),
+                body: body.to_vec(),
+                timestamp: header("webhook-timestamp"),
+                signature: header("webhook-signature"),
+            },
+        );
     }
     StatusCode::NO_CONTENT.into_response()
 }
