@@ -536,8 +536,11 @@ pub fn build_artifacts(input: &ArtifactInput, catalog: &Catalog) -> Result<Vec<C
                     exceptions: criterion.exceptions.clone(),
                 })
                 .collect::<Vec<_>>();
-            let framework_ref =
-                FrameworkRef { id: framework.id.clone(), name: framework.name.clone(), version: framework.version.clone() };
+            let framework_ref = FrameworkRef {
+                id: framework.id.clone(),
+                name: framework.name.clone(),
+                version: framework.version.clone(),
+            };
             let control_ref = ControlRef {
                 id: control.id.clone(),
                 title: control.title.clone(),
@@ -560,9 +563,7 @@ pub fn build_artifacts(input: &ArtifactInput, catalog: &Catalog) -> Result<Vec<C
                 evidence,
                 gaps: control.gaps,
                 criteria,
-                link: base
-                    .as_deref()
-                    .map(|base| links::release(base, &input.release.project, &input.release.version)),
+                link: base.as_deref().map(|base| links::release(base, &input.release.project, &input.release.version)),
             };
             artifact.summary = summary(&artifact);
             artifact.idempotency_key = artifact.content_key()?;
@@ -620,7 +621,8 @@ fn artifact_evidence(
     let captured = digest
         .filter(|_| reference.source == Source::Captured)
         .and_then(|digest| input.evidence.iter().find(|item| item.digest == digest));
-    let certificate = digest.filter(|digest| *digest == input.certificate.statement_digest && reference.source == Source::Record);
+    let certificate =
+        digest.filter(|digest| *digest == input.certificate.statement_digest && reference.source == Source::Record);
     ArtifactEvidence {
         kind: reference.kind,
         source: reference.source,

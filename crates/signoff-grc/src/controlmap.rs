@@ -71,7 +71,8 @@ pub fn oscal_control_id(framework: &str, control: &str) -> String {
         .map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
         .flat_map(char::to_lowercase)
         .collect();
-    let prefix = if prefix.starts_with(|c: char| c.is_alphabetic() || c == '_') { prefix } else { format!("_{prefix}") };
+    let prefix =
+        if prefix.starts_with(|c: char| c.is_alphabetic() || c == '_') { prefix } else { format!("_{prefix}") };
     format!("{prefix}_{id}")
 }
 

@@ -47,6 +47,16 @@ pub enum DeliveryOutcome {
     },
 }
 
+impl DeliveryOutcome {
+    /// The reason of a retry or failure; the remote id of a delivery.
+    pub fn reason(&self) -> &str {
+        match self {
+            DeliveryOutcome::Retry { why, .. } | DeliveryOutcome::Failed { why } => why,
+            DeliveryOutcome::Delivered { remote_id } => remote_id,
+        }
+    }
+}
+
 /// An artifact the other side holds.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RemoteArtifact {

@@ -418,15 +418,11 @@ impl Engine {
             .destinations
             .get(destination)
             .ok_or_else(|| EngineError::UnknownDestination { name: destination.to_owned() })?;
-        let held = target
-            .list()
-            .await
-            .map_err(|source| EngineError::List { destination: destination.to_owned(), source })?;
+        let held =
+            target.list().await.map_err(|source| EngineError::List { destination: destination.to_owned(), source })?;
         let held_ids: BTreeSet<Uuid> = held.iter().map(|item| item.artifact_id).collect();
-        let held_keys: BTreeMap<Uuid, &str> = held
-            .iter()
-            .filter_map(|item| item.idempotency_key.as_deref().map(|key| (item.artifact_id, key)))
-            .collect();
+        let held_keys: BTreeMap<Uuid, &str> =
+            held.iter().filter_map(|item| item.idempotency_key.as_deref().map(|key| (item.artifact_id, key))).collect();
         let mut report = ReconcileReport { held: held.len(), ..ReconcileReport::default() };
         let now = OffsetDateTime::now_utc();
         let mut requeued: Vec<DeliveryId> = Vec::new();
@@ -436,9 +432,7 @@ impl Engine {
             }
             report.expected += 1;
             let lacking = !held_ids.contains(&record.artifact_id)
-                || held_keys
-                    .get(&record.artifact_id)
-                    .is_some_and(|key| *key != record.idempotency_key.as_str());
+                || held_keys.get(&record.artifact_id).is_some_and(|key| *key != record.idempotency_key.as_str());
             if lacking {
                 self.outbox.requeue(record.id, now).await?;
                 requeued.push(record.id);

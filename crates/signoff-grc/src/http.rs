@@ -65,9 +65,8 @@ pub fn retry_after(headers: &HeaderMap, now: OffsetDateTime) -> Option<Duration>
         Duration::from_secs(seconds)
     } else {
         // IMF-fixdate, the form RFC 9110 §5.6.7 says senders must use.
-        let format = format_description!(
-            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-        );
+        let format =
+            format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
         let at = time::PrimitiveDateTime::parse(value, format).ok()?.assume_utc();
         let seconds = (at - now).whole_seconds();
         Duration::from_secs(u64::try_from(seconds).unwrap_or(0))
@@ -176,10 +175,7 @@ mod tests {
     #[test]
     fn statuses_map_to_outcomes() {
         let retry = |code: u16| {
-            matches!(
-                status_outcome(StatusCode::from_u16(code).unwrap(), None, "x", b""),
-                DeliveryOutcome::Retry { .. }
-            )
+            matches!(status_outcome(StatusCode::from_u16(code).unwrap(), None, "x", b""), DeliveryOutcome::Retry { .. })
         };
         for code in [429, 408, 425, 500, 502, 503, 504, 401, 403, 412] {
             assert!(retry(code), "{code} should be retried");
@@ -187,7 +183,8 @@ mod tests {
         for code in [400, 404, 409, 413, 422, 301, 302] {
             assert!(!retry(code), "{code} should fail");
         }
-        let outcome = status_outcome(StatusCode::UNAUTHORIZED, None, "Drata create evidence", b"{\"message\":\"bad key\"}");
+        let outcome =
+            status_outcome(StatusCode::UNAUTHORIZED, None, "Drata create evidence", b"{\"message\":\"bad key\"}");
         assert_eq!(
             outcome,
             DeliveryOutcome::Retry {

@@ -148,7 +148,9 @@ pub fn check_url(url: &Url, allow_private_networks: bool) -> Result<(), GuardErr
 
 fn check_address(host: &str, address: IpAddr, allow_private_networks: bool) -> Result<(), GuardError> {
     match forbidden_reason(address) {
-        Some(reason) if !allow_private_networks => Err(GuardError::Forbidden { host: host.to_owned(), address, reason }),
+        Some(reason) if !allow_private_networks => {
+            Err(GuardError::Forbidden { host: host.to_owned(), address, reason })
+        }
         _ => Ok(()),
     }
 }
@@ -186,10 +188,8 @@ pub async fn resolve_checked(
     host: &str,
     allow_private_networks: bool,
 ) -> Result<Vec<IpAddr>, GuardError> {
-    let addresses = lookup
-        .lookup(host.to_owned())
-        .await
-        .map_err(|source| GuardError::Resolve { host: host.to_owned(), source })?;
+    let addresses =
+        lookup.lookup(host.to_owned()).await.map_err(|source| GuardError::Resolve { host: host.to_owned(), source })?;
     if addresses.is_empty() {
         return Err(GuardError::NoAddress { host: host.to_owned() });
     }

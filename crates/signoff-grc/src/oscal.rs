@@ -164,7 +164,9 @@ pub fn assessment_results(
 ) -> Result<Value, OscalError> {
     let selected: Vec<&ComplianceArtifact> = artifacts
         .iter()
-        .filter(|artifact| framework.is_none_or(|framework| signoff_framework_matches(&artifact.framework.id, framework)))
+        .filter(|artifact| {
+            framework.is_none_or(|framework| signoff_framework_matches(&artifact.framework.id, framework))
+        })
         .collect();
     if selected.is_empty() {
         return Err(OscalError::Empty { scope: scope.describe(framework) });
@@ -191,7 +193,10 @@ pub fn assessment_results(
         let first = group[0];
         let certificate = &first.certificate;
         let version = certificate.policy.version.map(|version| format!(" v{version}")).unwrap_or_default();
-        policies.insert(certificate.policy.digest, format!("{}{version} ({})", certificate.policy.name, certificate.policy.digest));
+        policies.insert(
+            certificate.policy.digest,
+            format!("{}{version} ({})", certificate.policy.name, certificate.policy.digest),
+        );
         if *evaluated_at > last_modified {
             last_modified.clone_from(evaluated_at);
         }
@@ -266,7 +271,9 @@ pub fn assessment_results(
         put(
             &mut result,
             "links",
-            Some(json!([{"href": format!("#{proof_uuid}"), "rel": "reference", "text": "certificate and its ledger inclusion proof"}])),
+            Some(
+                json!([{"href": format!("#{proof_uuid}"), "rel": "reference", "text": "certificate and its ledger inclusion proof"}]),
+            ),
         );
         let observations: Vec<Value> = observations.into_values().map(|(_, observation)| observation).collect();
         put(&mut result, "observations", (!observations.is_empty()).then_some(Value::Array(observations)));
@@ -321,17 +328,13 @@ pub fn assessment_results(
 
 /// Framework names compared as the catalog does (case and punctuation ignored).
 fn signoff_framework_matches(id: &str, wanted: &str) -> bool {
-    let key = |name: &str| -> String { name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect() };
+    let key =
+        |name: &str| -> String { name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect() };
     let (id, wanted) = (key(id), key(wanted));
     id == wanted || (id == "nist80053" && wanted == "fedramp")
 }
 
-fn observation(
-    uuid: Uuid,
-    item: &ArtifactEvidence,
-    collected: String,
-    resources: &mut BTreeMap<Uuid, Value>,
-) -> Value {
+fn observation(uuid: Uuid, item: &ArtifactEvidence, collected: String, resources: &mut BTreeMap<Uuid, Value>) -> Value {
     let what = match (&item.tool, &item.file_name) {
         (Some(tool), Some(file)) => format!("{}: {tool} ({file})", item.kind),
         (Some(tool), None) => format!("{}: {tool}", item.kind),
@@ -414,7 +417,9 @@ fn certificate_resource(artifact: &ComplianceArtifact, statement: &str) -> (Uuid
     if let Some(ledger) = &certificate.ledger {
         put(&mut resource, "description", Some(json!(format!("Ledger entry {} of the signoff ledger.", ledger.seq))));
         let proof = match &ledger.proof {
-            Some(InclusionProof::TlogProof { text }) => Some((format!("entry-{}.tlog-proof", ledger.seq), "text/plain", text.clone().into_bytes())),
+            Some(InclusionProof::TlogProof { text }) => {
+                Some((format!("entry-{}.tlog-proof", ledger.seq), "text/plain", text.clone().into_bytes()))
+            }
             Some(proof @ InclusionProof::Rfc6962 { .. }) => serde_json::to_vec(proof)
                 .ok()
                 .map(|bytes| (format!("entry-{}.inclusion-proof.json", ledger.seq), "application/json", bytes)),

@@ -120,14 +120,24 @@ pub trait Outbox: Send + Sync {
     /// # Errors
     ///
     /// [`OutboxError`] when the store fails.
-    async fn due(&self, destination: &str, now: OffsetDateTime, limit: usize) -> Result<Vec<PendingDelivery>, OutboxError>;
+    async fn due(
+        &self,
+        destination: &str,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<PendingDelivery>, OutboxError>;
 
     /// An attempt starts: count it and lease the delivery until `lease_until`.
     ///
     /// # Errors
     ///
     /// [`OutboxError`] when the store fails (the engine then does not send).
-    async fn mark_attempt(&self, id: DeliveryId, at: OffsetDateTime, lease_until: OffsetDateTime) -> Result<(), OutboxError>;
+    async fn mark_attempt(
+        &self,
+        id: DeliveryId,
+        at: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<(), OutboxError>;
 
     /// The delivery arrived; `remote_id` is its id on the other side.
     ///
@@ -222,7 +232,12 @@ impl MemoryOutbox {
 
 #[async_trait]
 impl Outbox for MemoryOutbox {
-    async fn due(&self, destination: &str, now: OffsetDateTime, limit: usize) -> Result<Vec<PendingDelivery>, OutboxError> {
+    async fn due(
+        &self,
+        destination: &str,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<PendingDelivery>, OutboxError> {
         Ok(self
             .rows()
             .iter()
@@ -241,7 +256,12 @@ impl Outbox for MemoryOutbox {
             .collect())
     }
 
-    async fn mark_attempt(&self, id: DeliveryId, _at: OffsetDateTime, lease_until: OffsetDateTime) -> Result<(), OutboxError> {
+    async fn mark_attempt(
+        &self,
+        id: DeliveryId,
+        _at: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<(), OutboxError> {
         self.update(id, |record| {
             record.attempts += 1;
             record.next_attempt_at = Some(lease_until);
@@ -269,7 +289,12 @@ impl Outbox for MemoryOutbox {
     }
 
     async fn deliveries(&self, destination: &str) -> Result<Vec<DeliveryRecord>, OutboxError> {
-        Ok(self.rows().iter().filter(|row| row.record.destination == destination).map(|row| row.record.clone()).collect())
+        Ok(self
+            .rows()
+            .iter()
+            .filter(|row| row.record.destination == destination)
+            .map(|row| row.record.clone())
+            .collect())
     }
 
     async fn requeue(&self, id: DeliveryId, at: OffsetDateTime) -> Result<(), OutboxError> {

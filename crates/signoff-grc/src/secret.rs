@@ -32,8 +32,9 @@ impl SecretSource {
     /// read, or the value is empty.
     pub fn resolve(&self) -> Result<Secret, SecretError> {
         let value = match self {
-            SecretSource::Env(name) => std::env::var(name)
-                .map_err(|source| SecretError::Env { name: name.clone(), source })?,
+            SecretSource::Env(name) => {
+                std::env::var(name).map_err(|source| SecretError::Env { name: name.clone(), source })?
+            }
             SecretSource::File(path) => {
                 std::fs::read_to_string(path).map_err(|source| SecretError::File { path: path.clone(), source })?
             }

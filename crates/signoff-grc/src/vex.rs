@@ -128,9 +128,10 @@ impl Justification {
             "requires_configuration" | "requires_dependency" | "requires_environment" => {
                 Justification::VulnerableCodeCannotBeControlledByAdversary
             }
-            "protected_by_compiler" | "protected_at_runtime" | "protected_at_perimeter" | "protected_by_mitigating_control" => {
-                Justification::InlineMitigationsAlreadyExist
-            }
+            "protected_by_compiler"
+            | "protected_at_runtime"
+            | "protected_at_perimeter"
+            | "protected_by_mitigating_control" => Justification::InlineMitigationsAlreadyExist,
             _ => return None,
         })
     }
@@ -201,7 +202,8 @@ impl Disposition {
     ///
     /// [`VexError::Invalid`] saying which rule.
     pub fn validate(&self, index: usize) -> Result<(), VexError> {
-        let invalid = |why: &str| VexError::Invalid { index, vulnerability: self.vulnerability.clone(), why: why.to_owned() };
+        let invalid =
+            |why: &str| VexError::Invalid { index, vulnerability: self.vulnerability.clone(), why: why.to_owned() };
         if self.vulnerability.trim().is_empty() || self.product.trim().is_empty() {
             return Err(invalid("vulnerability and product are required"));
         }
@@ -325,7 +327,10 @@ fn text(value: &Value) -> Option<String> {
 }
 
 fn strings(value: &Value) -> Vec<String> {
-    value.as_array().map(|items| items.iter().filter_map(|item| item.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    value
+        .as_array()
+        .map(|items| items.iter().filter_map(|item| item.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 /// The dispositions of an OpenVEX document, one per (statement, product); a
@@ -344,11 +349,13 @@ pub fn import_openvex(document: &Value) -> Result<Vec<Disposition>, VexError> {
     let mut dispositions = Vec::new();
     for (index, statement) in statements.iter().enumerate() {
         let place = |field: &str| format!("statements[{index}].{field}");
-        let vulnerability = text(&statement["vulnerability"]["name"])
-            .ok_or_else(|| problem(place("vulnerability.name"), "missing"))?;
+        let vulnerability =
+            text(&statement["vulnerability"]["name"]).ok_or_else(|| problem(place("vulnerability.name"), "missing"))?;
         let notes = statement["status_notes"].as_str();
         let justification = match statement["justification"].as_str() {
-            Some(name) => Some(Justification::parse(name).ok_or_else(|| problem(place("justification"), "unknown justification"))?),
+            Some(name) => Some(
+                Justification::parse(name).ok_or_else(|| problem(place("justification"), "unknown justification"))?,
+            ),
             None => None,
         };
         let (status, justification) = match (statement["status"].as_str(), notes) {
@@ -372,7 +379,10 @@ pub fn import_openvex(document: &Value) -> Result<Vec<Disposition>, VexError> {
             let subcomponents = product["subcomponents"]
                 .as_array()
                 .map(|items| {
-                    items.iter().filter_map(|item| text(&item["@id"]).or_else(|| text(&item["identifiers"]["purl"]))).collect()
+                    items
+                        .iter()
+                        .filter_map(|item| text(&item["@id"]).or_else(|| text(&item["identifiers"]["purl"])))
+                        .collect()
                 })
                 .unwrap_or_default();
             let disposition = Disposition {
@@ -436,7 +446,10 @@ pub fn export_cyclonedx(dispositions: &[Disposition], author: &str) -> Result<Va
             let mut product_component = component(product, product, "application");
             if !subcomponents.is_empty() {
                 product_component["components"] = Value::Array(
-                    subcomponents.iter().map(|purl| component(&subcomponent_ref(product, purl), purl, "library")).collect(),
+                    subcomponents
+                        .iter()
+                        .map(|purl| component(&subcomponent_ref(product, purl), purl, "library"))
+                        .collect(),
                 );
             }
             product_component
@@ -494,7 +507,8 @@ pub fn export_cyclonedx(dispositions: &[Disposition], author: &str) -> Result<Va
                 vulnerability["recommendation"] = json!(action);
             }
             if let Some(justification) = disposition.justification {
-                vulnerability["properties"] = json!([{"name": JUSTIFICATION_PROPERTY, "value": justification.as_str()}]);
+                vulnerability["properties"] =
+                    json!([{"name": JUSTIFICATION_PROPERTY, "value": justification.as_str()}]);
             }
             vulnerability
         })
@@ -530,7 +544,8 @@ pub fn import_cyclonedx(document: &Value) -> Result<Vec<Disposition>, VexError> 
     let mut refs: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
     for product in document["components"].as_array().into_iter().flatten() {
         let Some(product_ref) = text(&product["bom-ref"]) else { continue };
-        let product_id = text(&product["purl"]).or_else(|| text(&product["name"])).unwrap_or_else(|| product_ref.clone());
+        let product_id =
+            text(&product["purl"]).or_else(|| text(&product["name"])).unwrap_or_else(|| product_ref.clone());
         for sub in product["components"].as_array().into_iter().flatten() {
             if let Some(sub_ref) = text(&sub["bom-ref"]) {
                 let purl = text(&sub["purl"]).or_else(|| text(&sub["name"])).unwrap_or_else(|| sub_ref.clone());
@@ -573,7 +588,8 @@ pub fn import_cyclonedx(document: &Value) -> Result<Vec<Disposition>, VexError> 
         // Gather the affected refs per product, in document order.
         let mut by_product: Vec<(String, Vec<String>)> = Vec::new();
         for (affect_index, affect) in vulnerability["affects"].as_array().into_iter().flatten().enumerate() {
-            let reference = text(&affect["ref"]).ok_or_else(|| problem(place(&format!("affects[{affect_index}].ref")), "missing"))?;
+            let reference = text(&affect["ref"])
+                .ok_or_else(|| problem(place(&format!("affects[{affect_index}].ref")), "missing"))?;
             let (product, sub) = refs.get(&reference).cloned().unwrap_or((reference, None));
             match by_product.iter_mut().find(|(existing, _)| *existing == product) {
                 Some((_, subs)) => subs.extend(sub),

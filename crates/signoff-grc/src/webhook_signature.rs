@@ -99,7 +99,14 @@ impl WebhookKey {
     /// # Errors
     ///
     /// [`SignatureError`] saying what did not hold.
-    pub fn verify(&self, id: &str, timestamp: &str, signatures: &str, body: &[u8], now: i64) -> Result<(), SignatureError> {
+    pub fn verify(
+        &self,
+        id: &str,
+        timestamp: &str,
+        signatures: &str,
+        body: &[u8],
+        now: i64,
+    ) -> Result<(), SignatureError> {
         let timestamp: i64 = timestamp.trim().parse().map_err(|_| SignatureError::Timestamp)?;
         if (now - timestamp).abs() > TOLERANCE_SECONDS {
             return Err(SignatureError::OutsideTolerance { timestamp, now });
@@ -165,14 +172,8 @@ mod tests {
         key.verify("msg_1", "1700000000", &signature, body, 1_700_000_100).unwrap();
         // Several signatures (key rotation): any match is enough.
         key.verify("msg_1", "1700000000", &format!("v1,AAAA {signature}"), body, 1_700_000_000).unwrap();
-        assert_eq!(
-            key.verify("msg_1", "1700000000", &signature, b"{}", 1_700_000_000),
-            Err(SignatureError::Mismatch)
-        );
-        assert_eq!(
-            key.verify("msg_2", "1700000000", &signature, body, 1_700_000_000),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(key.verify("msg_1", "1700000000", &signature, b"{}", 1_700_000_000), Err(SignatureError::Mismatch));
+        assert_eq!(key.verify("msg_2", "1700000000", &signature, body, 1_700_000_000), Err(SignatureError::Mismatch));
         assert!(matches!(
             key.verify("msg_1", "1700000000", &signature, body, 1_700_000_301),
             Err(SignatureError::OutsideTolerance { .. })

@@ -108,7 +108,10 @@ fn one_artifact_per_control_the_evidence_bears_on() {
     assert_eq!(junit.digest, Some(digest("junit.xml")));
     assert_eq!(junit.ledger.as_ref().unwrap().seq, 32);
     assert_eq!(junit.passed, Some(true), "a passing criterion relied on it");
-    assert_eq!(junit.url.as_deref(), Some(format!("https://signoff.example.com/evidence/{}", digest("junit.xml")).as_str()));
+    assert_eq!(
+        junit.url.as_deref(),
+        Some(format!("https://signoff.example.com/evidence/{}", digest("junit.xml")).as_str())
+    );
     assert_eq!(cm3.link.as_deref(), Some("https://signoff.example.com/releases/shop/4.2.1"));
     assert_eq!(cm3.certificate.ledger.as_ref().unwrap().seq, 39);
     assert_eq!(cm3.criteria.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["tests-pass"]);

@@ -197,8 +197,10 @@ impl Drata {
             }
             let response = request.send().await.map_err(|error| http::transport_outcome(&error, what))?;
             let body = http::classify(response, what).await?;
-            let page: EvidencePage = serde_json::from_slice(&body)
-                .map_err(|error| DeliveryOutcome::Retry { after: None, why: format!("{what}: unexpected answer: {error}") })?;
+            let page: EvidencePage = serde_json::from_slice(&body).map_err(|error| DeliveryOutcome::Retry {
+                after: None,
+                why: format!("{what}: unexpected answer: {error}"),
+            })?;
             all.extend(page.data);
             cursor = page.pagination.and_then(|pagination| pagination.cursor).filter(|cursor| !cursor.is_empty());
             if cursor.is_none() {
@@ -224,8 +226,10 @@ impl Drata {
             .await
             .map_err(|error| http::transport_outcome(&error, what))?;
         let body = http::classify(response, what).await?;
-        let target: UploadUrl = serde_json::from_slice(&body)
-            .map_err(|error| DeliveryOutcome::Retry { after: None, why: format!("{what}: unexpected answer: {error}") })?;
+        let target: UploadUrl = serde_json::from_slice(&body).map_err(|error| DeliveryOutcome::Retry {
+            after: None,
+            why: format!("{what}: unexpected answer: {error}"),
+        })?;
         let bytes = artifact.to_json_bytes().map_err(|error| DeliveryOutcome::Failed { why: error.to_string() })?;
         let what = "Drata file upload";
         // The upload URL is a pre-signed storage URL: it carries its own
@@ -304,7 +308,9 @@ impl Destination for Drata {
                 Ok(created) => DeliveryOutcome::Delivered { remote_id: id_text(&created.id) },
                 // Created, but the answer is not what we expected: the next attempt's
                 // look-up finds it by name.
-                Err(error) => DeliveryOutcome::Retry { after: None, why: format!("{what}: unexpected answer: {error}") },
+                Err(error) => {
+                    DeliveryOutcome::Retry { after: None, why: format!("{what}: unexpected answer: {error}") }
+                }
             },
             Err(outcome) => outcome,
         }
@@ -313,7 +319,7 @@ impl Destination for Drata {
     async fn list(&self) -> Result<Vec<RemoteArtifact>, DestinationError> {
         let evidence = self.evidence().await.map_err(|outcome| DestinationError::Unavailable {
             destination: self.name.clone(),
-            why: outcome_text(outcome),
+            why: outcome.reason().to_owned(),
         })?;
         Ok(evidence
             .iter()
@@ -325,14 +331,6 @@ impl Destination for Drata {
                 })
             })
             .collect())
-    }
-}
-
-/// The reason in a non-delivered outcome, for errors.
-pub(crate) fn outcome_text(outcome: DeliveryOutcome) -> String {
-    match outcome {
-        DeliveryOutcome::Retry { why, .. } | DeliveryOutcome::Failed { why } => why,
-        DeliveryOutcome::Delivered { remote_id } => format!("delivered as {remote_id}"),
     }
 }
 

@@ -73,7 +73,8 @@ pub const BASE_URL: &str = "https://api.vanta.com";
 pub const GOV_BASE_URL: &str = "https://api.vanta-gov.com";
 /// The scopes asked for: writing and reading the integration's resources, and
 /// uploading documents.
-pub const DEFAULT_SCOPE: &str = "connectors.self:write-resource connectors.self:read-resource vanta-api.documents:upload vanta-api.all:read";
+pub const DEFAULT_SCOPE: &str =
+    "connectors.self:write-resource connectors.self:read-resource vanta-api.documents:upload vanta-api.all:read";
 /// The least time between two token requests: the endpoint allows about 5 a minute.
 pub const MIN_MINT_INTERVAL: Duration = Duration::from_secs(12);
 /// A token is renewed this long before it expires.
@@ -242,8 +243,10 @@ impl Vanta {
             .await
             .map_err(|error| http::transport_outcome(&error, what))?;
         let body = http::classify(response, what).await?;
-        let answer: TokenAnswer = serde_json::from_slice(&body)
-            .map_err(|error| DeliveryOutcome::Retry { after: None, why: format!("{what}: unexpected answer: {error}") })?;
+        let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|error| DeliveryOutcome::Retry {
+            after: None,
+            why: format!("{what}: unexpected answer: {error}"),
+        })?;
         let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
         let expires = Instant::now() + lifetime.saturating_sub(EXPIRY_MARGIN.min(lifetime / 2));
         let token = Secret::new(answer.access_token);
@@ -282,17 +285,25 @@ impl Vanta {
         let url = self.url("/v1/resources/custom_resource");
         let resource_id = self.settings.resource_id.clone();
         let body = self.authorized(what, |client| client.get(&url).query(&[("resourceId", &resource_id)])).await?;
-        let list: ResourceList = serde_json::from_slice(&body)
-            .map_err(|error| DeliveryOutcome::Retry { after: None, why: format!("{what}: unexpected answer: {error}") })?;
+        let list: ResourceList = serde_json::from_slice(&body).map_err(|error| DeliveryOutcome::Retry {
+            after: None,
+            why: format!("{what}: unexpected answer: {error}"),
+        })?;
         Ok(list.resources)
     }
 
     fn document_for(&self, artifact: &ComplianceArtifact) -> Option<&String> {
         let map = &self.settings.document_map;
-        map.get(&format!("{}:{}", artifact.framework.id, artifact.control.id)).or_else(|| map.get(&artifact.framework.id))
+        map.get(&format!("{}:{}", artifact.framework.id, artifact.control.id))
+            .or_else(|| map.get(&artifact.framework.id))
     }
 
-    async fn upload(&self, document: &str, artifact: &ComplianceArtifact, key: &IdempotencyKey) -> Result<String, DeliveryOutcome> {
+    async fn upload(
+        &self,
+        document: &str,
+        artifact: &ComplianceArtifact,
+        key: &IdempotencyKey,
+    ) -> Result<String, DeliveryOutcome> {
         let file_name = artifact.file_name();
         let uploads_url = self.url(&format!("/v1/documents/{document}/uploads"));
         let listed = self.authorized("Vanta upload list", |client| client.get(&uploads_url)).await?;
@@ -321,8 +332,10 @@ impl Vanta {
                 client.post(&uploads_url).header("Idempotency-Key", key.as_str()).multipart(form)
             })
             .await?;
-        let upload: Upload = serde_json::from_slice(&body)
-            .map_err(|error| DeliveryOutcome::Retry { after: None, why: format!("{what}: unexpected answer: {error}") })?;
+        let upload: Upload = serde_json::from_slice(&body).map_err(|error| DeliveryOutcome::Retry {
+            after: None,
+            why: format!("{what}: unexpected answer: {error}"),
+        })?;
         Ok(upload.id)
     }
 
@@ -384,7 +397,8 @@ impl Destination for Vanta {
             None => None,
         };
         // Full state: everything read, unchanged, plus (or replacing) this artifact.
-        let mut resources: Vec<Resource> = held.into_iter().filter(|resource| resource.unique_id != unique_id).collect();
+        let mut resources: Vec<Resource> =
+            held.into_iter().filter(|resource| resource.unique_id != unique_id).collect();
         resources.push(Vanta::resource_of(artifact, key, upload.as_deref()));
         let body = serde_json::json!({"resourceId": self.settings.resource_id, "resources": resources});
         let url = self.url("/v1/resources/custom_resource");
@@ -397,7 +411,7 @@ impl Destination for Vanta {
     async fn list(&self) -> Result<Vec<RemoteArtifact>, DestinationError> {
         let resources = self.resources().await.map_err(|outcome| DestinationError::Unavailable {
             destination: self.name.clone(),
-            why: super::drata::outcome_text(outcome),
+            why: outcome.reason().to_owned(),
         })?;
         Ok(resources
             .into_iter()

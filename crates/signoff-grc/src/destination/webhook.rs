@@ -156,10 +156,8 @@ impl Webhook {
         net_guard::check_url(url, self.allow_private_networks)
             .map_err(|error| DeliveryOutcome::Failed { why: error.to_string() })?;
         let timestamp = OffsetDateTime::now_utc().unix_timestamp();
-        let signature = self
-            .key
-            .sign(id, timestamp, &body)
-            .map_err(|error| DeliveryOutcome::Failed { why: error.to_string() })?;
+        let signature =
+            self.key.sign(id, timestamp, &body).map_err(|error| DeliveryOutcome::Failed { why: error.to_string() })?;
         Ok(self
             .client
             .request(method, url.clone())
@@ -271,7 +269,9 @@ impl Destination for Webhook {
         let id = message_id_of(key.as_str());
         if self.list_url.is_some()
             && let Ok(held) = self.remote().await
-            && held.iter().any(|item| item.artifact_id == artifact.id && item.idempotency_key.as_deref() == Some(key.as_str()))
+            && held
+                .iter()
+                .any(|item| item.artifact_id == artifact.id && item.idempotency_key.as_deref() == Some(key.as_str()))
         {
             return DeliveryOutcome::Delivered { remote_id: id };
         }
@@ -289,7 +289,9 @@ impl Destination for Webhook {
             Err(error) => return Self::no_answer(&error, what),
         };
         if response.status() == reqwest::StatusCode::GONE {
-            return DeliveryOutcome::Failed { why: format!("{what}: HTTP 410 Gone: the receiver retired this endpoint") };
+            return DeliveryOutcome::Failed {
+                why: format!("{what}: HTTP 410 Gone: the receiver retired this endpoint"),
+            };
         }
         match http::classify(response, what).await {
             Ok(_) => DeliveryOutcome::Delivered { remote_id: id },

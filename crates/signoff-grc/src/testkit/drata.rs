@@ -121,18 +121,19 @@ impl DrataState {
         lock(&self.data).terms_accepted = accepted;
     }
 
-    fn check(&self, headers: &HeaderMap, workspace: Option<u64>) -> Result<(), Response> {
+    /// The refusal of a request, if it is refused.
+    fn refusal(&self, headers: &HeaderMap, workspace: Option<u64>) -> Option<Response> {
         let presented = headers.get("authorization").and_then(|value| value.to_str().ok());
         if presented != Some(format!("Bearer {}", self.api_key).as_str()) {
-            return Err(error(StatusCode::UNAUTHORIZED, "invalid API key"));
+            return Some(error(StatusCode::UNAUTHORIZED, "invalid API key"));
         }
         if !lock(&self.data).terms_accepted {
-            return Err(error(StatusCode::PRECONDITION_FAILED, "API terms not accepted"));
+            return Some(error(StatusCode::PRECONDITION_FAILED, "API terms not accepted"));
         }
         if workspace.is_some_and(|workspace| workspace != self.workspace_id) {
-            return Err(error(StatusCode::NOT_FOUND, "workspace not found"));
+            return Some(error(StatusCode::NOT_FOUND, "workspace not found"));
         }
-        Ok(())
+        None
     }
 }
 
@@ -140,8 +141,12 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({"message": message, "statusCode": status.as_u16()}))).into_response()
 }
 
-async fn upload_url(State(state): State<Arc<DrataState>>, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
-    if let Err(response) = state.check(&headers, None) {
+async fn upload_url(
+    State(state): State<Arc<DrataState>>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    if let Some(response) = state.refusal(&headers, None) {
         return response;
     }
     if body["purpose"] != "EVIDENCE" || !body["fileName"].is_string() {
@@ -174,7 +179,7 @@ async fn create_evidence(
     Path(workspace): Path<u64>,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    if let Err(response) = state.check(&headers, Some(workspace)) {
+    if let Some(response) = state.refusal(&headers, Some(workspace)) {
         return response;
     }
     let (Some(name), Some(file_key)) = (body["name"].as_str(), body["fileKey"].as_str()) else {
@@ -216,7 +221,7 @@ async fn list_evidence(
     Path(workspace): Path<u64>,
     Query(page): Query<Page>,
 ) -> Response {
-    if let Err(response) = state.check(&headers, Some(workspace)) {
+    if let Some(response) = state.refusal(&headers, Some(workspace)) {
         return response;
     }
     let start: usize = page.cursor.as_deref().and_then(|cursor| cursor.parse().ok()).unwrap_or(0);

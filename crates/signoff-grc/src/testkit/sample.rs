@@ -44,7 +44,7 @@ pub fn certification(project: &str, version: &str, seed: u64) -> ArtifactInput {
     let tree_size = base_seq + 40;
     let mut evidence = Vec::new();
     for (index, (kind, tool, file)) in EVIDENCE.iter().enumerate() {
-        if random.next() % 4 == 0 && index > 1 {
+        if random.next().is_multiple_of(4) && index > 1 {
             continue;
         }
         let seq = base_seq + index as u64;
@@ -66,7 +66,7 @@ pub fn certification(project: &str, version: &str, seed: u64) -> ArtifactInput {
             }),
         });
     }
-    let rejected = seed % 5 == 0;
+    let rejected = seed.is_multiple_of(5);
     let find = |kind: EvidenceKind| evidence.iter().find(|item| item.kind == kind).map(|item| item.digest);
     let criteria = vec![
         CriterionRef {
@@ -79,9 +79,9 @@ pub fn certification(project: &str, version: &str, seed: u64) -> ArtifactInput {
         CriterionRef {
             id: "no-critical-vulns".into(),
             title: "No critical vulnerabilities in dependencies".into(),
-            status: if seed % 3 == 0 { CriterionStatus::Waived } else { CriterionStatus::Pass },
+            status: if seed.is_multiple_of(3) { CriterionStatus::Waived } else { CriterionStatus::Pass },
             evidence: find(EvidenceKind::Sca).into_iter().collect(),
-            exceptions: if seed % 3 == 0 { vec![format!("EXC-{seed}")] } else { vec![] },
+            exceptions: if seed.is_multiple_of(3) { vec![format!("EXC-{seed}")] } else { vec![] },
         },
     ];
     let statement_seq = tree_size - 1;
@@ -115,7 +115,7 @@ pub fn certification(project: &str, version: &str, seed: u64) -> ArtifactInput {
             certificate: None,
             approvals: vec![format!("approval of {project}@{version} by alice (release-manager)")],
             reviews: vec![format!("PR #{} approved by bob", 40 + seed)],
-            exceptions: if seed % 3 == 0 { vec![format!("EXC-{seed}")] } else { vec![] },
+            exceptions: if seed.is_multiple_of(3) { vec![format!("EXC-{seed}")] } else { vec![] },
             ledger_checkpoint: Some(format!("size {tree_size}")),
         },
         frameworks: vec!["soc2".into(), "nist-800-53".into()],

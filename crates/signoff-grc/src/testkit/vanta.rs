@@ -219,7 +219,11 @@ async fn read_resources(
     axum::Json(json!({"resources": resources})).into_response()
 }
 
-async fn put_resources(State(state): State<Arc<VantaState>>, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
+async fn put_resources(
+    State(state): State<Arc<VantaState>>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     if !state.authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "invalid token");
     }
@@ -234,7 +238,9 @@ async fn put_resources(State(state): State<Arc<VantaState>>, headers: HeaderMap,
         let (Some(unique_id), Some(_)) = (resource["uniqueId"].as_str(), resource["displayName"].as_str()) else {
             return error(StatusCode::UNPROCESSABLE_ENTITY, "each resource needs uniqueId and displayName");
         };
-        if !resource["customProperties"]["satisfied"].is_boolean() && resource["customProperties"].get("satisfied").is_some() {
+        if !resource["customProperties"]["satisfied"].is_boolean()
+            && resource["customProperties"].get("satisfied").is_some()
+        {
             return error(StatusCode::UNPROCESSABLE_ENTITY, "satisfied must be a boolean");
         }
         next.insert(unique_id.to_owned(), resource.clone());
@@ -246,14 +252,19 @@ async fn put_resources(State(state): State<Arc<VantaState>>, headers: HeaderMap,
     StatusCode::OK.into_response()
 }
 
-async fn list_uploads(State(state): State<Arc<VantaState>>, headers: HeaderMap, Path(document): Path<String>) -> Response {
+async fn list_uploads(
+    State(state): State<Arc<VantaState>>,
+    headers: HeaderMap,
+    Path(document): Path<String>,
+) -> Response {
     if !state.authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "invalid token");
     }
     let uploads = state.uploads(&document);
     let data: Vec<Value> =
         uploads.iter().map(|upload| json!({"id": upload.id, "fileName": upload.file_name})).collect();
-    axum::Json(json!({"results": {"data": data, "pageInfo": {"hasNextPage": false, "endCursor": null}}})).into_response()
+    axum::Json(json!({"results": {"data": data, "pageInfo": {"hasNextPage": false, "endCursor": null}}}))
+        .into_response()
 }
 
 async fn upload(

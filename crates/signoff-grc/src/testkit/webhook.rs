@@ -123,7 +123,7 @@ impl ReceiverState {
         data.processed.len() != before
     }
 
-    fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<String, Response> {
+    fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<String, Box<Response>> {
         let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default();
         let id = header("webhook-id").to_owned();
         let now = OffsetDateTime::now_utc().unix_timestamp();
@@ -131,7 +131,7 @@ impl ReceiverState {
             Ok(()) => Ok(id),
             Err(error) => {
                 lock(&self.data).refused += 1;
-                Err((StatusCode::UNAUTHORIZED, error.to_string()).into_response())
+                Err(Box::new((StatusCode::UNAUTHORIZED, error.to_string()).into_response()))
             }
         }
     }
@@ -140,7 +140,7 @@ impl ReceiverState {
 async fn receive(State(state): State<Arc<ReceiverState>>, headers: HeaderMap, body: Bytes) -> Response {
     let id = match state.verify(&headers, &body) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let Ok(message) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "not JSON").into_response();
@@ -172,7 +172,7 @@ async fn receive(State(state): State<Arc<ReceiverState>>, headers: HeaderMap, bo
 
 async fn list(State(state): State<Arc<ReceiverState>>, headers: HeaderMap) -> Response {
     if let Err(response) = state.verify(&headers, b"") {
-        return response;
+        return *response;
     }
     let artifacts: Vec<Value> = lock(&state.data)
         .processed

@@ -56,11 +56,17 @@ async fn vanta_token_is_refreshed_when_it_expires() {
     let artifacts = sample::artifacts(1);
     let key = &artifacts[0].idempotency_key;
     assert!(matches!(within(10, vanta.deliver(&artifacts[0], key)).await, DeliveryOutcome::Delivered { .. }));
-    assert!(matches!(within(10, vanta.deliver(&artifacts[1], &artifacts[1].idempotency_key)).await, DeliveryOutcome::Delivered { .. }));
+    assert!(matches!(
+        within(10, vanta.deliver(&artifacts[1], &artifacts[1].idempotency_key)).await,
+        DeliveryOutcome::Delivered { .. }
+    ));
     assert_eq!(server.state.tokens_minted(), 1, "cached while valid");
     // Renewed shortly before expiry: a 2-second token is renewed after 1 second.
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert!(matches!(within(10, vanta.deliver(&artifacts[2], &artifacts[2].idempotency_key)).await, DeliveryOutcome::Delivered { .. }));
+    assert!(matches!(
+        within(10, vanta.deliver(&artifacts[2], &artifacts[2].idempotency_key)).await,
+        DeliveryOutcome::Delivered { .. }
+    ));
     assert_eq!(server.state.tokens_minted(), 2);
     assert_eq!(server.state.resources().len(), 3);
 }
@@ -158,12 +164,18 @@ async fn drata_errors_map_to_what_an_operator_must_do() {
     .unwrap();
     assert!(!format!("{wrong_key:?}").contains("not-the-key"));
     let outcome = within(10, wrong_key.deliver(artifact, &artifact.idempotency_key)).await;
-    assert!(matches!(&outcome, DeliveryOutcome::Retry { why, .. } if why.contains("401") && why.contains("check the credentials")), "{outcome:?}");
+    assert!(
+        matches!(&outcome, DeliveryOutcome::Retry { why, .. } if why.contains("401") && why.contains("check the credentials")),
+        "{outcome:?}"
+    );
 
     server.state.set_terms_accepted(false);
     let destination = drata(&server, &[]);
     let outcome = within(10, destination.deliver(artifact, &artifact.idempotency_key)).await;
-    assert!(matches!(&outcome, DeliveryOutcome::Retry { why, .. } if why.contains("412") && why.contains("accept the API terms")), "{outcome:?}");
+    assert!(
+        matches!(&outcome, DeliveryOutcome::Retry { why, .. } if why.contains("412") && why.contains("accept the API terms")),
+        "{outcome:?}"
+    );
     server.state.set_terms_accepted(true);
     let outcome = within(10, destination.deliver(artifact, &artifact.idempotency_key)).await;
     assert!(matches!(outcome, DeliveryOutcome::Delivered { .. }), "{outcome:?}");

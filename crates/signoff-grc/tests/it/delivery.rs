@@ -18,6 +18,9 @@ use uuid::Uuid;
 
 use crate::util::*;
 
+/// A check of what the other side holds, given the artifacts sent.
+type Check = Box<dyn Fn(&[ComplianceArtifact])>;
+
 /// A destination with its server, and how to count what the server holds.
 struct Side {
     /// Builds a fresh destination (a restarted process builds a new one).
@@ -28,7 +31,7 @@ struct Side {
     /// Deletes an artifact on the other side.
     delete: Box<dyn Fn(Uuid) -> bool>,
     /// Further checks on what the other side holds.
-    check: Box<dyn Fn(&[ComplianceArtifact])>,
+    check: Check,
     _server: Box<dyn std::any::Any>,
 }
 
@@ -42,7 +45,9 @@ async fn webhook_side() -> Side {
     Side {
         make: Box::new(move || webhook(&for_make, true) as Arc<dyn Destination>),
         faults: Some(receiver.state.faults.clone()),
-        copies: Box::new(move || for_copies.state.processed().values().map(|received| id_of(&received.artifact["id"])).collect()),
+        copies: Box::new(move || {
+            for_copies.state.processed().values().map(|received| id_of(&received.artifact["id"])).collect()
+        }),
         delete: Box::new(move |id| for_delete.state.forget_artifact(&id.to_string())),
         check: Box::new(|_| {}),
         _server: Box::new(receiver),
@@ -51,7 +56,8 @@ async fn webhook_side() -> Side {
 
 async fn vanta_side() -> Side {
     let server = Arc::new(start_vanta().await);
-    let (for_make, for_copies, for_delete, for_check) = (server.clone(), server.clone(), server.clone(), server.clone());
+    let (for_make, for_copies, for_delete, for_check) =
+        (server.clone(), server.clone(), server.clone(), server.clone());
     Side {
         make: Box::new(move || vanta(&for_make, &[("soc2", "change-management-evidence")]) as Arc<dyn Destination>),
         faults: Some(server.state.faults.clone()),
@@ -62,13 +68,20 @@ async fn vanta_side() -> Side {
             let uploads = for_check.state.uploads("change-management-evidence");
             let mut names: Vec<String> = uploads.iter().map(|upload| upload.file_name.clone()).collect();
             names.sort();
-            let mut expected: Vec<String> =
-                artifacts.iter().filter(|artifact| artifact.framework.id == "soc2").map(|artifact| artifact.file_name()).collect();
+            let mut expected: Vec<String> = artifacts
+                .iter()
+                .filter(|artifact| artifact.framework.id == "soc2")
+                .map(|artifact| artifact.file_name())
+                .collect();
             expected.sort();
             assert_eq!(names, expected, "one upload per SOC 2 artifact");
             for upload in &uploads {
                 let artifact: ComplianceArtifact = serde_json::from_slice(&upload.bytes).unwrap();
-                assert_eq!(artifact.content_key().unwrap(), artifact.idempotency_key, "the upload is the artifact as built");
+                assert_eq!(
+                    artifact.content_key().unwrap(),
+                    artifact.idempotency_key,
+                    "the upload is the artifact as built"
+                );
             }
             // Resources carry the artifact's verdict for Vanta's tests.
             let resources = for_check.state.resources();
@@ -85,9 +98,12 @@ async fn vanta_side() -> Side {
 
 async fn drata_side() -> Side {
     let server = Arc::new(start_drata().await);
-    let (for_make, for_copies, for_delete, for_check) = (server.clone(), server.clone(), server.clone(), server.clone());
+    let (for_make, for_copies, for_delete, for_check) =
+        (server.clone(), server.clone(), server.clone(), server.clone());
     Side {
-        make: Box::new(move || drata(&for_make, &[("soc2:CC8.1", &["code:DCF-37", "code:DCF-38"])]) as Arc<dyn Destination>),
+        make: Box::new(move || {
+            drata(&for_make, &[("soc2:CC8.1", &["code:DCF-37", "code:DCF-38"])]) as Arc<dyn Destination>
+        }),
         faults: Some(server.state.faults.clone()),
         copies: Box::new(move || {
             for_copies
@@ -101,7 +117,8 @@ async fn drata_side() -> Side {
                 .collect()
         }),
         delete: Box::new(move |id| {
-            let found = for_delete.state.evidence().into_iter().find(|evidence| evidence.name.contains(&id.to_string()));
+            let found =
+                for_delete.state.evidence().into_iter().find(|evidence| evidence.name.contains(&id.to_string()));
             found.is_some_and(|evidence| for_delete.state.delete_evidence(evidence.id))
         }),
         check: Box::new(move |artifacts| {
@@ -134,7 +151,9 @@ fn folder_side() -> Side {
     };
     let for_check = root.clone();
     Side {
-        make: Box::new(move || Arc::new(Folder::new("drop", Arc::new(LocalFolder::new(&for_make)))) as Arc<dyn Destination>),
+        make: Box::new(move || {
+            Arc::new(Folder::new("drop", Arc::new(LocalFolder::new(&for_make)))) as Arc<dyn Destination>
+        }),
         faults: None,
         copies: Box::new(move || {
             files(&for_copies)
@@ -366,8 +385,12 @@ async fn webhook_without_list_relies_on_the_message_id() {
     // Sent twice, processed once: the receiver dropped the same webhook-id.
     assert_eq!(receiver.state.duplicates(), 1);
     assert_eq!(receiver.state.processed().len(), artifacts.len());
-    let ids: std::collections::BTreeSet<String> =
-        receiver.state.processed().values().map(|received| received.artifact["id"].as_str().unwrap().to_owned()).collect();
+    let ids: std::collections::BTreeSet<String> = receiver
+        .state
+        .processed()
+        .values()
+        .map(|received| received.artifact["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(ids.len(), artifacts.len());
 }
 

@@ -1,5 +1,8 @@
 //! The integration tests of signoff-grc: one binary (STYLE: `tests/it`).
 
+// Test helpers outside `#[test]` functions panic on broken fixtures, like the tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 // Helpers: fast retry policies, time bounds, destinations over the test kit's servers.
 mod util;
 

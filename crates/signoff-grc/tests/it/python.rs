@@ -104,7 +104,11 @@ async fn standardwebhooks_verifies_our_signatures() {
     let destination = webhook(&receiver, false);
     let artifacts = sample::artifacts(1);
     for artifact in &artifacts[..6] {
-        let outcome = within(10, signoff_grc::destination::Destination::deliver(destination.as_ref(), artifact, &artifact.idempotency_key)).await;
+        let outcome = within(
+            10,
+            signoff_grc::destination::Destination::deliver(destination.as_ref(), artifact, &artifact.idempotency_key),
+        )
+        .await;
         assert!(matches!(outcome, signoff_grc::destination::DeliveryOutcome::Delivered { .. }), "{outcome:?}");
     }
     let messages: Vec<serde_json::Value> = receiver
@@ -150,7 +154,10 @@ for path in sys.argv[1:]:
     document = AssessmentResults.oscal_read(pathlib.Path(path))
     results = document.results
     findings = sum(len(result.findings or []) for result in results)
-    print(path.rsplit("/", 1)[-1], "results", len(results), "findings", findings, "version", document.metadata.oscal_version.root if hasattr(document.metadata.oscal_version, "root") else document.metadata.oscal_version)
+    version = document.metadata.oscal_version
+    while not isinstance(version, str) and hasattr(version, "root"):
+        version = version.root
+    print(path.rsplit("/", 1)[-1], "results", len(results), "findings", findings, "version", str(version).replace("root=", "").strip("'"))
 "#;
 
 #[test]
@@ -158,10 +165,21 @@ fn compliance_trestle_loads_our_oscal() {
     let artifacts: Vec<_> = sample::artifacts(3);
     let release: Vec<_> = artifacts.iter().filter(|artifact| artifact.release.version == "1.0.2").cloned().collect();
     let documents = [
-        ("release.json", assessment_results(&release, &Scope::Release { project: "shop".into(), version: "1.0.2".into() }, None).unwrap(), 1, release.len()),
+        (
+            "release.json",
+            assessment_results(&release, &Scope::Release { project: "shop".into(), version: "1.0.2".into() }, None)
+                .unwrap(),
+            1,
+            release.len(),
+        ),
         (
             "period.json",
-            assessment_results(&artifacts, &Scope::Period { from: "2025-06-01T00:00:00Z".into(), to: "2025-06-30T00:00:00Z".into() }, None).unwrap(),
+            assessment_results(
+                &artifacts,
+                &Scope::Period { from: "2025-06-01T00:00:00Z".into(), to: "2025-06-30T00:00:00Z".into() },
+                None,
+            )
+            .unwrap(),
             3,
             artifacts.len(),
         ),

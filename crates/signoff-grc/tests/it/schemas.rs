@@ -49,7 +49,10 @@ fn assert_valid(validator: &jsonschema::Validator, document: &Value) {
 #[test]
 fn vendored_schemas_are_the_published_bytes() {
     let expected = [
-        ("oscal/oscal_assessment-results_schema.json", "d9e34757f0c12aff61f52b821f0b8f83ba0ba75b3a149a202b08ba82f82bc4c3"),
+        (
+            "oscal/oscal_assessment-results_schema.json",
+            "d9e34757f0c12aff61f52b821f0b8f83ba0ba75b3a149a202b08ba82f82bc4c3",
+        ),
         ("openvex/openvex_json_schema.json", "9373597734ed1d3ea5161a8b46d3866c4a8cfe76fd632fdd16aef01fb34b3238"),
         ("cyclonedx/bom-1.6.schema.json", "efc54d749e32a6e16abd19394b80b4c67d846e12c782e04505130375f94ea541"),
         ("cyclonedx/spdx.schema.json", "c41917196639055e9f9670811bac23ef777732144f3ff5a2f39686f61580dbe6"),
@@ -59,7 +62,10 @@ fn vendored_schemas_are_the_published_bytes() {
         let bytes = std::fs::read(format!("{}/schemas/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), sha256, "{path}");
     }
-    assert_eq!(schema("oscal/oscal_assessment-results_schema.json")["$id"], "http://csrc.nist.gov/ns/oscal/1.1.3/oscal-ar-schema.json");
+    assert_eq!(
+        schema("oscal/oscal_assessment-results_schema.json")["$id"],
+        "http://csrc.nist.gov/ns/oscal/1.1.3/oscal-ar-schema.json"
+    );
 }
 
 fn release_artifacts(seed: u64) -> Vec<ComplianceArtifact> {
@@ -96,7 +102,12 @@ fn oscal_for_a_release_is_valid_and_says_what_the_artifacts_say() {
     // Every finding's state is its artifact's verdict, on the control's objective.
     for artifact in &artifacts {
         let props = |finding: &Value, name: &str| {
-            finding["props"].as_array().unwrap().iter().find(|prop| prop["name"] == name).map(|prop| prop["value"].clone())
+            finding["props"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|prop| prop["name"] == name)
+                .map(|prop| prop["value"].clone())
         };
         let finding = findings
             .iter()
@@ -185,10 +196,17 @@ fn oscal_without_a_server_names_evidence_by_hash() {
     let mut input = sample::certification("shop", "2.0.0", 7);
     input.server_url = None;
     let artifacts = build_artifacts(&input, &Catalog::built_in()).unwrap();
-    let document = assessment_results(&artifacts, &Scope::Release { project: "shop".into(), version: "2.0.0".into() }, None).unwrap();
+    let document =
+        assessment_results(&artifacts, &Scope::Release { project: "shop".into(), version: "2.0.0".into() }, None)
+            .unwrap();
     assert_valid(&validator, &document);
     let resources = by_uuid(&document);
-    assert!(resources.values().filter_map(|resource| resource["rlinks"][0]["href"].as_str()).all(|href| href.starts_with("ni:///sha-256;")));
+    assert!(
+        resources
+            .values()
+            .filter_map(|resource| resource["rlinks"][0]["href"].as_str())
+            .all(|href| href.starts_with("ni:///sha-256;"))
+    );
 }
 
 #[test]
@@ -197,13 +215,18 @@ fn the_oscal_schema_check_catches_broken_documents() {
     // each refused.
     let validator = validator("oscal/oscal_assessment-results_schema.json");
     let artifacts = release_artifacts(2);
-    let document = assessment_results(&artifacts, &Scope::Release { project: "shop".into(), version: "1.0.2".into() }, None).unwrap();
-    let mutations: [(&str, fn(&mut Value)); 5] = [
+    let document =
+        assessment_results(&artifacts, &Scope::Release { project: "shop".into(), version: "1.0.2".into() }, None)
+            .unwrap();
+    type Mutation = (&'static str, fn(&mut Value));
+    let mutations: [Mutation; 5] = [
         ("observation without collected", |doc| {
             doc["assessment-results"]["results"][0]["observations"][0].as_object_mut().unwrap().remove("collected");
         }),
         ("v1 UUID", |doc| doc["assessment-results"]["uuid"] = json!("c232ab00-9414-11ec-b3c8-9f6bdeced846")),
-        ("naive timestamp", |doc| doc["assessment-results"]["metadata"]["last-modified"] = json!("2025-06-02T10:15:00")),
+        ("naive timestamp", |doc| {
+            doc["assessment-results"]["metadata"]["last-modified"] = json!("2025-06-02T10:15:00")
+        }),
         ("empty array", |doc| doc["assessment-results"]["results"][0]["findings"] = json!([])),
         ("unknown key", |doc| doc["assessment-results"]["metadata"]["signoff"] = json!(true)),
     ];
@@ -289,7 +312,9 @@ fn normalised(dispositions: &[Disposition]) -> Vec<Disposition> {
         .iter()
         .cloned()
         .map(|mut disposition| {
-            let at = time::OffsetDateTime::parse(&disposition.decided_at, &time::format_description::well_known::Rfc3339).unwrap();
+            let at =
+                time::OffsetDateTime::parse(&disposition.decided_at, &time::format_description::well_known::Rfc3339)
+                    .unwrap();
             disposition.decided_at = at.format(&time::format_description::well_known::Rfc3339).unwrap();
             disposition
         })
@@ -375,7 +400,10 @@ fn vex_from_other_tools_reads_by_the_documented_mapping() {
 fn dispositions_that_break_the_formats_are_refused() {
     let base = dispositions().remove(0);
     let cases = [
-        (Disposition { justification: None, detail: None, ..base.clone() }, "not_affected needs a justification or a detail"),
+        (
+            Disposition { justification: None, detail: None, ..base.clone() },
+            "not_affected needs a justification or a detail",
+        ),
         (
             Disposition { status: DispositionStatus::AcceptedRisk, justification: None, ..base.clone() },
             "an accepted risk needs an action statement",
