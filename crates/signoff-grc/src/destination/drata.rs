@@ -10,15 +10,17 @@
 //! the API terms are accepted, which is retried like an authentication failure
 //! (an operator fixes it; see [`crate::http`]).
 //!
-//! # Evidence in two steps (notes: "Evidence", `fileKey` "pre-upload via `POST
-//! /upload-urls`, purpose evidence")
+//! # Evidence in two steps
+//!
+//! After the notes' "Evidence" item: `fileKey`, "pre-upload via `POST /upload-urls`,
+//! purpose evidence".
 //!
 //! 1. Upload the artifact's JSON for a key: `POST <base>/upload-urls` with
 //!    `{"purpose": "EVIDENCE", "fileName", "contentType"}` ⚠ (the body's field names
-//!    are assumed) answers `{"fileKey", "uploadUrl"}` ⚠; the bytes go to `PUT
-//!    <uploadUrl>`.
-//! 2. Create the evidence with that artifact and the control ids: `POST
-//!    <base>/workspaces/{workspaceId}/evidence-library` with `{name, description,
+//!    are assumed) answers `{"fileKey", "uploadUrl"}` ⚠; the bytes go to
+//!    `PUT <uploadUrl>`.
+//! 2. Create the evidence with that artifact and the control ids:
+//!    `POST <base>/workspaces/{workspaceId}/evidence-library` with `{name, description,
 //!    controlIds, fileKey, filedAt, renewalScheduleType: "NONE"}`. The notes say this
 //!    endpoint is marked superseded by `POST …/evidence`, whose body they did not
 //!    inspect ⚠; the documented one is used. Control ids come from the control map
@@ -28,8 +30,8 @@
 //! # Exactly once
 //!
 //! Drata documents no idempotency key, so delivery looks before it creates: the
-//! evidence name ends with `[signoff <artifact id>]`, and `GET
-//! <base>/workspaces/{workspaceId}/evidence-library` ⚠ (assumed to answer `{"data":
+//! evidence name ends with `[signoff <artifact id>]`, and
+//! `GET <base>/workspaces/{workspaceId}/evidence-library` ⚠ (assumed to answer `{"data":
 //! [{id, name}], "pagination": {"cursor"}}`, following `cursor` until absent) is
 //! searched for it first. A delivery killed after step 2 finds its evidence; one
 //! killed between steps 1 and 2 leaves an upload no evidence points to, which is

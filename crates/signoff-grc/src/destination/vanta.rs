@@ -8,23 +8,23 @@
 //! grant_type: "client_credentials"}` answers a bearer token valid about an hour
 //! (`expires_in`). The token endpoint allows about 5 requests a minute, and minting a
 //! new token may revoke the previous one, so the token is cached until shortly before
-//! it expires and shared by every delivery ([`TokenCache`]); a 401 drops it and mints
+//! it expires and shared by every delivery (a `TokenCache`); a 401 drops it and mints
 //! one more, but never sooner than [`MIN_MINT_INTERVAL`] after the last mint, so a
 //! run of deliveries can never hit the endpoint more than 5 times a minute.
 //! Base URL `https://api.vanta.com` (Gov cloud `https://api.vanta-gov.com`).
 //!
 //! # What an artifact becomes
 //!
-//! 1. **A custom resource** (notes: *Build Integrations*): `PUT
-//!    <base>/v1/resources/custom_resource` with `{resourceId, resources: [{displayName,
+//! 1. **A custom resource** (notes: *Build Integrations*):
+//!    `PUT <base>/v1/resources/custom_resource` with `{resourceId, resources: [{displayName,
 //!    uniqueId, externalUrl, customProperties}]}`; `uniqueId` is the artifact id,
 //!    `customProperties` carry `satisfied` (boolean), the framework, control, release,
 //!    decision, status and idempotency key (strings). A Custom Test in Vanta over this
 //!    resource type turns pass/fail into control status (the notes: there is no
 //!    endpoint to post a test result directly).
 //! 2. **A document upload**, when the document map names a Vanta document for the
-//!    artifact's control or framework (notes: *Manage Vanta*): `POST
-//!    <base>/v1/documents/{documentId}/uploads`, multipart with `file` (the artifact's
+//!    artifact's control or framework (notes: *Manage Vanta*):
+//!    `POST <base>/v1/documents/{documentId}/uploads`, multipart with `file` (the artifact's
 //!    JSON, named `signoff-<id>.json`), `effectiveAtDate` and `description`.
 //!
 //! # Full-state sync (notes: "Sync is full state: any uniqueId omitted is deleted")
