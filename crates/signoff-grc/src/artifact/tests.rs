@@ -182,6 +182,10 @@ fn the_certificate_is_signature_evidence_only_when_certified() {
     let signature = au9.evidence.iter().find(|item| item.kind == EvidenceType::Signature).unwrap();
     assert_eq!(signature.digest, Some(digest("statement")));
     assert_eq!(signature.ledger.as_ref().unwrap().seq, 39, "the certificate's own ledger entry");
+    assert_eq!(
+        signature.url.as_deref(),
+        Some("https://signoff.example.com/certificates/0197a0c4-0000-7000-8000-000000000001")
+    );
 
     let rejected = build_artifacts(&input(Decision::Rejected), &catalog).unwrap();
     let au9 = find(&rejected, "nist-800-53", "AU-9");
