@@ -123,8 +123,19 @@ pub struct Snapshot {
     pub record: SnapshotRecord,
     /// Its ledger entry.
     pub entry: u64,
-    /// For each artifact, why it is (or is not) covered.
-    pub reasons: Vec<(Digest, String)>,
+    /// For each artifact, whether a valid certificate covers it and why.
+    pub artifacts: Vec<RunningArtifact>,
+}
+
+/// One artifact of a snapshot, as the gate judged it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunningArtifact {
+    /// Its digest.
+    pub artifact: Digest,
+    /// Whether a valid certificate covers it for the environment.
+    pub certified: bool,
+    /// Why, in a sentence.
+    pub reason: String,
 }
 
 /// Records what runs in an environment and reports anything never certified for it.
@@ -148,13 +159,13 @@ pub async fn snapshot(
         }
     }
     let mut uncertified = Vec::new();
-    let mut reasons = Vec::new();
+    let mut judged = Vec::new();
     for digest in &digests {
         let decision = crate::gate::gate(signoff, *digest, Some(environment_name)).await?;
         if !decision.allowed {
             uncertified.push(*digest);
         }
-        reasons.push((*digest, decision.reason));
+        judged.push(RunningArtifact { artifact: *digest, certified: decision.allowed, reason: decision.reason });
     }
     let record = SnapshotRecord {
         id: uuid::Uuid::now_v7().to_string(),
@@ -166,5 +177,5 @@ pub async fn snapshot(
     let mut batch = signoff.begin_batch().await?;
     let entry = batch.append(Event::SnapshotRecorded(Box::new(record.clone()))).await?;
     batch.commit(signoff).await?;
-    Ok(Snapshot { record, entry: entry.seq, reasons })
+    Ok(Snapshot { record, entry: entry.seq, artifacts: judged })
 }

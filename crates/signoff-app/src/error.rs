@@ -21,9 +21,10 @@ pub enum AppError {
         /// The folder looked in.
         home: String,
     },
-    /// An input file could not be read as evidence.
+    /// An input file could not be read as evidence. (Boxed, like the other large
+    /// sources, so every `Result` of the app stays small.)
     #[error(transparent)]
-    Ingest(#[from] IngestError),
+    Ingest(Box<IngestError>),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -44,10 +45,10 @@ pub enum AppError {
     Proof(#[from] ProofError),
     /// A policy file or published policy does not parse (with file:line:column).
     #[error(transparent)]
-    Policy(#[from] signoff_policy::PolicyError),
+    Policy(Box<signoff_policy::PolicyError>),
     /// The control catalog (built in, or the store's own file) is wrong.
     #[error(transparent)]
-    Catalog(#[from] signoff_controls::CatalogError),
+    Catalog(Box<signoff_controls::CatalogError>),
     /// A framework that the catalog does not have.
     #[error(transparent)]
     Framework(#[from] signoff_controls::UnknownFramework),
@@ -70,7 +71,7 @@ pub enum AppError {
         path: String,
         /// Why.
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
     /// A signed record of the store does not verify or decode (a certificate's
     /// envelope, say): the store was altered or another key signed it.
@@ -115,6 +116,24 @@ pub enum AppError {
         #[source]
         source: tokio::task::JoinError,
     },
+}
+
+impl From<IngestError> for AppError {
+    fn from(error: IngestError) -> AppError {
+        AppError::Ingest(Box::new(error))
+    }
+}
+
+impl From<signoff_policy::PolicyError> for AppError {
+    fn from(error: signoff_policy::PolicyError) -> AppError {
+        AppError::Policy(Box::new(error))
+    }
+}
+
+impl From<signoff_controls::CatalogError> for AppError {
+    fn from(error: signoff_controls::CatalogError) -> AppError {
+        AppError::Catalog(Box::new(error))
+    }
 }
 
 impl AppError {
@@ -305,4 +324,14 @@ pub enum Missing {
         /// The tree size.
         size: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every use case returns `Result<_, AppError>`: a small error keeps every
+    /// result small (large sources are boxed).
+    #[test]
+    fn the_error_stays_small() {
+        assert!(std::mem::size_of::<super::AppError>() <= 104, "{}", std::mem::size_of::<super::AppError>());
+    }
 }

@@ -75,6 +75,27 @@ pub struct FindingsQuery {
 /// # Errors
 /// An unknown release, or a store failure.
 pub async fn findings(signoff: &Signoff, query: &FindingsQuery) -> Result<Vec<FindingView>, AppError> {
+    let mut views = Vec::new();
+    each(signoff, query, &mut |view| {
+        views.push(view);
+        Ok(())
+    })
+    .await?;
+    Ok(views)
+}
+
+/// Hands a project's findings with their history to `take`, one at a time, in
+/// bounded memory (a million findings stream; the project's scans and the
+/// release's fingerprints are what is held). An error from `take` stops the read
+/// and is returned.
+///
+/// # Errors
+/// An unknown release, a store failure, or `take`'s error.
+pub async fn each(
+    signoff: &Signoff,
+    query: &FindingsQuery,
+    take: &mut (dyn FnMut(FindingView) -> Result<(), AppError> + Send),
+) -> Result<(), AppError> {
     let project = &query.project;
     let releases = signoff.store.releases(Some(project)).await?;
     let release_at_commit: HashMap<String, String> =
@@ -114,33 +135,43 @@ pub async fn findings(signoff: &Signoff, query: &FindingsQuery) -> Result<Vec<Fi
         }
     };
 
-    let mut views = Vec::new();
-    for history in signoff.store.finding_history(project).await? {
-        if let Some(set) = &in_release
-            && !set.contains(&(history.tool.clone(), history.finding.fingerprint))
-        {
-            continue;
-        }
-        let (Some(first), Some(last)) = (by_seq.get(&history.first_seq), by_seq.get(&history.last_seq)) else {
-            continue;
-        };
-        let fixed_in = scans_by_tool
-            .get(history.tool.as_str())
-            .and_then(|tool_scans| tool_scans.iter().find(|scan| scan.seq > history.last_seq))
-            .map(|scan| sighting(scan));
-        let status = if fixed_in.is_some() { FindingStatus::Fixed } else { FindingStatus::Open };
-        if query.status.is_some_and(|wanted| wanted != status) {
-            continue;
-        }
-        views.push(FindingView {
-            tool: history.tool,
-            finding: history.finding,
-            status,
-            first_seen: sighting(first),
-            last_seen: sighting(last),
-            fixed_in,
-            times_seen: history.times_seen,
-        });
-    }
-    Ok(views)
+    let mut failed = None;
+    signoff
+        .store
+        .finding_history_each(project, &mut |history| {
+            if let Some(set) = &in_release
+                && !set.contains(&(history.tool.clone(), history.finding.fingerprint))
+            {
+                return true;
+            }
+            let (Some(first), Some(last)) = (by_seq.get(&history.first_seq), by_seq.get(&history.last_seq)) else {
+                return true;
+            };
+            let fixed_in = scans_by_tool
+                .get(history.tool.as_str())
+                .and_then(|tool_scans| tool_scans.iter().find(|scan| scan.seq > history.last_seq))
+                .map(|scan| sighting(scan));
+            let status = if fixed_in.is_some() { FindingStatus::Fixed } else { FindingStatus::Open };
+            if query.status.is_some_and(|wanted| wanted != status) {
+                return true;
+            }
+            let view = FindingView {
+                tool: history.tool,
+                finding: history.finding,
+                status,
+                first_seen: sighting(first),
+                last_seen: sighting(last),
+                fixed_in,
+                times_seen: history.times_seen,
+            };
+            match take(view) {
+                Ok(()) => true,
+                Err(error) => {
+                    failed = Some(error);
+                    false
+                }
+            }
+        })
+        .await?;
+    failed.map_or(Ok(()), Err)
 }

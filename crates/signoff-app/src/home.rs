@@ -20,6 +20,26 @@ const REDACTION_KEY_FILE: &str = "keys/redaction.key";
 const DATABASE_FILE: &str = "signoff.db";
 const CONFIG_FILE: &str = "signoff.toml";
 
+/// The commented `signoff.toml` that `init` writes: every setting, off.
+const SETTINGS_TEMPLATE: &str = "\
+# signoff store settings. Every setting is optional; paths are relative to this folder.
+# The README's Configuration section describes each one.
+
+{database}
+
+# [git]
+# allowed_signers = \"allowed_signers\"        # SSH commit signatures (git's gpg.ssh.allowedSignersFile format)
+# openpgp_keys = \"release-signers.asc\"       # OpenPGP commit signatures (gpg --armor --export ...)
+
+# [actors]                                   # typed as bots / AI agents besides the built-in patterns
+# bots = [\"deploy-robot*\"]
+# ai_agents = [\"*copilot*\", \"*@agents.example.com\"]
+
+# [controls]
+# catalog = \"our-controls.yaml\"              # adds to or overrides the built-in control catalog
+# frameworks = [\"soc2\", \"iso27001\"]          # in force: coverage defaults and retention
+";
+
 /// The store's settings, `signoff.toml` in its home folder (all optional).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,7 +101,8 @@ impl Config {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(error) => return Err(AppError::io(&path)(error)),
         };
-        toml::from_str(&text).map_err(|source| AppError::Config { path: path.display().to_string(), source })
+        toml::from_str(&text)
+            .map_err(|source| AppError::Config { path: path.display().to_string(), source: Box::new(source) })
     }
 
     /// The database URL: `SIGNOFF_DATABASE_URL` wins over the file.
@@ -128,10 +149,13 @@ impl Signoff {
         fs::create_dir_all(home.join("keys")).map_err(AppError::io(home))?;
         let key_path = home.join(KEY_FILE);
         let config_path = home.join(CONFIG_FILE);
-        if let Some(url) = database
-            && !config_path.exists()
-        {
-            let text = format!("# signoff store settings\ndatabase = {}\n", toml_string(url));
+        if !config_path.exists() {
+            let database_line = match database {
+                Some(url) => format!("database = {}", toml_string(url)),
+                None => "# database = \"postgres://signoff@db.internal/signoff\"   # absent: SQLite in this folder"
+                    .to_owned(),
+            };
+            let text = SETTINGS_TEMPLATE.replace("{database}", &database_line);
             write_new(&config_path, text.as_bytes(), 0o600)?;
         }
         let config = Config::read(home)?;

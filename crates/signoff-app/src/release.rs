@@ -8,8 +8,8 @@ use signoff_core::context::CiContext;
 use signoff_core::entry::{Event, ReleaseRecord};
 use signoff_core::records::{Actor, CertificateRecord, ChangeRecord, Decision};
 use signoff_core::summary::{FindingCounts, TestCounts};
-use signoff_core::{CommitSha, Digest, ReleaseRef};
-use signoff_store::{ReleaseRow, StoreError};
+use signoff_core::{CommitSha, Digest, ProjectName, ReleaseRef};
+use signoff_store::{ReleaseQuery, ReleaseRow, StoreError};
 use time::OffsetDateTime;
 
 use crate::error::{AppError, Missing, Refusal};
@@ -210,4 +210,80 @@ pub async fn show(signoff: &Signoff, release: &ReleaseRef) -> Result<ReleaseView
     let certificate =
         latest.map(|certificate| Verdict { decision: certificate.record.decision, entry: certificate.seq });
     Ok(ReleaseView { release: row.record, entry: row.seq, created_at: row.created_at, evidence, totals, certificate })
+}
+
+/// Which releases to list.
+#[derive(Debug, Clone)]
+pub struct ReleaseList {
+    /// Only this project.
+    pub project: Option<ProjectName>,
+    /// Only releases whose latest certificate says this (or never certified).
+    pub status: Option<crate::audit::ReleaseStatus>,
+    /// At most this many, newest first.
+    pub limit: u64,
+}
+
+/// One release in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseLine {
+    /// The release.
+    pub release: ReleaseRef,
+    /// Its commit.
+    pub commit: CommitSha,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Its ledger entry.
+    pub entry: u64,
+    /// Its latest certificate's decision, when certified.
+    pub decision: Option<Decision>,
+    /// That certificate's ledger entry.
+    pub certificate_entry: Option<u64>,
+    /// Environments it was deployed to.
+    pub deployed_to: Vec<String>,
+}
+
+/// A page of releases.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    /// The releases, newest first.
+    pub releases: Vec<ReleaseLine>,
+    /// How many more match.
+    pub more: u64,
+}
+
+/// Lists releases, newest first, with their verdicts.
+///
+/// # Errors
+/// A store failure.
+pub async fn list(signoff: &Signoff, query: &ReleaseList) -> Result<Listed, AppError> {
+    let project = query.project.as_ref().map(ProjectName::as_str);
+    let (rows, total) = signoff
+        .store
+        .release_page(&ReleaseQuery {
+            project,
+            status: query.status.map(crate::audit::ReleaseStatus::as_str),
+            before: None,
+            limit: query.limit,
+        })
+        .await?;
+    let releases: Vec<ReleaseLine> = rows
+        .into_iter()
+        .map(|row| {
+            let record = row.release.record;
+            ReleaseLine {
+                release: ReleaseRef::new(record.project, record.version),
+                commit: record.commit,
+                created_at: row.release.created_at,
+                entry: row.release.seq,
+                decision: row.certificate.as_ref().map(|(decision, _)| {
+                    if decision == Decision::Certified.as_str() { Decision::Certified } else { Decision::Rejected }
+                }),
+                certificate_entry: row.certificate.map(|(_, entry)| entry),
+                deployed_to: row.deployed_to,
+            }
+        })
+        .collect();
+    let more = total.saturating_sub(releases.len() as u64);
+    Ok(Listed { releases, more })
 }

@@ -1,4 +1,12 @@
 //! The command-line grammar (clap). What the user typed, validated; no I/O.
+//!
+//! One grammar everywhere: a release is `PROJECT@VERSION`, positional where it is
+//! the command's subject (`certify shop@4.2.1`) and `--release PROJECT@VERSION`
+//! where it qualifies (`capture --release shop@4.2.1`); every command that prints
+//! takes `--json` (and `--format` where it has other forms); input formats are
+//! `--input-format`; `-` names standard input or output. Spellings of the previous
+//! release still parse (hidden) and warn; `tests/it/grammar.rs` walks every help
+//! page and checks the rules.
 
 use std::path::PathBuf;
 
@@ -10,56 +18,106 @@ mod audit;
 pub(crate) use audit::*;
 
 const AFTER_HELP: &str = "\
+Examples:
+  signoff init
+  signoff capture bandit.sarif junit.xml --project shop
+  signoff release create shop@4.2.1 --artifact dist/shop.tar.gz
+  signoff certify shop@4.2.1
+  signoff gate --artifact sha256:9f1c… --env prod
+
 Exit codes:
   0  success
   1  the answer is no (not certified, gate closed, ledger failed verification)
   2  error (bad input, bad arguments, no store)
 
-The store is ./.signoff unless --store or SIGNOFF_HOME names another folder.
-Set SIGNOFF_LOG=debug for diagnostic logs on stderr.";
+The store is the nearest .signoff folder in this directory or a parent, unless
+--store or SIGNOFF_HOME names another. NO_COLOR turns colour off. Set
+SIGNOFF_LOG=debug for diagnostic logs on stderr.";
 
 /// signoff turns what CI pipelines produce (scans, tests, coverage, reviews) into
 /// release-bound, tamper-evident compliance evidence.
 #[derive(Debug, Parser)]
-#[command(name = "signoff", version, after_help = AFTER_HELP, propagate_version = true)]
+#[command(name = "signoff", version = crate::VERSION, long_version = crate::long_version(), after_help = AFTER_HELP, propagate_version = true)]
 pub(crate) struct Cli {
-    /// The store folder.
-    #[arg(long, global = true, env = "SIGNOFF_HOME", value_name = "DIR", default_value = ".signoff")]
-    pub(crate) store: PathBuf,
+    /// The store folder (default: the nearest .signoff in this folder or a parent).
+    #[arg(long, global = true, env = "SIGNOFF_HOME", value_name = "DIR")]
+    pub(crate) store: Option<PathBuf>,
+
+    /// Print only what was asked for: no progress, notes or success lines.
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub(crate) color: ColorChoice,
+
+    /// Filter JSON output through a jq expression (implies --json), as `gh --jq` does.
+    #[arg(long, global = true, value_name = "EXPR")]
+    pub(crate) jq: Option<String>,
 
     #[command(subcommand)]
     pub(crate) command: Command,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Create a store: a SQLite database, a blob folder and a signing key.
+    /// Create a store: a SQLite database, a blob folder, a signing key and signoff.toml.
+    #[command(
+        after_help = "Examples:\n  signoff init\n  signoff init --database postgres://signoff@db.internal/signoff"
+    )]
     Init(InitArgs),
     /// Record evidence files (SARIF, JUnit, ...) for a project and commit.
+    #[command(
+        after_help = "Examples:\n  signoff capture bandit.sarif junit.xml coverage.xml\n  signoff capture trivy.json --project shop --commit \"$SHA\"\n  trivy image -f json app:latest | signoff capture - --project shop\n\nIn CI the project, commit, run and actor come from the environment; in a git\nwork tree the commit defaults to HEAD."
+    )]
     Capture(CaptureArgs),
     /// Show what capture would record, without storing anything.
+    #[command(after_help = "Examples:\n  signoff inspect results.sarif\n  cat junit.xml | signoff inspect - --json")]
     Inspect(InspectArgs),
-    /// Create and show releases.
+    /// Create, show and list releases.
     #[command(subcommand)]
     Release(ReleaseCommand),
     /// List a project's findings across runs: first seen, last seen, fixed in.
+    #[command(
+        after_help = "Examples:\n  signoff findings --project shop\n  signoff findings --project shop --release shop@4.2.1 --status open --json"
+    )]
     Findings(FindingsArgs),
-    /// Write, publish and show certification policies.
+    /// Write, check and publish certification policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Approve (or reject) a release, bound to its exact content.
+    #[command(
+        after_help = "Examples:\n  signoff approve shop@4.2.1 --role release-manager\n  signoff approve shop@4.2.1 --role security --decision reject --comment \"CVE-2026-1234 open\""
+    )]
     Approve(ApproveArgs),
     /// Request, approve and list exceptions (time-boxed risk acceptances).
     #[command(subcommand)]
     Exception(ExceptionCommand),
     /// Certify a release against policy: exit 0 certified, 1 not certified, 2 error.
+    #[command(
+        after_help = "Examples:\n  signoff certify shop@4.2.1\n  signoff certify shop@4.2.1 --dry-run --at 2026-12-31\n  signoff certify shop@4.2.1 --env prod --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+    )]
     Certify(CertifyArgs),
     /// Show, export or revoke a release's certificate (a signed DSSE envelope).
     #[command(subcommand)]
     Certificate(CertificateCommand),
     /// Deploy gate: exit 0 only if a valid certificate covers the artifact.
+    #[command(
+        after_help = "Examples:\n  signoff gate --artifact sha256:9f1c… --env prod\n  signoff gate --artifact dist/shop.tar.gz --env staging --json"
+    )]
     Gate(GateArgs),
     /// Re-evaluate past certifications under another policy; writes nothing.
+    #[command(after_help = "Examples:\n  signoff replay --policy stricter.yaml --since 2026-01-01")]
     Replay(ReplayArgs),
     /// Record deployments of releases to environments.
     #[command(subcommand)]
@@ -74,12 +132,22 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Audit(AuditCommand),
     /// A self-contained report for a period, framework or project (HTML, JSON, CSV).
+    #[command(
+        after_help = "Examples:\n  signoff report --from 2026-07-01 --to 2026-09-30 -o q3.html\n  signoff report --release shop@4.2.1 --format json -o -"
+    )]
     Report(ReportArgs),
     /// Metrics: first-attempt pass rate, evidence completeness, time to fix, exceptions.
+    #[command(after_help = "Examples:\n  signoff metrics --from 2026-07-01 --to 2026-09-30")]
     Metrics(MetricsArgs),
     /// Export a release's evidence package: a deterministic zip an auditor verifies offline.
+    #[command(
+        after_help = "Examples:\n  signoff export shop@4.2.1 -o shop-4.2.1.zip\n  signoff export shop@4.2.1 -o - | ssh auditor 'cat > shop.zip'"
+    )]
     Export(ExportArgs),
     /// Verify an evidence package offline, without a store.
+    #[command(
+        after_help = "Examples:\n  signoff verify-package shop-4.2.1.zip --key \"$(signoff key public --format note)\"\n  signoff verify-package shop-4.2.1.zip --key trusted-key.txt --json"
+    )]
     VerifyPackage(VerifyPackageArgs),
     /// Retention: purge raw evidence past retention, keeping hashes and the ledger.
     #[command(subcommand)]
@@ -94,6 +162,7 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Key(KeyCommand),
     /// Walk through signoff on the example app's real pipeline outputs.
+    #[command(after_help = "Examples:\n  signoff demo\n  signoff demo --keep ./demo-store")]
     Demo(DemoArgs),
     /// Developer tools (benchmark stores).
     #[command(subcommand, hide = true)]
@@ -122,6 +191,14 @@ pub(crate) struct GenerateArgs {
     pub(crate) projects: u64,
 }
 
+/// `--json`: for commands whose only output forms are text and JSON.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct JsonArg {
+    /// Print JSON (documented in docs/schemas/).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct InitArgs {
     /// The checkpoint origin (log name); default `signoff.local/<uuid>`.
@@ -131,16 +208,18 @@ pub(crate) struct InitArgs {
     /// folder; written to the folder's signoff.toml (SIGNOFF_DATABASE_URL overrides).
     #[arg(long, value_name = "URL")]
     pub(crate) database: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ParseArgs {
-    /// Read the files as this format instead of detecting it.
+    /// Read the files as this format instead of detecting it (sarif, junit, trivy, ...).
     #[arg(long, value_parser = parse_format, value_name = "FORMAT")]
-    pub(crate) format: Option<Format>,
+    pub(crate) input_format: Option<Format>,
+    /// Deprecated spelling of --input-format.
+    #[arg(long = "format", value_parser = parse_format, value_name = "FORMAT", hide = true, conflicts_with = "input_format")]
+    pub(crate) legacy_format: Option<Format>,
     /// Record the evidence as this kind (sast, sca, test_results, ...).
     #[arg(long, value_parser = parse_kind, value_name = "KIND")]
     pub(crate) kind: Option<EvidenceKind>,
@@ -152,7 +231,7 @@ pub(crate) struct ParseArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CaptureArgs {
-    /// Evidence files.
+    /// Evidence files; `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
     #[command(flatten)]
@@ -160,11 +239,16 @@ pub(crate) struct CaptureArgs {
     /// Project (default: the CI repository's name).
     #[arg(long)]
     pub(crate) project: Option<String>,
-    /// Commit the evidence was produced for (default: from CI).
-    #[arg(long)]
+    /// Commit the evidence was produced for (default: from CI, else HEAD of the git
+    /// work tree here); a short id is resolved in the repository.
+    #[arg(long, conflicts_with = "no_commit")]
     pub(crate) commit: Option<String>,
-    /// Release version the evidence is for, when known already.
+    /// Record the evidence without a commit (it then joins a release only through
+    /// --release).
     #[arg(long)]
+    pub(crate) no_commit: bool,
+    /// The release the evidence is for, PROJECT@VERSION, when known already.
+    #[arg(long, value_name = "PROJECT@VERSION")]
     pub(crate) release: Option<String>,
     /// Branch (default: from CI).
     #[arg(long)]
@@ -178,38 +262,36 @@ pub(crate) struct CaptureArgs {
     /// Job (default: from CI).
     #[arg(long)]
     pub(crate) job: Option<String>,
-    /// Actor (default: from CI, else $USER).
+    /// Actor (default: from CI, else the git identity, else the OS user).
     #[arg(long)]
     pub(crate) actor: Option<String>,
-    /// Print one JSON object per file.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct InspectArgs {
-    /// Evidence files.
+    /// Evidence files; `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) parse: ParseArgs,
-    /// Print one JSON object per file.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct FindingsArgs {
     /// Project.
     #[arg(long)]
-    pub(crate) project: String,
-    /// Only findings reported in this release's evidence.
-    #[arg(long)]
+    pub(crate) project: Option<String>,
+    /// Only findings reported in this release's evidence, PROJECT@VERSION.
+    #[arg(long, value_name = "PROJECT@VERSION")]
     pub(crate) release: Option<String>,
     /// Only open or only fixed findings.
     #[arg(long, value_enum)]
     pub(crate) status: Option<StatusArg>,
-    /// Print one JSON object per finding.
+    /// Print JSON lines, one finding per line (streamed).
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -224,43 +306,93 @@ pub(crate) enum StatusArg {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ReleaseCommand {
-    /// Create a release of PROJECT at a commit; evidence captured at that commit attaches to it.
+    /// Create a release at a commit; evidence captured at that commit attaches to it.
+    #[command(
+        after_help = "Examples:\n  signoff release create shop@4.2.1 --artifact dist/shop.tar.gz\n  signoff release create shop@4.2.1 --commit 9f1c2e7 --artifact sha256:…"
+    )]
     Create(ReleaseCreateArgs),
     /// Show a release and its evidence.
+    #[command(after_help = "Examples:\n  signoff release show shop@4.2.1\n  signoff release show shop@4.2.1 --json")]
     Show(ReleaseShowArgs),
+    /// List releases, newest first, with their verdicts.
+    #[command(
+        after_help = "Examples:\n  signoff release list\n  signoff release list --project shop --status rejected --json"
+    )]
+    List(ReleaseListArgs),
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ReleaseCreateArgs {
-    /// Project.
-    pub(crate) project: String,
-    /// Version.
-    #[arg(id = "release_version", value_name = "VERSION")]
-    pub(crate) version: String,
-    /// The commit released (default: from CI).
+    /// The release, PROJECT@VERSION.
+    #[arg(value_name = "PROJECT@VERSION")]
+    pub(crate) release: String,
+    /// The version, in the previous spelling `release create PROJECT VERSION`.
+    #[arg(id = "legacy_version", value_name = "VERSION", hide = true)]
+    pub(crate) legacy_version: Option<String>,
+    /// The commit released (default: from CI, else HEAD of the git work tree here).
     #[arg(long)]
     pub(crate) commit: Option<String>,
-    /// An artifact digest, sha256:<hex>; repeat for each artifact.
-    #[arg(long = "artifact", value_name = "DIGEST")]
+    /// An artifact: a digest (sha256:<hex>), a file, a directory, an OCI layout or
+    /// `docker inspect` output; repeat for each artifact.
+    #[arg(long = "artifact", value_name = "ARTIFACT")]
     pub(crate) artifacts: Vec<String>,
     /// The git repository to read the release's changes from (default: the current
     /// directory's).
     #[arg(long, value_name = "DIR")]
     pub(crate) repo: Option<PathBuf>,
-    /// Print JSON.
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReleaseShowArgs {
+    /// The release, PROJECT@VERSION.
+    #[arg(value_name = "PROJECT@VERSION")]
+    pub(crate) release: String,
+    /// The version, in the previous spelling `release show PROJECT VERSION`.
+    #[arg(id = "legacy_version", value_name = "VERSION", hide = true)]
+    pub(crate) legacy_version: Option<String>,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReleaseListArgs {
+    /// Only this project.
     #[arg(long)]
-    pub(crate) json: bool,
+    pub(crate) project: Option<String>,
+    /// Only releases whose latest certificate says this (or never certified).
+    #[arg(long, value_enum)]
+    pub(crate) status: Option<ReleaseStatusArg>,
+    /// At most this many releases.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) limit: u64,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReleaseStatusArg {
+    /// Certified.
+    Certified,
+    /// Rejected.
+    Rejected,
+    /// Never certified.
+    Uncertified,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum PolicyCommand {
     /// Write a commented starter policy (SAST and tests required, no critical or high
     /// findings, tests pass, every change reviewed).
+    #[command(after_help = "Examples:\n  signoff policy init\n  signoff policy init our-policy.yaml --force")]
     Init(PolicyInitArgs),
     /// Validate a policy and publish it: digested, versioned, ledgered; certify then
     /// uses it by default.
+    #[command(after_help = "Examples:\n  signoff policy publish signoff-policy.yaml")]
     Publish(PolicyPublishArgs),
     /// Check a policy file without publishing it.
+    #[command(after_help = "Examples:\n  signoff policy check signoff-policy.yaml")]
     Check(PolicyPublishArgs),
 }
 
@@ -278,16 +410,18 @@ pub(crate) struct PolicyInitArgs {
 pub(crate) struct PolicyPublishArgs {
     /// The policy file.
     pub(crate) path: PathBuf,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ApproveArgs {
     /// The release, PROJECT@VERSION.
-    #[arg(long)]
-    pub(crate) release: String,
+    #[arg(value_name = "PROJECT@VERSION", required_unless_present = "legacy_release")]
+    pub(crate) release: Option<String>,
+    /// The previous spelling, `--release PROJECT@VERSION`.
+    #[arg(long = "release", id = "legacy_release", value_name = "PROJECT@VERSION", hide = true)]
+    pub(crate) legacy_release: Option<String>,
     /// Approve or reject.
     #[arg(long, value_enum, default_value_t = DecisionArg::Approve)]
     pub(crate) decision: DecisionArg,
@@ -297,12 +431,11 @@ pub(crate) struct ApproveArgs {
     /// Why.
     #[arg(long)]
     pub(crate) comment: Option<String>,
-    /// Who you are (default: SIGNOFF_ACTOR, the CI actor, or the OS user).
+    /// Who you are (default: SIGNOFF_ACTOR, the CI actor, the git identity, the OS user).
     #[arg(long)]
     pub(crate) actor: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -316,10 +449,15 @@ pub(crate) enum DecisionArg {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ExceptionCommand {
     /// Ask for an exception for one finding or one criterion.
+    #[command(
+        after_help = "Examples:\n  signoff exception request --finding sha256:… --reason \"false positive: test fixture\" --expires 2026-12-31\n  signoff exception request --criterion coverage --project shop --reason \"coverage tool broken (INC-88)\" --expires 2026-12-15"
+    )]
     Request(ExceptionRequestArgs),
     /// Approve an exception (someone other than the requester).
+    #[command(after_help = "Examples:\n  signoff exception approve EXC-3 --comment \"accepted until the fix ships\"")]
     Approve(ExceptionApproveArgs),
     /// List exceptions and their state.
+    #[command(after_help = "Examples:\n  signoff exception list\n  signoff exception list --json")]
     List(ExceptionListArgs),
 }
 
@@ -344,9 +482,8 @@ pub(crate) struct ExceptionRequestArgs {
     /// Who you are.
     #[arg(long)]
     pub(crate) actor: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -359,14 +496,13 @@ pub(crate) struct ExceptionApproveArgs {
     /// Who you are.
     #[arg(long)]
     pub(crate) actor: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ExceptionListArgs {
-    /// Print JSON lines.
+    /// Print JSON lines, one exception per line.
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -374,15 +510,18 @@ pub(crate) struct ExceptionListArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CertifyArgs {
     /// The release, PROJECT@VERSION.
-    #[arg(long)]
-    pub(crate) release: String,
+    #[arg(value_name = "PROJECT@VERSION", required_unless_present = "legacy_release")]
+    pub(crate) release: Option<String>,
+    /// The previous spelling, `--release PROJECT@VERSION`.
+    #[arg(long = "release", id = "legacy_release", value_name = "PROJECT@VERSION", hide = true)]
+    pub(crate) legacy_release: Option<String>,
     /// Use this policy file instead of the published (or starter) policy.
     #[arg(long, value_name = "FILE")]
     pub(crate) policy: Option<PathBuf>,
     /// Certify for this environment (criteria scoped to it apply).
     #[arg(long = "env", value_name = "ENV")]
     pub(crate) environment: Option<String>,
-    /// Report form.
+    /// Output form.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub(crate) format: ReportFormat,
     /// Predict the outcome without writing anything.
@@ -391,7 +530,7 @@ pub(crate) struct CertifyArgs {
     /// With --dry-run: evaluate as of this date (YYYY-MM-DD or RFC 3339).
     #[arg(long, requires = "dry_run")]
     pub(crate) at: Option<String>,
-    /// Who certifies.
+    /// Who certifies (not needed for a dry run).
     #[arg(long)]
     pub(crate) actor: Option<String>,
     /// Print JSON (same as --format json).
@@ -414,34 +553,41 @@ pub(crate) enum ReportFormat {
 #[derive(Debug, Subcommand)]
 pub(crate) enum CertificateCommand {
     /// Show a release's latest certificate.
+    #[command(after_help = "Examples:\n  signoff certificate show shop@4.2.1")]
     Show(CertificateArgs),
     /// Print the certificate's DSSE envelope (verifiable with any DSSE/in-toto tool).
+    #[command(after_help = "Examples:\n  signoff certificate export shop@4.2.1 -o shop-4.2.1.dsse.json")]
     Export(CertificateExportArgs),
     /// Revoke a release's latest certificate: the gate stops honouring it.
+    #[command(
+        after_help = "Examples:\n  signoff certificate revoke shop@4.2.1 --reason \"built from a compromised runner\""
+    )]
     Revoke(CertificateRevokeArgs),
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct CertificateArgs {
     /// The release, PROJECT@VERSION.
+    #[arg(value_name = "PROJECT@VERSION")]
     pub(crate) release: String,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct CertificateExportArgs {
     /// The release, PROJECT@VERSION.
+    #[arg(value_name = "PROJECT@VERSION")]
     pub(crate) release: String,
-    /// Write to this file instead of stdout.
-    #[arg(long, short)]
+    /// Write to this file (`-` or absent: standard output).
+    #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct CertificateRevokeArgs {
     /// The release, PROJECT@VERSION.
+    #[arg(value_name = "PROJECT@VERSION")]
     pub(crate) release: String,
     /// Why.
     #[arg(long)]
@@ -449,19 +595,21 @@ pub(crate) struct CertificateRevokeArgs {
     /// Who you are.
     #[arg(long)]
     pub(crate) actor: Option<String>,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct GateArgs {
-    /// The artifact digest, sha256:<hex>.
-    #[arg(long)]
+    /// The artifact: a digest (sha256:<hex>), a file, a directory, an OCI layout or
+    /// `docker inspect` output.
+    #[arg(long, value_name = "ARTIFACT")]
     pub(crate) artifact: String,
     /// The environment being deployed to.
     #[arg(long = "env", value_name = "ENV")]
     pub(crate) environment: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -472,30 +620,24 @@ pub(crate) struct ReplayArgs {
     /// Only certifications evaluated since this date.
     #[arg(long)]
     pub(crate) since: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct ReleaseShowArgs {
-    /// Project, or PROJECT@VERSION.
-    pub(crate) project: String,
-    /// Version (unless given as PROJECT@VERSION).
-    #[arg(id = "release_version", value_name = "VERSION")]
-    pub(crate) version: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LedgerCommand {
     /// Recompute every hash and the Merkle tree against every signed checkpoint.
+    #[command(
+        after_help = "Examples:\n  signoff ledger verify\n  signoff ledger verify --checkpoint kept-checkpoint.txt --json"
+    )]
     Verify(VerifyArgs),
     /// Print the latest signed checkpoint (C2SP signed note).
+    #[command(after_help = "Examples:\n  signoff ledger checkpoint > kept-checkpoint.txt")]
     Checkpoint(CheckpointArgs),
     /// Prove an entry is in the ledger, or that an older checkpoint is a prefix of a newer one.
+    #[command(
+        after_help = "Examples:\n  signoff ledger prove 42\n  signoff ledger prove 42 --format tlog-proof\n  signoff ledger prove --consistency 100"
+    )]
     Prove(ProveArgs),
 }
 
@@ -504,16 +646,14 @@ pub(crate) struct VerifyArgs {
     /// Also check against a checkpoint kept outside the store (a file with the signed note).
     #[arg(long, value_name = "FILE")]
     pub(crate) checkpoint: Option<PathBuf>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckpointArgs {
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -548,6 +688,7 @@ pub(crate) enum ProofFormat {
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeyCommand {
     /// Print the public key.
+    #[command(after_help = "Examples:\n  signoff key public > signoff.pub.pem\n  signoff key public --format note")]
     Public(KeyPublicArgs),
 }
 
@@ -556,6 +697,9 @@ pub(crate) struct KeyPublicArgs {
     /// PEM (SubjectPublicKeyInfo) or the C2SP note verifier key.
     #[arg(long, value_enum, default_value_t = KeyFormat::Pem)]
     pub(crate) format: KeyFormat,
+    /// Print JSON with both forms.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

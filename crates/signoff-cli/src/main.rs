@@ -1,16 +1,18 @@
 //! The `signoff` command line: argument parsing and rendering over `signoff-app`.
 //!
 //! Exit codes (documented in `--help`): 0 success; 1 the answer is "no" (the ledger
-//! failed verification; later, a release failed certification); 2 an error (bad
-//! input, bad arguments, an unusable store). Libraries never exit; only `main` does.
+//! failed verification, a release was not certified, the gate refused); 2 an error
+//! (bad input, bad arguments, an unusable store). Libraries never exit; only `main`
+//! does. A write to a closed pipe ends the command quietly with 0.
 //!
 //! Architecture Invariant: no business logic lives here. Each command turns flags
 //! into a request for a use case in `signoff-app` and renders the result as text or
-//! JSON.
+//! JSON through `render`.
 
 mod cli;
 mod commands;
 mod render;
+mod store;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,20 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
+
+/// The version `--version` prints.
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `--version` with the commit and date it was built from, when the build knew them
+/// (`SIGNOFF_BUILD_COMMIT`, `SIGNOFF_BUILD_DATE`, set by the build script).
+pub(crate) fn long_version() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| match (option_env!("SIGNOFF_BUILD_COMMIT"), option_env!("SIGNOFF_BUILD_DATE")) {
+        (Some(commit), Some(date)) => format!("{VERSION} (commit {commit}, built {date})"),
+        (Some(commit), None) => format!("{VERSION} (commit {commit})"),
+        _ => VERSION.to_owned(),
+    })
+}
 
 /// What a command concluded.
 pub(crate) enum Outcome {
@@ -43,10 +59,27 @@ pub(crate) fn error_text(error: &anyhow::Error) -> String {
     text
 }
 
+/// Whether an error is a write to a closed pipe (`signoff ... | head`).
+fn broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|json| json.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    render::init(render::Settings { quiet: cli.quiet, color: render::color_for(cli.color), jq: cli.jq.clone() });
+    // Diagnostics are for whoever asks with SIGNOFF_LOG; libraries' warnings (sqlx's
+    // slow statements, say) are not the user's business otherwise. No colour codes
+    // into pipes or files.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SIGNOFF_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SIGNOFF_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
@@ -59,17 +92,9 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::No) => ExitCode::from(1),
+        Err(error) if broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            // A closed pipe (`signoff ... | head`) is not an error worth reporting.
-            if error.chain().any(|cause| {
-                cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-                    || cause
-                        .downcast_ref::<serde_json::Error>()
-                        .is_some_and(|json| json.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
-            }) {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("error: {}", error_text(&error));
+            eprintln!("error: {}", render::neutralize(&error_text(&error)));
             ExitCode::from(2)
         }
     }

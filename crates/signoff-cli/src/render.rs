@@ -1,38 +1,306 @@
-//! Text and JSON rendering shared by the commands.
+//! Everything the commands print goes through here.
+//!
+//! - Text lines ([`outln!`], [`done!`]) have their control characters shown
+//!   escaped (`\x1b`, `\r`): a scanner's output cannot move the cursor, clear the
+//!   screen or retitle the terminal of the person reading it. Colour is added after,
+//!   and only on a terminal (`--color`, `NO_COLOR`).
+//! - Notes and warnings go to stderr ([`note!`], [`warning!`]); `--quiet` silences
+//!   notes and success lines ([`done!`]), never what was asked for.
+//! - JSON ([`json`], [`json_line`]) goes through the `--jq` filter when one is set.
+//! - A write to a closed pipe is an error of kind `BrokenPipe`, which `main` turns
+//!   into a quiet exit 0 (`signoff findings | head` ends cleanly).
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
 use std::time::Duration;
 
+use anstyle::{AnsiColor, Effects, Style};
 use serde::Serialize;
 use signoff_app::report::EvidenceReport;
-use signoff_core::Summary;
+use signoff_core::{Severity, Summary};
 
-/// Prints pretty JSON.
-pub(crate) fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
+/// How output is rendered, set once from the global flags.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Settings {
+    pub(crate) quiet: bool,
+    pub(crate) color: bool,
+    pub(crate) jq: Option<String>,
 }
 
-/// Prints one compact JSON line.
-pub(crate) fn print_json_line<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+
+/// Sets the output settings (once, before any output).
+pub(crate) fn init(settings: Settings) {
+    let _ = SETTINGS.set(settings);
 }
 
-/// Writes a document to a file (saying so on stderr), or to stdout.
-pub(crate) fn write_out(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
-    match output {
-        Some(path) => {
-            std::fs::write(path, text).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
-            eprintln!("wrote {}", path.display());
+fn settings() -> &'static Settings {
+    static DEFAULT: OnceLock<Settings> = OnceLock::new();
+    SETTINGS.get().unwrap_or_else(|| DEFAULT.get_or_init(Settings::default))
+}
+
+/// Whether `--quiet` was given.
+pub(crate) fn quiet() -> bool {
+    settings().quiet
+}
+
+/// Whether JSON output was asked for through `--jq`.
+pub(crate) fn jq_set() -> bool {
+    settings().jq.is_some()
+}
+
+/// Whether colour is on (for tables that style their own cells).
+pub(crate) fn color() -> bool {
+    settings().color
+}
+
+/// Whether colour should be on for `choice`, given the terminal and `NO_COLOR`.
+pub(crate) fn color_for(choice: crate::cli::ColorChoice) -> bool {
+    match choice {
+        crate::cli::ColorChoice::Always => true,
+        crate::cli::ColorChoice::Never => false,
+        crate::cli::ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()) && std::io::stdout().is_terminal()
         }
-        None => print!("{text}"),
+    }
+}
+
+/// Text with every control character (C0, DEL, C1) except newline and tab, and
+/// the bidirectional overrides, shown escaped.
+pub(crate) fn neutralize(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |character: char| {
+        (character.is_control() && character != '\n' && character != '\t')
+            || matches!(character, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        if !unsafe_char(character) {
+            escaped.push(character);
+        } else if (character as u32) < 0x100 {
+            escaped.push_str(&format!("\\x{:02x}", character as u32));
+        } else {
+            escaped.push_str(&format!("\\u{{{:04x}}}", character as u32));
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// The style of a status word, when it is one.
+fn status_style(word: &str) -> Option<Style> {
+    let bold = Effects::BOLD;
+    Some(match word {
+        "PASS" | "CERTIFIED" | "ok:" | "open:" => Style::new().fg_color(Some(AnsiColor::Green.into())),
+        "FAIL" | "FAILED" | "REJECTED" | "UNCERTIFIED" | "closed:" => {
+            Style::new().fg_color(Some(AnsiColor::Red.into())).effects(bold)
+        }
+        "WARN" | "warning:" => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        "WAIVED" => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
+        _ => return None,
+    })
+}
+
+/// Colours the status words of a line (already neutralized).
+fn colorize(line: &str) -> Cow<'_, str> {
+    if !line.split(' ').any(|word| status_style(word).is_some()) {
+        return Cow::Borrowed(line);
+    }
+    let mut painted = String::with_capacity(line.len() + 16);
+    for (index, word) in line.split(' ').enumerate() {
+        if index > 0 {
+            painted.push(' ');
+        }
+        match status_style(word) {
+            Some(style) => painted.push_str(&format!("{style}{word}{style:#}")),
+            None => painted.push_str(word),
+        }
+    }
+    Cow::Owned(painted)
+}
+
+/// Writes text to stdout: neutralized, coloured on a terminal.
+pub(crate) fn write_text(text: &str) -> anyhow::Result<()> {
+    let safe = neutralize(text);
+    let mut out = std::io::stdout().lock();
+    if settings().color {
+        for (index, line) in safe.split('\n').enumerate() {
+            if index > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(colorize(line).as_bytes())?;
+        }
+    } else {
+        out.write_all(safe.as_bytes())?;
     }
     Ok(())
+}
+
+/// A line of output.
+macro_rules! outln {
+    () => { $crate::render::write_text("\n") };
+    ($($arg:tt)*) => { $crate::render::write_text(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Output without a newline.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::render::write_text(&format!($($arg)*)) };
+}
+
+/// A success line, silenced by `--quiet`.
+macro_rules! done {
+    ($($arg:tt)*) => {
+        if $crate::render::quiet() { Ok(()) } else { $crate::render::write_text(&format!("{}\n", format_args!($($arg)*))) }
+    };
+}
+
+/// A note on stderr, silenced by `--quiet`.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        if !$crate::render::quiet() {
+            eprintln!("note: {}", $crate::render::neutralize(&format!($($arg)*)));
+        }
+    };
+}
+
+/// A warning on stderr.
+macro_rules! warning {
+    ($($arg:tt)*) => {
+        eprintln!("warning: {}", $crate::render::neutralize(&format!($($arg)*)))
+    };
+}
+
+pub(crate) use {done, note, out, outln, warning};
+
+thread_local! {
+    static JQ: RefCell<Option<Jq>> = const { RefCell::new(None) };
+}
+
+/// A compiled `--jq` filter.
+struct Jq {
+    filter: jaq_core::Filter<jaq_core::data::JustLut<jaq_json::Val>>,
+}
+
+impl Jq {
+    fn compile(code: &str) -> anyhow::Result<Jq> {
+        use jaq_core::load::{Arena, File, Loader};
+        let defs = jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs());
+        let funs = jaq_core::funs().chain(jaq_std::funs()).chain(jaq_json::funs());
+        let loader = Loader::new(defs);
+        let arena = Arena::default();
+        let modules = loader
+            .load(&arena, File { code, path: () })
+            .map_err(|errors| anyhow::anyhow!("--jq {code:?} does not parse: {errors:?}"))?;
+        let filter = jaq_core::Compiler::default()
+            .with_funs(funs)
+            .compile(modules)
+            .map_err(|errors| anyhow::anyhow!("--jq {code:?} does not compile: {errors:?}"))?;
+        Ok(Jq { filter })
+    }
+
+    /// Runs the filter on one document: each output on a line, strings raw.
+    fn run(&self, document: &[u8], out: &mut dyn Write) -> anyhow::Result<()> {
+        use jaq_core::{Ctx, Vars, data, unwrap_valr};
+        let input = jaq_json::read::parse_single(document)
+            .map_err(|error| anyhow::anyhow!("--jq: the output is not JSON: {error}"))?;
+        let ctx = Ctx::<data::JustLut<jaq_json::Val>>::new(&self.filter.lut, Vars::new([]));
+        for value in self.filter.id.run((ctx, input)).map(unwrap_valr) {
+            let value = value.map_err(|error| anyhow::anyhow!("--jq: {error}"))?;
+            match &value {
+                jaq_json::Val::TStr(text) => out.write_all(text)?,
+                other => write!(out, "{other}")?,
+            }
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+fn write_json(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match &settings().jq {
+        None => {
+            out.write_all(bytes)?;
+            out.write_all(b"\n")?;
+        }
+        Some(code) => JQ.with(|cell| -> anyhow::Result<()> {
+            let mut jq = cell.borrow_mut();
+            if jq.is_none() {
+                *jq = Some(Jq::compile(code)?);
+            }
+            if let Some(jq) = jq.as_ref() {
+                jq.run(bytes, &mut out)?;
+            }
+            Ok(())
+        })?,
+    }
+    Ok(())
+}
+
+/// Prints pretty JSON (through `--jq` when set).
+pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    write_json(&serde_json::to_vec_pretty(value)?)
+}
+
+/// Prints one compact JSON line (through `--jq` when set).
+pub(crate) fn json_line<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    write_json(&serde_json::to_vec(value)?)
+}
+
+/// Writes a document to a file (saying so on stderr), or to stdout for `-` or none.
+pub(crate) fn write_out(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    write_bytes(output, text.as_bytes())
+}
+
+/// Writes bytes to a file (saying so on stderr), or to stdout for `-` or none.
+pub(crate) fn write_bytes(output: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match output.filter(|path| path.as_os_str() != "-") {
+        Some(path) => {
+            std::fs::write(path, bytes).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+            note!("wrote {}", path.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// The form a document is written in: `--format` (or `--json`), else the
+/// extension of the `-o` file, else `default`. A `--format` that contradicts the
+/// file's extension is an error (`report -o q4.csv --format html`).
+pub(crate) fn choose_format<F: clap::ValueEnum + Copy + PartialEq>(
+    format: Option<F>,
+    json: bool,
+    output: Option<&std::path::Path>,
+    json_form: F,
+    default: F,
+) -> anyhow::Result<F> {
+    let from_extension = output
+        .filter(|path| path.as_os_str() != "-")
+        .and_then(|path| path.extension())
+        .and_then(|extension| extension.to_str())
+        .and_then(|extension| F::from_str(&extension.to_ascii_lowercase(), true).ok());
+    let asked = if json || jq_set() { Some(json_form) } else { format };
+    match (asked, from_extension) {
+        (Some(asked), Some(implied)) if asked != implied => {
+            let name = |form: F| form.to_possible_value().map(|value| value.get_name().to_owned()).unwrap_or_default();
+            anyhow::bail!(
+                "--format {} contradicts the file name {} (which says {}); drop one of them",
+                name(asked),
+                output.map(|path| path.display().to_string()).unwrap_or_default(),
+                name(implied)
+            )
+        }
+        (Some(asked), _) => Ok(asked),
+        (None, Some(implied)) => Ok(implied),
+        (None, None) => Ok(default),
+    }
 }
 
 /// A time as RFC 3339, the way entries carry it.
@@ -40,16 +308,9 @@ pub(crate) fn time(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
-/// `1.5 MB` style sizes.
-pub(crate) fn bytes(size: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = size as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{size} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+/// `1 file`, `2 files`.
+pub(crate) fn count(number: u64, one: &str, many: &str) -> String {
+    format!("{number} {}", if number == 1 { one } else { many })
 }
 
 /// The headline numbers of a summary: `3 findings (1 high, 2 low)`, `28 tests: 27 passed, 1 failed`.
@@ -67,7 +328,7 @@ pub(crate) fn summary_text(summary: &Summary) -> String {
         .filter(|(_, count)| *count > 0)
         .map(|(name, count)| format!("{count} {name}"))
         .collect();
-        let mut text = format!("{} finding{}", findings.total, plural(findings.total));
+        let mut text = count(findings.total, "finding", "findings");
         if !by_severity.is_empty() {
             text.push_str(&format!(" ({})", by_severity.join(", ")));
         }
@@ -77,10 +338,10 @@ pub(crate) fn summary_text(summary: &Summary) -> String {
         parts.push(text);
     }
     if let Some(tests) = &summary.tests {
-        let mut text = format!("{} test{}: {} passed", tests.total, plural(tests.total), tests.passed);
-        for (name, count) in [("failed", tests.failed), ("errored", tests.errored), ("skipped", tests.skipped)] {
-            if count > 0 {
-                text.push_str(&format!(", {count} {name}"));
+        let mut text = format!("{}: {} passed", count(tests.total, "test", "tests"), tests.passed);
+        for (name, number) in [("failed", tests.failed), ("errored", tests.errored), ("skipped", tests.skipped)] {
+            if number > 0 {
+                text.push_str(&format!(", {number} {name}"));
             }
         }
         parts.push(text);
@@ -96,9 +357,9 @@ pub(crate) fn summary_text(summary: &Summary) -> String {
         parts.push(text);
     }
     if let Some(reviews) = &summary.reviews {
-        let mut text = format!("{} approval{}", reviews.approved, plural(reviews.approved));
+        let mut text = count(reviews.approved, "approval", "approvals");
         if reviews.changes_requested > 0 {
-            text.push_str(&format!(", {} change request(s)", reviews.changes_requested));
+            text.push_str(&format!(", {}", count(reviews.changes_requested, "change request", "change requests")));
         }
         if let Some(number) = reviews.number {
             text = format!("#{number}: {text}");
@@ -106,13 +367,9 @@ pub(crate) fn summary_text(summary: &Summary) -> String {
         parts.push(text);
     }
     if let Some(components) = summary.components {
-        parts.push(format!("{components} component{}", plural(components)));
+        parts.push(count(components, "component", "components"));
     }
     if parts.is_empty() { "no summary".to_owned() } else { parts.join("; ") }
-}
-
-fn plural(count: u64) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }
 
 /// One line per evidence file.
@@ -124,7 +381,7 @@ pub(crate) fn evidence_line(report: &EvidenceReport) -> String {
     let mut line =
         format!("{}  {} · {} · {}  {}", report.file, report.format, report.kind, tool, summary_text(&report.summary));
     if report.redacted > 0 {
-        line.push_str(&format!("  [{} secret value(s) redacted]", report.redacted));
+        line.push_str(&format!("  [{} redacted]", count(report.redacted, "secret value", "secret values")));
     }
     if let Some(captured) = &report.captured {
         line.push_str(&format!("  → entry {}", captured.entry));
@@ -132,25 +389,104 @@ pub(crate) fn evidence_line(report: &EvidenceReport) -> String {
     line
 }
 
-/// A spinner on stderr while long work runs, when stderr is a terminal.
-pub(crate) struct Spinner(Option<indicatif::ProgressBar>);
+/// A table for terminals: neutralized cells, coloured only when colour is on.
+pub(crate) fn table() -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    if !color() {
+        table.force_no_tty();
+    }
+    table
+}
 
-impl Spinner {
-    pub(crate) fn start_if(condition: bool, message: String) -> Spinner {
-        if !condition || !std::io::stderr().is_terminal() {
-            return Spinner(None);
-        }
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message(message);
-        bar.enable_steady_tick(Duration::from_millis(100));
-        Spinner(Some(bar))
+/// A table cell of untrusted text.
+pub(crate) fn cell(text: &str) -> comfy_table::Cell {
+    comfy_table::Cell::new(neutralize(text))
+}
+
+/// A severity cell, coloured.
+pub(crate) fn severity_cell(severity: Severity) -> comfy_table::Cell {
+    let cell = comfy_table::Cell::new(severity.to_string());
+    match severity {
+        Severity::Critical => cell.fg(comfy_table::Color::Magenta).add_attribute(comfy_table::Attribute::Bold),
+        Severity::High => cell.fg(comfy_table::Color::Red),
+        Severity::Medium => cell.fg(comfy_table::Color::Yellow),
+        Severity::Low => cell.fg(comfy_table::Color::Blue),
+        Severity::Info => cell,
     }
 }
 
-impl Drop for Spinner {
+/// Prints a table.
+pub(crate) fn print_table(table: &comfy_table::Table) -> anyhow::Result<()> {
+    // Cells were neutralized as they were added; the table's own styling stays.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{table}")?;
+    Ok(())
+}
+
+/// A progress bar on stderr for long work, when stderr is a terminal and not
+/// `--quiet`: bytes, percent, rate and time left.
+pub(crate) struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    /// Progress over `total` bytes (or items), shown only when `worth_it`.
+    pub(crate) fn start_if(worth_it: bool, total: u64, message: &str, bytes: bool) -> Progress {
+        if !worth_it || quiet() || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let template = if bytes {
+            "{msg} {wide_bar} {bytes}/{total_bytes} {percent}% {bytes_per_sec} eta {eta}"
+        } else {
+            "{msg} {wide_bar} {human_pos}/{human_len} {percent}% {per_sec} eta {eta}"
+        };
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(message.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Progress(Some(bar))
+    }
+
+    /// A handle that moves the bar, for work on other threads.
+    pub(crate) fn handle(&self) -> Option<indicatif::ProgressBar> {
+        self.0.clone()
+    }
+}
+
+impl Drop for Progress {
     fn drop(&mut self) {
         if let Some(bar) = self.0.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(neutralize("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(neutralize("\u{1b}[2J\u{1b}]0;owned\u{7}"), "\\x1b[2J\\x1b]0;owned\\x07");
+        assert_eq!(neutralize("a\rb\u{7f}c\u{9b}d"), "a\\x0db\\x7fc\\x9bd");
+        assert_eq!(neutralize("admin\u{202E}txt.exe"), "admin\\u{202e}txt.exe");
+    }
+
+    #[test]
+    fn status_words_are_coloured_and_nothing_else() {
+        let painted = colorize("  PASS   tests-pass  FAILED to PASSWORD");
+        assert!(painted.contains("\u{1b}[32mPASS\u{1b}[0m"), "{painted}");
+        assert!(painted.contains("PASSWORD") && !painted.contains("\u{1b}[32mPASSWORD"), "{painted}");
+        assert_eq!(colorize("no status here"), "no status here");
+    }
+
+    #[test]
+    fn counts_say_one_and_many() {
+        assert_eq!(count(1, "file", "files"), "1 file");
+        assert_eq!(count(0, "file", "files"), "0 files");
+        assert_eq!(count(2, "entry", "entries"), "2 entries");
     }
 }

@@ -149,6 +149,15 @@ impl Repo {
         self.inner.workdir()
     }
 
+    /// Who git says the user is (`user.name`, `user.email` from the repository's and
+    /// the user's configuration), when both are set.
+    pub fn user(&self) -> Option<Person> {
+        let config = self.inner.config_snapshot();
+        let name = config.string("user.name")?.to_string();
+        let email = config.string("user.email")?.to_string();
+        (!name.is_empty() && !email.is_empty()).then_some(Person { name, email })
+    }
+
     /// The full hex id of the commit `HEAD` points to.
     ///
     /// # Errors

@@ -286,6 +286,31 @@ pub struct PopulationRow {
     pub scans: Option<String>,
 }
 
+/// Filters for a page of releases; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseQuery<'a> {
+    /// Project.
+    pub project: Option<&'a str>,
+    /// The latest certificate's decision (`certified`, `rejected`), or
+    /// `uncertified` for releases never certified.
+    pub status: Option<&'a str>,
+    /// Only releases before this ledger entry (the previous page's last), for paging.
+    pub before: Option<u64>,
+    /// At most this many.
+    pub limit: u64,
+}
+
+/// A release with its verdict and where it was deployed, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseSummaryRow {
+    /// The release.
+    pub release: ReleaseRow,
+    /// Its latest certificate's decision and ledger entry.
+    pub certificate: Option<(String, u64)>,
+    /// Environments it was deployed to.
+    pub deployed_to: Vec<String>,
+}
+
 /// A finding row with its position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FindingRow {
@@ -334,6 +359,14 @@ pub trait Store: Send + Sync {
     /// (tool, fingerprint) with the first and last evidence entries that report it
     /// and the latest finding row, in first-seen order.
     async fn finding_history(&self, project: &ProjectName) -> StoreResult<Vec<FindingHistory>>;
+    /// [`finding_history`](Store::finding_history) a row at a time, in bounded
+    /// memory: `each` is called with every row, and stops the read by returning
+    /// false.
+    async fn finding_history_each(
+        &self,
+        project: &ProjectName,
+        each: &mut (dyn FnMut(FindingHistory) -> bool + Send),
+    ) -> StoreResult<()>;
     /// The project's scans (evidence with findings), per tool, in ledger order:
     /// (tool name, evidence seq, commit, release version).
     async fn scans(&self, project: &ProjectName) -> StoreResult<Vec<ScanRow>>;
@@ -358,6 +391,10 @@ pub trait Store: Send + Sync {
         from: Option<&str>,
         to: Option<&str>,
     ) -> StoreResult<Vec<ReleaseRow>>;
+
+    /// A page of releases, newest first, with their verdicts and deployments, and
+    /// how many releases match in all.
+    async fn release_page(&self, query: &ReleaseQuery<'_>) -> StoreResult<(Vec<ReleaseSummaryRow>, u64)>;
 
     /// One release.
     async fn release(&self, project: &ProjectName, version: &ReleaseVersion) -> StoreResult<Option<ReleaseRow>>;

@@ -181,6 +181,28 @@ impl ReleaseColumns {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct ReleaseSummaryColumns {
+    #[sqlx(flatten)]
+    release: ReleaseColumns,
+    decision: Option<String>,
+    certificate_seq: Option<i64>,
+    deployed_to: Option<String>,
+}
+
+impl ReleaseSummaryColumns {
+    pub(crate) fn into_row(self) -> StoreResult<crate::ReleaseSummaryRow> {
+        Ok(crate::ReleaseSummaryRow {
+            release: self.release.into_row()?,
+            certificate: self.decision.zip(self.certificate_seq.map(to_u64)),
+            deployed_to: self
+                .deployed_to
+                .map(|words| words.split(' ').filter(|word| !word.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct RecordColumns {
     seq: i64,
     kind: String,

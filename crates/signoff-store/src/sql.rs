@@ -28,11 +28,12 @@ use sqlx::{Postgres, Sqlite, Transaction};
 
 use crate::rows::{
     CheckpointColumns, EntryColumns, EvidenceColumns, EvidenceHitColumns, FindingColumns, HistoryColumns,
-    PopulationColumns, RecordColumns, ReleaseColumns, ScanColumns, hash_array, to_i64, to_u64,
+    PopulationColumns, RecordColumns, ReleaseColumns, ReleaseSummaryColumns, ScanColumns, hash_array, to_i64, to_u64,
 };
 use crate::{
     EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, PopulationRow, RecordQuery, RecordRow,
-    ReleaseRow, ScanRow, Store, StoreError, StoreResult, StoredCheckpoint, StoredEntry, WriteTx,
+    ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, Store, StoreError, StoreResult, StoredCheckpoint,
+    StoredEntry, WriteTx,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -316,6 +317,20 @@ impl Store for SqlStore {
     }
 
     async fn finding_history(&self, project: &ProjectName) -> StoreResult<Vec<FindingHistory>> {
+        let mut found = Vec::new();
+        self.finding_history_each(project, &mut |row| {
+            found.push(row);
+            true
+        })
+        .await?;
+        Ok(found)
+    }
+
+    async fn finding_history_each(
+        &self,
+        project: &ProjectName,
+        each: &mut (dyn FnMut(FindingHistory) -> bool + Send),
+    ) -> StoreResult<()> {
         // One pass groups the project's findings by tool and fingerprint; the row of
         // the latest sighting (unique: fingerprints are distinct within a file)
         // supplies the details. That row is found by primary key: the group's
@@ -333,9 +348,15 @@ impl Store for SqlStore {
             FROM seen JOIN findings f
                 ON f.evidence_seq = seen.latest / 4294967296 AND f.ordinal = seen.latest % 4294967296
             ORDER BY seen.first_seq, f.ordinal";
-        let rows: Vec<HistoryColumns> =
-            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(project.as_str()).fetch_all(pool).await)?;
-        rows.into_iter().map(HistoryColumns::into_row).collect()
+        on!(&self.pool, |pool| {
+            let mut rows = sqlx::query_as::<_, HistoryColumns>(SQL).bind(project.as_str()).fetch(pool);
+            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+                if !each(row.into_row()?) {
+                    break;
+                }
+            }
+            Ok(())
+        })
     }
 
     async fn scans(&self, project: &ProjectName) -> StoreResult<Vec<ScanRow>> {
@@ -487,6 +508,56 @@ impl Store for SqlStore {
             statement.fetch_all(pool).await
         })?;
         rows.into_iter().map(ReleaseColumns::into_row).collect()
+    }
+
+    async fn release_page(&self, query: &ReleaseQuery<'_>) -> StoreResult<(Vec<ReleaseSummaryRow>, u64)> {
+        let dialect = self.dialect();
+        // The latest certificate of each release, found through its index.
+        let latest = "(SELECT c.seq FROM records c WHERE c.kind = 'certificate_issued' AND c.project = r.project AND c.version = r.version ORDER BY c.seq DESC LIMIT 1)";
+        let decision = "(SELECT c.status FROM records c WHERE c.kind = 'certificate_issued' AND c.project = r.project AND c.version = r.version ORDER BY c.seq DESC LIMIT 1)";
+        let mut conditions = vec!["1 = 1".to_owned()];
+        let mut values: Vec<String> = Vec::new();
+        if let Some(project) = query.project {
+            values.push(project.to_owned());
+            conditions.push(format!("r.project = ${}", values.len()));
+        }
+        match query.status {
+            Some("uncertified") => conditions.push(format!("{latest} IS NULL")),
+            Some(status) => {
+                values.push(status.to_owned());
+                conditions.push(format!("{decision} = ${}", values.len()));
+            }
+            None => {}
+        }
+        let count_sql = format!("SELECT COUNT(*) FROM releases r WHERE {}", conditions.join(" AND "));
+        if let Some(before) = query.before {
+            conditions.push(format!("r.seq < {}", to_i64(before)));
+        }
+        let deployed = dialect.join_words.replace("{}", "d.subject");
+        let page_sql = format!(
+            "SELECT r.*, {decision} AS decision, {latest} AS certificate_seq,
+                (SELECT {deployed} FROM (SELECT DISTINCT subject FROM records WHERE kind = 'deployment_recorded' AND project = r.project AND version = r.version) AS d) AS deployed_to
+             FROM releases r WHERE {} ORDER BY r.seq DESC LIMIT {}",
+            conditions.join(" AND "),
+            query.limit
+        );
+        // Only placeholders and numbers are interpolated; values are bound.
+        let total: i64 = on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
+            for value in &values {
+                statement = statement.bind(value.as_str());
+            }
+            statement.fetch_one(pool).await
+        })?;
+        let rows: Vec<ReleaseSummaryColumns> = on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(page_sql.as_str()));
+            for value in &values {
+                statement = statement.bind(value.as_str());
+            }
+            statement.fetch_all(pool).await
+        })?;
+        let page = rows.into_iter().map(ReleaseSummaryColumns::into_row).collect::<StoreResult<Vec<_>>>()?;
+        Ok((page, to_u64(total)))
     }
 
     async fn release(&self, project: &ProjectName, version: &ReleaseVersion) -> StoreResult<Option<ReleaseRow>> {

@@ -6,31 +6,37 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::JsonArg;
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum DeployCommand {
     /// Record that a release was deployed to an environment.
+    #[command(after_help = "Examples:\n  signoff deploy record shop@4.2.1 --env prod")]
     Record(DeployRecordArgs),
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct DeployRecordArgs {
     /// The release, PROJECT@VERSION.
-    #[arg(long)]
-    pub(crate) release: String,
+    #[arg(value_name = "PROJECT@VERSION", required_unless_present = "legacy_release")]
+    pub(crate) release: Option<String>,
+    /// The previous spelling, `--release PROJECT@VERSION`.
+    #[arg(long = "release", id = "legacy_release", value_name = "PROJECT@VERSION", hide = true)]
+    pub(crate) legacy_release: Option<String>,
     /// The environment.
     #[arg(long = "env", value_name = "ENV")]
     pub(crate) environment: String,
-    /// Who deployed (default: the CI actor or OS user).
+    /// Who deployed (default: the CI actor, the git identity, the OS user).
     #[arg(long)]
     pub(crate) actor: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum EnvCommand {
     /// Record the artifacts running in an environment; exit 1 if any was never certified for it.
+    #[command(after_help = "Examples:\n  signoff env snapshot --env prod --artifact sha256:… --artifact sha256:…")]
     Snapshot(SnapshotArgs),
 }
 
@@ -39,20 +45,23 @@ pub(crate) struct SnapshotArgs {
     /// The environment.
     #[arg(long = "env", value_name = "ENV")]
     pub(crate) environment: String,
-    /// An artifact digest running there; repeat for each.
-    #[arg(long = "artifact", value_name = "DIGEST", required = true)]
+    /// An artifact running there: a digest (sha256:<hex>), a file, a directory, an
+    /// OCI layout or `docker inspect` output; repeat for each.
+    #[arg(long = "artifact", value_name = "ARTIFACT", required = true)]
     pub(crate) artifacts: Vec<String>,
     /// Who reports it.
     #[arg(long)]
     pub(crate) actor: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ControlsCommand {
     /// Each control satisfied, partial or missing, with the evidence and every gap.
+    #[command(
+        after_help = "Examples:\n  signoff controls coverage --framework soc2 --from 2026-07-01 --to 2026-09-30\n  signoff controls coverage --release shop@4.2.1 --format csv -o coverage.csv"
+    )]
     Coverage(CoverageArgs),
 }
 
@@ -62,7 +71,7 @@ pub(crate) struct CoverageArgs {
     #[arg(long = "framework", value_name = "FRAMEWORK")]
     pub(crate) frameworks: Vec<String>,
     /// One release, PROJECT@VERSION.
-    #[arg(long, conflicts_with_all = ["from", "to"])]
+    #[arg(long, value_name = "PROJECT@VERSION", conflicts_with_all = ["from", "to"])]
     pub(crate) release: Option<String>,
     /// Releases created from this date (YYYY-MM-DD).
     #[arg(long)]
@@ -73,12 +82,26 @@ pub(crate) struct CoverageArgs {
     /// Only this project.
     #[arg(long)]
     pub(crate) project: Option<String>,
-    /// Output form.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub(crate) format: TableFormat,
+    #[command(flatten)]
+    pub(crate) output: TableOutput,
+}
+
+/// How a table is printed: `--format table|json|csv` (or `--json`), to a file with
+/// `-o` (whose extension chooses the format when `--format` is not given).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TableOutput {
+    /// Output form (default: table; or from the -o file's extension).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<TableFormat>,
     /// Print JSON (same as --format json).
     #[arg(long)]
     pub(crate) json: bool,
+    /// Write to this file (`-`: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// List at most this many rows (the output says how many it left out).
+    #[arg(long)]
+    pub(crate) limit: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,8 +118,14 @@ pub(crate) enum TableFormat {
 pub(crate) enum AuditCommand {
     /// Everything about one release: changes and reviewers, scans, tests, coverage,
     /// exceptions, approvals, certification, deployments.
+    #[command(
+        after_help = "Examples:\n  signoff audit trace shop@4.2.1\n  signoff audit trace shop@4.2.1 --format html -o trace.html"
+    )]
     Trace(TraceArgs),
     /// Search evidence across releases.
+    #[command(
+        after_help = "Examples:\n  signoff audit search --project shop --severity high --from 2026-07-01\n  signoff audit search --kind sast --status uncertified --format csv -o -"
+    )]
     Search(SearchArgs),
     /// A standard audit question.
     #[command(subcommand)]
@@ -106,13 +135,30 @@ pub(crate) enum AuditCommand {
 #[derive(Debug, Args)]
 pub(crate) struct TraceArgs {
     /// The release, PROJECT@VERSION.
+    #[arg(value_name = "PROJECT@VERSION")]
     pub(crate) release: String,
-    /// Print JSON.
-    #[arg(long, conflicts_with = "html")]
+    /// Output form (default: text; or from the -o file's extension).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<TraceFormat>,
+    /// Print JSON (same as --format json).
+    #[arg(long)]
     pub(crate) json: bool,
-    /// Write a self-contained HTML page to this file.
-    #[arg(long, value_name = "FILE")]
+    /// Write to this file (`-`: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// The previous spelling of `--format html -o FILE`.
+    #[arg(long, value_name = "FILE", hide = true, conflicts_with_all = ["output", "format", "json"])]
     pub(crate) html: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TraceFormat {
+    /// For terminals.
+    Text,
+    /// JSON.
+    Json,
+    /// A self-contained HTML page.
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -144,26 +190,29 @@ pub(crate) struct SearchArgs {
     /// Captured up to this date, inclusive.
     #[arg(long)]
     pub(crate) to: Option<String>,
-    /// At most this many rows.
-    #[arg(long, default_value_t = 1000)]
-    pub(crate) limit: u64,
-    /// Output form.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub(crate) format: TableFormat,
-    /// Print JSON (same as --format json).
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: TableOutput,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AskCommand {
     /// Releases deployed (or artifacts running) without a valid certificate.
+    #[command(
+        after_help = "Examples:\n  signoff audit ask deployed-without-certification --env prod --from 2026-07-01 --to 2026-09-30"
+    )]
     DeployedWithoutCertification(PeriodEnvArgs),
     /// Security scan results captured in a period.
+    #[command(
+        after_help = "Examples:\n  signoff audit ask scans-for-period --from 2026-07-01 --to 2026-09-30 -o scans.csv"
+    )]
     ScansForPeriod(ScansArgs),
     /// Who approved, certified and deployed a release.
+    #[command(after_help = "Examples:\n  signoff audit ask who-approved shop@4.2.1")]
     WhoApproved(WhoArgs),
     /// The SOC 2 sampling population: each release deployed in a period, with its reviews, scans and approvals.
+    #[command(
+        after_help = "Examples:\n  signoff audit ask population --env prod --from 2026-07-01 --to 2026-09-30 --format csv -o population.csv"
+    )]
     Population(PeriodEnvArgs),
 }
 
@@ -178,12 +227,8 @@ pub(crate) struct PeriodEnvArgs {
     /// Up to this date, inclusive.
     #[arg(long)]
     pub(crate) to: Option<String>,
-    /// Output form.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub(crate) format: TableFormat,
-    /// Print JSON (same as --format json).
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: TableOutput,
 }
 
 #[derive(Debug, Args)]
@@ -197,24 +242,17 @@ pub(crate) struct ScansArgs {
     /// Only this project.
     #[arg(long)]
     pub(crate) project: Option<String>,
-    /// Output form.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub(crate) format: TableFormat,
-    /// Print JSON (same as --format json).
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: TableOutput,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct WhoArgs {
     /// The release, PROJECT@VERSION.
+    #[arg(value_name = "PROJECT@VERSION")]
     pub(crate) release: String,
-    /// Output form.
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub(crate) format: TableFormat,
-    /// Print JSON (same as --format json).
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: TableOutput,
 }
 
 #[derive(Debug, Args)]
@@ -231,14 +269,17 @@ pub(crate) struct ReportArgs {
     /// Frameworks to cover (repeat; default: those in force).
     #[arg(long = "framework", value_name = "FRAMEWORK")]
     pub(crate) frameworks: Vec<String>,
-    /// One release instead of a period: its trace page.
-    #[arg(long, conflicts_with_all = ["from", "to", "project"])]
+    /// One release instead of a period: its trace page, PROJECT@VERSION.
+    #[arg(long, value_name = "PROJECT@VERSION", conflicts_with_all = ["from", "to", "project"])]
     pub(crate) release: Option<String>,
-    /// html, json or csv.
-    #[arg(long, value_enum, default_value_t = DocumentFormat::Html)]
-    pub(crate) format: DocumentFormat,
-    /// Write to this file (default: stdout).
-    #[arg(long, short)]
+    /// html, json or csv (default: html; or from the -o file's extension).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<DocumentFormat>,
+    /// Print JSON (same as --format json).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Write to this file (`-` or absent: standard output).
+    #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
 }
 
@@ -260,36 +301,38 @@ pub(crate) struct MetricsArgs {
     /// Up to this date, inclusive.
     #[arg(long)]
     pub(crate) to: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
     /// The release, PROJECT@VERSION.
+    #[arg(value_name = "PROJECT@VERSION")]
     pub(crate) release: String,
-    /// The zip to write.
-    #[arg(long, short)]
+    /// The zip to write (`-`: standard output).
+    #[arg(long, short, value_name = "FILE")]
     pub(crate) output: PathBuf,
+    #[command(flatten)]
+    pub(crate) json: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyPackageArgs {
-    /// The package.
+    /// The package (`-`: standard input).
     pub(crate) package: PathBuf,
     /// The verifier key to trust (`signoff key public --format note`, or a file
     /// holding it); without it only the package's internal consistency is checked.
     #[arg(long, value_name = "KEY")]
     pub(crate) key: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum RetentionCommand {
     /// Purge raw evidence past retention and not on hold; the purge is ledgered.
+    #[command(after_help = "Examples:\n  signoff retention apply --dry-run\n  signoff retention apply --evidence 1234")]
     Apply(RetentionApplyArgs),
 }
 
@@ -304,33 +347,39 @@ pub(crate) struct RetentionApplyArgs {
     /// Who purges.
     #[arg(long)]
     pub(crate) actor: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum HoldCommand {
     /// Place a hold on a project, or on one release of it.
+    #[command(
+        after_help = "Examples:\n  signoff hold place --project shop --reason \"litigation hold, matter 2026-17\"\n  signoff hold place --release shop@4.2.1 --reason \"incident INC-88\""
+    )]
     Place(HoldArgs),
     /// Lift a hold.
+    #[command(after_help = "Examples:\n  signoff hold lift HOLD-1 --project shop --reason \"matter closed\"")]
     Lift(HoldLiftArgs),
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("held").required(true).multiple(true).args(["project", "release"])))]
 pub(crate) struct HoldArgs {
     /// Project.
     #[arg(long)]
-    pub(crate) project: String,
-    /// Only this release (its version).
-    #[arg(id = "release_version", long = "release", value_name = "VERSION")]
-    pub(crate) version: Option<String>,
+    pub(crate) project: Option<String>,
+    /// Only this release, PROJECT@VERSION.
+    #[arg(long, value_name = "PROJECT@VERSION")]
+    pub(crate) release: Option<String>,
     /// Why (the matter, the request).
     #[arg(long)]
     pub(crate) reason: String,
     /// Who.
     #[arg(long)]
     pub(crate) actor: Option<String>,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -346,4 +395,6 @@ pub(crate) struct HoldLiftArgs {
     /// Who.
     #[arg(long)]
     pub(crate) actor: Option<String>,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
 }

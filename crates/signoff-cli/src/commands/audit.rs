@@ -2,43 +2,48 @@
 
 use std::path::Path;
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use signoff_app::Signoff;
 use signoff_app::audit::{Answer, Question, ReleaseStatus, Search};
 use signoff_core::{EvidenceKind, ProjectName, Severity};
 
 use crate::Outcome;
-use crate::cli::{AskCommand, AuditCommand, TableFormat};
-use crate::render::{print_json, write_out};
+use crate::cli::{AskCommand, AuditCommand, TableFormat, TableOutput, TraceFormat};
+use crate::render::{cell, choose_format, count, json, out, outln, table, warning, write_out};
 
-fn print_answer(answer: &Answer, format: TableFormat, json: bool) -> anyhow::Result<()> {
-    match if json { TableFormat::Json } else { format } {
-        TableFormat::Json => print_json(answer)?,
-        TableFormat::Csv => print!("{}", answer.to_csv()?),
+/// Prints an answer as a table, JSON or CSV, to stdout or `-o FILE`.
+fn print_answer(answer: &Answer, output: &TableOutput) -> anyhow::Result<()> {
+    let file = output.output.as_deref();
+    match choose_format(output.format, output.json, file, TableFormat::Json, TableFormat::Table)? {
+        TableFormat::Json if file.is_some() => write_out(file, &serde_json::to_string_pretty(answer)?)?,
+        TableFormat::Json => json(answer)?,
+        TableFormat::Csv => write_out(file, &answer.to_csv()?)?,
         TableFormat::Table => {
             if answer.rows.is_empty() {
-                println!("no rows ({}, {:.1} ms)", answer.question, answer.elapsed_ms);
+                outln!("no rows ({}, {:.1} ms)", answer.question, answer.elapsed_ms)?;
                 return Ok(());
             }
-            let mut table = Table::new();
-            table.load_style(UTF8_FULL_CONDENSED);
-            table.set_header(answer.columns.clone());
+            let mut rows = table();
+            rows.set_header(answer.columns.iter().map(|column| cell(column)));
             for row in &answer.rows {
-                table.add_row(row.iter().map(|cell| {
-                    if cell.len() > 70 {
-                        format!("{}…", &cell[..cell.char_indices().nth(69).map_or(cell.len(), |(at, _)| at)])
+                rows.add_row(row.iter().map(|text| {
+                    if text.chars().count() > 70 {
+                        cell(&format!("{}…", text.chars().take(69).collect::<String>()))
                     } else {
-                        cell.clone()
+                        cell(text)
                     }
                 }));
             }
-            println!("{table}");
+            crate::render::print_table(&rows)?;
             let more = if answer.more > 0 {
-                format!(" (and {} more; narrow the filters or use --format csv)", answer.more)
+                format!(" ({} more not listed; use --limit, or --format csv -o FILE for all of them)", answer.more)
             } else {
                 String::new()
             };
-            println!("{} row(s){more}, answered in {:.1} ms", answer.rows.len(), answer.elapsed_ms);
+            outln!(
+                "{}{more}, answered in {:.1} ms",
+                count(answer.rows.len() as u64, "row", "rows"),
+                answer.elapsed_ms
+            )?;
         }
     }
     Ok(())
@@ -49,12 +54,24 @@ pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<O
     match command {
         AuditCommand::Trace(args) => {
             let trace = signoff_app::audit::trace(&signoff, &super::release(&args.release)?).await?;
-            if args.json {
-                print_json(&trace)?;
-            } else if let Some(path) = &args.html {
-                write_out(Some(path), &signoff_report::render_trace_html(&trace)?)?;
-            } else {
-                print!("{}", signoff_report::text::trace_text(&trace));
+            let (format, file) = match &args.html {
+                Some(path) => {
+                    warning!(
+                        "`signoff audit trace --html FILE` is deprecated: write `--format html -o FILE` (the old spelling goes in the next release)"
+                    );
+                    (TraceFormat::Html, Some(path.as_path()))
+                }
+                None => {
+                    let file = args.output.as_deref();
+                    (choose_format(args.format, args.json, file, TraceFormat::Json, TraceFormat::Text)?, file)
+                }
+            };
+            match format {
+                TraceFormat::Json if file.is_some() => write_out(file, &serde_json::to_string_pretty(&trace)?)?,
+                TraceFormat::Json => json(&trace)?,
+                TraceFormat::Html => write_out(file, &signoff_report::render_trace_html(&trace)?)?,
+                TraceFormat::Text if file.is_some() => write_out(file, &signoff_report::text::trace_text(&trace))?,
+                TraceFormat::Text => out!("{}", signoff_report::text::trace_text(&trace))?,
             }
         }
         AuditCommand::Search(args) => {
@@ -74,43 +91,40 @@ pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<O
                 approver: args.approver,
                 environment: args.environment,
                 period: super::period(args.from.as_deref(), args.to.as_deref())?,
-                limit: Some(args.limit),
+                limit: Some(args.output.limit.unwrap_or(1000)),
             };
             let answer = signoff_app::audit::search(&signoff, &search).await?;
-            print_answer(&answer, args.format, args.json)?;
+            print_answer(&answer, &args.output)?;
         }
         AuditCommand::Ask(question) => {
-            let (question, format, json) = match question {
+            let (question, output) = match question {
                 AskCommand::DeployedWithoutCertification(args) => (
                     Question::DeployedWithoutCertification {
                         period: super::period(args.from.as_deref(), args.to.as_deref())?,
                         environment: args.environment,
                     },
-                    args.format,
-                    args.json,
+                    args.output,
                 ),
                 AskCommand::ScansForPeriod(args) => (
                     Question::ScansForPeriod {
                         period: super::period(args.from.as_deref(), args.to.as_deref())?,
                         project: args.project.as_deref().map(ProjectName::new).transpose()?,
                     },
-                    args.format,
-                    args.json,
+                    args.output,
                 ),
                 AskCommand::WhoApproved(args) => {
-                    (Question::WhoApproved { release: super::release(&args.release)? }, args.format, args.json)
+                    (Question::WhoApproved { release: super::release(&args.release)? }, args.output)
                 }
                 AskCommand::Population(args) => (
                     Question::Population {
                         period: super::period(args.from.as_deref(), args.to.as_deref())?,
                         environment: args.environment,
                     },
-                    args.format,
-                    args.json,
+                    args.output,
                 ),
             };
             let answer = signoff_app::audit::ask(&signoff, &question).await?;
-            print_answer(&answer, format, json)?;
+            print_answer(&answer, &output)?;
         }
     }
     Ok(Outcome::Success)

@@ -10,27 +10,33 @@ use signoff_report::text;
 
 use crate::Outcome;
 use crate::cli::{CertificateCommand, CertifyArgs, GateArgs, ReplayArgs, ReportFormat};
-use crate::render::print_json;
+use crate::render::{done, json, out, outln};
 
 pub(crate) async fn certify(store: &Path, args: CertifyArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     let environment = Environment::from_process();
+    // A dry run writes nothing, so it needs no one to answer for it.
+    let actor = match super::actor(&signoff, args.actor.as_deref()) {
+        Ok(actor) => actor,
+        Err(_) if args.dry_run => super::dry_run_actor(),
+        Err(error) => return Err(error),
+    };
     let request = CertifyRequest {
-        release: super::release(&args.release)?,
+        release: super::subject(args.release.as_deref(), args.legacy_release.as_deref(), "certify")?,
         policy: args.policy.clone(),
         environment: args.environment.clone(),
         dry_run: args.dry_run,
         at: args.at.as_deref().map(|text| super::time(text, DayEnd::Start)).transpose()?,
-        actor: super::actor(&signoff, args.actor.as_deref())?,
+        actor,
     };
     let certification = signoff_app::certify::certify(&signoff, request).await?;
     let verdict = verdict(&certification);
-    let format = if args.json { ReportFormat::Json } else { args.format };
+    let format = if args.json || crate::render::jq_set() { ReportFormat::Json } else { args.format };
     match format {
-        ReportFormat::Json => print_json(&certification)?,
-        ReportFormat::Text => print!("{}", text::certification_text(&verdict)),
-        ReportFormat::Markdown => print!("{}", text::certification_markdown(&verdict)),
-        ReportFormat::Junit => print!("{}", text::certification_junit(&verdict)),
+        ReportFormat::Json => json(&certification)?,
+        ReportFormat::Text => out!("{}", text::certification_text(&verdict))?,
+        ReportFormat::Markdown => out!("{}", text::certification_markdown(&verdict))?,
+        ReportFormat::Junit => out!("{}", text::certification_junit(&verdict))?,
     }
     if let Some(summary) = environment.var("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty()) {
         let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&summary)?;
@@ -59,55 +65,57 @@ pub(crate) async fn certificate(store: &Path, command: CertificateCommand) -> an
     match command {
         CertificateCommand::Show(args) => {
             let view = signoff_app::certify::certificate_of(&signoff, &super::release(&args.release)?).await?;
-            if args.json {
-                print_json(&view)?;
+            if args.output.json || crate::render::jq_set() {
+                json(&view)?;
             } else {
                 let record = &view.record;
-                println!("certificate {} for {}@{}", record.id, record.project, record.version);
-                println!("decision    {}", record.decision);
+                outln!("certificate {} for {}@{}", record.id, record.project, record.version)?;
+                outln!("decision    {}", record.decision)?;
                 for (environment, decision) in &record.environments {
-                    println!("  {environment}: {decision}");
+                    outln!("  {environment}: {decision}")?;
                 }
-                println!("commit      {}", record.commit);
+                outln!("commit      {}", record.commit)?;
                 for artifact in &record.artifacts {
-                    println!("artifact    {artifact}");
+                    outln!("artifact    {artifact}")?;
                 }
-                println!(
+                outln!(
                     "policy      {} ({}, {})",
                     record.policy.name,
                     record.policy.source.as_str(),
                     record.policy.digest
-                );
-                println!(
+                )?;
+                outln!(
                     "evaluated   {} by {} ({})",
                     crate::render::time(record.evaluated_at),
                     record.certifier.id,
                     record.certifier.kind
-                );
-                println!("statement   {} (in-toto v1, predicate {PREDICATE_TYPE})", record.statement_digest);
-                println!("ledger      entry {}", view.entry);
+                )?;
+                outln!("statement   {} (in-toto v1, predicate {PREDICATE_TYPE})", record.statement_digest)?;
+                outln!("ledger      entry {}", view.entry)?;
             }
         }
         CertificateCommand::Export(args) => {
             let view = signoff_app::certify::certificate_of(&signoff, &super::release(&args.release)?).await?;
             let mut text = view.record.envelope.clone();
             text.push('\n');
-            match &args.output {
-                Some(path) => {
-                    std::fs::write(path, text)?;
-                    eprintln!("wrote {}", path.display());
-                }
-                None => print!("{text}"),
-            }
+            // The envelope is JSON that other tools verify byte for byte: written as is.
+            crate::render::write_out(args.output.as_deref(), &text)?;
         }
         CertificateCommand::Revoke(args) => {
             let actor = super::actor(&signoff, args.actor.as_deref())?;
             let record =
                 signoff_app::gate::revoke(&signoff, &super::release(&args.release)?, &args.reason, actor).await?;
-            println!(
-                "revoked certificate {} of {}@{}: {}",
-                record.certificate, record.project, record.version, record.reason
-            );
+            if args.output.json || crate::render::jq_set() {
+                json(&record)?;
+            } else {
+                done!(
+                    "revoked certificate {} of {}@{}: {}",
+                    record.certificate,
+                    record.project,
+                    record.version,
+                    record.reason
+                )?;
+            }
         }
     }
     Ok(Outcome::Success)
@@ -115,14 +123,14 @@ pub(crate) async fn certificate(store: &Path, command: CertificateCommand) -> an
 
 pub(crate) async fn gate(store: &Path, args: GateArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
-    let artifact = args.artifact.parse().map_err(|error| anyhow::anyhow!("--artifact {}: {error}", args.artifact))?;
+    let artifact = super::artifact(&args.artifact)?;
     let decision = signoff_app::gate::gate(&signoff, artifact, args.environment.as_deref()).await?;
-    if args.json {
-        print_json(&decision)?;
+    if args.output.json || crate::render::jq_set() {
+        json(&decision)?;
     } else if decision.allowed {
-        println!("open: {}", decision.reason);
+        outln!("open: {}", decision.reason)?;
     } else {
-        println!("closed: {}", decision.reason);
+        outln!("closed: {}", decision.reason)?;
     }
     Ok(if decision.allowed { Outcome::Success } else { Outcome::No })
 }
@@ -131,17 +139,22 @@ pub(crate) async fn replay(store: &Path, args: ReplayArgs) -> anyhow::Result<Out
     let signoff = Signoff::open(store).await?;
     let since = args.since.as_deref().map(|text| super::time(text, DayEnd::Start)).transpose()?;
     let replay = signoff_app::gate::replay(&signoff, &args.policy, since).await?;
-    if args.json {
-        print_json(&replay)?;
+    if args.output.json || crate::render::jq_set() {
+        json(&replay)?;
         return Ok(Outcome::Success);
     }
-    println!("replayed {} certification(s) under policy {} ({})", replay.replayed, replay.policy, replay.digest);
+    outln!(
+        "replayed {} under policy {} ({})",
+        crate::render::count(replay.replayed, "certification", "certifications"),
+        replay.policy,
+        replay.digest
+    )?;
     if replay.changes.is_empty() {
-        println!("no verdict would change");
+        outln!("no verdict would change")?;
     }
     for change in &replay.changes {
         let diff = &change.diff;
-        println!(
+        outln!(
             "\n{}@{} (certified at {}, entry {}): {} → {}",
             change.project,
             change.version,
@@ -149,18 +162,18 @@ pub(crate) async fn replay(store: &Path, args: ReplayArgs) -> anyhow::Result<Out
             change.certificate_entry,
             diff.decision_before,
             diff.decision_after
-        );
+        )?;
         for criterion in &diff.criteria {
             let status = |side: &Option<signoff_policy::StatusAndBlocking>| {
                 side.as_ref().map_or("absent".to_owned(), |side| side.status.to_string())
             };
-            println!(
+            outln!(
                 "  {:<28} {} → {}: {}",
                 criterion.id,
                 status(&criterion.before),
                 status(&criterion.after),
                 criterion.reason
-            );
+            )?;
         }
     }
     Ok(Outcome::Success)

@@ -2,38 +2,46 @@
 
 use std::path::Path;
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use signoff_app::Signoff;
 use signoff_app::audit::CoverageScope;
 use signoff_core::ProjectName;
 
 use crate::Outcome;
 use crate::cli::{ControlsCommand, TableFormat};
-use crate::render::print_json;
+use crate::render::{cell, choose_format, json, outln, table, write_out};
 
 pub(crate) async fn run(store: &Path, command: ControlsCommand) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     let ControlsCommand::Coverage(args) = command;
+    let release = args
+        .release
+        .as_deref()
+        .map(|text| super::qualifying_release(text, args.project.as_deref(), "controls coverage"))
+        .transpose()?;
     let scope = CoverageScope {
-        release: args.release.as_deref().map(super::release).transpose()?,
+        release,
         period: super::period(args.from.as_deref(), args.to.as_deref())?,
         project: args.project.as_deref().map(ProjectName::new).transpose()?,
     };
     let coverage = signoff_app::audit::coverage(&signoff, &args.frameworks, &scope).await?;
     let frameworks: Vec<signoff_report::model::FrameworkCoverage> = coverage.iter().map(Into::into).collect();
-    match if args.json { TableFormat::Json } else { args.format } {
-        TableFormat::Json => print_json(&coverage)?,
-        TableFormat::Csv => print!("{}", signoff_report::coverage_to_csv(&frameworks)?),
+    let output = args.output.output.as_deref();
+    match choose_format(args.output.format, args.output.json, output, TableFormat::Json, TableFormat::Table)? {
+        TableFormat::Json if output.is_some() => write_out(output, &serde_json::to_string_pretty(&coverage)?)?,
+        TableFormat::Json => json(&coverage)?,
+        TableFormat::Csv => write_out(output, &signoff_report::coverage_to_csv(&frameworks)?)?,
         TableFormat::Table => {
             for framework in &coverage {
-                println!(
+                outln!(
                     "{} — {} satisfied, {} partial, {} missing",
-                    framework.name, framework.totals.satisfied, framework.totals.partial, framework.totals.missing
-                );
-                let mut table = Table::new();
-                table.load_style(UTF8_FULL_CONDENSED);
-                table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-                table.set_header(["control", "status", "evidence", "gaps"]);
+                    framework.name,
+                    framework.totals.satisfied,
+                    framework.totals.partial,
+                    framework.totals.missing
+                )?;
+                let mut rows = table();
+                rows.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+                rows.set_header(["control", "status", "evidence", "gaps"]);
                 for control in &framework.controls {
                     let evidence: Vec<String> = control
                         .evidence
@@ -43,14 +51,15 @@ pub(crate) async fn run(store: &Path, command: ControlsCommand) -> anyhow::Resul
                         })
                         .collect();
                     let gaps: Vec<String> = control.gaps.iter().map(|gap| gap.hint.clone()).collect();
-                    table.add_row([
-                        format!("{} {}", control.id, control.title),
-                        control.status.as_str().to_owned(),
-                        evidence.join(", "),
-                        gaps.join("; "),
+                    rows.add_row([
+                        cell(&format!("{} {}", control.id, control.title)),
+                        cell(control.status.as_str()),
+                        cell(&evidence.join(", ")),
+                        cell(&gaps.join("; ")),
                     ]);
                 }
-                println!("{table}\n");
+                crate::render::print_table(&rows)?;
+                outln!()?;
             }
         }
     }

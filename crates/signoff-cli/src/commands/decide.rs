@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use signoff_app::Signoff;
 use signoff_app::decide::{Approve, RequestException};
 use signoff_app::request::DayEnd;
@@ -11,38 +10,41 @@ use signoff_core::records::{ApprovalDecision, ExceptionTarget};
 
 use crate::Outcome;
 use crate::cli::{ApproveArgs, DecisionArg, ExceptionCommand, PolicyCommand};
-use crate::render::{print_json, print_json_line};
+use crate::render::{cell, done, json, json_line, outln, table, time, warning};
 
 pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Result<Outcome> {
     match command {
         PolicyCommand::Init(args) => {
             signoff_app::policy::init(&args.path, args.force)?;
-            println!("wrote {} — edit it, then `signoff policy publish {}`", args.path.display(), args.path.display());
+            done!("wrote {} — edit it, then `signoff policy publish {}`", args.path.display(), args.path.display())?;
         }
         PolicyCommand::Check(args) => {
             let summary = signoff_app::policy::check(&args.path)?;
-            if args.json {
-                print_json(&summary)?;
+            if args.output.json || crate::render::jq_set() {
+                json(&summary)?;
             } else {
-                println!(
+                outln!(
                     "{}: ok — policy {} ({}), {} criteria",
                     args.path.display(),
                     summary.name,
                     summary.digest,
                     summary.criteria
-                );
+                )?;
             }
         }
         PolicyCommand::Publish(args) => {
             let signoff = Signoff::open(store).await?;
             let published = signoff_app::policy::publish(&signoff, &args.path, super::actor(&signoff, None)?).await?;
-            if args.json {
-                print_json(&published)?;
+            if args.output.json || crate::render::jq_set() {
+                json(&published)?;
             } else {
-                println!(
+                done!(
                     "published policy {} version {} ({}) at ledger entry {}; certify now uses it",
-                    published.record.name, published.record.version, published.record.digest, published.entry
-                );
+                    published.record.name,
+                    published.record.version,
+                    published.record.digest,
+                    published.entry
+                )?;
             }
         }
     }
@@ -51,8 +53,9 @@ pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Resu
 
 pub(crate) async fn approve(store: &Path, args: ApproveArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
+    let release = super::subject(args.release.as_deref(), args.legacy_release.as_deref(), "approve")?;
     let request = Approve {
-        release: super::release(&args.release)?,
+        release: release.clone(),
         decision: match args.decision {
             DecisionArg::Approve => ApprovalDecision::Approve,
             DecisionArg::Reject => ApprovalDecision::Reject,
@@ -62,25 +65,24 @@ pub(crate) async fn approve(store: &Path, args: ApproveArgs) -> anyhow::Result<O
         actor: super::actor(&signoff, args.actor.as_deref())?,
     };
     let approved = signoff_app::decide::approve(&signoff, request).await?;
-    if let Some(warning) = &approved.warning {
-        eprintln!("warning: {warning}");
+    if let Some(text) = &approved.warning {
+        warning!("{text}");
     }
-    if args.json {
-        print_json(&approved)?;
+    if args.output.json || crate::render::jq_set() {
+        json(&approved)?;
     } else {
         let verb = match approved.record.decision {
             ApprovalDecision::Approve => "approved",
             ApprovalDecision::Reject => "rejected",
         };
-        println!(
-            "{} ({}) {verb} {} as {} — content {} — ledger entry {}",
+        done!(
+            "{} ({}) {verb} {release} as {} — content {} — ledger entry {}",
             approved.record.actor.id,
             approved.record.actor.kind,
-            args.release,
             approved.record.role,
             approved.record.content,
             approved.entry
-        );
+        )?;
     }
     Ok(Outcome::Success)
 }
@@ -102,64 +104,59 @@ pub(crate) async fn exception(store: &Path, command: ExceptionCommand) -> anyhow
                 actor: super::actor(&signoff, args.actor.as_deref())?,
             };
             let view = signoff_app::decide::request_exception(&signoff, request).await?;
-            if args.json {
-                print_json(&view)?;
+            if args.output.json || crate::render::jq_set() {
+                json(&view)?;
             } else {
-                println!(
+                done!(
                     "requested {} until {}; it applies once someone other than {} approves it: signoff exception approve {}",
                     view.record.id,
-                    crate::render::time(view.record.expires_at),
+                    time(view.record.expires_at),
                     view.record.requested_by.id,
                     view.record.id
-                );
+                )?;
             }
         }
         ExceptionCommand::Approve(args) => {
             let approver = super::actor(&signoff, args.actor.as_deref())?;
             let view = signoff_app::decide::approve_exception(&signoff, &args.id, args.comment, approver).await?;
-            if args.json {
-                print_json(&view)?;
+            if args.output.json || crate::render::jq_set() {
+                json(&view)?;
             } else {
                 let approver = view.approved_by.as_ref().map(|actor| actor.id.as_str()).unwrap_or("?");
-                println!(
-                    "{} approved by {approver}; it applies until {}",
-                    view.record.id,
-                    crate::render::time(view.record.expires_at)
-                );
+                done!("{} approved by {approver}; it applies until {}", view.record.id, time(view.record.expires_at))?;
             }
         }
         ExceptionCommand::List(args) => {
             let views = signoff_app::decide::exceptions(&signoff).await?;
-            if args.json {
+            if args.json || crate::render::jq_set() {
                 for view in &views {
-                    print_json_line(view)?;
+                    json_line(view)?;
                 }
                 return Ok(Outcome::Success);
             }
             if views.is_empty() {
-                println!("no exceptions");
+                outln!("no exceptions")?;
                 return Ok(Outcome::Success);
             }
-            let mut table = Table::new();
-            table.load_style(UTF8_FULL_CONDENSED);
-            table.set_header(["id", "state", "for", "project", "requested by", "approved by", "expires", "reason"]);
+            let mut rows = table();
+            rows.set_header(["id", "state", "for", "project", "requested by", "approved by", "expires", "reason"]);
             for view in &views {
                 let target = match &view.record.target {
                     ExceptionTarget::Finding { fingerprint } => format!("finding {}", &fingerprint.to_string()[..19]),
                     ExceptionTarget::Criterion { id } => format!("criterion {id}"),
                 };
-                table.add_row([
-                    view.record.id.clone(),
-                    view.state.as_str().to_owned(),
-                    target,
-                    view.record.project.as_ref().map(ToString::to_string).unwrap_or_else(|| "all".into()),
-                    view.record.requested_by.id.clone(),
-                    view.approved_by.as_ref().map(|actor| actor.id.clone()).unwrap_or_default(),
-                    crate::render::time(view.record.expires_at),
-                    view.record.reason.chars().take(50).collect(),
+                rows.add_row([
+                    cell(&view.record.id),
+                    cell(view.state.as_str()),
+                    cell(&target),
+                    cell(&view.record.project.as_ref().map(ToString::to_string).unwrap_or_else(|| "all".into())),
+                    cell(&view.record.requested_by.id),
+                    cell(&view.approved_by.as_ref().map(|actor| actor.id.clone()).unwrap_or_default()),
+                    cell(&time(view.record.expires_at)),
+                    cell(&view.record.reason.chars().take(50).collect::<String>()),
                 ]);
             }
-            println!("{table}");
+            crate::render::print_table(&rows)?;
         }
     }
     Ok(Outcome::Success)

@@ -20,7 +20,7 @@ use signoff_ingest::Limits;
 
 use crate::Outcome;
 use crate::cli::DemoArgs;
-use crate::render::{evidence_line, summary_text};
+use crate::render::{evidence_line, out, outln, summary_text};
 
 /// One state of the example app: its label, the release version, and its tool
 /// outputs (file name, bytes).
@@ -54,8 +54,8 @@ const STATES: [State; 2] = [
 
 const POLICY: &str = include_str!("../../../../examples/policy.yaml");
 
-fn step(text: &str) {
-    println!("\n── {text}");
+fn step(text: &str) -> anyhow::Result<()> {
+    outln!("\n── {text}")
 }
 
 pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
@@ -67,17 +67,17 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let environment = Environment::from_pairs([("SIGNOFF_ACTOR", "release-pipeline")]);
     let project = ProjectName::new("shop")?;
 
-    step(&format!("signoff init   (store: {})", home.display()));
+    step(&format!("signoff init   (store: {})", home.display()))?;
     let init = Signoff::init(&home, None, None).await?;
-    println!("origin {}; verifier key {}", init.origin, init.verifier_key);
+    outln!("origin {}; verifier key {}", init.origin, init.verifier_key)?;
     let signoff = Signoff::open(&home).await?;
 
-    step("signoff policy publish examples/policy.yaml");
+    step("signoff policy publish examples/policy.yaml")?;
     let policy_path = temporary.path().join("policy.yaml");
     std::fs::write(&policy_path, POLICY)?;
     let pipeline = signoff.current_actor(&environment, None)?;
     let policy = signoff_app::policy::publish(&signoff, &policy_path, pipeline.clone()).await?;
-    println!("published {} version {} ({})", policy.record.name, policy.record.version, policy.record.digest);
+    outln!("published {} version {} ({})", policy.record.name, policy.record.version, policy.record.digest)?;
 
     let mut outcomes = Vec::new();
     let mut artifacts = Vec::new();
@@ -97,7 +97,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             std::fs::write(&path, bytes)?;
             inputs.push(InputFile { display: format!("examples/evidence/{state}/{name}"), path });
         }
-        step(&format!("signoff capture examples/evidence/{state}/* --project shop --commit {commit}"));
+        step(&format!("signoff capture examples/evidence/{state}/* --project shop --commit {commit}"))?;
         let target = CaptureContext {
             project: project.clone(),
             commit: Some(commit.clone()),
@@ -112,13 +112,13 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         let request = CaptureRequest { files: inputs, target, format: None, kind: None, limits: Limits::default() };
         let reports = signoff_app::capture::capture(&signoff, request).await?;
         for report in &reports {
-            println!("{}", evidence_line(report));
+            outln!("{}", evidence_line(report))?;
         }
 
         step(&format!(
-            "signoff release create shop {version} --commit {commit} --artifact {}",
+            "signoff release create shop@{version} --commit {commit} --artifact {}",
             &artifact.to_string()[..19]
-        ));
+        ))?;
         let request = CreateRelease {
             release: release.clone(),
             commit: commit.clone(),
@@ -128,17 +128,12 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             repo: Some(temporary.path().to_owned()),
         };
         let view = signoff_app::release::create(&signoff, request).await?;
-        println!(
-            "release shop@{version}: entry {}, {} piece(s) of evidence attached",
-            view.entry, view.totals.evidence
-        );
+        outln!("release shop@{version}: entry {}, {} piece(s) of evidence attached", view.entry, view.totals.evidence)?;
         for evidence in &view.evidence {
-            println!("  {:<14} {:<13} {}", evidence.file, evidence.kind.to_string(), summary_text(&evidence.summary));
+            outln!("  {:<14} {:<13} {}", evidence.file, evidence.kind.to_string(), summary_text(&evidence.summary))?;
         }
 
-        step(&format!(
-            "signoff approve --release shop@{version} --decision approve --role release-manager   (as carol)"
-        ));
+        step(&format!("signoff approve shop@{version} --role release-manager   (as carol)"))?;
         let request = Approve {
             release: release.clone(),
             decision: ApprovalDecision::Approve,
@@ -147,9 +142,9 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             actor: signoff.current_actor(&environment, Some("carol"))?,
         };
         let approved = signoff_app::decide::approve(&signoff, request).await?;
-        println!("carol approved shop@{version} (content {})", approved.record.content);
+        outln!("carol approved shop@{version} (content {})", approved.record.content)?;
 
-        step(&format!("signoff certify --release shop@{version}"));
+        step(&format!("signoff certify shop@{version}"))?;
         let request = CertifyRequest {
             release,
             policy: None,
@@ -159,34 +154,37 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             actor: pipeline.clone(),
         };
         let certification = signoff_app::certify::certify(&signoff, request).await?;
-        print!("{}", signoff_report::text::certification_text(&super::certify::verdict(&certification)));
+        out!("{}", signoff_report::text::certification_text(&super::certify::verdict(&certification)))?;
         outcomes.push(certification.certified());
     }
 
     for (version, artifact) in &artifacts {
-        step(&format!("signoff gate --artifact {}…   (shop@{version})", &artifact.to_string()[..19]));
+        step(&format!("signoff gate --artifact {}…   (shop@{version})", &artifact.to_string()[..19]))?;
         let gate = signoff_app::gate::gate(&signoff, *artifact, None).await?;
-        println!("{}: {}", if gate.allowed { "open" } else { "closed" }, gate.reason);
+        outln!("{}: {}", if gate.allowed { "open" } else { "closed" }, gate.reason)?;
     }
 
-    step("signoff ledger verify");
+    step("signoff ledger verify")?;
     let report = signoff_app::verify::verify(&signoff, &VerifyOptions::default()).await?;
     match &report.failure {
-        None => println!(
+        None => outln!(
             "ok: {} entries, {} signed checkpoints, {} findings, {} blobs re-hashed",
-            report.entries, report.checkpoints, report.findings, report.blobs
-        ),
-        Some(failure) => println!("FAILED: {}", failure.detail),
+            report.entries,
+            report.checkpoints,
+            report.findings,
+            report.blobs
+        )?,
+        Some(failure) => outln!("FAILED: {}", failure.detail)?,
     }
-    step("signoff ledger checkpoint");
+    step("signoff ledger checkpoint")?;
     if let Some(note) = signoff_app::proof::latest_checkpoint(&signoff).await? {
-        print!("{note}");
+        out!("{note}")?;
     }
     if let Some(kept) = &args.keep {
-        println!(
-            "\nthe demo store is kept at {0}; try: signoff --store {0} release show shop 1.4.1, or signoff --store {0} findings --project shop",
+        outln!(
+            "\nthe demo store is kept at {0}; try: signoff --store {0} release show shop@1.4.1, or signoff --store {0} findings --project shop",
             kept.display()
-        );
+        )?;
     }
     // The walkthrough succeeds when 1.4.0 is refused, 1.4.1 certified and the
     // ledger intact.

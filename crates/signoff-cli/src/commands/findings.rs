@@ -2,14 +2,13 @@
 
 use std::path::Path;
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use signoff_app::Signoff;
-use signoff_app::findings::{FindingStatus, FindingsQuery, Sighting};
-use signoff_core::{ProjectName, ReleaseVersion};
+use signoff_app::findings::{FindingStatus, FindingView, FindingsQuery, Sighting};
+use signoff_app::{AppError, Signoff};
+use signoff_core::ProjectName;
 
 use crate::Outcome;
 use crate::cli::{FindingsArgs, StatusArg};
-use crate::render::print_json_line;
+use crate::render::{cell, count, json_line, outln, severity_cell, table};
 
 fn sighting(sighting: &Sighting) -> String {
     match (&sighting.release, &sighting.commit) {
@@ -25,25 +24,35 @@ pub(crate) async fn run(store: &Path, args: FindingsArgs) -> anyhow::Result<Outc
         StatusArg::Open => FindingStatus::Open,
         StatusArg::Fixed => FindingStatus::Fixed,
     });
-    let query = FindingsQuery {
-        project: ProjectName::new(&args.project)?,
-        release: args.release.as_deref().map(ReleaseVersion::new).transpose()?,
-        status,
+    let release = args
+        .release
+        .as_deref()
+        .map(|text| super::qualifying_release(text, args.project.as_deref(), "findings"))
+        .transpose()?;
+    let project = match (&args.project, &release) {
+        (Some(project), _) => ProjectName::new(project)?,
+        (None, Some(release)) => release.project.clone(),
+        (None, None) => anyhow::bail!("name the project: --project NAME (or --release PROJECT@VERSION)"),
     };
-    let views = signoff_app::findings::findings(&signoff, &query).await?;
-    if args.json {
-        for view in &views {
-            print_json_line(view)?;
-        }
+    let query = FindingsQuery { project: project.clone(), release: release.map(|release| release.version), status };
+    if args.json || crate::render::jq_set() {
+        // One line per finding as it is read: a million findings stream in bounded memory.
+        signoff_app::findings::each(&signoff, &query, &mut |view| {
+            json_line(&view).map_err(|error| match error.downcast::<std::io::Error>() {
+                Ok(source) => AppError::Io { path: "standard output".into(), source },
+                Err(error) => AppError::Invalid(error.to_string()),
+            })
+        })
+        .await?;
         return Ok(Outcome::Success);
     }
+    let views: Vec<FindingView> = signoff_app::findings::findings(&signoff, &query).await?;
     if views.is_empty() {
-        println!("no findings for {}", args.project);
+        outln!("no findings for {project}")?;
         return Ok(Outcome::Success);
     }
-    let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED);
-    table.set_header(["status", "severity", "tool", "rule", "where", "title", "first seen", "fixed in"]);
+    let mut rows = table();
+    rows.set_header(["status", "severity", "tool", "rule", "where", "title", "first seen", "fixed in"]);
     for view in &views {
         let finding = &view.finding;
         let place = match (&finding.location.path, finding.location.start_line) {
@@ -56,19 +65,19 @@ pub(crate) async fn run(store: &Path, args: FindingsArgs) -> anyhow::Result<Outc
             FindingStatus::Fixed => "fixed",
         };
         let title: String = finding.title.chars().take(60).collect();
-        table.add_row([
-            status.to_owned(),
-            finding.severity.to_string(),
-            view.tool.clone(),
-            finding.rule_id.clone(),
-            place,
-            title,
-            sighting(&view.first_seen),
-            view.fixed_in.as_ref().map(sighting).unwrap_or_default(),
+        rows.add_row([
+            cell(status),
+            severity_cell(finding.severity),
+            cell(&view.tool),
+            cell(&finding.rule_id),
+            cell(&place),
+            cell(&title),
+            cell(&sighting(&view.first_seen)),
+            cell(&view.fixed_in.as_ref().map(sighting).unwrap_or_default()),
         ]);
     }
-    println!("{table}");
-    let open = views.iter().filter(|view| view.status == FindingStatus::Open).count();
-    println!("{} finding(s): {open} open, {} fixed", views.len(), views.len() - open);
+    crate::render::print_table(&rows)?;
+    let open = views.iter().filter(|view| view.status == FindingStatus::Open).count() as u64;
+    outln!("{}: {open} open, {} fixed", count(views.len() as u64, "finding", "findings"), views.len() as u64 - open)?;
     Ok(Outcome::Success)
 }

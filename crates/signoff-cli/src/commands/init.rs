@@ -6,25 +6,26 @@ use signoff_app::Signoff;
 
 use crate::Outcome;
 use crate::cli::InitArgs;
-use crate::render::print_json;
+use crate::render::{json, outln};
 
 pub(crate) async fn run(store: &Path, args: InitArgs) -> anyhow::Result<Outcome> {
     let report = Signoff::init(store, args.origin.as_deref(), args.database.as_deref()).await?;
-    if args.json {
-        print_json(&report)?;
+    if args.output.json || crate::render::jq_set() {
+        json(&report)?;
     } else {
         let verb = if report.created { "created" } else { "already a store:" };
-        println!("{verb} {}", report.home);
+        outln!("{verb} {}", report.home)?;
         match &args.database {
-            Some(url) => println!("  database   {} (PostgreSQL)", redact_password(url)),
-            None => println!("  database   {}", store.join("signoff.db").display()),
+            Some(url) => outln!("  database   {} (PostgreSQL)", redact_password(url))?,
+            None => outln!("  database   {}", store.join("signoff.db").display())?,
         }
-        println!("  blobs      {}", store.join("blobs").display());
-        println!("  key        {} (private, mode 0600)", store.join("keys/ledger.key").display());
-        println!("  origin     {}", report.origin);
-        println!("  verifier   {}", report.verifier_key);
-        println!();
-        println!("next: signoff capture FILE... --project NAME --commit SHA");
+        outln!("  blobs      {}", store.join("blobs").display())?;
+        outln!("  key        {} (private, mode 0600)", store.join("keys/ledger.key").display())?;
+        outln!("  settings   {} (commented; every setting is optional)", store.join("signoff.toml").display())?;
+        outln!("  origin     {}", report.origin)?;
+        outln!("  verifier   {}", report.verifier_key)?;
+        outln!()?;
+        outln!("next: signoff capture FILE... --project NAME   (in a git work tree the commit is HEAD)")?;
     }
     Ok(Outcome::Success)
 }

@@ -37,17 +37,19 @@ mod retention;
 
 use anyhow::Context as _;
 use signoff_app::request::{DayEnd, parse_time};
-use signoff_app::{Environment, Period, Signoff};
+use signoff_app::{Period, Signoff};
 use signoff_core::records::Actor;
 use signoff_core::{Digest, ReleaseRef};
 use time::OffsetDateTime;
 
 use crate::Outcome;
 use crate::cli::{Cli, Command};
+use crate::render::warning;
 
 /// Runs the parsed command line.
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    let store = cli.store.as_path();
+    let home = crate::store::home(cli.store.as_deref());
+    let store = home.as_path();
     match cli.command {
         Command::Init(args) => init::run(store, args).await,
         Command::Capture(args) => capture::capture(store, args).await,
@@ -78,14 +80,74 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
-/// Who is acting: `--actor`, else the identity the environment gives.
+/// Who is acting (see `store::actor`).
 pub(crate) fn actor(signoff: &Signoff, flag: Option<&str>) -> anyhow::Result<Actor> {
-    Ok(signoff.current_actor(&Environment::from_process(), flag)?)
+    crate::store::actor(signoff, flag)
+}
+
+/// Who a dry run acts as when no identity can be found: it writes nothing, so it
+/// needs no one to answer for it.
+pub(crate) fn dry_run_actor() -> Actor {
+    Actor {
+        id: "(dry run)".into(),
+        kind: signoff_core::records::ActorKind::Human,
+        on_behalf_of: None,
+        source: Some("dry-run".into()),
+    }
 }
 
 /// A release named `PROJECT@VERSION`.
 pub(crate) fn release(text: &str) -> anyhow::Result<ReleaseRef> {
     Ok(text.parse::<ReleaseRef>()?)
+}
+
+/// The release of a subject argument, or of its previous `--release` spelling
+/// (with a deprecation warning).
+pub(crate) fn subject(positional: Option<&str>, legacy: Option<&str>, command: &str) -> anyhow::Result<ReleaseRef> {
+    match (positional, legacy) {
+        (Some(text), _) => release(text),
+        (None, Some(text)) => {
+            warning!(
+                "`signoff {command} --release {text}` is deprecated: name the release first, `signoff {command} {text}` (the old spelling goes in the next release)"
+            );
+            release(text)
+        }
+        (None, None) => anyhow::bail!("name the release: signoff {command} PROJECT@VERSION"),
+    }
+}
+
+/// A release named `PROJECT@VERSION`, or in the previous spelling `PROJECT VERSION`
+/// (with a deprecation warning).
+pub(crate) fn release_or_pair(first: &str, version: Option<&str>, command: &str) -> anyhow::Result<ReleaseRef> {
+    match version {
+        None => release(first),
+        Some(version) => {
+            warning!(
+                "`signoff {command} {first} {version}` is deprecated: write `signoff {command} {first}@{version}` (the old spelling goes in the next release)"
+            );
+            Ok(ReleaseRef::new(signoff_core::ProjectName::new(first)?, signoff_core::ReleaseVersion::new(version)?))
+        }
+    }
+}
+
+/// A qualifying `--release`: `PROJECT@VERSION`, or in the previous spelling a bare
+/// version of `project` (with a deprecation warning).
+pub(crate) fn qualifying_release(text: &str, project: Option<&str>, command: &str) -> anyhow::Result<ReleaseRef> {
+    if text.contains('@') {
+        let release = release(text)?;
+        if let Some(project) = project
+            && project != release.project.as_str()
+        {
+            anyhow::bail!("--release {text} belongs to project {}, not --project {project}", release.project);
+        }
+        return Ok(release);
+    }
+    let project =
+        project.ok_or_else(|| anyhow::anyhow!("--release takes PROJECT@VERSION (for example shop@{text})"))?;
+    warning!(
+        "`signoff {command} --release {text}` is deprecated: write `--release {project}@{text}` (the old spelling goes in the next release)"
+    );
+    Ok(ReleaseRef::new(signoff_core::ProjectName::new(project)?, signoff_core::ReleaseVersion::new(text)?))
 }
 
 /// A period from `--from` and `--to`.
@@ -98,11 +160,30 @@ pub(crate) fn time(text: &str, day: DayEnd) -> anyhow::Result<OffsetDateTime> {
     Ok(parse_time(text, day)?)
 }
 
-/// Artifact digests, `sha256:<hex>`, without repeats.
+/// An artifact: a digest `sha256:<hex>`, or a file whose SHA-256 it is.
+pub(crate) fn artifact(text: &str) -> anyhow::Result<Digest> {
+    let path = std::path::Path::new(text);
+    if !text.starts_with("sha256:") && path.is_file() {
+        let mut file = std::fs::File::open(path).with_context(|| format!("--artifact {text}"))?;
+        let mut sha = signoff_core::Sha256::new();
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let read = std::io::Read::read(&mut file, &mut buffer).with_context(|| format!("--artifact {text}"))?;
+            if read == 0 {
+                break;
+            }
+            sha.update(&buffer[..read]);
+        }
+        return Ok(sha.finish());
+    }
+    text.parse::<Digest>().with_context(|| format!("--artifact {text} (neither a file nor a digest)"))
+}
+
+/// Artifacts (see [`artifact`]), without repeats.
 pub(crate) fn digests(texts: &[String]) -> anyhow::Result<Vec<Digest>> {
     let mut digests = Vec::new();
     for text in texts {
-        let digest = text.parse::<Digest>().with_context(|| format!("--artifact {text}"))?;
+        let digest = artifact(text)?;
         if !digests.contains(&digest) {
             digests.push(digest);
         }

@@ -6,44 +6,77 @@ use signoff_app::Signoff;
 
 use crate::Outcome;
 use crate::cli::{ExportArgs, VerifyPackageArgs};
-use crate::render::print_json;
+use crate::render::{done, json, note, outln, warning};
 
 pub(crate) async fn export(store: &Path, args: ExportArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
-    let bytes = signoff_app::package::export(&signoff, &super::release(&args.release)?).await?;
-    std::fs::write(&args.output, &bytes).map_err(|error| anyhow::anyhow!("{}: {error}", args.output.display()))?;
-    println!(
-        "wrote {} ({} bytes, {}); verify it anywhere with `signoff verify-package {} --key \"$(signoff key public --format note)\"`",
-        args.output.display(),
-        bytes.len(),
-        signoff_core::Digest::of(&bytes),
-        args.output.display()
-    );
+    let release = super::release(&args.release)?;
+    let bytes = signoff_app::package::export(&signoff, &release).await?;
+    let digest = signoff_core::Digest::of(&bytes);
+    let to_stdout = args.output.as_os_str() == "-";
+    if to_stdout {
+        crate::render::write_bytes(None, &bytes)?;
+    } else {
+        std::fs::write(&args.output, &bytes).map_err(|error| anyhow::anyhow!("{}: {error}", args.output.display()))?;
+    }
+    if args.json.json || crate::render::jq_set() {
+        if !to_stdout {
+            json(&serde_json::json!({
+                "schema_version": 1,
+                "release": release,
+                "file": args.output,
+                "size": bytes.len(),
+                "digest": digest,
+            }))?;
+        }
+    } else if to_stdout {
+        note!("wrote the package of {release} ({} bytes, {digest}) to standard output", bytes.len());
+    } else {
+        done!(
+            "wrote {} ({} bytes, {digest}); verify it anywhere with `signoff verify-package {} --key \"$(signoff key public --format note)\"`",
+            args.output.display(),
+            bytes.len(),
+            args.output.display()
+        )?;
+    }
     Ok(Outcome::Success)
 }
 
 pub(crate) fn verify(args: VerifyPackageArgs) -> anyhow::Result<Outcome> {
-    let bytes = std::fs::read(&args.package).map_err(|error| anyhow::anyhow!("{}: {error}", args.package.display()))?;
+    let bytes = if args.package.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        // Bounded like a file: packages are at most a few GiB.
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), 4 << 30), &mut bytes)
+            .map_err(|error| anyhow::anyhow!("standard input: {error}"))?;
+        bytes
+    } else {
+        std::fs::read(&args.package).map_err(|error| anyhow::anyhow!("{}: {error}", args.package.display()))?
+    };
+    if args.key.is_none() {
+        warning!(
+            "no --key: this proves the package is intact and consistent with the key inside it, not who signed it; pass the key you trust (`signoff key public --format note` from the store's owner)"
+        );
+    }
     let key = match &args.key {
         Some(text) if Path::new(text).is_file() => Some(std::fs::read_to_string(text)?),
         Some(text) => Some(text.clone()),
         None => None,
     };
     let report = signoff_app::package::verify(&bytes, key.as_deref())?;
-    if args.json {
+    if args.output.json || crate::render::jq_set() {
         let checks: Vec<serde_json::Value> = report
             .checks
             .iter()
             .map(|check| serde_json::json!({ "member": check.member, "check": check.description, "ok": check.passed(), "detail": check.to_string() }))
             .collect();
-        print_json(
+        json(
             &serde_json::json!({ "ok": report.is_ok(), "key": format!("{:?}", report.key_source), "checks": checks }),
         )?;
     } else {
         for failure in report.failures() {
-            println!("FAILED {failure}");
+            outln!("FAILED {failure}")?;
         }
-        println!(
+        outln!(
             "{}",
             if report.is_ok() {
                 format!("ok: {} checks passed ({:?} key)", report.checks.len(), report.key_source)
@@ -54,7 +87,7 @@ pub(crate) fn verify(args: VerifyPackageArgs) -> anyhow::Result<Outcome> {
                     report.checks.len()
                 )
             }
-        );
+        )?;
     }
     Ok(if report.is_ok() { Outcome::Success } else { Outcome::No })
 }

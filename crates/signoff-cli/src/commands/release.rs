@@ -1,85 +1,123 @@
-//! `signoff release create|show`.
+//! `signoff release create|show|list`.
 
 use std::path::Path;
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use signoff_app::release::{CreateRelease, ReleaseView};
+use signoff_app::audit::ReleaseStatus;
+use signoff_app::release::{CreateRelease, ReleaseList, ReleaseView};
 use signoff_app::{Environment, Signoff};
-use signoff_core::{CommitSha, ProjectName, ReleaseRef, ReleaseVersion};
+use signoff_core::ProjectName;
 
 use crate::Outcome;
-use crate::cli::ReleaseCommand;
-use crate::render::{print_json, summary_text};
+use crate::cli::{ReleaseCommand, ReleaseStatusArg};
+use crate::render::{cell, count, done, json, json_line, outln, summary_text, table, time};
 
 pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     match command {
         ReleaseCommand::Create(args) => {
+            let release = super::release_or_pair(&args.release, args.legacy_version.as_deref(), "release create")?;
             let environment = Environment::from_process();
             let context = environment.ci_context();
-            let commit =
-                args.commit.clone().or_else(|| context.commit.clone()).ok_or_else(|| {
-                    anyhow::anyhow!("no commit: pass --commit SHA (in CI it is taken from the pipeline)")
-                })?;
+            let commit = crate::store::commit(args.commit.as_deref(), context.commit.as_deref())?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no commit: pass --commit SHA (in CI it is taken from the pipeline; in a git work tree, HEAD)"
+                )
+            })?;
             let request = CreateRelease {
-                release: ReleaseRef::new(ProjectName::new(&args.project)?, ReleaseVersion::new(&args.version)?),
-                commit: CommitSha::new(&commit)?,
+                release,
+                commit,
                 artifacts: super::digests(&args.artifacts)?,
                 actor: super::actor(&signoff, None)?,
                 context,
                 repo: Some(args.repo.clone().unwrap_or_else(|| std::path::PathBuf::from("."))),
             };
             let view = signoff_app::release::create(&signoff, request).await?;
-            if args.json {
-                print_json(&view)?;
+            if args.output.json || crate::render::jq_set() {
+                json(&view)?;
             } else {
-                println!(
-                    "created release {}@{} at {} (ledger entry {}), {} piece(s) of evidence attached",
-                    view.release.project, view.release.version, view.release.commit, view.entry, view.totals.evidence
-                );
+                done!(
+                    "created release {}@{} at {} (ledger entry {}), {} attached",
+                    view.release.project,
+                    view.release.version,
+                    view.release.commit,
+                    view.entry,
+                    count(view.totals.evidence, "piece of evidence", "pieces of evidence")
+                )?;
             }
         }
         ReleaseCommand::Show(args) => {
-            let (project, version) = match (args.project.split_once('@'), args.version) {
-                (_, Some(version)) => (args.project.clone(), version),
-                (Some((project, version)), None) => (project.to_owned(), version.to_owned()),
-                (None, None) => {
-                    anyhow::bail!("name the version: `signoff release show PROJECT VERSION` or PROJECT@VERSION")
-                }
-            };
-            let release = ReleaseRef::new(ProjectName::new(&project)?, ReleaseVersion::new(&version)?);
+            let release = super::release_or_pair(&args.release, args.legacy_version.as_deref(), "release show")?;
             let view = signoff_app::release::show(&signoff, &release).await?;
-            if args.json {
-                print_json(&view)?;
+            if args.output.json || crate::render::jq_set() {
+                json(&view)?;
             } else {
-                print_release(&view);
+                print_release(&view)?;
             }
+        }
+        ReleaseCommand::List(args) => {
+            let query = ReleaseList {
+                project: args.project.as_deref().map(ProjectName::new).transpose()?,
+                status: args.status.map(|status| match status {
+                    ReleaseStatusArg::Certified => ReleaseStatus::Certified,
+                    ReleaseStatusArg::Rejected => ReleaseStatus::Rejected,
+                    ReleaseStatusArg::Uncertified => ReleaseStatus::Uncertified,
+                }),
+                limit: args.limit,
+            };
+            let listed = signoff_app::release::list(&signoff, &query).await?;
+            if args.output.json || crate::render::jq_set() {
+                for line in &listed.releases {
+                    json_line(line)?;
+                }
+                return Ok(Outcome::Success);
+            }
+            if listed.releases.is_empty() {
+                outln!("no releases")?;
+                return Ok(Outcome::Success);
+            }
+            let mut rows = table();
+            rows.set_header(["release", "commit", "created", "verdict", "deployed to"]);
+            for line in &listed.releases {
+                rows.add_row([
+                    cell(&line.release.to_string()),
+                    cell(line.commit.as_str().get(..12).unwrap_or_default()),
+                    cell(&time(line.created_at)),
+                    cell(line.decision.map_or("not certified", |decision| decision.as_str())),
+                    cell(&line.deployed_to.join(", ")),
+                ]);
+            }
+            crate::render::print_table(&rows)?;
+            let more =
+                if listed.more > 0 { format!(" ({} more; --limit shows more)", listed.more) } else { String::new() };
+            outln!("{}{more}", count(listed.releases.len() as u64, "release", "releases"))?;
         }
     }
     Ok(Outcome::Success)
 }
 
-fn print_release(view: &ReleaseView) {
+fn print_release(view: &ReleaseView) -> anyhow::Result<()> {
     let release = &view.release;
-    println!("release  {}@{}", release.project, release.version);
-    println!("commit   {}", release.commit);
+    outln!("release  {}@{}", release.project, release.version)?;
+    outln!("commit   {}", release.commit)?;
     if let Some(previous) = &release.previous {
-        println!("previous {}@{previous}", release.project);
+        outln!("previous {}@{previous}", release.project)?;
     }
     for artifact in &release.artifacts {
-        println!("artifact {artifact}");
+        outln!("artifact {artifact}")?;
     }
-    println!("created  {} (ledger entry {})", crate::render::time(view.created_at), view.entry);
+    outln!("created  {} (ledger entry {})", time(view.created_at), view.entry)?;
     match &view.certificate {
         Some(verdict) => {
-            println!("verdict  {} (certificate at ledger entry {})", verdict.decision, verdict.entry)
+            let word = match verdict.decision {
+                signoff_core::records::Decision::Certified => "CERTIFIED",
+                signoff_core::records::Decision::Rejected => "REJECTED",
+            };
+            outln!("verdict  {word} (certificate at ledger entry {})", verdict.entry)?
         }
-        None => {
-            println!("verdict  not certified yet (signoff certify --release {}@{})", release.project, release.version)
-        }
+        None => outln!("verdict  not certified yet (signoff certify {}@{})", release.project, release.version)?,
     }
     if !release.changes.is_empty() {
-        println!("changes  {} commit(s) since the previous release", release.changes.len());
+        outln!("changes  {} since the previous release", count(release.changes.len() as u64, "commit", "commits"))?;
         for change in release.changes.iter().take(10) {
             let agents = if change.agents.is_empty() {
                 String::new()
@@ -87,27 +125,30 @@ fn print_release(view: &ReleaseView) {
                 format!("  [agents: {}]", change.agents.join(", "))
             };
             let pr = change.pr.map(|pr| format!(" (#{pr})")).unwrap_or_default();
-            println!(
+            outln!(
                 "  {} {}{pr} — {} <{}>, {}{agents}",
-                &change.commit[..12],
+                change.commit.get(..12).unwrap_or(&change.commit),
                 change.summary,
                 change.author.name,
                 change.author.email,
                 change.signature
-            );
+            )?;
         }
     }
     if let Some(note) = &release.changes_note {
-        println!("changes  {note}");
+        outln!("changes  {note}")?;
     }
-    println!();
+    outln!()?;
     if view.evidence.is_empty() {
-        println!("no evidence yet: capture files with --commit {} (or --release {})", release.commit, release.version);
-        return;
+        return outln!(
+            "no evidence yet: capture files with --commit {} (or --release {}@{})",
+            release.commit,
+            release.project,
+            release.version
+        );
     }
-    let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED);
-    table.set_header(["entry", "kind", "tool", "file", "summary", "digest"]);
+    let mut rows = table();
+    rows.set_header(["entry", "kind", "tool", "file", "summary", "digest"]);
     for evidence in &view.evidence {
         let tool = match &evidence.tool.version {
             Some(version) => format!("{} {version}", evidence.tool.name),
@@ -125,26 +166,27 @@ fn print_release(view: &ReleaseView) {
             })
             .unwrap_or_default();
         let digest = evidence.digest.to_string();
-        table.add_row([
-            entry,
-            evidence.kind.to_string(),
-            tool,
-            evidence.file.clone(),
-            summary_text(&evidence.summary),
-            digest[..19].to_owned(),
+        rows.add_row([
+            cell(&entry),
+            cell(&evidence.kind.to_string()),
+            cell(&tool),
+            cell(&evidence.file),
+            cell(&summary_text(&evidence.summary)),
+            cell(&digest[..19]),
         ]);
     }
-    println!("{table}");
+    crate::render::print_table(&rows)?;
     let totals = &view.totals;
-    println!(
-        "{} piece(s) of evidence ({}); findings: {} critical, {} high, {} medium, {} low; tests: {} passed, {} failed",
-        totals.evidence,
+    outln!(
+        "{} ({}); findings: {} critical, {} high, {} medium, {} low, {} info; tests: {} passed, {} failed",
+        count(totals.evidence, "piece of evidence", "pieces of evidence"),
         totals.kinds.join(", "),
         totals.findings.critical,
         totals.findings.high,
         totals.findings.medium,
         totals.findings.low,
+        totals.findings.info,
         totals.tests.passed,
         totals.tests.failed + totals.tests.errored
-    );
+    )
 }

@@ -7,13 +7,15 @@ use signoff_core::ProjectName;
 
 use crate::Outcome;
 use crate::cli::{DocumentFormat, MetricsArgs, ReportArgs};
-use crate::render::{print_json, write_out};
+use crate::render::{choose_format, json, outln, write_out};
 
 pub(crate) async fn report(store: &Path, args: ReportArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
+    let format =
+        choose_format(args.format, args.json, args.output.as_deref(), DocumentFormat::Json, DocumentFormat::Html)?;
     if let Some(release) = &args.release {
         let trace = signoff_app::audit::trace(&signoff, &super::release(release)?).await?;
-        let text = match args.format {
+        let text = match format {
             DocumentFormat::Html => signoff_report::render_trace_html(&trace)?,
             DocumentFormat::Json => serde_json::to_string_pretty(&trace)?,
             DocumentFormat::Csv => anyhow::bail!("a release trace has no CSV form; use --format html or json"),
@@ -24,7 +26,11 @@ pub(crate) async fn report(store: &Path, args: ReportArgs) -> anyhow::Result<Out
     let period = super::period(args.from.as_deref(), args.to.as_deref())?;
     let project = args.project.as_deref().map(ProjectName::new).transpose()?;
     let report = signoff_app::insights::period_report(&signoff, period, project.as_ref(), &args.frameworks).await?;
-    let text = match args.format {
+    if format == DocumentFormat::Json && args.output.is_none() {
+        json(&report)?;
+        return Ok(Outcome::Success);
+    }
+    let text = match format {
         DocumentFormat::Html => signoff_report::render_period_html(&report)?,
         DocumentFormat::Json => serde_json::to_string_pretty(&report)?,
         DocumentFormat::Csv => signoff_report::releases_to_csv(&report.releases)?,
@@ -37,27 +43,28 @@ pub(crate) async fn metrics(store: &Path, args: MetricsArgs) -> anyhow::Result<O
     let signoff = Signoff::open(store).await?;
     let period = super::period(args.from.as_deref(), args.to.as_deref())?;
     let metrics = signoff_app::insights::metrics(&signoff, period).await?;
-    if args.json {
-        print_json(&metrics)?;
+    if args.output.json || crate::render::jq_set() {
+        json(&metrics)?;
         return Ok(Outcome::Success);
     }
     let percent = |value: Option<f64>| value.map_or("n/a".to_owned(), |value| format!("{:.0}%", value * 100.0));
     let days = |value: Option<f64>| value.map_or("n/a".to_owned(), |value| format!("{value:.1} days"));
-    println!("releases                  {}", metrics.releases);
-    println!("first-attempt pass rate   {}", percent(metrics.first_attempt_pass_rate));
-    println!("evidence completeness     {} (mean over releases)", percent(metrics.evidence_completeness_mean));
-    println!(
+    outln!("releases                  {}", metrics.releases)?;
+    outln!("first-attempt pass rate   {}", percent(metrics.first_attempt_pass_rate))?;
+    outln!("evidence completeness     {} (mean over releases)", percent(metrics.evidence_completeness_mean))?;
+    outln!(
         "time to fix findings      median {}, p90 {} ({} fixed)",
         days(metrics.time_to_fix_days.median),
         days(metrics.time_to_fix_days.p90),
         metrics.findings_fixed
-    );
-    println!(
+    )?;
+    outln!(
         "exceptions                {} open, {} expiring within 14 days",
-        metrics.exceptions_open, metrics.exceptions_expiring
-    );
+        metrics.exceptions_open,
+        metrics.exceptions_expiring
+    )?;
     for (question, ms) in &metrics.question_ms {
-        println!("audit question {question:<28} {ms:.1} ms");
+        outln!("audit question {question:<28} {ms:.1} ms")?;
     }
     Ok(Outcome::Success)
 }

@@ -30,3 +30,5 @@ mod proofs;
 mod durability;
 // The same flows on PostgreSQL.
 mod postgres;
+// One grammar, defaults from where the user stands, output that scripts trust.
+mod grammar;

@@ -27,10 +27,12 @@ impl TestStore {
         self.home().join("signoff.db")
     }
 
-    /// The binary with `--store` set and a clean environment (no CI variables).
+    /// The binary with `--store` set, a clean environment (no CI variables), run
+    /// from the store's temporary folder: no git work tree around it supplies a
+    /// commit or an identity unless the test makes one.
     pub(crate) fn command(&self) -> Command {
         let mut command = signoff();
-        command.arg("--store").arg(self.home());
+        command.arg("--store").arg(self.home()).current_dir(self.dir.path());
         command
     }
 

@@ -1,0 +1,328 @@
+//! The command line's surface (issue 15): one grammar on every help page, the old
+//! spellings still working with a warning, defaults from where the user stands,
+//! output that scripts and terminals can trust.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::util::{TestStore, commit, example, json_lines, signoff};
+
+/// Every subcommand path, from the `Commands:` sections of the help pages.
+fn subcommands(path: &[String]) -> Vec<Vec<String>> {
+    let output = signoff().args(path).arg("--help").output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    let mut found = Vec::new();
+    let mut in_commands = false;
+    for line in help.lines() {
+        if line.starts_with("Commands:") {
+            in_commands = true;
+            continue;
+        }
+        if in_commands {
+            let Some(name) = line.strip_prefix("  ").and_then(|rest| rest.split_whitespace().next()) else {
+                in_commands = false;
+                continue;
+            };
+            if name == "help" || line.starts_with("   ") {
+                continue;
+            }
+            let mut child = path.to_vec();
+            child.push(name.to_owned());
+            let grandchildren = subcommands(&child);
+            if grandchildren.is_empty() {
+                found.push(child);
+            } else {
+                found.extend(grandchildren);
+            }
+        }
+    }
+    found
+}
+
+/// Commands that print something other than a report they could render as JSON,
+/// and why.
+const NO_JSON: &[(&str, &str)] = &[
+    ("policy init", "writes a policy file"),
+    ("certificate export", "its output is the DSSE envelope, which is JSON"),
+    ("demo", "a walkthrough for people"),
+    ("completions", "prints a shell script"),
+    ("man", "prints a manual page"),
+];
+
+#[test]
+fn every_help_page_has_examples_and_follows_the_grammar() {
+    let commands = subcommands(&[]);
+    assert!(commands.len() > 30, "{commands:?}");
+    let mut problems = Vec::new();
+    for path in &commands {
+        let name = path.join(" ");
+        let output = signoff().args(path).arg("--help").output().unwrap();
+        let help = String::from_utf8(output.stdout).unwrap();
+        if !help.contains("Examples:") {
+            problems.push(format!("{name}: no examples"));
+        }
+        if !help.contains("--json") && !NO_JSON.iter().any(|(command, _)| *command == name) {
+            problems.push(format!("{name}: prints without --json"));
+        }
+        for line in help.lines().map(str::trim) {
+            // A release argument names PROJECT@VERSION, whatever its position.
+            if (line.starts_with("--release ") || line.starts_with("<RELEASE")) && !line.contains("PROJECT@VERSION") {
+                problems.push(format!("{name}: {line}"));
+            }
+            if line.starts_with("--format <") && (name == "capture" || name == "inspect") {
+                problems.push(format!("{name}: --format names an input format"));
+            }
+        }
+        if help.contains("Usage:") && help.contains("<PROJECT> <VERSION>") {
+            problems.push(format!("{name}: names a release as PROJECT VERSION"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_release_is_named_one_way_and_the_old_spellings_warn() {
+    let store = TestStore::new();
+    let sha = commit("grammar");
+    store.ok(&["capture", &example("v2/junit.xml"), "--project", "shop", "--commit", &sha]);
+    store.ok(&["release", "create", "shop@1.0.0", "--commit", &sha]);
+    assert!(store.ok(&["release", "show", "shop@1.0.0"]).contains("release  shop@1.0.0"));
+
+    // The previous spellings still work, and say what to write instead.
+    let old = store.run(&["release", "create", "shop", "1.0.1", "--commit", &sha]);
+    assert!(old.status.success(), "{}", String::from_utf8_lossy(&old.stderr));
+    assert!(String::from_utf8_lossy(&old.stderr).contains("write `signoff release create shop@1.0.1`"));
+    let old = store.run(&["certify", "--release", "shop@1.0.1", "--dry-run"]);
+    assert_eq!(old.status.code(), Some(1), "the starter policy does not certify a release with no SAST");
+    assert!(String::from_utf8_lossy(&old.stderr).contains("`signoff certify shop@1.0.1`"));
+    let old =
+        store.run(&["capture", &example("v2/junit.xml"), "--project", "shop", "--commit", &sha, "--format", "junit"]);
+    assert!(old.status.success());
+    assert!(String::from_utf8_lossy(&old.stderr).contains("--input-format junit"));
+
+    let listed = json_lines(&store.ok(&["release", "list", "--json"]));
+    let names: Vec<&str> = listed.iter().map(|line| line["release"].as_str().unwrap()).collect();
+    assert_eq!(names, ["shop@1.0.1", "shop@1.0.0"], "newest first");
+    assert!(listed.iter().all(|line| line["decision"].is_null()));
+    let uncertified = json_lines(&store.ok(&["release", "list", "--status", "uncertified", "--json"]));
+    assert_eq!(uncertified.len(), 2);
+    assert!(json_lines(&store.ok(&["release", "list", "--status", "certified", "--json"])).is_empty());
+
+    // Every release argument takes PROJECT@VERSION; a bare version says how.
+    let wrong = store.run(&["release", "show", "1.0.0"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("PROJECT@VERSION"));
+}
+
+fn git(folder: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(folder)
+        .env("GIT_AUTHOR_NAME", "Dana Dev")
+        .env("GIT_AUTHOR_EMAIL", "dana@example.com")
+        .env("GIT_COMMITTER_NAME", "Dana Dev")
+        .env("GIT_COMMITTER_EMAIL", "dana@example.com")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn the_commit_comes_from_where_the_user_stands() {
+    let store = TestStore::new();
+    // Outside a git work tree and outside CI, a capture without a commit is refused.
+    let refused = store.run(&["capture", &example("v2/junit.xml"), "--project", "shop"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--no-commit"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(store.ledger_size(), 0);
+    let unbound =
+        json_lines(&store.ok(&["capture", &example("v2/junit.xml"), "--project", "shop", "--no-commit", "--json"]));
+    assert!(unbound[0]["commit"].is_null());
+
+    // In a git work tree, HEAD is the commit, and short ids resolve.
+    let work = tempfile::tempdir().unwrap();
+    git(work.path(), &["init", "-q"]);
+    git(work.path(), &["config", "user.email", "dana@example.com"]);
+    git(work.path(), &["config", "user.name", "Dana Dev"]);
+    std::fs::write(work.path().join("app.py"), "print('hi')\n").unwrap();
+    git(work.path(), &["add", "app.py"]);
+    git(work.path(), &["commit", "-q", "-m", "first"]);
+    let head = git(work.path(), &["rev-parse", "HEAD"]);
+    let in_tree = |args: &[&str]| store.command().current_dir(work.path()).args(args).output().unwrap();
+    let captured = in_tree(&["capture", &example("v2/junit.xml"), "--project", "shop", "--json"]);
+    assert!(captured.status.success(), "{}", String::from_utf8_lossy(&captured.stderr));
+    assert_eq!(json_lines(&String::from_utf8_lossy(&captured.stdout))[0]["commit"], head.as_str());
+    assert!(String::from_utf8_lossy(&captured.stderr).contains("HEAD of the git work tree"));
+    let short = in_tree(&["release", "create", "shop@2.0.0", "--commit", &head[..7], "--json"]);
+    assert!(short.status.success(), "{}", String::from_utf8_lossy(&short.stderr));
+    let release: Value = serde_json::from_slice(&short.stdout).unwrap();
+    assert_eq!(release["commit"], head.as_str());
+    assert_eq!(release["totals"]["evidence"], 1, "the capture at HEAD joined the release");
+    // The git identity acts where nothing else names one, marked as unverified.
+    assert_eq!(release["actor"], "dana@example.com");
+}
+
+#[test]
+fn the_store_is_found_like_git_finds_its_folder() {
+    let work = tempfile::tempdir().unwrap();
+    let deep = work.path().join("services/shop/src");
+    std::fs::create_dir_all(&deep).unwrap();
+    let run = |folder: &Path, args: &[&str]| signoff().current_dir(folder).args(args).output().unwrap();
+    let init = run(work.path(), &["init"]);
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let settings = std::fs::read_to_string(work.path().join(".signoff/signoff.toml")).unwrap();
+    assert!(settings.lines().filter(|line| !line.trim().is_empty()).all(|line| line.starts_with('#')), "{settings}");
+    assert!(settings.contains("[actors]") && settings.contains("allowed_signers"), "{settings}");
+    let verified = run(&deep, &["ledger", "verify", "--json"]);
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    let outside = tempfile::tempdir().unwrap();
+    let lost = run(outside.path(), &["ledger", "verify"]);
+    assert_eq!(lost.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&lost.stderr).contains("run `signoff init`"));
+}
+
+/// Runs a command whose standard output is closed before it writes.
+fn into_closed_pipe(store: &TestStore, args: &[&str]) -> std::process::ExitStatus {
+    let mut child = store.command().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("panicked"),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.status
+}
+
+#[test]
+fn a_closed_pipe_ends_every_printing_command_quietly() {
+    let store = TestStore::new();
+    let sha = commit("pipes");
+    store.ok(&[
+        "capture",
+        &example("v1/bandit.sarif"),
+        &example("v1/junit.xml"),
+        "--project",
+        "shop",
+        "--commit",
+        &sha,
+    ]);
+    store.ok(&["release", "create", "shop@1.0.0", "--commit", &sha]);
+    let commands: &[&[&str]] = &[
+        &["release", "show", "shop@1.0.0"],
+        &["release", "list"],
+        &["findings", "--project", "shop"],
+        &["findings", "--project", "shop", "--json"],
+        &["certify", "shop@1.0.0", "--dry-run"],
+        &["controls", "coverage"],
+        &["audit", "trace", "shop@1.0.0"],
+        &["audit", "search", "--project", "shop"],
+        &["audit", "ask", "scans-for-period", "--format", "csv"],
+        &["report", "--format", "html"],
+        &["metrics"],
+        &["ledger", "verify"],
+        &["ledger", "checkpoint"],
+        &["key", "public"],
+        &["exception", "list"],
+        &["inspect", &example("v1/bandit.sarif")],
+    ];
+    for args in commands {
+        let status = into_closed_pipe(&store, args);
+        // A "no" (exit 1) is an answer; a closed pipe must not turn into an error (2)
+        // or a panic (101).
+        assert!(matches!(status.code(), Some(0 | 1)), "{args:?} exited {status}");
+    }
+}
+
+#[test]
+fn escape_sequences_in_evidence_are_shown_not_obeyed() {
+    let store = TestStore::new();
+    let sha = commit("escapes");
+    let crafted = tempfile::tempdir().unwrap();
+    let sarif = crafted.path().join("crafted.sarif");
+    std::fs::write(
+        &sarif,
+        r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Evil\u001b]0;pwned\u0007Scanner"}},
+            "results":[{"ruleId":"R\u001b[2J1","level":"error","message":{"text":"clear\u001b[2Jscreen\rfake line"},
+            "locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/\u001b[31mapp.py"},"region":{"startLine":3}}}]}]}]}"#,
+    )
+    .unwrap();
+    let path = sarif.display().to_string();
+    let outputs = [
+        store.ok(&["capture", &path, "--project", "shop", "--commit", &sha]),
+        store.ok(&["inspect", &path]),
+        store.ok(&["findings", "--project", "shop"]),
+        {
+            store.ok(&["release", "create", "shop@1.0.0", "--commit", &sha]);
+            store.ok(&["release", "show", "shop@1.0.0"])
+        },
+        store.ok(&["audit", "trace", "shop@1.0.0"]),
+        store.ok(&["audit", "search", "--project", "shop"]),
+    ];
+    for text in &outputs {
+        assert!(!text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{7}'), "{text:?}");
+    }
+    assert!(outputs[2].contains("\\x1b[2J"), "escapes are shown: {}", outputs[2]);
+    // JSON keeps the bytes (escaped by JSON itself), for tools that read it.
+    let json = store.ok(&["findings", "--project", "shop", "--json"]);
+    assert!(json.contains("\\u001b[2J"), "{json}");
+}
+
+#[test]
+fn output_people_can_script() {
+    let store = TestStore::new();
+    let sha = commit("scripts");
+    let quiet = store.ok(&["--quiet", "capture", &example("v1/bandit.sarif"), "--project", "shop", "--commit", &sha]);
+    assert_eq!(quiet, "", "--quiet prints nothing on success");
+    store.ok(&["release", "create", "shop@1.0.0", "--commit", &sha]);
+    let names = store.ok(&["release", "list", "--jq", ".release"]);
+    assert_eq!(names, "shop@1.0.0\n", "--jq prints strings raw, like gh --jq");
+    let counts = store.ok(&["release", "show", "shop@1.0.0", "--jq", ".totals.findings.high"]);
+    assert_eq!(counts, "1\n");
+    let bad = store.run(&["release", "list", "--jq", ".["]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--jq"));
+
+    // Colour only when asked for or on a terminal; never in a pipe by default.
+    let plain = store.run(&["certify", "shop@1.0.0", "--dry-run"]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains('\u{1b}'));
+    let coloured = store.run(&["--color", "always", "certify", "shop@1.0.0", "--dry-run"]);
+    assert!(
+        String::from_utf8_lossy(&coloured.stdout).contains("\u{1b}[31m\u{1b}[1mFAIL")
+            || String::from_utf8_lossy(&coloured.stdout).contains("\u{1b}[1m\u{1b}[31mFAIL"),
+        "{}",
+        String::from_utf8_lossy(&coloured.stdout)
+    );
+
+    // The output format follows --format or the file name; a contradiction is an error.
+    let folder = tempfile::tempdir().unwrap();
+    let csv = folder.path().join("q3.csv");
+    store.ok(&["report", "-o", &csv.display().to_string()]);
+    assert!(std::fs::read_to_string(&csv).unwrap().starts_with("project,version,commit"));
+    let clash = store.run(&["report", "-o", &csv.display().to_string(), "--format", "html"]);
+    assert_eq!(clash.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&clash.stderr).contains("contradicts"));
+
+    // `-` is standard output for files, standard input for packages.
+    let zip = store.command().args(["export", "shop@1.0.0", "-o", "-"]).output().unwrap();
+    assert!(zip.status.success());
+    assert!(zip.stdout.starts_with(b"PK\x03\x04"), "a zip on stdout");
+    let mut verify = signoff()
+        .args(["verify-package", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut verify.stdin.take().unwrap(), &zip.stdout).unwrap();
+    let verified = verify.wait_with_output().unwrap();
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    assert!(String::from_utf8_lossy(&verified.stderr).contains("not who signed it"), "without --key it warns");
+}
