@@ -1,5 +1,5 @@
 //! Release certification (D4–D8): gather what the store holds about a release,
-//! build the policy input from it (a pure function, [`policy_input`]), evaluate,
+//! build the policy input from it (a pure function, `policy_input`), evaluate,
 //! and — unless it is a dry run — sign the verdict as an in-toto statement in a
 //! DSSE envelope and append it to the ledger.
 //!

@@ -1,7 +1,7 @@
 //! The deploy gate (D6), certificate revocation, and replay (D8).
 //!
 //! The gate's answer is a pure function of the certificates and revocations the
-//! store holds ([`decide`]); [`gate`] only reads them.
+//! store holds (`decide`); [`gate`] only reads them.
 
 use serde::Serialize;
 use signoff_core::entry::Event;

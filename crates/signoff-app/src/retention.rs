@@ -3,7 +3,7 @@
 //! apply` purges the blob, keeping its digest and every ledger entry, and records
 //! the purge in the ledger, so `ledger verify` still passes.
 //!
-//! What to purge is decided by [`PurgePlan`], a pure fold over the evidence rows;
+//! What to purge is decided by `PurgePlan`, a pure fold over the evidence rows;
 //! [`apply`] only reads the rows, and writes the purge.
 
 use std::collections::{HashMap, HashSet};

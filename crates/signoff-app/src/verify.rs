@@ -10,7 +10,7 @@
 //! end are reported too. The first problem in ledger order is the one reported.
 //!
 //! Blobs dominate the cost, so they are re-hashed in chunks on blocking threads
-//! while the scan checks later entries ([`BlobChecks`]); their verdicts are taken in
+//! while the scan checks later entries (`BlobChecks`); their verdicts are taken in
 //! ledger order and a bad blob wins over any problem the scan found after it.
 
 use std::collections::{HashMap, VecDeque};

@@ -28,7 +28,7 @@ use crate::summary::Summary;
 pub struct Entry {
     /// Position in the ledger, from 0.
     pub seq: u64,
-    /// [`Entry::hash`] of the entry at `seq - 1`; absent for the first entry.
+    /// [`Entry::hash_of`] of the entry at `seq - 1`; absent for the first entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev: Option<Digest>,
     /// When it was written (UTC).
@@ -354,7 +354,7 @@ pub struct FindingsCommitment {
 
 /// Builds a [`FindingsCommitment`] one finding at a time.
 ///
-/// The canonical bytes of a finding are written by [`write_canonical_finding`]
+/// The canonical bytes of a finding are written by `write_canonical_finding`
 /// into a reused buffer, so the hash takes one slice per finding rather than one
 /// per token.
 #[derive(Clone, Default)]

@@ -6,7 +6,7 @@
 //! place, literals spelled right), so a truncated or corrupt file is reported with
 //! its byte offset even where the broken part is in a region we skip.
 //!
-//! Nesting is bounded by [`MAX_DEPTH`] and a captured value by the scanner's
+//! Nesting is bounded by `MAX_DEPTH` and a captured value by the scanner's
 //! `max_value`, so no input makes it recurse or allocate without limit.
 
 use std::io::{self, Read};

@@ -3,7 +3,7 @@
 //! [`parse_path`] (a file) and [`parse_bytes`] (bytes in memory) detect the format
 //! from the content (or take the one asked for), parse it, report its summary and
 //! hand each normalized finding to a [`FindingSink`] as soon as it is read. Both go
-//! through the same code: a [`source::Source`] is either a path or a slice.
+//! through the same code: a `source::Source` is either a path or a slice.
 //!
 //! What each format counts, how each tool's severities map to ours, which evidence
 //! kind a file implies, how findings are fingerprinted and which values are
@@ -24,7 +24,7 @@
 //! to findings by choosing the sink.
 //!
 //! Architecture Invariant: no input makes a parser panic, recurse without bound or
-//! allocate without bound. Nesting is limited ([`json_scan::MAX_DEPTH`], quick-xml's
+//! allocate without bound. Nesting is limited (`json_scan::MAX_DEPTH`, quick-xml's
 //! and serde_json's own limits), as are the size of any single JSON value held in
 //! memory while streaming ([`Limits::max_value`]), the size of a document read into
 //! memory ([`Limits::max_document`]) and the file size ([`Limits::max_size`]).

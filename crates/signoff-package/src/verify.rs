@@ -3,7 +3,7 @@
 //! [`verify`] runs every check it can and reports each one, passed or failed, naming
 //! the member it concerns; one failure never hides another. In order:
 //!
-//! 1. **Archive**: readable within [`Limits`], consistent headers, safe member names.
+//! 1. **Archive**: readable within [`Limits`](crate::Limits), consistent headers, safe member names.
 //! 2. **Manifest**: `manifest.json` is a version-1 manifest.
 //! 3. **Layout**: every member has a place in the layout; every required member, every
 //!    member the manifest lists, and the proof of every entry (and the entry of every

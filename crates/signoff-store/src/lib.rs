@@ -430,7 +430,7 @@ impl dyn Store + '_ {
     /// with both absent, all of them), decoded, in ledger order.
     ///
     /// # Errors
-    /// As [`records`](Self::records).
+    /// As `records`.
     pub async fn records_of<T: Recorded>(
         &self,
         project: Option<&str>,
@@ -442,7 +442,7 @@ impl dyn Store + '_ {
     /// Records of type `T` with one id, decoded, in ledger order.
     ///
     /// # Errors
-    /// As [`records`](Self::records).
+    /// As `records`.
     pub async fn records_with_id<T: Recorded>(&self, id: &str) -> StoreResult<Vec<Stored<T>>> {
         self.records_by_id(T::KIND, id).await?.iter().map(RecordRow::decode).collect()
     }

@@ -4,7 +4,7 @@
 //! placeholders both backends accept (the bulk findings insert in [`write`] is
 //! the one exception), and the `on!` macro runs it against whichever pool or
 //! transaction is open. Reads are here; the write transaction is in [`write`]. Where the dialects differ (locking, JSON tests) the
-//! two spellings sit side by side in [`Dialect`].
+//! two spellings sit side by side in `Dialect`.
 //!
 //! SQLite: one file in WAL mode with `synchronous = FULL`; writers serialise on
 //! `BEGIN IMMEDIATE`, which takes the database's write lock at the start of the

@@ -404,7 +404,7 @@ impl fmt::Display for Check {
     }
 }
 
-/// Everything [`verify`] checked.
+/// Everything [`verify`](crate::verify()) checked.
 #[derive(Debug)]
 pub struct VerifyReport {
     /// Every check, in the order they ran.
