@@ -11,7 +11,7 @@
 //!   findings/s, and the largest peak RSS. Figures go in BENCHMARKS.md.
 //! - `bench-audit [--releases 100000] [--store DIR] [--runs 5]`: builds signoff in
 //!   release mode, generates (or reuses, with `--store`) a store of that many
-//!   releases with `signoff dev generate` (10 evidence items and about 50 findings
+//!   releases with `generate-store` (10 evidence items and about 50 findings
 //!   per release), then times each standard audit question, a search and a trace
 //!   in fresh processes (median of the runs, process start included) beside the
 //!   answer's own time, and `ledger verify` over the whole store (P3, P4).
@@ -20,6 +20,10 @@
 //!   about that many megabytes (see `scale.rs`) and measures `inspect` and `capture`
 //!   beside `sha256sum`, as `bench` does for SARIF.
 //! - `gen-sarif --results N --out FILE`: writes one such SARIF log.
+//! - `generate-store --store DIR [--releases 1000] [--projects 50]`: fills an
+//!   initialised store with a realistic synthetic history (P3) through the ordinary
+//!   ledger batch, so it verifies like any store (`signoff_app::synthetic`, a
+//!   feature the `signoff` binary does not carry).
 //! - `measure [--stdout FILE] -- COMMAND...`: runs a command and prints its wall
 //!   time and peak RSS as JSON (used by `bench`, one fresh process per measurement
 //!   so the peak is the command's own); the command's output is discarded, or kept
@@ -48,11 +52,13 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some("measure") => measure(&args[1..]),
+        Some("generate-store") => generate_store(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask bench [--results 50000,500000] [--runs 3] [--keep DIR]");
             eprintln!("       cargo xtask bench-audit [--releases 100000] [--store DIR] [--runs 5]");
             eprintln!("       cargo xtask bench-formats [--mb 50] [--corpus DIR]");
             eprintln!("       cargo xtask gen-sarif --results N --out FILE");
+            eprintln!("       cargo xtask generate-store --store DIR [--releases 1000] [--projects 50]");
             eprintln!("       cargo xtask measure [--stdout FILE] -- COMMAND...");
             bail!("unknown or missing command")
         }
@@ -319,9 +325,10 @@ fn bench_audit(args: &[String]) -> anyhow::Result<()> {
         if !init.status.success() {
             bail!("signoff init failed: {}", String::from_utf8_lossy(&init.stderr));
         }
+        let xtask_text = xtask.display().to_string();
         let generated = measured(
             &xtask,
-            &[&signoff, "--store", &store_text, "dev", "generate", "--releases", &releases.to_string()],
+            &[&xtask_text, "generate-store", "--store", &store_text, "--releases", &releases.to_string()],
         )?;
         println!("generation: {:.0} s, {} MB peak RSS", generated.seconds, generated.max_rss_kb / 1024);
     }
@@ -410,4 +417,37 @@ fn walk_size(dir: &Path) -> anyhow::Result<u64> {
         total += if kind.is_dir() { walk_size(&entry.path())? } else { entry.metadata()?.len() };
     }
     Ok(total)
+}
+
+/// Fills an initialised store with a synthetic history (P3 benchmark stores).
+fn generate_store(args: &[String]) -> anyhow::Result<()> {
+    use signoff_app::synthetic::{Shape, generate};
+    let store = PathBuf::from(flag(args, "--store").context("--store DIR is required")?);
+    let shape = Shape {
+        releases: flag(args, "--releases").unwrap_or_else(|| "1000".into()).parse()?,
+        evidence_per_release: flag(args, "--evidence-per-release").unwrap_or_else(|| "10".into()).parse()?,
+        findings_per_scan: flag(args, "--findings-per-scan").unwrap_or_else(|| "12".into()).parse()?,
+        projects: flag(args, "--projects").unwrap_or_else(|| "50".into()).parse()?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let started = Instant::now();
+    let generated = runtime.block_on(async {
+        let signoff = signoff_app::Signoff::open(&store).await?;
+        let step = (shape.releases / 20).max(1);
+        generate(&signoff, shape, &|done| {
+            if done % step == 0 {
+                eprintln!("{done}/{} releases", shape.releases);
+            }
+        })
+        .await
+    })?;
+    println!(
+        "generated {} releases, {} evidence items, {} findings, {} ledger entries in {:.1} s",
+        generated.releases,
+        generated.evidence,
+        generated.findings,
+        generated.entries,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

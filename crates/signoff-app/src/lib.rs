@@ -45,6 +45,7 @@ pub mod release;
 pub mod report;
 pub mod request;
 pub mod retention;
+#[cfg(feature = "synthetic")]
 pub mod synthetic;
 pub mod verify;
 

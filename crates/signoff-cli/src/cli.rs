@@ -164,31 +164,6 @@ pub(crate) enum Command {
     /// Walk through signoff on the example app's real pipeline outputs.
     #[command(after_help = "Examples:\n  signoff demo\n  signoff demo --keep ./demo-store")]
     Demo(DemoArgs),
-    /// Developer tools (benchmark stores).
-    #[command(subcommand, hide = true)]
-    Dev(DevCommand),
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum DevCommand {
-    /// Fill a store with a realistic synthetic history (P3 benchmarks).
-    Generate(GenerateArgs),
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct GenerateArgs {
-    /// Releases.
-    #[arg(long, default_value_t = 1000)]
-    pub(crate) releases: u64,
-    /// Evidence items per release (4 scans, 2 test reports, the rest coverage).
-    #[arg(long, default_value_t = 10)]
-    pub(crate) evidence_per_release: u64,
-    /// Findings per scan.
-    #[arg(long, default_value_t = 12)]
-    pub(crate) findings_per_scan: u64,
-    /// Projects.
-    #[arg(long, default_value_t = 50)]
-    pub(crate) projects: u64,
 }
 
 /// `--json`: for commands whose only output forms are text and JSON.

@@ -31,12 +31,12 @@ use clap::Parser;
 /// The version `--version` prints.
 pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// `--version` with the commit and date it was built from, when the build knew them
+/// `--version` with the commit it was built from and that commit's date, when the build knew them
 /// (`SIGNOFF_BUILD_COMMIT`, `SIGNOFF_BUILD_DATE`, set by the build script).
 pub(crate) fn long_version() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| match (option_env!("SIGNOFF_BUILD_COMMIT"), option_env!("SIGNOFF_BUILD_DATE")) {
-        (Some(commit), Some(date)) => format!("{VERSION} (commit {commit}, built {date})"),
+        (Some(commit), Some(date)) => format!("{VERSION} (commit {commit}, {date})"),
         (Some(commit), None) => format!("{VERSION} (commit {commit})"),
         _ => VERSION.to_owned(),
     })

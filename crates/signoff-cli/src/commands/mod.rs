@@ -76,7 +76,6 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Ledger(command) => ledger::run(store, command).await,
         Command::Key(command) => key::run(store, command).await,
         Command::Demo(args) => demo::run(args).await,
-        Command::Dev(command) => dev(store, command).await,
     }
 }
 
@@ -189,32 +188,4 @@ pub(crate) fn digests(texts: &[String]) -> anyhow::Result<Vec<Digest>> {
         }
     }
     Ok(digests)
-}
-
-async fn dev(store: &std::path::Path, command: crate::cli::DevCommand) -> anyhow::Result<Outcome> {
-    let crate::cli::DevCommand::Generate(args) = command;
-    let signoff = signoff_app::Signoff::open(store).await?;
-    let bar = indicatif::ProgressBar::new(args.releases);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} releases, {per_sec}, eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let shape = signoff_app::synthetic::Shape {
-        releases: args.releases,
-        evidence_per_release: args.evidence_per_release,
-        findings_per_scan: args.findings_per_scan,
-        projects: args.projects,
-    };
-    let started = std::time::Instant::now();
-    let generated = signoff_app::synthetic::generate(&signoff, shape, &|done| bar.set_position(done)).await?;
-    bar.finish_and_clear();
-    println!(
-        "generated {} releases, {} evidence items, {} findings, {} ledger entries in {:.1} s",
-        generated.releases,
-        generated.evidence,
-        generated.findings,
-        generated.entries,
-        started.elapsed().as_secs_f64()
-    );
-    Ok(Outcome::Success)
 }

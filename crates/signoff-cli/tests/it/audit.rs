@@ -402,11 +402,10 @@ fn retention_purges_only_what_may_go_and_verify_still_passes() {
 #[test]
 fn generated_store_verifies_and_answers_consistently() {
     let store = TestStore::new();
-    let said = store.ok(&["dev", "generate", "--releases", "60", "--projects", "4"]);
-    let numbers: Vec<u64> = said.split(|c: char| !c.is_ascii_digit()).filter_map(|word| word.parse().ok()).collect();
-    let (releases, evidence, findings, entries) = (numbers[0], numbers[1], numbers[2], numbers[3]);
-    assert_eq!((releases, evidence), (60, 600), "{said}");
-    assert!(findings > 60 * 4 * 10, "{said}");
+    let said = store.generate(60, 4);
+    let (releases, evidence, findings, entries) = (said.releases, said.evidence, said.findings, said.entries);
+    assert_eq!((releases, evidence), (60, 600), "{said:?}");
+    assert!(findings > 60 * 4 * 10, "{said:?}");
 
     let (code, verified) = store.verify();
     assert_eq!(code, 0, "{verified}");

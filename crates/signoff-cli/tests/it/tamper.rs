@@ -273,7 +273,7 @@ fn forged_checkpoints_and_rewritten_stores_are_caught() {
 fn blob_problems_are_reported_in_ledger_order_in_a_large_store() {
     // 90 releases of 10 evidence items: 900 blobs, several chunks of re-hashing.
     let store = TestStore::new();
-    store.ok(&["dev", "generate", "--releases", "90", "--projects", "3"]);
+    store.generate(90, 3);
     let evidence = store.query_i64("SELECT COUNT(*) FROM evidence");
     assert!(evidence >= 900, "{evidence} evidence rows");
     let (code, report) = store.verify();
@@ -307,7 +307,7 @@ fn blob_problems_are_reported_in_ledger_order_in_a_large_store() {
     check(&store, late_release as u64, "modified", "a later missing blob does not mask an earlier row");
 
     let store = TestStore::new();
-    store.ok(&["dev", "generate", "--releases", "90", "--projects", "3"]);
+    store.generate(90, 3);
     let (last, path) = nth_blob(&store, evidence - 1);
     std::fs::remove_file(&path).unwrap();
     check(&store, last, "blob_missing", "the last blob");

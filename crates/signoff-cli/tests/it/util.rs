@@ -19,6 +19,18 @@ impl TestStore {
         store
     }
 
+    /// Fills the store with the benchmark generator's realistic history (P3), in
+    /// process: the generator is not part of the binary.
+    pub(crate) fn generate(&self, releases: u64, projects: u64) -> signoff_app::synthetic::Generated {
+        let shape =
+            signoff_app::synthetic::Shape { releases, evidence_per_release: 10, findings_per_scan: 12, projects };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let signoff = signoff_app::Signoff::open(&self.home()).await.unwrap();
+            signoff_app::synthetic::generate(&signoff, shape, &|_| {}).await.unwrap()
+        })
+    }
+
     pub(crate) fn home(&self) -> PathBuf {
         self.dir.path().join("store")
     }
