@@ -164,6 +164,14 @@ pub(crate) enum Command {
     /// Walk through signoff on the example app's real pipeline outputs.
     #[command(after_help = "Examples:\n  signoff demo\n  signoff demo --keep ./demo-store")]
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  signoff completions bash > /etc/bash_completion.d/signoff\n  signoff completions zsh > \"${fpath[1]}/_signoff\"\n  signoff completions fish > ~/.config/fish/completions/signoff.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Write the manual pages: signoff(1) and one page per subcommand.
+    #[command(after_help = "Examples:\n  signoff man --dir /usr/local/share/man/man1\n  signoff man | man -l -")]
+    Man(ManArgs),
 }
 
 /// `--json`: for commands whose only output forms are text and JSON.
@@ -683,6 +691,21 @@ pub(crate) enum KeyFormat {
     Pem,
     /// `name+keyid+base64` verifier key for signed notes.
     Note,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Write signoff.1 and a page per subcommand (signoff-capture.1, ...) into this
+    /// folder; without it, print signoff(1) on standard output.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,7 @@ mod controls;
 mod decide;
 mod demo;
 mod deploy;
+mod docs;
 mod findings;
 mod init;
 mod key;
@@ -76,6 +77,8 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Ledger(command) => ledger::run(store, command).await,
         Command::Key(command) => key::run(store, command).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man(args) => docs::man(&args),
     }
 }
 

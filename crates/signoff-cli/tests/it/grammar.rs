@@ -232,6 +232,8 @@ fn a_closed_pipe_ends_every_printing_command_quietly() {
         &["key", "public"],
         &["exception", "list"],
         &["inspect", &example("v1/bandit.sarif")],
+        &["completions", "bash"],
+        &["man"],
     ];
     for args in commands {
         let status = into_closed_pipe(&store, args);
@@ -325,4 +327,37 @@ fn output_people_can_script() {
     let verified = verify.wait_with_output().unwrap();
     assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
     assert!(String::from_utf8_lossy(&verified.stderr).contains("not who signed it"), "without --key it warns");
+}
+
+/// Completions and manual pages come from the grammar itself: every visible
+/// command is in them, and the shells accept the scripts.
+#[test]
+fn completions_and_manual_pages_cover_every_command() {
+    let commands = subcommands(&[]);
+    let top: std::collections::BTreeSet<&str> = commands.iter().map(|path| path[0].as_str()).collect();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = signoff().args(["completions", shell]).output().unwrap();
+        assert!(output.status.success(), "{shell}: {}", String::from_utf8_lossy(&output.stderr));
+        let script = String::from_utf8(output.stdout).unwrap();
+        for name in &top {
+            assert!(script.contains(name), "{shell} completion lacks {name}");
+        }
+        if shell == "bash" && Command::new("bash").arg("--version").output().is_ok() {
+            let file = tempfile::NamedTempFile::new().unwrap();
+            std::fs::write(file.path(), &script).unwrap();
+            let checked = Command::new("bash").arg("-n").arg(file.path()).output().unwrap();
+            assert!(checked.status.success(), "bash -n: {}", String::from_utf8_lossy(&checked.stderr));
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let output = signoff().args(["man", "--dir"]).arg(dir.path()).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for path in &commands {
+        let page = dir.path().join(format!("signoff-{}.1", path.join("-")));
+        let text = std::fs::read_to_string(&page).unwrap_or_else(|_| panic!("no page {}", page.display()));
+        assert!(text.contains(".SH NAME"), "{}", page.display());
+    }
+    let main = std::fs::read_to_string(dir.path().join("signoff.1")).unwrap();
+    assert!(main.contains(".SH SUBCOMMANDS") || main.contains("capture"), "{main}");
 }

@@ -1,0 +1,51 @@
+//! `signoff completions` and `signoff man`: shell completions and manual pages,
+//! generated from the same clap grammar the command line parses with, so they
+//! cannot drift from it.
+
+use anyhow::Context;
+use clap::CommandFactory;
+
+use crate::Outcome;
+use crate::cli::{Cli, CompletionsArgs, ManArgs};
+use crate::render::{done, write_bytes};
+
+pub(crate) fn completions(args: &CompletionsArgs) -> anyhow::Result<Outcome> {
+    let mut command = Cli::command();
+    // Rendered whole, then written like any output (a closed pipe ends quietly;
+    // clap_complete's own writer panics on one).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "signoff", &mut script);
+    write_bytes(None, &script)?;
+    Ok(Outcome::Success)
+}
+
+pub(crate) fn man(args: &ManArgs) -> anyhow::Result<Outcome> {
+    let mut command = Cli::command();
+    command.build();
+    let Some(dir) = &args.dir else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command).render(&mut page)?;
+        write_bytes(None, &page)?;
+        return Ok(Outcome::Success);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut written = 0;
+    write_pages(&command, "signoff", dir, &mut written)?;
+    done!("wrote {} to {}", crate::render::count(written, "manual page", "manual pages"), dir.display())?;
+    Ok(Outcome::Success)
+}
+
+/// Writes `name.1` for `command` and a page for each of its subcommands, named
+/// after their path (`signoff-ledger-verify.1`), as git names its pages.
+fn write_pages(command: &clap::Command, name: &str, dir: &std::path::Path, written: &mut u64) -> anyhow::Result<()> {
+    let page = command.clone().name(name.to_owned());
+    let path = dir.join(format!("{name}.1"));
+    let mut bytes = Vec::new();
+    clap_mangen::Man::new(page).render(&mut bytes)?;
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    *written += 1;
+    for sub in command.get_subcommands().filter(|sub| !sub.is_hide_set() && sub.get_name() != "help") {
+        write_pages(sub, &format!("{name}-{}", sub.get_name()), dir, written)?;
+    }
+    Ok(())
+}
