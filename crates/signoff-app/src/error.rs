@@ -283,7 +283,7 @@ pub enum Missing {
     #[error("no release {0} (see `signoff release create`)")]
     Release(ReleaseRef),
     /// A release's certificate.
-    #[error("{0} has no certificate (run `signoff certify --release {0}`)")]
+    #[error("{0} has no certificate (run `signoff certify {0}`)")]
     Certificate(ReleaseRef),
     /// An exception.
     #[error("no exception {0}")]

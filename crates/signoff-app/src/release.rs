@@ -287,3 +287,33 @@ pub async fn list(signoff: &Signoff, query: &ReleaseList) -> Result<Listed, AppE
     let more = total.saturating_sub(releases.len() as u64);
     Ok(Listed { releases, more })
 }
+
+/// The release the user most likely meant when `wanted` does not exist: a version
+/// of the same project a typo or two away, or the same version of a project
+/// whose name is. For "did you mean" hints; it looks at the newest releases only.
+///
+/// # Errors
+/// A store failure.
+pub async fn suggest(signoff: &Signoff, wanted: &ReleaseRef) -> Result<Option<ReleaseRef>, AppError> {
+    const LOOKED_AT: u64 = 2000;
+    let page = |project| ReleaseQuery { project, status: None, before: None, limit: LOOKED_AT };
+    let (same_project, _) = signoff.store.release_page(&page(Some(wanted.project.as_str()))).await?;
+    let close = |a: &str, b: &str| strsim::damerau_levenshtein(a, b) <= (a.chars().count() / 3).clamp(1, 3);
+    let versions = same_project.iter().map(|row| &row.release.record);
+    if let Some(found) = versions
+        .filter(|record| close(wanted.version.as_str(), record.version.as_str()))
+        .min_by_key(|record| strsim::damerau_levenshtein(wanted.version.as_str(), record.version.as_str()))
+    {
+        return Ok(Some(ReleaseRef::new(found.project.clone(), found.version.clone())));
+    }
+    let (all, _) = signoff.store.release_page(&page(None)).await?;
+    let found = all
+        .iter()
+        .map(|row| &row.release.record)
+        .filter(|record| record.project != wanted.project && close(wanted.project.as_str(), record.project.as_str()))
+        .min_by_key(|record| {
+            let version_differs = record.version != wanted.version;
+            (version_differs, strsim::damerau_levenshtein(wanted.project.as_str(), record.project.as_str()))
+        });
+    Ok(found.map(|record| ReleaseRef::new(record.project.clone(), record.version.clone())))
+}

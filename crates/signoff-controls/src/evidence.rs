@@ -180,7 +180,7 @@ impl EvidenceType {
                 "write a Cobertura, JaCoCo or LCOV report (`coverage xml`), then `signoff capture coverage.xml`"
             }
             EvidenceType::DeploymentApproval => {
-                "a person other than the author approves the release: `signoff approve --release PROJECT@VERSION --decision approve --role ROLE`"
+                "a person other than the author approves the release: `signoff approve PROJECT@VERSION --decision approve --role ROLE`"
             }
             EvidenceType::ChangeRecord => {
                 "export the change ticket as JSON and capture it: `signoff capture ticket.json --kind change_record`"

@@ -47,7 +47,7 @@ pub(crate) fn capture(kind: EvidenceKind) -> String {
         EvidenceKind::ChangeRecord
         | EvidenceKind::VulnerabilityDisposition
         | EvidenceKind::Deployment
-        | EvidenceKind::Generic => "capture it with `signoff capture FILE --format generic`",
+        | EvidenceKind::Generic => "capture it with `signoff capture FILE --input-format generic`",
     };
     format!("{kind}: {how}")
 }
@@ -73,8 +73,5 @@ pub(crate) fn criterion_exception(id: &str) -> String {
 
 /// How to approve the release in a role.
 pub(crate) fn approve(input: &PolicyInput, role: &str) -> String {
-    format!(
-        "a human with the role {role} runs `signoff approve --release {} --decision approve --role {role}`",
-        release(input)
-    )
+    format!("a human with the role {role} runs `signoff approve {} --decision approve --role {role}`", release(input))
 }

@@ -36,6 +36,8 @@ mod release;
 mod report;
 mod retention;
 
+use std::path::Path;
+
 use anyhow::Context as _;
 use signoff_app::request::{DayEnd, parse_time};
 use signoff_app::{Period, Signoff};
@@ -51,7 +53,28 @@ use crate::render::warning;
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let home = crate::store::home(cli.store.as_deref());
     let store = home.as_path();
-    match cli.command {
+    match dispatch(store, cli.command).await {
+        Err(error) => Err(with_hint(store, error).await),
+        done => done,
+    }
+}
+
+/// Adds "did you mean" to a release that does not exist, when one close to it does.
+async fn with_hint(store: &Path, error: anyhow::Error) -> anyhow::Error {
+    let Some(signoff_app::AppError::NotFound(signoff_app::Missing::Release(wanted))) =
+        error.downcast_ref::<signoff_app::AppError>()
+    else {
+        return error;
+    };
+    let Ok(signoff) = Signoff::open(store).await else { return error };
+    match signoff_app::release::suggest(&signoff, wanted).await {
+        Ok(Some(close)) => anyhow::anyhow!("{}; did you mean {close}?", crate::error_text(&error)),
+        _ => error,
+    }
+}
+
+async fn dispatch(store: &Path, command: Command) -> anyhow::Result<Outcome> {
+    match command {
         Command::Init(args) => init::run(store, args).await,
         Command::Capture(args) => capture::capture(store, args).await,
         Command::Inspect(args) => capture::inspect(args).await,

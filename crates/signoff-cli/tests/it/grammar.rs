@@ -361,3 +361,26 @@ fn completions_and_manual_pages_cover_every_command() {
     let main = std::fs::read_to_string(dir.path().join("signoff.1")).unwrap();
     assert!(main.contains(".SH SUBCOMMANDS") || main.contains("capture"), "{main}");
 }
+
+/// A release that does not exist is answered with the closest one that does: a
+/// mistyped version, or a mistyped project at the same version; nothing when
+/// nothing is close.
+#[test]
+fn an_unknown_release_gets_a_did_you_mean() {
+    let store = TestStore::new();
+    for (release, label) in [("shop@4.2.1", "a"), ("shop@4.3.0", "b"), ("billing@4.2.1", "c")] {
+        store.ok(&["release", "create", release, "--commit", &commit(label)]);
+    }
+    let said = |release: &str| {
+        let output = store.run(&["release", "show", release]);
+        assert_eq!(output.status.code(), Some(2), "{release}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    assert!(said("shop@4.2.l").contains("did you mean shop@4.2.1?"), "{}", said("shop@4.2.l"));
+    assert!(said("shpo@4.3.0").contains("did you mean shop@4.3.0?"), "{}", said("shpo@4.3.0"));
+    assert!(said("biling@4.2.1").contains("did you mean billing@4.2.1?"), "{}", said("biling@4.2.1"));
+    assert!(!said("inventory@1.0.0").contains("did you mean"), "{}", said("inventory@1.0.0"));
+    // Every command that names a release gets the hint, not only `release show`.
+    let certify = store.run(&["certify", "shop@4.2.2", "--dry-run"]);
+    assert!(String::from_utf8_lossy(&certify.stderr).contains("did you mean shop@4.2.1?"));
+}

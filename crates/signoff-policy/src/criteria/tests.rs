@@ -343,7 +343,7 @@ fn approval_by_role() {
     assert_eq!(result.status, Status::Fail);
     assert_eq!(result.missing, ["1 more approval by release-manager"]);
     assert!(
-        result.fix[0].contains("`signoff approve --release shop@1.2.0 --decision approve --role release-manager`"),
+        result.fix[0].contains("`signoff approve shop@1.2.0 --decision approve --role release-manager`"),
         "{:?}",
         result.fix
     );
