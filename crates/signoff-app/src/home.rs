@@ -122,6 +122,8 @@ pub struct Signoff {
     pub(crate) redaction_key: [u8; 32],
     /// Settings from `signoff.toml`.
     pub(crate) config: Config,
+    /// Files killed captures left in the staging folder, found at open.
+    pub(crate) stale: Vec<signoff_store::StaleFile>,
 }
 
 /// What `init` did.
@@ -211,8 +213,10 @@ impl Signoff {
         let (store, blobs) = signoff_store::open(home, database.as_deref()).await?;
         let origin =
             store.meta("origin").await?.ok_or_else(|| AppError::NotInitialized { home: home.display().to_string() })?;
+        let stale = blobs.stale().to_vec();
         Ok(Signoff {
             home: home.to_owned(),
+            stale,
             store: Arc::new(store),
             blobs: Arc::new(blobs),
             key,

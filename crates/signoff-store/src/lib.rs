@@ -25,7 +25,7 @@ use signoff_core::entry::{Entry, EventKind, EvidenceRecord, Recorded, ReleaseRec
 use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
 use time::OffsetDateTime;
 
-pub use blob::{BlobStore, LocalBlobs, StagedBlob};
+pub use blob::{BlobStore, LocalBlobs, ScratchFile, StagedBlob, StaleFile, scratch_file};
 pub use sql::{SqlStore, SqliteStore};
 
 /// A store failure.
@@ -104,6 +104,9 @@ pub struct StoredCheckpoint {
     pub note: String,
     /// Perfect-subtree roots, largest first.
     pub frontier: Vec<[u8; 32]>,
+    /// The size of the checkpoint signed before this one (0 for the first);
+    /// `None` in rows written before checkpoints were chained.
+    pub previous_size: Option<u64>,
 }
 
 /// An evidence row, read back into the record it was written from.

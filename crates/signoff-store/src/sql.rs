@@ -260,13 +260,13 @@ impl Store for SqlStore {
     }
 
     async fn checkpoints(&self) -> StoreResult<Vec<StoredCheckpoint>> {
-        const SQL: &str = "SELECT size, root, note, frontier FROM checkpoints ORDER BY size";
+        const SQL: &str = "SELECT size, root, note, frontier, previous_size FROM checkpoints ORDER BY size";
         let rows: Vec<CheckpointColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL).fetch_all(pool).await)?;
         rows.into_iter().map(CheckpointColumns::into_checkpoint).collect()
     }
 
     async fn latest_checkpoint(&self) -> StoreResult<Option<StoredCheckpoint>> {
-        const SQL: &str = "SELECT size, root, note, frontier FROM checkpoints ORDER BY size DESC LIMIT 1";
+        const SQL: &str = "SELECT size, root, note, frontier, previous_size FROM checkpoints ORDER BY size DESC LIMIT 1";
         let row: Option<CheckpointColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL).fetch_optional(pool).await)?;
         row.map(CheckpointColumns::into_checkpoint).transpose()
     }

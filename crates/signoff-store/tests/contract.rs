@@ -107,7 +107,7 @@ async fn append(store: &SqlStore, event: Event, findings: Vec<Finding>) -> u64 {
     let leaf = *Digest::of(&[&[0u8][..], &bytes].concat()).as_bytes();
     tx.append(&entry, &bytes, &leaf).await.unwrap();
     let size = head.size + 1;
-    tx.add_checkpoint(&StoredCheckpoint { size, root: leaf, note: format!("note {size}\n"), frontier: vec![leaf] })
+    tx.add_checkpoint(&StoredCheckpoint { size, root: leaf, note: format!("note {size}\n"), frontier: vec![leaf], previous_size: None })
         .await
         .unwrap();
     tx.commit().await.unwrap();
