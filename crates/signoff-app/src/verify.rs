@@ -71,6 +71,10 @@ pub struct VerifyReport {
     /// evidence and do not fail the verification.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stale_temporary_files: Vec<StaleTemporary>,
+    /// What is wrong with the store's own files but is not a verification failure:
+    /// permissions looser than private, a public key file that is not the key's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The first problem found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
@@ -378,6 +382,7 @@ impl<'a> Run<'a> {
                     removed: file.removed,
                 })
                 .collect(),
+            warnings: signoff.warnings().to_vec(),
             failure: None,
         };
         Run { signoff, counts, failure: None, purged: HashMap::new() }

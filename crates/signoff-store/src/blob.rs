@@ -16,6 +16,7 @@
 //! many it removed).
 
 use std::fs::{self, File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -111,6 +112,15 @@ pub struct StaleFile {
     pub removed: bool,
 }
 
+/// Creates a folder and its missing parents, private (0700) whatever the umask.
+fn private_dir(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if path.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(path)
+}
+
 /// Removes the files of `folder` that no process holds locked.
 fn clear_stale(folder: &Path) -> Vec<StaleFile> {
     let mut stale = Vec::new();
@@ -150,7 +160,7 @@ impl LocalBlobs {
         for sub in ["sha256", "tmp"] {
             let path = root.join(sub);
             if !path.is_dir() {
-                fs::create_dir_all(&path).map_err(blob_error(&path))?;
+                private_dir(&path).map_err(blob_error(&path))?;
             }
         }
         let stale = clear_stale(&root.join("tmp"));
@@ -177,7 +187,13 @@ impl LocalBlobs {
 /// When the file cannot be created.
 pub fn scratch_file(folder: &Path) -> StoreResult<(File, ScratchFile)> {
     let path = folder.join(format!("input-{}", uuid::Uuid::now_v7()));
-    let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path).map_err(blob_error(&path))?;
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(blob_error(&path))?;
     if let Err(error) = file.try_lock() {
         let _ = fs::remove_file(&path);
         return Err(StoreError::Blob { path: path.display().to_string(), source: io::Error::other(error) });
@@ -250,7 +266,7 @@ impl LocalBlobs {
             return Ok(());
         }
         let folder = target.parent().unwrap_or(&self.root).to_owned();
-        fs::create_dir_all(&folder).map_err(blob_error(&folder))?;
+        private_dir(&folder).map_err(blob_error(&folder))?;
         File::open(&staged.path).and_then(|file| file.sync_all()).map_err(blob_error(&staged.path))?;
         fs::rename(&staged.path, &target).map_err(blob_error(&target))?;
         sync_dir(&folder)?;
@@ -312,8 +328,7 @@ impl StagingFile {
         let mut staging = StagingFile { path: path.to_owned(), direct: None, buffered: None, unflushed: 0 };
         #[cfg(target_os = "linux")]
         if direct {
-            use std::os::unix::fs::OpenOptionsExt;
-            match OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_DIRECT).open(path) {
+            match OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_DIRECT).open(path) {
                 Ok(file) => {
                     staging.direct = Some(file);
                     return Ok(staging);
@@ -327,7 +342,7 @@ impl StagingFile {
         // Linux creates the file before it finds that the filesystem refuses
         // O_DIRECT, so a refused open leaves it behind, empty: open it as it is
         // (its name is a new UUID, no one else's).
-        staging.buffered = Some(OpenOptions::new().write(true).create(true).truncate(true).open(path)?);
+        staging.buffered = Some(OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?);
         Ok(staging)
     }
 
@@ -438,7 +453,7 @@ impl BlobStore for LocalBlobs {
         let target = self.path_of(&digest);
         if !target.exists() {
             let folder = target.parent().unwrap_or(&self.root).to_owned();
-            fs::create_dir_all(&folder).map_err(blob_error(&folder))?;
+            private_dir(&folder).map_err(blob_error(&folder))?;
             let temporary = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
             fs::write(&temporary, bytes).map_err(blob_error(&temporary))?;
             fs::rename(&temporary, &target).map_err(blob_error(&target))?;

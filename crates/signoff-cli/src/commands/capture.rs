@@ -87,6 +87,9 @@ fn target(args: &CaptureArgs, environment: &Environment) -> anyhow::Result<Captu
 
 pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
+    for problem in signoff.warnings() {
+        warning!("{problem}");
+    }
     let format = input_format(&args.parse, "capture");
     let target = target(&args, &Environment::from_process())?;
     let total: u64 =

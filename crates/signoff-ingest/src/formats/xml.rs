@@ -104,7 +104,12 @@ impl BufRead for Budgeted<'_> {
         if self.budget.exceeded() {
             return Err(io::Error::other(self.budget.message()));
         }
-        self.inner.fill_buf()
+        // Never more than the budget allows (and one byte, to notice the excess),
+        // so an input already in memory is cut at the budget too.
+        let room = usize::try_from(self.budget.limit - self.budget.used.get()).unwrap_or(usize::MAX).saturating_add(1);
+        let available = self.inner.fill_buf()?;
+        let room = room.min(available.len());
+        Ok(&available[..room])
     }
 
     fn consume(&mut self, amount: usize) {

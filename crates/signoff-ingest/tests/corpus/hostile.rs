@@ -65,11 +65,11 @@ fn xml_text_and_attributes_are_capped_while_read() {
         ("cdata", &cdata, Format::Junit),
         ("cobertura", &cobertura, Format::Cobertura),
     ] {
-        let error = parse_bytes(text.as_bytes(), name, &options(None, limits), &mut Discard).unwrap_err();
+        let error = parse_bytes(text.as_bytes(), name, &options(Some(format), limits), &mut Discard).unwrap_err();
         assert_eq!(error.format, Some(format), "{name}: {error}");
         assert!(error.to_string().contains("the limit for one XML value"), "{name}: {error}");
         // Under the default limit the same report is read.
-        parse_bytes(text.as_bytes(), name, &Options::default(), &mut Discard).unwrap();
+        parse_bytes(text.as_bytes(), name, &options(Some(format), Limits::default()), &mut Discard).unwrap();
     }
 }
 
