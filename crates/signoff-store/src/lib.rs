@@ -35,6 +35,15 @@ pub enum StoreError {
     /// The database refused or failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Another writer held the ledger's write lock for longer than the store waits.
+    #[error(
+        "the ledger is locked by another writer (a capture or another command writing to this store) and stayed locked for {} s; nothing was written: retry when it has finished (a writer that was stopped or paused holds the lock until it ends)",
+        waited.as_secs()
+    )]
+    Locked {
+        /// How long it waited.
+        waited: std::time::Duration,
+    },
     /// Schema migration failed.
     #[error("cannot migrate the database schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

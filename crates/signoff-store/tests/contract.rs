@@ -107,9 +107,9 @@ async fn append(store: &SqlStore, event: Event, findings: Vec<Finding>) -> u64 {
     let leaf = *Digest::of(&[&[0u8][..], &bytes].concat()).as_bytes();
     tx.append(&entry, &bytes, &leaf).await.unwrap();
     let size = head.size + 1;
-    tx.add_checkpoint(&StoredCheckpoint { size, root: leaf, note: format!("note {size}\n"), frontier: vec![leaf], previous_size: None })
-        .await
-        .unwrap();
+    let checkpoint =
+        StoredCheckpoint { size, root: leaf, note: format!("note {size}\n"), frontier: vec![leaf], previous_size: None };
+    tx.add_checkpoint(&checkpoint).await.unwrap();
     tx.commit().await.unwrap();
     head.size
 }
@@ -274,6 +274,27 @@ async fn postgres_meets_the_contract() {
     second.close().await;
     drop(connection);
     database.drop_database().await;
+}
+
+/// A store on a read-only mount, or for a reader who may not write: opened for
+/// reading, it answers reads, writes nothing and refuses to write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_store_opens_read_only() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("signoff.db");
+    let store = SqlStore::open(&path).await.unwrap();
+    append(&store, Event::EvidenceCaptured(Box::new(evidence("e1", &[]))), Vec::new()).await;
+    let checkpoint = store.latest_checkpoint().await.unwrap().unwrap();
+    assert_eq!(checkpoint.previous_size, None, "written as given");
+    store.close().await;
+    let before: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+    let reader = SqlStore::open_read_only(&path).await.unwrap();
+    assert_eq!(reader.ledger_size().await.unwrap(), 1);
+    assert_eq!(reader.checkpoints().await.unwrap().len(), 1);
+    assert!(reader.begin().await.is_err(), "a read-only store takes no write");
+    reader.close().await;
+    let after: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+    assert_eq!(before.len(), after.len(), "{before:?} then {after:?}");
 }
 
 #[test]

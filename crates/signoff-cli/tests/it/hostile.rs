@@ -297,7 +297,6 @@ fn secrets_reach_no_file_of_the_store_through_a_side_door() {
         store.ok(&["audit", "search", "--json"]),
         store.ok(&["audit", "trace", "shop@1.0.0"]),
         store.ok(&["release", "show", "shop@1.0.0", "--json"]),
-        store.ok(&["export", "shop@1.0.0", "-o", "-"]),
     ];
     assert_nowhere(
         &store,
