@@ -153,7 +153,8 @@ impl Signoff {
     pub async fn init(home: &Path, origin: Option<&str>, database: Option<&str>) -> Result<InitReport, AppError> {
         // Private whatever the umask: folders 0700, files 0600 (the umask can only
         // take permissions away from what is asked for here).
-        for folder in [home.to_owned(), home.join("keys"), home.join("blobs"), home.join("blobs/sha256"), home.join("blobs/tmp")]
+        for folder in
+            [home.to_owned(), home.join("keys"), home.join("blobs"), home.join("blobs/sha256"), home.join("blobs/tmp")]
         {
             if !folder.exists() {
                 fs::DirBuilder::new().recursive(true).mode(0o700).create(&folder).map_err(AppError::io(&folder))?;

@@ -436,7 +436,12 @@ impl<'a> Run<'a> {
             // re-signed with another key) is a failed verification, not an error.
             match checkpoint::open(text, &verifier) {
                 Ok(note) => {
-                    checked.push(Checked { size: note.size(), root: Ok(note.root()), external: true, broken_link: None });
+                    checked.push(Checked {
+                        size: note.size(),
+                        root: Ok(note.root()),
+                        external: true,
+                        broken_link: None,
+                    });
                 }
                 Err(error) => {
                     return Ok(Err(Failure {

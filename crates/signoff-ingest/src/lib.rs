@@ -50,8 +50,8 @@ use std::sync::Arc;
 pub use clearance::{Clearance, Cleared};
 pub use detect::{Detected, HEAD_SIZE, detect};
 pub use error::{IngestError, IngestErrorKind, Place};
-pub use source::special_file;
 use signoff_core::{EvidenceKind, Finding, Format, Summary, Tool};
+pub use source::special_file;
 
 use crate::source::Source;
 

@@ -108,7 +108,9 @@ pub fn url_passwords(text: &str) -> Vec<std::ops::Range<usize>> {
         let start = from + at + 3;
         let rest = &text[start..];
         let end = rest
-            .find(|character: char| matches!(character, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || character.is_whitespace())
+            .find(|character: char| {
+                matches!(character, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || character.is_whitespace()
+            })
             .unwrap_or(rest.len());
         let authority = &rest[..end];
         if let Some(at_sign) = authority.rfind('@')
@@ -350,9 +352,22 @@ mod tests {
 
     #[test]
     fn common_key_names_and_url_credentials_are_secrets() {
-        for name in ["password", "Passwd", "api_key", "apiKey", "API-KEY", "token", "secret", "private_key",
-            "access_key", "client_secret", "db_password", "github_token", "aws_secret_access_key", "refreshToken"]
-        {
+        for name in [
+            "password",
+            "Passwd",
+            "api_key",
+            "apiKey",
+            "API-KEY",
+            "token",
+            "secret",
+            "private_key",
+            "access_key",
+            "client_secret",
+            "db_password",
+            "github_token",
+            "aws_secret_access_key",
+            "refreshToken",
+        ] {
             assert!(is_secret_key(name), "{name}");
         }
         for name in ["path", "message", "rule_id", "check_id", "severity", "fingerprint", "tokens_count"] {

@@ -277,8 +277,23 @@ mod tests {
     #[test]
     fn every_formula_lead_is_guarded() {
         for cell in [
-            "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "＝1+1", "＋1", "－1", "＠SUM(A1)", " =1", "  +1", "\u{a0}=1",
-            "\u{3000}＝1", "\n=1", "\t", "\r",
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "＝1+1",
+            "＋1",
+            "－1",
+            "＠SUM(A1)",
+            " =1",
+            "  +1",
+            "\u{a0}=1",
+            "\u{3000}＝1",
+            "\n=1",
+            "\t",
+            "\r",
         ] {
             let written = text(cell);
             assert!(written.starts_with('\''), "{cell:?} -> {written:?}");

@@ -16,8 +16,8 @@
 //! many it removed).
 
 use std::fs::{self, File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
 use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
@@ -203,7 +203,6 @@ pub fn scratch_file(folder: &Path) -> StoreResult<(File, ScratchFile)> {
 }
 
 impl LocalBlobs {
-
     /// The path of a blob.
     pub fn path_of(&self, digest: &Digest) -> PathBuf {
         let hex = digest.to_hex();

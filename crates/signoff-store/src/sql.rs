@@ -172,8 +172,10 @@ impl SqlStore {
             // A read-only mount, or a reader who may not write the folder: open it
             // for reading (verify, audit, export and report work; writes fail).
             Err(error)
-                if matches!(error.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem)
-                    && path.exists() =>
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                ) && path.exists() =>
             {
                 return SqlStore::open_read_only(path).await;
             }
@@ -340,7 +342,8 @@ impl Store for SqlStore {
     }
 
     async fn latest_checkpoint(&self) -> StoreResult<Option<StoredCheckpoint>> {
-        const SQL: &str = "SELECT size, root, note, frontier, previous_size FROM checkpoints ORDER BY size DESC LIMIT 1";
+        const SQL: &str =
+            "SELECT size, root, note, frontier, previous_size FROM checkpoints ORDER BY size DESC LIMIT 1";
         let row: Option<CheckpointColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL).fetch_optional(pool).await)?;
         row.map(CheckpointColumns::into_checkpoint).transpose()
     }

@@ -107,8 +107,13 @@ async fn append(store: &SqlStore, event: Event, findings: Vec<Finding>) -> u64 {
     let leaf = *Digest::of(&[&[0u8][..], &bytes].concat()).as_bytes();
     tx.append(&entry, &bytes, &leaf).await.unwrap();
     let size = head.size + 1;
-    let checkpoint =
-        StoredCheckpoint { size, root: leaf, note: format!("note {size}\n"), frontier: vec![leaf], previous_size: None };
+    let checkpoint = StoredCheckpoint {
+        size,
+        root: leaf,
+        note: format!("note {size}\n"),
+        frontier: vec![leaf],
+        previous_size: None,
+    };
     tx.add_checkpoint(&checkpoint).await.unwrap();
     tx.commit().await.unwrap();
     head.size

@@ -27,10 +27,7 @@ fn run_within(mut command: Command, limit: Duration) -> Output {
         if started.elapsed() > limit {
             let _ = child.kill();
             let output = child.wait_with_output().unwrap();
-            panic!(
-                "still running after {limit:?}, killed; stderr: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+            panic!("still running after {limit:?}, killed; stderr: {}", String::from_utf8_lossy(&output.stderr));
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -141,8 +138,7 @@ fn standard_input_and_process_substitution_are_detected() {
     for (file, format) in [(&bandit, "sarif"), (&junit, "junit")] {
         let mut command = store.command();
         command.args(capture_args("-", &sha, &["--json"]));
-        let mut child =
-            command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(&std::fs::read(file).unwrap()).unwrap();
         let output = child.wait_with_output().unwrap();
         assert!(output.status.success(), "{file}: {}", String::from_utf8_lossy(&output.stderr));
@@ -323,10 +319,8 @@ fn escape_sequences_are_shown_escaped_by_every_command() {
           "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a\u001b[1Ab.py"}}}]}]}]}"#;
     let log = store.dir.path().join("evil.sarif");
     std::fs::write(&log, sarif).unwrap();
-    let mut outputs = vec![
-        store.ok(&["inspect", log.to_str().unwrap()]),
-        store.ok(&capture_args(log.to_str().unwrap(), &sha, &[])),
-    ];
+    let mut outputs =
+        vec![store.ok(&["inspect", log.to_str().unwrap()]), store.ok(&capture_args(log.to_str().unwrap(), &sha, &[]))];
     store.ok(&["release", "create", "shop@1.0.0", "--commit", &sha]);
     for args in [
         &["findings", "--project", "shop"][..],
@@ -411,25 +405,21 @@ fn the_store_is_private_whatever_the_umask() {
         }
         assert_eq!(mode & 0o077, 0, "{} is mode {mode:03o}", path.display());
     }
-    for folder in [home.clone(), home.join("keys"), home.join("blobs"), home.join("blobs/tmp"), home.join("blobs/sha256")]
+    for folder in
+        [home.clone(), home.join("keys"), home.join("blobs"), home.join("blobs/tmp"), home.join("blobs/sha256")]
     {
         let mode = std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700, "{} is mode {mode:03o}", folder.display());
     }
     // Looser permissions found later are named.
     std::fs::set_permissions(home.join("keys"), std::fs::Permissions::from_mode(0o777)).unwrap();
-    let output = crate::util::signoff()
-        .args(["--store", home.to_str().unwrap(), "ledger", "verify"])
-        .output()
-        .unwrap();
+    let output = crate::util::signoff().args(["--store", home.to_str().unwrap(), "ledger", "verify"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("keys may be used by others (mode 777)"), "{stderr}");
     // A replaced public key file is named too.
-    std::fs::write(home.join("keys/ledger.pub"), "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").unwrap();
-    let output = crate::util::signoff()
-        .args(["--store", home.to_str().unwrap(), "ledger", "verify"])
-        .output()
+    std::fs::write(home.join("keys/ledger.pub"), "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
         .unwrap();
+    let output = crate::util::signoff().args(["--store", home.to_str().unwrap(), "ledger", "verify"]).output().unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not hold the public half"));
 }

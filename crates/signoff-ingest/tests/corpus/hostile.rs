@@ -55,10 +55,10 @@ fn xml_text_and_attributes_are_capped_while_read() {
         "<testsuite name=\"s\" tests=\"1\"><testcase name=\"t\"><system-out>{big}</system-out></testcase></testsuite>"
     );
     let attribute = format!("<testsuite name=\"{big}\"><testcase name=\"t\"/></testsuite>");
-    let cdata = format!("<testsuite><testcase name=\"t\"><system-out><![CDATA[{big}]]></system-out></testcase></testsuite>");
-    let cobertura = format!(
-        "<coverage line-rate=\"1\"><sources><source>{big}</source></sources><packages/></coverage>"
-    );
+    let cdata =
+        format!("<testsuite><testcase name=\"t\"><system-out><![CDATA[{big}]]></system-out></testcase></testsuite>");
+    let cobertura =
+        format!("<coverage line-rate=\"1\"><sources><source>{big}</source></sources><packages/></coverage>");
     for (name, text, format) in [
         ("system-out", &system_out, Format::Junit),
         ("attribute", &attribute, Format::Junit),

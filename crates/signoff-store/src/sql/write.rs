@@ -130,7 +130,8 @@ impl SqlWrite {
 impl WriteTx for SqlWrite {
     async fn head(&mut self) -> StoreResult<LedgerHead> {
         const LAST: &str = "SELECT seq, body, entry_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1";
-        const CHECKPOINT: &str = "SELECT size, root, note, frontier, previous_size FROM checkpoints ORDER BY size DESC LIMIT 1";
+        const CHECKPOINT: &str =
+            "SELECT size, root, note, frontier, previous_size FROM checkpoints ORDER BY size DESC LIMIT 1";
         let last: Option<EntryColumns> =
             on_tx!(&mut self.tx, |handle| sqlx::query_as(LAST).fetch_optional(handle).await)?;
         let checkpoint: Option<CheckpointColumns> =
