@@ -261,6 +261,18 @@ fn secrets_reach_no_file_of_the_store_through_a_side_door() {
     const AWS: &str = "AKIAQ7Z4EXAMPLESIDE01";
     let store = TestStore::new();
     let sha = commit("side door");
+    // A reader kept open for the whole test keeps the database's WAL on disk (the
+    // last connection to close would fold it into the database and delete it), so
+    // the grep below reads the WAL as written.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let database = format!("sqlite://{}", store.database().display());
+    let mut reader = runtime.block_on(async {
+        use sqlx::Connection;
+        let mut connection = sqlx::SqliteConnection::connect(&database).await.unwrap();
+        let _: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries").fetch_one(&mut connection).await.unwrap();
+        connection
+    });
     // A Bandit run names the value first; the secret scanner's run reports it after.
     let sarif = format!(
         r#"{{"version": "2.1.0", "runs": [
@@ -294,6 +306,10 @@ fn secrets_reach_no_file_of_the_store_through_a_side_door() {
         store.ok(&["audit", "trace", "shop@1.0.0"]),
         store.ok(&["release", "show", "shop@1.0.0", "--json"]),
     ];
+    assert!(
+        std::fs::metadata(store.home().join("signoff.db-wal")).is_ok_and(|wal| wal.len() > 0),
+        "the WAL is on disk"
+    );
     assert_nowhere(
         &store,
         &[
@@ -308,6 +324,10 @@ fn secrets_reach_no_file_of_the_store_through_a_side_door() {
     );
     let (code, report) = store.verify();
     assert_eq!(code, 0, "{report}");
+    runtime.block_on(async {
+        let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM findings").fetch_one(&mut reader).await.unwrap();
+        sqlx::Connection::close(reader).await.unwrap();
+    });
 }
 
 #[test]
@@ -422,4 +442,48 @@ fn the_store_is_private_whatever_the_umask() {
         .unwrap();
     let output = crate::util::signoff().args(["--store", home.to_str().unwrap(), "ledger", "verify"]).output().unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not hold the public half"));
+}
+
+#[test]
+fn a_killed_capture_leaves_nothing_once_the_store_is_opened_again() {
+    let store = TestStore::new();
+    let sha = commit("killed");
+    // A pipe that is still being written when the capture is killed: the capture
+    // is copying it into the staging folder at that moment.
+    let fifo = store.dir.path().join("slow.xml");
+    mkfifo(&fifo);
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let Ok(mut pipe) = std::fs::OpenOptions::new().write(true).open(&writer_path) else { return };
+        let _ = pipe.write_all(b"<testsuite name=\"s\"><testcase name=\"t\"><system-out>");
+        let chunk = vec![b'x'; 256 * 1024];
+        while stopped.try_recv().is_err() && pipe.write_all(&chunk).is_ok() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let file = fifo.display().to_string();
+    let mut child = store
+        .command()
+        .args(capture_args(&file, &sha, &[]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !staging(&store).iter().any(|path| std::fs::metadata(path).is_ok_and(|m| m.len() > 0)) {
+        assert!(started.elapsed() < MINUTE, "the capture never started copying");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = stop.send(());
+    writer.join().unwrap();
+    assert!(!staging(&store).is_empty(), "the killed capture left its copy");
+    let (code, report) = store.verify();
+    assert_eq!(code, 0, "{report}");
+    let stale = report["stale_temporary_files"].as_array().unwrap();
+    assert!(!stale.is_empty() && stale.iter().all(|file| file["removed"] == true), "{report}");
+    assert!(staging(&store).is_empty(), "opening the store removed what the killed capture left");
+    assert_eq!(store.ledger_size(), 0);
 }
