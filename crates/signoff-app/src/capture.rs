@@ -84,12 +84,25 @@ pub async fn capture(signoff: &Signoff, request: CaptureRequest) -> Result<Vec<E
     if request.files.is_empty() {
         return Err(AppError::Invalid("nothing to capture: name at least one file".into()));
     }
+    // Pipes are copied to scratch files first (bounded in size and time), before
+    // the ledger's write lock is taken; the copies are removed when this returns.
+    let mut readables = Vec::with_capacity(request.files.len());
+    for input in &request.files {
+        let (path, display, limits) = (input.path.clone(), input.display.clone(), request.limits);
+        let scratch = signoff.home().join("blobs/tmp");
+        readables.push(
+            tokio::task::spawn_blocking(move || input::readable(&path, &display, &limits, &scratch))
+                .await
+                .map_err(AppError::stopped("reading the input"))??,
+        );
+    }
+    let paths: Vec<PathBuf> = readables.iter().map(|readable| readable.path.clone()).collect();
     // A SARIF log whose secret scanner's run comes after a run that mentions its
     // secrets is read twice: the first try rolls back, the second redacts first.
     let mut redact_first = vec![false; request.files.len()];
     loop {
         let mut reread = None;
-        match capture_once(signoff, &request, &redact_first, &mut reread).await {
+        match capture_once(signoff, &request, &paths, &redact_first, &mut reread).await {
             Err(_) if reread.is_some_and(|index: usize| !redact_first[index]) => {
                 if let Some(index) = reread {
                     redact_first[index] = true;
@@ -103,6 +116,7 @@ pub async fn capture(signoff: &Signoff, request: CaptureRequest) -> Result<Vec<E
 async fn capture_once(
     signoff: &Signoff,
     request: &CaptureRequest,
+    paths: &[PathBuf],
     redact_first: &[bool],
     reread: &mut Option<usize>,
 ) -> Result<Vec<EvidenceReport>, AppError> {
@@ -113,8 +127,9 @@ async fn capture_once(
     let outcome = async {
         for (index, input) in request.files.iter().enumerate() {
             let seq = batch.next_seq();
+            let readable = InputFile { path: paths[index].clone(), display: input.display.clone() };
             let (parsed, commitment, blob, original_digest) =
-                match read_one(signoff, input, request, redact_first[index], seq, &mut batch, &mut staged).await {
+                match read_one(signoff, &readable, request, redact_first[index], seq, &mut batch, &mut staged).await {
                     Ok(read) => read,
                     Err(AppError::Ingest(error)) if matches!(error.kind, IngestErrorKind::Reread) => {
                         *reread = Some(index);
@@ -180,16 +195,6 @@ async fn read_one(
     batch: &mut crate::ledger::Batch,
     staged: &mut Vec<StagedBlob>,
 ) -> Result<ReadOne, AppError> {
-    // A pipe is copied to a scratch file first (bounded in size and time); the
-    // copy is removed when this returns.
-    let readable = {
-        let (path, display, limits) = (input.path.clone(), input.display.clone(), request.limits);
-        let scratch = signoff.home().join("blobs/tmp");
-        tokio::task::spawn_blocking(move || input::readable(&path, &display, &limits, &scratch))
-            .await
-            .map_err(AppError::stopped("reading the input"))??
-    };
-    let input = &InputFile { path: readable.path.clone(), display: input.display.clone() };
     let before = stamp(&input.path);
     // The file's bytes are copied into the blob store while it is parsed, as far
     // as the parser has cleared them (never a byte a redaction would replace).

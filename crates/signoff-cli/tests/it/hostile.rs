@@ -284,8 +284,20 @@ fn secrets_reach_no_file_of_the_store_through_a_side_door() {
             {{"ruleId": "aws-access-token", "message": {{"text": "AWS key"}}, "properties": {{"offender": "{AWS}"}}}}]}}]}}"#
     );
     let log = store.dir.path().join("combined.sarif");
-    std::fs::write(&log, sarif).unwrap();
+    std::fs::write(&log, &sarif).unwrap();
     store.ok(&capture_args(log.to_str().unwrap(), &sha, &[]));
+    // The same through standard input: the second reading must not find it empty.
+    let mut child = store
+        .command()
+        .args(capture_args("-", &sha, &[]))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(sarif.as_bytes()).unwrap();
+    let piped = child.wait_with_output().unwrap();
+    assert!(piped.status.success(), "{}", String::from_utf8_lossy(&piped.stderr));
 
     // JSON captured as a secrets scan: common key names and URL credentials.
     let json = r#"{"findings": [
