@@ -23,6 +23,8 @@ use crate::error::AppError;
 use crate::home::Signoff;
 use crate::report::EvidenceReport;
 
+mod input;
+
 /// A file to read, and how to name it in messages.
 #[derive(Debug, Clone)]
 pub struct InputFile {
@@ -82,15 +84,59 @@ pub async fn capture(signoff: &Signoff, request: CaptureRequest) -> Result<Vec<E
     if request.files.is_empty() {
         return Err(AppError::Invalid("nothing to capture: name at least one file".into()));
     }
+    // Pipes are copied to scratch files first (bounded in size and time), before
+    // the ledger's write lock is taken; the copies are removed when this returns.
+    let mut readables = Vec::with_capacity(request.files.len());
+    for input in &request.files {
+        let (path, display, limits) = (input.path.clone(), input.display.clone(), request.limits);
+        let scratch = signoff.home().join("blobs/tmp");
+        readables.push(
+            tokio::task::spawn_blocking(move || input::readable(&path, &display, &limits, &scratch))
+                .await
+                .map_err(AppError::stopped("reading the input"))??,
+        );
+    }
+    let paths: Vec<PathBuf> = readables.iter().map(|readable| readable.path.clone()).collect();
+    // A SARIF log whose secret scanner's run comes after a run that mentions its
+    // secrets is read twice: the first try rolls back, the second redacts first.
+    let mut redact_first = vec![false; request.files.len()];
+    loop {
+        let mut reread = None;
+        match capture_once(signoff, &request, &paths, &redact_first, &mut reread).await {
+            Err(_) if reread.is_some_and(|index: usize| !redact_first[index]) => {
+                if let Some(index) = reread {
+                    redact_first[index] = true;
+                }
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn capture_once(
+    signoff: &Signoff,
+    request: &CaptureRequest,
+    paths: &[PathBuf],
+    redact_first: &[bool],
+    reread: &mut Option<usize>,
+) -> Result<Vec<EvidenceReport>, AppError> {
     let resolved = &request.target;
     let mut batch = signoff.begin_batch().await?;
     let mut staged: Vec<StagedBlob> = Vec::new();
     let mut reports = Vec::new();
     let outcome = async {
-        for input in &request.files {
+        for (index, input) in request.files.iter().enumerate() {
             let seq = batch.next_seq();
+            let readable = InputFile { path: paths[index].clone(), display: input.display.clone() };
             let (parsed, commitment, blob, original_digest) =
-                read_one(signoff, input, &request, seq, &mut batch, &mut staged).await?;
+                match read_one(signoff, &readable, request, redact_first[index], seq, &mut batch, &mut staged).await {
+                    Ok(read) => read,
+                    Err(AppError::Ingest(error)) if matches!(error.kind, IngestErrorKind::Reread) => {
+                        *reread = Some(index);
+                        return Err(AppError::Ingest(error));
+                    }
+                    Err(error) => return Err(error),
+                };
             let record = EvidenceRecord {
                 id: uuid::Uuid::now_v7().to_string(),
                 project: resolved.project.clone(),
@@ -144,6 +190,7 @@ async fn read_one(
     signoff: &Signoff,
     input: &InputFile,
     request: &CaptureRequest,
+    redact_first: bool,
     seq: u64,
     batch: &mut crate::ledger::Batch,
     staged: &mut Vec<StagedBlob>,
@@ -159,6 +206,7 @@ async fn read_one(
         limits: request.limits,
         redaction_key: signoff.redaction_key,
         clearance: Some(Arc::clone(&clearance)),
+        redact_first,
     };
     let copy = {
         let blobs = signoff.blobs.clone();
@@ -374,8 +422,10 @@ pub async fn inspect(
             reports.push(Err(AppError::Invalid(format!("no randomness for redaction: {error}"))));
             continue;
         }
-        let options = Options { format, kind, limits, redaction_key, clearance: None };
+        let options = Options { format, kind, limits, redaction_key, clearance: None, redact_first: false };
         let result = tokio::task::spawn_blocking(move || -> Result<EvidenceReport, AppError> {
+            let readable = input::readable(&input.path, &input.display, &limits, &std::env::temp_dir())?;
+            let input = InputFile { path: readable.path.clone(), display: input.display };
             let parsed = parse_path(&input.path, &input.display, &options, &mut signoff_ingest::Discard)?;
             let (digest, size, original_digest) = match &parsed.stored {
                 Some(bytes) => (Digest::of(bytes), bytes.len() as u64, Some(hash_file(&input.path)?)),

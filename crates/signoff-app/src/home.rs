@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -122,6 +122,11 @@ pub struct Signoff {
     pub(crate) redaction_key: [u8; 32],
     /// Settings from `signoff.toml`.
     pub(crate) config: Config,
+    /// Files killed captures left in the staging folder, found at open.
+    pub(crate) stale: Vec<signoff_store::StaleFile>,
+    /// What is wrong with the store's files, found at open (permissions looser
+    /// than private, a public key file that is not the key's).
+    warnings: Vec<String>,
 }
 
 /// What `init` did.
@@ -146,7 +151,17 @@ impl Signoff {
     /// # Errors
     /// When the folder, key or database cannot be created.
     pub async fn init(home: &Path, origin: Option<&str>, database: Option<&str>) -> Result<InitReport, AppError> {
-        fs::create_dir_all(home.join("keys")).map_err(AppError::io(home))?;
+        // Private whatever the umask: folders 0700, files 0600 (the umask can only
+        // take permissions away from what is asked for here).
+        for folder in
+            [home.to_owned(), home.join("keys"), home.join("blobs"), home.join("blobs/sha256"), home.join("blobs/tmp")]
+        {
+            if !folder.exists() {
+                fs::DirBuilder::new().recursive(true).mode(0o700).create(&folder).map_err(AppError::io(&folder))?;
+            }
+        }
+        let keys = home.join("keys");
+        fs::set_permissions(&keys, fs::Permissions::from_mode(0o700)).map_err(AppError::io(&keys))?;
         let key_path = home.join(KEY_FILE);
         let config_path = home.join(CONFIG_FILE);
         if !config_path.exists() {
@@ -166,7 +181,7 @@ impl Signoff {
             let pem =
                 key.to_pkcs8_pem().map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
             write_new(&key_path, pem.as_bytes(), 0o600)?;
-            write_new(&home.join(PUBLIC_KEY_FILE), key.public().to_spki_pem().as_bytes(), 0o644)?;
+            write_new(&home.join(PUBLIC_KEY_FILE), key.public().to_spki_pem().as_bytes(), 0o600)?;
         }
         let redaction_path = home.join(REDACTION_KEY_FILE);
         if !redaction_path.exists() {
@@ -174,6 +189,12 @@ impl Signoff {
             getrandom::fill(&mut secret)
                 .map_err(|error| AppError::Invalid(format!("no randomness for the redaction key: {error}")))?;
             write_new(&redaction_path, hex::encode(secret).as_bytes(), 0o600)?;
+        }
+        let database_path = home.join(DATABASE_FILE);
+        if config.database_url().is_none() && !database_path.exists() {
+            // SQLite gives its WAL and shared-memory files the database file's
+            // permissions: create it private, empty, before SQLite opens it.
+            write_new(&database_path, b"", 0o600)?;
         }
         let (store, _blobs) = signoff_store::open(home, config.database_url().as_deref()).await?;
         let wanted = origin.map(str::to_owned).unwrap_or_else(|| format!("signoff.local/{}", uuid::Uuid::now_v7()));
@@ -203,6 +224,19 @@ impl Signoff {
         let pem = fs::read_to_string(&key_path).map_err(AppError::io(&key_path))?;
         let key = LedgerKey::from_pkcs8_pem(&pem)
             .map_err(|source| AppError::Key { path: key_path.display().to_string(), source })?;
+        let mut warnings = loose_permissions(home);
+        let public_path = home.join(PUBLIC_KEY_FILE);
+        if let Ok(public) = fs::read_to_string(&public_path)
+            && public.trim() != key.public().to_spki_pem().trim()
+        {
+            warnings.push(format!(
+                "{} does not hold the public half of {}: it was replaced; rewrite it with `signoff key public > {}` (the ledger is signed and verified with {} only)",
+                public_path.display(),
+                key_path.display(),
+                public_path.display(),
+                key_path.display()
+            ));
+        }
         let redaction_path = home.join(REDACTION_KEY_FILE);
         let redaction_text = fs::read_to_string(&redaction_path).map_err(AppError::io(&redaction_path))?;
         let mut redaction_key = [0u8; 32];
@@ -211,8 +245,11 @@ impl Signoff {
         let (store, blobs) = signoff_store::open(home, database.as_deref()).await?;
         let origin =
             store.meta("origin").await?.ok_or_else(|| AppError::NotInitialized { home: home.display().to_string() })?;
+        let stale = blobs.stale().to_vec();
         Ok(Signoff {
             home: home.to_owned(),
+            stale,
+            warnings,
             store: Arc::new(store),
             blobs: Arc::new(blobs),
             key,
@@ -225,6 +262,12 @@ impl Signoff {
     /// The store folder.
     pub fn home(&self) -> &Path {
         &self.home
+    }
+
+    /// What was found wrong with the store's own files when it was opened:
+    /// permissions looser than private, a public key file that is not the key's.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The checkpoint origin.
@@ -272,6 +315,29 @@ impl Signoff {
     pub fn verifier(&self) -> Result<NoteVerifier, AppError> {
         Ok(NoteVerifier::new(self.origin.clone(), self.key.public())?)
     }
+}
+
+/// The store's folders and files that group or others may use: the evidence and
+/// keys are private (folders 0700, files 0600).
+fn loose_permissions(home: &Path) -> Vec<String> {
+    let mut paths = vec![home.to_owned(), home.join("keys"), home.join("blobs"), home.join(DATABASE_FILE)];
+    for file in [KEY_FILE, PUBLIC_KEY_FILE, REDACTION_KEY_FILE, CONFIG_FILE] {
+        paths.push(home.join(file));
+    }
+    let mut warnings = Vec::new();
+    for path in paths {
+        let Ok(metadata) = fs::metadata(&path) else { continue };
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            let private = if metadata.is_dir() { "700" } else { "600" };
+            warnings.push(format!(
+                "{} may be used by others (mode {mode:03o}): the store is private; `chmod {private} {}`",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    warnings
 }
 
 /// A TOML basic string.

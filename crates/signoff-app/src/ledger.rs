@@ -83,6 +83,7 @@ impl Batch {
             root: *root.as_bytes(),
             note,
             frontier: self.tree.subtrees().iter().map(|hash| *hash.as_bytes()).collect(),
+            previous_size: Some(head.frontier_size),
         };
         self.tx.add_checkpoint(&stored).await?;
         self.tx.commit().await?;

@@ -31,6 +31,17 @@ use crate::home::Signoff;
 /// Rows read per query.
 const BATCH: u64 = 5_000;
 
+/// A file a killed capture left in the staging folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaleTemporary {
+    /// Its path.
+    pub path: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Whether it was removed.
+    pub removed: bool,
+}
+
 /// The outcome of a verification.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
@@ -55,6 +66,15 @@ pub struct VerifyReport {
     /// The latest checkpoint's size and root, when it verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
+    /// Temporary files of killed captures found in `blobs/tmp` when the store was
+    /// opened (removed then, unless the store cannot be written). They are not
+    /// evidence and do not fail the verification.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stale_temporary_files: Vec<StaleTemporary>,
+    /// What is wrong with the store's own files but is not a verification failure:
+    /// permissions looser than private, a public key file that is not the key's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The first problem found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
@@ -335,6 +355,9 @@ struct Checked {
     size: u64,
     root: Result<Digest, String>,
     external: bool,
+    /// Why its link to the checkpoint before it is broken (a checkpoint row was
+    /// deleted), if it is.
+    broken_link: Option<String>,
 }
 
 impl<'a> Run<'a> {
@@ -350,6 +373,16 @@ impl<'a> Run<'a> {
             blobs: 0,
             purged: 0,
             root: None,
+            stale_temporary_files: signoff
+                .stale
+                .iter()
+                .map(|file| StaleTemporary {
+                    path: signoff.home().join("blobs/tmp").join(&file.name).display().to_string(),
+                    size: file.size,
+                    removed: file.removed,
+                })
+                .collect(),
+            warnings: signoff.warnings().to_vec(),
             failure: None,
         };
         Run { signoff, counts, failure: None, purged: HashMap::new() }
@@ -361,10 +394,34 @@ impl<'a> Run<'a> {
         self.counts
     }
 
-    async fn checked_checkpoints(&self, options: &VerifyOptions) -> Result<Vec<Checked>, AppError> {
+    /// The store's checkpoints, checked, with the trusted one; or the failure of a
+    /// trusted checkpoint the store's key does not verify.
+    async fn checked_checkpoints(&self, options: &VerifyOptions) -> Result<Result<Vec<Checked>, Failure>, AppError> {
         let verifier = self.signoff.verifier()?;
         let mut checked = Vec::new();
+        // Each checkpoint names the one signed before it; rows from before the
+        // chain have no link, but after the first link every row has one.
+        let mut previous = 0u64;
+        let mut chained = false;
         for stored in self.signoff.store.checkpoints().await? {
+            let broken_link = match stored.previous_size {
+                Some(link) if link == previous => None,
+                Some(link) if link < previous => Some(format!(
+                    "a checkpoint is missing: the checkpoint at size {} was signed after one at size {link}, which is not in the store",
+                    stored.size
+                )),
+                Some(link) => Some(format!(
+                    "a checkpoint is missing: the checkpoint at size {} was signed after one at size {link}, which is not in the store (the store goes from size {previous} to size {})",
+                    stored.size, stored.size
+                )),
+                None if chained => Some(format!(
+                    "the checkpoint at size {} has no link to the checkpoint before it, as every checkpoint after the first linked one has",
+                    stored.size
+                )),
+                None => None,
+            };
+            chained |= stored.previous_size.is_some();
+            previous = stored.size;
             let root = match checkpoint::open(&stored.note, &verifier) {
                 Ok(note) if note.size() == stored.size && note.root().as_bytes() == &stored.root => Ok(note.root()),
                 Ok(note) => {
@@ -372,15 +429,34 @@ impl<'a> Run<'a> {
                 }
                 Err(error) => Err(error.to_string()),
             };
-            checked.push(Checked { size: stored.size, root, external: false });
+            checked.push(Checked { size: stored.size, root, external: false, broken_link });
         }
         if let Some(text) = &options.trusted_checkpoint {
-            let note = checkpoint::open(text, &verifier)
-                .map_err(|error| AppError::Invalid(format!("the trusted checkpoint does not verify: {error}")))?;
-            checked.push(Checked { size: note.size(), root: Ok(note.root()), external: true });
+            // A trusted checkpoint the store's key does not verify (the store was
+            // re-signed with another key) is a failed verification, not an error.
+            match checkpoint::open(text, &verifier) {
+                Ok(note) => {
+                    checked.push(Checked {
+                        size: note.size(),
+                        root: Ok(note.root()),
+                        external: true,
+                        broken_link: None,
+                    });
+                }
+                Err(error) => {
+                    return Ok(Err(Failure {
+                        entry: None,
+                        checkpoint: None,
+                        problem: FailureKind::BadSignature,
+                        detail: format!(
+                            "the trusted checkpoint does not verify with this store's key ({error}): the store was re-signed with another key, or the checkpoint is from another ledger"
+                        ),
+                    }));
+                }
+            }
         }
         checked.sort_by_key(|checkpoint| checkpoint.size);
-        Ok(checked)
+        Ok(Ok(checked))
     }
 
     async fn scan(&mut self, options: &VerifyOptions) -> Result<Option<Failure>, AppError> {
@@ -406,7 +482,10 @@ impl<'a> Run<'a> {
         options: &VerifyOptions,
         blobs: &mut BlobChecks,
     ) -> Result<Option<Failure>, AppError> {
-        let checkpoints = self.checked_checkpoints(options).await?;
+        let checkpoints = match self.checked_checkpoints(options).await? {
+            Ok(checkpoints) => checkpoints,
+            Err(failure) => return Ok(Some(failure)),
+        };
         let mut next_checkpoint = 0usize;
         let mut previous_checkpoint_size = 0u64;
         let mut tree = TreeBuilder::new();
@@ -484,6 +563,14 @@ impl<'a> Run<'a> {
                 {
                     next_checkpoint += 1;
                     let label = if checkpoint.external { "trusted checkpoint" } else { "checkpoint" };
+                    if let Some(problem) = &checkpoint.broken_link {
+                        return Ok(Some(Failure {
+                            entry: None,
+                            checkpoint: Some(checkpoint.size),
+                            problem: FailureKind::Missing,
+                            detail: problem.clone(),
+                        }));
+                    }
                     match &checkpoint.root {
                         Err(reason) => {
                             return Ok(Some(Failure {
@@ -495,14 +582,24 @@ impl<'a> Run<'a> {
                         }
                         Ok(root) if *root != tree.root() => {
                             let last = checkpoint.size - 1;
+                            let detail = if previous_checkpoint_size <= last {
+                                format!(
+                                    "entries {previous_checkpoint_size}..={last} do not hash to the root signed in the {label} at size {}: entry {last} (or a rewritten run of entries ending there) was altered",
+                                    checkpoint.size
+                                )
+                            } else {
+                                // The store's own checkpoint at this size matched:
+                                // the whole ledger was rebuilt or re-signed since.
+                                format!(
+                                    "the first {} entries do not hash to the root signed in the {label} at size {}, although the store's own checkpoint at that size matches them: the ledger was rebuilt or re-signed since the {label} was taken",
+                                    checkpoint.size, checkpoint.size
+                                )
+                            };
                             return Ok(Some(Failure {
                                 entry: Some(last),
                                 checkpoint: Some(checkpoint.size),
                                 problem: FailureKind::Modified,
-                                detail: format!(
-                                    "entries {previous_checkpoint_size}..={last} do not hash to the root signed in the {label} at size {}: entry {last} (or a rewritten run of entries ending there) was altered",
-                                    checkpoint.size
-                                ),
+                                detail,
                             }));
                         }
                         Ok(root) => {

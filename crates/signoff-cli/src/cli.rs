@@ -210,6 +210,9 @@ pub(crate) struct ParseArgs {
     /// JUnit, which are streamed, and 512M for formats read whole.
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     pub(crate) max_size: Option<u64>,
+    /// Longest wait, in seconds, for standard input or a pipe to end (default 600).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) read_timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]

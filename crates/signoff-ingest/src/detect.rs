@@ -62,6 +62,29 @@ fn content(head: &[u8]) -> Option<&[u8]> {
     Some(&body[start..])
 }
 
+/// The encoding of a head written in UTF-16 or UTF-32, by its byte order mark or,
+/// without one, by the zero bytes ASCII text has in those encodings.
+pub(crate) fn utf16_or_32(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"\xFF\xFE\0\0") {
+        return Some("UTF-32LE");
+    }
+    if head.starts_with(b"\0\0\xFE\xFF") {
+        return Some("UTF-32BE");
+    }
+    if head.starts_with(b"\xFF\xFE") {
+        return Some("UTF-16LE");
+    }
+    if head.starts_with(b"\xFE\xFF") {
+        return Some("UTF-16BE");
+    }
+    // No mark: ASCII in UTF-16 has a zero byte in every other position.
+    match head {
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => Some("UTF-16LE"),
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => Some("UTF-16BE"),
+        _ => None,
+    }
+}
+
 /// Whether the head starts like a JSON document (for `--kind` on an unknown one).
 pub(crate) fn looks_like_json(head: &[u8]) -> bool {
     content(head).is_some_and(|body| matches!(body[0], b'{' | b'[' | b'n'))

@@ -90,6 +90,19 @@ pub enum IngestErrorKind {
         /// What was expected.
         message: String,
     },
+    /// The file is in an encoding other than UTF-8 (every format read is UTF-8).
+    #[error(
+        "the file is {encoding}, not UTF-8: convert it first (for example `iconv -f {encoding} -t UTF-8 FILE > FILE.utf8`)"
+    )]
+    Encoding {
+        /// The encoding seen ("UTF-16LE", ...).
+        encoding: &'static str,
+    },
+    /// Findings already handed to the sink changed by a redaction found later, and
+    /// the sink cannot take them back: parse again with
+    /// [`crate::Options::redact_first`].
+    #[error("a secret found late changes findings already read: the file must be read again, redacted first")]
+    Reread,
     /// Reading the file failed.
     #[error("cannot read: {0}")]
     Io(#[source] io::Error),

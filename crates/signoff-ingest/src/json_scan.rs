@@ -16,6 +16,38 @@ pub(crate) const MAX_DEPTH: usize = 128;
 
 const INITIAL_BUFFER: usize = 256 * 1024;
 
+/// Whether the JSON value in `bytes` nests no deeper than `limit` levels. serde_json
+/// skips an ignored value (`IgnoredAny`) without a depth limit, so a value decoded
+/// where it lies in the buffer is checked with this first.
+pub(crate) fn nesting_within(bytes: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'"' => {
+                index += 1;
+                while index < bytes.len() {
+                    match bytes[index] {
+                        b'\\' => index += 2,
+                        b'"' => break,
+                        _ => index += 1,
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        index += 1;
+    }
+    true
+}
+
 /// A scanning failure at a byte offset.
 #[derive(Debug)]
 pub(crate) enum ScanError {

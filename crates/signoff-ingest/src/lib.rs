@@ -51,6 +51,7 @@ pub use clearance::{Clearance, Cleared};
 pub use detect::{Detected, HEAD_SIZE, detect};
 pub use error::{IngestError, IngestErrorKind, Place};
 use signoff_core::{EvidenceKind, Finding, Format, Summary, Tool};
+pub use source::special_file;
 
 use crate::source::Source;
 
@@ -87,11 +88,19 @@ pub struct Limits {
     /// Such a document costs about its size again in memory, never more than a few
     /// times it.
     pub max_document: u64,
+    /// Longest wait for more bytes from a pipe (standard input, a FIFO) before the
+    /// capture gives up; a regular file never waits.
+    pub max_wait: std::time::Duration,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_size: 4 << 30, max_value: 64 << 20, max_document: 512 << 20 }
+        Limits {
+            max_size: 4 << 30,
+            max_value: 64 << 20,
+            max_document: 512 << 20,
+            max_wait: std::time::Duration::from_secs(600),
+        }
     }
 }
 
@@ -111,6 +120,9 @@ pub struct Options {
     /// Where the parser says how much of the input is known to be stored as it is,
     /// for a caller that copies the input while it is parsed (see [`Clearance`]).
     pub clearance: Option<Arc<Clearance>>,
+    /// Read a SARIF log in memory and redact it before any finding reaches the sink,
+    /// as after [`IngestErrorKind::Reread`].
+    pub redact_first: bool,
 }
 
 /// Receives findings as they are parsed.
@@ -120,12 +132,25 @@ pub trait FindingSink {
     /// # Errors
     /// When the consumer cannot keep it; parsing stops with that error.
     fn push(&mut self, finding: Finding) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+    /// Takes back every finding pushed so far, when the parser learns it must hand
+    /// them over again (redaction changed them: a SARIF run that mentions a secret
+    /// a later secret scanner's run reports); false when the sink cannot, and the
+    /// parse then ends with [`IngestErrorKind::Reread`].
+    fn retract(&mut self) -> bool {
+        false
+    }
 }
 
 impl FindingSink for Vec<Finding> {
     fn push(&mut self, finding: Finding) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Vec::push(self, finding);
         Ok(())
+    }
+
+    fn retract(&mut self) -> bool {
+        self.clear();
+        true
     }
 }
 
@@ -136,6 +161,10 @@ pub struct Discard;
 impl FindingSink for Discard {
     fn push(&mut self, _finding: Finding) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Ok(())
+    }
+
+    fn retract(&mut self) -> bool {
+        true
     }
 }
 
@@ -150,7 +179,7 @@ pub fn parse_path(
     options: &Options,
     sink: &mut dyn FindingSink,
 ) -> Result<Parsed, IngestError> {
-    parse_source(&Source::File(path), display, options, sink)
+    parse_source(&Source::File(path, options.limits.max_size), display, options, sink)
 }
 
 /// Parses bytes already in memory, exactly as [`parse_path`] parses a file with
@@ -183,6 +212,9 @@ fn parse_source(
         ));
     }
     let head = source.head(HEAD_SIZE).map_err(io_error)?;
+    if let Some(encoding) = detect::utf16_or_32(&head) {
+        return Err(IngestError::new(display, options.format, IngestErrorKind::Encoding { encoding }));
+    }
     let detected = detect(&head);
     let format = match (options.format, detected) {
         (_, Detected::Empty) => return Err(IngestError::new(display, options.format, IngestErrorKind::Empty)),

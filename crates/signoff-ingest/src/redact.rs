@@ -18,8 +18,10 @@
 //!   trufflehog, detect-secrets, secretlint, ggshield, GitGuardian or contains
 //!   "secret"): within that run, the [`SECRET_KEYS`] below (so `properties.offender`,
 //!   `Secret`, `Match`, and `region.snippet.text`).
-//! - **Any JSON captured with `--kind secrets_scan`**: the [`SECRET_KEYS`] anywhere
-//!   in the document.
+//! - **Any JSON captured with `--kind secrets_scan`**: the [`SECRET_KEYS`] and keys
+//!   ending in one of [`SECRET_KEY_ENDINGS`] (`db_password`, `github_token`) anywhere
+//!   in the document, compared without case and separators; and the password of
+//!   every URL with credentials (`postgres://user:password@host`) in any string.
 //!
 //! Every string under such a key is replaced (a key whose value is an object, such
 //! as `snippet`, has all its strings replaced). Then every other string of the
@@ -36,7 +38,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
-/// Keys (compared case-insensitively) whose values are secrets in a secrets report.
+/// Keys whose values are secrets in a secrets report, compared without case and
+/// without `_`, `-` and `.` (so `api_key`, `apiKey` and `API-KEY` are one key).
 pub const SECRET_KEYS: &[&str] = &[
     "secret",
     "secrets",
@@ -53,7 +56,76 @@ pub const SECRET_KEYS: &[&str] = &[
     "content",
     "highlighted",
     "abstract_content",
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "api_key",
+    "token",
+    "access_token",
+    "refresh_token",
+    "auth_token",
+    "session_token",
+    "bearer",
+    "authorization",
+    "private_key",
+    "access_key",
+    "secret_key",
+    "client_secret",
+    "credential",
+    "credentials",
+    "connection_string",
 ];
+
+/// Ends of key names whose values are secrets too (`db_password`,
+/// `github_token`, `aws_secret_access_key`), compared as [`SECRET_KEYS`] are.
+pub const SECRET_KEY_ENDINGS: &[&str] =
+    &["password", "passwd", "passphrase", "secret", "token", "apikey", "privatekey", "accesskey", "secretkey"];
+
+/// A key name without case and separators.
+fn normalized(name: &str) -> String {
+    name.chars().filter(|character| !matches!(character, '_' | '-' | '.')).flat_map(char::to_lowercase).collect()
+}
+
+/// Whether `name` is one of `keys` (compared as [`SECRET_KEYS`] are).
+fn is_key(name: &str, keys: &[&str]) -> bool {
+    let name = normalized(name);
+    keys.iter().any(|key| normalized(key) == name)
+}
+
+/// Whether the value of a member named `name` is a secret in a secrets report.
+pub fn is_secret_key(name: &str) -> bool {
+    let plain = normalized(name);
+    is_key(name, SECRET_KEYS) || SECRET_KEY_ENDINGS.iter().any(|ending| plain.ends_with(ending))
+}
+
+/// The byte ranges of the passwords of URLs with credentials
+/// (`scheme://user:password@host`) in `text`.
+pub fn url_passwords(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("://") {
+        let start = from + at + 3;
+        let rest = &text[start..];
+        let end = rest
+            .find(|character: char| {
+                matches!(character, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || character.is_whitespace()
+            })
+            .unwrap_or(rest.len());
+        let authority = &rest[..end];
+        if let Some(at_sign) = authority.rfind('@')
+            && let Some(colon) = authority[..at_sign].find(':')
+            && colon + 1 < at_sign
+        {
+            found.push(start + colon + 1..start + at_sign);
+        }
+        from = start + end.max(1).min(rest.len());
+        if from >= text.len() {
+            break;
+        }
+    }
+    found
+}
 
 /// Keys redacted in Gitleaks reports.
 pub(crate) const GITLEAKS_KEYS: &[&str] = &["secret", "match", "line", "offender"];
@@ -133,13 +205,47 @@ impl<'k> Redactor<'k> {
             Value::Array(items) => items.iter_mut().for_each(|item| self.redact_keys(item, keys)),
             Value::Object(map) => {
                 for (name, member) in map.iter_mut() {
-                    if keys.iter().any(|key| key.eq_ignore_ascii_case(name)) {
+                    if is_key(name, keys) || (keys == SECRET_KEYS && is_secret_key(name)) {
                         self.redact_all(member);
                     } else {
                         self.redact_keys(member, keys);
                     }
                 }
             }
+            _ => {}
+        }
+    }
+
+    /// Replaces the password of every URL with credentials
+    /// (`scheme://user:password@host`) in the strings of `value`.
+    pub(crate) fn redact_url_passwords(&mut self, value: &mut Value) {
+        match value {
+            Value::String(text) if !is_token(text) => {
+                let ranges = url_passwords(text);
+                if ranges.is_empty() {
+                    return;
+                }
+                let mut redacted = String::with_capacity(text.len());
+                let mut last = 0;
+                for range in ranges {
+                    let password = &text[range.clone()];
+                    redacted.push_str(&text[last..range.start]);
+                    if is_token(password) {
+                        redacted.push_str(password);
+                    } else {
+                        redacted.push_str(&token(self.key, password));
+                        self.secrets.insert(password.to_owned());
+                    }
+                    last = range.end;
+                }
+                redacted.push_str(&text[last..]);
+                if redacted != *text {
+                    *text = redacted;
+                    self.count += 1;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.redact_url_passwords(item)),
+            Value::Object(map) => map.values_mut().for_each(|item| self.redact_url_passwords(item)),
             _ => {}
         }
     }
@@ -151,7 +257,7 @@ impl<'k> Redactor<'k> {
             Value::Array(items) => items.iter_mut().for_each(|item| self.redact_members(item, keys)),
             Value::Object(map) => {
                 for (name, member) in map.iter_mut() {
-                    if keys.iter().any(|key| key.eq_ignore_ascii_case(name)) {
+                    if is_key(name, keys) {
                         self.redact_all(member);
                     }
                 }
@@ -242,5 +348,48 @@ mod tests {
         assert!(!text.contains("hunter2"), "{text}");
         assert_eq!(redactor.count(), 3);
         assert_eq!(document[0]["StartLine"], 3);
+    }
+
+    #[test]
+    fn common_key_names_and_url_credentials_are_secrets() {
+        for name in [
+            "password",
+            "Passwd",
+            "api_key",
+            "apiKey",
+            "API-KEY",
+            "token",
+            "secret",
+            "private_key",
+            "access_key",
+            "client_secret",
+            "db_password",
+            "github_token",
+            "aws_secret_access_key",
+            "refreshToken",
+        ] {
+            assert!(is_secret_key(name), "{name}");
+        }
+        for name in ["path", "message", "rule_id", "check_id", "severity", "fingerprint", "tokens_count"] {
+            assert!(!is_secret_key(name), "{name}");
+        }
+        let text = "dsn postgres://app:s3cr3t-pw@db.internal:5432/shop and https://example.com/a:b@c";
+        let ranges = url_passwords(text);
+        assert_eq!(ranges.iter().map(|range| &text[range.clone()]).collect::<Vec<_>>(), ["s3cr3t-pw"]);
+        assert!(url_passwords("https://user@host/ and ftp://:@x").is_empty());
+        let key = [3u8; 32];
+        let mut document = serde_json::json!({
+            "password": "hunter2-hunter2", "settings": {"apiKey": "k-123456", "dsn": "mysql://root:toor-toor@db/x"},
+            "note": "rotated hunter2-hunter2 and toor-toor", "count": 3
+        });
+        let mut redactor = Redactor::new(&key);
+        redactor.redact_keys(&mut document, SECRET_KEYS);
+        redactor.redact_url_passwords(&mut document);
+        redactor.scrub(&mut document);
+        let text = document.to_string();
+        for secret in ["hunter2", "k-123456", "toor-toor"] {
+            assert!(!text.contains(secret), "{secret}: {text}");
+        }
+        assert!(text.contains("mysql://root:redacted:"), "{text}");
     }
 }

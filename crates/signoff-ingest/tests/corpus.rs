@@ -7,12 +7,15 @@
 //! This is the crate's one integration-test binary; its modules:
 //! - `manifest`: the whole MANIFEST, file by file;
 //! - `secrets`: no secret of a secrets report reaches the stored bytes or a finding;
-//! - `robustness`: random and mutated inputs never make a parser panic.
+//! - `robustness`: random and mutated inputs never make a parser panic;
+//! - `hostile`: documented limits, special files, growing files, encodings.
 
 // Helpers outside `#[test]` functions panic too: here a panic is a test failure.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 // The modules live in `corpus/` so that cargo does not build each as a binary of its own.
+#[path = "corpus/hostile.rs"]
+mod hostile;
 #[path = "corpus/manifest.rs"]
 mod manifest;
 #[path = "corpus/robustness.rs"]

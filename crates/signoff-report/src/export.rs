@@ -7,20 +7,37 @@
 //! with `; `. Empty cells mean unknown or none.
 //!
 //! Spreadsheet formula injection: a text cell that starts with `=`, `+`, `-`, `@`, a
-//! tab or a carriage return would run as a formula when an auditor opens the file in
-//! a spreadsheet (commit summaries and finding titles are attacker-controlled), so
+//! tab or a carriage return (every lead OWASP lists), their full-width forms
+//! (`＝＋－＠`, which some spreadsheets read as the ASCII ones), or any of these after
+//! leading whitespace, would run as a formula when an auditor opens the file in a
+//! spreadsheet (commit summaries and finding titles are attacker-controlled), so
 //! such a cell is prefixed with `'`, as OWASP recommends. Numbers are never
-//! prefixed.
+//! prefixed. Other control characters (ESC, which a terminal showing the file
+//! would obey) are written escaped, `\x1b`.
 
 use crate::error::ReportError;
 use crate::model::{FrameworkCoverage, GapReason, PopulationRow, ReleaseLine};
 
-/// A text cell, made safe to open in a spreadsheet.
+/// A text cell, made safe to open in a spreadsheet (and to show in a terminal).
 fn text(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_owned(),
+    let formula = |character: char| matches!(character, '=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠');
+    let guarded = match cell.chars().next() {
+        Some('\t' | '\r') => true,
+        Some(_) => cell.trim_start().chars().next().is_some_and(formula),
+        None => false,
+    };
+    let mut safe = String::with_capacity(cell.len() + 1);
+    if guarded {
+        safe.push('\'');
     }
+    for character in cell.chars() {
+        match character {
+            '\t' | '\n' | '\r' => safe.push(character),
+            character if character.is_control() => safe.push_str(&format!("\\x{:02x}", character as u32)),
+            character => safe.push(character),
+        }
+    }
+    safe
 }
 
 fn list(cells: &[String]) -> String {
@@ -255,6 +272,38 @@ mod tests {
         assert_eq!(&record[1], "say \"hi\"");
         assert_eq!(&record[2], "line\nbreak");
         assert_eq!(&record[16], "'=HYPERLINK(\"http://x\")");
+    }
+
+    #[test]
+    fn every_formula_lead_is_guarded() {
+        for cell in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "＝1+1",
+            "＋1",
+            "－1",
+            "＠SUM(A1)",
+            " =1",
+            "  +1",
+            "\u{a0}=1",
+            "\u{3000}＝1",
+            "\n=1",
+            "\t",
+            "\r",
+        ] {
+            let written = text(cell);
+            assert!(written.starts_with('\''), "{cell:?} -> {written:?}");
+        }
+        for cell in ["a=1", "1", "x-y", "mail@example.com", " a", ""] {
+            assert_eq!(text(cell), cell, "{cell:?}");
+        }
+        assert_eq!(text("title\u{1b}[2Jgone"), "title\\x1b[2Jgone");
+        let csv = table_csv(&["a".into()], &[vec!["\t=HYPERLINK(\"x\")".into()], vec!["＝1".into()]]).unwrap();
+        assert!(!csv.lines().skip(1).any(|line| line.starts_with(['\t', '=', '＝'])), "{csv}");
     }
 
     #[test]

@@ -8,9 +8,16 @@
 //!
 //! Architecture Invariant: a blob's path is a function of its bytes, so writing the
 //! same bytes twice is harmless and a blob is never overwritten with other content.
+//!
+//! A staged file is locked (`flock`) for as long as its [`StagedBlob`] lives and
+//! removed when it is dropped uncommitted, so a failed capture leaves nothing
+//! behind; a file in `tmp/` that nobody holds locked was left by a process that was
+//! killed, and [`LocalBlobs::open`] removes it ([`LocalBlobs::cleared`] says how
+//! many it removed).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
@@ -18,7 +25,8 @@ use signoff_core::{Digest, Sha256};
 
 use crate::{StoreError, StoreResult};
 
-/// Bytes written to the staging area, hashed, not yet in the store.
+/// Bytes written to the staging area, hashed, not yet in the store. Dropped
+/// without a commit, the staged file is removed.
 #[derive(Debug)]
 pub struct StagedBlob {
     /// Where the bytes wait.
@@ -27,6 +35,16 @@ pub struct StagedBlob {
     pub digest: Digest,
     /// Their size.
     pub size: u64,
+    /// The staged file, locked while it is staged so an opening store leaves it be.
+    held: Option<File>,
+}
+
+impl Drop for StagedBlob {
+    fn drop(&mut self) {
+        if self.held.take().is_some() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// Content-addressed storage of raw evidence.
@@ -65,6 +83,65 @@ pub trait BlobStore: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct LocalBlobs {
     root: PathBuf,
+    stale: Vec<StaleFile>,
+}
+
+/// A scratch file in the staging folder, removed on drop.
+#[derive(Debug)]
+pub struct ScratchFile {
+    /// Where it is.
+    pub path: PathBuf,
+    _held: File,
+}
+
+impl Drop for ScratchFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// A file found in `tmp/` that no process was writing: left by a capture that was
+/// killed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleFile {
+    /// Its name in `tmp/`.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Whether it was removed (not on a store that cannot be written).
+    pub removed: bool,
+}
+
+/// Creates a folder and its missing parents, private (0700) whatever the umask.
+fn private_dir(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if path.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(path)
+}
+
+/// Removes the files of `folder` that no process holds locked.
+fn clear_stale(folder: &Path) -> Vec<StaleFile> {
+    let mut stale = Vec::new();
+    let Ok(entries) = fs::read_dir(folder) else {
+        return stale;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(metadata) = fs::symlink_metadata(&path) else { continue };
+        if !metadata.is_file() {
+            continue;
+        }
+        // A file being written is locked by its writer; one nobody holds is stale.
+        let Ok(file) = File::open(&path) else { continue };
+        if file.try_lock().is_err() {
+            continue;
+        }
+        let removed = fs::remove_file(&path).is_ok();
+        stale.push(StaleFile { name: entry.file_name().to_string_lossy().into_owned(), size: metadata.len(), removed });
+    }
+    stale
 }
 
 fn blob_error(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -76,14 +153,56 @@ impl LocalBlobs {
     ///
     /// # Errors
     /// When the folder cannot be created.
+    /// Files left in `tmp/` by a capture that was killed (no process holds them
+    /// locked) are removed; a store that cannot be written (a read-only mount, a
+    /// reader without write permission) is opened as it is.
     pub fn open(root: &Path) -> StoreResult<LocalBlobs> {
         for sub in ["sha256", "tmp"] {
             let path = root.join(sub);
-            fs::create_dir_all(&path).map_err(blob_error(&path))?;
+            if !path.is_dir() {
+                private_dir(&path).map_err(blob_error(&path))?;
+            }
         }
-        Ok(LocalBlobs { root: root.to_owned() })
+        let stale = clear_stale(&root.join("tmp"));
+        Ok(LocalBlobs { root: root.to_owned(), stale })
     }
 
+    /// The stale staging files found (and removed, where the store can be written)
+    /// when the store was opened.
+    pub fn stale(&self) -> &[StaleFile] {
+        &self.stale
+    }
+
+    /// The staging folder.
+    pub fn staging(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+}
+
+/// A new file in `folder` (a store's staging folder, or any temporary folder),
+/// locked as staged blobs are (so an opening store leaves it be) and removed when
+/// the returned guard drops: for the copy of a pipe that is captured.
+///
+/// # Errors
+/// When the file cannot be created.
+pub fn scratch_file(folder: &Path) -> StoreResult<(File, ScratchFile)> {
+    let path = folder.join(format!("input-{}", uuid::Uuid::now_v7()));
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(blob_error(&path))?;
+    if let Err(error) = file.try_lock() {
+        let _ = fs::remove_file(&path);
+        return Err(StoreError::Blob { path: path.display().to_string(), source: io::Error::other(error) });
+    }
+    let held = file.try_clone().map_err(blob_error(&path))?;
+    Ok((file, ScratchFile { path, _held: held }))
+}
+
+impl LocalBlobs {
     /// The path of a blob.
     pub fn path_of(&self, digest: &Digest) -> PathBuf {
         let hex = digest.to_hex();
@@ -95,6 +214,13 @@ impl LocalBlobs {
     fn stage_with(&self, reader: &mut dyn Read, direct: bool) -> StoreResult<StagedBlob> {
         let path = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
         let mut file = StagingFile::create(&path, direct).map_err(blob_error(&path))?;
+        let held = match File::open(&path).and_then(|held| held.try_lock().map(|()| held).map_err(io::Error::other)) {
+            Ok(held) => held,
+            Err(error) => {
+                let _ = fs::remove_file(&path);
+                return Err(StoreError::Blob { path: path.display().to_string(), source: error });
+            }
+        };
         let mut sha = Sha256::new();
         let mut size = 0u64;
         // An aligned buffer for direct writes: the aligned part of a larger one.
@@ -116,10 +242,20 @@ impl LocalBlobs {
             let _ = fs::remove_file(&path);
             return Err(StoreError::Blob { path: path.display().to_string(), source: error });
         }
-        Ok(StagedBlob { path, digest: sha.finish(), size })
+        Ok(StagedBlob { path, digest: sha.finish(), size, held: Some(held) })
     }
 
-    fn commit_sync(&self, staged: StagedBlob) -> StoreResult<()> {
+    fn commit_sync(&self, mut staged: StagedBlob) -> StoreResult<()> {
+        let result = self.commit_staged(&staged);
+        if result.is_ok() {
+            // Renamed into place (or a copy of stored bytes, removed): nothing to
+            // remove on drop.
+            staged.held = None;
+        }
+        result
+    }
+
+    fn commit_staged(&self, staged: &StagedBlob) -> StoreResult<()> {
         let target = self.path_of(&staged.digest);
         if target.exists() {
             // The same bytes are stored already; make sure they are on disk (a
@@ -129,7 +265,7 @@ impl LocalBlobs {
             return Ok(());
         }
         let folder = target.parent().unwrap_or(&self.root).to_owned();
-        fs::create_dir_all(&folder).map_err(blob_error(&folder))?;
+        private_dir(&folder).map_err(blob_error(&folder))?;
         File::open(&staged.path).and_then(|file| file.sync_all()).map_err(blob_error(&staged.path))?;
         fs::rename(&staged.path, &target).map_err(blob_error(&target))?;
         sync_dir(&folder)?;
@@ -191,8 +327,7 @@ impl StagingFile {
         let mut staging = StagingFile { path: path.to_owned(), direct: None, buffered: None, unflushed: 0 };
         #[cfg(target_os = "linux")]
         if direct {
-            use std::os::unix::fs::OpenOptionsExt;
-            match OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_DIRECT).open(path) {
+            match OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_DIRECT).open(path) {
                 Ok(file) => {
                     staging.direct = Some(file);
                     return Ok(staging);
@@ -206,7 +341,7 @@ impl StagingFile {
         // Linux creates the file before it finds that the filesystem refuses
         // O_DIRECT, so a refused open leaves it behind, empty: open it as it is
         // (its name is a new UUID, no one else's).
-        staging.buffered = Some(OpenOptions::new().write(true).create(true).truncate(true).open(path)?);
+        staging.buffered = Some(OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?);
         Ok(staging)
     }
 
@@ -281,7 +416,8 @@ impl BlobStore for LocalBlobs {
     }
 
     fn discard(&self, staged: StagedBlob) {
-        let _ = fs::remove_file(&staged.path);
+        // Dropping it removes the file.
+        drop(staged);
     }
 
     async fn get(&self, digest: &Digest) -> StoreResult<Option<Vec<u8>>> {
@@ -316,7 +452,7 @@ impl BlobStore for LocalBlobs {
         let target = self.path_of(&digest);
         if !target.exists() {
             let folder = target.parent().unwrap_or(&self.root).to_owned();
-            fs::create_dir_all(&folder).map_err(blob_error(&folder))?;
+            private_dir(&folder).map_err(blob_error(&folder))?;
             let temporary = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
             fs::write(&temporary, bytes).map_err(blob_error(&temporary))?;
             fs::rename(&temporary, &target).map_err(blob_error(&target))?;

@@ -25,7 +25,7 @@ use signoff_core::entry::{Entry, EventKind, EvidenceRecord, Recorded, ReleaseRec
 use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
 use time::OffsetDateTime;
 
-pub use blob::{BlobStore, LocalBlobs, StagedBlob};
+pub use blob::{BlobStore, LocalBlobs, ScratchFile, StagedBlob, StaleFile, scratch_file};
 pub use sql::{SqlStore, SqliteStore};
 
 /// A store failure.
@@ -35,6 +35,15 @@ pub enum StoreError {
     /// The database refused or failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Another writer held the ledger's write lock for longer than the store waits.
+    #[error(
+        "the ledger is locked by another writer (a capture or another command writing to this store) and stayed locked for {} s; nothing was written: retry when it has finished (a writer that was stopped or paused holds the lock until it ends)",
+        waited.as_secs()
+    )]
+    Locked {
+        /// How long it waited.
+        waited: std::time::Duration,
+    },
     /// Schema migration failed.
     #[error("cannot migrate the database schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -104,6 +113,9 @@ pub struct StoredCheckpoint {
     pub note: String,
     /// Perfect-subtree roots, largest first.
     pub frontier: Vec<[u8; 32]>,
+    /// The size of the checkpoint signed before this one (0 for the first);
+    /// `None` in rows written before checkpoints were chained.
+    pub previous_size: Option<u64>,
 }
 
 /// An evidence row, read back into the record it was written from.

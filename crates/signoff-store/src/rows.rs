@@ -367,6 +367,7 @@ pub(crate) struct CheckpointColumns {
     pub(crate) root: Vec<u8>,
     pub(crate) note: String,
     pub(crate) frontier: Vec<u8>,
+    pub(crate) previous_size: Option<i64>,
 }
 
 impl CheckpointColumns {
@@ -376,6 +377,7 @@ impl CheckpointColumns {
             root: hash_array(&self.root).ok_or_else(|| corrupt("checkpoints", self.size, "root is not 32 bytes"))?,
             note: self.note,
             frontier: split_frontier(&self.frontier),
+            previous_size: self.previous_size.map(to_u64),
         })
     }
 }

@@ -39,8 +39,25 @@ use crate::{
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// How long a SQLite writer waits for another writer's lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long a writer waits for another writer's lock before giving up: SQLite's
+/// busy timeout, PostgreSQL's `lock_timeout` for the ledger's advisory lock. A
+/// capture holds the lock while it parses, so this is long; past it the error says
+/// what was waited for ([`StoreError::Locked`]).
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+const BUSY_TIMEOUT: Duration = LOCK_TIMEOUT;
+
+/// The error for a write lock not obtained within [`LOCK_TIMEOUT`], when `error`
+/// is that (SQLite's `SQLITE_BUSY`, PostgreSQL's `lock_not_available`).
+fn locked(error: sqlx::Error) -> StoreError {
+    let busy = match &error {
+        sqlx::Error::Database(database) => {
+            matches!(database.code().as_deref(), Some("5" | "517" | "261" | "55P03"))
+                || database.message().contains("database is locked")
+        }
+        _ => false,
+    };
+    if busy { StoreError::Locked { waited: LOCK_TIMEOUT } } else { StoreError::Database(error) }
+}
 
 /// Findings per INSERT statement (14 columns each: under SQLite's 32766 and
 /// PostgreSQL's 65535 bind parameters).
@@ -150,7 +167,20 @@ impl SqlStore {
         // Processes that open a new store at the same moment must not both migrate it.
         let lock_path = path.with_extension("lock");
         let lock_error = |source| StoreError::Blob { path: lock_path.display().to_string(), source };
-        let lock = OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(lock_error)?;
+        let lock = match OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path) {
+            Ok(lock) => lock,
+            // A read-only mount, or a reader who may not write the folder: open it
+            // for reading (verify, audit, export and report work; writes fail).
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                ) && path.exists() =>
+            {
+                return SqlStore::open_read_only(path).await;
+            }
+            Err(error) => return Err(lock_error(error)),
+        };
         let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
             .await
             .map_err(|error| lock_error(std::io::Error::other(error)))?
@@ -158,6 +188,47 @@ impl SqlStore {
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         SQLITE_MIGRATIONS.run(&pool).await?;
         drop(lock);
+        Ok(SqlStore { pool: Pool::Sqlite(pool) })
+    }
+
+    /// Opens the SQLite file at `path` for reading only, without creating,
+    /// migrating or writing anything (a read-only mount, a reader without write
+    /// permission). Its schema must be up to date already.
+    ///
+    /// # Errors
+    /// When the file cannot be read, or its schema needs a migration (which only
+    /// someone who may write the store can run).
+    pub async fn open_read_only(path: &Path) -> StoreResult<SqlStore> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .foreign_keys(true)
+            .pragma("cache_size", "-8192")
+            .pragma("temp_store", "memory");
+        let wal = path.with_extension("db-wal");
+        let wal_empty = std::fs::metadata(&wal).map_or(true, |metadata| metadata.len() == 0);
+        let pool = match SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await {
+            Ok(pool) => pool,
+            // Without a writable shared-memory file SQLite cannot read a WAL
+            // database; with nothing in the WAL the file alone is the database.
+            Err(_) if wal_empty => {
+                SqlitePoolOptions::new().max_connections(4).connect_with(options.immutable(true)).await?
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&pool).await?;
+        let wanted = SQLITE_MIGRATIONS.iter().map(|migration| migration.version).max();
+        if applied < wanted {
+            return Err(StoreError::Database(sqlx::Error::Configuration(
+                format!(
+                    "{} needs its schema brought up to date (migration {} of this signoff is not applied) and cannot be written here: open it once with write access",
+                    path.display(),
+                    wanted.unwrap_or_default()
+                )
+                .into(),
+            )));
+        }
         Ok(SqlStore { pool: Pool::Sqlite(pool) })
     }
 
@@ -214,13 +285,18 @@ fn entries_from(rows: Vec<EntryColumns>) -> Vec<StoredEntry> {
 impl Store for SqlStore {
     async fn begin(&self) -> StoreResult<Box<dyn WriteTx>> {
         let tx = match &self.pool {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await.map_err(locked)?),
             Pool::Postgres(pool) => {
                 let mut transaction = pool.begin().await?;
+                // Without a lock timeout a writer would wait for a stopped one forever.
+                sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL lock_timeout = '{}s'", LOCK_TIMEOUT.as_secs())))
+                    .execute(&mut *transaction)
+                    .await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(POSTGRES_LEDGER_LOCK)
                     .execute(&mut *transaction)
-                    .await?;
+                    .await
+                    .map_err(locked)?;
                 Tx::Postgres(transaction)
             }
         };
@@ -260,13 +336,14 @@ impl Store for SqlStore {
     }
 
     async fn checkpoints(&self) -> StoreResult<Vec<StoredCheckpoint>> {
-        const SQL: &str = "SELECT size, root, note, frontier FROM checkpoints ORDER BY size";
+        const SQL: &str = "SELECT size, root, note, frontier, previous_size FROM checkpoints ORDER BY size";
         let rows: Vec<CheckpointColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL).fetch_all(pool).await)?;
         rows.into_iter().map(CheckpointColumns::into_checkpoint).collect()
     }
 
     async fn latest_checkpoint(&self) -> StoreResult<Option<StoredCheckpoint>> {
-        const SQL: &str = "SELECT size, root, note, frontier FROM checkpoints ORDER BY size DESC LIMIT 1";
+        const SQL: &str =
+            "SELECT size, root, note, frontier, previous_size FROM checkpoints ORDER BY size DESC LIMIT 1";
         let row: Option<CheckpointColumns> = on!(&self.pool, |pool| sqlx::query_as(SQL).fetch_optional(pool).await)?;
         row.map(CheckpointColumns::into_checkpoint).transpose()
     }

@@ -107,9 +107,14 @@ async fn append(store: &SqlStore, event: Event, findings: Vec<Finding>) -> u64 {
     let leaf = *Digest::of(&[&[0u8][..], &bytes].concat()).as_bytes();
     tx.append(&entry, &bytes, &leaf).await.unwrap();
     let size = head.size + 1;
-    tx.add_checkpoint(&StoredCheckpoint { size, root: leaf, note: format!("note {size}\n"), frontier: vec![leaf] })
-        .await
-        .unwrap();
+    let checkpoint = StoredCheckpoint {
+        size,
+        root: leaf,
+        note: format!("note {size}\n"),
+        frontier: vec![leaf],
+        previous_size: None,
+    };
+    tx.add_checkpoint(&checkpoint).await.unwrap();
     tx.commit().await.unwrap();
     head.size
 }
@@ -274,6 +279,35 @@ async fn postgres_meets_the_contract() {
     second.close().await;
     drop(connection);
     database.drop_database().await;
+}
+
+/// A store on a read-only mount, or for a reader who may not write: opened for
+/// reading, it answers reads, writes nothing and refuses to write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_store_opens_read_only() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("signoff.db");
+    let store = SqlStore::open(&path).await.unwrap();
+    append(&store, Event::EvidenceCaptured(Box::new(evidence("e1", &[]))), Vec::new()).await;
+    let checkpoint = store.latest_checkpoint().await.unwrap().unwrap();
+    assert_eq!(checkpoint.previous_size, None, "written as given");
+    store.close().await;
+    let before = std::fs::read(&path).unwrap();
+    let reader = SqlStore::open_read_only(&path).await.unwrap();
+    assert_eq!(reader.ledger_size().await.unwrap(), 1);
+    assert_eq!(reader.checkpoints().await.unwrap().len(), 1);
+    let refused = match reader.begin().await {
+        Err(_) => true,
+        Ok(mut tx) => {
+            let mut again = checkpoint.clone();
+            again.size += 1;
+            tx.add_checkpoint(&again).await.is_err()
+        }
+    };
+    assert!(refused, "a read-only store takes no write");
+    reader.close().await;
+    // SQLite may make its WAL index where it can; the database is not written.
+    assert!(std::fs::read(&path).unwrap() == before, "the database file changed");
 }
 
 #[test]

@@ -12,12 +12,17 @@ use crate::Outcome;
 use crate::cli::{CaptureArgs, InspectArgs, ParseArgs};
 use crate::render::{Progress, done, evidence_line, json_line, note, outln, warning};
 
-/// `--max-size` is one knob for the user: it bounds the file, streamed or not.
+/// `--max-size` is one knob for the user: it bounds the file, streamed or not (and
+/// what is read from a pipe); `--read-timeout` bounds the wait for a pipe.
 fn limits(parse: &ParseArgs) -> Limits {
-    match parse.max_size {
+    let mut limits = match parse.max_size {
         Some(size) => Limits { max_size: size, max_document: size, ..Limits::default() },
         None => Limits::default(),
+    };
+    if let Some(seconds) = parse.read_timeout {
+        limits.max_wait = std::time::Duration::from_secs(seconds);
     }
+    limits
 }
 
 /// `--input-format`, or its previous spelling `--format` (with a warning).
@@ -82,6 +87,9 @@ fn target(args: &CaptureArgs, environment: &Environment) -> anyhow::Result<Captu
 
 pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
+    for problem in signoff.warnings() {
+        warning!("{problem}");
+    }
     let format = input_format(&args.parse, "capture");
     let target = target(&args, &Environment::from_process())?;
     let total: u64 =

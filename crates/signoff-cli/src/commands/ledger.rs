@@ -7,7 +7,7 @@ use signoff_app::verify::VerifyOptions;
 
 use crate::Outcome;
 use crate::cli::{LedgerCommand, ProofFormat};
-use crate::render::{Progress, done, json, out, outln};
+use crate::render::{Progress, done, json, out, outln, warning};
 
 pub(crate) async fn run(store: &Path, command: LedgerCommand) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
@@ -22,6 +22,17 @@ pub(crate) async fn run(store: &Path, command: LedgerCommand) -> anyhow::Result<
             let progress = Progress::start_if(true, 0, "verifying the ledger", false);
             let report = signoff_app::verify::verify(&signoff, &VerifyOptions { trusted_checkpoint }).await?;
             drop(progress);
+            for warning in &report.warnings {
+                warning!("{warning}");
+            }
+            for stale in &report.stale_temporary_files {
+                let what = if stale.removed { "removed" } else { "left (the store cannot be written)" };
+                warning!(
+                    "{} ({} bytes) was left by a capture that was killed: {what}; it is not evidence",
+                    stale.path,
+                    stale.size
+                );
+            }
             if args.output.json || crate::render::jq_set() {
                 json(&report)?;
             } else if let Some(failure) = &report.failure {

@@ -43,15 +43,7 @@ pub(crate) async fn export(store: &Path, args: ExportArgs) -> anyhow::Result<Out
 }
 
 pub(crate) fn verify(args: VerifyPackageArgs) -> anyhow::Result<Outcome> {
-    let bytes = if args.package.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        // Bounded like a file: packages are at most a few GiB.
-        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), 4 << 30), &mut bytes)
-            .map_err(|error| anyhow::anyhow!("standard input: {error}"))?;
-        bytes
-    } else {
-        std::fs::read(&args.package).map_err(|error| anyhow::anyhow!("{}: {error}", args.package.display()))?
-    };
+    let bytes = signoff_app::package::read_package(&args.package)?;
     if args.key.is_none() {
         warning!(
             "no --key: this proves the package is intact and consistent with the key inside it, not who signed it; pass the key you trust (`signoff key public --format note` from the store's owner)"

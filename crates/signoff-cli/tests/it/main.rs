@@ -32,3 +32,5 @@ mod durability;
 mod postgres;
 // One grammar, defaults from where the user stands, output that scripts trust.
 mod grammar;
+// Hostile input, hostile environment: bounded reads, leftovers, side doors.
+mod hostile;

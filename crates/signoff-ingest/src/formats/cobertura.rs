@@ -37,7 +37,7 @@ struct Counts {
 }
 
 pub(crate) fn parse(source: &Source<'_>, display: &str, options: &Options) -> Result<Parsed, IngestError> {
-    let mut xml = Xml::open(source, display, Format::Cobertura)?;
+    let mut xml = Xml::open(source, display, Format::Cobertura, options.limits.max_value)?;
     let mut stack: Vec<String> = Vec::new();
     let mut computed = Counts::default();
     let mut stated: [Option<u64>; 4] = [None; 4];

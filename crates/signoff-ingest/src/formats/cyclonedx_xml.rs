@@ -42,7 +42,7 @@ pub(crate) fn parse(
     options: &Options,
     sink: &mut dyn FindingSink,
 ) -> Result<Parsed, IngestError> {
-    let mut xml = Xml::open(source, display, Format::Cyclonedx)?;
+    let mut xml = Xml::open(source, display, Format::Cyclonedx, options.limits.max_value)?;
     let mut emitter = Emitter::new(sink, Format::Cyclonedx, display);
     let mut stack: Vec<String> = Vec::new();
     let mut text = String::new();

@@ -24,7 +24,7 @@ use crate::source::Source;
 use crate::{Options, Parsed};
 
 pub(crate) fn parse(source: &Source<'_>, display: &str, options: &Options) -> Result<Parsed, IngestError> {
-    let mut xml = Xml::open(source, display, Format::Jacoco)?;
+    let mut xml = Xml::open(source, display, Format::Jacoco, options.limits.max_value)?;
     let mut depth = 0usize;
     let mut root_seen = false;
     let mut gcovr = false;

@@ -11,7 +11,9 @@
 //!
 //! # Safety
 //! quick-xml does not read DTDs or expand entities: an entity other than the five
-//! XML predefined ones is left unexpanded, never fetched.
+//! XML predefined ones is left unexpanded, never fetched. Nesting is limited to
+//! [`MAX_XML_DEPTH`] levels and one event (a `system-out` text, a tag with its
+//! attributes) to [`crate::Limits::max_value`] bytes.
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -19,6 +21,7 @@ use signoff_core::summary::TestCounts;
 use signoff_core::{EvidenceKind, Format, Summary, Tool};
 
 use crate::error::{IngestError, IngestErrorKind, Place};
+use crate::formats::xml::{EventBudget, MAX_XML_DEPTH};
 use crate::source::Source;
 use crate::{Options, Parsed};
 
@@ -33,7 +36,8 @@ enum Outcome {
 /// Parses the JUnit report in `source`.
 pub(crate) fn parse(source: &Source<'_>, display: &str, options: &Options) -> Result<Parsed, IngestError> {
     let error = |kind| IngestError::new(display, Some(Format::Junit), kind);
-    let input = source.reader().map_err(|io| error(IngestErrorKind::Io(io)))?;
+    let (input, budget) =
+        EventBudget::reader(source, options.limits.max_value).map_err(|io| error(IngestErrorKind::Io(io)))?;
     let mut reader = Reader::from_reader(input);
     reader.config_mut().check_end_names = true;
 
@@ -48,10 +52,15 @@ pub(crate) fn parse(source: &Source<'_>, display: &str, options: &Options) -> Re
 
     loop {
         let position = reader.buffer_position();
+        budget.start();
         let event = reader.read_event_into(&mut buffer).map_err(|xml| {
             let offset = reader.error_position();
             let at = source.line_column(offset).map(|(line, column)| Place::LineColumn { line, column });
-            let failure = error(IngestErrorKind::Syntax { message: xml.to_string() });
+            let failure = if budget.exceeded() {
+                error(IngestErrorKind::Shape { message: budget.message() })
+            } else {
+                error(IngestErrorKind::Syntax { message: xml.to_string() })
+            };
             match at {
                 Some(place) => failure.at(place),
                 None => failure,
@@ -115,6 +124,16 @@ pub(crate) fn parse(source: &Source<'_>, display: &str, options: &Options) -> Re
                 }
                 if !is_empty {
                     depth += 1;
+                    if depth > MAX_XML_DEPTH {
+                        let at = source.line_column(position).map(|(line, column)| Place::LineColumn { line, column });
+                        let failure = error(IngestErrorKind::Shape {
+                            message: format!("elements nested deeper than {MAX_XML_DEPTH} levels"),
+                        });
+                        return Err(match at {
+                            Some(place) => failure.at(place),
+                            None => failure,
+                        });
+                    }
                 }
             }
             Event::End(ref element) => {

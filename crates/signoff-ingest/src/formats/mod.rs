@@ -161,6 +161,7 @@ fn redact_secrets(redactor: &mut Redactor<'_>, value: &mut Value, format: Format
     }
     if secrets_kind {
         redactor.redact_keys(value, redact::SECRET_KEYS);
+        redactor.redact_url_passwords(value);
     }
 }
 

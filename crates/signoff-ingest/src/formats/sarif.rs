@@ -36,8 +36,12 @@
 //! returned as the bytes to store. The streaming pass notices a secret scanner when
 //! it reads the run's `tool`, before any of that run's results has reached the sink
 //! (results before the tool are deferred), and starts over in memory, skipping the
-//! findings of earlier runs that the sink already has: those runs are not changed
-//! by redaction, so their findings are the same.
+//! findings of earlier runs that the sink already has when redaction left those runs
+//! as they were. When it changed them (a message of another tool mentions a secret
+//! the scanner reports), the sink is asked to take back what it has
+//! ([`crate::FindingSink::retract`]) and gets every finding again; a sink that
+//! cannot ends the parse with [`IngestErrorKind::Reread`], and the caller parses
+//! again with [`crate::Options::redact_first`].
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -51,7 +55,7 @@ use signoff_core::{EvidenceKind, Finding, Format, Location, Severity, Summary, T
 use self::raw::{Pairs, Properties, RawComponent, RawResources, RawResult, RawRule, RawTool, Scalar, Text};
 use super::sarif_redact::{CountingSink, parse_redacted};
 use crate::error::{IngestError, IngestErrorKind, Place};
-use crate::json_scan::{Decoded, JsonScanner, ScanError};
+use crate::json_scan::{self, Decoded, JsonScanner, ScanError};
 use crate::json_walk::strip_position;
 use crate::source::Source;
 use crate::{Clearance, FindingSink, Options, Parsed, ids};
@@ -67,7 +71,7 @@ pub(crate) fn parse(
     options: &Options,
     sink: &mut dyn FindingSink,
 ) -> Result<Parsed, IngestError> {
-    if options.kind == Some(EvidenceKind::SecretsScan) {
+    if options.kind == Some(EvidenceKind::SecretsScan) || options.redact_first {
         return parse_redacted(source, display, options, sink, 0);
     }
     let mut counting = CountingSink::new(sink);
@@ -439,6 +443,11 @@ impl From<IngestError> for Walk {
 fn decode_result(bytes: &[u8], run: &mut RunState) -> Decoded<Finding> {
     let mut results = serde_json::Deserializer::from_slice(bytes).into_iter::<RawResult<'_>>();
     match results.next() {
+        // A result sits four levels down (`$.runs[i].results[j]`); one nested deeper
+        // than the limit allows is read again by the scanner, which names the place.
+        Some(Ok(_)) if !json_scan::nesting_within(&bytes[..results.byte_offset()], json_scan::MAX_DEPTH - 4) => {
+            Decoded::Rejected
+        }
         Some(Ok(raw)) => Decoded::Value(run.normalize(&raw), results.byte_offset()),
         Some(Err(error)) if error.is_eof() => Decoded::Incomplete,
         None => Decoded::Incomplete,

@@ -26,14 +26,34 @@ pub(super) fn parse_redacted(
     let mut value = super::json_value(&bytes, display, Format::Sarif)?;
     let every_run = options.kind == Some(EvidenceKind::SecretsScan);
     let mut redactor = Redactor::new(&options.redaction_key);
+    let mut others_changed = false;
     if let Some(runs) = value.get_mut("runs").and_then(Value::as_array_mut) {
-        for run in runs {
-            if every_run || run_tool_name(run).is_some_and(|name| kind_for_tool(&name) == EvidenceKind::SecretsScan) {
-                redactor.redact_keys(run, redact::SECRET_KEYS);
-            }
+        let secret_run = |run: &Value| {
+            every_run || run_tool_name(run).is_some_and(|name| kind_for_tool(&name) == EvidenceKind::SecretsScan)
+        };
+        for run in runs.iter_mut().filter(|run| secret_run(run)) {
+            redactor.redact_keys(run, redact::SECRET_KEYS);
+            redactor.redact_url_passwords(run);
         }
+        // A secret may be mentioned in another tool's run (a message, a title):
+        // those findings change too.
+        let before = redactor.count();
+        let scrubber = redactor.scrubber();
+        for run in runs.iter_mut().filter(|run| !secret_run(run)) {
+            redactor.scrub_with(run, &scrubber);
+        }
+        others_changed = redactor.count() > before;
     }
     redactor.scrub(&mut value);
+    // The findings the sink has already were read before the secret was known: if
+    // redaction changed any run they may come from, they must be read again.
+    let mut skip = skip;
+    if skip > 0 && others_changed {
+        if !sink.retract() {
+            return Err(IngestError::new(display, Some(Format::Sarif), IngestErrorKind::Reread));
+        }
+        skip = 0;
+    }
     let redacted = serde_json::to_vec_pretty(&value).map_err(|error| {
         IngestError::new(
             display,
@@ -88,6 +108,14 @@ impl FindingSink for CountingSink<'_> {
         self.pushed += 1;
         self.inner.push(finding)
     }
+
+    fn retract(&mut self) -> bool {
+        let retracted = self.inner.retract();
+        if retracted {
+            self.pushed = 0;
+        }
+        retracted
+    }
 }
 
 /// Drops the first `skip` findings.
@@ -103,6 +131,10 @@ impl FindingSink for SkipSink<'_> {
             return Ok(());
         }
         self.inner.push(finding)
+    }
+
+    fn retract(&mut self) -> bool {
+        self.inner.retract()
     }
 }
 
@@ -136,6 +168,42 @@ mod tests {
         let stored = String::from_utf8(parsed.stored.unwrap()).unwrap();
         assert!(!stored.contains(SECRET) && !format!("{findings:?}").contains(SECRET));
         assert!(stored.contains("B307") && stored.contains("redacted:"));
+    }
+
+    /// A run that mentions a secret before the secret scanner's run reports it: its
+    /// finding is redacted too, in any run order, whether the sink can take back
+    /// what it has (then it gets everything again) or not (then the parse says to
+    /// read again with `redact_first`).
+    #[test]
+    fn a_secret_mentioned_in_an_earlier_run_is_redacted_in_its_finding() {
+        let text = format!(
+            r#"{{"version": "2.1.0", "runs": [
+              {{"tool": {{"driver": {{"name": "Bandit"}}}}, "results": [{{"ruleId": "B105", "level": "error", "message": {{"text": "hardcoded password '{SECRET}'"}}}}]}},
+              {{"tool": {{"driver": {{"name": "Gitleaks"}}}}, "results": [
+                {{"message": {{"text": "AWS key"}}, "properties": {{"offender": "{SECRET}"}}}}]}}]}}"#
+        );
+        let options = Options { redaction_key: [9; 32], ..Options::default() };
+        let mut findings: Vec<Finding> = Vec::new();
+        let parsed = parse_bytes(text.as_bytes(), "scan.sarif", &options, &mut findings).unwrap();
+        assert_eq!(findings.len(), 2);
+        assert!(!format!("{findings:?}").contains(SECRET), "{findings:?}");
+        assert!(!String::from_utf8(parsed.stored.unwrap()).unwrap().contains(SECRET));
+
+        struct Forgetful(Vec<Finding>);
+        impl crate::FindingSink for Forgetful {
+            fn push(&mut self, finding: Finding) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+                self.0.push(finding);
+                Ok(())
+            }
+        }
+        let mut sink = Forgetful(Vec::new());
+        let error = parse_bytes(text.as_bytes(), "scan.sarif", &options, &mut sink).unwrap_err();
+        assert!(matches!(error.kind, crate::IngestErrorKind::Reread), "{error}");
+        let mut sink = Forgetful(Vec::new());
+        let first = Options { redact_first: true, ..options };
+        parse_bytes(text.as_bytes(), "scan.sarif", &first, &mut sink).unwrap();
+        assert_eq!(sink.0.len(), 2);
+        assert!(!format!("{:?}", sink.0).contains(SECRET));
     }
 
     /// Capture copies the input while it is parsed, as far as it is cleared: never

@@ -3,10 +3,14 @@
 //! quick-xml reads events without a DTD: a `<!DOCTYPE …>` (JaCoCo's, Cobertura's)
 //! is passed over, nothing is fetched, and no entity other than the five XML
 //! predefined ones and character references is expanded; an unknown `&name;` is
-//! kept as written. Nesting is bounded by [`MAX_XML_DEPTH`] and the text kept of
-//! any one element by [`MAX_TEXT`].
+//! kept as written. Nesting is bounded by [`MAX_XML_DEPTH`], the text kept of
+//! any one element by [`MAX_TEXT`], and what quick-xml holds for one event (a text,
+//! a CDATA section, a tag with its attributes) by [`EventBudget`]: a longer one is
+//! refused rather than held.
 
-use std::io::BufRead;
+use std::cell::Cell;
+use std::io::{self, BufRead, Read};
+use std::rc::Rc;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -15,8 +19,8 @@ use signoff_core::Format;
 use crate::error::{IngestError, IngestErrorKind, Place};
 use crate::source::Source;
 
-/// Deepest element nesting accepted.
-pub(crate) const MAX_XML_DEPTH: usize = 512;
+/// Deepest element nesting accepted (as JSON's).
+pub(crate) const MAX_XML_DEPTH: usize = 128;
 
 /// Most text kept of one element (titles and names; the rest is not needed).
 pub(crate) const MAX_TEXT: usize = 64 * 1024;
@@ -44,21 +48,98 @@ impl XmlContext<'_> {
     }
 }
 
+/// How many bytes one event may take: quick-xml holds an event's bytes whole, so
+/// the reader under it refuses to hand over more than `limit` bytes between two
+/// calls of [`EventBudget::start`].
+#[derive(Clone)]
+pub(crate) struct EventBudget {
+    used: Rc<Cell<u64>>,
+    limit: u64,
+}
+
+impl EventBudget {
+    /// A reader of `source` that keeps to the budget, and the budget.
+    pub(crate) fn reader<'a>(source: &Source<'a>, limit: usize) -> io::Result<(Box<dyn BufRead + 'a>, EventBudget)> {
+        let budget = EventBudget { used: Rc::new(Cell::new(0)), limit: limit as u64 };
+        let inner = source.reader()?;
+        Ok((Box::new(Budgeted { inner, budget: budget.clone() }), budget))
+    }
+
+    /// A new event starts.
+    pub(crate) fn start(&self) {
+        self.used.set(0);
+    }
+
+    /// Whether the event read last ran over the budget.
+    pub(crate) fn exceeded(&self) -> bool {
+        self.used.get() > self.limit
+    }
+
+    /// The error for an event over the budget.
+    pub(crate) fn message(&self) -> String {
+        format!(
+            "a text, CDATA section, comment or tag runs over {} bytes, the limit for one XML value: it is not read",
+            self.limit
+        )
+    }
+}
+
+struct Budgeted<'a> {
+    inner: Box<dyn BufRead + 'a>,
+    budget: EventBudget,
+}
+
+impl Read for Budgeted<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let count = available.len().min(buffer.len());
+        buffer[..count].copy_from_slice(&available[..count]);
+        self.consume(count);
+        Ok(count)
+    }
+}
+
+impl BufRead for Budgeted<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.budget.exceeded() {
+            return Err(io::Error::other(self.budget.message()));
+        }
+        // Never more than the budget allows (and one byte, to notice the excess),
+        // so an input already in memory is cut at the budget too.
+        let room = usize::try_from(self.budget.limit - self.budget.used.get()).unwrap_or(usize::MAX).saturating_add(1);
+        let available = self.inner.fill_buf()?;
+        let room = room.min(available.len());
+        Ok(&available[..room])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.budget.used.set(self.budget.used.get().saturating_add(amount as u64));
+        self.inner.consume(amount);
+    }
+}
+
 /// A streaming reader of events.
 pub(crate) struct Xml<'a> {
     reader: Reader<Box<dyn BufRead + 'a>>,
     pub(crate) context: XmlContext<'a>,
     buffer: Vec<u8>,
     depth: usize,
+    budget: EventBudget,
 }
 
 impl<'a> Xml<'a> {
-    pub(crate) fn open(source: &Source<'a>, display: &'a str, format: Format) -> Result<Xml<'a>, IngestError> {
+    pub(crate) fn open(
+        source: &Source<'a>,
+        display: &'a str,
+        format: Format,
+        max_value: usize,
+    ) -> Result<Xml<'a>, IngestError> {
         let context = XmlContext { source: *source, display, format };
-        let input = source.reader().map_err(|error| context.error(IngestErrorKind::Io(error)))?;
+        let (input, budget) =
+            EventBudget::reader(source, max_value).map_err(|error| context.error(IngestErrorKind::Io(error)))?;
         let mut reader = Reader::from_reader(input);
         reader.config_mut().check_end_names = true;
-        Ok(Xml { reader, context, buffer: Vec::new(), depth: 0 })
+        Ok(Xml { reader, context, buffer: Vec::new(), depth: 0, budget })
     }
 
     /// Byte offset of the event read last.
@@ -70,11 +151,16 @@ impl<'a> Xml<'a> {
     pub(crate) fn next(&mut self) -> Result<Event<'_>, IngestError> {
         self.buffer.clear();
         let context = self.context;
+        self.budget.start();
         let event = match self.reader.read_event_into(&mut self.buffer) {
             Ok(event) => event,
             Err(error) => {
                 let offset = self.reader.error_position();
-                let failure = context.error(IngestErrorKind::Syntax { message: error.to_string() });
+                let failure = if self.budget.exceeded() {
+                    context.error(IngestErrorKind::Shape { message: self.budget.message() })
+                } else {
+                    context.error(IngestErrorKind::Syntax { message: error.to_string() })
+                };
                 return Err(match context.source.line_column(offset) {
                     Some((line, column)) => failure.at(Place::LineColumn { line, column }),
                     None => failure,

@@ -21,7 +21,7 @@ pub(crate) fn parse(
     options: &Options,
     sink: &mut dyn FindingSink,
 ) -> Result<Parsed, IngestError> {
-    let mut xml = Xml::open(source, display, Format::Zap)?;
+    let mut xml = Xml::open(source, display, Format::Zap, options.limits.max_value)?;
     let mut emitter = Emitter::new(sink, Format::Zap, display);
     let mut stack: Vec<String> = Vec::new();
     let mut text = String::new();

@@ -19,6 +19,12 @@ fn parse_every_way(bytes: &[u8]) {
     }
 }
 
+/// Cases per property: 64 in the test suite; a fuzz campaign sets
+/// `SIGNOFF_FUZZ_CASES` (docs/fuzzing.md).
+fn cases() -> u32 {
+    std::env::var("SIGNOFF_FUZZ_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(64)
+}
+
 const OPENINGS: &[&str] = &[
     "{\"runs\": [{\"tool\": {\"driver\": {\"name\": \"gitleaks\"}}, \"results\": [",
     "{\"SchemaVersion\": 2, \"Results\": [{\"Target\": \"a\", \"Secrets\": [",
@@ -34,7 +40,7 @@ const OPENINGS: &[&str] = &[
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {

@@ -130,7 +130,8 @@ impl SqlWrite {
 impl WriteTx for SqlWrite {
     async fn head(&mut self) -> StoreResult<LedgerHead> {
         const LAST: &str = "SELECT seq, body, entry_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1";
-        const CHECKPOINT: &str = "SELECT size, root, note, frontier FROM checkpoints ORDER BY size DESC LIMIT 1";
+        const CHECKPOINT: &str =
+            "SELECT size, root, note, frontier, previous_size FROM checkpoints ORDER BY size DESC LIMIT 1";
         let last: Option<EntryColumns> =
             on_tx!(&mut self.tx, |handle| sqlx::query_as(LAST).fetch_optional(handle).await)?;
         let checkpoint: Option<CheckpointColumns> =
@@ -274,12 +275,14 @@ impl WriteTx for SqlWrite {
     }
 
     async fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()> {
-        const SQL: &str = "INSERT INTO checkpoints (size, root, note, frontier) VALUES ($1, $2, $3, $4)";
+        const SQL: &str =
+            "INSERT INTO checkpoints (size, root, note, frontier, previous_size) VALUES ($1, $2, $3, $4, $5)";
         on_tx!(&mut self.tx, |handle| sqlx::query(SQL)
             .bind(to_i64(checkpoint.size))
             .bind(checkpoint.root.to_vec())
             .bind(&checkpoint.note)
             .bind(checkpoint.frontier.concat())
+            .bind(checkpoint.previous_size.map(to_i64))
             .execute(handle)
             .await
             .map(|_| ()))?;
