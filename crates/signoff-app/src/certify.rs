@@ -5,8 +5,9 @@
 //!
 //! Architecture Invariant: the verdict is computed here from evidence in the store;
 //! nothing a caller passes can declare a release compliant. The caller chooses only
-//! the release, the policy file (recorded by digest), the environment and, for a
-//! dry run, the date.
+//! the release, the environment and, for a dry run, the date and a policy file to
+//! predict with. A certificate is issued only under the policy in force for the
+//! project (`policy::policy_in_force`: its pin, else the latest published).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -26,7 +27,8 @@ use crate::decide::{ExceptionState, ExceptionView, exceptions};
 use crate::error::{AppError, Missing, Refusal};
 use crate::home::Signoff;
 use crate::ledger::now;
-use crate::policy::{ChosenPolicy, choose_policy};
+use crate::policy::{ChosenPolicy, choose_policy, parse_file, policy_in_force};
+use crate::refuse::Attempt;
 
 /// The predicate type of signoff certification records.
 pub const PREDICATE_TYPE: &str = "https://signoff.dev/certification/v1";
@@ -36,7 +38,8 @@ pub const PREDICATE_TYPE: &str = "https://signoff.dev/certification/v1";
 pub struct CertifyRequest {
     /// The release.
     pub release: ReleaseRef,
-    /// A policy file instead of the published (or starter) policy.
+    /// A policy file to predict with (`dry_run` only; a real certification
+    /// accepts only the policy in force and refuses any other file).
     pub policy: Option<PathBuf>,
     /// The environment to certify for.
     pub environment: Option<String>,
@@ -210,8 +213,12 @@ pub(crate) fn policy_input(
             // including what came after an earlier certificate (B4: certifying
             // again is how late evidence counts); replay bounds the facts instead.
             post_certification: false,
+            superseded_by: None,
             summary: item.summary.clone(),
         });
+    }
+    for (earlier, later) in reruns(&facts.evidence) {
+        evidence[earlier].superseded_by = Some(facts.evidence[later].record.id.clone());
     }
     let findings = facts
         .findings
@@ -285,6 +292,37 @@ pub(crate) fn policy_input(
         approvals,
         exceptions,
     }
+}
+
+/// Re-runs (ARCHITECTURE.md "Re-runs"): of the test reports captured at one
+/// commit by one tool under one file name in one pipeline job (its CI job name,
+/// when captured in CI), only the latest counts. Returns
+/// `(earlier, latest)` index pairs into `evidence` (in ledger order).
+pub(crate) fn reruns(evidence: &[EvidenceRow]) -> Vec<(usize, usize)> {
+    let mut latest: HashMap<(Option<String>, String, Option<String>), usize> = HashMap::new();
+    let mut pairs = Vec::new();
+    let mut order: Vec<usize> = (0..evidence.len()).collect();
+    order.sort_by_key(|index| evidence[*index].seq);
+    for index in order.into_iter().rev() {
+        let record = &evidence[index].record;
+        if record.kind != signoff_core::EvidenceKind::TestResults || record.summary.tests.is_none() {
+            continue;
+        }
+        let job = record.context.job.clone().filter(|job| !job.is_empty());
+        let key = (
+            record.commit.as_ref().map(ToString::to_string),
+            format!("{}\u{0}{}", record.tool.name.to_lowercase(), record.file_name),
+            job,
+        );
+        match latest.get(&key) {
+            Some(later) => pairs.push((index, *later)),
+            None => {
+                latest.insert(key, index);
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs
 }
 
 /// The release's changes with their reviews, from the project's captured
@@ -375,17 +413,37 @@ pub async fn certify(signoff: &Signoff, request: CertifyRequest) -> Result<Certi
         return Err(AppError::Invalid("--at predicts a future date and needs --dry-run".into()));
     }
     let at = request.at.unwrap_or_else(now);
-    let ChosenPolicy { policy, reference } = choose_policy(signoff, request.policy.as_deref()).await?;
+    let project = &request.release.project;
+    let ChosenPolicy { policy, reference } = if request.dry_run {
+        choose_policy(signoff, request.policy.as_deref(), project).await?
+    } else {
+        // D1: a certificate that can open a gate is issued only under the policy
+        // in force; a file is accepted only when it is that very policy.
+        let in_force = policy_in_force(signoff, project).await?;
+        if let Some(path) = request.policy.as_deref() {
+            let (file_policy, _, _) = parse_file(path)?;
+            if file_policy.digest() != in_force.reference.digest {
+                let refusal = Refusal::UnpublishedPolicy { file: path.display().to_string() };
+                let attempt = Attempt::on_release("certify", &request.release, &request.actor);
+                return Err(signoff.refuse(attempt, refusal).await);
+            }
+        }
+        in_force
+    };
     if let Some(environment) = &request.environment
         && !policy.environments().is_empty()
         && !policy.environments().iter().any(|known| known == environment)
     {
-        return Err(Refusal::UndeclaredEnvironment {
+        let refusal = Refusal::UndeclaredEnvironment {
             environment: environment.clone(),
             policy: reference.name.clone(),
             declared: policy.environments().join(", "),
+        };
+        if request.dry_run {
+            return Err(refusal.into());
         }
-        .into());
+        let attempt = Attempt::on_release("certify", &request.release, &request.actor);
+        return Err(signoff.refuse(attempt, refusal).await);
     }
     let facts = gather(signoff, &row.record, None).await?;
     let occasion = Occasion { actor: &request.actor, at, environment: request.environment.clone() };
