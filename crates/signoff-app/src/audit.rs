@@ -24,7 +24,7 @@ use crate::request::{Period, rfc3339};
 
 mod questions;
 
-pub use questions::{Answer, Question, ReleaseStatus, Search, ask, population, search};
+pub use questions::{Answer, Question, ReleaseStatus, Search, ask, ask_limited, population, search};
 
 fn decision_of(certificate: Option<&CertificateView>) -> report::Decision {
     match certificate.map(|view| view.record.decision) {
@@ -134,6 +134,14 @@ pub async fn coverage(
         input.evidence.extend(part.evidence);
         merge_facts(&mut input.facts, part.facts);
     }
+    // Each piece of evidence once (releases at one commit share it, a file
+    // captured twice is one piece), each fact once.
+    let mut seen = std::collections::HashSet::new();
+    input.evidence.retain(|item| seen.insert(item.digest));
+    for list in [&mut input.facts.approvals, &mut input.facts.reviews, &mut input.facts.exceptions] {
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|item| seen.insert(item.clone()));
+    }
     input.facts.ledger_checkpoint = signoff.store.latest_checkpoint().await?.map(|checkpoint| {
         format!("ledger size {}, root {}", checkpoint.size, signoff_core::Digest::from_bytes(checkpoint.root))
     });
@@ -154,7 +162,8 @@ async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<Cov
     let project = release.project.as_str();
     let version = release.version.as_str();
     let mut facts = CoverageFacts::default();
-    if let Some(certificate) = certificates(signoff, Some(project), Some(version)).await?.pop()
+    let latest = certificates(signoff, Some(project), Some(version)).await?.pop();
+    if let Some(certificate) = &latest
         && certificate.record.decision == Decision::Certified
     {
         facts.certificate = Some(certificate.record.statement_digest);
@@ -172,10 +181,11 @@ async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<Cov
             facts.reviews.push(format!("{} reviewed by {}", &change.commit[..12], reviewers.join(", ")));
         }
     }
-    for view in exceptions(signoff).await? {
-        if view.approved_by.is_some() && view.covers(&release.project) {
-            facts.exceptions.push(view.record.id.clone());
-        }
+    // The release's own exceptions: those its latest certificate applied.
+    if let Some(certificate) = &latest
+        && let Ok((_, evaluation)) = crate::certify::open_certificate(signoff, certificate)
+    {
+        facts.exceptions.extend(evaluation.exceptions_used);
     }
     Ok(facts)
 }

@@ -361,7 +361,10 @@ impl<'a> Run<'a> {
         self.counts
     }
 
-    async fn checked_checkpoints(&self, options: &VerifyOptions) -> Result<Vec<Checked>, AppError> {
+    /// The signed checkpoints with what they commit to, and the trusted one the
+    /// caller kept; a trusted checkpoint this store's key did not sign is a
+    /// failed verification (the store was re-keyed or rewritten), not an error.
+    async fn checked_checkpoints(&self, options: &VerifyOptions) -> Result<Result<Vec<Checked>, Failure>, AppError> {
         let verifier = self.signoff.verifier()?;
         let mut checked = Vec::new();
         for stored in self.signoff.store.checkpoints().await? {
@@ -375,12 +378,23 @@ impl<'a> Run<'a> {
             checked.push(Checked { size: stored.size, root, external: false });
         }
         if let Some(text) = &options.trusted_checkpoint {
-            let note = checkpoint::open(text, &verifier)
-                .map_err(|error| AppError::Invalid(format!("the trusted checkpoint does not verify: {error}")))?;
+            let note = match checkpoint::open(text, &verifier) {
+                Ok(note) => note,
+                Err(error) => {
+                    return Ok(Err(Failure {
+                        entry: None,
+                        checkpoint: None,
+                        problem: FailureKind::BadSignature,
+                        detail: format!(
+                            "the trusted checkpoint does not verify with this store's key: {error}; the store was re-keyed or rewritten since it was kept"
+                        ),
+                    }));
+                }
+            };
             checked.push(Checked { size: note.size(), root: Ok(note.root()), external: true });
         }
         checked.sort_by_key(|checkpoint| checkpoint.size);
-        Ok(checked)
+        Ok(Ok(checked))
     }
 
     async fn scan(&mut self, options: &VerifyOptions) -> Result<Option<Failure>, AppError> {
@@ -406,7 +420,10 @@ impl<'a> Run<'a> {
         options: &VerifyOptions,
         blobs: &mut BlobChecks,
     ) -> Result<Option<Failure>, AppError> {
-        let checkpoints = self.checked_checkpoints(options).await?;
+        let checkpoints = match self.checked_checkpoints(options).await? {
+            Ok(checkpoints) => checkpoints,
+            Err(failure) => return Ok(Some(failure)),
+        };
         let mut next_checkpoint = 0usize;
         let mut previous_checkpoint_size = 0u64;
         let mut tree = TreeBuilder::new();

@@ -68,11 +68,23 @@ impl Verdict<'_> {
         self.evaluation.criteria.iter().filter(|result| result.status == Status::Fail && result.blocking).collect()
     }
 
-    /// `7 passed, 0 failed, 0 waived`.
+    /// `6 passed, 0 failed, 1 warned, 0 waived`: an advisory criterion that is
+    /// not met warns; only blocking ones fail.
     pub fn counts(&self) -> String {
         let criteria = &self.evaluation.criteria;
-        let count = |status: Status| criteria.iter().filter(|result| result.status == status).count();
-        format!("{} passed, {} failed, {} waived", count(Status::Pass), count(Status::Fail), count(Status::Waived))
+        let count = |status: Status, blocking: Option<bool>| {
+            criteria
+                .iter()
+                .filter(|result| result.status == status && blocking.is_none_or(|blocking| result.blocking == blocking))
+                .count()
+        };
+        format!(
+            "{} passed, {} failed, {} warned, {} waived",
+            count(Status::Pass, None),
+            count(Status::Fail, Some(true)),
+            count(Status::Fail, Some(false)),
+            count(Status::Waived, None)
+        )
     }
 }
 
