@@ -237,6 +237,13 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
     for found in signoff.store.findings_of(&scan_entries).await? {
         findings_by_scan.entry(found.evidence_seq).or_default().push(found.finding);
     }
+    // B4: evidence at certification is exactly what the certificate names;
+    // anything else attached to the release came after it.
+    let named: Option<std::collections::HashSet<signoff_core::Digest>> = match &certificate {
+        Some(view) => Some(crate::certify::open_certificate(signoff, view)?.1.evidence_digests.into_iter().collect()),
+        None => None,
+    };
+    let after = |digest: &signoff_core::Digest| named.as_ref().is_some_and(|named| !named.contains(digest));
     let mut scans = Vec::new();
     let mut tests = Vec::new();
     let mut coverage_runs = Vec::new();
@@ -259,6 +266,7 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
                 },
                 passed: None,
                 findings_total: counts.total,
+                captured_after_certification: after(&item.digest),
                 findings: findings
                     .iter()
                     .take(25)
@@ -287,6 +295,7 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
                     failed: counts.failed + counts.errored,
                     skipped: counts.skipped,
                 },
+                captured_after_certification: after(&item.digest),
             });
         }
         if let Some(coverage) = &item.summary.coverage {
@@ -296,6 +305,7 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
                 captured_at: rfc3339(row.captured_at),
                 line_rate: coverage.line_rate,
                 branch_rate: coverage.branch_rate,
+                captured_after_certification: after(&item.digest),
             });
         }
     }

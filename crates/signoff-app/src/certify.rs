@@ -65,6 +65,10 @@ pub struct Certification {
     /// The certificate written, unless a dry run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateView>,
+    /// Warnings ahead (D7): what will stop meeting the policy within
+    /// [`WARN_AHEAD_DAYS`] days, with the date and the data behind it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ahead: Vec<String>,
 }
 
 impl Certification {
@@ -450,6 +454,7 @@ pub async fn certify(signoff: &Signoff, request: CertifyRequest) -> Result<Certi
     let input = policy_input(&row, &facts, &occasion, &|login| signoff.kind_of_login(login));
     let effective = policy.for_project(request.release.project.as_str());
     let evaluation = signoff_policy::evaluate(&effective, &input);
+    let ahead = look_ahead(&effective, &input, &evaluation, &facts);
     let certificate = if request.dry_run {
         None
     } else {
@@ -459,7 +464,77 @@ pub async fn certify(signoff: &Signoff, request: CertifyRequest) -> Result<Certi
         batch.commit(signoff).await?;
         Some(CertificateView { record, entry: entry.seq })
     };
-    Ok(Certification { release: row.record, policy: reference, evaluation, dry_run: request.dry_run, certificate })
+    Ok(Certification {
+        release: row.record,
+        policy: reference,
+        evaluation,
+        dry_run: request.dry_run,
+        certificate,
+        ahead,
+    })
+}
+
+/// What will stop meeting the policy in force within [`WARN_AHEAD_DAYS`] days
+/// (D7), for `release show`: a prediction that writes nothing.
+///
+/// # Errors
+/// An unknown release, a policy that no longer parses, or a store failure.
+pub async fn ahead(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec<String>, AppError> {
+    let request = CertifyRequest {
+        release: release.clone(),
+        policy: None,
+        environment: None,
+        dry_run: true,
+        at: None,
+        // Nobody certifies: an identity that is no one's approval.
+        actor: Actor { id: "(release show)".into(), kind: ActorKind::Bot, on_behalf_of: None, source: None },
+    };
+    Ok(certify(signoff, request).await?.ahead)
+}
+
+/// How far ahead certification warns (D7): 14 days.
+pub const WARN_AHEAD_DAYS: i64 = 14;
+
+/// What will change for the worse within [`WARN_AHEAD_DAYS`] (D7): the same
+/// input evaluated at the horizon, criteria that meet the policy now and will
+/// not then (an exception expiring, evidence going stale), exceptions in use that
+/// expire before it, and approvals that will stop counting. Each warning names
+/// the date and the data behind it.
+pub(crate) fn look_ahead(
+    policy: &signoff_policy::EffectivePolicy,
+    input: &PolicyInput,
+    now: &Evaluation,
+    facts: &Facts,
+) -> Vec<String> {
+    let horizon = input.evaluated_at + time::Duration::days(WARN_AHEAD_DAYS);
+    let date = |at: OffsetDateTime| at.date().to_string();
+    let mut warnings = Vec::new();
+    for view in &facts.exceptions {
+        if now.exceptions_used.contains(&view.record.id)
+            && view.record.expires_at > input.evaluated_at
+            && view.record.expires_at <= horizon
+        {
+            warnings.push(format!(
+                "exception {} ({}) expires {}; the release relies on it",
+                view.record.id,
+                view.record.reason,
+                date(view.record.expires_at)
+            ));
+        }
+    }
+    let later = signoff_policy::evaluate(policy, &PolicyInput { evaluated_at: horizon, ..input.clone() });
+    for result in &now.criteria {
+        let Some(then) = later.criteria.iter().find(|then| then.id == result.id) else {
+            continue;
+        };
+        if result.status != signoff_core::records::CriterionStatus::Fail
+            && then.status == signoff_core::records::CriterionStatus::Fail
+        {
+            let label = if then.blocking { "will fail" } else { "will warn" };
+            warnings.push(format!("{} {label} by {}: {} (expected {})", result.id, date(horizon), then.actual, then.expected));
+        }
+    }
+    warnings
 }
 
 /// The signed certificate record for an evaluation: an in-toto Statement whose

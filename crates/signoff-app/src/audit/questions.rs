@@ -75,6 +75,9 @@ impl Answer {
     }
 }
 
+/// No limit: every row (the largest limit both databases accept).
+const ALL_ROWS: u64 = i64::MAX.unsigned_abs();
+
 /// Answers a standard question, completely: every row.
 ///
 /// # Errors
@@ -151,7 +154,7 @@ async fn answer(signoff: &Signoff, question: &Question, limit: Option<u64>) -> R
                     kinds,
                     from: from.as_deref(),
                     to: to.as_deref(),
-                    limit: limit.unwrap_or(u64::MAX),
+                    limit: limit.unwrap_or(ALL_ROWS),
                     ..EvidenceQuery::default()
                 })
                 .await?;
@@ -406,7 +409,7 @@ pub async fn search(signoff: &Signoff, search: &Search) -> Result<Answer, AppErr
             release_status: search.status.map(ReleaseStatus::as_str),
             approver: search.approver.as_deref(),
             environment: search.environment.as_deref(),
-            limit: search.limit.unwrap_or(u64::MAX),
+            limit: search.limit.unwrap_or(ALL_ROWS),
         })
         .await?;
     let rows: Vec<Vec<String>> = hits

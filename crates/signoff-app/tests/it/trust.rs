@@ -35,7 +35,8 @@ fn policy_file(folder: &tempfile::TempDir, name: &str, text: &str) -> std::path:
     path
 }
 
-const LAX: &str = "version: 1\nname: lax\ncriteria:\n  - id: tests\n    use: tests_pass\n";
+const LAX: &str =
+    "version: 1\nname: lax\ncriteria:\n  - id: sast\n    use: evidence_present\n    with: { kinds: [sast] }\n";
 const STAGED: &str =
     "version: 1\nname: staged\nenvironments: [staging, prod]\ncriteria:\n  - id: tests\n    use: tests_pass\n";
 
@@ -321,5 +322,78 @@ async fn a_passing_rerun_of_the_same_job_makes_tests_pass_and_the_failed_run_sta
         capture_as_job(&store, &[("v1", "junit.xml")], &at, "integration").await;
         let other = signoff_app::certify::certify(&store.signoff, dry()).await.unwrap();
         assert_eq!(tests(&other).status, signoff_core::records::CriterionStatus::Fail, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn certification_warns_ahead_of_an_exception_the_release_relies_on_expiring() {
+    for store in stores().await {
+        let backend = store.backend;
+        publish_policy(&store).await;
+        let v1 = commit("shop v1");
+        capture_example(&store, "v1", &v1).await;
+        create_release(&store, "shop@1.4.0", &v1).await;
+        let expires = time::OffsetDateTime::now_utc() + time::Duration::days(10);
+        signoff_app::decide::request_exception(
+            &store.signoff,
+            signoff_app::decide::RequestException {
+                target: signoff_core::records::ExceptionTarget::Criterion { id: "tests-pass".into() },
+                project: Some(ProjectName::new("shop").unwrap()),
+                reason: "flaky rounding test quarantined".into(),
+                expires,
+                actor: human("alice"),
+            },
+        )
+        .await
+        .unwrap();
+        signoff_app::decide::approve_exception(&store.signoff, "EXC-1", None, human("bob")).await.unwrap();
+        let predicted =
+            signoff_app::certify::certify(&store.signoff, CertifyRequest { dry_run: true, ..request("shop@1.4.0") })
+                .await
+                .unwrap();
+        let date = expires.date().to_string();
+        assert!(
+            predicted.ahead.iter().any(|line| line.starts_with("exception EXC-1") && line.contains(&date)),
+            "{backend}: {:?}",
+            predicted.ahead
+        );
+        assert!(
+            predicted.ahead.iter().any(|line| line.starts_with("tests-pass will fail by")),
+            "{backend}: {:?}",
+            predicted.ahead
+        );
+        // `release show` gives the same warnings without an --at date.
+        let shown = signoff_app::certify::ahead(&store.signoff, &release("shop@1.4.0")).await.unwrap();
+        assert_eq!(shown, predicted.ahead, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn evidence_captured_after_certification_is_marked_at_capture_and_apart_in_the_trace() {
+    for store in stores().await {
+        let backend = store.backend;
+        publish_policy(&store).await;
+        let v2 = commit("shop v2");
+        let before = capture_example(&store, "v2", &v2).await;
+        assert!(before.iter().all(|report| !report.captured.as_ref().unwrap().post_certification), "{backend}");
+        create_release(&store, "shop@1.4.1", &v2).await;
+        approve(&store, "shop@1.4.1", human("carol")).await;
+        assert!(signoff_app::certify::certify(&store.signoff, request("shop@1.4.1")).await.unwrap().certified());
+        // A re-run captured after the certificate: capture says so...
+        let late = capture_example(&store, "v1", &v2).await;
+        assert!(late.iter().all(|report| report.captured.as_ref().unwrap().post_certification), "{backend}");
+        // ...and the trace keeps it apart from the evidence the certificate names.
+        let trace = signoff_app::audit::trace(&store.signoff, &release("shop@1.4.1")).await.unwrap();
+        let late_scans: Vec<&str> = trace
+            .scans
+            .iter()
+            .filter(|scan| scan.captured_after_certification)
+            .map(|scan| scan.digest.as_str())
+            .collect();
+        assert_eq!(late_scans.len(), 2, "{backend}: bandit and semgrep of v1");
+        assert_eq!(trace.scans.len(), 4, "{backend}");
+        assert_eq!(trace.tests.iter().filter(|test| test.captured_after_certification).count(), 1, "{backend}");
+        let text = signoff_report::text::trace_text(&trace);
+        assert!(text.contains("captured after certification"), "{backend}: {text}");
     }
 }

@@ -30,6 +30,9 @@ pub(crate) async fn certify(store: &Path, args: CertifyArgs) -> anyhow::Result<O
         actor,
     };
     let certification = signoff_app::certify::certify(&signoff, request).await?;
+    for line in &certification.ahead {
+        crate::render::warning!("{line}");
+    }
     let verdict = verdict(&certification);
     let format = if args.json || crate::render::jq_set() { ReportFormat::Json } else { args.format };
     match format {
