@@ -101,8 +101,7 @@ pub async fn record(signoff: &Signoff, request: RecordDeployment) -> Result<Depl
             let refusal = Refusal::DeployerConflict {
                 actor: deployer.id.clone(),
                 release: format!("{project}@{version}"),
-                conflicts: conflicts.join("; "),
-                policy: policy.name,
+                why: format!("{}; policy {} separates duties", conflicts.join("; "), policy.name),
             };
             let attempt = Attempt::on_release("deploy", &ReleaseRef { project, version }, &deployer);
             return Err(signoff.refuse(attempt, refusal).await);

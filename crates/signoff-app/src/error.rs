@@ -266,16 +266,15 @@ pub enum Refusal {
     },
     /// The deployer took part in the release where the policy says a deployer
     /// may not (separation of duties, D6).
-    #[error("{actor} may not deploy {release}: {conflicts}; policy {policy} separates duties, so someone else must deploy it")]
+    #[error("{actor} may not deploy {release}: {why}, so someone else must deploy it")]
     DeployerConflict {
         /// Who deploys.
         actor: String,
         /// The release.
         release: String,
-        /// How they took part (`approved it as release-manager`), semicolon separated.
-        conflicts: String,
-        /// The policy in force.
-        policy: String,
+        /// How they took part and the policy that separates duties
+        /// (`approved it as release-manager; policy shop-release-gate separates duties`).
+        why: String,
     },
 }
 

@@ -114,7 +114,7 @@ pub async fn gate_as(
             conflicts.insert(key, found);
         }
     }
-    let policy_of = |project: &str| policies.get(project);
+    let policy_of = |project: &str| policies.get(project).cloned();
     let conflicts_of = |project: &str, version: &str| {
         conflicts.get(&(project.to_owned(), version.to_owned())).cloned().unwrap_or_default()
     };
@@ -129,7 +129,7 @@ pub(crate) struct GateFacts<'a> {
     /// Every revocation.
     pub(crate) revocations: &'a [Stored<RevocationRecord>],
     /// The policy in force for a project.
-    pub(crate) policy_of: &'a dyn Fn(&str) -> Option<&'a InForce>,
+    pub(crate) policy_of: &'a dyn Fn(&str) -> Option<InForce>,
     /// How the deployer took part in a release (project, version).
     pub(crate) conflicts_of: &'a dyn Fn(&str, &str) -> Vec<String>,
 }
@@ -416,7 +416,7 @@ mod tests {
     fn the_gate_honours_only_the_policy_in_force() {
         let certified = certificate(3, "shop@1.0", &["app"], Decision::Certified);
         let ask = |policy: InForce, deployer: Option<&Actor>, environment: Option<&str>, conflicts: Vec<String>| {
-            let policy_of = |_: &str| Some(&policy);
+            let policy_of = |_: &str| Some(policy.clone());
             let conflicts_of = |_: &str, _: &str| conflicts.clone();
             let certificates = [certified.clone()];
             let facts =
@@ -511,7 +511,7 @@ mod tests {
             case("certified for another environment", &[&prod_only], "web", Some("staging"), true, "for staging"),
         ];
         let in_force = in_force(&[]);
-        let policy_of = |_: &str| Some(&in_force);
+        let policy_of = |_: &str| Some(in_force.clone());
         let conflicts_of = |_: &str, _: &str| Vec::new();
         for case in cases {
             let verify = |_: &CertificateView| if case.verifies { Ok(()) } else { Err("forged".to_owned()) };

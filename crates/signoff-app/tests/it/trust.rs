@@ -397,3 +397,29 @@ async fn evidence_captured_after_certification_is_marked_at_capture_and_apart_in
         assert!(text.contains("captured after certification"), "{backend}: {text}");
     }
 }
+
+/// A4: Bandit's B311 moved from line 32 to 38 between the example app's two
+/// versions (same code): it is one finding seen twice, still open, not one fixed
+/// and one new.
+#[tokio::test]
+async fn a_finding_whose_line_moved_keeps_its_identity() {
+    for store in stores().await {
+        let backend = store.backend;
+        capture_example(&store, "v1", &commit("shop v1")).await;
+        capture_example(&store, "v2", &commit("shop v2")).await;
+        let query = signoff_app::findings::FindingsQuery {
+            project: ProjectName::new("shop").unwrap(),
+            release: None,
+            status: None,
+        };
+        let found = signoff_app::findings::findings(&store.signoff, &query).await.unwrap();
+        let b311: Vec<_> = found.iter().filter(|view| view.finding.rule_id == "B311").collect();
+        assert_eq!(b311.len(), 1, "{backend}: {b311:?}");
+        assert_eq!(b311[0].status, signoff_app::findings::FindingStatus::Open, "{backend}");
+        assert_eq!(b311[0].times_seen, 2, "{backend}");
+        assert_eq!(b311[0].finding.location.start_line, Some(38), "{backend}: as last reported");
+        // B602 was fixed in v2.
+        let b602: Vec<_> = found.iter().filter(|view| view.finding.rule_id == "B602").collect();
+        assert_eq!(b602[0].status, signoff_app::findings::FindingStatus::Fixed, "{backend}");
+    }
+}
