@@ -531,7 +531,13 @@ pub(crate) fn look_ahead(
             && then.status == signoff_core::records::CriterionStatus::Fail
         {
             let label = if then.blocking { "will fail" } else { "will warn" };
-            warnings.push(format!("{} {label} by {}: {} (expected {})", result.id, date(horizon), then.actual, then.expected));
+            warnings.push(format!(
+                "{} {label} by {}: {} (expected {})",
+                result.id,
+                date(horizon),
+                then.actual,
+                then.expected
+            ));
         }
     }
     warnings

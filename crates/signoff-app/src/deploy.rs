@@ -12,8 +12,8 @@ use signoff_core::{Digest, ReleaseRef};
 
 use crate::certify::certificates;
 use crate::error::{AppError, Refusal};
-use crate::refuse::Attempt;
 use crate::home::Signoff;
+use crate::refuse::Attempt;
 
 fn check_environment(environment: &str) -> Result<(), AppError> {
     let valid = !environment.is_empty()
@@ -145,9 +145,10 @@ pub(crate) async fn deployer_conflicts(
     }
     for change in &release.changes {
         let authors = std::iter::once(&change.author).chain(change.co_authors.iter());
-        if authors.into_iter().any(|person| {
-            person.email.eq_ignore_ascii_case(&deployer.id) || person.name == deployer.id
-        }) {
+        if authors
+            .into_iter()
+            .any(|person| person.email.eq_ignore_ascii_case(&deployer.id) || person.name == deployer.id)
+        {
             conflicts.push(format!("authored its change {}", &change.commit[..12.min(change.commit.len())]));
         }
     }

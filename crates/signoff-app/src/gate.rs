@@ -118,7 +118,12 @@ pub async fn gate_as(
     let conflicts_of = |project: &str, version: &str| {
         conflicts.get(&(project.to_owned(), version.to_owned())).cloned().unwrap_or_default()
     };
-    let facts = GateFacts { certificates: &certificates, revocations: &revocations, policy_of: &policy_of, conflicts_of: &conflicts_of };
+    let facts = GateFacts {
+        certificates: &certificates,
+        revocations: &revocations,
+        policy_of: &policy_of,
+        conflicts_of: &conflicts_of,
+    };
     Ok(decide(artifact, environment, deployer, &facts, &|view| check_envelope(signoff, view, &artifact)))
 }
 
@@ -419,8 +424,12 @@ mod tests {
             let policy_of = |_: &str| Some(policy.clone());
             let conflicts_of = |_: &str, _: &str| conflicts.clone();
             let certificates = [certified.clone()];
-            let facts =
-                GateFacts { certificates: &certificates, revocations: &[], policy_of: &policy_of, conflicts_of: &conflicts_of };
+            let facts = GateFacts {
+                certificates: &certificates,
+                revocations: &[],
+                policy_of: &policy_of,
+                conflicts_of: &conflicts_of,
+            };
             decide(artifact("app"), environment, deployer, &facts, &|_| Ok(()))
         };
         let lax = InForce { digest: Digest::of(b"lax.yaml"), ..in_force(&[]) };

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use signoff_core::entry::Event;
 use signoff_core::ProjectName;
+use signoff_core::entry::Event;
 use signoff_core::records::{Actor, ActorKind, PolicyPinRecord, PolicyRecord, PolicyReference, PolicySource};
 use signoff_policy::{Policy, STARTER_POLICY};
 use signoff_store::RecordQuery;
@@ -68,7 +68,9 @@ pub async fn pin(signoff: &Signoff, request: Pin) -> Result<Pinned, AppError> {
                 .map(|published| &published.record)
                 .find(|record| record.name == *name && record.version == *version)
                 .ok_or_else(|| {
-                    AppError::Invalid(format!("no published policy {name} version {version} (publish it with `signoff policy publish`)"))
+                    AppError::Invalid(format!(
+                        "no published policy {name} version {version} (publish it with `signoff policy publish`)"
+                    ))
                 })?;
             Some(PolicyReference {
                 name: record.name.clone(),

@@ -398,7 +398,7 @@ pub(crate) enum PolicyCommand {
     /// Pin a project to a published policy version (or unpin it): ledgered;
     /// certification and the gate then use that version for the project.
     #[command(
-        after_help = "Examples:\n  signoff policy pin shop --policy shop-release-gate --version 2 --reason \"audited for Q4\"\n  signoff policy pin shop --latest --reason \"Q4 audit closed\""
+        after_help = "Examples:\n  signoff policy pin shop --policy shop-release-gate --policy-version 2 --reason \"audited for Q4\"\n  signoff policy pin shop --latest --reason \"Q4 audit closed\""
     )]
     Pin(policy_pin::PolicyPinArgs),
 }

@@ -75,7 +75,10 @@ async fn only_the_policy_in_force_issues_certificates_that_open_the_gate() {
         assert_eq!(store.size().await, before + 1, "{backend}");
         let traced = signoff_app::refusals(&store.signoff, Some("shop"), Some("1.4.0")).await.unwrap();
         assert_eq!(traced.len(), 1, "{backend}");
-        assert_eq!((traced[0].record.action.as_str(), traced[0].record.actor.id.as_str()), ("certify", "release-pipeline"));
+        assert_eq!(
+            (traced[0].record.action.as_str(), traced[0].record.actor.id.as_str()),
+            ("certify", "release-pipeline")
+        );
         let closed = signoff_app::gate::gate(&store.signoff, artifact, Some("prod")).await.unwrap();
         assert!(!closed.allowed, "{backend}: {}", closed.reason);
 
@@ -245,9 +248,10 @@ async fn every_refused_privileged_action_is_a_ledger_entry() {
         .await
         .unwrap_err();
         assert!(matches!(hold, AppError::Refused(Refusal::NotHuman { .. })), "{backend}: {hold}");
-        let publish = signoff_app::policy::publish(&store.signoff, &root().join("examples/policy.yaml"), agent("claude"))
-            .await
-            .unwrap_err();
+        let publish =
+            signoff_app::policy::publish(&store.signoff, &root().join("examples/policy.yaml"), agent("claude"))
+                .await
+                .unwrap_err();
         assert!(matches!(publish, AppError::Refused(Refusal::NotHuman { .. })), "{backend}: {publish}");
 
         assert_eq!(store.size().await, before + 3, "{backend}");
@@ -258,7 +262,11 @@ async fn every_refused_privileged_action_is_a_ledger_entry() {
             .collect();
         assert_eq!(
             who,
-            [("approve", "claude", "shop@2.0.0"), ("hold", "ops[bot]", "shop"), ("policy publish", "claude", "policy.yaml")],
+            [
+                ("approve", "claude", "shop@2.0.0"),
+                ("hold", "ops[bot]", "shop"),
+                ("policy publish", "claude", "policy.yaml")
+            ],
             "{backend}"
         );
         assert_eq!(traced[0].record.reason, "claude is a ai_agent: only a human can approve a release");

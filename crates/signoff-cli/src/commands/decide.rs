@@ -51,7 +51,7 @@ pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Resu
             let signoff = Signoff::open(store).await?;
             let request = signoff_app::policy::Pin {
                 project: signoff_core::ProjectName::new(&args.project)?,
-                policy: args.policy.clone().zip(args.version),
+                policy: args.policy.clone().zip(args.policy_version),
                 reason: args.reason.clone(),
                 actor: super::actor(&signoff, args.actor.as_deref())?,
             };

@@ -686,10 +686,8 @@ impl RunState {
                 // The flagged code itself, whitespace normalised: the identity
                 // survives the code moving to another line (A4).
                 let snippet = snippet.unwrap_or_default();
-                self.fingerprinter.fingerprint(
-                    tool_name,
-                    &[&rule_id, location.path.as_deref().unwrap_or(""), "snippet", &snippet],
-                )
+                self.fingerprinter
+                    .fingerprint(tool_name, &[&rule_id, location.path.as_deref().unwrap_or(""), "snippet", &snippet])
             }
             None => {
                 let start = start_line.map(|line| line.to_string()).unwrap_or_default();

@@ -257,7 +257,9 @@ fn tests_pass_counts_the_rerun_and_names_the_superseded_run() {
     assert_eq!(result.actual, "60 tests in 1 report: 60 passed, 0 failed, 0 errored, 0 skipped");
     assert_eq!(
         result.notes,
-        ["re-run: pytest report first-run (1 failed, 0 errored) was superseded by a later run of the same job, second-run"]
+        [
+            "re-run: pytest report first-run (1 failed, 0 errored) was superseded by a later run of the same job, second-run"
+        ]
     );
     assert_eq!(result.evidence.len(), 1);
 }
