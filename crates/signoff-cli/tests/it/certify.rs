@@ -517,3 +517,22 @@ fn a_foreign_trusted_checkpoint_fails_verification_with_exit_1() {
         assert_eq!(output.status.code(), Some(1), "json {json}: {}", String::from_utf8_lossy(&output.stderr));
     }
 }
+
+/// An advisory criterion that is not met warns; it is not counted as failed.
+#[test]
+fn the_summary_counts_warnings_apart_from_failures() {
+    let store = TestStore::new();
+    let path = store.dir.path().join("policy.yaml");
+    std::fs::write(
+        &path,
+        format!("{POLICY}  - id: coverage-advisory\n    use: coverage_min\n    with: {{ line_rate: 0.9 }}\n    blocking: false\n"),
+    )
+    .unwrap();
+    store.ok(&["policy", "publish", path.to_str().unwrap()]);
+    release(&store, "v2", "1.4.1");
+    assert!(approve(&store, "shop@1.4.1", "carol").status.success());
+    let output = store.command().args(["certify", "shop@1.4.1"]).env("SIGNOFF_ACTOR", "ci").output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("CERTIFIED: 5 passed, 0 failed, 1 warned, 0 waived"), "{stdout}");
+}
