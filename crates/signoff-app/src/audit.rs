@@ -24,7 +24,7 @@ use crate::request::{Period, rfc3339};
 
 mod questions;
 
-pub use questions::{Answer, Question, ReleaseStatus, Search, ask, population, search};
+pub use questions::{Answer, Question, ReleaseStatus, Search, ask, ask_limited, population, search};
 
 fn decision_of(certificate: Option<&CertificateView>) -> report::Decision {
     match certificate.map(|view| view.record.decision) {
@@ -134,6 +134,14 @@ pub async fn coverage(
         input.evidence.extend(part.evidence);
         merge_facts(&mut input.facts, part.facts);
     }
+    // Each piece of evidence once (releases at one commit share it, a file
+    // captured twice is one piece), each fact once.
+    let mut seen = std::collections::HashSet::new();
+    input.evidence.retain(|item| seen.insert(item.digest));
+    for list in [&mut input.facts.approvals, &mut input.facts.reviews, &mut input.facts.exceptions] {
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|item| seen.insert(item.clone()));
+    }
     input.facts.ledger_checkpoint = signoff.store.latest_checkpoint().await?.map(|checkpoint| {
         format!("ledger size {}, root {}", checkpoint.size, signoff_core::Digest::from_bytes(checkpoint.root))
     });
@@ -154,7 +162,8 @@ async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<Cov
     let project = release.project.as_str();
     let version = release.version.as_str();
     let mut facts = CoverageFacts::default();
-    if let Some(certificate) = certificates(signoff, Some(project), Some(version)).await?.pop()
+    let latest = certificates(signoff, Some(project), Some(version)).await?.pop();
+    if let Some(certificate) = &latest
         && certificate.record.decision == Decision::Certified
     {
         facts.certificate = Some(certificate.record.statement_digest);
@@ -172,10 +181,11 @@ async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<Cov
             facts.reviews.push(format!("{} reviewed by {}", &change.commit[..12], reviewers.join(", ")));
         }
     }
-    for view in exceptions(signoff).await? {
-        if view.approved_by.is_some() && view.covers(&release.project) {
-            facts.exceptions.push(view.record.id.clone());
-        }
+    // The release's own exceptions: those its latest certificate applied.
+    if let Some(certificate) = &latest
+        && let Ok((_, evaluation)) = crate::certify::open_certificate(signoff, certificate)
+    {
+        facts.exceptions.extend(evaluation.exceptions_used);
     }
     Ok(facts)
 }
@@ -227,6 +237,13 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
     for found in signoff.store.findings_of(&scan_entries).await? {
         findings_by_scan.entry(found.evidence_seq).or_default().push(found.finding);
     }
+    // B4: evidence at certification is exactly what the certificate names;
+    // anything else attached to the release came after it.
+    let named: Option<std::collections::HashSet<signoff_core::Digest>> = match &certificate {
+        Some(view) => Some(crate::certify::open_certificate(signoff, view)?.1.evidence_digests.into_iter().collect()),
+        None => None,
+    };
+    let after = |digest: &signoff_core::Digest| named.as_ref().is_some_and(|named| !named.contains(digest));
     let mut scans = Vec::new();
     let mut tests = Vec::new();
     let mut coverage_runs = Vec::new();
@@ -249,6 +266,7 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
                 },
                 passed: None,
                 findings_total: counts.total,
+                captured_after_certification: after(&item.digest),
                 findings: findings
                     .iter()
                     .take(25)
@@ -277,6 +295,7 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
                     failed: counts.failed + counts.errored,
                     skipped: counts.skipped,
                 },
+                captured_after_certification: after(&item.digest),
             });
         }
         if let Some(coverage) = &item.summary.coverage {
@@ -286,6 +305,7 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
                 captured_at: rfc3339(row.captured_at),
                 line_rate: coverage.line_rate,
                 branch_rate: coverage.branch_rate,
+                captured_after_certification: after(&item.digest),
             });
         }
     }

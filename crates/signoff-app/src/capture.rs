@@ -171,6 +171,20 @@ async fn capture_once(
         }
         return Err(error);
     }
+    // B4: evidence that attaches to a release already certified is captured
+    // after its certification; the certificate does not cover it.
+    let release = resolved.release.as_ref().map(ToString::to_string);
+    let certified = crate::certify::certificates(signoff, Some(resolved.project.as_str()), release.as_deref()).await?;
+    let late = match (&resolved.release, &resolved.commit) {
+        (Some(_), _) => !certified.is_empty(),
+        (None, Some(commit)) => certified.iter().any(|certificate| certificate.record.commit == commit.as_str()),
+        (None, None) => false,
+    };
+    if late {
+        for captured in reports.iter_mut().filter_map(|report| report.captured.as_mut()) {
+            captured.post_certification = true;
+        }
+    }
     Ok(reports)
 }
 

@@ -5,8 +5,9 @@
 //!
 //! Architecture Invariant: the verdict is computed here from evidence in the store;
 //! nothing a caller passes can declare a release compliant. The caller chooses only
-//! the release, the policy file (recorded by digest), the environment and, for a
-//! dry run, the date.
+//! the release, the environment and, for a dry run, the date and a policy file to
+//! predict with. A certificate is issued only under the policy in force for the
+//! project (`policy::policy_in_force`: its pin, else the latest published).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -26,7 +27,8 @@ use crate::decide::{ExceptionState, ExceptionView, exceptions};
 use crate::error::{AppError, Missing, Refusal};
 use crate::home::Signoff;
 use crate::ledger::now;
-use crate::policy::{ChosenPolicy, choose_policy};
+use crate::policy::{ChosenPolicy, choose_policy, parse_file, policy_in_force};
+use crate::refuse::Attempt;
 
 /// The predicate type of signoff certification records.
 pub const PREDICATE_TYPE: &str = "https://signoff.dev/certification/v1";
@@ -36,7 +38,8 @@ pub const PREDICATE_TYPE: &str = "https://signoff.dev/certification/v1";
 pub struct CertifyRequest {
     /// The release.
     pub release: ReleaseRef,
-    /// A policy file instead of the published (or starter) policy.
+    /// A policy file to predict with (`dry_run` only; a real certification
+    /// accepts only the policy in force and refuses any other file).
     pub policy: Option<PathBuf>,
     /// The environment to certify for.
     pub environment: Option<String>,
@@ -62,6 +65,10 @@ pub struct Certification {
     /// The certificate written, unless a dry run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateView>,
+    /// Warnings ahead (D7): what will stop meeting the policy within
+    /// [`WARN_AHEAD_DAYS`] days, with the date and the data behind it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ahead: Vec<String>,
 }
 
 impl Certification {
@@ -210,8 +217,12 @@ pub(crate) fn policy_input(
             // including what came after an earlier certificate (B4: certifying
             // again is how late evidence counts); replay bounds the facts instead.
             post_certification: false,
+            superseded_by: None,
             summary: item.summary.clone(),
         });
+    }
+    for (earlier, later) in reruns(&facts.evidence) {
+        evidence[earlier].superseded_by = Some(facts.evidence[later].record.id.clone());
     }
     let findings = facts
         .findings
@@ -285,6 +296,37 @@ pub(crate) fn policy_input(
         approvals,
         exceptions,
     }
+}
+
+/// Re-runs (ARCHITECTURE.md "Re-runs"): of the test reports captured at one
+/// commit by one tool under one file name in one pipeline job (its CI job name,
+/// when captured in CI), only the latest counts. Returns
+/// `(earlier, latest)` index pairs into `evidence` (in ledger order).
+pub(crate) fn reruns(evidence: &[EvidenceRow]) -> Vec<(usize, usize)> {
+    let mut latest: HashMap<(Option<String>, String, Option<String>), usize> = HashMap::new();
+    let mut pairs = Vec::new();
+    let mut order: Vec<usize> = (0..evidence.len()).collect();
+    order.sort_by_key(|index| evidence[*index].seq);
+    for index in order.into_iter().rev() {
+        let record = &evidence[index].record;
+        if record.kind != signoff_core::EvidenceKind::TestResults || record.summary.tests.is_none() {
+            continue;
+        }
+        let job = record.context.job.clone().filter(|job| !job.is_empty());
+        let key = (
+            record.commit.as_ref().map(ToString::to_string),
+            format!("{}\u{0}{}", record.tool.name.to_lowercase(), record.file_name),
+            job,
+        );
+        match latest.get(&key) {
+            Some(later) => pairs.push((index, *later)),
+            None => {
+                latest.insert(key, index);
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs
 }
 
 /// The release's changes with their reviews, from the project's captured
@@ -375,23 +417,44 @@ pub async fn certify(signoff: &Signoff, request: CertifyRequest) -> Result<Certi
         return Err(AppError::Invalid("--at predicts a future date and needs --dry-run".into()));
     }
     let at = request.at.unwrap_or_else(now);
-    let ChosenPolicy { policy, reference } = choose_policy(signoff, request.policy.as_deref()).await?;
+    let project = &request.release.project;
+    let ChosenPolicy { policy, reference } = if request.dry_run {
+        choose_policy(signoff, request.policy.as_deref(), project).await?
+    } else {
+        // D1: a certificate that can open a gate is issued only under the policy
+        // in force; a file is accepted only when it is that very policy.
+        let in_force = policy_in_force(signoff, project).await?;
+        if let Some(path) = request.policy.as_deref() {
+            let (file_policy, _, _) = parse_file(path)?;
+            if file_policy.digest() != in_force.reference.digest {
+                let refusal = Refusal::UnpublishedPolicy { file: path.display().to_string() };
+                let attempt = Attempt::on_release("certify", &request.release, &request.actor);
+                return Err(signoff.refuse(attempt, refusal).await);
+            }
+        }
+        in_force
+    };
     if let Some(environment) = &request.environment
         && !policy.environments().is_empty()
         && !policy.environments().iter().any(|known| known == environment)
     {
-        return Err(Refusal::UndeclaredEnvironment {
+        let refusal = Refusal::UndeclaredEnvironment {
             environment: environment.clone(),
             policy: reference.name.clone(),
             declared: policy.environments().join(", "),
+        };
+        if request.dry_run {
+            return Err(refusal.into());
         }
-        .into());
+        let attempt = Attempt::on_release("certify", &request.release, &request.actor);
+        return Err(signoff.refuse(attempt, refusal).await);
     }
     let facts = gather(signoff, &row.record, None).await?;
     let occasion = Occasion { actor: &request.actor, at, environment: request.environment.clone() };
     let input = policy_input(&row, &facts, &occasion, &|login| signoff.kind_of_login(login));
     let effective = policy.for_project(request.release.project.as_str());
     let evaluation = signoff_policy::evaluate(&effective, &input);
+    let ahead = look_ahead(&effective, &input, &evaluation, &facts);
     let certificate = if request.dry_run {
         None
     } else {
@@ -401,7 +464,83 @@ pub async fn certify(signoff: &Signoff, request: CertifyRequest) -> Result<Certi
         batch.commit(signoff).await?;
         Some(CertificateView { record, entry: entry.seq })
     };
-    Ok(Certification { release: row.record, policy: reference, evaluation, dry_run: request.dry_run, certificate })
+    Ok(Certification {
+        release: row.record,
+        policy: reference,
+        evaluation,
+        dry_run: request.dry_run,
+        certificate,
+        ahead,
+    })
+}
+
+/// What will stop meeting the policy in force within [`WARN_AHEAD_DAYS`] days
+/// (D7), for `release show`: a prediction that writes nothing.
+///
+/// # Errors
+/// An unknown release, a policy that no longer parses, or a store failure.
+pub async fn ahead(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec<String>, AppError> {
+    let request = CertifyRequest {
+        release: release.clone(),
+        policy: None,
+        environment: None,
+        dry_run: true,
+        at: None,
+        // Nobody certifies: an identity that is no one's approval.
+        actor: Actor { id: "(release show)".into(), kind: ActorKind::Bot, on_behalf_of: None, source: None },
+    };
+    Ok(certify(signoff, request).await?.ahead)
+}
+
+/// How far ahead certification warns (D7): 14 days.
+pub const WARN_AHEAD_DAYS: i64 = 14;
+
+/// What will change for the worse within [`WARN_AHEAD_DAYS`] (D7): the same
+/// input evaluated at the horizon, criteria that meet the policy now and will
+/// not then (an exception expiring, evidence going stale), exceptions in use that
+/// expire before it, and approvals that will stop counting. Each warning names
+/// the date and the data behind it.
+pub(crate) fn look_ahead(
+    policy: &signoff_policy::EffectivePolicy,
+    input: &PolicyInput,
+    now: &Evaluation,
+    facts: &Facts,
+) -> Vec<String> {
+    let horizon = input.evaluated_at + time::Duration::days(WARN_AHEAD_DAYS);
+    let date = |at: OffsetDateTime| at.date().to_string();
+    let mut warnings = Vec::new();
+    for view in &facts.exceptions {
+        if now.exceptions_used.contains(&view.record.id)
+            && view.record.expires_at > input.evaluated_at
+            && view.record.expires_at <= horizon
+        {
+            warnings.push(format!(
+                "exception {} ({}) expires {}; the release relies on it",
+                view.record.id,
+                view.record.reason,
+                date(view.record.expires_at)
+            ));
+        }
+    }
+    let later = signoff_policy::evaluate(policy, &PolicyInput { evaluated_at: horizon, ..input.clone() });
+    for result in &now.criteria {
+        let Some(then) = later.criteria.iter().find(|then| then.id == result.id) else {
+            continue;
+        };
+        if result.status != signoff_core::records::CriterionStatus::Fail
+            && then.status == signoff_core::records::CriterionStatus::Fail
+        {
+            let label = if then.blocking { "will fail" } else { "will warn" };
+            warnings.push(format!(
+                "{} {label} by {}: {} (expected {})",
+                result.id,
+                date(horizon),
+                then.actual,
+                then.expected
+            ));
+        }
+    }
+    warnings
 }
 
 /// The signed certificate record for an evaluation: an in-toto Statement whose

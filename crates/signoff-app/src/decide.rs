@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use crate::error::{AppError, Missing, Refusal};
 use crate::home::Signoff;
 use crate::ledger::now;
+use crate::refuse::Attempt;
 
 /// A request to approve or reject a release.
 #[derive(Debug, Clone)]
@@ -45,7 +46,8 @@ pub struct Approved {
 /// Records an approval of the release's current content.
 ///
 /// # Errors
-/// An unknown release or a bad role.
+/// An unknown release, a bad role, or an approver who is not a human (refused,
+/// and the attempt ledgered).
 pub async fn approve(signoff: &Signoff, request: Approve) -> Result<Approved, AppError> {
     let release = signoff.release_row(&request.release).await?;
     let role = request.role.trim();
@@ -55,10 +57,13 @@ pub async fn approve(signoff: &Signoff, request: Approve) -> Result<Approved, Ap
         )));
     }
     let actor = request.actor;
-    let warning = match actor.kind {
-        ActorKind::Human => None,
-        kind => Some(format!("{} is a {kind}: its approval is recorded but never counts (J3)", actor.id)),
-    };
+    // J3: approvals by bots and AI agents never count; they are refused, and the
+    // attempt is ledgered (J2).
+    if actor.kind != ActorKind::Human {
+        let refusal = Refusal::NotHuman { actor: actor.id.clone(), kind: actor.kind, action: "approve a release" };
+        return Err(signoff.refuse(Attempt::on_release("approve", &request.release, &actor), refusal).await);
+    }
+    let warning = None;
     let record = ApprovalRecord {
         id: uuid::Uuid::now_v7().to_string(),
         project: request.release.project,
@@ -188,7 +193,8 @@ use signoff_core::entry::Recorded;
 /// Approves an exception: the approver must be a human other than the requester.
 ///
 /// # Errors
-/// An unknown or already approved exception, self-approval, or a non-human approver.
+/// An unknown exception; an already approved one, self-approval or a non-human
+/// approver are refused, and the attempt ledgered.
 pub async fn approve_exception(
     signoff: &Signoff,
     id: &str,
@@ -196,16 +202,18 @@ pub async fn approve_exception(
     approver: Actor,
 ) -> Result<ExceptionView, AppError> {
     let view = exception(signoff, id).await?;
-    if view.approved_by.is_some() {
-        return Err(Refusal::AlreadyApproved { exception: id.to_owned() }.into());
-    }
-    if approver.id == view.record.requested_by.id {
-        return Err(Refusal::SelfApproval { actor: approver.id, exception: id.to_owned() }.into());
-    }
-    if approver.kind != ActorKind::Human {
-        return Err(
-            Refusal::NotHuman { actor: approver.id, kind: approver.kind, action: "approve an exception" }.into()
-        );
+    let refusal = if view.approved_by.is_some() {
+        Some(Refusal::AlreadyApproved { exception: id.to_owned() })
+    } else if approver.id == view.record.requested_by.id {
+        Some(Refusal::SelfApproval { actor: approver.id.clone(), exception: id.to_owned() })
+    } else if approver.kind != ActorKind::Human {
+        Some(Refusal::NotHuman { actor: approver.id.clone(), kind: approver.kind, action: "approve an exception" })
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        let attempt = Attempt::on("exception approve", id, &approver).for_project(view.record.project.clone());
+        return Err(signoff.refuse(attempt, refusal).await);
     }
     let record = ExceptionApprovalRecord { exception: id.to_owned(), approved_by: approver, comment };
     let mut batch = signoff.begin_batch().await?;

@@ -4,12 +4,16 @@
 use serde::Serialize;
 use signoff_core::context::CiContext;
 use signoff_core::entry::Event;
-use signoff_core::records::{Actor, ApprovalRecord, DeploymentRecord, RevocationRecord, SnapshotRecord};
+use signoff_core::entry::ReleaseRecord;
+use signoff_core::records::{
+    Actor, ApprovalDecision, ApprovalRecord, DeploymentRecord, RevocationRecord, SnapshotRecord,
+};
 use signoff_core::{Digest, ReleaseRef};
 
 use crate::certify::certificates;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::home::Signoff;
+use crate::refuse::Attempt;
 
 fn check_environment(environment: &str) -> Result<(), AppError> {
     let valid = !environment.is_empty()
@@ -51,7 +55,9 @@ pub struct RecordDeployment {
 /// recorded whatever its state (it happened); problems are recorded with it.
 ///
 /// # Errors
-/// An unknown release or a bad environment name.
+/// An unknown release, a bad environment name, or a deployer who approved or
+/// authored the release where the policy in force separates duties (the attempt
+/// is ledgered).
 pub async fn record(signoff: &Signoff, request: RecordDeployment) -> Result<Deployed, AppError> {
     let RecordDeployment { release, environment: environment_name, actor: deployer, context } = request;
     let environment_name = environment_name.as_str();
@@ -86,17 +92,21 @@ pub async fn record(signoff: &Signoff, request: RecordDeployment) -> Result<Depl
         }
     };
     // Separation of duties: the deployer did not approve or author the release.
-    for approval in signoff.store.records_of::<ApprovalRecord>(Some(project.as_str()), Some(version.as_str())).await? {
-        let record = approval.record;
-        if record.actor.id == deployer.id {
-            problems.push(format!("{} deploys a release they approved as {}", deployer.id, record.role));
+    // Where the policy in force says so, that is a refusal (D6); elsewhere it is
+    // recorded as a problem of the deployment.
+    let conflicts = deployer_conflicts(signoff, &row.record, &deployer).await?;
+    if !conflicts.is_empty() {
+        let policy = crate::gate::InForce::of(signoff, &project, Some(environment_name)).await?;
+        if policy.separates_duties {
+            let refusal = Refusal::DeployerConflict {
+                actor: deployer.id.clone(),
+                release: format!("{project}@{version}"),
+                why: format!("{}; policy {} separates duties", conflicts.join("; "), policy.name),
+            };
+            let attempt = Attempt::on_release("deploy", &ReleaseRef { project, version }, &deployer);
+            return Err(signoff.refuse(attempt, refusal).await);
         }
-    }
-    for change in &row.record.changes {
-        let authors = std::iter::once(&change.author).chain(change.co_authors.iter());
-        if authors.into_iter().any(|person| person.email == deployer.id || person.name == deployer.id) {
-            problems.push(format!("{} deploys a release with their own change {}", deployer.id, &change.commit[..12]));
-        }
+        problems.extend(conflicts.into_iter().map(|conflict| format!("{} {conflict}", deployer.id)));
     }
     let record = DeploymentRecord {
         id: uuid::Uuid::now_v7().to_string(),
@@ -113,6 +123,37 @@ pub async fn record(signoff: &Signoff, request: RecordDeployment) -> Result<Depl
     let entry = batch.append(Event::DeploymentRecorded(Box::new(record.clone()))).await?;
     batch.commit(signoff).await?;
     Ok(Deployed { record, entry: entry.seq })
+}
+
+/// How `deployer` took part in a release: approved it (in a role), or authored
+/// one of its changes. Empty when they took no part.
+pub(crate) async fn deployer_conflicts(
+    signoff: &Signoff,
+    release: &ReleaseRecord,
+    deployer: &Actor,
+) -> Result<Vec<String>, AppError> {
+    let mut conflicts = Vec::new();
+    let approvals = signoff
+        .store
+        .records_of::<ApprovalRecord>(Some(release.project.as_str()), Some(release.version.as_str()))
+        .await?;
+    for approval in approvals {
+        let record = approval.record;
+        if record.actor.id == deployer.id && record.decision == ApprovalDecision::Approve {
+            conflicts.push(format!("approved it as {}", record.role));
+        }
+    }
+    for change in &release.changes {
+        let authors = std::iter::once(&change.author).chain(change.co_authors.iter());
+        if authors
+            .into_iter()
+            .any(|person| person.email.eq_ignore_ascii_case(&deployer.id) || person.name == deployer.id)
+        {
+            conflicts.push(format!("authored its change {}", &change.commit[..12.min(change.commit.len())]));
+        }
+    }
+    conflicts.dedup();
+    Ok(conflicts)
 }
 
 /// A recorded snapshot.

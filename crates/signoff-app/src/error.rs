@@ -255,13 +255,37 @@ pub enum Refusal {
         /// The environments it declares, comma separated.
         declared: String,
     },
+    /// A real certification asked for a policy file that is not the published
+    /// policy in force (D1): such a file only predicts or replays.
+    #[error(
+        "{file} is not the published policy: a policy file only predicts (`signoff certify P@V --dry-run --policy {file}`) or replays (`signoff replay --policy {file}`); to certify under it, publish it first with `signoff policy publish {file}`"
+    )]
+    UnpublishedPolicy {
+        /// The file.
+        file: String,
+    },
+    /// The deployer took part in the release where the policy says a deployer
+    /// may not (separation of duties, D6).
+    #[error("{actor} may not deploy {release}: {why}, so someone else must deploy it")]
+    DeployerConflict {
+        /// Who deploys.
+        actor: String,
+        /// The release.
+        release: String,
+        /// How they took part and the policy that separates duties
+        /// (`approved it as release-manager; policy shop-release-gate separates duties`).
+        why: String,
+    },
 }
 
 impl Refusal {
     /// Whether the actor may not do this, or the state does not allow it.
     pub fn class(&self) -> RefusalClass {
         match self {
-            Refusal::SelfApproval { .. } | Refusal::NotHuman { .. } => RefusalClass::Forbidden,
+            Refusal::SelfApproval { .. }
+            | Refusal::NotHuman { .. }
+            | Refusal::UnpublishedPolicy { .. }
+            | Refusal::DeployerConflict { .. } => RefusalClass::Forbidden,
             Refusal::AlreadyApproved { .. }
             | Refusal::ReleaseExists { .. }
             | Refusal::Exists { .. }

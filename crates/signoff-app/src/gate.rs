@@ -3,6 +3,8 @@
 //! The gate's answer is a pure function of the certificates and revocations the
 //! store holds (`decide`); [`gate`] only reads them.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use signoff_core::entry::Event;
 use signoff_core::records::{Actor, RevocationRecord};
@@ -36,27 +38,121 @@ pub struct GateDecision {
     pub certificate: Option<CertificateView>,
 }
 
+/// What the gate knows of the policy in force for a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InForce {
+    /// The policy's name.
+    pub(crate) name: String,
+    /// Its digest: only certificates issued under it open the gate.
+    pub(crate) digest: Digest,
+    /// The environments it declares (any, when none).
+    pub(crate) environments: Vec<String>,
+    /// Whether it separates duties (a blocking `separation_of_duties` criterion
+    /// for the environment): the deployer may not have approved or authored it.
+    pub(crate) separates_duties: bool,
+}
+
+impl InForce {
+    /// The policy in force for `project`, as the gate reads it for `environment`.
+    pub(crate) async fn of(
+        signoff: &Signoff,
+        project: &signoff_core::ProjectName,
+        environment: Option<&str>,
+    ) -> Result<InForce, AppError> {
+        let chosen = crate::policy::policy_in_force(signoff, project).await?;
+        let effective = chosen.policy.for_project(project.as_str());
+        let separates_duties = effective.criteria.iter().any(|criterion| {
+            matches!(criterion.check, signoff_policy::Check::SeparationOfDuties)
+                && criterion.blocking
+                && criterion.scope.environment.as_deref().is_none_or(|scope| Some(scope) == environment)
+        });
+        Ok(InForce {
+            name: chosen.reference.name,
+            digest: chosen.reference.digest,
+            environments: chosen.policy.environments().to_vec(),
+            separates_duties,
+        })
+    }
+}
+
 /// Decides whether an artifact may be deployed (to `environment`).
 ///
 /// # Errors
 /// A store failure; "no" is an answer, not an error.
 pub async fn gate(signoff: &Signoff, artifact: Digest, environment: Option<&str>) -> Result<GateDecision, AppError> {
+    gate_as(signoff, artifact, environment, None).await
+}
+
+/// Decides whether `deployer` (when given) may deploy an artifact (to
+/// `environment`): as [`gate`], and where the policy in force separates duties,
+/// not when the deployer approved the release or authored one of its changes.
+///
+/// # Errors
+/// A store failure; "no" is an answer, not an error.
+pub async fn gate_as(
+    signoff: &Signoff,
+    artifact: Digest,
+    environment: Option<&str>,
+    deployer: Option<&Actor>,
+) -> Result<GateDecision, AppError> {
     let certificates = certificates(signoff, None, None).await?;
     let revocations = signoff.store.records::<RevocationRecord>(&RecordQuery::default()).await?;
-    Ok(decide(artifact, environment, &certificates, &revocations, &|view| check_envelope(signoff, view, &artifact)))
+    let mut policies: HashMap<String, InForce> = HashMap::new();
+    let mut conflicts: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for view in certificates.iter().filter(|view| view.record.artifacts.contains(&artifact)) {
+        let project = view.record.project.to_string();
+        if !policies.contains_key(&project) {
+            policies.insert(project.clone(), InForce::of(signoff, &view.record.project, environment).await?);
+        }
+        let key = (project.clone(), view.record.version.to_string());
+        if let Some(deployer) = deployer
+            && policies.get(&project).is_some_and(|policy| policy.separates_duties)
+            && !conflicts.contains_key(&key)
+            && let Some(release) = signoff.store.release(&view.record.project, &view.record.version).await?
+        {
+            let found = crate::deploy::deployer_conflicts(signoff, &release.record, deployer).await?;
+            conflicts.insert(key, found);
+        }
+    }
+    let policy_of = |project: &str| policies.get(project).cloned();
+    let conflicts_of = |project: &str, version: &str| {
+        conflicts.get(&(project.to_owned(), version.to_owned())).cloned().unwrap_or_default()
+    };
+    let facts = GateFacts {
+        certificates: &certificates,
+        revocations: &revocations,
+        policy_of: &policy_of,
+        conflicts_of: &conflicts_of,
+    };
+    Ok(decide(artifact, environment, deployer, &facts, &|view| check_envelope(signoff, view, &artifact)))
+}
+
+/// What the gate decides from.
+pub(crate) struct GateFacts<'a> {
+    /// Every certificate.
+    pub(crate) certificates: &'a [CertificateView],
+    /// Every revocation.
+    pub(crate) revocations: &'a [Stored<RevocationRecord>],
+    /// The policy in force for a project.
+    pub(crate) policy_of: &'a dyn Fn(&str) -> Option<InForce>,
+    /// How the deployer took part in a release (project, version).
+    pub(crate) conflicts_of: &'a dyn Fn(&str, &str) -> Vec<String>,
 }
 
 /// The gate's decision from what the store holds: the latest certificate of each
 /// release that ships `artifact` decides for that release; the artifact may go
-/// when one of them is unrevoked, certifies the environment and verifies
-/// (`verify` checks a certificate's signed envelope).
+/// when one of them is unrevoked, was issued under the policy in force for its
+/// project (which declares the environment), certifies the environment,
+/// verifies (`verify` checks a certificate's signed envelope) and, where that
+/// policy separates duties, names no release the deployer took part in.
 pub(crate) fn decide(
     artifact: Digest,
     environment: Option<&str>,
-    certificates: &[CertificateView],
-    revocations: &[Stored<RevocationRecord>],
+    deployer: Option<&Actor>,
+    facts: &GateFacts<'_>,
     verify: &dyn Fn(&CertificateView) -> Result<(), String>,
 ) -> GateDecision {
+    let GateFacts { certificates, revocations, policy_of, conflicts_of } = facts;
     let deny = |reason: String| GateDecision {
         allowed: false,
         artifact,
@@ -90,6 +186,28 @@ pub(crate) fn decide(
                 .push(format!("{label} was revoked by {}: {}", revocation.record.actor.id, revocation.record.reason));
             continue;
         }
+        let Some(policy) = policy_of(project) else {
+            reasons.push(format!("{label}: no policy is in force for {project}"));
+            continue;
+        };
+        if let Some(name) = environment
+            && !policy.environments.is_empty()
+            && !policy.environments.iter().any(|known| known == name)
+        {
+            reasons.push(format!(
+                "environment {name:?} is not declared by policy {} in force for {project} (it declares: {})",
+                policy.name,
+                policy.environments.join(", ")
+            ));
+            continue;
+        }
+        if latest.record.policy.digest != policy.digest {
+            reasons.push(format!(
+                "{label} was issued under policy {} ({}), not the policy in force for {project}, {} ({}): certify it again",
+                latest.record.policy.name, latest.record.policy.digest, policy.name, policy.digest
+            ));
+            continue;
+        }
         if !latest.record.certifies(environment) {
             let decision =
                 environment.and_then(|name| latest.record.environments.get(name)).unwrap_or(&latest.record.decision);
@@ -99,6 +217,20 @@ pub(crate) fn decide(
         if let Err(problem) = verify(latest) {
             reasons.push(format!("{label} does not verify: {problem}"));
             continue;
+        }
+        if let Some(deployer) = deployer
+            && policy.separates_duties
+        {
+            let conflicts = conflicts_of(project, version);
+            if !conflicts.is_empty() {
+                reasons.push(format!(
+                    "{} may not deploy {project}@{version}: {}; policy {} separates duties",
+                    deployer.id,
+                    conflicts.join("; "),
+                    policy.name
+                ));
+                continue;
+            }
         }
         return GateDecision {
             allowed: true,
@@ -273,6 +405,49 @@ mod tests {
         }
     }
 
+    fn in_force(environments: &[&str]) -> InForce {
+        InForce {
+            name: "gate".into(),
+            digest: Digest::of(b"policy"),
+            environments: environments.iter().map(|name| (*name).to_owned()).collect(),
+            separates_duties: false,
+        }
+    }
+
+    /// The gate opens only under the policy in force, for an environment it
+    /// declares, and — where it separates duties — not for a deployer who took
+    /// part in the release.
+    #[test]
+    fn the_gate_honours_only_the_policy_in_force() {
+        let certified = certificate(3, "shop@1.0", &["app"], Decision::Certified);
+        let ask = |policy: InForce, deployer: Option<&Actor>, environment: Option<&str>, conflicts: Vec<String>| {
+            let policy_of = |_: &str| Some(policy.clone());
+            let conflicts_of = |_: &str, _: &str| conflicts.clone();
+            let certificates = [certified.clone()];
+            let facts = GateFacts {
+                certificates: &certificates,
+                revocations: &[],
+                policy_of: &policy_of,
+                conflicts_of: &conflicts_of,
+            };
+            decide(artifact("app"), environment, deployer, &facts, &|_| Ok(()))
+        };
+        let lax = InForce { digest: Digest::of(b"lax.yaml"), ..in_force(&[]) };
+        let other = ask(lax, None, None, vec![]);
+        assert!(!other.allowed && other.reason.contains("not the policy in force for shop"), "{}", other.reason);
+        let moon = ask(in_force(&["staging", "prod"]), None, Some("moon"), vec![]);
+        assert!(!moon.allowed && moon.reason.contains("\"moon\" is not declared"), "{}", moon.reason);
+        let prod = ask(in_force(&["staging", "prod"]), None, Some("prod"), vec![]);
+        assert!(prod.allowed, "{}", prod.reason);
+        let carol = Actor { id: "carol".into(), kind: ActorKind::Human, on_behalf_of: None, source: None };
+        let strict = InForce { separates_duties: true, ..in_force(&[]) };
+        let own = ask(strict.clone(), Some(&carol), None, vec!["approved it as release-manager".into()]);
+        assert!(!own.allowed && own.reason.contains("carol may not deploy shop@1.0"), "{}", own.reason);
+        assert!(ask(strict, Some(&carol), None, vec![]).allowed);
+        let relaxed = ask(in_force(&[]), Some(&carol), None, vec!["approved it as release-manager".into()]);
+        assert!(relaxed.allowed, "a policy without separation of duties lets an approver deploy");
+    }
+
     fn revocation(certificate: &str) -> Stored<RevocationRecord> {
         Stored {
             seq: 99,
@@ -344,10 +519,18 @@ mod tests {
             case("rejected for prod", &[&prod_only], "web", Some("prod"), false, "was rejected for prod"),
             case("certified for another environment", &[&prod_only], "web", Some("staging"), true, "for staging"),
         ];
+        let in_force = in_force(&[]);
+        let policy_of = |_: &str| Some(in_force.clone());
+        let conflicts_of = |_: &str, _: &str| Vec::new();
         for case in cases {
             let verify = |_: &CertificateView| if case.verifies { Ok(()) } else { Err("forged".to_owned()) };
-            let decision =
-                decide(artifact(case.artifact), case.environment, &case.certificates, &case.revocations, &verify);
+            let facts = GateFacts {
+                certificates: &case.certificates,
+                revocations: &case.revocations,
+                policy_of: &policy_of,
+                conflicts_of: &conflicts_of,
+            };
+            let decision = decide(artifact(case.artifact), case.environment, None, &facts, &verify);
             assert_eq!(decision.allowed, case.allowed, "{}: {}", case.name, decision.reason);
             assert!(decision.reason.contains(case.reason), "{}: {}", case.name, decision.reason);
             assert_eq!(decision.certificate.is_some(), case.allowed, "{}", case.name);

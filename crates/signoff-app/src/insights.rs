@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::findings::{FindingStatus, FindingsQuery, findings};
 use crate::home::Signoff;
 use crate::ledger::now;
-use crate::policy::choose_policy;
+use crate::policy::latest_policy;
 use crate::request::{Period, rfc3339};
 
 /// Metrics over a period.
@@ -82,7 +82,7 @@ fn percentile(sorted: &[f64], fraction: f64) -> Option<f64> {
 /// The evidence kinds a release is expected to have.
 async fn required_kinds(signoff: &Signoff) -> Result<Vec<EvidenceKind>, AppError> {
     let mut kinds: Vec<EvidenceKind> = Vec::new();
-    let chosen = choose_policy(signoff, None).await?;
+    let chosen = latest_policy(signoff).await?;
     for criterion in chosen.policy.for_project("").criteria {
         match criterion.check {
             Check::EvidencePresent { kinds: listed } => kinds.extend(listed),

@@ -41,6 +41,7 @@ mod ledger;
 pub mod package;
 pub mod policy;
 pub mod proof;
+mod refuse;
 pub mod release;
 pub mod report;
 pub mod request;
@@ -51,4 +52,5 @@ pub mod verify;
 
 pub use error::{AppError, Missing, Refusal, RefusalClass};
 pub use home::{Environment, InitReport, Signoff};
+pub use refuse::refusals;
 pub use request::Period;

@@ -4,19 +4,99 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use signoff_core::ProjectName;
 use signoff_core::entry::Event;
-use signoff_core::records::{Actor, PolicyRecord, PolicyReference, PolicySource};
+use signoff_core::records::{Actor, ActorKind, PolicyPinRecord, PolicyRecord, PolicyReference, PolicySource};
 use signoff_policy::{Policy, STARTER_POLICY};
 use signoff_store::RecordQuery;
 
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::home::Signoff;
+use crate::refuse::Attempt;
 
-/// Where the policy in force came from.
+/// A policy and where it came from.
 #[derive(Debug, Clone)]
-pub(crate) struct ChosenPolicy {
-    pub(crate) policy: Policy,
-    pub(crate) reference: PolicyReference,
+pub struct ChosenPolicy {
+    /// The policy.
+    pub policy: Policy,
+    /// Its name, version, digest and source, as certificates record it.
+    pub reference: PolicyReference,
+}
+
+/// A request to pin a project to a published policy version, or to unpin it.
+#[derive(Debug, Clone)]
+pub struct Pin {
+    /// The project.
+    pub project: ProjectName,
+    /// The policy's name and published version; `None` unpins (the latest
+    /// published policy is in force again).
+    pub policy: Option<(String, u64)>,
+    /// Why.
+    pub reason: String,
+    /// Who (a human).
+    pub actor: Actor,
+}
+
+/// A recorded pin.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pinned {
+    /// The record.
+    #[serde(flatten)]
+    pub record: PolicyPinRecord,
+    /// Its ledger entry.
+    pub entry: u64,
+}
+
+/// Pins a project to a published policy version (or unpins it): ledgered, by a
+/// human. Certificates issued under another policy stop opening the gate for the
+/// project until it is certified again.
+///
+/// # Errors
+/// An empty reason, an unknown policy version, a pinner who is not a human (the
+/// attempt is ledgered), or a store failure.
+pub async fn pin(signoff: &Signoff, request: Pin) -> Result<Pinned, AppError> {
+    let Pin { project, policy, reason, actor } = request;
+    if reason.trim().is_empty() {
+        return Err(AppError::Invalid("say why with --reason".into()));
+    }
+    let reference = match &policy {
+        None => None,
+        Some((name, version)) => {
+            let published = published_policies(signoff).await?;
+            let record = published
+                .iter()
+                .map(|published| &published.record)
+                .find(|record| record.name == *name && record.version == *version)
+                .ok_or_else(|| {
+                    AppError::Invalid(format!(
+                        "no published policy {name} version {version} (publish it with `signoff policy publish`)"
+                    ))
+                })?;
+            Some(PolicyReference {
+                name: record.name.clone(),
+                version: Some(record.version),
+                digest: record.digest,
+                source: PolicySource::Published,
+            })
+        }
+    };
+    if actor.kind != ActorKind::Human {
+        let target = policy.map_or_else(|| "latest".to_owned(), |(name, version)| format!("{name} v{version}"));
+        let refusal = Refusal::NotHuman { actor: actor.id.clone(), kind: actor.kind, action: "pin a policy" };
+        let attempt = Attempt::on("policy pin", target, &actor).for_project(Some(project));
+        return Err(signoff.refuse(attempt, refusal).await);
+    }
+    let record = PolicyPinRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        project,
+        policy: reference,
+        reason: reason.trim().to_owned(),
+        actor,
+    };
+    let mut batch = signoff.begin_batch().await?;
+    let entry = batch.append(Event::PolicyPinned(Box::new(record.clone()))).await?;
+    batch.commit(signoff).await?;
+    Ok(Pinned { record, entry: entry.seq })
 }
 
 /// Writes the commented starter policy to `path`.
@@ -67,9 +147,15 @@ pub struct PublishedPolicy {
 /// no-op that returns the existing version.
 ///
 /// # Errors
-/// A policy mistake (nothing is written), or a store failure.
+/// A policy mistake (nothing is written), a publisher who is not a human (the
+/// attempt is ledgered), or a store failure.
 pub async fn publish(signoff: &Signoff, path: &Path, actor: Actor) -> Result<PublishedPolicy, AppError> {
     let (policy, text, rego) = parse_file(path)?;
+    if actor.kind != ActorKind::Human {
+        let file = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let refusal = Refusal::NotHuman { actor: actor.id.clone(), kind: actor.kind, action: "publish a policy" };
+        return Err(signoff.refuse(Attempt::on("policy publish", file, &actor), refusal).await);
+    }
     let published = published_policies(signoff).await?;
     let same_name: Vec<&PublishedPolicy> =
         published.iter().filter(|published| published.record.name == policy.name()).collect();
@@ -113,9 +199,14 @@ pub(crate) fn policy_from_record(record: &PolicyRecord) -> Result<Policy, AppErr
     Ok(Policy::parse(&record.text, &record.file_name, &resolve)?)
 }
 
-/// The policy certification uses: `--policy FILE` when given, else the latest
-/// published policy, else the built-in starter policy.
-pub(crate) async fn choose_policy(signoff: &Signoff, file: Option<&Path>) -> Result<ChosenPolicy, AppError> {
+/// The policy a prediction uses: `--policy FILE` when given, else the policy in
+/// force for `project` ([`policy_in_force`]). Only a dry run or a replay may use
+/// a file: a certificate that can open a gate is issued under the policy in force.
+pub(crate) async fn choose_policy(
+    signoff: &Signoff,
+    file: Option<&Path>,
+    project: &ProjectName,
+) -> Result<ChosenPolicy, AppError> {
     if let Some(path) = file {
         let (policy, _, _) = parse_file(path)?;
         let reference = PolicyReference {
@@ -126,7 +217,43 @@ pub(crate) async fn choose_policy(signoff: &Signoff, file: Option<&Path>) -> Res
         };
         return Ok(ChosenPolicy { policy, reference });
     }
-    if let Some(PublishedPolicy { record, .. }) = published_policies(signoff).await?.pop() {
+    policy_in_force(signoff, project).await
+}
+
+/// The policy in force for `project` (D1): the published policy the project is
+/// pinned to by its latest pin, else the latest published policy, else the
+/// built-in starter policy. Certification uses it and the gate honours only
+/// certificates issued under it.
+///
+/// # Errors
+/// A store failure, or a published policy that no longer parses.
+pub async fn policy_in_force(signoff: &Signoff, project: &ProjectName) -> Result<ChosenPolicy, AppError> {
+    let published = published_policies(signoff).await?;
+    let pin = signoff.store.records_of::<PolicyPinRecord>(Some(project.as_str()), None).await?.pop();
+    if let Some(reference) = pin.and_then(|pin| pin.record.policy) {
+        let record = published
+            .iter()
+            .find(|published| published.record.digest == reference.digest)
+            .map(|published| &published.record)
+            .ok_or_else(|| {
+                AppError::Inconsistent(format!(
+                    "{project} is pinned to policy {} ({}), which was never published",
+                    reference.name, reference.digest
+                ))
+            })?;
+        return Ok(ChosenPolicy { policy: policy_from_record(record)?, reference });
+    }
+    latest(published)
+}
+
+/// The latest published policy, else the built-in starter policy: what is in
+/// force for a project without a pin.
+pub(crate) async fn latest_policy(signoff: &Signoff) -> Result<ChosenPolicy, AppError> {
+    latest(published_policies(signoff).await?)
+}
+
+fn latest(published: Vec<PublishedPolicy>) -> Result<ChosenPolicy, AppError> {
+    if let Some(PublishedPolicy { record, .. }) = published.into_iter().next_back() {
         let policy = policy_from_record(&record)?;
         let reference = PolicyReference {
             name: record.name.clone(),

@@ -91,14 +91,14 @@ impl EvidenceReport {
     }
 }
 
-/// A one-line summary for tables: `3 findings (1 high)`, `28 tests, 1 failed`,
+/// A one-line summary for tables: `3 findings (0 critical, 1 high, 0 medium, 2 low, 0 info)`, `28 tests, 1 failed`,
 /// `93.6% lines`.
 pub(crate) fn summary_line(summary: &signoff_core::Summary) -> String {
     let mut parts = Vec::new();
     if let Some(findings) = &summary.findings {
         parts.push(format!(
-            "{} findings ({} critical, {} high, {} medium)",
-            findings.total, findings.critical, findings.high, findings.medium
+            "{} findings ({} critical, {} high, {} medium, {} low, {} info)",
+            findings.total, findings.critical, findings.high, findings.medium, findings.low, findings.info
         ));
     }
     if let Some(tests) = &summary.tests {

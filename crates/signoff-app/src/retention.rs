@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use signoff_core::entry::Event;
-use signoff_core::records::{Actor, LegalHoldRecord, PurgeRecord, PurgedBlob};
+use signoff_core::records::{Actor, ActorKind, LegalHoldRecord, PurgeRecord, PurgedBlob};
 use signoff_core::{Digest, ProjectName, ReleaseVersion};
 use signoff_store::{EvidenceRow, RecordQuery};
 use time::{Duration, OffsetDateTime};
@@ -18,6 +18,7 @@ use time::{Duration, OffsetDateTime};
 use crate::error::{AppError, Missing, Refusal};
 use crate::home::Signoff;
 use crate::ledger::now;
+use crate::refuse::Attempt;
 use crate::request::rfc3339;
 
 /// Days kept when no framework is in force.
@@ -45,6 +46,22 @@ pub struct Hold {
 pub async fn hold(signoff: &Signoff, request: Hold) -> Result<LegalHoldRecord, AppError> {
     if request.reason.trim().is_empty() {
         return Err(AppError::Invalid("say why with --reason".into()));
+    }
+    if request.actor.kind != ActorKind::Human {
+        let action = if request.lift.is_some() { "lift a legal hold" } else { "place a legal hold" };
+        let refusal = Refusal::NotHuman { actor: request.actor.id.clone(), kind: request.actor.kind, action };
+        let target = match &request.version {
+            Some(version) => format!("{}@{version}", request.project),
+            None => request.project.to_string(),
+        };
+        let attempt = Attempt {
+            action: "hold",
+            target,
+            project: Some(request.project.clone()),
+            version: request.version.clone(),
+            actor: request.actor.clone(),
+        };
+        return Err(signoff.refuse(attempt, refusal).await);
     }
     let existing = holds(signoff).await?;
     let id = match &request.lift {

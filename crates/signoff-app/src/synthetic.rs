@@ -244,6 +244,7 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
                     captured_at: at,
                     produced_at: Some(at),
                     post_certification: false,
+                    superseded_by: None,
                     summary: summary.clone(),
                 };
                 input_findings

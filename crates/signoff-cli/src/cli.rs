@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use signoff_core::{EvidenceKind, Format};
 
 mod audit;
+pub(crate) mod policy_pin;
 
 pub(crate) use audit::*;
 
@@ -380,6 +381,12 @@ pub(crate) enum PolicyCommand {
     /// Check a policy file without publishing it.
     #[command(after_help = "Examples:\n  signoff policy check signoff-policy.yaml")]
     Check(PolicyPublishArgs),
+    /// Pin a project to a published policy version (or unpin it): ledgered;
+    /// certification and the gate then use that version for the project.
+    #[command(
+        after_help = "Examples:\n  signoff policy pin shop --policy shop-release-gate --policy-version 2 --reason \"audited for Q4\"\n  signoff policy pin shop --latest --reason \"Q4 audit closed\""
+    )]
+    Pin(policy_pin::PolicyPinArgs),
 }
 
 #[derive(Debug, Args)]
@@ -501,7 +508,10 @@ pub(crate) struct CertifyArgs {
     /// The previous spelling, `--release PROJECT@VERSION`.
     #[arg(long = "release", id = "legacy_release", value_name = "PROJECT@VERSION", hide = true)]
     pub(crate) legacy_release: Option<String>,
-    /// Use this policy file instead of the published (or starter) policy.
+    /// With --dry-run: predict under this policy file instead of the policy in
+    /// force. A real certification uses only the published policy in force for
+    /// the project (its pin, else the latest); publish a file with `signoff policy
+    /// publish FILE`.
     #[arg(long, value_name = "FILE")]
     pub(crate) policy: Option<PathBuf>,
     /// Certify for this environment (criteria scoped to it apply).
@@ -594,6 +604,10 @@ pub(crate) struct GateArgs {
     /// The environment being deployed to.
     #[arg(long = "env", value_name = "ENV")]
     pub(crate) environment: Option<String>,
+    /// Who deploys: where the policy separates duties, the gate stays closed for
+    /// someone who approved or authored the release.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) deployer: Option<String>,
     #[command(flatten)]
     pub(crate) output: JsonArg,
 }

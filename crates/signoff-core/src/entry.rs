@@ -19,7 +19,7 @@ use crate::finding::Finding;
 use crate::names::{CommitSha, ProjectName, ReleaseVersion};
 use crate::records::{
     ApprovalRecord, CertificateRecord, ChangeRecord, DeploymentRecord, ExceptionApprovalRecord, ExceptionRecord,
-    LegalHoldRecord, PolicyRecord, PurgeRecord, RevocationRecord, SnapshotRecord,
+    LegalHoldRecord, PolicyPinRecord, PolicyRecord, PurgeRecord, RefusalRecord, RevocationRecord, SnapshotRecord,
 };
 use crate::summary::Summary;
 
@@ -89,6 +89,10 @@ pub enum Event {
     RetentionPurge(Box<PurgeRecord>),
     /// A certificate was revoked.
     CertificateRevoked(Box<RevocationRecord>),
+    /// A privileged action was refused.
+    ActionRefused(Box<RefusalRecord>),
+    /// A project was pinned to a published policy (or unpinned).
+    PolicyPinned(Box<PolicyPinRecord>),
 }
 
 /// The kind of a ledger entry: the `kind` member of its canonical JSON, and what
@@ -121,6 +125,10 @@ pub enum EventKind {
     RetentionPurge,
     /// [`Event::CertificateRevoked`].
     CertificateRevoked,
+    /// [`Event::ActionRefused`].
+    ActionRefused,
+    /// [`Event::PolicyPinned`].
+    PolicyPinned,
 }
 
 impl EventKind {
@@ -138,6 +146,8 @@ impl EventKind {
         EventKind::LegalHold,
         EventKind::RetentionPurge,
         EventKind::CertificateRevoked,
+        EventKind::ActionRefused,
+        EventKind::PolicyPinned,
     ];
 
     /// The name, as serialized (`evidence_captured`, ...).
@@ -155,6 +165,8 @@ impl EventKind {
             EventKind::LegalHold => "legal_hold",
             EventKind::RetentionPurge => "retention_purge",
             EventKind::CertificateRevoked => "certificate_revoked",
+            EventKind::ActionRefused => "action_refused",
+            EventKind::PolicyPinned => "policy_pinned",
         }
     }
 }
@@ -198,6 +210,8 @@ impl Event {
             Event::LegalHold(_) => EventKind::LegalHold,
             Event::RetentionPurge(_) => EventKind::RetentionPurge,
             Event::CertificateRevoked(_) => EventKind::CertificateRevoked,
+            Event::ActionRefused(_) => EventKind::ActionRefused,
+            Event::PolicyPinned(_) => EventKind::PolicyPinned,
         }
     }
 
@@ -217,6 +231,7 @@ impl Event {
                 Some(if record.uncertified.is_empty() { "certified" } else { "uncertified" }.to_owned()),
             ),
             Event::CertificateIssued(record) => (None, Some(record.decision.as_str().to_owned())),
+            Event::ActionRefused(record) => (Some(record.actor.id.clone()), Some(record.action.clone())),
             Event::ApprovalRecorded(record) => (Some(record.actor.id.clone()), Some(record.role.clone())),
             Event::ExceptionRequested(record) => (
                 Some(match &record.target {
@@ -261,6 +276,12 @@ impl Event {
             Event::CertificateRevoked(record) => {
                 (record.certificate.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
             }
+            Event::ActionRefused(record) => (
+                record.id.clone(),
+                record.project.as_ref().map(ToString::to_string),
+                record.version.as_ref().map(ToString::to_string),
+            ),
+            Event::PolicyPinned(record) => (record.id.clone(), Some(record.project.to_string()), None),
         }
     }
 }
@@ -292,6 +313,8 @@ recorded! {
     LegalHoldRecord => LegalHold,
     PurgeRecord => RetentionPurge,
     RevocationRecord => CertificateRevoked,
+    RefusalRecord => ActionRefused,
+    PolicyPinRecord => PolicyPinned,
 }
 
 /// A captured piece of evidence, as recorded in the ledger.

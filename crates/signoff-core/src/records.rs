@@ -516,3 +516,46 @@ pub struct RevocationRecord {
     /// Who.
     pub actor: Actor,
 }
+
+/// A refused privileged action (J2, C1): who tried what, on what, and why it was
+/// refused. A refusal changes nothing else; it is recorded so that an auditor sees
+/// the attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusalRecord {
+    /// Refusal id (a UUIDv7).
+    pub id: String,
+    /// What was tried (`approve`, `exception approve`, `certify`, `triage`,
+    /// `policy publish`, `policy pin`, `hold`, `deploy`).
+    pub action: String,
+    /// What it was tried on (`shop@1.4.0`, `EXC-3`, a policy file name).
+    pub target: String,
+    /// The project, when the action concerned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<ProjectName>,
+    /// The release version, when the action concerned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<ReleaseVersion>,
+    /// Why it was refused (the refusal's message).
+    pub reason: String,
+    /// Who tried.
+    pub actor: Actor,
+}
+
+/// A project pinned to one published policy version (D1): certifications of the
+/// project use it, and the gate honours only certificates issued under it, until
+/// another pin. A pin to no policy (`policy` absent) returns the project to the
+/// latest published policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyPinRecord {
+    /// Pin id (a UUIDv7).
+    pub id: String,
+    /// The project pinned.
+    pub project: ProjectName,
+    /// The published policy it is pinned to; absent for an unpin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyReference>,
+    /// Why.
+    pub reason: String,
+    /// Who pinned it.
+    pub actor: Actor,
+}

@@ -337,9 +337,9 @@ fn evidence_fresh(context: &Context<'_>, max_age_days: u64, kinds: &[EvidenceKin
 }
 
 fn tests_pass(context: &Context<'_>, scope: &Scope) -> Outcome {
-    let reports: Vec<&Evidence> = evidence_in_scope(context, scope)
+    let (reports, superseded): (Vec<&Evidence>, Vec<&Evidence>) = evidence_in_scope(context, scope)
         .filter(|evidence| evidence.kind == EvidenceKind::TestResults && evidence.summary.tests.is_some())
-        .collect();
+        .partition(|evidence| evidence.superseded_by.is_none());
     let expected = format!("test results{} with no failed or errored test", tools_phrase(scope));
     if reports.is_empty() {
         let mut outcome = Outcome::fail(expected, "no test results");
@@ -366,6 +366,17 @@ fn tests_pass(context: &Context<'_>, scope: &Scope) -> Outcome {
     );
     let mut outcome = Outcome::new(failed + errored == 0, expected, actual);
     outcome.evidence = reports.iter().map(|evidence| evidence.digest).collect();
+    for earlier in &superseded {
+        let tests = earlier.summary.tests.as_ref();
+        outcome.notes.push(format!(
+            "re-run: {} report {} ({} failed, {} errored) was superseded by a later run of the same job, {}",
+            earlier.tool.name,
+            earlier.id,
+            tests.map_or(0, |tests| tests.failed),
+            tests.map_or(0, |tests| tests.errored),
+            earlier.superseded_by.as_deref().unwrap_or_default()
+        ));
+    }
     if total == 0 {
         outcome.notes.push("the test reports hold no tests".to_owned());
     }

@@ -173,6 +173,12 @@ pub struct Evidence {
     /// Rego modules receive it with this flag.
     #[serde(default)]
     pub post_certification: bool,
+    /// Set on a test report that a later run of the same pipeline job superseded
+    /// (re-runs, see ARCHITECTURE.md "Re-runs"): the id of the report that
+    /// counts instead. `tests_pass` counts only reports without it and names the
+    /// superseded runs in its notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
     /// The parsed summary: finding counts, test outcomes, coverage, reviews.
     #[serde(default)]
     #[schemars(with = "schema::SummarySchema")]

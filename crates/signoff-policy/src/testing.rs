@@ -65,6 +65,7 @@ pub(crate) fn evidence(kind: EvidenceKind, tool: &str, seed: &str) -> Evidence {
         captured_at: NOW - time::Duration::hours(1),
         produced_at: None,
         post_certification: false,
+        superseded_by: None,
         summary,
     }
 }

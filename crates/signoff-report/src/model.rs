@@ -468,6 +468,10 @@ pub struct Scan {
     /// How many findings there are in all (beyond those listed).
     #[serde(default)]
     pub findings_total: u64,
+    /// Captured after the release's certificate (B4): not evidence the decision
+    /// was made on.
+    #[serde(default)]
+    pub captured_after_certification: bool,
 }
 
 /// One finding, for a trace.
@@ -498,6 +502,9 @@ pub struct TestRun {
     pub captured_at: String,
     /// Outcomes.
     pub counts: TestCounts,
+    /// Captured after the release's certificate (B4).
+    #[serde(default)]
+    pub captured_after_certification: bool,
 }
 
 /// A coverage report.
@@ -515,6 +522,9 @@ pub struct CoverageRun {
     /// Branch coverage.
     #[serde(default)]
     pub branch_rate: Option<f64>,
+    /// Captured after the release's certificate (B4).
+    #[serde(default)]
+    pub captured_after_certification: bool,
 }
 
 /// An exception that applied to the release.

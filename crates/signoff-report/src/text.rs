@@ -68,11 +68,23 @@ impl Verdict<'_> {
         self.evaluation.criteria.iter().filter(|result| result.status == Status::Fail && result.blocking).collect()
     }
 
-    /// `7 passed, 0 failed, 0 waived`.
+    /// `6 passed, 0 failed, 1 warned, 0 waived`: an advisory criterion that is
+    /// not met warns; only blocking ones fail.
     pub fn counts(&self) -> String {
         let criteria = &self.evaluation.criteria;
-        let count = |status: Status| criteria.iter().filter(|result| result.status == status).count();
-        format!("{} passed, {} failed, {} waived", count(Status::Pass), count(Status::Fail), count(Status::Waived))
+        let count = |status: Status, blocking: Option<bool>| {
+            criteria
+                .iter()
+                .filter(|result| result.status == status && blocking.is_none_or(|blocking| result.blocking == blocking))
+                .count()
+        };
+        format!(
+            "{} passed, {} failed, {} warned, {} waived",
+            count(Status::Pass, None),
+            count(Status::Fail, Some(true)),
+            count(Status::Fail, Some(false)),
+            count(Status::Waived, None)
+        )
     }
 }
 
@@ -313,32 +325,54 @@ pub fn trace_text(trace: &TraceReport) -> String {
             if reviewers.is_empty() { "nobody on record".to_owned() } else { reviewers.join(", ") }
         );
     }
-    let _ = writeln!(out, "\nscans ({})", trace.scans.len());
-    for scan in &trace.scans {
-        let counts = &scan.summary;
-        let _ = writeln!(
-            out,
-            "  {} ({}): {} critical, {} high, {} medium, {} low — {} at {}",
-            scan.tool,
-            scan.kind,
-            counts.critical,
-            counts.high,
-            counts.medium,
-            counts.low,
-            short(&scan.digest),
-            scan.captured_at
-        );
-    }
-    for test in &trace.tests {
-        let _ = writeln!(
-            out,
-            "tests {}: {} passed, {} failed, {} skipped",
-            test.tool, test.counts.passed, test.counts.failed, test.counts.skipped
-        );
-    }
-    for coverage in &trace.coverage {
-        if let Some(rate) = coverage.line_rate {
-            let _ = writeln!(out, "coverage {}: {:.1}% lines", coverage.tool, rate * 100.0);
+    // B4: the evidence the certificate names first, then what came after it.
+    for after in [false, true] {
+        let scans: Vec<&crate::model::Scan> =
+            trace.scans.iter().filter(|scan| scan.captured_after_certification == after).collect();
+        let tests: Vec<&crate::model::TestRun> =
+            trace.tests.iter().filter(|test| test.captured_after_certification == after).collect();
+        let coverage: Vec<&crate::model::CoverageRun> =
+            trace.coverage.iter().filter(|run| run.captured_after_certification == after).collect();
+        if after {
+            if scans.is_empty() && tests.is_empty() && coverage.is_empty() {
+                break;
+            }
+            let _ = writeln!(out, "\ncaptured after certification (not evidence the decision was made on)");
+        } else {
+            let _ = writeln!(out, "\nscans ({})", scans.len());
+        }
+        for scan in scans {
+            let counts = &scan.summary;
+            let _ = writeln!(
+                out,
+                "  {} ({}): {} critical, {} high, {} medium, {} low, {} info — {} at {}",
+                scan.tool,
+                scan.kind,
+                counts.critical,
+                counts.high,
+                counts.medium,
+                counts.low,
+                counts.info,
+                short(&scan.digest),
+                scan.captured_at
+            );
+        }
+        for test in tests {
+            let _ = writeln!(
+                out,
+                "tests {}: {} passed, {} failed, {} skipped — {} at {}",
+                test.tool,
+                test.counts.passed,
+                test.counts.failed,
+                test.counts.skipped,
+                short(&test.digest),
+                test.captured_at
+            );
+        }
+        for run in coverage {
+            if let Some(rate) = run.line_rate {
+                let _ = writeln!(out, "coverage {}: {:.1}% lines", run.tool, rate * 100.0);
+            }
         }
     }
     let _ = writeln!(out, "\nexceptions ({})", trace.exceptions.len());

@@ -75,14 +75,35 @@ impl Answer {
     }
 }
 
-/// How many rows a question lists before saying how many more there are.
-const ANSWER_ROWS: u64 = 1_000;
+/// No limit: every row (the largest limit both databases accept).
+const ALL_ROWS: u64 = i64::MAX.unsigned_abs();
 
-/// Answers a standard question.
+/// Answers a standard question, completely: every row.
 ///
 /// # Errors
 /// A bad date or release, or a store failure.
 pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppError> {
+    ask_limited(signoff, question, None).await
+}
+
+/// Answers a standard question, listing at most `limit` rows (all when `None`)
+/// and saying in [`Answer::more`] how many it left out.
+///
+/// # Errors
+/// A bad date or release, or a store failure.
+pub async fn ask_limited(signoff: &Signoff, question: &Question, limit: Option<u64>) -> Result<Answer, AppError> {
+    let mut answer = answer(signoff, question, limit).await?;
+    if let Some(limit) = limit
+        && answer.rows.len() as u64 > limit
+    {
+        let cut = answer.rows.len() as u64 - limit;
+        answer.rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        answer.more += cut;
+    }
+    Ok(answer)
+}
+
+async fn answer(signoff: &Signoff, question: &Question, limit: Option<u64>) -> Result<Answer, AppError> {
     let started = Instant::now();
     let strings = |items: &[&str]| items.iter().map(|item| (*item).to_owned()).collect::<Vec<String>>();
     let (columns, rows, more) = match question {
@@ -133,7 +154,7 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
                     kinds,
                     from: from.as_deref(),
                     to: to.as_deref(),
-                    limit: ANSWER_ROWS,
+                    limit: limit.unwrap_or(ALL_ROWS),
                     ..EvidenceQuery::default()
                 })
                 .await?;
@@ -152,6 +173,7 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
                         counts.high.to_string(),
                         counts.medium.to_string(),
                         counts.low.to_string(),
+                        counts.info.to_string(),
                         record.digest.to_string(),
                     ]
                 })
@@ -159,7 +181,8 @@ pub async fn ask(signoff: &Signoff, question: &Question) -> Result<Answer, AppEr
             let more = total.saturating_sub(rows.len() as u64);
             (
                 strings(&[
-                    "project", "release", "kind", "tool", "captured", "critical", "high", "medium", "low", "digest",
+                    "project", "release", "kind", "tool", "captured", "critical", "high", "medium", "low", "info",
+                    "digest",
                 ]),
                 rows,
                 more,
@@ -361,7 +384,7 @@ pub struct Search {
     pub environment: Option<String>,
     /// When captured.
     pub period: Period,
-    /// At most this many rows (default 1000).
+    /// At most this many rows (all when absent).
     pub limit: Option<u64>,
 }
 
@@ -386,7 +409,7 @@ pub async fn search(signoff: &Signoff, search: &Search) -> Result<Answer, AppErr
             release_status: search.status.map(ReleaseStatus::as_str),
             approver: search.approver.as_deref(),
             environment: search.environment.as_deref(),
-            limit: search.limit.unwrap_or(1000),
+            limit: search.limit.unwrap_or(ALL_ROWS),
         })
         .await?;
     let rows: Vec<Vec<String>> = hits

@@ -128,7 +128,10 @@ async fn certification_refuses_what_it_cannot_decide() {
         .unwrap_err();
         assert!(matches!(exists, AppError::Refused(Refusal::ReleaseExists { .. })), "{backend}: {exists}");
         assert_eq!(exists.to_string(), "release shop@1.0.0 already exists (ledger entry 1)", "{backend}");
-        // Policy and release: two entries; no refusal wrote anything.
-        assert_eq!(store.size().await, before + 2, "{backend}");
+        // Policy, release and the refused certification's trace; the errors wrote nothing.
+        assert_eq!(store.size().await, before + 3, "{backend}");
+        let refused = signoff_app::refusals(&store.signoff, Some("shop"), Some("1.0.0")).await.unwrap();
+        assert_eq!(refused.len(), 1, "{backend}");
+        assert_eq!(refused[0].record.action, "certify");
     }
 }

@@ -1,6 +1,6 @@
 //! People's decisions: exceptions need a human other than the requester,
 //! approvals bind to the release's content, holds are placed and lifted; each
-//! refusal writes nothing.
+//! refusal writes only its own trace.
 
 use signoff_app::decide::{ExceptionState, RequestException};
 use signoff_app::retention::{Hold, Retention};
@@ -40,7 +40,16 @@ async fn an_exception_applies_only_once_another_human_approves_it() {
         let unknown =
             signoff_app::decide::approve_exception(&store.signoff, "EXC-9", None, human("bob")).await.unwrap_err();
         assert!(matches!(unknown, AppError::NotFound(Missing::Exception(_))), "{backend}: {unknown}");
-        assert_eq!(store.size().await, before, "{backend}: a refusal wrote an entry");
+        // Each refusal is a ledger entry naming who tried what and why; the
+        // unknown exception is not a refusal and writes nothing.
+        assert_eq!(store.size().await, before + 2, "{backend}: refusals leave a trace");
+        let refused = signoff_app::refusals(&store.signoff, Some("shop"), None).await.unwrap();
+        let traced: Vec<(&str, &str, &str)> = refused
+            .iter()
+            .map(|row| (row.record.action.as_str(), row.record.target.as_str(), row.record.actor.id.as_str()))
+            .collect();
+        assert_eq!(traced, [("exception approve", "EXC-1", "alice"), ("exception approve", "EXC-1", "claude")]);
+        assert_eq!(refused[1].record.reason, "claude is a ai_agent: only a human can approve an exception");
 
         let approved = signoff_app::decide::approve_exception(&store.signoff, "EXC-1", Some("ok".into()), human("bob"))
             .await

@@ -13,3 +13,4 @@ mod certify;
 mod decide;
 mod ledger;
 mod questions;
+mod trust;

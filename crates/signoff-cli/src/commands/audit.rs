@@ -10,6 +10,19 @@ use crate::Outcome;
 use crate::cli::{AskCommand, AuditCommand, TableFormat, TableOutput, TraceFormat};
 use crate::render::{cell, choose_format, count, json, out, outln, table, warning, write_out};
 
+/// How many rows to ask for: exports (JSON, CSV, a file) are complete unless
+/// `--limit` says otherwise; the table on a terminal lists 1000 rows and says
+/// how many more there are.
+fn table_limit(output: &TableOutput) -> anyhow::Result<Option<u64>> {
+    let file = output.output.as_deref();
+    let format = choose_format(output.format, output.json, file, TableFormat::Json, TableFormat::Table)?;
+    Ok(match (output.limit, format) {
+        (Some(limit), _) => Some(limit),
+        (None, TableFormat::Table) if !crate::render::jq_set() => Some(1000),
+        (None, _) => None,
+    })
+}
+
 /// Prints an answer as a table, JSON or CSV, to stdout or `-o FILE`.
 fn print_answer(answer: &Answer, output: &TableOutput) -> anyhow::Result<()> {
     let file = output.output.as_deref();
@@ -91,7 +104,7 @@ pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<O
                 approver: args.approver,
                 environment: args.environment,
                 period: super::period(args.from.as_deref(), args.to.as_deref())?,
-                limit: Some(args.output.limit.unwrap_or(1000)),
+                limit: table_limit(&args.output)?,
             };
             let answer = signoff_app::audit::search(&signoff, &search).await?;
             print_answer(&answer, &args.output)?;
@@ -123,7 +136,7 @@ pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<O
                     args.output,
                 ),
             };
-            let answer = signoff_app::audit::ask(&signoff, &question).await?;
+            let answer = signoff_app::audit::ask_limited(&signoff, &question, table_limit(&output)?).await?;
             print_answer(&answer, &output)?;
         }
     }

@@ -30,6 +30,9 @@ pub(crate) async fn certify(store: &Path, args: CertifyArgs) -> anyhow::Result<O
         actor,
     };
     let certification = signoff_app::certify::certify(&signoff, request).await?;
+    for line in &certification.ahead {
+        crate::render::warning!("{line}");
+    }
     let verdict = verdict(&certification);
     let format = if args.json || crate::render::jq_set() { ReportFormat::Json } else { args.format };
     match format {
@@ -124,7 +127,9 @@ pub(crate) async fn certificate(store: &Path, command: CertificateCommand) -> an
 pub(crate) async fn gate(store: &Path, args: GateArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     let artifact = super::artifact(&args.artifact)?;
-    let decision = signoff_app::gate::gate(&signoff, artifact, args.environment.as_deref()).await?;
+    let deployer = args.deployer.as_deref().map(|name| signoff.actor_named(name));
+    let decision =
+        signoff_app::gate::gate_as(&signoff, artifact, args.environment.as_deref(), deployer.as_ref()).await?;
     if args.output.json || crate::render::jq_set() {
         json(&decision)?;
     } else if decision.allowed {

@@ -47,6 +47,35 @@ pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Resu
                 )?;
             }
         }
+        PolicyCommand::Pin(args) => {
+            let signoff = Signoff::open(store).await?;
+            let request = signoff_app::policy::Pin {
+                project: signoff_core::ProjectName::new(&args.project)?,
+                policy: args.policy.clone().zip(args.policy_version),
+                reason: args.reason.clone(),
+                actor: super::actor(&signoff, args.actor.as_deref())?,
+            };
+            let pinned = signoff_app::policy::pin(&signoff, request).await?;
+            if args.output.json || crate::render::jq_set() {
+                json(&pinned)?;
+            } else {
+                match &pinned.record.policy {
+                    Some(policy) => done!(
+                        "pinned {} to policy {} version {} ({}) at ledger entry {}; certify it again under that policy",
+                        pinned.record.project,
+                        policy.name,
+                        policy.version.unwrap_or_default(),
+                        policy.digest,
+                        pinned.entry
+                    )?,
+                    None => done!(
+                        "unpinned {} at ledger entry {}: the latest published policy is in force for it",
+                        pinned.record.project,
+                        pinned.entry
+                    )?,
+                }
+            }
+        }
     }
     Ok(Outcome::Success)
 }

@@ -53,6 +53,9 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
             } else {
                 print_release(&view)?;
             }
+            for line in signoff_app::certify::ahead(&signoff, &release).await? {
+                crate::render::warning!("{line}");
+            }
         }
         ReleaseCommand::List(args) => {
             let query = ReleaseList {

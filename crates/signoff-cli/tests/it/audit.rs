@@ -202,7 +202,7 @@ fn snapshots_flag_what_runs_uncertified() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("carol deploys a release they approved"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("carol approved it as release-manager"));
     assert_eq!(store.verify().0, 0);
 }
 

@@ -195,16 +195,16 @@ fn certificates_are_dsse_envelopes_an_independent_verifier_accepts() {
 fn approvals_bind_to_content_and_agents_never_count() {
     let store = with_policy();
     release(&store, "v2", "1.4.1");
-    // An AI agent's approval is recorded, with a warning, and does not count.
+    // An AI agent's approval is refused (J3), and the attempt is on the ledger (J2).
     let output = store
         .command()
         .args(["approve", "--release", "shop@1.4.1", "--decision", "approve", "--role", "release-manager"])
         .env("SIGNOFF_ACTOR", "claude")
         .output()
         .unwrap();
-    assert!(output.status.success());
+    assert_eq!(output.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("never counts"),
+        String::from_utf8_lossy(&output.stderr).contains("only a human can approve a release"),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -212,7 +212,7 @@ fn approvals_bind_to_content_and_agents_never_count() {
     assert_eq!(code, 1);
     let approved = criterion(&report, "release-approved");
     assert_eq!(approved["status"], "fail");
-    assert!(approved["notes"].to_string().contains("ai_agent"), "{approved}");
+    assert_eq!(approved["actual"], "no approvals", "the refused approval was not recorded: {approved}");
     // The approval carries the release's content digest.
     let approval: Value = serde_json::from_str(&store.ok(&[
         "approve",
@@ -450,4 +450,89 @@ fn replay_shows_which_verdicts_a_new_policy_would_change() {
     let replay: Value =
         serde_json::from_str(&store.ok(&["replay", "--policy", same.to_str().unwrap(), "--json"])).unwrap();
     assert_eq!(replay["changes"].as_array().unwrap().len(), 0, "{replay}");
+}
+
+/// D1: a policy file only predicts; a real certification under an unpublished
+/// one is refused, says how to publish, and leaves a trace on the ledger. The
+/// gate given a deployer who approved the release stays closed where the policy
+/// separates duties.
+#[test]
+fn an_unpublished_policy_only_predicts_and_the_gate_separates_duties() {
+    let store = with_policy();
+    let artifact = release(&store, "v2", "1.4.1");
+    let lax = store.dir.path().join("lax.yaml");
+    std::fs::write(
+        &lax,
+        "version: 1\nname: lax\ncriteria:\n  - id: sast\n    use: evidence_present\n    with: { kinds: [sast] }\n",
+    )
+    .unwrap();
+    let lax = lax.to_str().unwrap();
+    let (code, report) = certify(&store, &["shop@1.4.1", "--dry-run", "--policy", lax], "ci");
+    assert_eq!((code, report["policy"]["source"].as_str()), (0, Some("file")), "{report}");
+    let before = store.ledger_size();
+    let output =
+        store.command().args(["certify", "shop@1.4.1", "--policy", lax]).env("SIGNOFF_ACTOR", "ci").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is not the published policy") && stderr.contains("signoff policy publish"), "{stderr}");
+    assert_eq!(store.ledger_size(), before + 1, "the refusal is on the ledger");
+    let closed = store.run(&["gate", "--artifact", &artifact]);
+    assert_eq!(closed.status.code(), Some(1), "no certificate was issued");
+
+    // Under a policy that separates duties, the approver may not deploy.
+    let strict = store.dir.path().join("strict.yaml");
+    std::fs::write(
+        &strict,
+        format!("{POLICY}  - id: separation-of-duties\n    use: separation_of_duties\n")
+            .replace("test-gate", "strict-gate"),
+    )
+    .unwrap();
+    store.ok(&["policy", "publish", strict.to_str().unwrap()]);
+    assert!(approve(&store, "shop@1.4.1", "carol").status.success());
+    let (code, report) = certify(&store, &["shop@1.4.1"], "ci");
+    assert_eq!(code, 0, "{report}");
+    let own = store.run(&["gate", "--artifact", &artifact, "--deployer", "carol"]);
+    assert_eq!(own.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&own.stdout).contains("carol may not deploy shop@1.4.1"));
+    assert_eq!(store.run(&["gate", "--artifact", &artifact, "--deployer", "ops"]).status.code(), Some(0));
+}
+
+/// A kept checkpoint that this store's key never signed (the store was
+/// rewritten under a new key) is a failed verification: exit 1, text or JSON.
+#[test]
+fn a_foreign_trusted_checkpoint_fails_verification_with_exit_1() {
+    let kept = TestStore::new();
+    release(&kept, "v2", "1.4.1");
+    let note = kept.ok(&["ledger", "checkpoint"]);
+    let path = kept.dir.path().join("kept-checkpoint.txt");
+    std::fs::write(&path, note).unwrap();
+    let rewritten = TestStore::new();
+    release(&rewritten, "v2", "1.4.1");
+    for json in [false, true] {
+        let mut args = vec!["ledger", "verify", "--checkpoint", path.to_str().unwrap()];
+        if json {
+            args.push("--json");
+        }
+        let output = rewritten.run(&args);
+        assert_eq!(output.status.code(), Some(1), "json {json}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}
+
+/// An advisory criterion that is not met warns; it is not counted as failed.
+#[test]
+fn the_summary_counts_warnings_apart_from_failures() {
+    let store = TestStore::new();
+    let path = store.dir.path().join("policy.yaml");
+    std::fs::write(
+        &path,
+        format!("{POLICY}  - id: coverage-advisory\n    use: coverage_min\n    with: {{ line_rate: 0.9 }}\n    blocking: false\n"),
+    )
+    .unwrap();
+    store.ok(&["policy", "publish", path.to_str().unwrap()]);
+    release(&store, "v2", "1.4.1");
+    assert!(approve(&store, "shop@1.4.1", "carol").status.success());
+    let output = store.command().args(["certify", "shop@1.4.1"]).env("SIGNOFF_ACTOR", "ci").output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("CERTIFIED: 5 passed, 0 failed, 1 warned, 0 waived"), "{stdout}");
 }

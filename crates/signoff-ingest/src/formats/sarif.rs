@@ -20,7 +20,9 @@
 //! A finding's fingerprint (see `signoff_core::finding::Fingerprinter`) is built
 //! from the rule id and path plus the result's `fingerprints`, else its
 //! `partialFingerprints` (placeholders such as Semgrep's `requires login` ignored),
-//! else its rule, first location, region and message.
+//! else the text of its region's `snippet` with whitespace normalised (so the
+//! identity survives a line move), else its rule, first location, region and
+//! message.
 //!
 //! # Streaming
 //! The document is walked with [`JsonScanner`]; each result's bytes are parsed on
@@ -661,6 +663,11 @@ impl RunState {
         let start_line = region.and_then(|region| region.start_line.as_ref()).and_then(Scalar::unsigned);
         let end_line = region.and_then(|region| region.end_line.as_ref()).and_then(Scalar::unsigned).or(start_line);
         let start_column = region.and_then(|region| region.start_column.as_ref()).and_then(Scalar::unsigned);
+        let snippet = region
+            .and_then(|region| region.snippet.as_ref())
+            .and_then(|snippet| snippet.text.as_ref())
+            .map(|text| text.as_str().split_whitespace().collect::<Vec<&str>>().join(" "))
+            .filter(|text| !text.is_empty());
         let location = Location { path: uri.map(Location::normalize_path), start_line, end_line };
 
         let message: Option<&str> = raw
@@ -683,6 +690,13 @@ impl RunState {
                 let mut parts = vec![rule_id.as_str(), location.path.as_deref().unwrap_or("")];
                 parts.extend(pairs.iter().map(String::as_str));
                 self.fingerprinter.fingerprint(tool_name, &parts)
+            }
+            None if snippet.is_some() => {
+                // The flagged code itself, whitespace normalised: the identity
+                // survives the code moving to another line (A4).
+                let snippet = snippet.unwrap_or_default();
+                self.fingerprinter
+                    .fingerprint(tool_name, &[&rule_id, location.path.as_deref().unwrap_or(""), "snippet", &snippet])
             }
             None => {
                 let start = start_line.map(|line| line.to_string()).unwrap_or_default();

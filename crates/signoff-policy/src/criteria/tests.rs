@@ -241,6 +241,29 @@ fn tests_pass() {
     assert_eq!(result.evidence.len(), 3);
 }
 
+/// A re-run of the same job supersedes the failed run: only the latest report
+/// counts, and the earlier one is named in the notes.
+#[test]
+fn tests_pass_counts_the_rerun_and_names_the_superseded_run() {
+    let criteria = "  - id: tests\n    use: tests_pass\n";
+    let mut input = input();
+    let mut failed = tests_evidence("first-run", 59, 1, 0);
+    failed.superseded_by = Some("second-run".into());
+    input.evidence.push(failed);
+    input.evidence.push(tests_evidence("second-run", 60, 0, 0));
+    let evaluation = run(criteria, &input);
+    let result = only(&evaluation);
+    assert_eq!(result.status, Status::Pass, "{result:?}");
+    assert_eq!(result.actual, "60 tests in 1 report: 60 passed, 0 failed, 0 errored, 0 skipped");
+    assert_eq!(
+        result.notes,
+        [
+            "re-run: pytest report first-run (1 failed, 0 errored) was superseded by a later run of the same job, second-run"
+        ]
+    );
+    assert_eq!(result.evidence.len(), 1);
+}
+
 #[test]
 fn coverage_min_combines_reports() {
     let criteria = "  - id: coverage\n    use: coverage_min\n    with: { line_rate: 0.8 }\n";

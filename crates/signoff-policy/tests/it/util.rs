@@ -128,6 +128,7 @@ pub(crate) fn realistic(evidence_count: usize, finding_count: usize) -> PolicyIn
             captured_at: NOW - time::Duration::hours(2) - time::Duration::minutes(index as i64),
             produced_at: Some(NOW - time::Duration::hours(3)),
             post_certification: false,
+            superseded_by: None,
             summary,
         });
     }

@@ -450,6 +450,16 @@ pub(super) struct RawRegion<'a> {
     pub(super) end_line: Option<Scalar<'a>>,
     #[serde(borrow)]
     pub(super) start_column: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    pub(super) snippet: Option<RawSnippet<'a>>,
+}
+
+/// `region.snippet`: the text of the flagged lines.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RawSnippet<'a> {
+    #[serde(borrow)]
+    pub(super) text: Option<Text<'a>>,
 }
 
 #[derive(Deserialize, Default)]
