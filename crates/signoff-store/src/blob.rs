@@ -12,12 +12,12 @@
 //! A staged file is locked (`flock`) for as long as its [`StagedBlob`] lives and
 //! removed when it is dropped uncommitted, so a failed capture leaves nothing
 //! behind; a file in `tmp/` that nobody holds locked was left by a process that was
-//! killed, and [`LocalBlobs::open`] removes it ([`LocalBlobs::cleared`] says how
+//! killed, and [`LocalBlobs::open`] removes it ([`LocalBlobs::stale`] says how
 //! many it removed).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
@@ -121,6 +121,27 @@ fn private_dir(path: &Path) -> io::Result<()> {
     fs::DirBuilder::new().recursive(true).mode(0o700).create(path)
 }
 
+/// Locks the file at `path` (waiting while an opening store looks at it) and
+/// returns the lock, or `None` when the file was removed meanwhile: a new staging
+/// file is unlocked for a moment after it is created, and a store opening in that
+/// moment takes it for a killed capture's. The caller then stages anew.
+fn hold(path: &Path) -> io::Result<Option<File>> {
+    let held = match File::open(path) {
+        Ok(held) => held,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    held.lock()?;
+    let same = fs::symlink_metadata(path)
+        .is_ok_and(|now| held.metadata().is_ok_and(|locked| locked.ino() == now.ino() && locked.dev() == now.dev()));
+    Ok(same.then_some(held))
+}
+
+/// How often staging tries again when an opening store took its new file for a
+/// stale one (each try is a new name; two in a row would take two stores opening
+/// within microseconds of it).
+const STAGE_TRIES: usize = 8;
+
 /// Removes the files of `folder` that no process holds locked.
 fn clear_stale(folder: &Path) -> Vec<StaleFile> {
     let mut stale = Vec::new();
@@ -186,20 +207,28 @@ impl LocalBlobs {
 /// # Errors
 /// When the file cannot be created.
 pub fn scratch_file(folder: &Path) -> StoreResult<(File, ScratchFile)> {
-    let path = folder.join(format!("input-{}", uuid::Uuid::now_v7()));
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(blob_error(&path))?;
-    if let Err(error) = file.try_lock() {
-        let _ = fs::remove_file(&path);
-        return Err(StoreError::Blob { path: path.display().to_string(), source: io::Error::other(error) });
+    for _ in 0..STAGE_TRIES {
+        let path = folder.join(format!("input-{}", uuid::Uuid::now_v7()));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(blob_error(&path))?;
+        match hold(&path) {
+            Ok(Some(held)) => return Ok((file, ScratchFile { path, _held: held })),
+            Ok(None) => continue,
+            Err(error) => {
+                let _ = fs::remove_file(&path);
+                return Err(StoreError::Blob { path: path.display().to_string(), source: error });
+            }
+        }
     }
-    let held = file.try_clone().map_err(blob_error(&path))?;
-    Ok((file, ScratchFile { path, _held: held }))
+    Err(StoreError::Blob {
+        path: folder.display().to_string(),
+        source: io::Error::other("every new staging file was removed by stores opening at the same moment"),
+    })
 }
 
 impl LocalBlobs {
@@ -212,13 +241,25 @@ impl LocalBlobs {
     /// Stages `reader`'s bytes, with direct writes where `direct` and the
     /// filesystem allow them.
     fn stage_with(&self, reader: &mut dyn Read, direct: bool) -> StoreResult<StagedBlob> {
-        let path = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
-        let mut file = StagingFile::create(&path, direct).map_err(blob_error(&path))?;
-        let held = match File::open(&path).and_then(|held| held.try_lock().map(|()| held).map_err(io::Error::other)) {
-            Ok(held) => held,
-            Err(error) => {
-                let _ = fs::remove_file(&path);
-                return Err(StoreError::Blob { path: path.display().to_string(), source: error });
+        let mut tries = 0;
+        let (path, mut file, held) = loop {
+            let path = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
+            let file = StagingFile::create(&path, direct).map_err(blob_error(&path))?;
+            match hold(&path) {
+                Ok(Some(held)) => break (path, file, held),
+                Ok(None) if tries + 1 < STAGE_TRIES => tries += 1,
+                Ok(None) => {
+                    return Err(StoreError::Blob {
+                        path: path.display().to_string(),
+                        source: io::Error::other(
+                            "every new staging file was removed by stores opening at the same moment",
+                        ),
+                    });
+                }
+                Err(error) => {
+                    let _ = fs::remove_file(&path);
+                    return Err(StoreError::Blob { path: path.display().to_string(), source: error });
+                }
             }
         };
         let mut sha = Sha256::new();
@@ -497,6 +538,49 @@ mod tests {
         // A flipped byte is seen by rehash.
         fs::write(blobs.path_of(&digest), b"evidence bytez").unwrap();
         assert_ne!(blobs.rehash(&digest).await.unwrap().unwrap().0, digest);
+    }
+
+    /// Stores opening (and clearing what they take for stale staging files) while
+    /// others stage: every staging succeeds and keeps its bytes. A new staging
+    /// file is unlocked for a moment after it is created; an opening store that
+    /// removes it then must not fail the capture.
+    #[test]
+    fn staging_survives_stores_opening_beside_it() {
+        let folder = tempfile::tempdir().unwrap();
+        let blobs = LocalBlobs::open(folder.path()).unwrap();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            for _ in 0..2 {
+                scope.spawn(|| {
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        LocalBlobs::open(folder.path()).unwrap();
+                    }
+                });
+            }
+            let stagers: Vec<_> = (0..3u32)
+                .map(|stager| {
+                    let blobs = &blobs;
+                    scope.spawn(move || {
+                        for index in 0..300u32 {
+                            let bytes = format!("stager {stager} blob {index}");
+                            let staged = blobs.stage(&mut bytes.as_bytes()).unwrap();
+                            assert_eq!(staged.digest, Digest::of(bytes.as_bytes()));
+                            blobs.commit_sync(staged).unwrap();
+                            let path = blobs.path_of(&Digest::of(bytes.as_bytes()));
+                            assert_eq!(fs::read(path).unwrap(), bytes.as_bytes());
+                        }
+                    })
+                })
+                .collect();
+            // The openers stop whether the stagers finish or fail.
+            let results: Vec<_> = stagers.into_iter().map(|stager| stager.join()).collect();
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            for result in results {
+                if let Err(panic) = result {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        });
     }
 
     /// Where the filesystem refuses O_DIRECT, the refused open has already made

@@ -95,7 +95,11 @@ fn concurrent_writers_keep_one_linear_ledger() {
                         let sha = commit(&format!("worker {worker}"));
                         let child = spawn_capture(store, &[files[(worker + index) % files.len()].clone()], &sha);
                         let output = child.wait_with_output().unwrap();
-                        assert!(output.status.success(), "worker {worker} capture {index} failed");
+                        assert!(
+                            output.status.success(),
+                            "worker {worker} capture {index} failed: {}",
+                            String::from_utf8_lossy(&output.stderr)
+                        );
                         let lines: Vec<Value> = json_lines(&String::from_utf8(output.stdout).unwrap());
                         ids.push(lines[0]["evidence_id"].as_str().unwrap().to_owned());
                     }
