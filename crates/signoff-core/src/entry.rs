@@ -18,8 +18,9 @@ use crate::evidence::{EvidenceKind, Format, Tool};
 use crate::finding::Finding;
 use crate::names::{CommitSha, ProjectName, ReleaseVersion};
 use crate::records::{
-    ApprovalRecord, CertificateRecord, ChangeRecord, DeploymentRecord, ExceptionApprovalRecord, ExceptionRecord,
-    LegalHoldRecord, PolicyRecord, PurgeRecord, RevocationRecord, SnapshotRecord,
+    AccessDeniedRecord, ApprovalRecord, CertificateRecord, ChangeRecord, DeploymentRecord, ExceptionApprovalRecord,
+    ExceptionRecord, LegalHoldRecord, PolicyRecord, PurgeRecord, RevocationRecord, SnapshotRecord, TokenGrantRecord,
+    TokenRevocationRecord,
 };
 use crate::summary::Summary;
 
@@ -89,6 +90,12 @@ pub enum Event {
     RetentionPurge(Box<PurgeRecord>),
     /// A certificate was revoked.
     CertificateRevoked(Box<RevocationRecord>),
+    /// An access token was issued.
+    TokenIssued(Box<TokenGrantRecord>),
+    /// An access token was revoked.
+    TokenRevoked(Box<TokenRevocationRecord>),
+    /// A request was refused to an actor who may not do it (J2).
+    AccessDenied(Box<AccessDeniedRecord>),
 }
 
 /// The kind of a ledger entry: the `kind` member of its canonical JSON, and what
@@ -121,6 +128,12 @@ pub enum EventKind {
     RetentionPurge,
     /// [`Event::CertificateRevoked`].
     CertificateRevoked,
+    /// [`Event::TokenIssued`].
+    TokenIssued,
+    /// [`Event::TokenRevoked`].
+    TokenRevoked,
+    /// [`Event::AccessDenied`].
+    AccessDenied,
 }
 
 impl EventKind {
@@ -138,6 +151,9 @@ impl EventKind {
         EventKind::LegalHold,
         EventKind::RetentionPurge,
         EventKind::CertificateRevoked,
+        EventKind::TokenIssued,
+        EventKind::TokenRevoked,
+        EventKind::AccessDenied,
     ];
 
     /// The name, as serialized (`evidence_captured`, ...).
@@ -155,6 +171,9 @@ impl EventKind {
             EventKind::LegalHold => "legal_hold",
             EventKind::RetentionPurge => "retention_purge",
             EventKind::CertificateRevoked => "certificate_revoked",
+            EventKind::TokenIssued => "token_issued",
+            EventKind::TokenRevoked => "token_revoked",
+            EventKind::AccessDenied => "access_denied",
         }
     }
 }
@@ -198,6 +217,9 @@ impl Event {
             Event::LegalHold(_) => EventKind::LegalHold,
             Event::RetentionPurge(_) => EventKind::RetentionPurge,
             Event::CertificateRevoked(_) => EventKind::CertificateRevoked,
+            Event::TokenIssued(_) => EventKind::TokenIssued,
+            Event::TokenRevoked(_) => EventKind::TokenRevoked,
+            Event::AccessDenied(_) => EventKind::AccessDenied,
         }
     }
 
@@ -218,6 +240,7 @@ impl Event {
             ),
             Event::CertificateIssued(record) => (None, Some(record.decision.as_str().to_owned())),
             Event::ApprovalRecorded(record) => (Some(record.actor.id.clone()), Some(record.role.clone())),
+            Event::AccessDenied(record) => (Some(record.actor.id.clone()), Some(record.action.clone())),
             Event::ExceptionRequested(record) => (
                 Some(match &record.target {
                     crate::records::ExceptionTarget::Finding { fingerprint } => fingerprint.to_string(),
@@ -261,6 +284,11 @@ impl Event {
             Event::CertificateRevoked(record) => {
                 (record.certificate.clone(), Some(record.project.to_string()), Some(record.version.to_string()))
             }
+            Event::TokenIssued(record) => (record.id.clone(), None, None),
+            Event::TokenRevoked(record) => (record.id.clone(), None, None),
+            Event::AccessDenied(record) => {
+                (record.id.clone(), record.project.as_ref().map(ToString::to_string), None)
+            }
         }
     }
 }
@@ -292,6 +320,9 @@ recorded! {
     LegalHoldRecord => LegalHold,
     PurgeRecord => RetentionPurge,
     RevocationRecord => CertificateRevoked,
+    TokenGrantRecord => TokenIssued,
+    TokenRevocationRecord => TokenRevoked,
+    AccessDeniedRecord => AccessDenied,
 }
 
 /// A captured piece of evidence, as recorded in the ledger.

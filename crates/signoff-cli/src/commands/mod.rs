@@ -17,6 +17,8 @@
 //! | `retention` | `retention apply`, `hold` |
 //! | `ledger` | `ledger verify`, `ledger checkpoint`, `ledger prove` |
 //! | `key` | `key public` |
+//! | `serve` | `serve` |
+//! | `token` | `token create`, `token list`, `token revoke`, `token rotate` |
 //! | `demo` | `demo` |
 
 mod audit;
@@ -34,6 +36,8 @@ mod package;
 mod release;
 mod report;
 mod retention;
+mod serve;
+mod token;
 
 use anyhow::Context as _;
 use signoff_app::request::{DayEnd, parse_time};
@@ -75,6 +79,8 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Hold(command) => retention::hold(store, command).await,
         Command::Ledger(command) => ledger::run(store, command).await,
         Command::Key(command) => key::run(store, command).await,
+        Command::Serve(args) => serve::run(store, args).await,
+        Command::Token(command) => token::run(store, command).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Dev(command) => dev(store, command).await,
     }
