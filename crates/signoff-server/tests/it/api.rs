@@ -48,7 +48,8 @@ async fn a_pipeline_captures_releases_and_certifies_through_the_api() {
             .unwrap();
         assert_eq!(response.status(), 201);
         let reports: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(reports[0]["file_name"], "sbom.cdx.json", "{reports}");
+        assert_eq!(reports[0]["file"], "sbom.cdx.json", "{reports}");
+        assert_eq!(reports[0]["context"]["actor"], "ci-shop", "{reports}");
 
         // Certify (a human with the scope), dry run first: a dry run writes nothing.
         let lead = server.token("carol", &[Scope::Certify, Scope::Approve, Scope::Read], &[], ActorKind::Human).await;
@@ -73,7 +74,7 @@ async fn a_pipeline_captures_releases_and_certifies_through_the_api() {
             .unwrap();
         assert_eq!(response.status(), 200);
         let certification: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(certification["certificate"]["record"]["certifier"]["id"], "carol", "{certification}");
+        assert_eq!(certification["certificate"]["certifier"]["id"], "carol", "{certification}");
         let response = server
             .client
             .get(server.url("/api/v1/gate"))
