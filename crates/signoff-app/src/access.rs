@@ -51,7 +51,8 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 6] = [Scope::Capture, Scope::Release, Scope::Approve, Scope::Certify, Scope::Read, Scope::Admin];
+    pub const ALL: [Scope; 6] =
+        [Scope::Capture, Scope::Release, Scope::Approve, Scope::Certify, Scope::Read, Scope::Admin];
 
     /// The name (`capture`, ...).
     pub const fn as_str(self) -> &'static str {
@@ -253,9 +254,7 @@ fn check_name(name: &str) -> Result<(), AppError> {
     if valid {
         Ok(())
     } else {
-        Err(AppError::Invalid(format!(
-            "token name {name:?}: use 1 to 64 letters, digits, '-', '_', '.' or '@'"
-        )))
+        Err(AppError::Invalid(format!("token name {name:?}: use 1 to 64 letters, digits, '-', '_', '.' or '@'")))
     }
 }
 
@@ -362,9 +361,14 @@ pub async fn revoke(signoff: &Signoff, id: &str, actor: Actor) -> Result<TokenVi
     TokenView::from_row(&token_row(signoff, id).await?, now())
 }
 
-async fn end(signoff: &Signoff, row: &TokenRow, at: OffsetDateTime, reason: String, actor: Actor) -> Result<(), AppError> {
-    let record =
-        TokenRevocationRecord { id: row.id.clone(), name: row.name.clone(), effective_at: at, reason, actor };
+async fn end(
+    signoff: &Signoff,
+    row: &TokenRow,
+    at: OffsetDateTime,
+    reason: String,
+    actor: Actor,
+) -> Result<(), AppError> {
+    let record = TokenRevocationRecord { id: row.id.clone(), name: row.name.clone(), effective_at: at, reason, actor };
     let mut batch = signoff.begin_batch().await?;
     batch.append(Event::TokenRevoked(Box::new(record))).await?;
     batch.tx().revoke_token(&row.id, &stamp(at)).await?;
@@ -381,7 +385,10 @@ pub async fn rotate(signoff: &Signoff, id: &str, grace: time::Duration, actor: A
     let row = token_row(signoff, id).await?;
     let old = TokenView::from_row(&row, now())?;
     if matches!(old.state, TokenState::Revoked | TokenState::Expired) {
-        return Err(AppError::Invalid(format!("token {id} is {}: issue a new one with `signoff token create`", old.state.as_str())));
+        return Err(AppError::Invalid(format!(
+            "token {id} is {}: issue a new one with `signoff token create`",
+            old.state.as_str()
+        )));
     }
     let request = NewToken {
         name: old.name.clone(),
@@ -418,7 +425,11 @@ impl Principal {
     /// scope agents never hold.
     pub fn may(&self, scope: Scope) -> Result<(), Refusal> {
         if self.actor.kind == ActorKind::AiAgent && !scope.for_agents() {
-            return Err(Refusal::NotHuman { actor: self.actor.id.clone(), kind: self.actor.kind, action: scope.action() });
+            return Err(Refusal::NotHuman {
+                actor: self.actor.id.clone(),
+                kind: self.actor.kind,
+                action: scope.action(),
+            });
         }
         if self.scopes.contains(&scope) {
             Ok(())
@@ -436,7 +447,11 @@ impl Principal {
         if self.covers(project) {
             Ok(())
         } else {
-            Err(Refusal::OtherProject { token: self.actor.id.clone(), project: project.to_string(), allowed: join(&self.projects) })
+            Err(Refusal::OtherProject {
+                token: self.actor.id.clone(),
+                project: project.to_string(),
+                allowed: join(&self.projects),
+            })
         }
     }
 

@@ -286,9 +286,7 @@ impl Event {
             }
             Event::TokenIssued(record) => (record.id.clone(), None, None),
             Event::TokenRevoked(record) => (record.id.clone(), None, None),
-            Event::AccessDenied(record) => {
-                (record.id.clone(), record.project.as_ref().map(ToString::to_string), None)
-            }
+            Event::AccessDenied(record) => (record.id.clone(), record.project.as_ref().map(ToString::to_string), None),
         }
     }
 }

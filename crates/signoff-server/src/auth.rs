@@ -59,9 +59,7 @@ pub(crate) async fn principal(parts: &Parts, state: &AppState) -> Result<Princip
         )));
     };
     let token = value.to_str().ok().and_then(|text| text.strip_prefix("Bearer ")).map(str::trim).ok_or_else(|| {
-        ApiError::from(signoff_app::AppError::Unauthenticated(
-            "the Authorization header is not `Bearer so_...`".into(),
-        ))
+        ApiError::from(signoff_app::AppError::Unauthenticated("the Authorization header is not `Bearer so_...`".into()))
     })?;
     Ok(access::authenticate(state.signoff(), token).await?)
 }
@@ -119,7 +117,12 @@ impl<N: Needs> Authorized<N> {
         }
     }
 
-    async fn refused(&self, state: &AppState, refusal: signoff_app::Refusal, project: Option<&ProjectName>) -> ApiError {
+    async fn refused(
+        &self,
+        state: &AppState,
+        refusal: signoff_app::Refusal,
+        project: Option<&ProjectName>,
+    ) -> ApiError {
         tracing::warn!(actor = %self.who.actor.id, token = %self.who.token, "refused: {refusal}");
         access::refuse(state.signoff(), &self.who, refusal, N::SCOPE.as_str(), project).await.into()
     }

@@ -83,9 +83,13 @@ impl Metrics {
                     "signoff_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
                     histogram.count
                 );
-                let _ = writeln!(text, "signoff_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", histogram.sum);
                 let _ =
-                    writeln!(text, "signoff_http_request_duration_seconds_count{{route=\"{route}\"}} {}", histogram.count);
+                    writeln!(text, "signoff_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", histogram.sum);
+                let _ = writeln!(
+                    text,
+                    "signoff_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                    histogram.count
+                );
             }
         }
         text.push_str("# HELP signoff_captures_total Files captured through the server.\n");

@@ -238,7 +238,11 @@ pub(crate) async fn create_release(
         commit: CommitSha::new(&body.commit).map_err(AppError::from)?,
         artifacts,
         actor: auth.who.actor.clone(),
-        context: CiContext { system: Some("api".into()), actor: Some(auth.who.actor.id.clone()), ..CiContext::default() },
+        context: CiContext {
+            system: Some("api".into()),
+            actor: Some(auth.who.actor.id.clone()),
+            ..CiContext::default()
+        },
         repo: None,
     };
     created(&signoff_app::release::create(state.signoff(), request).await?)
@@ -562,7 +566,11 @@ pub(crate) async fn deploy(
         release,
         environment: body.environment,
         actor: auth.who.actor.clone(),
-        context: CiContext { system: Some("api".into()), actor: Some(auth.who.actor.id.clone()), ..CiContext::default() },
+        context: CiContext {
+            system: Some("api".into()),
+            actor: Some(auth.who.actor.id.clone()),
+            ..CiContext::default()
+        },
     };
     created(&signoff_app::deploy::record(state.signoff(), request).await?)
 }
@@ -723,7 +731,8 @@ pub(crate) async fn ask(
             Question::ScansForPeriod { period, project }
         }
         "who-approved" => {
-            let text = params.release.as_deref().ok_or_else(|| invalid("who-approved needs release=PROJECT@VERSION"))?;
+            let text =
+                params.release.as_deref().ok_or_else(|| invalid("who-approved needs release=PROJECT@VERSION"))?;
             let release: ReleaseRef = text.parse().map_err(AppError::from)?;
             auth.on(&state, &release.project).await?;
             Question::WhoApproved { release }

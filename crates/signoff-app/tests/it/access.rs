@@ -25,9 +25,12 @@ fn token(name: &str, scopes: &[Scope], projects: &[&str], kind: ActorKind) -> Ne
 async fn a_token_is_shown_once_stored_hashed_and_acts_as_its_name() {
     for store in stores().await {
         let before = store.size().await;
-        let issued = access::create(&store.signoff, token("ci-shop", &[Scope::Capture, Scope::Release], &["shop"], ActorKind::Bot))
-            .await
-            .unwrap();
+        let issued = access::create(
+            &store.signoff,
+            token("ci-shop", &[Scope::Capture, Scope::Release], &["shop"], ActorKind::Bot),
+        )
+        .await
+        .unwrap();
         assert!(issued.secret.starts_with(&format!("so_{}_", issued.token.id)), "{}", issued.secret);
         assert_eq!(issued.secret.len(), 3 + 16 + 1 + 64, "256 bits of secret in hex");
         assert_eq!(store.size().await, before + 1, "{}: the issue is a ledger entry", store.backend);
@@ -58,7 +61,9 @@ async fn a_token_is_shown_once_stored_hashed_and_acts_as_its_name() {
         let mut wrong = issued.secret.clone();
         let last = wrong.pop().unwrap();
         wrong.push(if last == '0' { '1' } else { '0' });
-        for presented in [wrong.as_str(), "so_nope", "so_0000000000000000_00", &format!("so_0123456789abcdef_{}", "0".repeat(64))] {
+        for presented in
+            [wrong.as_str(), "so_nope", "so_0000000000000000_00", &format!("so_0123456789abcdef_{}", "0".repeat(64))]
+        {
             let error = access::authenticate(&store.signoff, presented).await.unwrap_err();
             assert!(matches!(error, AppError::Unauthenticated(_)), "{presented}: {error}");
         }
@@ -70,7 +75,8 @@ async fn a_token_is_shown_once_stored_hashed_and_acts_as_its_name() {
 #[tokio::test]
 async fn revoked_expired_and_rotated_tokens() {
     for store in stores().await {
-        let issued = access::create(&store.signoff, token("auditor", &[Scope::Read], &[], ActorKind::Human)).await.unwrap();
+        let issued =
+            access::create(&store.signoff, token("auditor", &[Scope::Read], &[], ActorKind::Human)).await.unwrap();
         let revoked = access::revoke(&store.signoff, &issued.token.id, human("alice")).await.unwrap();
         assert_eq!(revoked.state, TokenState::Revoked);
         let error = access::authenticate(&store.signoff, &issued.secret).await.unwrap_err();
@@ -89,8 +95,10 @@ async fn revoked_expired_and_rotated_tokens() {
         assert!(error.to_string().contains("has expired"), "{error}");
 
         // Rotation: the successor works at once, the old one through its grace.
-        let old = access::create(&store.signoff, token("ci", &[Scope::Capture], &["shop"], ActorKind::Bot)).await.unwrap();
-        let new = access::rotate(&store.signoff, &old.token.id, time::Duration::hours(1), human("alice")).await.unwrap();
+        let old =
+            access::create(&store.signoff, token("ci", &[Scope::Capture], &["shop"], ActorKind::Bot)).await.unwrap();
+        let new =
+            access::rotate(&store.signoff, &old.token.id, time::Duration::hours(1), human("alice")).await.unwrap();
         assert_eq!(new.token.predecessor.as_deref(), Some(old.token.id.as_str()));
         assert_eq!(new.token.scopes, vec![Scope::Capture]);
         assert_eq!(access::authenticate(&store.signoff, &new.secret).await.unwrap().actor.id, "ci");
@@ -113,17 +121,22 @@ async fn revoked_expired_and_rotated_tokens() {
 async fn agents_never_hold_decision_scopes_and_their_refusals_are_ledgered() {
     for store in stores().await {
         for scope in [Scope::Approve, Scope::Certify, Scope::Admin] {
-            let error = access::create(&store.signoff, token("copilot", &[scope], &[], ActorKind::AiAgent)).await.unwrap_err();
+            let error =
+                access::create(&store.signoff, token("copilot", &[scope], &[], ActorKind::AiAgent)).await.unwrap_err();
             assert!(error.to_string().contains("J2"), "{error}");
         }
-        let issued = access::create(&store.signoff, token("copilot", &[Scope::Capture, Scope::Read], &["shop"], ActorKind::AiAgent))
-            .await
-            .unwrap();
+        let issued = access::create(
+            &store.signoff,
+            token("copilot", &[Scope::Capture, Scope::Read], &["shop"], ActorKind::AiAgent),
+        )
+        .await
+        .unwrap();
         let who = access::authenticate(&store.signoff, &issued.secret).await.unwrap();
         let refusal = who.may(Scope::Approve).unwrap_err();
         assert!(refusal.to_string().contains("only a human"), "{refusal}");
         let before = store.size().await;
-        let error = access::refuse(&store.signoff, &who, refusal, "approve", Some(&ProjectName::new("shop").unwrap())).await;
+        let error =
+            access::refuse(&store.signoff, &who, refusal, "approve", Some(&ProjectName::new("shop").unwrap())).await;
         assert!(matches!(error, AppError::Refused(_)), "{error}");
         assert_eq!(store.size().await, before + 1, "{}: the agent's attempt is an entry", store.backend);
         let denials = access::denials(&store.signoff).await.unwrap();
@@ -133,7 +146,8 @@ async fn agents_never_hold_decision_scopes_and_their_refusals_are_ledgered() {
         assert_eq!(denials[0].record.token, issued.token.id);
 
         // A human's refusal is not an entry (it is counted and logged by the server).
-        let human_token = access::create(&store.signoff, token("bob", &[Scope::Read], &[], ActorKind::Human)).await.unwrap();
+        let human_token =
+            access::create(&store.signoff, token("bob", &[Scope::Read], &[], ActorKind::Human)).await.unwrap();
         let bob = access::authenticate(&store.signoff, &human_token.secret).await.unwrap();
         let before = store.size().await;
         let _ = access::refuse(&store.signoff, &bob, bob.may(Scope::Approve).unwrap_err(), "approve", None).await;

@@ -104,7 +104,12 @@ pub(crate) async fn run(store: &Path, command: TokenCommand) -> anyhow::Result<O
             let actor = super::actor(&signoff, args.actor.as_deref())?;
             let token = signoff_app::access::rotate(&signoff, &args.id, grace, actor).await?;
             issued(&token, args.output.json, "rotated: issued")?;
-            note!("token {} stays valid for {}, until {}", args.id, args.grace, time(time::OffsetDateTime::now_utc() + grace));
+            note!(
+                "token {} stays valid for {}, until {}",
+                args.id,
+                args.grace,
+                time(time::OffsetDateTime::now_utc() + grace)
+            );
         }
     }
     Ok(Outcome::Success)

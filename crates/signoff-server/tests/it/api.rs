@@ -23,14 +23,10 @@ async fn problem(response: reqwest::Response) -> (u16, String) {
 async fn a_pipeline_captures_releases_and_certifies_through_the_api() {
     for server in servers().await {
         seed(&server, "shop").await;
-        let ci = server.token("ci-shop", &[Scope::Capture, Scope::Release, Scope::Read], &["shop"], ActorKind::Bot).await;
-        let response = server
-            .client
-            .get(server.url("/api/v1/releases/shop/1.0.0"))
-            .bearer_auth(&ci)
-            .send()
-            .await
-            .unwrap();
+        let ci =
+            server.token("ci-shop", &[Scope::Capture, Scope::Release, Scope::Read], &["shop"], ActorKind::Bot).await;
+        let response =
+            server.client.get(server.url("/api/v1/releases/shop/1.0.0")).bearer_auth(&ci).send().await.unwrap();
         assert_eq!(response.status(), 200);
         let release: serde_json::Value = response.json().await.unwrap();
         assert_eq!(release["totals"]["evidence"], 4, "{}: {release}", server.backend);
@@ -109,15 +105,29 @@ async fn a_pipeline_captures_releases_and_certifies_through_the_api() {
         assert!(detail.starts_with("release shop@1.0.0 already exists (ledger entry"), "{detail}");
 
         // Proofs verify against the checkpoint; the public key needs no token.
-        let response = server.client.get(server.url("/api/v1/ledger/proofs/inclusion?entry=0")).bearer_auth(&ci).send().await.unwrap();
+        let response = server
+            .client
+            .get(server.url("/api/v1/ledger/proofs/inclusion?entry=0"))
+            .bearer_auth(&ci)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         let response = server.client.get(server.url("/api/v1/public-key")).send().await.unwrap();
         assert_eq!(response.status(), 200);
 
         // The token list shows last use and no secret.
         let admin = server.token("ops", &[Scope::Admin], &[], ActorKind::Human).await;
-        let listed: serde_json::Value =
-            server.client.get(server.url("/api/v1/tokens")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+        let listed: serde_json::Value = server
+            .client
+            .get(server.url("/api/v1/tokens"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let ci_row = listed.as_array().unwrap().iter().find(|row| row["name"] == "ci-shop").unwrap();
         assert!(ci_row["last_used_at"].is_string(), "{ci_row}");
         assert!(!listed.to_string().contains(ci.rsplit('_').next().unwrap()));
@@ -141,8 +151,12 @@ async fn operators_get_health_readiness_metrics_and_request_ids() {
     let _ = server.client.get(server.url("/api/v1/releases")).send().await.unwrap();
 
     let admin = server.token("ops", &[Scope::Admin], &[], ActorKind::Human).await;
-    let text = server.client.get(server.url("/metrics")).bearer_auth(&admin).send().await.unwrap().text().await.unwrap();
-    assert!(text.contains("signoff_http_requests_total{route=\"/api/v1/captures\",method=\"POST\",status=\"201\"} 4"), "{text}");
+    let text =
+        server.client.get(server.url("/metrics")).bearer_auth(&admin).send().await.unwrap().text().await.unwrap();
+    assert!(
+        text.contains("signoff_http_requests_total{route=\"/api/v1/captures\",method=\"POST\",status=\"201\"} 4"),
+        "{text}"
+    );
     assert!(text.contains("signoff_captures_total 4"), "{text}");
     assert!(text.contains("signoff_http_request_duration_seconds_bucket{route=\"/api/v1/captures\",le=\"+Inf\"} 4"));
     assert!(text.contains("signoff_refused_requests_total 1"), "{text}");
@@ -152,7 +166,8 @@ async fn operators_get_health_readiness_metrics_and_request_ids() {
 
 #[tokio::test]
 async fn malformed_requests_get_a_clear_4xx_and_store_nothing() {
-    let server = sqlite_server(ServerConfig { max_capture: 64 * 1024, max_body: 4096, ..ServerConfig::default() }).await;
+    let server =
+        sqlite_server(ServerConfig { max_capture: 64 * 1024, max_body: 4096, ..ServerConfig::default() }).await;
     let token = server.token("ci", &Scope::ALL, &[], ActorKind::Bot).await;
     let before = server.size().await;
     let token = token.as_str();
@@ -161,22 +176,52 @@ async fn malformed_requests_get_a_clear_4xx_and_store_nothing() {
         async move { problem(request.send().await.unwrap()).await }
     };
 
-    let (status, detail) = send(server.client.post(server.url("/api/v1/releases")).header("content-type", "application/json").body("{\"release\": ")).await;
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/releases"))
+            .header("content-type", "application/json")
+            .body("{\"release\": "),
+    )
+    .await;
     assert_eq!(status, 400, "{detail}");
     assert!(detail.contains("EOF") || detail.contains("parse"), "{detail}");
-    let (status, detail) = send(server.client.post(server.url("/api/v1/releases")).header("content-type", "text/plain").body("{}")).await;
+    let (status, detail) =
+        send(server.client.post(server.url("/api/v1/releases")).header("content-type", "text/plain").body("{}")).await;
     assert_eq!(status, 415, "{detail}");
-    let (status, detail) = send(server.client.post(server.url("/api/v1/releases")).json(&serde_json::json!({"release": "shop@1", "commit": commit("x"), "surprise": 1}))).await;
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/releases"))
+            .json(&serde_json::json!({"release": "shop@1", "commit": commit("x"), "surprise": 1})),
+    )
+    .await;
     assert_eq!(status, 422, "{detail}");
     assert!(detail.contains("surprise"), "{detail}");
-    let (status, detail) = send(server.client.post(server.url("/api/v1/releases")).json(&serde_json::json!({"release": "../etc@1", "commit": commit("x")}))).await;
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/releases"))
+            .json(&serde_json::json!({"release": "../etc@1", "commit": commit("x")})),
+    )
+    .await;
     assert_eq!(status, 400, "{detail}");
-    let (status, _) = send(server.client.post(server.url("/api/v1/releases")).json(&serde_json::json!({"release": "shop@1", "commit": "x".repeat(8000)}))).await;
+    let (status, _) = send(
+        server
+            .client
+            .post(server.url("/api/v1/releases"))
+            .json(&serde_json::json!({"release": "shop@1", "commit": "x".repeat(8000)})),
+    )
+    .await;
     assert_eq!(status, 413, "a JSON body past the limit");
 
     for name in ["../../etc/passwd", "a/b.sarif", "..", "", "x\u{0}.sarif", "..\\x.sarif"] {
         let (status, detail) = send(
-            server.client.post(server.url("/api/v1/captures")).query(&[("project", "shop"), ("name", name), ("commit", &commit("x"))]).body(example("v1", "bandit.sarif")),
+            server
+                .client
+                .post(server.url("/api/v1/captures"))
+                .query(&[("project", "shop"), ("name", name), ("commit", &commit("x"))])
+                .body(example("v1", "bandit.sarif")),
         )
         .await;
         assert_eq!(status, 400, "{name:?}: {detail}");
@@ -184,22 +229,42 @@ async fn malformed_requests_get_a_clear_4xx_and_store_nothing() {
     let (status, detail) = send(server.client.get(server.url("/api/v1/releases/..%2F..%2Fetc/1.0"))).await;
     assert_eq!(status, 400, "{detail}");
     let (status, detail) = send(
-        server.client.post(server.url("/api/v1/captures")).query(&[("project", "shop"), ("name", "x.sarif"), ("commit", &commit("x"))]).header("content-type", "multipart/form-data; boundary=x").body("--x\r\n"),
+        server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("name", "x.sarif"), ("commit", &commit("x"))])
+            .header("content-type", "multipart/form-data; boundary=x")
+            .body("--x\r\n"),
     )
     .await;
     assert_eq!(status, 415, "{detail}");
     let (status, detail) = send(
-        server.client.post(server.url("/api/v1/captures")).query(&[("project", "shop"), ("name", "big.sarif"), ("commit", &commit("x"))]).body(vec![b' '; 100 * 1024]),
+        server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("name", "big.sarif"), ("commit", &commit("x"))])
+            .body(vec![b' '; 100 * 1024]),
     )
     .await;
     assert_eq!(status, 413, "{detail}");
     let (status, detail) = send(
-        server.client.post(server.url("/api/v1/captures")).query(&[("project", "shop"), ("name", "notes.txt"), ("commit", &commit("x"))]).body("not evidence at all"),
+        server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("name", "notes.txt"), ("commit", &commit("x"))])
+            .body("not evidence at all"),
     )
     .await;
     assert_eq!(status, 422, "{detail}");
     assert!(detail.contains("notes.txt"), "the message names the file as the CLI does: {detail}");
-    let (status, detail) = send(server.client.post(server.url("/api/v1/captures")).query(&[("project", "shop"), ("name", "x.sarif")]).body("{}")).await;
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("name", "x.sarif")])
+            .body("{}"),
+    )
+    .await;
     assert_eq!(status, 400, "{detail}");
     assert!(detail.contains("no commit"), "{detail}");
     let (status, _) = send(server.client.get(server.url("/api/v1/nothing-here"))).await;
@@ -209,7 +274,11 @@ async fn malformed_requests_get_a_clear_4xx_and_store_nothing() {
 
     assert_eq!(server.size().await, before, "nothing was stored");
     let home = server.signoff.home().to_owned();
-    let leftovers: Vec<_> = std::fs::read_dir(&home).unwrap().filter_map(Result::ok).filter(|entry| entry.file_name().to_string_lossy().starts_with("upload-")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&home)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("upload-"))
+        .collect();
     assert!(leftovers.is_empty(), "uploads are removed: {leftovers:?}");
     server.stop().await;
 }

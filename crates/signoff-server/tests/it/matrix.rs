@@ -8,7 +8,6 @@ use signoff_core::records::{Actor, ActorKind};
 
 use crate::util::{TestServer, artifact, commit, example, seed, servers};
 
-
 struct Operation {
     method: String,
     path: String,
@@ -121,19 +120,25 @@ async fn nothing_succeeds_without_its_scope() {
                 single.push((scope, server.token(&format!("agent-{scope}"), &[scope], &[], ActorKind::AiAgent).await));
             }
         }
-        let agent_all = server.token("agent-all", &[Scope::Capture, Scope::Release, Scope::Read], &[], ActorKind::AiAgent).await;
+        let agent_all =
+            server.token("agent-all", &[Scope::Capture, Scope::Release, Scope::Read], &[], ActorKind::AiAgent).await;
         let expired = token_with_expiry(&server, "expired").await;
         let revoked_token = server.token("revoked", &Scope::ALL, &[], ActorKind::Human).await;
         let revoked_id = revoked_token.split('_').nth(1).unwrap().to_owned();
-        access::revoke(&server.signoff, &revoked_id, Actor { id: "admin".into(), kind: ActorKind::Human, on_behalf_of: None, source: None })
-            .await
-            .unwrap();
+        access::revoke(
+            &server.signoff,
+            &revoked_id,
+            Actor { id: "admin".into(), kind: ActorKind::Human, on_behalf_of: None, source: None },
+        )
+        .await
+        .unwrap();
         let other = server.token("other-team", &Scope::ALL, &["other"], ActorKind::Human).await;
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
 
         let mut checked = 0;
         for operation in &operations {
-            let what = format!("{} {} {} ({})", server.backend, operation.method.to_uppercase(), operation.path, operation.id);
+            let what =
+                format!("{} {} {} ({})", server.backend, operation.method.to_uppercase(), operation.path, operation.id);
             let Some(needed) = operation.scope.as_deref() else {
                 let response = request(&server, operation).send().await.unwrap();
                 assert!(response.status().is_success(), "{what}: public, got {}", response.status());
@@ -158,7 +163,11 @@ async fn nothing_succeeds_without_its_scope() {
                 let response = request(&server, operation).bearer_auth(token).send().await.unwrap();
                 let status = response.status().as_u16();
                 if *scope == needed {
-                    assert!(status != 401 && status != 403, "{what} with its scope {scope}: {status} {}", response.text().await.unwrap());
+                    assert!(
+                        status != 401 && status != 403,
+                        "{what} with its scope {scope}: {status} {}",
+                        response.text().await.unwrap()
+                    );
                 } else {
                     assert_eq!(status, 403, "{what} with scope {scope} only");
                 }
@@ -185,7 +194,9 @@ async fn nothing_succeeds_without_its_scope() {
 
         // The agents' refused attempts are in the ledger (J2).
         let denials = access::denials(&server.signoff).await.unwrap();
-        assert!(denials.iter().any(|denial| denial.record.actor.id == "agent-all" && denial.record.action == "approve"));
+        assert!(
+            denials.iter().any(|denial| denial.record.actor.id == "agent-all" && denial.record.action == "approve")
+        );
         let verified = signoff_app::verify::verify(&server.signoff, &Default::default()).await.unwrap();
         assert!(verified.ok, "{}: {verified:?}", server.backend);
         server.stop().await;

@@ -78,7 +78,13 @@ impl Drop for TestServer {
     }
 }
 
-async fn start(home: &Path, backend: &'static str, dir: tempfile::TempDir, database: Option<(String, String)>, config: ServerConfig) -> TestServer {
+async fn start(
+    home: &Path,
+    backend: &'static str,
+    dir: tempfile::TempDir,
+    database: Option<(String, String)>,
+    config: ServerConfig,
+) -> TestServer {
     let served = Signoff::open(home).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -115,7 +121,10 @@ pub(crate) async fn servers() -> Vec<TestServer> {
             use sqlx::Connection;
             let name = format!("signoff_server_{}", uuid::Uuid::now_v7().simple());
             let mut connection = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut connection).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut connection)
+                .await
+                .unwrap();
             let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
             let url = format!("{base}/{name}");
             let dir = tempfile::tempdir().unwrap();

@@ -296,8 +296,7 @@ impl WriteTx for SqlWrite {
 
     async fn revoke_token(&mut self, id: &str, at: &str) -> StoreResult<bool> {
         // Times are written in one form (UTC, `Z`, milliseconds), so text order is time order.
-        const SQL: &str =
-            "UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND (revoked_at IS NULL OR revoked_at > $2)";
+        const SQL: &str = "UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND (revoked_at IS NULL OR revoked_at > $2)";
         const EXISTS: &str = "SELECT COUNT(*) FROM tokens WHERE id = $1";
         on_tx!(&mut self.tx, |handle| sqlx::query(SQL).bind(id).bind(at).execute(handle).await.map(|_| ()))?;
         let count: i64 = on_tx!(&mut self.tx, |handle| sqlx::query_scalar(EXISTS).bind(id).fetch_one(handle).await)?;
