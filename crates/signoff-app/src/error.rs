@@ -91,6 +91,10 @@ pub enum AppError {
     /// missing argument).
     #[error("{0}")]
     Invalid(String),
+    /// A request presented no credentials, or ones that are not accepted (unknown,
+    /// expired, revoked): who is asking is not known.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// A rule of signoff said no.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -245,6 +249,40 @@ pub enum Refusal {
         "its bytes are also the evidence of a capture still within retention or on hold; they stay until that one can go"
     )]
     SharedBlob,
+    /// A token without the scope a request needs.
+    #[error("token {token} has no {scope} scope (a token with it is issued by `signoff token create --scope {scope}`)")]
+    NoScope {
+        /// The token's name.
+        token: String,
+        /// The scope needed.
+        scope: &'static str,
+    },
+    /// A token limited to other projects.
+    #[error("token {token} is limited to project {allowed}; {project} is not one of them")]
+    OtherProject {
+        /// The token's name.
+        token: String,
+        /// The project asked about.
+        project: String,
+        /// Its projects, comma separated.
+        allowed: String,
+    },
+    /// A token limited to several projects asked a question across projects.
+    #[error("token {token} is limited to projects {allowed}: name one of them (project=...)")]
+    NameAProject {
+        /// The token's name.
+        token: String,
+        /// Its projects, comma separated.
+        allowed: String,
+    },
+    /// A token limited to some projects asked a question that spans every project.
+    #[error("token {token} is limited to project {allowed}: this answer spans every project")]
+    SpansProjects {
+        /// The token's name.
+        token: String,
+        /// Its projects, comma separated.
+        allowed: String,
+    },
     /// An environment the policy does not declare.
     #[error("environment {environment:?} is not declared by policy {policy} (it declares: {declared})")]
     UndeclaredEnvironment {
@@ -285,7 +323,11 @@ impl Refusal {
             Refusal::SelfApproval { .. }
             | Refusal::NotHuman { .. }
             | Refusal::UnpublishedPolicy { .. }
-            | Refusal::DeployerConflict { .. } => RefusalClass::Forbidden,
+            | Refusal::DeployerConflict { .. }
+            | Refusal::NoScope { .. }
+            | Refusal::OtherProject { .. }
+            | Refusal::NameAProject { .. }
+            | Refusal::SpansProjects { .. } => RefusalClass::Forbidden,
             Refusal::AlreadyApproved { .. }
             | Refusal::ReleaseExists { .. }
             | Refusal::Exists { .. }
@@ -312,6 +354,9 @@ pub enum Missing {
     /// An exception.
     #[error("no exception {0}")]
     Exception(String),
+    /// An access token.
+    #[error("no token {0} (see `signoff token list`)")]
+    Token(String),
     /// An active legal hold.
     #[error("no active hold {0}")]
     Hold(String),

@@ -25,6 +25,7 @@
 //! store (the policy input of a certification, the gate's answer, the retention
 //! purge plan); the use case reads the facts, decides, and writes.
 
+pub mod access;
 pub mod audit;
 pub mod capture;
 pub mod certify;

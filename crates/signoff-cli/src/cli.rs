@@ -15,8 +15,10 @@ use signoff_core::{EvidenceKind, Format};
 
 mod audit;
 pub(crate) mod policy_pin;
+mod server;
 
 pub(crate) use audit::*;
+pub(crate) use server::*;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -162,6 +164,14 @@ pub(crate) enum Command {
     /// Print the ledger's public key, for people who verify signoff's signatures.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Serve this store over HTTP to pipelines, people and auditors, with scoped tokens.
+    #[command(
+        after_help = "Examples:\n  signoff serve\n  signoff serve --listen 0.0.0.0:8437   # behind a TLS proxy\n\nRequests carry `Authorization: Bearer <token>` (see `signoff token create`).\nThe API is described at /api/openapi.json; logs are JSON lines on stderr\n(SIGNOFF_LOG=debug for more)."
+    )]
+    Serve(ServeArgs),
+    /// Issue, list, revoke and rotate the server's access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Walk through signoff on the example app's real pipeline outputs.
     #[command(after_help = "Examples:\n  signoff demo\n  signoff demo --keep ./demo-store")]
     Demo(DemoArgs),

@@ -79,13 +79,19 @@ fn main() -> ExitCode {
     // Diagnostics are for whoever asks with SIGNOFF_LOG; libraries' warnings (sqlx's
     // slow statements, say) are not the user's business otherwise. No colour codes
     // into pipes or files.
+    // The server logs JSON lines (with request ids) at info unless SIGNOFF_LOG says otherwise.
+    let serving = matches!(cli.command, cli::Command::Serve(_));
     let filter = tracing_subscriber::EnvFilter::try_from_env("SIGNOFF_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if serving { "info" } else { "off" }));
+    if serving {
+        tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

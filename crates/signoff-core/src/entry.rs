@@ -18,8 +18,9 @@ use crate::evidence::{EvidenceKind, Format, Tool};
 use crate::finding::Finding;
 use crate::names::{CommitSha, ProjectName, ReleaseVersion};
 use crate::records::{
-    ApprovalRecord, CertificateRecord, ChangeRecord, DeploymentRecord, ExceptionApprovalRecord, ExceptionRecord,
-    LegalHoldRecord, PolicyPinRecord, PolicyRecord, PurgeRecord, RefusalRecord, RevocationRecord, SnapshotRecord,
+    AccessDeniedRecord, ApprovalRecord, CertificateRecord, ChangeRecord, DeploymentRecord, ExceptionApprovalRecord,
+    ExceptionRecord, LegalHoldRecord, PolicyPinRecord, PolicyRecord, PurgeRecord, RefusalRecord, RevocationRecord,
+    SnapshotRecord, TokenGrantRecord, TokenRevocationRecord,
 };
 use crate::summary::Summary;
 
@@ -93,6 +94,12 @@ pub enum Event {
     ActionRefused(Box<RefusalRecord>),
     /// A project was pinned to a published policy (or unpinned).
     PolicyPinned(Box<PolicyPinRecord>),
+    /// An access token was issued.
+    TokenIssued(Box<TokenGrantRecord>),
+    /// An access token was revoked.
+    TokenRevoked(Box<TokenRevocationRecord>),
+    /// A request was refused to an actor who may not do it (J2).
+    AccessDenied(Box<AccessDeniedRecord>),
 }
 
 /// The kind of a ledger entry: the `kind` member of its canonical JSON, and what
@@ -129,6 +136,12 @@ pub enum EventKind {
     ActionRefused,
     /// [`Event::PolicyPinned`].
     PolicyPinned,
+    /// [`Event::TokenIssued`].
+    TokenIssued,
+    /// [`Event::TokenRevoked`].
+    TokenRevoked,
+    /// [`Event::AccessDenied`].
+    AccessDenied,
 }
 
 impl EventKind {
@@ -148,6 +161,9 @@ impl EventKind {
         EventKind::CertificateRevoked,
         EventKind::ActionRefused,
         EventKind::PolicyPinned,
+        EventKind::TokenIssued,
+        EventKind::TokenRevoked,
+        EventKind::AccessDenied,
     ];
 
     /// The name, as serialized (`evidence_captured`, ...).
@@ -167,6 +183,9 @@ impl EventKind {
             EventKind::CertificateRevoked => "certificate_revoked",
             EventKind::ActionRefused => "action_refused",
             EventKind::PolicyPinned => "policy_pinned",
+            EventKind::TokenIssued => "token_issued",
+            EventKind::TokenRevoked => "token_revoked",
+            EventKind::AccessDenied => "access_denied",
         }
     }
 }
@@ -212,6 +231,9 @@ impl Event {
             Event::CertificateRevoked(_) => EventKind::CertificateRevoked,
             Event::ActionRefused(_) => EventKind::ActionRefused,
             Event::PolicyPinned(_) => EventKind::PolicyPinned,
+            Event::TokenIssued(_) => EventKind::TokenIssued,
+            Event::TokenRevoked(_) => EventKind::TokenRevoked,
+            Event::AccessDenied(_) => EventKind::AccessDenied,
         }
     }
 
@@ -233,6 +255,7 @@ impl Event {
             Event::CertificateIssued(record) => (None, Some(record.decision.as_str().to_owned())),
             Event::ActionRefused(record) => (Some(record.actor.id.clone()), Some(record.action.clone())),
             Event::ApprovalRecorded(record) => (Some(record.actor.id.clone()), Some(record.role.clone())),
+            Event::AccessDenied(record) => (Some(record.actor.id.clone()), Some(record.action.clone())),
             Event::ExceptionRequested(record) => (
                 Some(match &record.target {
                     crate::records::ExceptionTarget::Finding { fingerprint } => fingerprint.to_string(),
@@ -282,6 +305,9 @@ impl Event {
                 record.version.as_ref().map(ToString::to_string),
             ),
             Event::PolicyPinned(record) => (record.id.clone(), Some(record.project.to_string()), None),
+            Event::TokenIssued(record) => (record.id.clone(), None, None),
+            Event::TokenRevoked(record) => (record.id.clone(), None, None),
+            Event::AccessDenied(record) => (record.id.clone(), record.project.as_ref().map(ToString::to_string), None),
         }
     }
 }
@@ -315,6 +341,9 @@ recorded! {
     RevocationRecord => CertificateRevoked,
     RefusalRecord => ActionRefused,
     PolicyPinRecord => PolicyPinned,
+    TokenGrantRecord => TokenIssued,
+    TokenRevocationRecord => TokenRevoked,
+    AccessDeniedRecord => AccessDenied,
 }
 
 /// A captured piece of evidence, as recorded in the ledger.

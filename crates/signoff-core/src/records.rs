@@ -559,3 +559,64 @@ pub struct PolicyPinRecord {
     /// Who pinned it.
     pub actor: Actor,
 }
+
+/// An access token was issued (server tokens, R5): who was granted what. The
+/// secret is never recorded, nor its hash; the token is named by its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenGrantRecord {
+    /// The token's id (the public part of `so_<id>_<secret>`).
+    pub id: String,
+    /// Its name (`ci-shop`, `auditor-q3`).
+    pub name: String,
+    /// The scopes granted (`capture`, `release`, `approve`, `certify`, `read`, `admin`).
+    pub scopes: Vec<String>,
+    /// The projects it is limited to; empty: every project.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<ProjectName>,
+    /// The kind of actor that acts with it.
+    pub kind: ActorKind,
+    /// When it stops being accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// The token it succeeds (`token rotate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predecessor: Option<String>,
+    /// Who issued it.
+    pub actor: Actor,
+}
+
+/// An access token was revoked (at once, or at the end of a rotation's grace).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRevocationRecord {
+    /// The token's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// From when it is no longer accepted.
+    #[serde(with = "time::serde::rfc3339")]
+    pub effective_at: OffsetDateTime,
+    /// Why (`revoked`, `rotated to <id>`).
+    pub reason: String,
+    /// Who revoked it.
+    pub actor: Actor,
+}
+
+/// A request refused because its actor may not do it (J2: an AI agent asking to
+/// approve, grant exceptions, certify or administer), kept so the audit trail
+/// shows the attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessDeniedRecord {
+    /// A fresh id (UUIDv7).
+    pub id: String,
+    /// Who tried: the token's identity.
+    pub actor: Actor,
+    /// The token used.
+    pub token: String,
+    /// What was asked (`approve`, `certify`, the scope it needs).
+    pub action: String,
+    /// The project it concerned, when one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<ProjectName>,
+    /// Why it was refused.
+    pub reason: String,
+}

@@ -334,6 +334,37 @@ pub struct FindingRow {
     pub finding: Finding,
 }
 
+/// An access token of the server, as stored (access configuration, not evidence:
+/// `revoked_at` and `last_used_at` change in place). Times are RFC 3339 text;
+/// lists are comma separated.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TokenRow {
+    /// The public id (in `so_<id>_<secret>`).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// SHA-256 of the whole token string.
+    pub hash: Vec<u8>,
+    /// Scopes, comma separated.
+    pub scopes: String,
+    /// Projects it is limited to, comma separated; empty: all.
+    pub projects: String,
+    /// `human`, `bot` or `ai_agent`.
+    pub actor_kind: String,
+    /// When issued.
+    pub created_at: String,
+    /// Who issued it.
+    pub created_by: String,
+    /// When it expires.
+    pub expires_at: Option<String>,
+    /// From when it is revoked (a rotation's grace puts it in the future).
+    pub revoked_at: Option<String>,
+    /// When it was last accepted.
+    pub last_used_at: Option<String>,
+    /// The token it succeeds.
+    pub predecessor: Option<String>,
+}
+
 /// The ledger store.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -423,6 +454,13 @@ pub trait Store: Send + Sync {
     /// and file position.
     async fn findings_of(&self, evidence_seqs: &[u64]) -> StoreResult<Vec<FindingRow>>;
 
+    /// One access token.
+    async fn token(&self, id: &str) -> StoreResult<Option<TokenRow>>;
+    /// Every access token, oldest first.
+    async fn tokens(&self) -> StoreResult<Vec<TokenRow>>;
+    /// Notes that a token was accepted at `at` (RFC 3339).
+    async fn touch_token(&self, id: &str, at: &str) -> StoreResult<()>;
+
     /// A store-wide setting written at `init`.
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     /// Writes a setting once; an existing value is kept and returned.
@@ -478,6 +516,11 @@ pub trait WriteTx: Send {
     /// Appends an entry (and the row derived from it). `canonical` must be
     /// `entry.to_canonical_bytes()` and `leaf_hash` its RFC 6962 leaf hash.
     async fn append(&mut self, entry: &Entry, canonical: &[u8], leaf_hash: &[u8; 32]) -> StoreResult<()>;
+    /// Adds an access token (with the entry that records its issue).
+    async fn insert_token(&mut self, token: &TokenRow) -> StoreResult<()>;
+    /// Revokes a token from `at` (RFC 3339), unless it is revoked earlier already;
+    /// false when there is no such token.
+    async fn revoke_token(&mut self, id: &str, at: &str) -> StoreResult<bool>;
     /// Records a signed checkpoint.
     async fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()>;
     /// Makes everything durable and releases the lock.

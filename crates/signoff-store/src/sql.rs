@@ -33,7 +33,7 @@ use crate::rows::{
 use crate::{
     EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, PopulationRow, RecordQuery, RecordRow,
     ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, Store, StoreError, StoreResult, StoredCheckpoint,
-    StoredEntry, WriteTx,
+    StoredEntry, TokenRow, WriteTx,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -711,6 +711,22 @@ impl Store for SqlStore {
             }
         }
         Ok(found)
+    }
+
+    async fn token(&self, id: &str) -> StoreResult<Option<TokenRow>> {
+        const SQL: &str = "SELECT * FROM tokens WHERE id = $1";
+        Ok(on!(&self.pool, |pool| sqlx::query_as(SQL).bind(id).fetch_optional(pool).await)?)
+    }
+
+    async fn tokens(&self) -> StoreResult<Vec<TokenRow>> {
+        const SQL: &str = "SELECT * FROM tokens ORDER BY created_at, id";
+        Ok(on!(&self.pool, |pool| sqlx::query_as(SQL).fetch_all(pool).await)?)
+    }
+
+    async fn touch_token(&self, id: &str, at: &str) -> StoreResult<()> {
+        const SQL: &str = "UPDATE tokens SET last_used_at = $2 WHERE id = $1";
+        on!(&self.pool, |pool| sqlx::query(SQL).bind(id).bind(at).execute(pool).await.map(|_| ()))?;
+        Ok(())
     }
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {

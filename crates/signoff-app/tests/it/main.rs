@@ -9,6 +9,7 @@
 
 mod util;
 
+mod access;
 mod certify;
 mod decide;
 mod ledger;

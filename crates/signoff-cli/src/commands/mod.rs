@@ -17,6 +17,8 @@
 //! | `retention` | `retention apply`, `hold` |
 //! | `ledger` | `ledger verify`, `ledger checkpoint`, `ledger prove` |
 //! | `key` | `key public` |
+//! | `serve` | `serve` |
+//! | `token` | `token create`, `token list`, `token revoke`, `token rotate` |
 //! | `demo` | `demo` |
 
 mod audit;
@@ -35,6 +37,8 @@ mod package;
 mod release;
 mod report;
 mod retention;
+mod serve;
+mod token;
 
 use std::path::Path;
 
@@ -99,6 +103,8 @@ async fn dispatch(store: &Path, command: Command) -> anyhow::Result<Outcome> {
         Command::Hold(command) => retention::hold(store, command).await,
         Command::Ledger(command) => ledger::run(store, command).await,
         Command::Key(command) => key::run(store, command).await,
+        Command::Serve(args) => serve::run(store, args).await,
+        Command::Token(command) => token::run(store, command).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),

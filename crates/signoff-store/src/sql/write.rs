@@ -16,7 +16,7 @@ use super::{FINDINGS_PER_STATEMENT, Tx};
 use crate::rows::{
     CheckpointColumns, EntryColumns, ReleaseColumns, json_list, severity_rank, split_frontier, to_i64, to_u64,
 };
-use crate::{LedgerHead, ReleaseRow, StoreError, StoreResult, StoredCheckpoint, WriteTx};
+use crate::{LedgerHead, ReleaseRow, StoreError, StoreResult, StoredCheckpoint, TokenRow, WriteTx};
 
 /// A write transaction: the ledger write lock is held from `begin` to commit.
 pub(super) struct SqlWrite {
@@ -272,6 +272,36 @@ impl WriteTx for SqlWrite {
             }
         }
         Ok(())
+    }
+
+    async fn insert_token(&mut self, token: &TokenRow) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO tokens (id, name, hash, scopes, projects, actor_kind, created_at, created_by, expires_at, revoked_at, last_used_at, predecessor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+        on_tx!(&mut self.tx, |handle| sqlx::query(SQL)
+            .bind(&token.id)
+            .bind(&token.name)
+            .bind(&token.hash)
+            .bind(&token.scopes)
+            .bind(&token.projects)
+            .bind(&token.actor_kind)
+            .bind(&token.created_at)
+            .bind(&token.created_by)
+            .bind(&token.expires_at)
+            .bind(&token.revoked_at)
+            .bind(&token.last_used_at)
+            .bind(&token.predecessor)
+            .execute(handle)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn revoke_token(&mut self, id: &str, at: &str) -> StoreResult<bool> {
+        // Times are written in one form (UTC, `Z`, milliseconds), so text order is time order.
+        const SQL: &str = "UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND (revoked_at IS NULL OR revoked_at > $2)";
+        const EXISTS: &str = "SELECT COUNT(*) FROM tokens WHERE id = $1";
+        on_tx!(&mut self.tx, |handle| sqlx::query(SQL).bind(id).bind(at).execute(handle).await.map(|_| ()))?;
+        let count: i64 = on_tx!(&mut self.tx, |handle| sqlx::query_scalar(EXISTS).bind(id).fetch_one(handle).await)?;
+        Ok(count > 0)
     }
 
     async fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()> {

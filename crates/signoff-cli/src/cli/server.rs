@@ -1,0 +1,90 @@
+//! The grammar of the server side: `signoff serve` and `signoff token`.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Subcommand};
+
+use super::JsonArg;
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (loopback by default; put a TLS proxy in front for others).
+    #[arg(long, default_value = "127.0.0.1:8437", value_name = "ADDR:PORT")]
+    pub(crate) listen: SocketAddr,
+    /// The largest capture accepted, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub(crate) max_capture: Option<u64>,
+    /// How long a request other than a capture may take, in seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub(crate) timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Issue a token; its secret is printed once, never again.
+    #[command(
+        after_help = "Examples:\n  signoff token create --name ci-shop --scope capture,release --project shop --expires 90d --kind bot\n  signoff token create --name auditor-q3 --scope read --expires 14d\n  signoff token create --name copilot --scope capture --kind ai_agent"
+    )]
+    Create(TokenCreateArgs),
+    /// List tokens with their scopes, state and last use (never a secret).
+    #[command(after_help = "Examples:\n  signoff token list\n  signoff token list --json")]
+    List(JsonArg),
+    /// Revoke a token at once.
+    #[command(after_help = "Examples:\n  signoff token revoke 3f9a0c2e71b4d856")]
+    Revoke(TokenIdArgs),
+    /// Issue a successor of a token; the old one stays valid for a grace period.
+    #[command(after_help = "Examples:\n  signoff token rotate 3f9a0c2e71b4d856 --grace 24h")]
+    Rotate(TokenRotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenCreateArgs {
+    /// Its name: the identity recorded for what it does.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// Scopes, comma separated: capture, release, approve, certify, read, admin.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub(crate) scope: Vec<String>,
+    /// Limit it to these projects (comma separated or repeated); default: all.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) project: Vec<String>,
+    /// How long it is valid (90d, 12h, 2w); default: until revoked.
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) expires: Option<String>,
+    /// Who acts with it: human, bot or ai_agent.
+    #[arg(long, default_value = "human")]
+    pub(crate) kind: String,
+    /// Shorthand for `--kind ai_agent`.
+    #[arg(long, conflicts_with = "kind")]
+    pub(crate) agent: bool,
+    /// Who issues it (default: the CI actor, the git identity, the OS user).
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenIdArgs {
+    /// The token's id (`signoff token list`).
+    pub(crate) id: String,
+    /// Who revokes it.
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenRotateArgs {
+    /// The token's id (`signoff token list`).
+    pub(crate) id: String,
+    /// How long the old token stays valid (1h, 24h, 7d).
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) grace: String,
+    /// Who rotates it.
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
+}

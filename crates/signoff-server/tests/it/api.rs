@@ -1,0 +1,284 @@
+//! The pipeline through the API on both backends, the operator's routes, and
+//! malformed requests: each gets a 4xx problem document and stores nothing.
+
+use signoff_app::access::Scope;
+use signoff_core::records::ActorKind;
+use signoff_server::ServerConfig;
+
+use crate::util::{artifact, commit, example, seed, servers, sqlite_server};
+
+async fn problem(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    assert_eq!(
+        response.headers().get("content-type").map(|value| value.to_str().unwrap().to_owned()).as_deref(),
+        Some("application/problem+json"),
+        "status {status}"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    (status, body["detail"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn a_pipeline_captures_releases_and_certifies_through_the_api() {
+    for server in servers().await {
+        seed(&server, "shop").await;
+        let ci =
+            server.token("ci-shop", &[Scope::Capture, Scope::Release, Scope::Read], &["shop"], ActorKind::Bot).await;
+        let response =
+            server.client.get(server.url("/api/v1/releases/shop/1.0.0")).bearer_auth(&ci).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let release: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(release["totals"]["evidence"], 4, "{}: {release}", server.backend);
+        assert_eq!(release["actor"], "seed-shop", "the token's name is the actor recorded");
+
+        // The capture is recorded under the token's identity, whatever the request says.
+        let response = server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("name", "sbom.cdx.json"), ("commit", &commit("shop"))])
+            .bearer_auth(&ci)
+            .body(example("v1", "sbom.cdx.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let reports: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(reports[0]["file"], "sbom.cdx.json", "{reports}");
+        assert_eq!(reports[0]["context"]["actor"], "ci-shop", "{reports}");
+
+        // Certify (a human with the scope), dry run first: a dry run writes nothing.
+        let lead = server.token("carol", &[Scope::Certify, Scope::Approve, Scope::Read], &[], ActorKind::Human).await;
+        let before = server.size().await;
+        let response = server
+            .client
+            .post(server.url("/api/v1/releases/shop/1.0.0/certify"))
+            .bearer_auth(&lead)
+            .json(&serde_json::json!({"dry_run": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        assert_eq!(server.size().await, before);
+        let response = server
+            .client
+            .post(server.url("/api/v1/releases/shop/1.0.0/certify"))
+            .bearer_auth(&lead)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let certification: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(certification["certificate"]["certifier"]["id"], "carol", "{certification}");
+        let response = server
+            .client
+            .get(server.url("/api/v1/gate"))
+            .query(&[("artifact", artifact("shop@1.0.0"))])
+            .bearer_auth(&ci)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let envelope = server
+            .client
+            .get(server.url("/api/v1/releases/shop/1.0.0/certificate/envelope"))
+            .bearer_auth(&ci)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(envelope.status(), 200);
+        let envelope: serde_json::Value = envelope.json().await.unwrap();
+        assert_eq!(envelope["payloadType"], "application/vnd.in-toto+json");
+
+        // The same refusal message as the CLI: a release that exists already.
+        let response = server
+            .client
+            .post(server.url("/api/v1/releases"))
+            .bearer_auth(&ci)
+            .json(&serde_json::json!({"release": "shop@1.0.0", "commit": commit("shop")}))
+            .send()
+            .await
+            .unwrap();
+        let (status, detail) = problem(response).await;
+        assert_eq!(status, 409);
+        assert!(detail.starts_with("release shop@1.0.0 already exists (ledger entry"), "{detail}");
+
+        // Proofs verify against the checkpoint; the public key needs no token.
+        let response = server
+            .client
+            .get(server.url("/api/v1/ledger/proofs/inclusion?entry=0"))
+            .bearer_auth(&ci)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let response = server.client.get(server.url("/api/v1/public-key")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+
+        // The token list shows last use and no secret.
+        let admin = server.token("ops", &[Scope::Admin], &[], ActorKind::Human).await;
+        let listed: serde_json::Value = server
+            .client
+            .get(server.url("/api/v1/tokens"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ci_row = listed.as_array().unwrap().iter().find(|row| row["name"] == "ci-shop").unwrap();
+        assert!(ci_row["last_used_at"].is_string(), "{ci_row}");
+        assert!(!listed.to_string().contains(ci.rsplit('_').next().unwrap()));
+
+        let verified = signoff_app::verify::verify(&server.signoff, &Default::default()).await.unwrap();
+        assert!(verified.ok, "{}: {verified:?}", server.backend);
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn operators_get_health_readiness_metrics_and_request_ids() {
+    let server = sqlite_server(ServerConfig::default()).await;
+    let response = server.client.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("x-request-id").is_some(), "every answer carries a request id");
+    let response = server.client.get(server.url("/readyz")).header("x-request-id", "abc-123").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-request-id"], "abc-123", "a caller's request id is kept");
+    seed(&server, "shop").await;
+    let _ = server.client.get(server.url("/api/v1/releases")).send().await.unwrap();
+
+    let admin = server.token("ops", &[Scope::Admin], &[], ActorKind::Human).await;
+    let text =
+        server.client.get(server.url("/metrics")).bearer_auth(&admin).send().await.unwrap().text().await.unwrap();
+    assert!(
+        text.contains("signoff_http_requests_total{route=\"/api/v1/captures\",method=\"POST\",status=\"201\"} 4"),
+        "{text}"
+    );
+    assert!(text.contains("signoff_captures_total 4"), "{text}");
+    assert!(text.contains("signoff_http_request_duration_seconds_bucket{route=\"/api/v1/captures\",le=\"+Inf\"} 4"));
+    assert!(text.contains("signoff_refused_requests_total 1"), "{text}");
+    assert!(!text.contains("shop"), "metrics name no project: {text}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_requests_get_a_clear_4xx_and_store_nothing() {
+    let server =
+        sqlite_server(ServerConfig { max_capture: 64 * 1024, max_body: 4096, ..ServerConfig::default() }).await;
+    let token = server.token("ci", &Scope::ALL, &[], ActorKind::Bot).await;
+    let before = server.size().await;
+    let token = token.as_str();
+    let send = |request: reqwest::RequestBuilder| {
+        let request = request.bearer_auth(token);
+        async move { problem(request.send().await.unwrap()).await }
+    };
+
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/releases"))
+            .header("content-type", "application/json")
+            .body("{\"release\": "),
+    )
+    .await;
+    assert_eq!(status, 400, "{detail}");
+    assert!(detail.contains("EOF") || detail.contains("parse"), "{detail}");
+    let (status, detail) =
+        send(server.client.post(server.url("/api/v1/releases")).header("content-type", "text/plain").body("{}")).await;
+    assert_eq!(status, 415, "{detail}");
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/releases"))
+            .json(&serde_json::json!({"release": "shop@1", "commit": commit("x"), "surprise": 1})),
+    )
+    .await;
+    assert_eq!(status, 422, "{detail}");
+    assert!(detail.contains("surprise"), "{detail}");
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/releases"))
+            .json(&serde_json::json!({"release": "../etc@1", "commit": commit("x")})),
+    )
+    .await;
+    assert_eq!(status, 400, "{detail}");
+    let (status, _) = send(
+        server
+            .client
+            .post(server.url("/api/v1/releases"))
+            .json(&serde_json::json!({"release": "shop@1", "commit": "x".repeat(8000)})),
+    )
+    .await;
+    assert_eq!(status, 413, "a JSON body past the limit");
+
+    for name in ["../../etc/passwd", "a/b.sarif", "..", "", "x\u{0}.sarif", "..\\x.sarif"] {
+        let (status, detail) = send(
+            server
+                .client
+                .post(server.url("/api/v1/captures"))
+                .query(&[("project", "shop"), ("name", name), ("commit", &commit("x"))])
+                .body(example("v1", "bandit.sarif")),
+        )
+        .await;
+        assert_eq!(status, 400, "{name:?}: {detail}");
+    }
+    let (status, detail) = send(server.client.get(server.url("/api/v1/releases/..%2F..%2Fetc/1.0"))).await;
+    assert_eq!(status, 400, "{detail}");
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("name", "x.sarif"), ("commit", &commit("x"))])
+            .header("content-type", "multipart/form-data; boundary=x")
+            .body("--x\r\n"),
+    )
+    .await;
+    assert_eq!(status, 415, "{detail}");
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("name", "big.sarif"), ("commit", &commit("x"))])
+            .body(vec![b' '; 100 * 1024]),
+    )
+    .await;
+    assert_eq!(status, 413, "{detail}");
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("name", "notes.txt"), ("commit", &commit("x"))])
+            .body("not evidence at all"),
+    )
+    .await;
+    assert_eq!(status, 422, "{detail}");
+    assert!(detail.contains("notes.txt"), "the message names the file as the CLI does: {detail}");
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("name", "x.sarif")])
+            .body("{}"),
+    )
+    .await;
+    assert_eq!(status, 400, "{detail}");
+    assert!(detail.contains("no commit"), "{detail}");
+    let (status, _) = send(server.client.get(server.url("/api/v1/nothing-here"))).await;
+    assert_eq!(status, 404);
+    let (status, detail) = send(server.client.get(server.url("/api/v1/ledger/proofs/inclusion?entry=many"))).await;
+    assert_eq!(status, 400, "{detail}");
+
+    assert_eq!(server.size().await, before, "nothing was stored");
+    let home = server.signoff.home().to_owned();
+    let leftovers: Vec<_> = std::fs::read_dir(&home)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("upload-"))
+        .collect();
+    assert!(leftovers.is_empty(), "uploads are removed: {leftovers:?}");
+    server.stop().await;
+}
