@@ -27,6 +27,8 @@ use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+pub mod oidc;
+
 use crate::error::{AppError, Refusal};
 use crate::home::Signoff;
 use crate::ledger::now;
@@ -517,6 +519,16 @@ const LAST_USED_RESOLUTION: time::Duration = time::Duration::minutes(1);
 /// revoked (each says which, naming the token by id only).
 pub async fn authenticate(signoff: &Signoff, presented: &str) -> Result<Principal, AppError> {
     let unauthenticated = |why: String| AppError::Unauthenticated(why);
+    // An OIDC ID token (a JWT: three base64url parts) of a CI system, where the
+    // server trusts its issuer.
+    if !presented.starts_with("so_") && presented.split('.').count() == 3 {
+        if signoff.oidc.is_empty() {
+            return Err(unauthenticated(
+                "an OIDC token, but this server trusts no OIDC issuer ([[server.oidc]] in signoff.toml)".into(),
+            ));
+        }
+        return signoff.oidc.authenticate(presented).await;
+    }
     let mut parts = presented.splitn(3, '_');
     let (Some("so"), Some(id), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(unauthenticated("the token is not a signoff token (so_<id>_<secret>)".into()));

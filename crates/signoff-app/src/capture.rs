@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use signoff_core::context::CiContext;
-use signoff_core::entry::{Event, EvidenceRecord, FindingsCommitment, FindingsHasher};
+use signoff_core::entry::{Delivery, Event, EvidenceRecord, FindingsCommitment, FindingsHasher};
 use signoff_core::{CommitSha, Digest, EvidenceKind, Finding, Format, ProjectName, ReleaseVersion, Sha256};
 use signoff_ingest::{
     Clearance, Cleared, FindingSink, IngestError, IngestErrorKind, Limits, Options, Parsed, parse_path,
@@ -70,6 +70,10 @@ pub struct CaptureRequest {
     pub kind: Option<EvidenceKind>,
     /// Size limits.
     pub limits: Limits,
+    /// How it reached a server, for a capture delivered to one (one file): the
+    /// same idempotency key delivered again answers with the evidence stored the
+    /// first time and stores nothing.
+    pub delivery: Option<Delivery>,
 }
 
 /// Findings per batch handed from the parser thread to the store.
@@ -83,6 +87,9 @@ const FINDINGS_PER_BATCH: usize = 4096;
 pub async fn capture(signoff: &Signoff, request: CaptureRequest) -> Result<Vec<EvidenceReport>, AppError> {
     if request.files.is_empty() {
         return Err(AppError::Invalid("nothing to capture: name at least one file".into()));
+    }
+    if request.delivery.is_some() && request.files.len() != 1 {
+        return Err(AppError::Invalid("a delivery with an idempotency key carries exactly one file".into()));
     }
     // Pipes are copied to scratch files first (bounded in size and time), before
     // the ledger's write lock is taken; the copies are removed when this returns.
@@ -122,6 +129,12 @@ async fn capture_once(
 ) -> Result<Vec<EvidenceReport>, AppError> {
     let resolved = &request.target;
     let mut batch = signoff.begin_batch().await?;
+    if let Some(delivery) = &request.delivery
+        && let Some(stored) = batch.tx().evidence_by_delivery_key(&delivery.idempotency_key).await?
+    {
+        drop(batch);
+        return redelivered(request, &paths[0], delivery, stored).await;
+    }
     let mut staged: Vec<StagedBlob> = Vec::new();
     let mut reports = Vec::new();
     let outcome = async {
@@ -154,6 +167,7 @@ async fn capture_once(
                 findings: commitment,
                 context: resolved.context.clone(),
                 produced_at: parsed.produced_at,
+                delivery: request.delivery.clone(),
             };
             let entry = batch.append(Event::EvidenceCaptured(Box::new(record.clone()))).await?;
             reports.push(EvidenceReport::from_record(input.display.clone(), entry.seq, &record));
@@ -186,6 +200,49 @@ async fn capture_once(
         }
     }
     Ok(reports)
+}
+
+/// A delivery that arrived before (a retry after a lost answer): the evidence
+/// stored then, provided the bytes are the same.
+async fn redelivered(
+    request: &CaptureRequest,
+    path: &Path,
+    delivery: &Delivery,
+    stored: signoff_store::EvidenceRow,
+) -> Result<Vec<EvidenceReport>, AppError> {
+    let file = path.to_owned();
+    let digest = tokio::task::spawn_blocking(move || -> Result<Digest, AppError> {
+        let mut reader = File::open(&file).map_err(AppError::io(&file))?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; 1 << 16];
+        loop {
+            let read = reader.read(&mut buffer).map_err(AppError::io(&file))?;
+            if read == 0 {
+                return Ok(hasher.finish());
+            }
+            hasher.update(&buffer[..read]);
+        }
+    })
+    .await
+    .map_err(AppError::stopped("reading the input"))??;
+    let record = &stored.record;
+    let target = &request.target;
+    let same_target =
+        record.project == target.project && record.commit == target.commit && record.release == target.release;
+    if !same_target || record.original_digest.unwrap_or(record.digest) != digest {
+        return Err(crate::error::Refusal::Exists {
+            what: format!(
+                "a capture with idempotency key {} but other content (entry {})",
+                delivery.idempotency_key, stored.seq
+            ),
+        }
+        .into());
+    }
+    let mut report = EvidenceReport::from_record(request.files[0].display.clone(), stored.seq, record);
+    if let Some(captured) = report.captured.as_mut() {
+        captured.redelivered = true;
+    }
+    Ok(vec![report])
 }
 
 fn file_name(path: &Path) -> String {

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use signoff_core::entry::{Event, ReleaseRecord};
 use signoff_core::records::{
     Actor, ActorKind, ApprovalRecord, CertificateRecord, Decision, ExceptionTarget, Person, PolicyReference,
@@ -52,7 +52,7 @@ pub struct CertifyRequest {
 }
 
 /// The outcome of a certification.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Certification {
     /// The release.
     pub release: ReleaseRecord,
@@ -67,7 +67,7 @@ pub struct Certification {
     pub certificate: Option<CertificateView>,
     /// Warnings ahead (D7): what will stop meeting the policy within
     /// [`WARN_AHEAD_DAYS`] days, with the date and the data behind it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ahead: Vec<String>,
 }
 
@@ -79,7 +79,7 @@ impl Certification {
 }
 
 /// A certificate in the ledger.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CertificateView {
     /// The record.
     #[serde(flatten)]
@@ -711,6 +711,7 @@ mod tests {
                 findings: FindingsCommitment { count: 0, digest: Digest::of(b"") },
                 context: CiContext::default(),
                 produced_at: Some("2026-11-01T07:59:00Z".into()),
+                delivery: None,
             },
         }
     }

@@ -1,7 +1,7 @@
 //! People's decisions about a release: approvals (bound to the release's exact
 //! content) and exceptions (D3: requested, approved by someone else, expiring).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use signoff_core::entry::Event;
 use signoff_core::records::{
     Actor, ActorKind, ApprovalDecision, ApprovalRecord, ExceptionApprovalRecord, ExceptionRecord, ExceptionTarget,
@@ -31,7 +31,7 @@ pub struct Approve {
 }
 
 /// A recorded approval.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Approved {
     /// The record.
     #[serde(flatten)]

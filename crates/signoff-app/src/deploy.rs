@@ -1,7 +1,7 @@
 //! Deployments and environment snapshots (B3): what was deployed where, by whom,
 //! and whether anything running was never certified.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use signoff_core::context::CiContext;
 use signoff_core::entry::Event;
 use signoff_core::entry::ReleaseRecord;
@@ -29,7 +29,7 @@ fn check_environment(environment: &str) -> Result<(), AppError> {
 }
 
 /// A recorded deployment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Deployed {
     /// The record.
     #[serde(flatten)]

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use signoff_core::entry::Event;
 use signoff_core::records::{Actor, RevocationRecord};
 use signoff_core::{Digest, ReleaseRef};
@@ -21,7 +21,7 @@ use crate::home::Signoff;
 use crate::policy::parse_file;
 
 /// The gate's answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GateDecision {
     /// True only when a valid, unrevoked certificate covers the artifact for the
     /// environment.

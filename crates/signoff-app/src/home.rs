@@ -55,6 +55,18 @@ pub(crate) struct Config {
     /// The control catalog and the frameworks in force.
     #[serde(default)]
     pub(crate) controls: ControlsConfig,
+    /// The evidence server.
+    #[serde(default)]
+    pub(crate) server: ServerSection,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ServerSection {
+    /// OIDC issuers whose ID tokens the server accepts (`[[server.oidc]]`).
+    #[serde(default)]
+    pub(crate) oidc: Vec<crate::access::oidc::IssuerConfig>,
 }
 
 /// `[controls]`.
@@ -122,6 +134,8 @@ pub struct Signoff {
     pub(crate) redaction_key: [u8; 32],
     /// Settings from `signoff.toml`.
     pub(crate) config: Config,
+    /// The OIDC issuers the server trusts, with their keys as last fetched.
+    pub(crate) oidc: Arc<crate::access::oidc::Verifier>,
     /// Files killed captures left in the staging folder, found at open.
     pub(crate) stale: Vec<signoff_store::StaleFile>,
     /// What is wrong with the store's files, found at open (permissions looser
@@ -246,7 +260,9 @@ impl Signoff {
         let origin =
             store.meta("origin").await?.ok_or_else(|| AppError::NotInitialized { home: home.display().to_string() })?;
         let stale = blobs.stale().to_vec();
+        let oidc = Arc::new(crate::access::oidc::Verifier::new(&config.server.oidc, home)?);
         Ok(Signoff {
+            oidc,
             home: home.to_owned(),
             stale,
             warnings,

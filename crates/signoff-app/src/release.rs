@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use signoff_core::context::CiContext;
 use signoff_core::entry::{Event, ReleaseRecord};
 use signoff_core::records::{Actor, CertificateRecord, ChangeRecord, Decision};
@@ -48,7 +48,7 @@ pub struct CreateRelease {
 }
 
 /// A release with its evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReleaseView {
     /// The release.
     #[serde(flatten)]
@@ -68,7 +68,7 @@ pub struct ReleaseView {
 }
 
 /// A certificate's verdict and where it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     /// Certified or rejected.
     pub decision: Decision,
@@ -77,7 +77,7 @@ pub struct Verdict {
 }
 
 /// Findings and tests summed over a release's evidence.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReleaseTotals {
     /// Pieces of evidence.
     pub evidence: u64,

@@ -1,13 +1,13 @@
 //! What a use case hands back about one piece of evidence: the JSON line that
 //! `inspect --json` and `capture --json` print.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use signoff_core::context::CiContext;
 use signoff_core::entry::EvidenceRecord;
 use signoff_core::{Digest, EvidenceKind, Format, Summary, Tool};
 
 /// One evidence file, inspected or captured.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceReport {
     /// The file as named on the command line.
     pub file: String,
@@ -24,16 +24,16 @@ pub struct EvidenceReport {
     /// The parsed summary.
     pub summary: Summary,
     /// Digest of the original bytes, when the stored bytes are a redacted copy.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_digest: Option<Digest>,
     /// Secret values redacted before storing.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub redacted: u64,
     /// When the tool says it produced the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub produced_at: Option<String>,
     /// Set once captured: where it is in the store.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
     pub captured: Option<CapturedAt>,
 }
 
@@ -42,7 +42,7 @@ fn is_zero(value: &u64) -> bool {
 }
 
 /// Where captured evidence is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CapturedAt {
     /// The evidence id.
     pub evidence_id: String,
@@ -51,17 +51,25 @@ pub struct CapturedAt {
     /// Project.
     pub project: String,
     /// Commit, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// Release it was captured for by name, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<String>,
     /// Pipeline context.
     pub context: CiContext,
     /// Captured after the release was last certified (B4): not part of that
     /// certificate.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub post_certification: bool,
+    /// A server received this capture before, under the same idempotency key (a
+    /// retry after a lost answer): this is the evidence stored then, not a copy.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redelivered: bool,
+    /// When the sender captured it, for a capture that waited in the sender's
+    /// outbox while the server was out of reach (the entry's time is its arrival).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_captured_at: Option<String>,
 }
 
 impl EvidenceReport {
@@ -86,6 +94,8 @@ impl EvidenceReport {
                 release: record.release.as_ref().map(ToString::to_string),
                 context: record.context.clone(),
                 post_certification: false,
+                redelivered: false,
+                first_captured_at: record.delivery.as_ref().and_then(|delivery| delivery.captured_at.clone()),
             }),
         }
     }

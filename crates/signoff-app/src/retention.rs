@@ -371,6 +371,7 @@ mod tests {
                 findings: FindingsCommitment { count: 0, digest: Digest::of(b"") },
                 context: CiContext::default(),
                 produced_at: None,
+                delivery: None,
             },
         }
     }

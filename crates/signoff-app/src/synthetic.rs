@@ -273,6 +273,7 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
                     findings: hasher.finish(),
                     context: context.clone(),
                     produced_at: Some(captured_at.clone()),
+                    delivery: None,
                 };
                 batch.append_at(Event::EvidenceCaptured(Box::new(record)), at).await?;
                 input_evidence.push(item);

@@ -58,6 +58,15 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "EXPR")]
     pub(crate) jq: Option<String>,
 
+    /// Work against this signoff server instead of a local store (capture, release,
+    /// approve, certify, gate, deploy record).
+    #[arg(long, global = true, env = "SIGNOFF_SERVER", value_name = "URL")]
+    pub(crate) server: Option<String>,
+
+    /// The server's access token (prefer SIGNOFF_TOKEN: a flag stays in shell history).
+    #[arg(long, global = true, env = "SIGNOFF_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub(crate) token: Option<String>,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -172,6 +181,9 @@ pub(crate) enum Command {
     /// Issue, list, revoke and rotate the server's access tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Captures kept on this machine while the server was out of reach.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Walk through signoff on the example app's real pipeline outputs.
     #[command(after_help = "Examples:\n  signoff demo\n  signoff demo --keep ./demo-store")]
     Demo(DemoArgs),
@@ -262,6 +274,10 @@ pub(crate) struct CaptureArgs {
     /// Actor (default: from CI, else the git identity, else the OS user).
     #[arg(long)]
     pub(crate) actor: Option<String>,
+    /// Against a server: fail when it cannot be reached instead of keeping the
+    /// capture in the outbox for later delivery.
+    #[arg(long)]
+    pub(crate) no_outbox: bool,
     #[command(flatten)]
     pub(crate) output: JsonArg,
 }

@@ -15,6 +15,7 @@
 
 mod cli;
 mod commands;
+mod remote;
 mod render;
 mod store;
 

@@ -388,6 +388,22 @@ pub struct EvidenceRecord {
     /// When the tool says it produced the file, when it says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub produced_at: Option<String>,
+    /// How it reached a server, when it was sent to one (A8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+}
+
+/// How evidence sent to a signoff server arrived (A8). The entry's own time is when
+/// the server received it; a capture kept in a client's outbox while the server was
+/// out of reach also carries the time it was captured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The sender's key for this capture: the same key delivered again (a retry after
+    /// a lost answer) is stored once.
+    pub idempotency_key: String,
+    /// When the sender captured it, if it kept it before delivering (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<String>,
 }
 
 fn is_zero(value: &u64) -> bool {

@@ -14,6 +14,7 @@ use signoff_app::capture::{CaptureContext, CaptureRequest, InputFile};
 use signoff_app::findings::{FindingStatus, FindingsQuery};
 use signoff_app::request::{DayEnd, Period, parse_time};
 use signoff_core::context::CiContext;
+use signoff_core::entry::Delivery;
 use signoff_core::records::{ApprovalDecision, ExceptionTarget};
 use signoff_core::{CommitSha, Digest, EvidenceKind, Format, ProjectName, ReleaseRef, ReleaseVersion, Severity};
 use tokio::io::AsyncWriteExt;
@@ -102,6 +103,22 @@ pub(crate) struct CaptureParams {
     system: Option<String>,
     /// CI: repository.
     repository: Option<String>,
+    /// When the sender captured it, for a capture it kept in its outbox while this
+    /// server was out of reach (RFC 3339); the ledger entry's time is its arrival.
+    captured_at: Option<String>,
+}
+
+/// The `Idempotency-Key` header: printable ASCII, at most 200 characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let text = value
+        .to_str()
+        .ok()
+        .filter(|text| !text.is_empty() && text.len() <= 200 && text.bytes().all(|byte| byte.is_ascii_graphic()));
+    match text {
+        Some(text) => Ok(Some(text.to_owned())),
+        None => Err(invalid("Idempotency-Key must be 1 to 200 printable ASCII characters")),
+    }
 }
 
 /// A plain file name: no folders, no `..`, no control characters.
@@ -120,9 +137,12 @@ fn file_name(name: &str) -> Result<String, ApiError> {
 }
 
 /// Captures one file sent as the request body, streamed to disk in bounded memory.
-#[utoipa::path(post, path = "/api/v1/captures", tag = "capture", params(CaptureParams),
+#[utoipa::path(post, path = "/api/v1/captures", tag = "capture",
+    params(CaptureParams, ("Idempotency-Key" = Option<String>, Header,
+        description = "The sender's key for this capture: the same key sent again answers 200 with the evidence stored the first time")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The tool's output, as written"),
     responses((status = 201, description = "Captured: the evidence reports", body = serde_json::Value),
+        (status = 200, description = "Delivered before under this Idempotency-Key: the evidence stored then", body = serde_json::Value),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
     security(("token" = ["capture"])))]
@@ -160,6 +180,16 @@ pub(crate) async fn capture(
     }
     let format = params.format.as_deref().map(str::parse::<Format>).transpose().map_err(invalid)?;
     let kind = params.kind.as_deref().map(str::parse::<EvidenceKind>).transpose().map_err(invalid)?;
+    let key = idempotency_key(&headers)?;
+    if let Some(text) = &params.captured_at
+        && time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_err()
+    {
+        return Err(invalid(format!("captured_at {text:?} is not an RFC 3339 time")));
+    }
+    if params.captured_at.is_some() && key.is_none() {
+        return Err(invalid("captured_at comes with an Idempotency-Key (a capture delivered from an outbox)"));
+    }
+    let delivery = key.map(|idempotency_key| Delivery { idempotency_key, captured_at: params.captured_at });
 
     let home = state.signoff().home().to_owned();
     let folder = tempfile::Builder::new()
@@ -198,10 +228,14 @@ pub(crate) async fn capture(
         format,
         kind,
         limits: signoff_ingest::Limits { max_size: limit, ..signoff_ingest::Limits::default() },
+        delivery,
     };
     let reports = signoff_app::capture::capture(state.signoff(), request).await?;
-    state.metrics().captured(reports.len() as u64);
     drop(folder);
+    if reports.iter().any(|report| report.captured.as_ref().is_some_and(|captured| captured.redelivered)) {
+        return ok(&reports);
+    }
+    state.metrics().captured(reports.len() as u64);
     created(&reports)
 }
 

@@ -6,7 +6,7 @@
 //! decoding for SQLite and PostgreSQL alike, and the functions here turn them into
 //! the backend-neutral rows of `lib.rs`.
 
-use signoff_core::entry::{EvidenceRecord, FindingsCommitment, ReleaseRecord};
+use signoff_core::entry::{Delivery, EvidenceRecord, FindingsCommitment, ReleaseRecord};
 use signoff_core::{Digest, Finding, Location, Severity, Tool};
 
 use crate::{EvidenceRow, FindingHistory, FindingRow, RecordRow, ReleaseRow, ScanRow, StoreError, StoreResult};
@@ -103,6 +103,8 @@ pub(crate) struct EvidenceColumns {
     context: String,
     produced_at: Option<String>,
     captured_at: String,
+    delivery_key: Option<String>,
+    delivery_captured_at: Option<String>,
 }
 
 impl EvidenceColumns {
@@ -132,6 +134,9 @@ impl EvidenceColumns {
             },
             context: json_column(TABLE, seq, "context", &self.context)?,
             produced_at: self.produced_at,
+            delivery: self
+                .delivery_key
+                .map(|idempotency_key| Delivery { idempotency_key, captured_at: self.delivery_captured_at }),
         };
         Ok(EvidenceRow { seq, captured_at: time_column(TABLE, seq, "captured_at", &self.captured_at)?, record })
     }

@@ -87,6 +87,7 @@ fn evidence(id: &str, findings: &[Finding]) -> EvidenceRecord {
         findings: hasher.finish(),
         context: CiContext { system: Some("local".into()), ..CiContext::default() },
         produced_at: Some("2026-11-26T10:00:00Z".into()),
+        delivery: None,
     }
 }
 

@@ -297,6 +297,7 @@ async fn capture_as_job(store: &TestStore, files: &[(&str, &str)], commit: &sign
         format: None,
         kind: None,
         limits: signoff_ingest::Limits::default(),
+        delivery: None,
     };
     signoff_app::capture::capture(&store.signoff, request).await.unwrap();
 }

@@ -119,6 +119,7 @@ pub(crate) async fn capture_example(store: &TestStore, state: &str, commit: &Com
         format: None,
         kind: None,
         limits: Limits::default(),
+        delivery: None,
     };
     signoff_app::capture::capture(&store.signoff, request).await.unwrap()
 }

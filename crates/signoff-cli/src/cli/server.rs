@@ -88,3 +88,15 @@ pub(crate) struct TokenRotateArgs {
     #[command(flatten)]
     pub(crate) output: JsonArg,
 }
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OutboxCommand {
+    /// List the captures waiting for the server, oldest first.
+    #[command(after_help = "Examples:\n  signoff outbox status\n  signoff outbox status --json")]
+    Status(JsonArg),
+    /// Deliver the waiting captures to the server (`--server`/SIGNOFF_SERVER) now.
+    #[command(
+        after_help = "Examples:\n  signoff outbox flush\n  SIGNOFF_SERVER=https://signoff.example.com signoff outbox flush --json\n\nEvery command against the server delivers the outbox first; this does it alone.\nThe outbox is SIGNOFF_OUTBOX, else $XDG_STATE_HOME/signoff/outbox, else\n~/.local/state/signoff/outbox."
+    )]
+    Flush(JsonArg),
+}

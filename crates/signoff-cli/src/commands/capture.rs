@@ -8,8 +8,13 @@ use signoff_core::context::CiContext;
 use signoff_core::{Format, ProjectName};
 use signoff_ingest::Limits;
 
+use anyhow::Context as _;
+use signoff_app::report::EvidenceReport;
+
 use crate::Outcome;
 use crate::cli::{CaptureArgs, InspectArgs, ParseArgs};
+use crate::remote::outbox::Kept;
+use crate::remote::{Failure, Remote};
 use crate::render::{Progress, done, evidence_line, json_line, note, outln, warning};
 
 /// `--max-size` is one knob for the user: it bounds the file, streamed or not (and
@@ -100,6 +105,7 @@ pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<O
         format,
         kind: args.parse.kind,
         limits: limits(&args.parse),
+        delivery: None,
     };
     let message = format!("capturing {}", crate::render::count(args.files.len() as u64, "file", "files"));
     let progress = Progress::start_if(total > 16 << 20, total, &message, true);
@@ -124,8 +130,116 @@ pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<O
         ticker.abort();
     }
     drop(progress);
-    let reports = reports?;
-    for report in &reports {
+    print_reports(&reports?, &args)?;
+    Ok(Outcome::Success)
+}
+
+/// `signoff capture` against a server: every file is read here first (bad input
+/// fails as it does locally, before anything is sent), then sent with an
+/// idempotency key; a file the server cannot take now waits in the outbox.
+pub(crate) async fn capture_remote(remote: &Remote, args: CaptureArgs) -> anyhow::Result<Outcome> {
+    super::outbox::flush_quietly(remote).await;
+    let format = input_format(&args.parse, "capture");
+    let target = target(&args, &Environment::from_process())?;
+    let limits = limits(&args.parse);
+    // Standard input is read once, into a scratch file both checks and uploads use.
+    let scratch = tempfile::tempdir().context("cannot create a scratch folder")?;
+    let mut files = Vec::with_capacity(args.files.len());
+    for (index, file) in args.files.iter().enumerate() {
+        if file.as_os_str() == "-" {
+            let copy = scratch.path().join(format!("stdin-{index}"));
+            let mut output = std::fs::File::create(&copy).context("cannot create a scratch file")?;
+            let read =
+                std::io::copy(&mut std::io::Read::take(std::io::stdin().lock(), limits.max_size + 1), &mut output)
+                    .context("cannot read standard input")?;
+            if read > limits.max_size {
+                anyhow::bail!("-: standard input is larger than {} bytes (--max-size)", limits.max_size);
+            }
+            files.push(InputFile { path: copy, display: "-".into() });
+        } else {
+            files.push(InputFile::new(file));
+        }
+    }
+    let mut checked = Vec::with_capacity(files.len());
+    for (file, report) in files.iter().zip(signoff_app::capture::inspect(&files, format, args.parse.kind, limits).await)
+    {
+        let report = report.map_err(anyhow::Error::from)?;
+        checked.push((file, report));
+    }
+    let mut query: Vec<(&str, String)> = vec![("project", target.project.to_string())];
+    let optional = [
+        ("commit", target.commit.as_ref().map(ToString::to_string)),
+        ("release", target.release.as_ref().map(ToString::to_string)),
+        ("format", format.map(|format| format.to_string())),
+        ("kind", args.parse.kind.map(|kind| kind.to_string())),
+        ("branch", target.context.branch.clone()),
+        ("run_id", target.context.run_id.clone()),
+        ("run_url", target.context.run_url.clone()),
+        ("job", target.context.job.clone()),
+        ("system", target.context.system.clone()),
+        ("repository", target.context.repository.clone()),
+    ];
+    query.extend(optional.into_iter().filter_map(|(name, value)| Some((name, value?))));
+    let outbox = crate::remote::outbox::folder();
+    let mut kept = 0;
+    for (file, inspected) in checked {
+        let name = if file.display == "-" { "-".to_owned() } else { file_name(&file.path) };
+        let mut query = query.clone();
+        query.push(("name", name));
+        let digest = inspected.original_digest.unwrap_or(inspected.digest);
+        let key = idempotency_key(&digest.to_string(), &query);
+        match remote.capture(&file.path, &query, &key, None).await {
+            Ok(mut reports) => {
+                // The server names the file by its name; the user named it by its path.
+                for report in &mut reports {
+                    report.file.clone_from(&file.display);
+                }
+                print_reports(&reports, &args)?;
+            }
+            Err(Failure::Unavailable(why)) if !args.no_outbox => {
+                let outbox = outbox.as_ref().map_err(|error| anyhow::anyhow!("{error:#}"))?;
+                let size = std::fs::metadata(&file.path).map(|metadata| metadata.len()).unwrap_or(0);
+                let record = Kept {
+                    server: remote.base().to_owned(),
+                    file: file.display.clone(),
+                    digest: digest.to_string(),
+                    size,
+                    query: query.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect(),
+                    key,
+                    captured_at: crate::render::time(time::OffsetDateTime::now_utc()),
+                    reason: why.clone(),
+                };
+                let folder = crate::remote::outbox::keep(outbox, &file.path, &record)?;
+                kept += 1;
+                warning!(
+                    "{}: {why}; kept in the outbox ({}) and delivered by the next command against {} or `signoff outbox flush`",
+                    file.display,
+                    folder.display(),
+                    remote.base()
+                );
+            }
+            Err(error) => return Err(anyhow::Error::from(error).context(format!("{}: not captured", file.display))),
+        }
+    }
+    if kept > 0 {
+        note!("{} waiting in the outbox; --no-outbox fails instead", crate::render::count(kept, "capture", "captures"));
+    }
+    Ok(Outcome::Success)
+}
+
+/// The key a server stores a capture once under: its digest and everything said
+/// about it, so the same capture sent twice is one, and two captures are two.
+fn idempotency_key(digest: &str, query: &[(&str, String)]) -> String {
+    let mut pairs: Vec<_> = query.iter().map(|(name, value)| format!("{name}={value}")).collect();
+    pairs.sort();
+    let text = format!("{digest}\n{}", pairs.join("\n"));
+    signoff_core::Digest::of(text.as_bytes()).to_hex()
+}
+
+/// Captured evidence, one line or JSON object per file, and the note on late
+/// evidence: the same locally and against a server.
+pub(crate) fn print_reports(reports: &[EvidenceReport], args: &CaptureArgs) -> anyhow::Result<()> {
+    for report in reports {
         if args.output.json || crate::render::jq_set() {
             json_line(report)?;
         } else {
@@ -138,7 +252,7 @@ pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<O
             "{late} of these attach to a release that is already certified: they are recorded as captured after its certification"
         );
     }
-    Ok(Outcome::Success)
+    Ok(())
 }
 
 pub(crate) async fn inspect(args: InspectArgs) -> anyhow::Result<Outcome> {
@@ -163,4 +277,9 @@ pub(crate) async fn inspect(args: InspectArgs) -> anyhow::Result<Outcome> {
         );
     }
     Ok(Outcome::Success)
+}
+
+/// A path's last part, as the server names the file.
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| "-".into())
 }

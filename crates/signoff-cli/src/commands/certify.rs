@@ -8,8 +8,12 @@ use signoff_app::request::DayEnd;
 use signoff_app::{Environment, Signoff};
 use signoff_report::text;
 
+use reqwest::Method;
+use signoff_app::gate::GateDecision;
+
 use crate::Outcome;
 use crate::cli::{CertificateCommand, CertifyArgs, GateArgs, ReplayArgs, ReportFormat};
+use crate::remote::Remote;
 use crate::render::{done, json, out, outln};
 
 pub(crate) async fn certify(store: &Path, args: CertifyArgs) -> anyhow::Result<Outcome> {
@@ -30,13 +34,44 @@ pub(crate) async fn certify(store: &Path, args: CertifyArgs) -> anyhow::Result<O
         actor,
     };
     let certification = signoff_app::certify::certify(&signoff, request).await?;
+    print_certification(&certification, &args, &environment)
+}
+
+/// `signoff certify` against a server: it certifies under the policy published
+/// there, as the token's identity.
+pub(crate) async fn certify_remote(remote: &Remote, args: CertifyArgs) -> anyhow::Result<Outcome> {
+    if args.policy.is_some() {
+        anyhow::bail!(
+            "--policy FILE tries a policy on a local store; a server certifies under its published policy (`signoff policy publish` there)"
+        );
+    }
+    if args.actor.is_some() {
+        anyhow::bail!("--actor: against a server, the token's identity is the actor");
+    }
+    let release = super::subject(args.release.as_deref(), args.legacy_release.as_deref(), "certify")?;
+    let at = args.at.as_deref().map(|text| super::time(text, DayEnd::Start)).transpose()?;
+    let body = serde_json::json!({
+        "environment": args.environment,
+        "dry_run": args.dry_run,
+        "at": at.map(crate::render::time),
+    });
+    let path = format!("{}/certify", super::remote_release_path(&release));
+    let certification: Certification = remote.call(Method::POST, &path, &[], Some(&body)).await?;
+    print_certification(&certification, &args, &Environment::from_process())
+}
+
+fn print_certification(
+    certification: &Certification,
+    args: &CertifyArgs,
+    environment: &Environment,
+) -> anyhow::Result<Outcome> {
     for line in &certification.ahead {
         crate::render::warning!("{line}");
     }
-    let verdict = verdict(&certification);
+    let verdict = verdict(certification);
     let format = if args.json || crate::render::jq_set() { ReportFormat::Json } else { args.format };
     match format {
-        ReportFormat::Json => json(&certification)?,
+        ReportFormat::Json => json(certification)?,
         ReportFormat::Text => out!("{}", text::certification_text(&verdict))?,
         ReportFormat::Markdown => out!("{}", text::certification_markdown(&verdict))?,
         ReportFormat::Junit => out!("{}", text::certification_junit(&verdict))?,
@@ -130,8 +165,28 @@ pub(crate) async fn gate(store: &Path, args: GateArgs) -> anyhow::Result<Outcome
     let deployer = args.deployer.as_deref().map(|name| signoff.actor_named(name));
     let decision =
         signoff_app::gate::gate_as(&signoff, artifact, args.environment.as_deref(), deployer.as_ref()).await?;
+    print_gate(&decision, &args)
+}
+
+/// `signoff gate` against a server (an artifact file is hashed here).
+pub(crate) async fn gate_remote(remote: &Remote, args: GateArgs) -> anyhow::Result<Outcome> {
+    if args.deployer.is_some() {
+        anyhow::bail!(
+            "--deployer is checked by a local store's gate; against a server, `deploy record` checks who deploys"
+        );
+    }
+    let artifact = super::artifact(&args.artifact)?;
+    let mut query = vec![("artifact", artifact.to_string())];
+    if let Some(environment) = &args.environment {
+        query.push(("environment", environment.clone()));
+    }
+    let decision: GateDecision = remote.call(Method::GET, "/api/v1/gate", &query, None).await?;
+    print_gate(&decision, &args)
+}
+
+fn print_gate(decision: &GateDecision, args: &GateArgs) -> anyhow::Result<Outcome> {
     if args.output.json || crate::render::jq_set() {
-        json(&decision)?;
+        json(decision)?;
     } else if decision.allowed {
         outln!("open: {}", decision.reason)?;
     } else {

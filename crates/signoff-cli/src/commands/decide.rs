@@ -3,13 +3,14 @@
 use std::path::Path;
 
 use signoff_app::Signoff;
-use signoff_app::decide::{Approve, RequestException};
+use signoff_app::decide::{Approve, Approved, RequestException};
 use signoff_app::request::DayEnd;
-use signoff_core::ProjectName;
 use signoff_core::records::{ApprovalDecision, ExceptionTarget};
+use signoff_core::{ProjectName, ReleaseRef};
 
 use crate::Outcome;
 use crate::cli::{ApproveArgs, DecisionArg, ExceptionCommand, PolicyCommand};
+use crate::remote::Remote;
 use crate::render::{cell, done, json, json_line, outln, table, time, warning};
 
 pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Result<Outcome> {
@@ -94,11 +95,31 @@ pub(crate) async fn approve(store: &Path, args: ApproveArgs) -> anyhow::Result<O
         actor: super::actor(&signoff, args.actor.as_deref())?,
     };
     let approved = signoff_app::decide::approve(&signoff, request).await?;
+    print_approval(&approved, &release, args.output.json)
+}
+
+/// `signoff approve` against a server, as the token's identity.
+pub(crate) async fn approve_remote(remote: &Remote, args: ApproveArgs) -> anyhow::Result<Outcome> {
+    if args.actor.is_some() {
+        anyhow::bail!("--actor: against a server, the token's identity is the actor");
+    }
+    let release = super::subject(args.release.as_deref(), args.legacy_release.as_deref(), "approve")?;
+    let body = serde_json::json!({
+        "decision": match args.decision { DecisionArg::Approve => "approve", DecisionArg::Reject => "reject" },
+        "role": args.role,
+        "comment": args.comment,
+    });
+    let path = format!("{}/approvals", super::remote_release_path(&release));
+    let approved: Approved = remote.call(reqwest::Method::POST, &path, &[], Some(&body)).await?;
+    print_approval(&approved, &release, args.output.json)
+}
+
+fn print_approval(approved: &Approved, release: &ReleaseRef, as_json: bool) -> anyhow::Result<Outcome> {
     if let Some(text) = &approved.warning {
         warning!("{text}");
     }
-    if args.output.json || crate::render::jq_set() {
-        json(&approved)?;
+    if as_json || crate::render::jq_set() {
+        json(approved)?;
     } else {
         let verb = match approved.record.decision {
             ApprovalDecision::Approve => "approved",

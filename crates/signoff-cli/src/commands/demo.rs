@@ -109,7 +109,14 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
                 ..CiContext::default()
             },
         };
-        let request = CaptureRequest { files: inputs, target, format: None, kind: None, limits: Limits::default() };
+        let request = CaptureRequest {
+            files: inputs,
+            target,
+            format: None,
+            kind: None,
+            limits: Limits::default(),
+            delivery: None,
+        };
         let reports = signoff_app::capture::capture(&signoff, request).await?;
         for report in &reports {
             outln!("{}", evidence_line(report))?;

@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
-use signoff_app::deploy::RecordDeployment;
+use signoff_app::deploy::{Deployed, RecordDeployment};
 use signoff_app::{Environment, Signoff};
 
 use crate::Outcome;
 use crate::cli::{DeployCommand, EnvCommand};
+use crate::remote::Remote;
 use crate::render::{count, done, json, outln};
 
 pub(crate) async fn deploy(store: &Path, command: DeployCommand) -> anyhow::Result<Outcome> {
@@ -19,8 +20,25 @@ pub(crate) async fn deploy(store: &Path, command: DeployCommand) -> anyhow::Resu
         context: Environment::from_process().ci_context(),
     };
     let deployed = signoff_app::deploy::record(&signoff, request).await?;
-    if args.output.json || crate::render::jq_set() {
-        json(&deployed)?;
+    print_deployment(&deployed, args.output.json)
+}
+
+/// `signoff deploy record` against a server, as the token's identity.
+pub(crate) async fn deploy_remote(remote: &Remote, command: DeployCommand) -> anyhow::Result<Outcome> {
+    let DeployCommand::Record(args) = command;
+    if args.actor.is_some() {
+        anyhow::bail!("--actor: against a server, the token's identity is the actor");
+    }
+    let release = super::subject(args.release.as_deref(), args.legacy_release.as_deref(), "deploy record")?;
+    let body = serde_json::json!({ "environment": args.environment });
+    let path = format!("{}/deployments", super::remote_release_path(&release));
+    let deployed: Deployed = remote.call(reqwest::Method::POST, &path, &[], Some(&body)).await?;
+    print_deployment(&deployed, args.output.json)
+}
+
+fn print_deployment(deployed: &Deployed, as_json: bool) -> anyhow::Result<Outcome> {
+    if as_json || crate::render::jq_set() {
+        json(deployed)?;
     } else {
         let record = &deployed.record;
         match &record.certificate {

@@ -19,6 +19,7 @@
 //! | `key` | `key public` |
 //! | `serve` | `serve` |
 //! | `token` | `token create`, `token list`, `token revoke`, `token rotate` |
+//! | `outbox` | `outbox status`, `outbox flush` |
 //! | `demo` | `demo` |
 
 mod audit;
@@ -33,6 +34,7 @@ mod findings;
 mod init;
 mod key;
 mod ledger;
+mod outbox;
 mod package;
 mod release;
 mod report;
@@ -51,10 +53,18 @@ use time::OffsetDateTime;
 
 use crate::Outcome;
 use crate::cli::{Cli, Command};
+use crate::remote::Remote;
 use crate::render::warning;
 
 /// Runs the parsed command line.
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    if let Some(server) = cli.server.as_deref().filter(|server| !server.is_empty()) {
+        let remote = Remote::new(server, cli.token.as_deref())?;
+        return remote_dispatch(&remote, cli.command).await;
+    }
+    if let Command::Outbox(command) = cli.command {
+        return outbox::run(None, command).await;
+    }
     let home = crate::store::home(cli.store.as_deref());
     let store = home.as_path();
     match dispatch(store, cli.command).await {
@@ -75,6 +85,51 @@ async fn with_hint(store: &Path, error: anyhow::Error) -> anyhow::Error {
         Ok(Some(close)) => anyhow::anyhow!("{}; did you mean {close}?", crate::error_text(&error)),
         _ => error,
     }
+}
+
+/// A command against a server. Commands that need no store run as they do
+/// locally; those of a store that are not served yet say so.
+async fn remote_dispatch(remote: &Remote, command: Command) -> anyhow::Result<Outcome> {
+    match command {
+        Command::Capture(args) => capture::capture_remote(remote, args).await,
+        Command::Release(command) => release::run_remote(remote, command).await,
+        Command::Approve(args) => decide::approve_remote(remote, args).await,
+        Command::Certify(args) => certify::certify_remote(remote, args).await,
+        Command::Gate(args) => certify::gate_remote(remote, args).await,
+        Command::Deploy(command) => deploy::deploy_remote(remote, command).await,
+        Command::Outbox(command) => outbox::run(Some(remote), command).await,
+        Command::Inspect(args) => capture::inspect(args).await,
+        Command::VerifyPackage(args) => package::verify(args),
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man(args) => docs::man(&args),
+        Command::Demo(args) => demo::run(args).await,
+        other => {
+            let name = command_name(&other);
+            anyhow::bail!(
+                "`signoff {name}` works on a local store only for now, and --server {} (or SIGNOFF_SERVER) is set: unset it, or use the server's API (/api/openapi.json)",
+                remote.base()
+            )
+        }
+    }
+}
+
+/// A release's path in the server's API.
+pub(crate) fn remote_release_path(release: &ReleaseRef) -> String {
+    format!("/api/v1/releases/{}/{}", release.project, release.version)
+}
+
+/// The subcommand's name, for messages.
+fn command_name(command: &Command) -> String {
+    let debug = format!("{command:?}");
+    let variant = debug.split(['(', ' ', '{']).next().unwrap_or("command");
+    let mut name = String::new();
+    for (index, character) in variant.chars().enumerate() {
+        if character.is_uppercase() && index > 0 {
+            name.push('-');
+        }
+        name.push(character.to_ascii_lowercase());
+    }
+    name
 }
 
 async fn dispatch(store: &Path, command: Command) -> anyhow::Result<Outcome> {
@@ -105,6 +160,7 @@ async fn dispatch(store: &Path, command: Command) -> anyhow::Result<Outcome> {
         Command::Key(command) => key::run(store, command).await,
         Command::Serve(args) => serve::run(store, args).await,
         Command::Token(command) => token::run(store, command).await,
+        Command::Outbox(command) => outbox::run(None, command).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),

@@ -9,7 +9,43 @@ use signoff_core::ProjectName;
 
 use crate::Outcome;
 use crate::cli::{ReleaseCommand, ReleaseStatusArg};
+use crate::remote::Remote;
 use crate::render::{cell, count, done, json, json_line, outln, summary_text, table, time};
+
+fn print_created(view: &ReleaseView, as_json: bool) -> anyhow::Result<()> {
+    if as_json || crate::render::jq_set() {
+        json(view)
+    } else {
+        done!(
+            "created release {}@{} at {} (ledger entry {}), {} attached",
+            view.release.project,
+            view.release.version,
+            view.release.commit,
+            view.entry,
+            count(view.totals.evidence, "piece of evidence", "pieces of evidence")
+        )
+    }
+}
+
+/// `signoff release create` against a server (artifact files are hashed here).
+pub(crate) async fn run_remote(remote: &Remote, command: ReleaseCommand) -> anyhow::Result<Outcome> {
+    let ReleaseCommand::Create(args) = command else {
+        anyhow::bail!(
+            "`signoff release show` and `release list` work on a local store only for now; the server answers GET /api/v1/releases"
+        );
+    };
+    let release = super::release_or_pair(&args.release, args.legacy_version.as_deref(), "release create")?;
+    let context = Environment::from_process().ci_context();
+    let commit = crate::store::commit(args.commit.as_deref(), context.commit.as_deref())?.ok_or_else(|| {
+        anyhow::anyhow!("no commit: pass --commit SHA (in CI it is taken from the pipeline; in a git work tree, HEAD)")
+    })?;
+    let artifacts: Vec<String> = super::digests(&args.artifacts)?.iter().map(ToString::to_string).collect();
+    let body =
+        serde_json::json!({ "release": release.to_string(), "commit": commit.to_string(), "artifacts": artifacts });
+    let view: ReleaseView = remote.call(reqwest::Method::POST, "/api/v1/releases", &[], Some(&body)).await?;
+    print_created(&view, args.output.json)?;
+    Ok(Outcome::Success)
+}
 
 pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
@@ -32,18 +68,7 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
                 repo: Some(args.repo.clone().unwrap_or_else(|| std::path::PathBuf::from("."))),
             };
             let view = signoff_app::release::create(&signoff, request).await?;
-            if args.output.json || crate::render::jq_set() {
-                json(&view)?;
-            } else {
-                done!(
-                    "created release {}@{} at {} (ledger entry {}), {} attached",
-                    view.release.project,
-                    view.release.version,
-                    view.release.commit,
-                    view.entry,
-                    count(view.totals.evidence, "piece of evidence", "pieces of evidence")
-                )?;
-            }
+            print_created(&view, args.output.json)?;
         }
         ReleaseCommand::Show(args) => {
             let release = super::release_or_pair(&args.release, args.legacy_version.as_deref(), "release show")?;

@@ -34,3 +34,5 @@ mod postgres;
 mod grammar;
 // Hostile input, hostile environment: bounded reads, leftovers, side doors.
 mod hostile;
+// The CLI against a server, and the outbox for outages.
+mod remote;

@@ -128,6 +128,7 @@ fn evidence_record(
         findings: FindingsCommitment { count: 0, digest: Digest::of(b"") },
         context: CiContext { system: Some("github-actions".into()), ..CiContext::default() },
         produced_at: None,
+        delivery: None,
     }))
 }
 

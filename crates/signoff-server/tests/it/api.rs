@@ -282,3 +282,52 @@ async fn malformed_requests_get_a_clear_4xx_and_store_nothing() {
     assert!(leftovers.is_empty(), "uploads are removed: {leftovers:?}");
     server.stop().await;
 }
+
+/// A capture retried after a lost answer (the same `Idempotency-Key`) is stored
+/// once; the key cannot be reused for other bytes or another project; a capture
+/// delivered from an outbox keeps the time it was captured.
+#[tokio::test]
+async fn a_retried_delivery_is_stored_once() {
+    for server in servers().await {
+        let ci = server.token("ci", &[Scope::Capture, Scope::Read], &[], ActorKind::Bot).await;
+        let send = |project: &'static str, name: &'static str, key: &'static str, captured_at: Option<&'static str>| {
+            let mut query =
+                vec![("project", project.to_owned()), ("name", name.to_owned()), ("commit", commit("shop"))];
+            if let Some(at) = captured_at {
+                query.push(("captured_at", at.to_owned()));
+            }
+            server
+                .client
+                .post(server.url("/api/v1/captures"))
+                .query(&query)
+                .header("Idempotency-Key", key)
+                .bearer_auth(&ci)
+                .body(example("v1", name))
+                .send()
+        };
+        let first = send("shop", "bandit.sarif", "key-1", Some("2026-12-01T08:00:00Z")).await.unwrap();
+        assert_eq!(first.status(), 201, "{}", server.backend);
+        let first: serde_json::Value = first.json().await.unwrap();
+        let size = server.size().await;
+
+        let again = send("shop", "bandit.sarif", "key-1", Some("2026-12-01T08:00:00Z")).await.unwrap();
+        assert_eq!(again.status(), 200, "a redelivery answers 200 ({})", server.backend);
+        let again: serde_json::Value = again.json().await.unwrap();
+        assert_eq!(again[0]["entry"], first[0]["entry"], "the evidence stored the first time");
+        assert_eq!(again[0]["evidence_id"], first[0]["evidence_id"]);
+        assert_eq!(again[0]["redelivered"], true, "{again}");
+        assert_eq!(again[0]["first_captured_at"], "2026-12-01T08:00:00Z", "{again}");
+        assert_eq!(server.size().await, size, "nothing new in the ledger");
+
+        let (status, detail) = problem(send("shop", "semgrep.sarif", "key-1", None).await.unwrap()).await;
+        assert_eq!(status, 409, "{detail}");
+        assert!(detail.contains("key-1"), "{detail}");
+        let (status, _) = problem(send("other", "bandit.sarif", "key-1", None).await.unwrap()).await;
+        assert_eq!(status, 409, "a key is not a way to read another project's evidence");
+        let (status, detail) = problem(send("shop", "junit.xml", "key 2", None).await.unwrap()).await;
+        assert_eq!(status, 400, "{detail}");
+        assert!(detail.contains("Idempotency-Key"), "{detail}");
+        assert_eq!(server.size().await, size, "refused deliveries store nothing");
+        server.stop().await;
+    }
+}

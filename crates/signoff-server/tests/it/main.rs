@@ -9,3 +9,5 @@ mod util;
 mod api;
 mod matrix;
 mod openapi;
+// CI identity without secrets: OIDC ID tokens against a JWKS on loopback.
+mod oidc;

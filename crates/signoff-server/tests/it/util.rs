@@ -112,6 +112,18 @@ pub(crate) async fn sqlite_server(config: ServerConfig) -> TestServer {
     start(&home, "sqlite", dir, None, config).await
 }
 
+/// A server over a fresh SQLite store whose signoff.toml ends with `settings`.
+pub(crate) async fn sqlite_server_with(settings: &str) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("store");
+    Signoff::init(&home, Some("signoff.test/server"), None).await.unwrap();
+    let path = home.join("signoff.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(settings);
+    std::fs::write(&path, text).unwrap();
+    start(&home, "sqlite", dir, None, ServerConfig::default()).await
+}
+
 /// A server over SQLite, and one over PostgreSQL when `PG_URL` is set.
 pub(crate) async fn servers() -> Vec<TestServer> {
     let mut servers = vec![sqlite_server(ServerConfig::default()).await];

@@ -14,9 +14,10 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{FINDINGS_PER_STATEMENT, Tx};
 use crate::rows::{
-    CheckpointColumns, EntryColumns, ReleaseColumns, json_list, severity_rank, split_frontier, to_i64, to_u64,
+    CheckpointColumns, EntryColumns, EvidenceColumns, ReleaseColumns, json_list, severity_rank, split_frontier, to_i64,
+    to_u64,
 };
-use crate::{LedgerHead, ReleaseRow, StoreError, StoreResult, StoredCheckpoint, TokenRow, WriteTx};
+use crate::{EvidenceRow, LedgerHead, ReleaseRow, StoreError, StoreResult, StoredCheckpoint, TokenRow, WriteTx};
 
 /// A write transaction: the ledger write lock is held from `begin` to commit.
 pub(super) struct SqlWrite {
@@ -171,6 +172,13 @@ impl WriteTx for SqlWrite {
         row.map(ReleaseColumns::into_row).transpose()
     }
 
+    async fn evidence_by_delivery_key(&mut self, key: &str) -> StoreResult<Option<EvidenceRow>> {
+        const SQL: &str = "SELECT * FROM evidence WHERE delivery_key = $1";
+        let row: Option<EvidenceColumns> =
+            on_tx!(&mut self.tx, |handle| sqlx::query_as(SQL).bind(key).fetch_optional(handle).await)?;
+        row.map(EvidenceColumns::into_row).transpose()
+    }
+
     async fn append(&mut self, entry: &Entry, canonical: &[u8], leaf_hash: &[u8; 32]) -> StoreResult<()> {
         let corrupt =
             |table: &'static str, message: String| StoreError::Corrupt { table, key: entry.seq.to_string(), message };
@@ -188,7 +196,7 @@ impl WriteTx for SqlWrite {
             .map(|_| ()))?;
         match &entry.event {
             Event::EvidenceCaptured(record) => {
-                const EVIDENCE: &str = "INSERT INTO evidence (seq, id, project, commit_sha, release_version, kind, format, tool_name, tool_version, file_name, digest, size, original_digest, redacted, summary, findings_count, findings_digest, context, produced_at, captured_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
+                const EVIDENCE: &str = "INSERT INTO evidence (seq, id, project, commit_sha, release_version, kind, format, tool_name, tool_version, file_name, digest, size, original_digest, redacted, summary, findings_count, findings_digest, context, produced_at, captured_at, delivery_key, delivery_captured_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
                 let summary =
                     serde_json::to_string(&record.summary).map_err(|error| corrupt("evidence", error.to_string()))?;
                 let context =
@@ -214,6 +222,8 @@ impl WriteTx for SqlWrite {
                     .bind(&context)
                     .bind(&record.produced_at)
                     .bind(&at)
+                    .bind(record.delivery.as_ref().map(|delivery| delivery.idempotency_key.clone()))
+                    .bind(record.delivery.as_ref().and_then(|delivery| delivery.captured_at.clone()))
                     .execute(handle)
                     .await
                     .map(|_| ()))?;

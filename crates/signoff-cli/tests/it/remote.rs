@@ -1,0 +1,292 @@
+//! The CLI against a server (`SIGNOFF_SERVER`, `SIGNOFF_TOKEN`): the pipeline's
+//! commands answer as they do on a local store, and captures made while the
+//! server is out of reach wait in the outbox and arrive once.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::util::{TestStore, commit, example, root, signoff};
+
+/// `signoff serve` on a loopback port, stopped (SIGTERM) when dropped and by
+/// `timeout` after five minutes whatever happens to the test.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Served {
+    fn start(store: &TestStore, listen: &str) -> Served {
+        let mut child = Command::new("timeout")
+            .args(["--signal=TERM", "300"])
+            .arg(env!("CARGO_BIN_EXE_signoff"))
+            .arg("--store")
+            .arg(store.home())
+            .args(["serve", "--listen", listen])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("SIGNOFF_LOG", "warn")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the timeout command (coreutils) runs the server");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let url = loop {
+            let line = lines.next().expect("the server said where it listens").unwrap();
+            if let Some(rest) = line.strip_prefix("listening on ") {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        // Keep reading what the server logs so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Issues a token on the store (before it is served) and returns its secret.
+fn token(store: &TestStore, name: &str, scopes: &str) -> String {
+    let stdout = store
+        .ok(&["token", "create", "--name", name, "--scope", scopes, "--kind", "human", "--actor", "admin", "--json"]);
+    let issued: Value = serde_json::from_str(&stdout).unwrap();
+    issued["secret"].as_str().unwrap_or_else(|| panic!("no secret in {issued}")).to_owned()
+}
+
+/// One command, locally (as `actor`) or against `server` (with `token`).
+fn run(
+    store: &TestStore,
+    target: Option<(&str, &str)>,
+    actor: &str,
+    outbox: &std::path::Path,
+    args: &[&str],
+) -> Output {
+    let mut command = match target {
+        None => {
+            let mut command = store.command();
+            command.env("SIGNOFF_ACTOR", actor);
+            command
+        }
+        Some((url, token)) => {
+            let mut command = signoff();
+            command.current_dir(store.dir.path()).env("SIGNOFF_SERVER", url).env("SIGNOFF_TOKEN", token);
+            command
+        }
+    };
+    command.env("SIGNOFF_OUTBOX", outbox).args(args).output().unwrap()
+}
+
+/// What a command printed, with what differs between two stores by nature (ledger
+/// positions, ids, times) replaced by placeholders.
+fn normalized(output: &Output) -> String {
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = |line: &str| {
+        let mut words = Vec::new();
+        let mut previous = "";
+        for word in line.split(' ') {
+            let bare = word.trim_end_matches([')', ',', '.', ':', ';']);
+            let replaced = if (previous == "entry" || previous == "entries") && bare.parse::<u64>().is_ok() {
+                word.replacen(bare, "N", 1)
+            } else if bare.len() == 36 && bare.chars().filter(|c| *c == '-').count() == 4 {
+                word.replacen(bare, "<id>", 1)
+            } else if bare.len() >= 20 && bare.starts_with("20") && bare.contains('T') && bare.ends_with('Z') {
+                word.replacen(bare, "<time>", 1)
+            } else {
+                word.to_owned()
+            };
+            previous = bare;
+            words.push(replaced);
+        }
+        words.join(" ")
+    };
+    text.lines().map(line).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn the_pipeline_answers_the_same_locally_and_against_a_server() {
+    let local = TestStore::new();
+    let remote = TestStore::new();
+    let policy = root().join("examples/policy.yaml");
+    for store in [&local, &remote] {
+        store.ok(&["policy", "publish", policy.to_str().unwrap()]);
+    }
+    let tokens = [
+        ("ci", token(&remote, "ci", "capture,release,read")),
+        ("alice", token(&remote, "alice", "approve,read")),
+        ("carol", token(&remote, "carol", "certify,read")),
+        ("dana", token(&remote, "dana", "release,read")),
+    ];
+    let served = Served::start(&remote, "127.0.0.1:0");
+    let outbox = tempfile::tempdir().unwrap();
+    let sha = commit("remote pipeline");
+    let artifact = format!("sha256:{}", &crate::util::commit("remote artifact").repeat(2)[..64]);
+    let files: Vec<String> = ["bandit.sarif", "semgrep.sarif", "junit.xml", "coverage.xml", "sbom.cdx.json"]
+        .iter()
+        .map(|name| example(&format!("v2/{name}")))
+        .collect();
+    let mut capture = vec!["capture", "--project", "shop", "--commit", &sha];
+    capture.extend(files.iter().map(String::as_str));
+    let steps: Vec<(&str, Vec<&str>)> = vec![
+        ("ci", capture),
+        ("ci", vec!["release", "create", "shop@1.0.0", "--commit", &sha, "--artifact", &artifact]),
+        ("alice", vec!["approve", "shop@1.0.0", "--role", "release-manager"]),
+        ("carol", vec!["certify", "shop@1.0.0", "--dry-run"]),
+        ("carol", vec!["certify", "shop@1.0.0"]),
+        ("carol", vec!["certify", "shop@1.0.0", "--json"]),
+        ("ci", vec!["gate", "--artifact", &artifact]),
+        ("ci", vec!["gate", "--artifact", "sha256:0000000000000000000000000000000000000000000000000000000000000000"]),
+        ("dana", vec!["deploy", "record", "shop@1.0.0", "--env", "prod"]),
+    ];
+    for (actor, args) in &steps {
+        let token = &tokens.iter().find(|(name, _)| name == actor).unwrap().1;
+        let here = run(&local, None, actor, outbox.path(), args);
+        let there = run(&remote, Some((&served.url, token)), actor, outbox.path(), args);
+        let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(
+            here.status.code(),
+            there.status.code(),
+            "signoff {args:?}: exit codes\nlocal: {}\nserver: {}",
+            stderr(&here),
+            stderr(&there)
+        );
+        if args.contains(&"--json") {
+            let json = |output: &Output| -> Value { serde_json::from_slice(&output.stdout).unwrap() };
+            let (here, there) = (json(&here), json(&there));
+            assert_eq!(here["evaluation"]["decision"], there["evaluation"]["decision"]);
+            assert_eq!(
+                here["evaluation"]["criteria"], there["evaluation"]["criteria"],
+                "the same evaluation, criterion by criterion"
+            );
+            assert_eq!(here["policy"], there["policy"]);
+        } else {
+            assert_eq!(
+                normalized(&here),
+                normalized(&there),
+                "signoff {args:?}\nlocal stderr: {}\nserver stderr: {}",
+                stderr(&here),
+                stderr(&there)
+            );
+        }
+        assert!(!normalized(&there).is_empty() || there.status.code() != Some(0), "signoff {args:?} printed nothing");
+    }
+    // The server recorded what its tokens did, under their names.
+    let certificate =
+        remote.query_text("SELECT record FROM records WHERE kind = 'certificate_issued' ORDER BY seq DESC LIMIT 1");
+    assert!(certificate.contains("\"carol\""), "{certificate}");
+    drop(served);
+    for store in [&local, &remote] {
+        let (code, report) = store.verify();
+        assert_eq!(code, 0, "{report}");
+    }
+}
+
+#[test]
+fn captures_wait_in_the_outbox_while_the_server_is_down_and_arrive_once() {
+    let store = TestStore::new();
+    let secret = token(&store, "ci", "capture,read");
+    let outbox = tempfile::tempdir().unwrap();
+    // A loopback port nothing listens on (yet).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let sha = commit("outbox");
+    let bandit = example("v1/bandit.sarif");
+    let capture = ["capture", "--project", "shop", "--commit", &sha, &bandit];
+    let before = store.ledger_size();
+
+    let down = run(&store, Some((&url, &secret)), "ci", outbox.path(), &capture);
+    let stderr = String::from_utf8_lossy(&down.stderr);
+    assert_eq!(down.status.code(), Some(0), "a capture the server cannot take now is kept: {stderr}");
+    assert!(stderr.contains("kept in the outbox") && stderr.contains("signoff outbox flush"), "{stderr}");
+    let status = run(&store, Some((&url, &secret)), "ci", outbox.path(), &["outbox", "status", "--json"]);
+    let waiting: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(waiting.as_array().unwrap().len(), 1, "{waiting}");
+    assert_eq!(waiting[0]["file"], bandit.as_str());
+    let captured_at = waiting[0]["captured_at"].as_str().unwrap().to_owned();
+
+    // --no-outbox fails instead, and keeps nothing.
+    let strict = run(
+        &store,
+        Some((&url, &secret)),
+        "ci",
+        outbox.path(),
+        &["capture", "--no-outbox", "--project", "shop", "--commit", &sha, &example("v1/junit.xml")],
+    );
+    assert_eq!(strict.status.code(), Some(2), "{}", String::from_utf8_lossy(&strict.stderr));
+    assert!(
+        String::from_utf8_lossy(&strict.stderr).contains("unavailable"),
+        "{}",
+        String::from_utf8_lossy(&strict.stderr)
+    );
+    // Bad input is refused here, before anything is sent or kept.
+    let bad = root().join("Cargo.toml");
+    let refused = run(
+        &store,
+        Some((&url, &secret)),
+        "ci",
+        outbox.path(),
+        &["capture", "--project", "shop", "--commit", &sha, bad.to_str().unwrap()],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("Cargo.toml"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let status = run(&store, Some((&url, &secret)), "ci", outbox.path(), &["outbox", "status", "--json"]);
+    assert_eq!(serde_json::from_slice::<Value>(&status.stdout).unwrap().as_array().unwrap().len(), 1);
+    assert_eq!(store.ledger_size(), before, "nothing reached the store");
+
+    // The server comes back: flush delivers it with the time it was captured.
+    let served = Served::start(&store, &format!("127.0.0.1:{port}"));
+    let flushed = run(&store, Some((&served.url, &secret)), "ci", outbox.path(), &["outbox", "flush", "--json"]);
+    assert_eq!(flushed.status.code(), Some(0), "{}", String::from_utf8_lossy(&flushed.stderr));
+    let flushed: Value = serde_json::from_slice(&flushed.stdout).unwrap();
+    assert_eq!(flushed["delivered"].as_array().unwrap().len(), 1, "{flushed}");
+    assert_eq!(flushed["delivered"][0]["first_captured_at"], captured_at.as_str(), "{flushed}");
+    assert_eq!(flushed["waiting"], 0);
+    let status = run(&store, Some((&served.url, &secret)), "ci", outbox.path(), &["outbox", "status", "--json"]);
+    assert_eq!(serde_json::from_slice::<Value>(&status.stdout).unwrap(), serde_json::json!([]));
+    assert_eq!(store.query_text("SELECT delivery_captured_at FROM evidence"), captured_at);
+
+    // The same capture sent again (a retry after a lost answer) is stored once.
+    let again = run(&store, Some((&served.url, &secret)), "ci", outbox.path(), &capture);
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(store.query_i64("SELECT COUNT(*) FROM evidence"), 1);
+    drop(served);
+    let (code, report) = store.verify();
+    assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn commands_a_server_does_not_serve_yet_say_so() {
+    let store = TestStore::new();
+    let output = signoff()
+        .current_dir(store.dir.path())
+        .env("SIGNOFF_SERVER", "http://127.0.0.1:9")
+        .env("SIGNOFF_TOKEN", "so_x_y")
+        .args(["findings", "--project", "shop"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`signoff findings` works on a local store only") && stderr.contains("SIGNOFF_SERVER"),
+        "{stderr}"
+    );
+    let output = signoff()
+        .env("SIGNOFF_SERVER", "http://127.0.0.1:9")
+        .args(["gate", "--artifact", "sha256:00"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("SIGNOFF_TOKEN"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
