@@ -275,6 +275,30 @@ impl Signoff {
         })
     }
 
+    /// Whether the store answers and its schema is this build's (a server's
+    /// `/readyz`).
+    ///
+    /// # Errors
+    /// The store does not answer, lacks a migration of this build, or was migrated
+    /// by a newer signoff.
+    pub async fn ready(&self) -> Result<(), AppError> {
+        let schema = self.store.schema().await?;
+        if !schema.missing.is_empty() {
+            return Err(AppError::Inconsistent(format!(
+                "the database lacks migrations {:?} of this signoff: restart it (it migrates the store when it opens it)",
+                schema.missing
+            )));
+        }
+        if !schema.newer.is_empty() {
+            return Err(AppError::Inconsistent(format!(
+                "the database has migrations {:?} this signoff does not know: a newer signoff migrated it; upgrade this one",
+                schema.newer
+            )));
+        }
+        self.store.latest_checkpoint().await?;
+        Ok(())
+    }
+
     /// The store folder.
     pub fn home(&self) -> &Path {
         &self.home

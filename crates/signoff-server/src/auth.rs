@@ -48,6 +48,39 @@ pub(crate) struct Authorized<N: Needs> {
     needs: PhantomData<N>,
 }
 
+/// Requests per token, limited by the generic cell rate algorithm (governor).
+pub(crate) type Limiter = governor::DefaultKeyedRateLimiter<String>;
+
+/// The limiter for `per_second` requests a second per token with bursts of
+/// `burst`; `None` when `per_second` is 0.
+pub(crate) fn limiter(per_second: u32, burst: u32) -> Option<Limiter> {
+    let rate = std::num::NonZeroU32::new(per_second)?;
+    let burst = std::num::NonZeroU32::new(burst.max(per_second)).unwrap_or(rate);
+    Some(governor::RateLimiter::keyed(governor::Quota::per_second(rate).allow_burst(burst)))
+}
+
+/// 429 with `Retry-After` when the token has spent its rate.
+fn within_rate(state: &AppState, who: &Principal) -> Result<(), ApiError> {
+    let Some(limiter) = state.limiter() else { return Ok(()) };
+    match limiter.check_key(&who.token) {
+        Ok(()) => Ok(()),
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            tracing::warn!(actor = %who.actor.id, token = %who.token, "rate limited for {seconds} s");
+            Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "token {} is over its rate of {} requests a second; retry in {seconds} s",
+                    who.token,
+                    state.config().rate_per_second
+                ),
+            )
+            .retry_after(seconds.max(1)))
+        }
+    }
+}
+
 /// The bearer token of a request, checked.
 ///
 /// # Errors
@@ -69,6 +102,7 @@ impl<N: Needs> FromRequestParts<AppState> for Authorized<N> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let who = principal(parts, state).await?;
+        within_rate(state, &who)?;
         if let Err(refusal) = who.may(N::SCOPE) {
             tracing::warn!(actor = %who.actor.id, token = %who.token, scope = %N::SCOPE, "refused: {refusal}");
             return Err(access::refuse(state.signoff(), &who, refusal, N::SCOPE.as_str(), None).await.into());

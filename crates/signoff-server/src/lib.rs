@@ -48,6 +48,11 @@ pub struct ServerConfig {
     pub timeout: Duration,
     /// How long a capture may take (its upload included).
     pub capture_timeout: Duration,
+    /// Requests per second each token may make, sustained (0: no limit); beyond
+    /// it the answer is 429 with `Retry-After`.
+    pub rate_per_second: u32,
+    /// How many requests a token may make at once above the sustained rate.
+    pub rate_burst: u32,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +62,8 @@ impl Default for ServerConfig {
             max_body: 1 << 20,
             timeout: Duration::from_secs(60),
             capture_timeout: Duration::from_secs(3600),
+            rate_per_second: 100,
+            rate_burst: 200,
         }
     }
 }
@@ -65,6 +72,7 @@ struct Inner {
     signoff: Signoff,
     metrics: Metrics,
     config: ServerConfig,
+    limiter: Option<auth::Limiter>,
 }
 
 /// What every handler shares.
@@ -74,7 +82,8 @@ pub struct AppState(Arc<Inner>);
 impl AppState {
     /// The state over an open store.
     pub fn new(signoff: Signoff, config: ServerConfig) -> AppState {
-        AppState(Arc::new(Inner { signoff, metrics: Metrics::default(), config }))
+        let limiter = auth::limiter(config.rate_per_second, config.rate_burst);
+        AppState(Arc::new(Inner { signoff, metrics: Metrics::default(), config, limiter }))
     }
 
     /// The store.
@@ -90,6 +99,11 @@ impl AppState {
     /// The bounds.
     pub fn config(&self) -> &ServerConfig {
         &self.0.config
+    }
+
+    /// The per-token rate limiter, unless rates are not limited.
+    pub(crate) fn limiter(&self) -> Option<&auth::Limiter> {
+        self.0.limiter.as_ref()
     }
 }
 

@@ -27,12 +27,21 @@ pub struct ApiError {
     pub status: StatusCode,
     /// The message.
     pub detail: String,
+    /// Seconds to wait before trying again (`Retry-After`), for 429 and 503.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An answer with a status and a message.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
-        ApiError { status, detail: detail.into() }
+        ApiError { status, detail: detail.into(), retry_after: None }
+    }
+
+    /// The same answer, telling the client when to try again.
+    #[must_use]
+    pub fn retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// A bad request.
@@ -83,7 +92,7 @@ impl From<AppError> for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %detail, "request failed");
         }
-        ApiError { status, detail }
+        ApiError { status, detail, retry_after: None }
     }
 }
 
@@ -105,6 +114,9 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"signoff\""));
         }

@@ -140,6 +140,17 @@ pub struct ReleaseRow {
     pub record: ReleaseRecord,
 }
 
+/// The database's schema against this build's migrations: current when both
+/// lists are empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaState {
+    /// This build's migrations the database has not applied.
+    pub missing: Vec<i64>,
+    /// Migrations the database has applied that this build does not know (a newer
+    /// signoff wrote it).
+    pub newer: Vec<i64>,
+}
+
 /// A row of the generic `records` table: an entry's data as JSON, with the keys
 /// it is looked up by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -463,6 +474,8 @@ pub trait Store: Send + Sync {
 
     /// A store-wide setting written at `init`.
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
+    /// How the database's schema stands against this build's migrations.
+    async fn schema(&self) -> StoreResult<SchemaState>;
     /// Writes a setting once; an existing value is kept and returned.
     async fn init_meta(&self, key: &str, value: &str) -> StoreResult<String>;
 }

@@ -32,8 +32,8 @@ use crate::rows::{
 };
 use crate::{
     EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, PopulationRow, RecordQuery, RecordRow,
-    ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, Store, StoreError, StoreResult, StoredCheckpoint,
-    StoredEntry, TokenRow, WriteTx,
+    ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, SchemaState, Store, StoreError, StoreResult,
+    StoredCheckpoint, StoredEntry, TokenRow, WriteTx,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -216,20 +216,19 @@ impl SqlStore {
             }
             Err(error) => return Err(error.into()),
         };
-        let applied: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&pool).await?;
-        let wanted = SQLITE_MIGRATIONS.iter().map(|migration| migration.version).max();
-        if applied < wanted {
+        let store = SqlStore { pool: Pool::Sqlite(pool) };
+        // Migrations are applied by number but need not arrive in order (a branch's
+        // 0007 may land after 0008): every one of this build's must be there.
+        if let Some(version) = store.schema().await?.missing.first() {
             return Err(StoreError::Database(sqlx::Error::Configuration(
                 format!(
-                    "{} needs its schema brought up to date (migration {} of this signoff is not applied) and cannot be written here: open it once with write access",
+                    "{} needs its schema brought up to date (migration {version} of this signoff is not applied) and cannot be written here: open it once with write access",
                     path.display(),
-                    wanted.unwrap_or_default()
                 )
                 .into(),
             )));
         }
-        Ok(SqlStore { pool: Pool::Sqlite(pool) })
+        Ok(store)
     }
 
     /// Opens a private in-memory SQLite store (for tests).
@@ -301,6 +300,21 @@ impl Store for SqlStore {
             }
         };
         Ok(Box::new(SqlWrite { tx }))
+    }
+
+    async fn schema(&self) -> StoreResult<SchemaState> {
+        const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+        let applied: Vec<i64> = on!(&self.pool, |pool| sqlx::query_scalar(SQL).fetch_all(pool).await)?;
+        let migrator = match &self.pool {
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
+        };
+        let known: Vec<i64> =
+            migrator.iter().filter(|m| !m.migration_type.is_down_migration()).map(|m| m.version).collect();
+        Ok(SchemaState {
+            missing: known.iter().copied().filter(|version| !applied.contains(version)).collect(),
+            newer: applied.iter().copied().filter(|version| !known.contains(version)).collect(),
+        })
     }
 
     async fn ledger_size(&self) -> StoreResult<u64> {

@@ -17,6 +17,10 @@ pub(crate) struct ServeArgs {
     /// How long a request other than a capture may take, in seconds.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub(crate) timeout: u64,
+    /// Requests a second each token may make, sustained (0: no limit); bursts of
+    /// twice as many pass. Beyond it: 429 with Retry-After.
+    #[arg(long, default_value_t = 100, value_name = "PER_SECOND")]
+    pub(crate) rate_limit: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,7 +11,12 @@ use crate::cli::ServeArgs;
 
 pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
-    let mut config = ServerConfig { timeout: Duration::from_secs(args.timeout), ..ServerConfig::default() };
+    let mut config = ServerConfig {
+        timeout: Duration::from_secs(args.timeout),
+        rate_per_second: args.rate_limit,
+        rate_burst: args.rate_limit.saturating_mul(2),
+        ..ServerConfig::default()
+    };
     if let Some(max) = args.max_capture {
         config.max_capture = max;
     }

@@ -134,15 +134,15 @@ pub(crate) async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// The store is reachable.
+/// The store is reachable and its schema is this build's.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, description = "Ready"), (status = 503, body = Problem)), security(()))]
 pub(crate) async fn readyz(State(state): State<AppState>) -> Answer {
-    match signoff_app::proof::latest_checkpoint(state.signoff()).await {
-        Ok(_) => Ok("ready\n".into_response()),
+    match state.signoff().ready().await {
+        Ok(()) => Ok("ready\n".into_response()),
         Err(error) => {
-            tracing::error!(error = %error, "the store is not reachable");
-            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("the store is not reachable: {error}")))
+            tracing::error!(error = %error, "not ready");
+            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {error}")))
         }
     }
 }

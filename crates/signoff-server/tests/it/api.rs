@@ -331,3 +331,53 @@ async fn a_retried_delivery_is_stored_once() {
         server.stop().await;
     }
 }
+
+/// `/readyz` answers 503, saying why, when the database's schema is not this
+/// build's: a migration missing, or one from a newer signoff.
+#[tokio::test]
+async fn readiness_checks_the_schema() {
+    let server = sqlite_server(ServerConfig::default()).await;
+    let ready = || async { server.client.get(server.url("/readyz")).send().await.unwrap() };
+    assert_eq!(ready().await.status(), 200);
+    let alter = |statement: &'static str| {
+        let database = server.sqlite_database();
+        async move {
+            use sqlx::Connection;
+            let mut connection =
+                sqlx::SqliteConnection::connect(&format!("sqlite://{}", database.display())).await.unwrap();
+            sqlx::raw_sql(statement).execute(&mut connection).await.unwrap();
+            connection.close().await.unwrap();
+        }
+    };
+    alter("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (9999, 'from the future', 1, x'00', 0)").await;
+    let (status, detail) = problem(ready().await).await;
+    assert_eq!(status, 503);
+    assert!(detail.contains("[9999]") && detail.contains("newer signoff"), "{detail}");
+    alter("DELETE FROM _sqlx_migrations WHERE version IN (7, 9999)").await;
+    let (status, detail) = problem(ready().await).await;
+    assert_eq!(status, 503);
+    assert!(detail.contains("lacks migrations [7]"), "{detail}");
+    server.stop().await;
+}
+
+/// Each token has its own rate: past it, 429 with `Retry-After` and a problem
+/// document; another token is not slowed by it.
+#[tokio::test]
+async fn a_token_over_its_rate_is_told_when_to_retry() {
+    let server = sqlite_server(ServerConfig { rate_per_second: 1, rate_burst: 3, ..ServerConfig::default() }).await;
+    let busy = server.token("busy", &[Scope::Read], &[], ActorKind::Bot).await;
+    let calm = server.token("calm", &[Scope::Read], &[], ActorKind::Bot).await;
+    let get =
+        |token: &str| server.client.get(server.url("/api/v1/ledger/checkpoint")).bearer_auth(token.to_owned()).send();
+    for _ in 0..3 {
+        assert_eq!(get(&busy).await.unwrap().status(), 200, "the burst passes");
+    }
+    let response = get(&busy).await.unwrap();
+    assert_eq!(response.status(), 429);
+    let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&wait), "{wait}");
+    let (_, detail) = problem(response).await;
+    assert!(detail.contains("rate of 1 requests a second") && detail.contains("retry in"), "{detail}");
+    assert_eq!(get(&calm).await.unwrap().status(), 200, "another token has its own rate");
+    server.stop().await;
+}

@@ -26,6 +26,11 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// The store's SQLite database (for tests that alter it behind the server's back).
+    pub(crate) fn sqlite_database(&self) -> PathBuf {
+        self._dir.path().join("store/signoff.db")
+    }
+
     /// Issues a token and returns its secret.
     pub(crate) async fn token(&self, name: &str, scopes: &[Scope], projects: &[&str], kind: ActorKind) -> String {
         let request = NewToken {
