@@ -139,9 +139,67 @@ impl AppState {
         routes::readyz,
     ),
     components(schemas(Problem)),
-    modifiers(&BearerTokens),
+    modifiers(&BearerTokens, &Problems),
 )]
 struct ApiDoc;
+
+/// Every error answer as the server sends it: a problem document
+/// (`application/problem+json`), described; and the statuses any operation may
+/// answer besides its own (401/403/429 with a token, 400 and 404 with path or
+/// query parameters, 400, 413, 415 and 422 with a body, 408 for a request that
+/// takes too long).
+struct Problems;
+
+impl utoipa::Modify for Problems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = || ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for operation in
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+            {
+                let authenticated = operation.security.as_ref().is_none_or(|requirements| {
+                    requirements.iter().any(|requirement| *requirement != Default::default())
+                });
+                let mut extra: Vec<u16> = vec![408];
+                if authenticated {
+                    extra.extend([401, 403, 429]);
+                }
+                if path.contains('{') {
+                    extra.extend([400, 404]);
+                }
+                if operation.parameters.as_ref().is_some_and(|parameters| !parameters.is_empty()) {
+                    extra.push(400);
+                }
+                if operation.request_body.is_some() {
+                    extra.extend([400, 413, 415, 422]);
+                }
+                for status in extra {
+                    operation.responses.responses.entry(status.to_string()).or_insert_with(|| {
+                        RefOr::T(ResponseBuilder::new().content("application/problem+json", problem()).build())
+                    });
+                }
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else { continue };
+                    if response.description.is_empty() {
+                        response.description = status
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|code| StatusCode::from_u16(code).ok())
+                            .and_then(|code| code.canonical_reason())
+                            .unwrap_or("Error")
+                            .to_owned();
+                    }
+                    if status.starts_with(['4', '5'])
+                        && let Some(content) = response.content.shift_remove("application/json")
+                    {
+                        response.content.insert("application/problem+json".to_owned(), content);
+                    }
+                }
+            }
+        }
+    }
+}
 
 struct BearerTokens;
 
