@@ -7,5 +7,7 @@
 mod util;
 
 mod api;
+mod browser;
+mod dashboard;
 mod matrix;
 mod openapi;
