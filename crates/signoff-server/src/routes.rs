@@ -331,8 +331,9 @@ pub(crate) struct EvidencePath {
     digest: String,
 }
 
-/// The bytes of a stored evidence file, as an answer: never rendered by a
-/// browser (no sniffing, a sandboxing CSP); text shown inline when `inline`.
+/// The bytes of a stored evidence file, as an answer: never rendered as a page
+/// by a browser (no sniffing, a CSP that lets nothing load or run); text shown
+/// inline when `inline`.
 pub(crate) fn raw_response(raw: signoff_app::release::RawEvidence, inline: bool) -> Response {
     let text = std::str::from_utf8(&raw.bytes).is_ok();
     let kind = if text { "text/plain; charset=utf-8" } else { "application/octet-stream" };
@@ -349,7 +350,10 @@ pub(crate) fn raw_response(raw: signoff_app::release::RawEvidence, inline: bool)
     set(header::CONTENT_TYPE, kind.to_owned());
     set(header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{name}\""));
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned());
-    set(header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".to_owned());
+    // Nothing in it may load or run; the API's answers are also sandboxed (the
+    // dashboard's are not: WebDriver cannot drive a sandboxed document).
+    let policy = if inline { "default-src 'none'" } else { "sandbox; default-src 'none'" };
+    set(header::CONTENT_SECURITY_POLICY, policy.to_owned());
     set(header::HeaderName::from_static("x-evidence-format"), raw.format.to_string());
     set(header::ETAG, format!("\"{}\"", raw.digest));
     response

@@ -15,11 +15,14 @@ pub(crate) const HTMX: &str = "htmx-2.0.11.min.js";
 pub(crate) const SSE: &str = "htmx-ext-sse-2.2.4.js";
 /// The stylesheet.
 pub(crate) const CSS: &str = "dashboard.css";
+/// Our script: live streams closed when a page is left.
+pub(crate) const JS: &str = "dashboard.js";
 
-const FILES: [(&str, &[u8], &str); 3] = [
+const FILES: [(&str, &[u8], &str); 4] = [
     (HTMX, include_bytes!("../../assets/htmx-2.0.11.min.js"), "text/javascript; charset=utf-8"),
     (SSE, include_bytes!("../../assets/htmx-ext-sse-2.2.4.js"), "text/javascript; charset=utf-8"),
     (CSS, include_bytes!("../../assets/dashboard.css"), "text/css; charset=utf-8"),
+    (JS, include_bytes!("../../assets/dashboard.js"), "text/javascript; charset=utf-8"),
 ];
 
 /// The recorded digests of the vendored files.
@@ -44,11 +47,13 @@ pub(crate) struct AssetNames {
     htmx_sri: String,
     sse: &'static str,
     sse_sri: String,
+    js: &'static str,
+    js_sri: String,
 }
 
 impl AssetNames {
     pub(crate) fn new() -> AssetNames {
-        AssetNames { css: CSS, htmx: HTMX, htmx_sri: integrity(HTMX), sse: SSE, sse_sri: integrity(SSE) }
+        AssetNames { css: CSS, htmx: HTMX, htmx_sri: integrity(HTMX), sse: SSE, sse_sri: integrity(SSE), js: JS, js_sri: integrity(JS) }
     }
 }
 
@@ -58,7 +63,7 @@ pub(crate) async fn asset(Path(name): Path<String>) -> Response {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
     };
     // The scripts' names carry their version: they never change under a name.
-    let cache = if name == CSS { "no-cache" } else { "public, max-age=31536000, immutable" };
+    let cache = if name == CSS || name == JS { "no-cache" } else { "public, max-age=31536000, immutable" };
     ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, cache)], bytes).into_response()
 }
 

@@ -197,11 +197,13 @@ async fn the_dashboard_in_a_real_browser() {
 
     // Filter by status with the form.
     client.goto(&format!("{base}/ui/releases")).await.unwrap();
-    wait_for(&client, "select#f-status").await.select_by_value("certified").await.unwrap();
+    wait_for(&client, "select#f-status").await.select_by_value("rejected").await.unwrap();
     client.find(Locator::Css("form.filters button")).await.unwrap().click().await.unwrap();
     wait_for(&client, "table#releases").await;
-    for status in client.find_all(Locator::Css("table#releases td .status")).await.unwrap() {
-        assert_eq!(status.text().await.unwrap(), "certified");
+    let statuses = client.find_all(Locator::Css("table#releases td .status")).await.unwrap();
+    assert!(!statuses.is_empty(), "the generated store has rejected releases");
+    for status in statuses {
+        assert_eq!(status.text().await.unwrap(), "rejected");
     }
 
     // A release's trace, then its raw evidence.
@@ -220,7 +222,7 @@ async fn the_dashboard_in_a_real_browser() {
         "the finding's markup is shown as text: {texts:?}"
     );
     let scripts = client.execute("return document.scripts.length;", vec![]).await.unwrap();
-    assert_eq!(scripts, serde_json::json!(2), "no script from the store became an element");
+    assert_eq!(scripts, serde_json::json!(3), "no script from the store became an element");
     shot(&client, "release").await;
     let raw = client.find(Locator::XPath("//a[@class='raw' and text()='bandit.sarif']")).await.unwrap();
     raw.click().await.unwrap();
@@ -272,6 +274,7 @@ async fn the_dashboard_in_a_real_browser() {
         .await
         .expect("the capture appears on the open page");
     assert!(item.text().await.unwrap().contains("by ci"));
+    client.execute("document.getElementById('live').scrollIntoView();", vec![]).await.unwrap();
     shot(&client, "live").await;
 
     // A read-only token sees no write control.
