@@ -106,6 +106,16 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     })
 }
 
+/// Waits until the browser's URL contains `needle` (a navigation finished
+/// starting: elements found before could be the old page's).
+async fn wait_url(client: &Client, needle: &str) {
+    let started = Instant::now();
+    while !client.current_url().await.unwrap().as_str().contains(needle) {
+        assert!(started.elapsed() < WAIT, "no page at a URL with {needle} within {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn sign_in(client: &Client, base: &str, token: &str) {
     client.goto(&format!("{base}/ui/releases")).await.unwrap();
     let field = wait_for(client, "input#token").await;
@@ -190,15 +200,16 @@ async fn the_dashboard_in_a_real_browser() {
     assert_eq!(first, "shop@1.0.0", "newest first");
     shot(&client, "releases").await;
     client.find(Locator::Css("a#next-page")).await.unwrap().click().await.unwrap();
+    wait_url(&client, "before=").await;
     wait_for(&client, "table#releases").await;
     let second = client.find(Locator::Css("table#releases a.release")).await.unwrap().text().await.unwrap();
     assert_ne!(second, first, "the next page starts after the first");
-    assert!(client.current_url().await.unwrap().query().unwrap_or_default().contains("before="));
 
     // Filter by status with the form.
     client.goto(&format!("{base}/ui/releases")).await.unwrap();
     wait_for(&client, "select#f-status").await.select_by_value("rejected").await.unwrap();
     client.find(Locator::Css("form.filters button")).await.unwrap().click().await.unwrap();
+    wait_url(&client, "status=rejected").await;
     wait_for(&client, "table#releases").await;
     let statuses = client.find_all(Locator::Css("table#releases td .status")).await.unwrap();
     assert!(!statuses.is_empty(), "the generated store has rejected releases");
@@ -226,6 +237,7 @@ async fn the_dashboard_in_a_real_browser() {
     shot(&client, "release").await;
     let raw = client.find(Locator::XPath("//a[@class='raw' and text()='bandit.sarif']")).await.unwrap();
     raw.click().await.unwrap();
+    wait_url(&client, "/evidence/sha256").await;
     let body = wait_for(&client, "body").await.text().await.unwrap();
     let expected = String::from_utf8(example("v1", "bandit.sarif")).unwrap();
     assert!(expected.contains(body.lines().next().unwrap_or("-").trim()), "raw evidence is the captured bytes");
