@@ -20,8 +20,8 @@ use tokio::io::AsyncWriteExt;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::dashboard::LiveEvent;
 use crate::auth::{ApproveScope, Authorized, CaptureScope, CertifyScope, ReadScope, ReleaseScope};
+use crate::dashboard::LiveEvent;
 use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 

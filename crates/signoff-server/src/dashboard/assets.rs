@@ -53,7 +53,15 @@ pub(crate) struct AssetNames {
 
 impl AssetNames {
     pub(crate) fn new() -> AssetNames {
-        AssetNames { css: CSS, htmx: HTMX, htmx_sri: integrity(HTMX), sse: SSE, sse_sri: integrity(SSE), js: JS, js_sri: integrity(JS) }
+        AssetNames {
+            css: CSS,
+            htmx: HTMX,
+            htmx_sri: integrity(HTMX),
+            sse: SSE,
+            sse_sri: integrity(SSE),
+            js: JS,
+            js_sri: integrity(JS),
+        }
     }
 }
 

@@ -76,9 +76,13 @@ struct Listener {
 
 /// `GET /ui/events`: the stream of what happens in the projects the session's
 /// token may read.
-pub(crate) async fn events(State(state): State<AppState>, viewer: Viewer) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub(crate) async fn events(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let live = &state.dashboard().live;
-    let listener = Listener { events: live.sender.subscribe(), closed: live.closed.subscribe(), viewer, state: state.clone() };
+    let listener =
+        Listener { events: live.sender.subscribe(), closed: live.closed.subscribe(), viewer, state: state.clone() };
     let stream = futures_util::stream::unfold(listener, |mut listener| async move {
         loop {
             if *listener.closed.borrow() {
@@ -94,7 +98,10 @@ pub(crate) async fn events(State(state): State<AppState>, viewer: Viewer) -> Sse
                     if !listener.viewer.who.covers(&project) {
                         continue;
                     }
-                    let html = listener.state.dashboard().fragment("live.html", minijinja::context! { event => minijinja::value::Serde(event) });
+                    let html = listener
+                        .state
+                        .dashboard()
+                        .fragment("live.html", minijinja::context! { event => minijinja::value::Serde(event) });
                     let html = html.replace(['\n', '\r'], " ");
                     return Some((Ok(Event::default().event("live").data(html)), listener));
                 }

@@ -54,7 +54,13 @@ fn app_error(state: &AppState, viewer: &Viewer, error: AppError) -> Response {
 
 /// A refusal of the session's token, answered as the API answers it (an AI
 /// agent's is ledgered).
-async fn refused(state: &AppState, viewer: &Viewer, refusal: signoff_app::Refusal, scope: Scope, project: Option<&ProjectName>) -> Response {
+async fn refused(
+    state: &AppState,
+    viewer: &Viewer,
+    refusal: signoff_app::Refusal,
+    scope: Scope,
+    project: Option<&ProjectName>,
+) -> Response {
     tracing::warn!(actor = %viewer.who.actor.id, token = %viewer.who.token, "dashboard refused: {refusal}");
     let error = access::refuse(state.signoff(), &viewer.who, refusal, scope.as_str(), project).await;
     app_error(state, viewer, error)
@@ -112,7 +118,12 @@ pub(crate) struct SignIn {
 }
 
 /// `POST /ui/sign-in`: a token that reads becomes a session.
-pub(crate) async fn sign_in(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Form(form): Form<SignIn>) -> Response {
+pub(crate) async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(form): Form<SignIn>,
+) -> Response {
     let secure = tls(&headers, &uri);
     let expected = session::cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !session::same(expected, &form.csrf) {
@@ -147,7 +158,12 @@ pub(crate) struct CsrfOnly {
 }
 
 /// `POST /ui/sign-out`.
-pub(crate) async fn sign_out(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap, Form(form): Form<CsrfOnly>) -> Response {
+pub(crate) async fn sign_out(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
     if !viewer.csrf_ok(&form.csrf) {
         return csrf_refused(&state, &viewer);
     }
@@ -163,7 +179,10 @@ fn csrf_refused(state: &AppState, viewer: &Viewer) -> Response {
     error_page(
         state,
         Some(viewer),
-        ApiError::new(StatusCode::FORBIDDEN, "the form's CSRF token does not match this session: reload the page and try again"),
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "the form's CSRF token does not match this session: reload the page and try again",
+        ),
     )
 }
 
@@ -178,7 +197,11 @@ pub(crate) struct ReleasesQuery {
 
 /// `GET /ui/releases`: newest first, filtered, a page at a time (as
 /// `GET /api/v1/releases`).
-pub(crate) async fn releases(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ReleasesQuery>) -> Response {
+pub(crate) async fn releases(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ReleasesQuery>,
+) -> Response {
     let asked = match optional_project(query.project.as_deref()) {
         Ok(asked) => asked,
         Err(error) => return app_error(&state, &viewer, error),
@@ -191,7 +214,8 @@ pub(crate) async fn releases(State(state): State<AppState>, viewer: Viewer, Quer
         Ok(status) => status,
         Err(error) => return error_page(&state, Some(&viewer), error),
     };
-    let list = signoff_app::release::ReleaseList { project: project.clone(), status, before: query.before, limit: PAGE };
+    let list =
+        signoff_app::release::ReleaseList { project: project.clone(), status, before: query.before, limit: PAGE };
     let listed = match signoff_app::release::list(state.signoff(), &list).await {
         Ok(listed) => listed,
         Err(error) => return app_error(&state, &viewer, error),
@@ -279,7 +303,11 @@ pub(crate) struct EvidencePath {
 /// `GET /ui/releases/{project}/{version}/evidence/{digest}`: the bytes as
 /// captured (as `GET /api/v1/releases/{project}/{version}/evidence/{digest}`),
 /// shown as text and never run: a sandboxing CSP and no sniffing.
-pub(crate) async fn raw_evidence(State(state): State<AppState>, viewer: Viewer, Path(path): Path<EvidencePath>) -> Response {
+pub(crate) async fn raw_evidence(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(path): Path<EvidencePath>,
+) -> Response {
     let release_path = ReleasePath { project: path.project, version: path.version };
     let release = match release_ref(&release_path) {
         Ok(release) => release,
@@ -308,7 +336,11 @@ pub(crate) struct FindingsParams {
 
 /// `GET /ui/findings`: a project's findings with their history (as
 /// `GET /api/v1/projects/{project}/findings`), open ones by default.
-pub(crate) async fn findings(State(state): State<AppState>, viewer: Viewer, Query(query): Query<FindingsParams>) -> Response {
+pub(crate) async fn findings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<FindingsParams>,
+) -> Response {
     let asked = match optional_project(query.project.as_deref()) {
         Ok(asked) => asked,
         Err(error) => return app_error(&state, &viewer, error),
@@ -325,7 +357,8 @@ pub(crate) async fn findings(State(state): State<AppState>, viewer: Viewer, Quer
         other => return bad_request(&state, &viewer, format!("status {other}: expected open, fixed or all")),
     };
     let base = common(&viewer, "findings");
-    let filters = context! { project => project.as_ref().map(ToString::to_string).unwrap_or_default(), status => status_text };
+    let filters =
+        context! { project => project.as_ref().map(ToString::to_string).unwrap_or_default(), status => status_text };
     let Some(project) = project else {
         return state.dashboard().page(
             StatusCode::OK,
@@ -370,7 +403,11 @@ struct ExceptionLine {
 
 /// `GET /ui/exceptions`: every exception the token may read, with its state;
 /// approve buttons for tokens that may approve.
-pub(crate) async fn exceptions(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ExceptionsParams>) -> Response {
+pub(crate) async fn exceptions(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ExceptionsParams>,
+) -> Response {
     let views = match signoff_app::decide::exceptions(state.signoff()).await {
         Ok(views) => views,
         Err(error) => return app_error(&state, &viewer, error),
@@ -389,7 +426,10 @@ pub(crate) async fn exceptions(State(state): State<AppState>, viewer: Viewer, Qu
             ExceptionLine { view, soon }
         })
         .collect();
-    let notice = query.approved.filter(|id| lines.iter().any(|line| &line.view.record.id == id)).map(|id| format!("{id} approved."));
+    let notice = query
+        .approved
+        .filter(|id| lines.iter().any(|line| &line.view.record.id == id))
+        .map(|id| format!("{id} approved."));
     let may_approve = viewer.who.may(Scope::Approve).is_ok();
     let base = common(&viewer, "exceptions");
     state.dashboard().page(
@@ -498,7 +538,11 @@ fn month_start(now: OffsetDateTime, back: u8) -> OffsetDateTime {
 
 /// `GET /ui/controls`: control coverage per framework, one column per month
 /// (the last three), as `GET /api/v1/controls/coverage?from=&to=`.
-pub(crate) async fn controls(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ControlsParams>) -> Response {
+pub(crate) async fn controls(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ControlsParams>,
+) -> Response {
     let asked = match optional_project(query.project.as_deref()) {
         Ok(asked) => asked,
         Err(error) => return app_error(&state, &viewer, error),
@@ -523,7 +567,11 @@ pub(crate) async fn controls(State(state): State<AppState>, viewer: Viewer, Quer
             let index = match frameworks.iter().position(|known| known.framework == framework.framework) {
                 Some(index) => index,
                 None => {
-                    frameworks.push(Framework { framework: framework.framework.clone(), name: framework.name.clone(), rows: Vec::new() });
+                    frameworks.push(Framework {
+                        framework: framework.framework.clone(),
+                        name: framework.name.clone(),
+                        rows: Vec::new(),
+                    });
                     frameworks.len() - 1
                 }
             };
@@ -531,7 +579,11 @@ pub(crate) async fn controls(State(state): State<AppState>, viewer: Viewer, Quer
             for control in framework.controls {
                 let cell = Cell {
                     status: control.status,
-                    evidence: control.evidence.iter().map(|reference| format!("{} {}", reference.kind, reference.reference)).collect(),
+                    evidence: control
+                        .evidence
+                        .iter()
+                        .map(|reference| format!("{} {}", reference.kind, reference.reference))
+                        .collect(),
                 };
                 match rows.iter_mut().find(|row| row.id == control.id) {
                     Some(row) => row.cells.push(cell),

@@ -154,7 +154,8 @@ async fn the_dashboard_in_a_real_browser() {
     // A generated store (three projects, 120 releases: three pages), then a
     // release of real tool outputs, newest, with markup in one finding.
     let server = sqlite_server(ServerConfig::default()).await;
-    let shape = signoff_app::synthetic::Shape { releases: 120, evidence_per_release: 2, findings_per_scan: 5, projects: 3 };
+    let shape =
+        signoff_app::synthetic::Shape { releases: 120, evidence_per_release: 2, findings_per_scan: 5, projects: 3 };
     signoff_app::synthetic::generate(&server.signoff, shape, &|_| {}).await.unwrap();
     let ci = server.token("ci", &[Scope::Capture, Scope::Release], &[], ActorKind::Bot).await;
     let response = server

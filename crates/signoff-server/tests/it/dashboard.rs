@@ -24,8 +24,7 @@ pub(crate) struct Browser {
 
 impl Browser {
     pub(crate) fn new(server: &TestServer) -> Browser {
-        let client =
-            reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Browser { client, base: server.base.clone(), cookies: Vec::new() }
     }
 
@@ -46,15 +45,24 @@ impl Browser {
     }
 
     pub(crate) async fn get(&mut self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
-        let response =
-            self.client.get(format!("{}{path}", self.base)).header("cookie", self.cookie_header()).send().await.unwrap();
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
         self.keep(&response);
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         (status, response.text().await.unwrap(), headers)
     }
 
-    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, reqwest::header::HeaderMap) {
+    pub(crate) async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, reqwest::header::HeaderMap) {
         let response = self
             .client
             .post(format!("{}{path}", self.base))
@@ -203,7 +211,10 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_pages_need_it() {
     assert_eq!(response.status(), 303);
     let cookies: Vec<String> =
         response.headers().get_all("set-cookie").iter().map(|value| value.to_str().unwrap().to_owned()).collect();
-    assert!(cookies.iter().any(|value| value.starts_with("signoff_session=") && value.contains("; Secure")), "{cookies:?}");
+    assert!(
+        cookies.iter().any(|value| value.starts_with("signoff_session=") && value.contains("; Secure")),
+        "{cookies:?}"
+    );
 
     // Sign-out needs the session's CSRF token, and ends the session.
     let (status, _, _) = browser.post("/ui/sign-out", &[("csrf", "forged")]).await;
@@ -220,7 +231,8 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_pages_need_it() {
     assert_eq!(other.sign_in(&reader).await.0, 303);
     assert_eq!(other.get("/ui/releases").await.0, 200);
     let id = reader.split('_').nth(1).unwrap();
-    let admin = signoff_core::records::Actor { id: "admin".into(), kind: ActorKind::Human, on_behalf_of: None, source: None };
+    let admin =
+        signoff_core::records::Actor { id: "admin".into(), kind: ActorKind::Human, on_behalf_of: None, source: None };
     signoff_app::access::revoke(&server.signoff, id, admin).await.unwrap();
     assert_eq!(other.get("/ui/releases").await.0, 303, "a revoked token's session ends");
 }
@@ -412,13 +424,8 @@ async fn open_pages_hear_of_captures_certifications_and_deployments() {
     let ci = server.token("ci", &[Scope::Capture, Scope::Release], &[], ActorKind::Bot).await;
     let mut browser = Browser::new(&server);
     browser.sign_in(&reader).await;
-    let mut events = browser
-        .client
-        .get(server.url("/ui/events"))
-        .header("cookie", browser.cookie_header())
-        .send()
-        .await
-        .unwrap();
+    let mut events =
+        browser.client.get(server.url("/ui/events")).header("cookie", browser.cookie_header()).send().await.unwrap();
     assert_eq!(events.status(), 200);
     assert_eq!(events.headers()["content-type"], "text/event-stream");
 
