@@ -9,7 +9,7 @@ use signoff_app::access::Scope;
 use signoff_core::records::ActorKind;
 use signoff_server::ServerConfig;
 
-use crate::util::{TestServer, commit, example, seed, sqlite_server};
+use crate::util::{TestServer, commit, example, seed, servers, sqlite_server};
 
 /// A SARIF report whose tool, rule, message and path carry markup.
 pub(crate) const HOSTILE_SARIF: &str = r#"{"version":"2.1.0","$schema":"https://json.schemastore.org/sarif-2.1.0.json","runs":[{"tool":{"driver":{"name":"evil<script>alert('tool')</script>","rules":[{"id":"xss<script>","shortDescription":{"text":"<script>alert('rule')</script>"}}]}},"results":[{"ruleId":"xss<script>","level":"error","message":{"text":"<script>alert('finding')</script> in <b>bold</b>"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/<img src=x onerror=alert(1)>.py"},"region":{"startLine":3}}}]}]}]}"#;
@@ -342,77 +342,78 @@ async fn exceptions_are_approved_from_the_page_by_a_second_human_only() {
 
 #[tokio::test]
 async fn releases_page_and_raw_evidence_match_the_api() {
-    let server = sqlite_server(ServerConfig::default()).await;
-    for project in ["shop", "billing"] {
-        seed(&server, project).await;
+    for server in servers().await {
+        for project in ["shop", "billing"] {
+            seed(&server, project).await;
+        }
+        let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
+        let shop_reader = server.token("shop-auditor", &[Scope::Read], &["shop"], ActorKind::Human).await;
+
+        // Raw bytes through the API: exactly what was captured.
+        let release: serde_json::Value = server
+            .client
+            .get(server.url("/api/v1/releases/shop/1.0.0"))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let item = release["evidence"].as_array().unwrap().iter().find(|item| item["file"] == "bandit.sarif").unwrap();
+        let digest = item["digest"].as_str().unwrap();
+        let response = server
+            .client
+            .get(server.url(&format!("/api/v1/releases/shop/1.0.0/evidence/{digest}")))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(response.bytes().await.unwrap().as_ref(), example("v1", "bandit.sarif").as_slice());
+        let other = server
+            .client
+            .get(server.url(&format!("/api/v1/releases/billing/1.0.0/evidence/{digest}")))
+            .bearer_auth(&shop_reader)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 403, "another project's evidence");
+        let missing = server
+            .client
+            .get(server.url(&format!("/api/v1/releases/shop/1.0.0/evidence/sha256:{}", "0".repeat(64))))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), 404);
+
+        // The page links to the same bytes.
+        let mut browser = Browser::new(&server);
+        browser.sign_in(&reader).await;
+        let (_, page, _) = browser.get("/ui/releases/shop/1.0.0").await;
+        let link = format!("/ui/releases/shop/1.0.0/evidence/{}", digest.replace(':', "%3A"));
+        assert!(page.contains(&link), "{page}");
+        let (status, body, headers) = browser.get(&link).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-security-policy"], "default-src 'none'");
+        assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(body.as_bytes(), example("v1", "bandit.sarif").as_slice());
+
+        // Filters; a token of one project sees only its own, and not another's page.
+        let (_, page, _) = browser.get("/ui/releases?project=billing").await;
+        assert!(page.contains("billing@1.0.0") && !page.contains("shop@1.0.0"), "{page}");
+        let (_, page, _) = browser.get("/ui/releases?status=certified").await;
+        assert!(page.contains("No release matches."), "{page}");
+        let mut limited = Browser::new(&server);
+        limited.sign_in(&shop_reader).await;
+        let (_, page, _) = limited.get("/ui/releases").await;
+        assert!(page.contains("shop@1.0.0") && !page.contains("billing@1.0.0"), "{page}");
+        assert_eq!(limited.get("/ui/releases/billing/1.0.0").await.0, 403);
+        assert_eq!(limited.get("/ui/releases?project=billing").await.0, 403);
     }
-    let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
-    let shop_reader = server.token("shop-auditor", &[Scope::Read], &["shop"], ActorKind::Human).await;
-
-    // Raw bytes through the API: exactly what was captured.
-    let release: serde_json::Value = server
-        .client
-        .get(server.url("/api/v1/releases/shop/1.0.0"))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let item = release["evidence"].as_array().unwrap().iter().find(|item| item["file"] == "bandit.sarif").unwrap();
-    let digest = item["digest"].as_str().unwrap();
-    let response = server
-        .client
-        .get(server.url(&format!("/api/v1/releases/shop/1.0.0/evidence/{digest}")))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
-    assert_eq!(response.bytes().await.unwrap().as_ref(), example("v1", "bandit.sarif").as_slice());
-    let other = server
-        .client
-        .get(server.url(&format!("/api/v1/releases/billing/1.0.0/evidence/{digest}")))
-        .bearer_auth(&shop_reader)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(other.status(), 403, "another project's evidence");
-    let missing = server
-        .client
-        .get(server.url(&format!("/api/v1/releases/shop/1.0.0/evidence/sha256:{}", "0".repeat(64))))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 404);
-
-    // The page links to the same bytes.
-    let mut browser = Browser::new(&server);
-    browser.sign_in(&reader).await;
-    let (_, page, _) = browser.get("/ui/releases/shop/1.0.0").await;
-    let link = format!("/ui/releases/shop/1.0.0/evidence/{}", digest.replace(':', "%3A"));
-    assert!(page.contains(&link), "{page}");
-    let (status, body, headers) = browser.get(&link).await;
-    assert_eq!(status, 200);
-    assert_eq!(headers["content-security-policy"], "default-src 'none'");
-    assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
-    assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert_eq!(body.as_bytes(), example("v1", "bandit.sarif").as_slice());
-
-    // Filters; a token of one project sees only its own, and not another's page.
-    let (_, page, _) = browser.get("/ui/releases?project=billing").await;
-    assert!(page.contains("billing@1.0.0") && !page.contains("shop@1.0.0"), "{page}");
-    let (_, page, _) = browser.get("/ui/releases?status=certified").await;
-    assert!(page.contains("No release matches."), "{page}");
-    let mut limited = Browser::new(&server);
-    limited.sign_in(&shop_reader).await;
-    let (_, page, _) = limited.get("/ui/releases").await;
-    assert!(page.contains("shop@1.0.0") && !page.contains("billing@1.0.0"), "{page}");
-    assert_eq!(limited.get("/ui/releases/billing/1.0.0").await.0, 403);
-    assert_eq!(limited.get("/ui/releases?project=billing").await.0, 403);
 }
 
 #[tokio::test]
