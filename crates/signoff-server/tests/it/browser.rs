@@ -3,7 +3,9 @@
 //! Signs in, browses every page, follows a release to its raw evidence,
 //! approves an exception as a second human, sees a capture made through the
 //! API appear live, checks that a read-only token sees no write control, and
-//! saves a screenshot of each page under `target/dashboard-screenshots/`.
+//! saves a screenshot of each page under `target/dashboard-screenshots/`; axe-core
+//! runs inside each page and finds no serious or critical accessibility
+//! violation.
 //!
 //! Skipped, with a message, where Chromium or chromedriver is absent (CI
 //! installs both: `.ci/run`). `SIGNOFF_CHROMIUM` and `SIGNOFF_CHROMEDRIVER`
@@ -20,6 +22,9 @@ use signoff_server::ServerConfig;
 
 use crate::dashboard::HOSTILE_SARIF;
 use crate::util::{commit, example, root, seed, sqlite_server};
+
+/// axe-core, vendored from npm (`tests/data/README.md`).
+const AXE: &str = include_str!("../data/axe-4.14.1.min.js");
 
 /// How long any one wait in the browser may take.
 const WAIT: Duration = Duration::from_secs(30);
@@ -92,6 +97,25 @@ fn screenshots() -> PathBuf {
     let folder = target.join("dashboard-screenshots");
     std::fs::create_dir_all(&folder).unwrap();
     folder
+}
+
+/// Runs axe-core in the page and fails on any serious or critical violation.
+async fn accessible(client: &Client, name: &str) {
+    let loaded = client.execute(&format!("{AXE}\n;return typeof axe;"), vec![]).await.unwrap();
+    assert_eq!(loaded, serde_json::json!("object"), "{name}: axe-core did not load");
+    let script = "const done = arguments[arguments.length - 1]; \
+        axe.run(document, { resultTypes: ['violations'] }) \
+          .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical') \
+            .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')))) \
+          .catch(e => done(['axe failed: ' + e]));";
+    let violations = client.execute_async(script, vec![]).await.unwrap();
+    assert_eq!(violations, serde_json::json!([]), "{name}: accessibility violations");
+}
+
+/// Checks a dashboard page's accessibility, then saves its screenshot.
+async fn page(client: &Client, name: &str) {
+    accessible(client, name).await;
+    shot(client, name).await;
 }
 
 async fn shot(client: &Client, name: &str) {
@@ -192,14 +216,14 @@ async fn the_dashboard_in_a_real_browser() {
     // Sign in; the releases list, newest first, a page at a time.
     client.goto(&format!("{base}/ui/sign-in")).await.unwrap();
     wait_for(&client, "input#token").await;
-    shot(&client, "sign-in").await;
+    page(&client, "sign-in").await;
     sign_in(&client, &base, &approver).await;
     assert_eq!(client.find(Locator::Css("#me")).await.unwrap().text().await.unwrap(), "carol");
     let rows = client.find_all(Locator::Css("table#releases tbody tr")).await.unwrap();
     assert_eq!(rows.len(), 50, "a page of 50");
     let first = client.find(Locator::Css("table#releases a.release")).await.unwrap().text().await.unwrap();
     assert_eq!(first, "shop@1.0.0", "newest first");
-    shot(&client, "releases").await;
+    page(&client, "releases").await;
     client.find(Locator::Css("a#next-page")).await.unwrap().click().await.unwrap();
     wait_url(&client, "before=").await;
     wait_for(&client, "table#releases").await;
@@ -235,7 +259,7 @@ async fn the_dashboard_in_a_real_browser() {
     );
     let scripts = client.execute("return document.scripts.length;", vec![]).await.unwrap();
     assert_eq!(scripts, serde_json::json!(3), "no script from the store became an element");
-    shot(&client, "release").await;
+    page(&client, "release").await;
     let raw = client.find(Locator::XPath("//a[@class='raw' and text()='bandit.sarif']")).await.unwrap();
     raw.click().await.unwrap();
     wait_url(&client, "/evidence/sha256").await;
@@ -248,17 +272,17 @@ async fn the_dashboard_in_a_real_browser() {
     // Findings and controls.
     client.goto(&format!("{base}/ui/findings?project=shop&status=all")).await.unwrap();
     wait_for(&client, "table#findings").await;
-    shot(&client, "findings").await;
+    page(&client, "findings").await;
     client.goto(&format!("{base}/ui/controls?project=shop")).await.unwrap();
     wait_for(&client, "main h1").await;
-    shot(&client, "controls").await;
+    page(&client, "controls").await;
 
     // Approve the exception as a second human.
     client.goto(&format!("{base}/ui/exceptions")).await.unwrap();
     wait_for(&client, &format!("tr#exception-{exception} button.approve")).await.click().await.unwrap();
     let notice = wait_for(&client, "#notice").await.text().await.unwrap();
     assert_eq!(notice, format!("{exception} approved."));
-    shot(&client, "exceptions").await;
+    page(&client, "exceptions").await;
     let view = signoff_app::decide::exception(&server.signoff, &exception).await.unwrap();
     assert_eq!(view.approved_by.unwrap().id, "carol");
 
@@ -288,7 +312,14 @@ async fn the_dashboard_in_a_real_browser() {
         .expect("the capture appears on the open page");
     assert!(item.text().await.unwrap().contains("by ci"));
     client.execute("document.getElementById('live').scrollIntoView();", vec![]).await.unwrap();
-    shot(&client, "live").await;
+    page(&client, "live").await;
+
+    // At a phone's width.
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&format!("{base}/ui/releases")).await.unwrap();
+    wait_for(&client, "table#releases").await;
+    page(&client, "releases-phone").await;
+    client.set_window_size(1280, 1000).await.unwrap();
 
     // A read-only token sees no write control.
     sign_out(&client).await;
@@ -299,7 +330,7 @@ async fn the_dashboard_in_a_real_browser() {
     assert!(controls.is_empty(), "a read-only token sees no write control");
     let who = client.find(Locator::Css("header .who")).await.unwrap().text().await.unwrap();
     assert!(who.contains("read-only"), "{who}");
-    shot(&client, "exceptions-read-only").await;
+    page(&client, "exceptions-read-only").await;
 
     client.close().await.unwrap();
     drop(driver);
