@@ -336,3 +336,11 @@ async fn the_dashboard_in_a_real_browser() {
     drop(driver);
     eprintln!("screenshots in {}", screenshots().display());
 }
+
+#[test]
+fn the_vendored_axe_is_the_one_recorded() {
+    let sums = include_str!("../data/SHA256SUMS");
+    let (sum, name) = sums.trim().split_once("  ").unwrap();
+    assert_eq!(name, "axe-4.14.1.min.js");
+    assert_eq!(signoff_core::Digest::of(AXE.as_bytes()).to_hex(), sum);
+}
