@@ -41,7 +41,7 @@ pub(crate) struct Dashboard {
     pub(crate) live: live::Live,
 }
 
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("templates/base.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -51,6 +51,7 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("exceptions.html", include_str!("templates/exceptions.html")),
     ("controls.html", include_str!("templates/controls.html")),
     ("live.html", include_str!("templates/live.html")),
+    ("entry.html", include_str!("templates/entry.html")),
 ];
 
 impl Default for Dashboard {
@@ -131,6 +132,7 @@ pub(crate) fn router(timeout: Duration) -> Router<AppState> {
         .route("/ui/exceptions", get(pages::exceptions))
         .route("/ui/exceptions/{id}/approve", post(pages::approve_exception))
         .route("/ui/controls", get(pages::controls))
+        .route("/ui/ledger/entries/{entry}", get(pages::entry))
         .route("/ui/assets/{name}", get(assets::asset))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
     // The event stream lives as long as the page: no timeout.

@@ -600,3 +600,28 @@ pub(crate) async fn controls(
         context! { frameworks => Value::from(Serde(&frameworks)), periods => periods, filters => filters, ..base },
     )
 }
+
+// ---------------------------------------------------------------- ledger
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EntryPath {
+    entry: u64,
+}
+
+/// `GET /ui/ledger/entries/{entry}`: "verify this" — the entry's inclusion proof
+/// against the latest signed checkpoint, checked by the use case the API's
+/// `GET /api/v1/ledger/proofs/inclusion` calls. The entry's body is shown to
+/// tokens of every project only (it may name any project).
+pub(crate) async fn entry(State(state): State<AppState>, viewer: Viewer, Path(path): Path<EntryPath>) -> Response {
+    let proof = match signoff_app::proof::inclusion_proof(state.signoff(), path.entry, None).await {
+        Ok(proof) => proof,
+        Err(error) => return app_error(&state, &viewer, error),
+    };
+    let show_body = viewer.who.every_project().is_ok();
+    let base = common(&viewer, "");
+    state.dashboard().page(
+        StatusCode::OK,
+        "entry.html",
+        context! { proof => Value::from(Serde(&proof)), show_body => show_body, ..base },
+    )
+}

@@ -268,6 +268,10 @@ async fn the_dashboard_in_a_real_browser() {
     assert!(expected.contains(body.lines().next().unwrap_or("-").trim()), "raw evidence is the captured bytes");
     assert!(body.contains("\"$schema\"") || body.contains("\"version\""), "{body}");
     shot(&client, "raw-evidence").await;
+    client.back().await.unwrap();
+    wait_for(&client, "a.verify").await.click().await.unwrap();
+    wait_for(&client, "#verified").await;
+    page(&client, "ledger-entry").await;
 
     // Findings and controls.
     client.goto(&format!("{base}/ui/findings?project=shop&status=all")).await.unwrap();

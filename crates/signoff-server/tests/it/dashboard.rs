@@ -402,6 +402,28 @@ async fn releases_page_and_raw_evidence_match_the_api() {
         assert_eq!(headers["x-content-type-options"], "nosniff");
         assert_eq!(body.as_bytes(), example("v1", "bandit.sarif").as_slice());
 
+        // "Verify this": an entry of the release, proved against the latest checkpoint.
+        let at = page.find("href=\"/ui/ledger/entries/").expect("a verify link") + "href=\"".len();
+        let link = page[at..].split('"').next().unwrap().to_owned();
+        let (status, proof, _) = browser.get(&link).await;
+        assert_eq!(status, 200, "{proof}");
+        assert!(proof.contains("Verified: entry"), "{proof}");
+        assert!(proof.contains("The entry as hashed"), "a token of every project sees the body");
+        let entry: u64 = link.rsplit('/').next().unwrap().parse().unwrap();
+        let api: serde_json::Value = server
+            .client
+            .get(server.url("/api/v1/ledger/proofs/inclusion"))
+            .query(&[("entry", entry)])
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(proof.contains(api["leaf_hash"].as_str().unwrap()), "the API's proof: {api}");
+        assert_eq!(browser.get("/ui/ledger/entries/999999").await.0, 404);
+
         // Filters; a token of one project sees only its own, and not another's page.
         let (_, page, _) = browser.get("/ui/releases?project=billing").await;
         assert!(page.contains("billing@1.0.0") && !page.contains("shop@1.0.0"), "{page}");
@@ -413,6 +435,8 @@ async fn releases_page_and_raw_evidence_match_the_api() {
         assert!(page.contains("shop@1.0.0") && !page.contains("billing@1.0.0"), "{page}");
         assert_eq!(limited.get("/ui/releases/billing/1.0.0").await.0, 403);
         assert_eq!(limited.get("/ui/releases?project=billing").await.0, 403);
+        let (_, proof, _) = limited.get(&link).await;
+        assert!(proof.contains("Verified: entry") && !proof.contains("The entry as hashed"), "{proof}");
     }
 }
 
