@@ -219,6 +219,9 @@ pub struct ReleaseList {
     pub project: Option<ProjectName>,
     /// Only releases whose latest certificate says this (or never certified).
     pub status: Option<crate::audit::ReleaseStatus>,
+    /// Only releases older than this ledger entry (the previous page's last
+    /// release's `entry`): the next page.
+    pub before: Option<u64>,
     /// At most this many, newest first.
     pub limit: u64,
 }
@@ -263,7 +266,7 @@ pub async fn list(signoff: &Signoff, query: &ReleaseList) -> Result<Listed, AppE
         .release_page(&ReleaseQuery {
             project,
             status: query.status.map(crate::audit::ReleaseStatus::as_str),
-            before: None,
+            before: query.before,
             limit: query.limit,
         })
         .await?;
@@ -286,6 +289,35 @@ pub async fn list(signoff: &Signoff, query: &ReleaseList) -> Result<Listed, AppE
         .collect();
     let more = total.saturating_sub(releases.len() as u64);
     Ok(Listed { releases, more })
+}
+
+/// The bytes of a release's evidence, as they were captured (redacted secrets
+/// aside), with what they are.
+#[derive(Debug, Clone)]
+pub struct RawEvidence {
+    /// The file's name when captured.
+    pub file: String,
+    /// Its format.
+    pub format: signoff_core::Format,
+    /// Its digest (of the bytes held).
+    pub digest: Digest,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The raw bytes of one piece of `release`'s evidence, named by digest.
+///
+/// # Errors
+/// [`Missing::Release`]; [`Missing::Blob`] when the release holds no evidence
+/// with that digest or its bytes were purged (retention); a store failure.
+pub async fn raw_evidence(signoff: &Signoff, release: &ReleaseRef, digest: &Digest) -> Result<RawEvidence, AppError> {
+    let row = signoff.release_row(release).await?;
+    let evidence = signoff.store.release_evidence(&row.record).await?;
+    let Some(item) = evidence.into_iter().find(|item| item.record.digest == *digest) else {
+        return Err(Missing::Blob(*digest).into());
+    };
+    let bytes = signoff.blobs.get(digest).await?.ok_or(Missing::Blob(*digest))?;
+    Ok(RawEvidence { file: item.record.file_name, format: item.record.format, digest: *digest, bytes })
 }
 
 /// The release the user most likely meant when `wanted` does not exist: a version

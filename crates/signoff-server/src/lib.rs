@@ -13,6 +13,7 @@
 //! (the token's scope) happens before the body is read.
 
 mod auth;
+mod dashboard;
 mod extract;
 mod metrics;
 mod problem;
@@ -73,6 +74,7 @@ struct Inner {
     metrics: Metrics,
     config: ServerConfig,
     limiter: Option<auth::Limiter>,
+    dashboard: dashboard::Dashboard,
 }
 
 /// What every handler shares.
@@ -83,7 +85,7 @@ impl AppState {
     /// The state over an open store.
     pub fn new(signoff: Signoff, config: ServerConfig) -> AppState {
         let limiter = auth::limiter(config.rate_per_second, config.rate_burst);
-        AppState(Arc::new(Inner { signoff, metrics: Metrics::default(), config, limiter }))
+        AppState(Arc::new(Inner { signoff, metrics: Metrics::default(), config, limiter, dashboard: Default::default() }))
     }
 
     /// The store.
@@ -105,6 +107,16 @@ impl AppState {
     pub(crate) fn limiter(&self) -> Option<&auth::Limiter> {
         self.0.limiter.as_ref()
     }
+
+    /// The web dashboard's sessions, templates and live channel.
+    pub(crate) fn dashboard(&self) -> &dashboard::Dashboard {
+        &self.0.dashboard
+    }
+
+    /// Tells open dashboard pages what happened.
+    pub(crate) fn live(&self, event: dashboard::LiveEvent) {
+        self.0.dashboard.live.publish(event);
+    }
 }
 
 /// The OpenAPI document of the API.
@@ -116,6 +128,7 @@ impl AppState {
         routes::create_release,
         routes::list_releases,
         routes::show_release,
+        routes::raw_evidence,
         routes::approve,
         routes::request_exception,
         routes::approve_exception,
@@ -284,6 +297,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/releases/{project}/{version}/certificate/envelope", get(routes::certificate_envelope))
         .route("/api/v1/releases/{project}/{version}/deployments", post(routes::deploy))
         .route("/api/v1/releases/{project}/{version}/trace", get(routes::trace))
+        .route("/api/v1/releases/{project}/{version}/evidence/{digest}", get(routes::raw_evidence))
         .route("/api/v1/exceptions", post(routes::request_exception))
         .route("/api/v1/exceptions/{id}/approve", post(routes::approve_exception))
         .route("/api/v1/gate", get(routes::gate))
@@ -305,6 +319,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(captures)
         .merge(api)
+        .merge(dashboard::router(config.timeout))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(timeout_problem))
@@ -327,6 +342,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let live = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Open dashboard pages' event streams end, so that shutdown does not wait on them.
+        live.dashboard().live.close();
+    };
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }
 

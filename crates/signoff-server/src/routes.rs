@@ -22,6 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::{ApproveScope, Authorized, CaptureScope, CertifyScope, ReadScope, ReleaseScope};
+use crate::dashboard::LiveEvent;
 use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
@@ -230,12 +231,18 @@ pub(crate) async fn capture(
         limits: signoff_ingest::Limits { max_size: limit, ..signoff_ingest::Limits::default() },
         delivery,
     };
+    let project_text = request.target.project.to_string();
+    let release_text = request.target.release.as_ref().map(ToString::to_string);
     let reports = signoff_app::capture::capture(state.signoff(), request).await?;
     drop(folder);
     if reports.iter().any(|report| report.captured.as_ref().is_some_and(|captured| captured.redelivered)) {
         return ok(&reports);
     }
     state.metrics().captured(reports.len() as u64);
+    for report in &reports {
+        let text = format!("{} ({} {}) by {}", report.file, report.tool.name, report.kind, auth.who.actor.id);
+        state.live(LiveEvent::now("capture", project_text.clone(), release_text.clone(), text));
+    }
     created(&reports)
 }
 
@@ -294,11 +301,14 @@ pub(crate) struct ReleaseListParams {
     project: Option<String>,
     /// `certified`, `rejected` or `uncertified`.
     status: Option<String>,
+    /// Only releases older than this ledger entry: the previous page's last
+    /// release's `entry`, for the next page.
+    before: Option<u64>,
     /// At most this many (default 50).
     limit: Option<u64>,
 }
 
-fn release_status(text: Option<&str>) -> Result<Option<ReleaseStatus>, ApiError> {
+pub(crate) fn release_status(text: Option<&str>) -> Result<Option<ReleaseStatus>, ApiError> {
     match text {
         None | Some("") => Ok(None),
         Some("certified") => Ok(Some(ReleaseStatus::Certified)),
@@ -322,6 +332,7 @@ pub(crate) async fn list_releases(
     let query = signoff_app::release::ReleaseList {
         project,
         status: release_status(params.status.as_deref())?,
+        before: params.before,
         limit: params.limit.unwrap_or(50).min(1000),
     };
     ok(&signoff_app::release::list(state.signoff(), &query).await?)
@@ -340,6 +351,64 @@ pub(crate) async fn show_release(
     let release = path.parse()?;
     auth.on(&state, &release.project).await?;
     ok(&signoff_app::release::show(state.signoff(), &release).await?)
+}
+
+/// A piece of a release's evidence named in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct EvidencePath {
+    /// Project.
+    project: String,
+    /// Version.
+    version: String,
+    /// The evidence's digest (`sha256:...`), as the release lists it.
+    digest: String,
+}
+
+/// The bytes of a stored evidence file, as an answer: never rendered as a page
+/// by a browser (no sniffing, a CSP that lets nothing load or run); text shown
+/// inline when `inline`.
+pub(crate) fn raw_response(raw: signoff_app::release::RawEvidence, inline: bool) -> Response {
+    let text = std::str::from_utf8(&raw.bytes).is_ok();
+    let kind = if text { "text/plain; charset=utf-8" } else { "application/octet-stream" };
+    let name: String =
+        raw.file.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    let disposition = if inline && text { "inline" } else { "attachment" };
+    let mut response = raw.bytes.into_response();
+    let headers = response.headers_mut();
+    let mut set = |name: header::HeaderName, value: String| {
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    };
+    set(header::CONTENT_TYPE, kind.to_owned());
+    set(header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{name}\""));
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned());
+    // Nothing in it may load or run; the API's answers are also sandboxed (the
+    // dashboard's are not: WebDriver cannot drive a sandboxed document).
+    let policy = if inline { "default-src 'none'" } else { "sandbox; default-src 'none'" };
+    set(header::CONTENT_SECURITY_POLICY, policy.to_owned());
+    set(header::HeaderName::from_static("x-evidence-format"), raw.format.to_string());
+    set(header::ETAG, format!("\"{}\"", raw.digest));
+    response
+}
+
+/// The raw bytes of a release's evidence, as captured (redacted secrets aside).
+#[utoipa::path(get, path = "/api/v1/releases/{project}/{version}/evidence/{digest}", tag = "releases",
+    params(EvidencePath),
+    responses((status = 200, description = "The stored bytes", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)),
+    security(("token" = ["read"])))]
+pub(crate) async fn raw_evidence(
+    State(state): State<AppState>,
+    auth: Authorized<ReadScope>,
+    Path(path): Path<EvidencePath>,
+) -> Answer {
+    let release = release(&path.project, &path.version)?;
+    auth.on(&state, &release.project).await?;
+    let digest: Digest = path.digest.parse().map_err(AppError::from)?;
+    Ok(raw_response(signoff_app::release::raw_evidence(state.signoff(), &release, &digest).await?, false))
 }
 
 /// An approval.
@@ -511,7 +580,14 @@ pub(crate) async fn certify(
         at,
         actor: auth.who.actor.clone(),
     };
-    ok(&signoff_app::certify::certify(state.signoff(), request).await?)
+    let (project_text, version_text) = (request.release.project.to_string(), request.release.version.to_string());
+    let dry_run = request.dry_run;
+    let certification = signoff_app::certify::certify(state.signoff(), request).await?;
+    if !dry_run {
+        let text = format!("certification by {}", auth.who.actor.id);
+        state.live(LiveEvent::now("certification", project_text, Some(version_text), text));
+    }
+    ok(&certification)
 }
 
 /// The latest certificate of a release.
@@ -610,7 +686,11 @@ pub(crate) async fn deploy(
             ..CiContext::default()
         },
     };
-    created(&signoff_app::deploy::record(state.signoff(), request).await?)
+    let (project_text, version_text) = (request.release.project.to_string(), request.release.version.to_string());
+    let text = format!("deployed to {} by {}", request.environment, auth.who.actor.id);
+    let deployment = signoff_app::deploy::record(state.signoff(), request).await?;
+    state.live(LiveEvent::now("deployment", project_text, Some(version_text), text));
+    created(&deployment)
 }
 
 /// A project named in the path.

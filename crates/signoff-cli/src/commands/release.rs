@@ -90,6 +90,7 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
                     ReleaseStatusArg::Rejected => ReleaseStatus::Rejected,
                     ReleaseStatusArg::Uncertified => ReleaseStatus::Uncertified,
                 }),
+                before: None,
                 limit: args.limit,
             };
             let listed = signoff_app::release::list(&signoff, &query).await?;

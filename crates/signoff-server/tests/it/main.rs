@@ -7,6 +7,8 @@
 mod util;
 
 mod api;
+mod browser;
+mod dashboard;
 mod matrix;
 mod openapi;
 // CI identity without secrets: OIDC ID tokens against a JWKS on loopback.

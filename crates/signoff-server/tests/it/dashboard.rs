@@ -1,0 +1,483 @@
+//! The dashboard over HTTP, without a browser: sign-in and its cookie, CSRF on
+//! every form, escaping of what the store holds, read-only tokens without write
+//! controls, an exception approved by a second human (and refused to its
+//! requester), raw evidence, and live events over SSE.
+
+use std::time::Duration;
+
+use signoff_app::access::Scope;
+use signoff_core::records::ActorKind;
+use signoff_server::ServerConfig;
+
+use crate::util::{TestServer, commit, example, seed, servers, sqlite_server};
+
+/// A SARIF report whose tool, rule, message and path carry markup.
+pub(crate) const HOSTILE_SARIF: &str = r#"{"version":"2.1.0","$schema":"https://json.schemastore.org/sarif-2.1.0.json","runs":[{"tool":{"driver":{"name":"evil<script>alert('tool')</script>","rules":[{"id":"xss<script>","shortDescription":{"text":"<script>alert('rule')</script>"}}]}},"results":[{"ruleId":"xss<script>","level":"error","message":{"text":"<script>alert('finding')</script> in <b>bold</b>"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/<img src=x onerror=alert(1)>.py"},"region":{"startLine":3}}}]}]}]}"#;
+
+/// A browser without a cookie jar of its own: cookies kept by hand, redirects
+/// not followed (so each can be checked).
+pub(crate) struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    pub(crate) fn new(server: &TestServer) -> Browser {
+        let client = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { client, base: server.base.clone(), cookies: Vec::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn keep(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let (pair, _) = text.split_once(';').unwrap_or((text, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(known, _)| known != name);
+            if !value.is_empty() {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
+    pub(crate) async fn get(&mut self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (status, response.text().await.unwrap(), headers)
+    }
+
+    pub(crate) async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, reqwest::header::HeaderMap) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(form))
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (status, response.text().await.unwrap(), headers)
+    }
+
+    /// Signs in with `token`; the answer to the form's post.
+    pub(crate) async fn sign_in(&mut self, token: &str) -> (u16, String, reqwest::header::HeaderMap) {
+        let (status, form, _) = self.get("/ui/sign-in?next=/ui/exceptions").await;
+        assert_eq!(status, 200, "{form}");
+        let csrf = csrf_of(&form);
+        self.post("/ui/sign-in", &[("token", token), ("csrf", &csrf), ("next", "/ui/exceptions")]).await
+    }
+}
+
+/// A form body, `application/x-www-form-urlencoded`.
+fn form_body(fields: &[(&str, &str)]) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|byte| {
+                if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+                    char::from(byte).to_string()
+                } else {
+                    format!("%{byte:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    fields.iter().map(|(name, value)| format!("{}={}", encode(name), encode(value))).collect::<Vec<_>>().join("&")
+}
+
+/// The CSRF token of the first form of a page.
+pub(crate) fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + "name=\"csrf\" value=\"".len();
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn capture(server: &TestServer, token: &str, project: &str, name: &str, body: Vec<u8>) -> serde_json::Value {
+    let response = server
+        .client
+        .post(server.url("/api/v1/captures"))
+        .query(&[("project", project), ("name", name), ("commit", &commit(project))])
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+async fn request_exception(server: &TestServer, token: &str, project: &str) -> String {
+    let response = server
+        .client
+        .post(server.url("/api/v1/exceptions"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"criterion": "no-critical", "project": project, "reason": "accepted until the vendor ships a fix", "expires": "2099-12-31"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_strict_http_only_cookie_and_pages_need_it() {
+    let server = sqlite_server(ServerConfig::default()).await;
+    seed(&server, "shop").await;
+    let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
+    let mut browser = Browser::new(&server);
+
+    let (status, _, headers) = browser.get("/ui/releases?project=shop").await;
+    assert_eq!(status, 303, "a page without a session sends the browser to sign in");
+    assert_eq!(headers["location"], "/ui/sign-in?next=/ui/releases%3Fproject%3Dshop");
+
+    // The sign-in form's CSRF token must come with its cookie.
+    let (status, form, headers) = browser.get("/ui/sign-in").await;
+    assert_eq!(status, 200);
+    let csrf = csrf_of(&form);
+    assert!(headers["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    let (status, page, _) = Browser::new(&server).post("/ui/sign-in", &[("token", &reader), ("csrf", &csrf)]).await;
+    assert_eq!(status, 403, "a post without the form's cookie is refused: {page}");
+    let (status, page, _) = browser.post("/ui/sign-in", &[("token", &reader), ("csrf", "forged")]).await;
+    assert_eq!(status, 403, "{page}");
+
+    // A wrong token, and a token that cannot read, are told why.
+    let wrong = format!("so_{}_{}", "0".repeat(16), "1".repeat(64));
+    let csrf = csrf_of(&browser.get("/ui/sign-in").await.1);
+    let (status, page, _) = browser.post("/ui/sign-in", &[("token", &wrong), ("csrf", &csrf)]).await;
+    assert_eq!(status, 401);
+    assert!(page.contains("is unknown"), "{page}");
+    let capture_only = server.token("ci", &[Scope::Capture], &[], ActorKind::Bot).await;
+    let csrf = csrf_of(&browser.get("/ui/sign-in").await.1);
+    let (status, page, _) = browser.post("/ui/sign-in", &[("token", &capture_only), ("csrf", &csrf)]).await;
+    assert_eq!(status, 403);
+    assert!(page.contains("read scope"), "{page}");
+    assert!(!browser.cookies.iter().any(|(name, _)| name == "signoff_session"));
+
+    let csrf = csrf_of(&browser.get("/ui/sign-in").await.1);
+    let (status, _, headers) =
+        browser.post("/ui/sign-in", &[("token", &reader), ("csrf", &csrf), ("next", "https://evil.example/")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(headers["location"], "/ui/releases", "never sent to another site");
+    let session = headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with("signoff_session="))
+        .unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/ui", "Max-Age=28800"] {
+        assert!(session.contains(attribute), "{session}");
+    }
+    assert!(!session.contains("Secure"), "plain HTTP: no Secure flag: {session}");
+    assert!(!session.contains(&reader), "the cookie is not the token");
+
+    let (status, page, headers) = browser.get("/ui/releases").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("shop@1.0.0"), "{page}");
+    assert!(page.contains("auditor"), "{page}");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["x-frame-options"], "DENY");
+
+    // Behind a TLS proxy the cookie is Secure.
+    let mut behind_tls = Browser::new(&server);
+    let (_, form, _) = behind_tls.get("/ui/sign-in").await;
+    let response = behind_tls
+        .client
+        .post(server.url("/ui/sign-in"))
+        .header("cookie", behind_tls.cookie_header())
+        .header("x-forwarded-proto", "https")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[("token", reader.as_str()), ("csrf", &csrf_of(&form))]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let cookies: Vec<String> =
+        response.headers().get_all("set-cookie").iter().map(|value| value.to_str().unwrap().to_owned()).collect();
+    assert!(
+        cookies.iter().any(|value| value.starts_with("signoff_session=") && value.contains("; Secure")),
+        "{cookies:?}"
+    );
+
+    // Sign-out needs the session's CSRF token, and ends the session.
+    let (status, _, _) = browser.post("/ui/sign-out", &[("csrf", "forged")]).await;
+    assert_eq!(status, 403);
+    let csrf = csrf_of(&browser.get("/ui/releases").await.1);
+    let (status, _, headers) = browser.post("/ui/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    assert_eq!(headers["location"], "/ui/sign-in");
+    let (status, _, _) = browser.get("/ui/releases").await;
+    assert_eq!(status, 303, "signed out");
+
+    // A revoked token ends its sessions.
+    let mut other = Browser::new(&server);
+    assert_eq!(other.sign_in(&reader).await.0, 303);
+    assert_eq!(other.get("/ui/releases").await.0, 200);
+    let id = reader.split('_').nth(1).unwrap();
+    let admin =
+        signoff_core::records::Actor { id: "admin".into(), kind: ActorKind::Human, on_behalf_of: None, source: None };
+    signoff_app::access::revoke(&server.signoff, id, admin).await.unwrap();
+    assert_eq!(other.get("/ui/releases").await.0, 303, "a revoked token's session ends");
+}
+
+#[tokio::test]
+async fn every_page_shows_markup_from_the_store_as_text() {
+    let server = sqlite_server(ServerConfig::default()).await;
+    seed(&server, "shop").await;
+    let ci = server.token("ci-shop", &[Scope::Capture], &["shop"], ActorKind::Bot).await;
+    capture(&server, &ci, "shop", "evil<script>.sarif", HOSTILE_SARIF.as_bytes().to_vec()).await;
+    let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
+    let requester = server.token("dev", &[Scope::Release, Scope::Read], &[], ActorKind::Human).await;
+    let response = server
+        .client
+        .post(server.url("/api/v1/exceptions"))
+        .bearer_auth(&requester)
+        .json(&serde_json::json!({"criterion": "no-critical", "project": "shop", "reason": "<script>alert('reason')</script> for now", "expires": "2099-12-31"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let mut browser = Browser::new(&server);
+    assert_eq!(browser.sign_in(&reader).await.0, 303);
+
+    for path in [
+        "/ui/releases",
+        "/ui/releases/shop/1.0.0",
+        "/ui/findings?project=shop",
+        "/ui/findings?project=shop&status=all",
+        "/ui/exceptions",
+        "/ui/controls?project=shop",
+    ] {
+        let (status, page, _) = browser.get(path).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        let scripts = page.matches("<script").count();
+        assert_eq!(scripts, 3, "{path}: only the two vendored scripts and ours are script elements");
+        assert!(!page.contains("<b>bold</b>") && !page.contains("<img src=x"), "{path}: markup passed through");
+    }
+    let (_, release, _) = browser.get("/ui/releases/shop/1.0.0").await;
+    assert!(release.contains("evil&lt;script&gt;"), "the file name is shown as text");
+    let (_, findings, _) = browser.get("/ui/findings?project=shop").await;
+    assert!(findings.contains("&lt;script&gt;alert(&#x27;finding&#x27;)&lt;&#x2f;script&gt;"), "{findings}");
+    let (_, exceptions, _) = browser.get("/ui/exceptions").await;
+    assert!(exceptions.contains("&lt;script&gt;alert(&#x27;reason&#x27;)"), "{exceptions}");
+
+    // A name that is not a project is a 400 page, escaped too.
+    let (status, page, _) = browser.get("/ui/releases?project=%3Cscript%3E").await;
+    assert_eq!(status, 400, "{page}");
+    assert_eq!(page.matches("<script").count(), 3);
+}
+
+#[tokio::test]
+async fn exceptions_are_approved_from_the_page_by_a_second_human_only() {
+    let server = sqlite_server(ServerConfig::default()).await;
+    seed(&server, "shop").await;
+    let requester =
+        server.token("dave", &[Scope::Release, Scope::Approve, Scope::Read], &["shop"], ActorKind::Human).await;
+    let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
+    let approver = server.token("carol", &[Scope::Approve, Scope::Read], &["shop"], ActorKind::Human).await;
+    let agent = server.token("copilot", &[Scope::Read, Scope::Capture], &["shop"], ActorKind::AiAgent).await;
+    let id = request_exception(&server, &requester, "shop").await;
+    let approve = format!("/ui/exceptions/{id}/approve");
+
+    // A read-only token sees no write control, and its post is refused.
+    let mut auditor = Browser::new(&server);
+    auditor.sign_in(&reader).await;
+    let (status, page, _) = auditor.get("/ui/exceptions").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&id), "{page}");
+    assert!(page.contains("read-only"), "{page}");
+    assert!(!page.contains("class=\"approve\"") && !page.contains(&approve), "no approve control: {page}");
+    let csrf = csrf_of(&page);
+    let (status, page, _) = auditor.post(&approve, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 403, "{page}");
+
+    // Nor an agent's.
+    let mut bot = Browser::new(&server);
+    bot.sign_in(&agent).await;
+    let csrf = csrf_of(&bot.get("/ui/exceptions").await.1);
+    assert_eq!(bot.post(&approve, &[("csrf", &csrf)]).await.0, 403);
+
+    // The requester may approve exceptions, but not their own (as in the CLI).
+    let mut dave = Browser::new(&server);
+    dave.sign_in(&requester).await;
+    let (_, page, _) = dave.get("/ui/exceptions").await;
+    assert!(page.contains(&approve), "an approver sees the control: {page}");
+    let (status, page, _) = dave.post(&approve, &[("csrf", &csrf_of(&page))]).await;
+    assert_eq!(status, 403, "self-approval is refused: {page}");
+    assert!(page.contains("dave"), "{page}");
+
+    // A second human approves, with the session's CSRF token only.
+    let mut carol = Browser::new(&server);
+    carol.sign_in(&approver).await;
+    let (_, page, _) = carol.get("/ui/exceptions").await;
+    let (status, _, _) = carol.post(&approve, &[("csrf", "forged"), ("comment", "fine")]).await;
+    assert_eq!(status, 403);
+    let (status, _, headers) = carol.post(&approve, &[("csrf", &csrf_of(&page)), ("comment", "fine until Q1")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(headers["location"], format!("/ui/exceptions?approved={id}"));
+    let view = signoff_app::decide::exception(&server.signoff, &id).await.unwrap();
+    assert_eq!(view.approved_by.unwrap().id, "carol");
+    let (_, page, _) = carol.get(headers["location"].to_str().unwrap()).await;
+    assert!(page.contains(&format!("{id} approved.")), "{page}");
+    let (status, _, _) = carol.post(&approve, &[("csrf", &csrf_of(&page))]).await;
+    assert_eq!(status, 409, "already approved");
+}
+
+#[tokio::test]
+async fn releases_page_and_raw_evidence_match_the_api() {
+    for server in servers().await {
+        for project in ["shop", "billing"] {
+            seed(&server, project).await;
+        }
+        let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
+        let shop_reader = server.token("shop-auditor", &[Scope::Read], &["shop"], ActorKind::Human).await;
+
+        // Raw bytes through the API: exactly what was captured.
+        let release: serde_json::Value = server
+            .client
+            .get(server.url("/api/v1/releases/shop/1.0.0"))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let item = release["evidence"].as_array().unwrap().iter().find(|item| item["file"] == "bandit.sarif").unwrap();
+        let digest = item["digest"].as_str().unwrap();
+        let response = server
+            .client
+            .get(server.url(&format!("/api/v1/releases/shop/1.0.0/evidence/{digest}")))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(response.bytes().await.unwrap().as_ref(), example("v1", "bandit.sarif").as_slice());
+        let other = server
+            .client
+            .get(server.url(&format!("/api/v1/releases/billing/1.0.0/evidence/{digest}")))
+            .bearer_auth(&shop_reader)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 403, "another project's evidence");
+        let missing = server
+            .client
+            .get(server.url(&format!("/api/v1/releases/shop/1.0.0/evidence/sha256:{}", "0".repeat(64))))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), 404);
+
+        // The page links to the same bytes.
+        let mut browser = Browser::new(&server);
+        browser.sign_in(&reader).await;
+        let (_, page, _) = browser.get("/ui/releases/shop/1.0.0").await;
+        let link = format!("/ui/releases/shop/1.0.0/evidence/{}", digest.replace(':', "%3A"));
+        assert!(page.contains(&link), "{page}");
+        let (status, body, headers) = browser.get(&link).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-security-policy"], "default-src 'none'");
+        assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(body.as_bytes(), example("v1", "bandit.sarif").as_slice());
+
+        // "Verify this": an entry of the release, proved against the latest checkpoint.
+        let at = page.find("href=\"/ui/ledger/entries/").expect("a verify link") + "href=\"".len();
+        let link = page[at..].split('"').next().unwrap().to_owned();
+        let (status, proof, _) = browser.get(&link).await;
+        assert_eq!(status, 200, "{proof}");
+        assert!(proof.contains("Verified: entry"), "{proof}");
+        assert!(proof.contains("The entry as hashed"), "a token of every project sees the body");
+        let entry: u64 = link.rsplit('/').next().unwrap().parse().unwrap();
+        let api: serde_json::Value = server
+            .client
+            .get(server.url("/api/v1/ledger/proofs/inclusion"))
+            .query(&[("entry", entry)])
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(proof.contains(api["leaf_hash"].as_str().unwrap()), "the API's proof: {api}");
+        assert_eq!(browser.get("/ui/ledger/entries/999999").await.0, 404);
+
+        // Filters; a token of one project sees only its own, and not another's page.
+        let (_, page, _) = browser.get("/ui/releases?project=billing").await;
+        assert!(page.contains("billing@1.0.0") && !page.contains("shop@1.0.0"), "{page}");
+        let (_, page, _) = browser.get("/ui/releases?status=certified").await;
+        assert!(page.contains("No release matches."), "{page}");
+        let mut limited = Browser::new(&server);
+        limited.sign_in(&shop_reader).await;
+        let (_, page, _) = limited.get("/ui/releases").await;
+        assert!(page.contains("shop@1.0.0") && !page.contains("billing@1.0.0"), "{page}");
+        assert_eq!(limited.get("/ui/releases/billing/1.0.0").await.0, 403);
+        assert_eq!(limited.get("/ui/releases?project=billing").await.0, 403);
+        let (_, proof, _) = limited.get(&link).await;
+        assert!(proof.contains("Verified: entry") && !proof.contains("The entry as hashed"), "{proof}");
+    }
+}
+
+#[tokio::test]
+async fn open_pages_hear_of_captures_certifications_and_deployments() {
+    let server = sqlite_server(ServerConfig::default()).await;
+    seed(&server, "shop").await;
+    seed(&server, "billing").await;
+    let reader = server.token("shop-auditor", &[Scope::Read], &["shop"], ActorKind::Human).await;
+    let ci = server.token("ci", &[Scope::Capture, Scope::Release], &[], ActorKind::Bot).await;
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&reader).await;
+    let mut events =
+        browser.client.get(server.url("/ui/events")).header("cookie", browser.cookie_header()).send().await.unwrap();
+    assert_eq!(events.status(), 200);
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+
+    // Another project's capture is not told to this token; its own are.
+    capture(&server, &ci, "billing", "secret-project.sarif", example("v1", "bandit.sarif")).await;
+    capture(&server, &ci, "shop", "live<b>.sarif", example("v2", "bandit.sarif")).await;
+    let response = server
+        .client
+        .post(server.url("/api/v1/releases/shop/1.0.0/deployments"))
+        .bearer_auth(&ci)
+        .json(&serde_json::json!({"environment": "staging"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+
+    let mut seen = String::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), async {
+        while !seen.contains("deployed to staging") {
+            let chunk = events.chunk().await.unwrap().expect("the stream stays open");
+            seen.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no deployment event within 30 s: {seen}");
+    assert!(seen.contains("event: live"), "{seen}");
+    assert!(seen.contains("live&lt;b&gt;.sarif"), "escaped: {seen}");
+    assert!(!seen.contains("secret-project"), "another project's event leaked: {seen}");
+    assert!(seen.contains("href=\"/ui/releases/shop/1.0.0\""), "{seen}");
+}
