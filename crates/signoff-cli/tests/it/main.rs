@@ -34,3 +34,4 @@ mod postgres;
 mod grammar;
 // Hostile input, hostile environment: bounded reads, leftovers, side doors.
 mod hostile;
+mod sync;
