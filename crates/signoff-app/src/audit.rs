@@ -217,7 +217,11 @@ pub(crate) async fn release_reviews(
     for change in &release.changes {
         let reviewers = change_reviewers(&reviews, &change.commit, change.pr);
         if !reviewers.is_empty() {
-            found.push(format!("{} reviewed by {}", &change.commit[..12.min(change.commit.len())], reviewers.join(", ")));
+            found.push(format!(
+                "{} reviewed by {}",
+                &change.commit[..12.min(change.commit.len())],
+                reviewers.join(", ")
+            ));
         }
     }
     Ok(found)

@@ -38,9 +38,7 @@ use signoff_grc::config::{DestinationConfig, SyncConfig};
 use signoff_grc::destination::Destination;
 use signoff_grc::engine::{AlertSink, Engine, LogAlerts, ReconcileReport, RetryPolicy, RunReport};
 use signoff_grc::http::Timeouts;
-use signoff_grc::outbox::{
-    DeliveryId, DeliveryRecord, DeliveryState, Failure, Outbox, OutboxError, PendingDelivery,
-};
+use signoff_grc::outbox::{DeliveryId, DeliveryRecord, DeliveryState, Failure, Outbox, OutboxError, PendingDelivery};
 use signoff_policy::Evaluation;
 use signoff_store::{DeliveryChange, DeliveryRow, EvidenceRow, NewDelivery, ReleaseRow, Store, StoreError};
 use time::OffsetDateTime;
@@ -387,18 +385,13 @@ pub struct DestinationView {
 
 /// The configured destinations.
 pub fn list(signoff: &Signoff) -> Vec<DestinationView> {
-    settings(signoff)
-        .destinations
-        .into_iter()
-        .map(|(name, config)| DestinationView { name, config })
-        .collect()
+    settings(signoff).destinations.into_iter().map(|(name, config)| DestinationView { name, config }).collect()
 }
 
 /// Checks a destination's name: letters, digits, `-` and `_`, at most 64.
 fn check_name(name: &str) -> Result<(), AppError> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let ok =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
@@ -414,8 +407,7 @@ fn read_document(path: &Path) -> Result<toml_edit::DocumentMut, AppError> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(error) => return Err(AppError::io(path)(error)),
     };
-    text.parse::<toml_edit::DocumentMut>()
-        .map_err(|error| AppError::Invalid(format!("{}: {error}", path.display())))
+    text.parse::<toml_edit::DocumentMut>().map_err(|error| AppError::Invalid(format!("{}: {error}", path.display())))
 }
 
 fn write_document(path: &Path, document: &toml_edit::DocumentMut) -> Result<(), AppError> {
@@ -466,7 +458,12 @@ fn toml_value(value: &serde_json::Value) -> Option<toml_edit::Value> {
 /// # Errors
 /// A name in use or malformed, a destination that cannot be built, a settings file
 /// that cannot be read or written.
-pub fn add(signoff: &Signoff, name: &str, config: DestinationConfig, unchecked: bool) -> Result<DestinationView, AppError> {
+pub fn add(
+    signoff: &Signoff,
+    name: &str,
+    config: DestinationConfig,
+    unchecked: bool,
+) -> Result<DestinationView, AppError> {
     check_name(name)?;
     let sync = settings(signoff);
     if sync.destinations.contains_key(name) {
@@ -480,8 +477,8 @@ pub fn add(signoff: &Signoff, name: &str, config: DestinationConfig, unchecked: 
     }
     let path = signoff.home().join(CONFIG_FILE);
     let mut document = read_document(&path)?;
-    let json = serde_json::to_value(&config)
-        .map_err(|error| AppError::Invalid(format!("destination {name}: {error}")))?;
+    let json =
+        serde_json::to_value(&config).map_err(|error| AppError::Invalid(format!("destination {name}: {error}")))?;
     let mut table = toml_edit::Table::new();
     if let serde_json::Value::Object(map) = &json {
         for (key, value) in map {
@@ -695,9 +692,7 @@ pub async fn run(
 
 fn engine_error(error: signoff_grc::engine::EngineError) -> AppError {
     match error {
-        signoff_grc::engine::EngineError::UnknownDestination { name } => {
-            Missing::SyncDestination(name).into()
-        }
+        signoff_grc::engine::EngineError::UnknownDestination { name } => Missing::SyncDestination(name).into(),
         other => AppError::Invalid(error_chain(&other)),
     }
 }
@@ -802,7 +797,11 @@ pub async fn oscal(
             };
             let releases = signoff
                 .store
-                .releases_between(project.as_ref().map(signoff_core::ProjectName::as_str), Some(from.as_str()), Some(to.as_str()))
+                .releases_between(
+                    project.as_ref().map(signoff_core::ProjectName::as_str),
+                    Some(from.as_str()),
+                    Some(to.as_str()),
+                )
                 .await?;
             let mut artifacts = Vec::new();
             for row in releases {
@@ -884,11 +883,7 @@ pub async fn vex(
                 status: DispositionStatus::AcceptedRisk,
                 justification: None,
                 detail: Some(format!("exception {} approved", view.record.id)),
-                action: Some(format!(
-                    "{} (accepted until {})",
-                    view.record.reason,
-                    rfc3339(view.record.expires_at)
-                )),
+                action: Some(format!("{} (accepted until {})", view.record.reason, rfc3339(view.record.expires_at))),
                 decided_at: rfc3339(approved_at),
             });
         }

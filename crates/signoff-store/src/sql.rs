@@ -30,12 +30,12 @@ use crate::rows::{
     CheckpointColumns, EntryColumns, EvidenceColumns, EvidenceHitColumns, FindingColumns, HistoryColumns,
     PopulationColumns, RecordColumns, ReleaseColumns, ReleaseSummaryColumns, ScanColumns, hash_array, to_i64, to_u64,
 };
+use crate::{DeliveryChange, DeliveryRow};
 use crate::{
     EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, PopulationRow, RecordQuery, RecordRow,
     ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, Store, StoreError, StoreResult, StoredCheckpoint,
     StoredEntry, TokenRow, WriteTx,
 };
-use crate::{DeliveryChange, DeliveryRow};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -769,14 +769,16 @@ impl Store for SqlStore {
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected()))?,
-            DeliveryChange::Failure { why, at, retry_at: Some(retry_at) } => on!(&self.pool, |pool| sqlx::query(RETRY)
-                .bind(id)
-                .bind(why)
-                .bind(*at)
-                .bind(*retry_at)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected()))?,
+            DeliveryChange::Failure { why, at, retry_at: Some(retry_at) } => {
+                on!(&self.pool, |pool| sqlx::query(RETRY)
+                    .bind(id)
+                    .bind(why)
+                    .bind(*at)
+                    .bind(*retry_at)
+                    .execute(pool)
+                    .await
+                    .map(|done| done.rows_affected()))?
+            }
             DeliveryChange::Failure { why, at, retry_at: None } => on!(&self.pool, |pool| sqlx::query(GIVE_UP)
                 .bind(id)
                 .bind(why)

@@ -143,7 +143,8 @@ async fn within<F: std::future::Future>(seconds: u64, future: F) -> F::Output {
 async fn certifications_reach_every_destination_exactly_once_and_reconcile_restores() {
     for mut store in stores().await {
         let backend = store.backend;
-        let receiver = WebhookReceiver::start(WebhookKey::from_secret(&Secret::new(HOOK_SECRET)).unwrap()).await.unwrap();
+        let receiver =
+            WebhookReceiver::start(WebhookKey::from_secret(&Secret::new(HOOK_SECRET)).unwrap()).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let drop = dir.path().join("evidence-drop");
         configure(&mut store, &receiver, &drop).await;
@@ -206,9 +207,8 @@ async fn certifications_reach_every_destination_exactly_once_and_reconcile_resto
         std::fs::remove_file(drop.join(lost.file_name())).unwrap();
         assert!(receiver.state.forget_artifact(&lost.id.to_string()), "{backend}");
         for name in ["drop", "hook"] {
-            let report = within(60, signoff_app::sync::reconcile(signoff, name, fast_policy(), alerts.clone()))
-                .await
-                .unwrap();
+            let report =
+                within(60, signoff_app::sync::reconcile(signoff, name, fast_policy(), alerts.clone())).await.unwrap();
             assert_eq!(report.missing, [lost.id.to_string()], "{backend}: {name}");
             assert_eq!(report.delivered, 1, "{backend}: {name}");
         }

@@ -48,7 +48,9 @@ pub(crate) enum SyncAddCommand {
     )]
     Webhook(WebhookArgs),
     /// A folder: one JSON file per artifact, written atomically.
-    #[command(after_help = "Examples:\n  signoff sync add folder --path /mnt/evidence-drop\n  signoff sync add folder --name nas --path /srv/grc/inbox --json")]
+    #[command(
+        after_help = "Examples:\n  signoff sync add folder --path /mnt/evidence-drop\n  signoff sync add folder --name nas --path /srv/grc/inbox --json"
+    )]
     Folder(FolderArgs),
 }
 

@@ -14,9 +14,7 @@ use signoff_grc::engine::RetryPolicy;
 use signoff_grc::secret::SecretSource;
 
 use crate::Outcome;
-use crate::cli::{
-    AddCommon, OscalCommand, Region, SyncAddCommand, SyncCommand, VexCommand, VexFormat,
-};
+use crate::cli::{AddCommon, OscalCommand, Region, SyncAddCommand, SyncCommand, VexCommand, VexFormat};
 use crate::render::{cell, done, json, json_line, note, outln, print_table, table, write_out};
 
 fn secret(env: Option<String>, file: Option<PathBuf>, what: &str) -> anyhow::Result<SecretSource> {
@@ -267,7 +265,11 @@ pub(crate) async fn oscal(store: &Path, command: OscalCommand) -> anyhow::Result
     let text = serde_json::to_string_pretty(&document)?;
     write_out(Some(&args.output), &text)?;
     let results = document["assessment-results"]["results"].as_array().map_or(0, Vec::len);
-    written(&args.output, &serde_json::json!({"format": "oscal-assessment-results", "results": results}), args.json.json)?;
+    written(
+        &args.output,
+        &serde_json::json!({"format": "oscal-assessment-results", "results": results}),
+        args.json.json,
+    )?;
     Ok(Outcome::Success)
 }
 

@@ -50,7 +50,12 @@ where
     let ids: Vec<DeliveryId> = due.iter().map(|delivery| delivery.id).collect();
     check!(ids == vec![first, other], "due for one: {ids:?}, expected [{first}, {other}]");
     check!(due[0].artifact == artifacts[0], "the artifact read back differs from the one enqueued");
-    check!(due[0].destination == "one" && due[0].attempts == 0, "a new delivery: {:?} {}", due[0].destination, due[0].attempts);
+    check!(
+        due[0].destination == "one" && due[0].attempts == 0,
+        "a new delivery: {:?} {}",
+        due[0].destination,
+        due[0].attempts
+    );
     let limited = outbox.due("one", now, 1).await.map_err(error)?;
     check!(limited.len() == 1 && limited[0].id == first, "limit 1 gave {} deliveries", limited.len());
     let two = outbox.due("two", now, 10).await.map_err(error)?;
@@ -123,9 +128,11 @@ where
     check!(outbox.requeue(DeliveryId(u64::MAX / 2), now).await.is_err(), "requeueing an unknown delivery succeeded");
 
     // Listing: per destination, in order.
-    let listed: Vec<DeliveryId> = outbox.deliveries("one").await.map_err(error)?.iter().map(|record| record.id).collect();
+    let listed: Vec<DeliveryId> =
+        outbox.deliveries("one").await.map_err(error)?.iter().map(|record| record.id).collect();
     check!(listed == vec![first, other], "deliveries of one: {listed:?}");
-    let listed: Vec<DeliveryId> = outbox.deliveries("two").await.map_err(error)?.iter().map(|record| record.id).collect();
+    let listed: Vec<DeliveryId> =
+        outbox.deliveries("two").await.map_err(error)?.iter().map(|record| record.id).collect();
     check!(listed == vec![elsewhere], "deliveries of two: {listed:?}");
     Ok(())
 }
