@@ -251,3 +251,71 @@ async fn destinations_are_written_to_the_settings_with_secret_references_only() 
     assert!(signoff_app::sync::list(&Signoff::open(&home).await.unwrap()).is_empty());
     assert!(signoff_app::sync::remove(&reopened, "hook").is_err(), "removing twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certifications_reach_vanta_and_drata_exactly_once() {
+    use signoff_grc::destination::drata::DrataRegion;
+    use signoff_grc::testkit::drata::FakeDrata;
+    use signoff_grc::testkit::vanta::FakeVanta;
+
+    for mut store in stores().await {
+        let backend = store.backend;
+        let vanta = FakeVanta::start("signoff-test-client", "vanta-secret-for-tests", "signoff-release-controls")
+            .await
+            .unwrap();
+        let drata = FakeDrata::start("drata-key-for-tests", 1).await.unwrap();
+        let home = store.signoff.home().to_owned();
+        std::fs::write(home.join("vanta.secret"), "vanta-secret-for-tests\n").unwrap();
+        std::fs::write(home.join("drata.secret"), "drata-key-for-tests\n").unwrap();
+        let config = DestinationConfig::Vanta {
+            client_id: "signoff-test-client".into(),
+            client_secret: SecretSource::File(home.join("vanta.secret")),
+            resource_id: "signoff-release-controls".into(),
+            document_map: [("soc2".to_owned(), "change-management-evidence".to_owned())].into(),
+            gov: false,
+            base_url: Some(vanta.url()),
+            scope: None,
+        };
+        signoff_app::sync::add(&store.signoff, "vanta", config, false).unwrap();
+        store.signoff = Signoff::open(&home).await.unwrap();
+        let config = DestinationConfig::Drata {
+            api_key: SecretSource::File(home.join("drata.secret")),
+            workspace_id: 1,
+            region: DrataRegion::Us,
+            control_map: BTreeMap::new(),
+            base_url: Some(drata.base_url()),
+        };
+        signoff_app::sync::add(&store.signoff, "drata", config, false).unwrap();
+        store.signoff = Signoff::open(&home).await.unwrap();
+        certified(&store).await;
+        let signoff = &store.signoff;
+        let mut artifacts = signoff_app::sync::artifacts_of(signoff, &release("shop@1.4.0")).await.unwrap();
+        artifacts.extend(signoff_app::sync::artifacts_of(signoff, &release("shop@1.4.1")).await.unwrap());
+
+        let alerts = Arc::new(CollectedAlerts::default());
+        let run = within(120, signoff_app::sync::run(signoff, fast_policy(), alerts.clone(), Duration::from_secs(100)))
+            .await
+            .unwrap();
+        assert_eq!(run.delivered as usize, 2 * artifacts.len(), "{backend}: {run:?}");
+        let held: Vec<String> = vanta.state.resources().keys().cloned().collect();
+        let expected: Vec<String> = once_each(&artifacts).into_keys().collect();
+        assert_eq!(held, expected, "{backend}: Vanta holds each artifact once");
+        let mut copies: BTreeMap<String, usize> = BTreeMap::new();
+        for evidence in drata.state.evidence() {
+            let start = evidence.name.rfind("[signoff ").unwrap() + 9;
+            *copies.entry(evidence.name[start..start + 36].to_owned()).or_default() += 1;
+        }
+        assert_eq!(copies, once_each(&artifacts), "{backend}: Drata holds each artifact once");
+
+        // Running again sends nothing; a resource deleted in Vanta comes back.
+        let again = within(60, signoff_app::sync::run(signoff, fast_policy(), alerts.clone(), Duration::from_secs(50)))
+            .await
+            .unwrap();
+        assert_eq!(again.delivered + again.retried + again.failed, 0, "{backend}: {again:?}");
+        assert!(vanta.state.delete_resource(&artifacts[0].id.to_string()));
+        let report =
+            within(60, signoff_app::sync::reconcile(signoff, "vanta", fast_policy(), alerts.clone())).await.unwrap();
+        assert_eq!(report.missing, [artifacts[0].id.to_string()], "{backend}");
+        assert_eq!(vanta.state.resources().keys().cloned().collect::<Vec<_>>(), expected, "{backend}");
+    }
+}
