@@ -190,6 +190,43 @@ async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<Cov
     Ok(facts)
 }
 
+/// The reviews of a release's changes (`<commit> reviewed by a, b`), from the
+/// project's code-review evidence before ledger entry `upto` (all when `None`).
+pub(crate) async fn release_reviews(
+    signoff: &Signoff,
+    release: &ReleaseRecord,
+    upto: Option<u64>,
+) -> Result<Vec<String>, AppError> {
+    let mut reviews: HashMap<String, Vec<String>> = HashMap::new();
+    for row in signoff.store.evidence_of_kind(&release.project, "code_review").await? {
+        if upto.is_some_and(|upto| row.seq >= upto) {
+            continue;
+        }
+        let Some(summary) = &row.record.summary.reviews else { continue };
+        let keys = summary.number.map(|number| format!("#{number}")).into_iter().chain(summary.merge_commit.clone());
+        for key in keys {
+            let approvers = reviews.entry(key).or_default();
+            for login in &summary.approvers {
+                if !approvers.contains(login) {
+                    approvers.push(login.clone());
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for change in &release.changes {
+        let reviewers = change_reviewers(&reviews, &change.commit, change.pr);
+        if !reviewers.is_empty() {
+            found.push(format!(
+                "{} reviewed by {}",
+                &change.commit[..12.min(change.commit.len())],
+                reviewers.join(", ")
+            ));
+        }
+    }
+    Ok(found)
+}
+
 /// The release trace (B2): every change and who reviewed it, the scans with their
 /// results, tests, coverage, exceptions, approvals, the certification and every
 /// deployment, with the ledger facts to verify it by.

@@ -459,8 +459,16 @@ pub async fn certify(signoff: &Signoff, request: CertifyRequest) -> Result<Certi
         None
     } else {
         let record = certificate_record(signoff, &row.record, &reference, &evaluation, request.actor)?;
+        // G3: with sync destinations configured, the outbox deliveries of the
+        // certification's compliance artifacts are written in its transaction.
+        let sync = crate::sync::prepare(signoff, &row, None, false).await?;
         let mut batch = signoff.begin_batch().await?;
         let entry = batch.append(Event::CertificateIssued(Box::new(record.clone()))).await?;
+        if let Some(sync) = &sync {
+            let artifacts = sync.artifacts(&row, &facts, &evaluation, &record, entry.seq)?;
+            let deliveries = sync.deliveries(&artifacts)?;
+            batch.tx().insert_deliveries(entry.seq, &deliveries).await?;
+        }
         batch.commit(signoff).await?;
         Some(CertificateView { record, entry: entry.seq })
     };

@@ -351,6 +351,9 @@ pub enum Missing {
     /// A release's certificate.
     #[error("{0} has no certificate (run `signoff certify {0}`)")]
     Certificate(ReleaseRef),
+    /// A sync destination.
+    #[error("no sync destination {0} (see `signoff sync list`)")]
+    SyncDestination(String),
     /// An exception.
     #[error("no exception {0}")]
     Exception(String),

@@ -18,7 +18,7 @@ const KEY_FILE: &str = "keys/ledger.key";
 const PUBLIC_KEY_FILE: &str = "keys/ledger.pub";
 const REDACTION_KEY_FILE: &str = "keys/redaction.key";
 const DATABASE_FILE: &str = "signoff.db";
-const CONFIG_FILE: &str = "signoff.toml";
+pub(crate) const CONFIG_FILE: &str = "signoff.toml";
 
 /// The commented `signoff.toml` that `init` writes: every setting, off.
 const SETTINGS_TEMPLATE: &str = "\
@@ -38,6 +38,9 @@ const SETTINGS_TEMPLATE: &str = "\
 # [controls]
 # catalog = \"our-controls.yaml\"              # adds to or overrides the built-in control catalog
 # frameworks = [\"soc2\", \"iso27001\"]          # in force: coverage defaults and retention
+
+# [sync]                                     # GRC destinations: `signoff sync add` writes them (docs/sync.md)
+# allow_private_networks = false             # let webhooks reach private and loopback addresses
 ";
 
 /// The store's settings, `signoff.toml` in its home folder (all optional).
@@ -55,6 +58,9 @@ pub(crate) struct Config {
     /// The control catalog and the frameworks in force.
     #[serde(default)]
     pub(crate) controls: ControlsConfig,
+    /// GRC destinations (`[sync]`, `signoff sync add`).
+    #[serde(default)]
+    pub(crate) sync: Option<signoff_grc::config::SyncConfig>,
     /// The evidence server.
     #[serde(default)]
     pub(crate) server: ServerSection,

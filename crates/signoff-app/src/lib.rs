@@ -47,6 +47,7 @@ pub mod release;
 pub mod report;
 pub mod request;
 pub mod retention;
+pub mod sync;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
 pub mod verify;

@@ -16,9 +16,11 @@ use signoff_core::{EvidenceKind, Format};
 mod audit;
 pub(crate) mod policy_pin;
 mod server;
+mod sync;
 
 pub(crate) use audit::*;
 pub(crate) use server::*;
+pub(crate) use sync::*;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -184,6 +186,15 @@ pub(crate) enum Command {
     /// Captures kept on this machine while the server was out of reach.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Deliver evidence to GRC tools (Vanta, Drata, webhooks, a folder), exactly once.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// OSCAL assessment results of releases, for assessors and GRC tools.
+    #[command(subcommand)]
+    Oscal(OscalCommand),
+    /// VEX documents (OpenVEX, CycloneDX) of a project's finding dispositions.
+    #[command(subcommand)]
+    Vex(VexCommand),
     /// Walk through signoff on the example app's real pipeline outputs.
     #[command(after_help = "Examples:\n  signoff demo\n  signoff demo --keep ./demo-store")]
     Demo(DemoArgs),

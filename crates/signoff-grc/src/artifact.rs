@@ -510,6 +510,10 @@ pub fn build_artifacts(input: &ArtifactInput, catalog: &Catalog) -> Result<Vec<C
         input.frameworks.iter().map(|name| catalog.framework(name)).collect::<Result<Vec<_>, _>>()?
     };
 
+    // Two names of one framework (an alias and its id) report it once.
+    let mut seen_frameworks = BTreeSet::new();
+    let frameworks: Vec<_> = frameworks.into_iter().filter(|framework| seen_frameworks.insert(&framework.id)).collect();
+
     let coverage_input = coverage_input(input);
     let mut artifacts = Vec::new();
     for framework in frameworks {

@@ -28,6 +28,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::Notify;
 
 pub mod drata;
+pub mod outbox;
 pub mod sample;
 pub mod vanta;
 pub mod webhook;

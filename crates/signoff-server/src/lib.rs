@@ -85,7 +85,13 @@ impl AppState {
     /// The state over an open store.
     pub fn new(signoff: Signoff, config: ServerConfig) -> AppState {
         let limiter = auth::limiter(config.rate_per_second, config.rate_burst);
-        AppState(Arc::new(Inner { signoff, metrics: Metrics::default(), config, limiter, dashboard: Default::default() }))
+        AppState(Arc::new(Inner {
+            signoff,
+            metrics: Metrics::default(),
+            config,
+            limiter,
+            dashboard: Default::default(),
+        }))
     }
 
     /// The store.

@@ -9,7 +9,10 @@
 //! Architecture Invariant: the store never updates or deletes a row. Every write
 //! goes through a [`WriteTx`], which holds the single ledger write lock from
 //! [`Store::begin`] to [`WriteTx::commit`], so the ledger stays linear however many
-//! processes capture at once.
+//! processes capture at once. Two tables of operational state, not evidence, are
+//! the exceptions: `tokens` (revocation, last use) and `sync_deliveries` (the GRC
+//! outbox, whose rows the delivery engine updates outside the ledger lock; they are
+//! created in the certification's transaction).
 //!
 //! Architecture Invariant: the store does not hash, sign or decide. It keeps what
 //! the application layer gives it and hands it back.
@@ -376,6 +379,82 @@ pub struct TokenRow {
     pub predecessor: Option<String>,
 }
 
+/// A row of the GRC delivery outbox (`sync_deliveries`): operational state, not
+/// evidence (the engine changes it in place). Times are Unix nanoseconds, UTC.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DeliveryRow {
+    /// Its id.
+    pub id: i64,
+    /// The sync destination's name.
+    pub destination: String,
+    /// The compliance artifact's id (a UUID).
+    pub artifact_id: String,
+    /// The artifact's idempotency key.
+    pub idempotency_key: String,
+    /// The artifact, JSON.
+    pub artifact: String,
+    /// The ledger entry of the certification it was built from.
+    pub certificate_seq: i64,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// The other side's id, once delivered.
+    pub remote_id: Option<String>,
+    /// When delivered.
+    pub delivered_at: Option<i64>,
+    /// The last failure's reason.
+    pub last_error: Option<String>,
+    /// The first failure since the last success.
+    pub failing_since: Option<i64>,
+    /// When it is due (or leased until).
+    pub next_attempt_at: Option<i64>,
+}
+
+/// A delivery to add to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// The sync destination's name.
+    pub destination: String,
+    /// The artifact's id.
+    pub artifact_id: String,
+    /// The artifact's idempotency key.
+    pub idempotency_key: String,
+    /// The artifact, JSON.
+    pub artifact: String,
+}
+
+/// What happened to a delivery (times in Unix nanoseconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryChange {
+    /// An attempt starts: count it, lease the delivery until `lease_until`.
+    Attempt {
+        /// The lease's end.
+        lease_until: i64,
+    },
+    /// It arrived.
+    Delivered {
+        /// The other side's id.
+        remote_id: String,
+        /// When.
+        at: i64,
+    },
+    /// An attempt failed; `retry_at` `None` gives up (state `failed`).
+    Failure {
+        /// Why.
+        why: String,
+        /// When.
+        at: i64,
+        /// When to try again.
+        retry_at: Option<i64>,
+    },
+    /// Pending again, due at `at` (reconciliation).
+    Requeue {
+        /// When due.
+        at: i64,
+    },
+}
+
 /// The ledger store.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -472,6 +551,15 @@ pub trait Store: Send + Sync {
     /// Notes that a token was accepted at `at` (RFC 3339).
     async fn touch_token(&self, id: &str, at: &str) -> StoreResult<()>;
 
+    /// Pending outbox deliveries of `destination` due at `now` (next attempt unset
+    /// or not after it), oldest first, at most `limit`.
+    async fn deliveries_due(&self, destination: &str, now: i64, limit: u64) -> StoreResult<Vec<DeliveryRow>>;
+    /// Every outbox delivery of `destination` (every destination when `None`), oldest
+    /// first.
+    async fn deliveries(&self, destination: Option<&str>) -> StoreResult<Vec<DeliveryRow>>;
+    /// Records what happened to a delivery; false when there is no such delivery.
+    async fn change_delivery(&self, id: i64, change: &DeliveryChange) -> StoreResult<bool>;
+
     /// A store-wide setting written at `init`.
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     /// How the database's schema stands against this build's migrations.
@@ -537,6 +625,10 @@ pub trait WriteTx: Send {
     /// Revokes a token from `at` (RFC 3339), unless it is revoked earlier already;
     /// false when there is no such token.
     async fn revoke_token(&mut self, id: &str, at: &str) -> StoreResult<bool>;
+    /// Adds outbox deliveries of the certification at ledger entry
+    /// `certificate_seq`, pending and due now; one that exists already (same
+    /// destination and artifact) is kept as it is.
+    async fn insert_deliveries(&mut self, certificate_seq: u64, deliveries: &[NewDelivery]) -> StoreResult<()>;
     /// Records a signed checkpoint.
     async fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()>;
     /// Makes everything durable and releases the lock.

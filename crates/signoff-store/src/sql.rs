@@ -30,6 +30,7 @@ use crate::rows::{
     CheckpointColumns, EntryColumns, EvidenceColumns, EvidenceHitColumns, FindingColumns, HistoryColumns,
     PopulationColumns, RecordColumns, ReleaseColumns, ReleaseSummaryColumns, ScanColumns, hash_array, to_i64, to_u64,
 };
+use crate::{DeliveryChange, DeliveryRow};
 use crate::{
     EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, PopulationRow, RecordQuery, RecordRow,
     ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, SchemaState, Store, StoreError, StoreResult,
@@ -741,6 +742,72 @@ impl Store for SqlStore {
         const SQL: &str = "UPDATE tokens SET last_used_at = $2 WHERE id = $1";
         on!(&self.pool, |pool| sqlx::query(SQL).bind(id).bind(at).execute(pool).await.map(|_| ()))?;
         Ok(())
+    }
+
+    async fn deliveries_due(&self, destination: &str, now: i64, limit: u64) -> StoreResult<Vec<DeliveryRow>> {
+        const SQL: &str = "SELECT * FROM sync_deliveries WHERE destination = $1 AND state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $2) ORDER BY id LIMIT $3";
+        Ok(on!(&self.pool, |pool| sqlx::query_as(SQL)
+            .bind(destination)
+            .bind(now)
+            .bind(to_i64(limit))
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    async fn deliveries(&self, destination: Option<&str>) -> StoreResult<Vec<DeliveryRow>> {
+        const ALL: &str = "SELECT * FROM sync_deliveries ORDER BY id";
+        const ONE: &str = "SELECT * FROM sync_deliveries WHERE destination = $1 ORDER BY id";
+        Ok(match destination {
+            Some(name) => on!(&self.pool, |pool| sqlx::query_as(ONE).bind(name).fetch_all(pool).await)?,
+            None => on!(&self.pool, |pool| sqlx::query_as(ALL).fetch_all(pool).await)?,
+        })
+    }
+
+    async fn change_delivery(&self, id: i64, change: &DeliveryChange) -> StoreResult<bool> {
+        const ATTEMPT: &str = "UPDATE sync_deliveries SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1";
+        const DELIVERED: &str = "UPDATE sync_deliveries SET state = 'delivered', remote_id = $2, delivered_at = $3, last_error = NULL, failing_since = NULL, next_attempt_at = NULL WHERE id = $1";
+        const RETRY: &str = "UPDATE sync_deliveries SET last_error = $2, failing_since = COALESCE(failing_since, $3), next_attempt_at = $4 WHERE id = $1";
+        const GIVE_UP: &str = "UPDATE sync_deliveries SET state = 'failed', last_error = $2, failing_since = COALESCE(failing_since, $3), next_attempt_at = NULL WHERE id = $1";
+        const REQUEUE: &str = "UPDATE sync_deliveries SET state = 'pending', next_attempt_at = $2 WHERE id = $1";
+        let rows = match change {
+            DeliveryChange::Attempt { lease_until } => on!(&self.pool, |pool| sqlx::query(ATTEMPT)
+                .bind(id)
+                .bind(*lease_until)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected()))?,
+            DeliveryChange::Delivered { remote_id, at } => on!(&self.pool, |pool| sqlx::query(DELIVERED)
+                .bind(id)
+                .bind(remote_id)
+                .bind(*at)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected()))?,
+            DeliveryChange::Failure { why, at, retry_at: Some(retry_at) } => {
+                on!(&self.pool, |pool| sqlx::query(RETRY)
+                    .bind(id)
+                    .bind(why)
+                    .bind(*at)
+                    .bind(*retry_at)
+                    .execute(pool)
+                    .await
+                    .map(|done| done.rows_affected()))?
+            }
+            DeliveryChange::Failure { why, at, retry_at: None } => on!(&self.pool, |pool| sqlx::query(GIVE_UP)
+                .bind(id)
+                .bind(why)
+                .bind(*at)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected()))?,
+            DeliveryChange::Requeue { at } => on!(&self.pool, |pool| sqlx::query(REQUEUE)
+                .bind(id)
+                .bind(*at)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected()))?,
+        };
+        Ok(rows > 0)
     }
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {

@@ -14,4 +14,5 @@ mod certify;
 mod decide;
 mod ledger;
 mod questions;
+mod sync;
 mod trust;

@@ -21,6 +21,20 @@ pub(crate) struct TestStore {
 }
 
 impl TestStore {
+    /// The store under the use cases, opened beside them (for checks at the
+    /// store's level).
+    pub(crate) async fn raw_store(&self) -> std::sync::Arc<dyn signoff_store::Store> {
+        match &self.database {
+            None => std::sync::Arc::new(
+                signoff_store::SqlStore::open(&self.signoff.home().join("signoff.db")).await.unwrap(),
+            ),
+            Some((admin, name)) => {
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+                std::sync::Arc::new(signoff_store::SqlStore::open_postgres(&format!("{base}/{name}")).await.unwrap())
+            }
+        }
+    }
+
     /// Entries in the ledger.
     pub(crate) async fn size(&self) -> u64 {
         signoff_app::verify::verify(&self.signoff, &Default::default()).await.unwrap().entries

@@ -20,6 +20,7 @@
 //! | `serve` | `serve` |
 //! | `token` | `token create`, `token list`, `token revoke`, `token rotate` |
 //! | `outbox` | `outbox status`, `outbox flush` |
+//! | `sync` | `sync add`, `sync remove`, `sync list`, `sync status`, `sync run`, `sync reconcile`, `oscal export`, `vex export` |
 //! | `demo` | `demo` |
 
 mod audit;
@@ -40,6 +41,7 @@ mod release;
 mod report;
 mod retention;
 mod serve;
+mod sync;
 mod token;
 
 use std::path::Path;
@@ -161,6 +163,9 @@ async fn dispatch(store: &Path, command: Command) -> anyhow::Result<Outcome> {
         Command::Serve(args) => serve::run(store, args).await,
         Command::Token(command) => token::run(store, command).await,
         Command::Outbox(command) => outbox::run(None, command).await,
+        Command::Sync(command) => sync::sync(store, command).await,
+        Command::Oscal(command) => sync::oscal(store, command).await,
+        Command::Vex(command) => sync::vex(store, command).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),

@@ -1,9 +1,12 @@
-//! `signoff serve`: the store of this folder (or its database) over HTTP.
+//! `signoff serve`: the store of this folder (or its database) over HTTP, and the
+//! delivery of its GRC outbox to the destinations of `[sync]` while it runs.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use signoff_app::Signoff;
+use signoff_grc::engine::{LogAlerts, RetryPolicy};
 use signoff_server::{AppState, ServerConfig};
 
 use crate::Outcome;
@@ -20,12 +23,37 @@ pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome
     if let Some(max) = args.max_capture {
         config.max_capture = max;
     }
+    // The outbox's deliveries (G3) run beside the server and stop with it.
+    let destinations = signoff_app::sync::settings(&signoff).destinations.len();
+    let engine = if destinations > 0 {
+        Some(signoff_app::sync::engine(&signoff, RetryPolicy::default(), Arc::new(LogAlerts))?)
+    } else {
+        None
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", args.listen))?;
     let address = listener.local_addr()?;
-    tracing::info!(address = %address, store = %store.display(), "signoff serve listening");
+    tracing::info!(address = %address, store = %store.display(), destinations, "signoff serve listening");
     eprintln!("listening on http://{address} (store {}); ctrl-c or SIGTERM stops", store.display());
-    signoff_server::serve(listener, AppState::new(signoff, config), signoff_server::shutdown_signal()).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let delivery = engine.map(|engine| {
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            engine
+                .run_until(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
+        })
+    });
+    let shutdown = async move {
+        signoff_server::shutdown_signal().await;
+        let _ = stop.send(true);
+    };
+    signoff_server::serve(listener, AppState::new(signoff, config), shutdown).await?;
+    if let Some(delivery) = delivery {
+        let _ = delivery.await;
+    }
     Ok(Outcome::Success)
 }

@@ -36,3 +36,5 @@ mod grammar;
 mod hostile;
 // The CLI against a server, and the outbox for outages.
 mod remote;
+// GRC sync: destinations, the outbox, OSCAL and VEX exports.
+mod sync;

@@ -253,3 +253,16 @@ fn json_shape_round_trips() {
     assert_eq!(&back, artifact);
     assert_eq!(back.content_key().unwrap(), artifact.idempotency_key);
 }
+
+#[test]
+fn a_framework_named_twice_gives_each_artifact_once() {
+    let catalog = Catalog::built_in();
+    let once = build_artifacts(&input(Decision::Certified), &catalog).unwrap();
+    // Every name the catalog answers to, aliases included, as `[controls]` defaults to.
+    let mut all_names = input(Decision::Certified);
+    all_names.frameworks = catalog.framework_names();
+    let artifacts = build_artifacts(&all_names, &catalog).unwrap();
+    let ids: BTreeSet<Uuid> = artifacts.iter().map(|artifact| artifact.id).collect();
+    assert_eq!(ids.len(), artifacts.len(), "an artifact twice");
+    assert!(once.iter().all(|artifact| ids.contains(&artifact.id)));
+}

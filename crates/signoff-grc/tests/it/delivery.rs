@@ -493,3 +493,13 @@ async fn a_refused_artifact_is_given_up_and_alerted() {
     assert_eq!(alerts.alerts()[0].kind, AlertKind::Failing);
     assert!(server.state.evidence().is_empty());
 }
+
+#[tokio::test]
+async fn the_memory_outbox_behaves_as_every_outbox_must() {
+    let outbox = MemoryOutbox::new();
+    signoff_grc::testkit::outbox::check_outbox(&outbox, async |destination: String, artifact| {
+        outbox.enqueue(&destination, artifact)
+    })
+    .await
+    .unwrap();
+}

@@ -17,7 +17,9 @@ use crate::rows::{
     CheckpointColumns, EntryColumns, EvidenceColumns, ReleaseColumns, json_list, severity_rank, split_frontier, to_i64,
     to_u64,
 };
-use crate::{EvidenceRow, LedgerHead, ReleaseRow, StoreError, StoreResult, StoredCheckpoint, TokenRow, WriteTx};
+use crate::{
+    EvidenceRow, LedgerHead, NewDelivery, ReleaseRow, StoreError, StoreResult, StoredCheckpoint, TokenRow, WriteTx,
+};
 
 /// A write transaction: the ledger write lock is held from `begin` to commit.
 pub(super) struct SqlWrite {
@@ -302,6 +304,22 @@ impl WriteTx for SqlWrite {
             .execute(handle)
             .await
             .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn insert_deliveries(&mut self, certificate_seq: u64, deliveries: &[NewDelivery]) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO sync_deliveries (destination, artifact_id, idempotency_key, artifact, certificate_seq, state, attempts) VALUES ($1, $2, $3, $4, $5, 'pending', 0) ON CONFLICT (destination, artifact_id) DO NOTHING";
+        for delivery in deliveries {
+            on_tx!(&mut self.tx, |handle| sqlx::query(SQL)
+                .bind(&delivery.destination)
+                .bind(&delivery.artifact_id)
+                .bind(&delivery.idempotency_key)
+                .bind(&delivery.artifact)
+                .bind(to_i64(certificate_seq))
+                .execute(handle)
+                .await
+                .map(|_| ()))?;
+        }
         Ok(())
     }
 

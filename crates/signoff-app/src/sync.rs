@@ -1,0 +1,903 @@
+//! Evidence to the GRC tools (G1–G3): the wiring of `signoff-grc` to the store.
+//!
+//! - **Artifacts.** A certification (passing or failing) becomes one compliance
+//!   artifact per control its evidence bears on ([`artifacts_of`] rebuilds them for
+//!   any certified or rejected release); with sync destinations configured,
+//!   `certify` writes one outbox delivery per (destination, artifact) in the
+//!   certification's own transaction, so a crash cannot lose one.
+//! - **Outbox.** [`StoreOutbox`] is `signoff_grc::outbox::Outbox` over the store's
+//!   `sync_deliveries` rows (operational state, not evidence).
+//! - **Destinations.** [`add`], [`remove`] and [`list`] edit
+//!   `[sync.destinations.<name>]` of `signoff.toml`, keeping its comments; secrets
+//!   are only ever references (an environment variable or a file).
+//! - **Delivery.** [`engine`] builds the delivery engine over the store's outbox and
+//!   the configured destinations (`signoff serve` runs [`Engine::run_until`] with its
+//!   shutdown signal); [`run`] is `sync run`; [`reconcile`] is `sync reconcile`;
+//!   [`status`] is `sync status`.
+//!
+//! Inclusion proofs: the artifacts written at certification name each ledger entry
+//! by its position only (`ledger.seq`), as the checkpoint covering the certificate
+//! does not exist until the transaction commits; `signoff ledger prove N`
+//! gives the proof.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use signoff_controls::{Catalog, CoverageFacts};
+use signoff_core::ReleaseRef;
+use signoff_core::records::{ApprovalRecord, CertificateRecord, Decision};
+use signoff_grc::artifact::{
+    self, ArtifactInput, CertificateRef, ComplianceArtifact, CriterionRef, CriterionStatus, EvidenceInput, LedgerRef,
+    PolicyRef,
+};
+use signoff_grc::config::{DestinationConfig, SyncConfig};
+use signoff_grc::destination::Destination;
+use signoff_grc::engine::{AlertSink, Engine, LogAlerts, ReconcileReport, RetryPolicy, RunReport};
+use signoff_grc::http::Timeouts;
+use signoff_grc::outbox::{DeliveryId, DeliveryRecord, DeliveryState, Failure, Outbox, OutboxError, PendingDelivery};
+use signoff_policy::Evaluation;
+use signoff_store::{DeliveryChange, DeliveryRow, EvidenceRow, NewDelivery, ReleaseRow, Store, StoreError};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::certify::{Facts, certificates, gather, open_certificate};
+use crate::error::{AppError, Missing};
+use crate::home::{CONFIG_FILE, Signoff};
+
+// ---------------------------------------------------------------------------
+// The outbox over the store.
+
+/// [`Outbox`] over the store's `sync_deliveries` rows.
+#[derive(Clone)]
+pub struct StoreOutbox {
+    store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for StoreOutbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreOutbox").finish_non_exhaustive()
+    }
+}
+
+impl StoreOutbox {
+    /// The outbox of `store`.
+    pub fn new(store: Arc<dyn Store>) -> StoreOutbox {
+        StoreOutbox { store }
+    }
+}
+
+fn nanos(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos()).unwrap_or(i64::MAX)
+}
+
+fn from_nanos(value: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(value)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn outbox_error(error: StoreError) -> OutboxError {
+    OutboxError { message: error.to_string(), source: Some(Box::new(error)) }
+}
+
+fn delivery_id(row: &DeliveryRow) -> DeliveryId {
+    DeliveryId(u64::try_from(row.id).unwrap_or_default())
+}
+
+fn store_id(id: DeliveryId) -> i64 {
+    i64::try_from(id.0).unwrap_or(i64::MAX)
+}
+
+fn corrupt(row: &DeliveryRow, message: String) -> OutboxError {
+    OutboxError::new(format!("stored delivery {} is unreadable: {message}", row.id))
+}
+
+fn record_of(row: &DeliveryRow) -> Result<DeliveryRecord, OutboxError> {
+    let artifact_id = uuid::Uuid::parse_str(&row.artifact_id).map_err(|error| corrupt(row, error.to_string()))?;
+    let state = match row.state.as_str() {
+        "pending" => DeliveryState::Pending,
+        "delivered" => DeliveryState::Delivered {
+            remote_id: row.remote_id.clone().unwrap_or_default(),
+            at: from_nanos(row.delivered_at.unwrap_or_default()),
+        },
+        "failed" => DeliveryState::Failed,
+        other => return Err(corrupt(row, format!("unknown state {other:?}"))),
+    };
+    // The key is the artifact's own; read it from the artifact so the type is
+    // built by the crate that owns it.
+    let artifact = artifact_of(row)?;
+    Ok(DeliveryRecord {
+        id: delivery_id(row),
+        destination: row.destination.clone(),
+        artifact_id,
+        idempotency_key: artifact.idempotency_key,
+        state,
+        attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+        last_error: row.last_error.clone(),
+        failing_since: row.failing_since.map(from_nanos),
+        next_attempt_at: row.next_attempt_at.map(from_nanos),
+    })
+}
+
+fn artifact_of(row: &DeliveryRow) -> Result<ComplianceArtifact, OutboxError> {
+    serde_json::from_str(&row.artifact).map_err(|error| corrupt(row, format!("artifact: {error}")))
+}
+
+#[async_trait]
+impl Outbox for StoreOutbox {
+    async fn due(
+        &self,
+        destination: &str,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<PendingDelivery>, OutboxError> {
+        let rows = self
+            .store
+            .deliveries_due(destination, nanos(now), u64::try_from(limit).unwrap_or(u64::MAX))
+            .await
+            .map_err(outbox_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(PendingDelivery {
+                    id: delivery_id(row),
+                    destination: row.destination.clone(),
+                    artifact: artifact_of(row)?,
+                    attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
+    }
+
+    async fn mark_attempt(
+        &self,
+        id: DeliveryId,
+        _at: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<(), OutboxError> {
+        self.change(id, DeliveryChange::Attempt { lease_until: nanos(lease_until) }).await
+    }
+
+    async fn mark_delivered(&self, id: DeliveryId, remote_id: &str, at: OffsetDateTime) -> Result<(), OutboxError> {
+        self.change(id, DeliveryChange::Delivered { remote_id: remote_id.to_owned(), at: nanos(at) }).await
+    }
+
+    async fn record_failure(&self, id: DeliveryId, failure: &Failure) -> Result<(), OutboxError> {
+        let change = DeliveryChange::Failure {
+            why: failure.why.clone(),
+            at: nanos(failure.at),
+            retry_at: failure.retry_at.map(nanos),
+        };
+        self.change(id, change).await
+    }
+
+    async fn deliveries(&self, destination: &str) -> Result<Vec<DeliveryRecord>, OutboxError> {
+        let rows = self.store.deliveries(Some(destination)).await.map_err(outbox_error)?;
+        rows.iter().map(record_of).collect()
+    }
+
+    async fn requeue(&self, id: DeliveryId, at: OffsetDateTime) -> Result<(), OutboxError> {
+        self.change(id, DeliveryChange::Requeue { at: nanos(at) }).await
+    }
+}
+
+impl StoreOutbox {
+    async fn change(&self, id: DeliveryId, change: DeliveryChange) -> Result<(), OutboxError> {
+        if self.store.change_delivery(store_id(id), &change).await.map_err(outbox_error)? {
+            Ok(())
+        } else {
+            Err(OutboxError::new(format!("no delivery {id}")))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Artifacts from the store.
+
+/// What artifacts of a certification are built from, read before its batch.
+pub(crate) struct Prepared {
+    catalog: Catalog,
+    frameworks: Vec<String>,
+    reviews: Vec<String>,
+    destinations: Vec<String>,
+}
+
+/// The sync settings of the store (`[sync]`; empty when absent).
+pub fn settings(signoff: &Signoff) -> SyncConfig {
+    signoff.config.sync.clone().unwrap_or_default()
+}
+
+/// Reads what the artifacts of a certification of `release` need besides its facts
+/// and evaluation: the catalog, the frameworks in force, the reviews. `upto` bounds
+/// the ledger as `gather` does. `None` when no destination is configured and
+/// `always` is false.
+pub(crate) async fn prepare(
+    signoff: &Signoff,
+    release: &ReleaseRow,
+    upto: Option<u64>,
+    always: bool,
+) -> Result<Option<Prepared>, AppError> {
+    let destinations: Vec<String> = settings(signoff).destinations.keys().cloned().collect();
+    if destinations.is_empty() && !always {
+        return Ok(None);
+    }
+    let reviews = crate::audit::release_reviews(signoff, &release.record, upto).await?;
+    Ok(Some(Prepared { catalog: signoff.catalog()?, frameworks: signoff.frameworks()?, reviews, destinations }))
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The artifact input of one certification: pure.
+pub(crate) fn artifact_input(
+    release: &ReleaseRow,
+    facts: &Facts,
+    evaluation: &Evaluation,
+    certificate: &CertificateRecord,
+    certificate_seq: u64,
+    reviews: &[String],
+    frameworks: &[String],
+) -> ArtifactInput {
+    let record = &release.record;
+    let content = record.content_digest();
+    let approvals = facts
+        .approvals
+        .iter()
+        .filter(|row: &&signoff_store::Stored<ApprovalRecord>| row.record.content == content)
+        .map(|row| format!("{} approved as {} (entry {})", row.record.actor.id, row.record.role, row.seq))
+        .collect();
+    ArtifactInput {
+        release: artifact::ReleaseRef {
+            project: record.project.to_string(),
+            version: record.version.to_string(),
+            commit: record.commit.to_string(),
+            artifacts: record.artifacts.clone(),
+        },
+        certificate: CertificateRef {
+            id: certificate.id.clone(),
+            decision: match certificate.decision {
+                Decision::Certified => artifact::Decision::Certified,
+                Decision::Rejected => artifact::Decision::Rejected,
+            },
+            statement_digest: certificate.statement_digest,
+            evaluated_at: rfc3339(certificate.evaluated_at),
+            policy: PolicyRef {
+                name: certificate.policy.name.clone(),
+                version: certificate.policy.version,
+                digest: certificate.policy.digest,
+            },
+            ledger: Some(LedgerRef { seq: certificate_seq, proof: None }),
+        },
+        criteria: evaluation
+            .criteria
+            .iter()
+            .map(|criterion| CriterionRef {
+                id: criterion.id.clone(),
+                title: criterion.title.clone(),
+                status: match criterion.status {
+                    signoff_policy::Status::Pass => CriterionStatus::Pass,
+                    signoff_policy::Status::Fail => CriterionStatus::Fail,
+                    signoff_policy::Status::Waived => CriterionStatus::Waived,
+                },
+                evidence: criterion.evidence.clone(),
+                exceptions: criterion.exceptions.clone(),
+            })
+            .collect(),
+        evidence: facts.evidence.iter().map(evidence_input).collect(),
+        facts: CoverageFacts {
+            certificate: None,
+            approvals,
+            reviews: reviews.to_vec(),
+            exceptions: evaluation.exceptions_used.clone(),
+            ledger_checkpoint: None,
+        },
+        frameworks: frameworks.to_vec(),
+        server_url: None,
+    }
+}
+
+fn evidence_input(row: &EvidenceRow) -> EvidenceInput {
+    let record = &row.record;
+    EvidenceInput {
+        kind: record.kind,
+        digest: record.digest,
+        tool: record.tool.name.clone(),
+        captured_at: rfc3339(row.captured_at),
+        file_name: Some(record.file_name.clone()),
+        passed: record.summary.tests.as_ref().map(|tests| tests.failed + tests.errored == 0),
+        ledger: Some(LedgerRef { seq: row.seq, proof: None }),
+    }
+}
+
+impl Prepared {
+    /// The artifacts of the certification.
+    pub(crate) fn artifacts(
+        &self,
+        release: &ReleaseRow,
+        facts: &Facts,
+        evaluation: &Evaluation,
+        certificate: &CertificateRecord,
+        certificate_seq: u64,
+    ) -> Result<Vec<ComplianceArtifact>, AppError> {
+        let input =
+            artifact_input(release, facts, evaluation, certificate, certificate_seq, &self.reviews, &self.frameworks);
+        artifact::build_artifacts(&input, &self.catalog).map_err(|error| {
+            AppError::Invalid(format!(
+                "cannot build the compliance artifacts of {}@{}: {error}",
+                release.record.project, release.record.version
+            ))
+        })
+    }
+
+    /// One outbox delivery per configured destination and artifact.
+    pub(crate) fn deliveries(&self, artifacts: &[ComplianceArtifact]) -> Result<Vec<NewDelivery>, AppError> {
+        let mut deliveries = Vec::new();
+        for artifact in artifacts {
+            let json = serde_json::to_string(artifact)
+                .map_err(|error| AppError::Invalid(format!("compliance artifact {}: {error}", artifact.id)))?;
+            for destination in &self.destinations {
+                deliveries.push(NewDelivery {
+                    destination: destination.clone(),
+                    artifact_id: artifact.id.to_string(),
+                    idempotency_key: artifact.idempotency_key.to_string(),
+                    artifact: json.clone(),
+                });
+            }
+        }
+        Ok(deliveries)
+    }
+}
+
+/// The compliance artifacts of a release's latest certification (certified or
+/// rejected), rebuilt from the store: the same as those delivered when it was
+/// certified.
+///
+/// # Errors
+/// An unknown or never certified release, a certificate that does not verify.
+pub async fn artifacts_of(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec<ComplianceArtifact>, AppError> {
+    let row = signoff.release_row(release).await?;
+    let Some(certificate) =
+        certificates(signoff, Some(release.project.as_str()), Some(release.version.as_str())).await?.pop()
+    else {
+        return Err(Missing::Certificate(release.clone()).into());
+    };
+    let (_, evaluation) = open_certificate(signoff, &certificate)?;
+    let facts = gather(signoff, &row.record, Some(certificate.entry)).await?;
+    let prepared = prepare(signoff, &row, Some(certificate.entry), true).await?;
+    let Some(prepared) = prepared else { return Ok(Vec::new()) };
+    prepared.artifacts(&row, &facts, &evaluation, &certificate.record, certificate.entry)
+}
+
+// ---------------------------------------------------------------------------
+// Destinations in signoff.toml.
+
+/// A configured destination as `sync list` shows it (secrets as references).
+#[derive(Debug, Clone, Serialize)]
+pub struct DestinationView {
+    /// Its name.
+    pub name: String,
+    /// Its configuration.
+    #[serde(flatten)]
+    pub config: DestinationConfig,
+}
+
+/// The configured destinations.
+pub fn list(signoff: &Signoff) -> Vec<DestinationView> {
+    settings(signoff).destinations.into_iter().map(|(name, config)| DestinationView { name, config }).collect()
+}
+
+/// Checks a destination's name: letters, digits, `-` and `_`, at most 64.
+fn check_name(name: &str) -> Result<(), AppError> {
+    let ok =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(format!(
+            "destination name {name:?}: use letters, digits, '-' and '_' (at most 64 characters)"
+        )))
+    }
+}
+
+fn read_document(path: &Path) -> Result<toml_edit::DocumentMut, AppError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(error) => return Err(AppError::io(path)(error)),
+    };
+    text.parse::<toml_edit::DocumentMut>().map_err(|error| AppError::Invalid(format!("{}: {error}", path.display())))
+}
+
+fn write_document(path: &Path, document: &toml_edit::DocumentMut) -> Result<(), AppError> {
+    let temporary = path.with_extension("toml.new");
+    std::fs::write(&temporary, document.to_string()).map_err(AppError::io(&temporary))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o600))
+            .map_err(AppError::io(&temporary))?;
+    }
+    std::fs::rename(&temporary, path).map_err(AppError::io(path))
+}
+
+/// A JSON value as a TOML value (objects as inline tables).
+fn toml_value(value: &serde_json::Value) -> Option<toml_edit::Value> {
+    Some(match value {
+        serde_json::Value::Null => return None,
+        serde_json::Value::Bool(flag) => (*flag).into(),
+        serde_json::Value::Number(number) => match number.as_i64() {
+            Some(integer) => integer.into(),
+            None => number.as_f64()?.into(),
+        },
+        serde_json::Value::String(text) => text.as_str().into(),
+        serde_json::Value::Array(items) => {
+            let mut array = toml_edit::Array::new();
+            for item in items {
+                array.push(toml_value(item)?);
+            }
+            toml_edit::Value::Array(array)
+        }
+        serde_json::Value::Object(map) => {
+            let mut table = toml_edit::InlineTable::new();
+            for (key, item) in map {
+                if let Some(item) = toml_value(item) {
+                    table.insert(key.as_str(), item);
+                }
+            }
+            toml_edit::Value::InlineTable(table)
+        }
+    })
+}
+
+/// Adds destination `name` to `signoff.toml` (`[sync.destinations.<name>]`), after
+/// checking that it can be built; its secret must be readable now (from the
+/// environment or the file it names), unless `unchecked`.
+///
+/// # Errors
+/// A name in use or malformed, a destination that cannot be built, a settings file
+/// that cannot be read or written.
+pub fn add(
+    signoff: &Signoff,
+    name: &str,
+    config: DestinationConfig,
+    unchecked: bool,
+) -> Result<DestinationView, AppError> {
+    check_name(name)?;
+    let sync = settings(signoff);
+    if sync.destinations.contains_key(name) {
+        return Err(AppError::Invalid(format!(
+            "a sync destination named {name:?} exists already: `signoff sync remove {name}` first"
+        )));
+    }
+    if !unchecked {
+        signoff_grc::config::build_destination(name, &config, &sync, Timeouts::default())
+            .map_err(|error| AppError::Invalid(format!("cannot add destination {name}: {}", error_chain(&error))))?;
+    }
+    let path = signoff.home().join(CONFIG_FILE);
+    let mut document = read_document(&path)?;
+    let json =
+        serde_json::to_value(&config).map_err(|error| AppError::Invalid(format!("destination {name}: {error}")))?;
+    let mut table = toml_edit::Table::new();
+    if let serde_json::Value::Object(map) = &json {
+        for (key, value) in map {
+            if let Some(value) = toml_value(value) {
+                table.insert(key.as_str(), toml_edit::Item::Value(value));
+            }
+        }
+    }
+    let sync_item = document.entry("sync").or_insert(toml_edit::table());
+    let sync_table = sync_item
+        .as_table_mut()
+        .ok_or_else(|| AppError::Invalid(format!("{}: `sync` is not a table", path.display())))?;
+    sync_table.set_implicit(true);
+    let destinations = sync_table.entry("destinations").or_insert(toml_edit::table());
+    let destinations = destinations
+        .as_table_mut()
+        .ok_or_else(|| AppError::Invalid(format!("{}: `sync.destinations` is not a table", path.display())))?;
+    destinations.set_implicit(true);
+    destinations.insert(name, toml_edit::Item::Table(table));
+    write_document(&path, &document)?;
+    Ok(DestinationView { name: name.to_owned(), config })
+}
+
+/// Removes destination `name` from `signoff.toml`. Its outbox rows stay (they are
+/// shown by `sync status` and delivered again if it is added back).
+///
+/// # Errors
+/// An unknown destination, a settings file that cannot be read or written.
+pub fn remove(signoff: &Signoff, name: &str) -> Result<(), AppError> {
+    let path = signoff.home().join(CONFIG_FILE);
+    let mut document = read_document(&path)?;
+    let removed = document
+        .get_mut("sync")
+        .and_then(|sync| sync.get_mut("destinations"))
+        .and_then(|destinations| destinations.as_table_like_mut())
+        .and_then(|destinations| destinations.remove(name));
+    if removed.is_none() {
+        return Err(Missing::SyncDestination(name.to_owned()).into());
+    }
+    write_document(&path, &document)
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+// ---------------------------------------------------------------------------
+// Status, run, reconcile.
+
+/// One destination's deliveries, for `sync status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DestinationStatus {
+    /// The destination.
+    pub name: String,
+    /// Its type (`vanta`, `drata`, `webhook`, `folder`); absent for a destination
+    /// removed from the settings that still has deliveries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Delivered.
+    pub sent: u64,
+    /// Not delivered yet.
+    pub pending: u64,
+    /// Given up.
+    pub failed: u64,
+    /// Pending deliveries whose last attempt failed.
+    pub failing: u64,
+    /// Since when the oldest failing delivery has been failing (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<String>,
+    /// The most recent failure's reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// When the next pending delivery is due (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_attempt: Option<String>,
+    /// The last delivery (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_delivered: Option<String>,
+}
+
+fn kind_of(config: &DestinationConfig) -> &'static str {
+    match config {
+        DestinationConfig::Vanta { .. } => "vanta",
+        DestinationConfig::Drata { .. } => "drata",
+        DestinationConfig::Webhook { .. } => "webhook",
+        DestinationConfig::Folder { .. } => "folder",
+    }
+}
+
+/// Per destination (configured, or with deliveries): sent, pending, failing (why,
+/// since when), given up.
+///
+/// # Errors
+/// A store failure.
+pub async fn status(signoff: &Signoff) -> Result<Vec<DestinationStatus>, AppError> {
+    let mut all: BTreeMap<String, DestinationStatus> = BTreeMap::new();
+    for (name, config) in settings(signoff).destinations {
+        all.insert(
+            name.clone(),
+            DestinationStatus { name, kind: Some(kind_of(&config).to_owned()), ..DestinationStatus::default() },
+        );
+    }
+    let mut last_failure: HashMap<String, i64> = HashMap::new();
+    for row in signoff.store.deliveries(None).await? {
+        let entry = all
+            .entry(row.destination.clone())
+            .or_insert_with(|| DestinationStatus { name: row.destination.clone(), ..DestinationStatus::default() });
+        match row.state.as_str() {
+            "delivered" => {
+                entry.sent += 1;
+                if let Some(at) = row.delivered_at {
+                    let text = rfc3339(from_nanos(at));
+                    if entry.last_delivered.as_ref().is_none_or(|last| *last < text) {
+                        entry.last_delivered = Some(text);
+                    }
+                }
+            }
+            "failed" => entry.failed += 1,
+            _ => {
+                entry.pending += 1;
+                if let Some(at) = row.next_attempt_at {
+                    let text = rfc3339(from_nanos(at));
+                    if entry.next_attempt.as_ref().is_none_or(|next| text < *next) {
+                        entry.next_attempt = Some(text);
+                    }
+                }
+                if row.last_error.is_some() {
+                    entry.failing += 1;
+                }
+            }
+        }
+        if row.state != "delivered"
+            && let (Some(since), Some(why)) = (row.failing_since, &row.last_error)
+        {
+            let text = rfc3339(from_nanos(since));
+            if entry.failing_since.as_ref().is_none_or(|oldest| text < *oldest) {
+                entry.failing_since = Some(text);
+            }
+            let latest = last_failure.entry(row.destination.clone()).or_insert(i64::MIN);
+            if since >= *latest {
+                *latest = since;
+                entry.last_error = Some(why.clone());
+            }
+        }
+    }
+    Ok(all.into_values().collect())
+}
+
+/// The delivery engine over the store's outbox and the configured destinations
+/// (`signoff serve` runs [`Engine::run_until`] with its shutdown signal). Secrets
+/// are read now.
+///
+/// # Errors
+/// A destination that cannot be built (its secret unreadable, a refused URL).
+pub fn engine(signoff: &Signoff, policy: RetryPolicy, alerts: Arc<dyn AlertSink>) -> Result<Engine, AppError> {
+    let sync = settings(signoff);
+    let mut destinations: Vec<Arc<dyn Destination>> = Vec::new();
+    for (name, config) in &sync.destinations {
+        let destination = signoff_grc::config::build_destination(name, config, &sync, Timeouts::default())
+            .map_err(|error| AppError::Invalid(error_chain(&error)))?;
+        destinations.push(destination);
+    }
+    let outbox: Arc<dyn Outbox> = Arc::new(StoreOutbox::new(signoff.store.clone()));
+    Ok(Engine::new(outbox, destinations, policy, alerts))
+}
+
+/// What `sync run` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    /// Deliveries that arrived.
+    pub delivered: u32,
+    /// Attempts that will be retried.
+    pub retried: u32,
+    /// Deliveries given up.
+    pub failed: u32,
+    /// True when `timeout` ran out with deliveries still pending.
+    pub timed_out: bool,
+}
+
+impl From<&RunReport> for RunSummary {
+    fn from(report: &RunReport) -> RunSummary {
+        RunSummary { delivered: report.delivered, retried: report.retried, failed: report.failed, timed_out: false }
+    }
+}
+
+/// Delivers the outbox until nothing is pending (every delivery arrived or was
+/// given up), waiting out retries, for at most `timeout` (`sync run --once`). A run
+/// cut short loses nothing: what is pending stays pending.
+///
+/// # Errors
+/// A destination that cannot be built, an outbox failure.
+pub async fn run(
+    signoff: &Signoff,
+    policy: RetryPolicy,
+    alerts: Arc<dyn AlertSink>,
+    timeout: Duration,
+) -> Result<RunSummary, AppError> {
+    let engine = engine(signoff, policy, alerts)?;
+    match tokio::time::timeout(timeout, engine.run_until_idle()).await {
+        Ok(report) => Ok(RunSummary::from(&report.map_err(engine_error)?)),
+        Err(_) => Ok(RunSummary { delivered: 0, retried: 0, failed: 0, timed_out: true }),
+    }
+}
+
+fn engine_error(error: signoff_grc::engine::EngineError) -> AppError {
+    match error {
+        signoff_grc::engine::EngineError::UnknownDestination { name } => Missing::SyncDestination(name).into(),
+        other => AppError::Invalid(error_chain(&other)),
+    }
+}
+
+/// What `sync reconcile` found and did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReconcileSummary {
+    /// The destination.
+    pub destination: String,
+    /// Artifacts the other side holds.
+    pub held: usize,
+    /// Artifacts the outbox says were delivered there.
+    pub expected: usize,
+    /// Artifacts it lacked, requeued.
+    pub missing: Vec<String>,
+    /// Delivered now.
+    pub delivered: u32,
+    /// Still pending (to be retried by `sync run` or the server).
+    pub retried: u32,
+    /// Given up.
+    pub failed: u32,
+}
+
+impl ReconcileSummary {
+    fn from_report(destination: &str, report: &ReconcileReport) -> ReconcileSummary {
+        ReconcileSummary {
+            destination: destination.to_owned(),
+            held: report.held,
+            expected: report.expected,
+            missing: report.missing.iter().map(ToString::to_string).collect(),
+            delivered: report.run.delivered,
+            retried: report.run.retried,
+            failed: report.run.failed,
+        }
+    }
+}
+
+/// Lists what destination `name` holds, requeues what it lacks, and sends it
+/// (`sync reconcile NAME`).
+///
+/// # Errors
+/// An unknown destination, one without a list API, an outbox failure.
+pub async fn reconcile(
+    signoff: &Signoff,
+    name: &str,
+    policy: RetryPolicy,
+    alerts: Arc<dyn AlertSink>,
+) -> Result<ReconcileSummary, AppError> {
+    if !settings(signoff).destinations.contains_key(name) {
+        return Err(Missing::SyncDestination(name.to_owned()).into());
+    }
+    let engine = engine(signoff, policy, alerts)?;
+    let report = engine.reconcile(name).await.map_err(engine_error)?;
+    Ok(ReconcileSummary::from_report(name, &report))
+}
+
+/// The alerts of a command-line run: the log.
+pub fn log_alerts() -> Arc<dyn AlertSink> {
+    Arc::new(LogAlerts)
+}
+
+// ---------------------------------------------------------------------------
+// OSCAL and VEX.
+
+/// What an OSCAL export covers.
+#[derive(Debug, Clone)]
+pub enum OscalScope {
+    /// One release.
+    Release(ReleaseRef),
+    /// The releases created in a period (of one project, or all).
+    Period {
+        /// The period.
+        period: crate::Period,
+        /// Only this project.
+        project: Option<signoff_core::ProjectName>,
+    },
+}
+
+/// OSCAL 1.1.3 assessment results of a release's latest certification, or of every
+/// certified or rejected release created in a period, for one framework or all.
+///
+/// # Errors
+/// An unknown release, one never certified, a period with no certified release,
+/// a framework none of the artifacts are about.
+pub async fn oscal(
+    signoff: &Signoff,
+    scope: &OscalScope,
+    framework: Option<&str>,
+) -> Result<serde_json::Value, AppError> {
+    let (artifacts, oscal_scope) = match scope {
+        OscalScope::Release(release) => (
+            artifacts_of(signoff, release).await?,
+            signoff_grc::oscal::Scope::Release {
+                project: release.project.to_string(),
+                version: release.version.to_string(),
+            },
+        ),
+        OscalScope::Period { period, project } => {
+            let (from, to) = period.bounds();
+            let (Some(from), Some(to)) = (from, to) else {
+                return Err(AppError::Invalid("an OSCAL period needs both --from and --to".into()));
+            };
+            let releases = signoff
+                .store
+                .releases_between(
+                    project.as_ref().map(signoff_core::ProjectName::as_str),
+                    Some(from.as_str()),
+                    Some(to.as_str()),
+                )
+                .await?;
+            let mut artifacts = Vec::new();
+            for row in releases {
+                let release = ReleaseRef { project: row.record.project.clone(), version: row.record.version.clone() };
+                match artifacts_of(signoff, &release).await {
+                    Ok(found) => artifacts.extend(found),
+                    Err(AppError::NotFound(Missing::Certificate(_))) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            (artifacts, signoff_grc::oscal::Scope::Period { from, to })
+        }
+    };
+    signoff_grc::oscal::assessment_results(&artifacts, &oscal_scope, framework)
+        .map_err(|error| AppError::Invalid(error_chain(&error)))
+}
+
+/// A VEX document and what went into it.
+#[derive(Debug, Clone, Serialize)]
+pub struct VexExport {
+    /// The document.
+    #[serde(skip)]
+    pub document: serde_json::Value,
+    /// The dispositions it states.
+    pub dispositions: Vec<signoff_grc::vex::Disposition>,
+}
+
+/// VEX formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VexFormat {
+    /// OpenVEX 0.2.
+    OpenVex,
+    /// CycloneDX 1.6.
+    CycloneDx,
+}
+
+/// A project's finding dispositions as VEX. signoff's dispositions are its
+/// approved exceptions for findings: each becomes an accepted risk (`affected` with
+/// the exception's reason as the action statement) of every vulnerability id
+/// (CVE, GHSA, ...) the finding names, in product `pkg:generic/<project>`, the
+/// finding's package as the subcomponent. Findings without a vulnerability id
+/// (a SAST rule) have no VEX form and are left out.
+///
+/// # Errors
+/// A project with no such disposition, a store failure.
+pub async fn vex(
+    signoff: &Signoff,
+    project: &signoff_core::ProjectName,
+    format: VexFormat,
+) -> Result<VexExport, AppError> {
+    use signoff_core::records::ExceptionTarget;
+    use signoff_grc::vex::{Disposition, DispositionStatus};
+
+    let exceptions = crate::decide::exceptions(signoff).await?;
+    let history = signoff.store.finding_history(project).await?;
+    let mut by_fingerprint: HashMap<signoff_core::Digest, &signoff_core::Finding> = HashMap::new();
+    for row in &history {
+        by_fingerprint.insert(row.finding.fingerprint, &row.finding);
+    }
+    let mut dispositions = Vec::new();
+    for view in exceptions {
+        if view.state != crate::decide::ExceptionState::Approved || !view.covers(project) {
+            continue;
+        }
+        let ExceptionTarget::Finding { fingerprint } = &view.record.target else { continue };
+        let Some(finding) = by_fingerprint.get(fingerprint) else { continue };
+        let Some(approved_at) = view.approved_at else { continue };
+        let subcomponents = match (&finding.package, &finding.package_version) {
+            (Some(package), Some(version)) => vec![format!("pkg:generic/{package}@{version}")],
+            (Some(package), None) => vec![format!("pkg:generic/{package}")],
+            _ => Vec::new(),
+        };
+        for vulnerability in &finding.cve {
+            dispositions.push(Disposition {
+                vulnerability: vulnerability.clone(),
+                aliases: Vec::new(),
+                product: format!("pkg:generic/{project}"),
+                subcomponents: subcomponents.clone(),
+                status: DispositionStatus::AcceptedRisk,
+                justification: None,
+                detail: Some(format!("exception {} approved", view.record.id)),
+                action: Some(format!("{} (accepted until {})", view.record.reason, rfc3339(view.record.expires_at))),
+                decided_at: rfc3339(approved_at),
+            });
+        }
+    }
+    if dispositions.is_empty() {
+        return Err(AppError::Invalid(format!(
+            "{project} has no finding dispositions to state as VEX: none of its approved exceptions is for a finding with a vulnerability id (CVE, GHSA)"
+        )));
+    }
+    let author = format!("signoff ({})", signoff.origin());
+    let document = match format {
+        VexFormat::OpenVex => signoff_grc::vex::export_openvex(&dispositions, &author),
+        VexFormat::CycloneDx => signoff_grc::vex::export_cyclonedx(&dispositions, &author),
+    }
+    .map_err(|error| AppError::Invalid(error_chain(&error)))?;
+    Ok(VexExport { document, dispositions })
+}
