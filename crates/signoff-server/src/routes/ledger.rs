@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use signoff_app::AppError;
+use signoff_core::ProjectName;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Answer, ok};
@@ -54,10 +55,20 @@ pub(crate) struct InclusionParams {
     security(("token" = ["read"])))]
 pub(crate) async fn inclusion(
     State(state): State<AppState>,
-    _auth: Authorized<ReadScope>,
+    auth: Authorized<ReadScope>,
     Query(params): Query<InclusionParams>,
 ) -> Answer {
-    ok(&signoff_app::proof::inclusion_proof(state.signoff(), params.entry, params.size).await?)
+    let proof = signoff_app::proof::inclusion_proof(state.signoff(), params.entry, params.size).await?;
+    // The proof carries its entry: only a token that may read the entry's project
+    // (every project, for an entry of none) sees it.
+    let project = serde_json::from_str::<serde_json::Value>(&proof.entry_body)
+        .ok()
+        .and_then(|body| body["data"]["project"].as_str().map(str::to_owned));
+    match project.map(|name| ProjectName::new(&name)) {
+        Some(Ok(project)) => auth.on(&state, &project).await?,
+        _ => auth.every_project(&state).await?,
+    }
+    ok(&proof)
 }
 
 /// A consistency proof's question.

@@ -243,6 +243,23 @@ async fn aggregate_answers_stay_within_the_token_projects() {
             let (status, body) = get(path, &other).await;
             assert_eq!(status, 403, "{path}: {body}");
         }
+        // An inclusion proof carries its entry: only for a token of the entry's project.
+        let everyone = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
+        let size = server.size().await;
+        let mut seen = std::collections::BTreeSet::new();
+        for entry in 0..size {
+            let path = format!("/api/v1/ledger/proofs/inclusion?entry={entry}");
+            let (status, body) = get(&path, &everyone).await;
+            assert_eq!(status, 200, "entry {entry}: {body}");
+            let proof: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let entry_body: serde_json::Value = serde_json::from_str(proof["entry_body"].as_str().unwrap()).unwrap();
+            let project = entry_body["data"]["project"].as_str().unwrap_or("").to_owned();
+            let (status, body) = get(&path, &other).await;
+            let expected = if project == "other" { 200 } else { 403 };
+            assert_eq!(status, expected, "entry {entry} of project {project:?}: {body}");
+            seen.insert(project);
+        }
+        assert!(seen.contains("shop") && seen.contains("other") && seen.contains(""), "{seen:?}");
         // A token of two projects must say which one an aggregate is about.
         let (status, body) = get("/api/v1/audit/search", &both).await;
         assert_eq!(status, 403, "{body}");
