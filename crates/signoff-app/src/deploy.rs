@@ -157,19 +157,21 @@ pub(crate) async fn deployer_conflicts(
 }
 
 /// A recorded snapshot.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snapshot {
     /// The record.
     #[serde(flatten)]
     pub record: SnapshotRecord,
     /// Its ledger entry.
     pub entry: u64,
-    /// For each artifact, whether a valid certificate covers it and why.
+    /// For each artifact, whether a valid certificate covers it and why (`verdicts`
+    /// in JSON: the record's `artifacts` are the digests).
+    #[serde(rename = "verdicts")]
     pub artifacts: Vec<RunningArtifact>,
 }
 
 /// One artifact of a snapshot, as the gate judged it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunningArtifact {
     /// Its digest.
     pub artifact: Digest,

@@ -60,8 +60,8 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "EXPR")]
     pub(crate) jq: Option<String>,
 
-    /// Work against this signoff server instead of a local store (capture, release,
-    /// approve, certify, gate, deploy record).
+    /// Work against this signoff server instead of a local store (capture, release
+    /// create, approve, certify, gate, deploy record, env snapshot, export).
     #[arg(long, global = true, env = "SIGNOFF_SERVER", value_name = "URL")]
     pub(crate) server: Option<String>,
 

@@ -101,7 +101,7 @@ impl Remote {
         query: &[(&str, String)],
         headers: &[(&str, String)],
         body: Body<'_>,
-    ) -> Result<(StatusCode, serde_json::Value), Failure> {
+    ) -> Result<(StatusCode, Vec<u8>), Failure> {
         let attempt = || async { self.send_once(method.clone(), path, query, headers, &body).await };
         attempt
             .retry(
@@ -122,7 +122,7 @@ impl Remote {
         query: &[(&str, String)],
         headers: &[(&str, String)],
         body: &Body<'_>,
-    ) -> Result<(StatusCode, serde_json::Value), Failure> {
+    ) -> Result<(StatusCode, Vec<u8>), Failure> {
         let url = format!("{}{path}", self.base);
         let mut request = self.http.request(method, &url).bearer_auth(&self.token).query(query);
         for (name, value) in headers {
@@ -148,19 +148,11 @@ impl Remote {
         };
         let response = request.send().await.map_err(|error| Failure::Unavailable(error_chain(&error)))?;
         let status = response.status();
-        let text = response.text().await.map_err(|error| Failure::Unavailable(error_chain(&error)))?;
+        let bytes = response.bytes().await.map_err(|error| Failure::Unavailable(error_chain(&error)))?;
         if status.is_success() {
-            let value = if text.is_empty() {
-                serde_json::Value::Null
-            } else {
-                serde_json::from_str(&text).map_err(|error| Failure::Refused {
-                    status,
-                    detail: format!("{url} answered {status} with a body that is not JSON: {error}"),
-                })?
-            };
-            return Ok((status, value));
+            return Ok((status, bytes.to_vec()));
         }
-        let detail = serde_json::from_str::<serde_json::Value>(&text)
+        let detail = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
             .and_then(|problem| problem.get("detail").and_then(|detail| detail.as_str()).map(str::to_owned))
             .unwrap_or_else(|| format!("{url} answered {status}"));
@@ -181,9 +173,15 @@ impl Remote {
         body: Option<&serde_json::Value>,
     ) -> anyhow::Result<T> {
         let body = body.map_or(Body::None, Body::Json);
-        let (_, value) = self.send(method, path, query, &[], body).await?;
-        serde_json::from_value(value)
+        let (_, bytes) = self.send(method, path, query, &[], body).await?;
+        serde_json::from_slice(&bytes)
             .with_context(|| format!("{}{path}: an answer this signoff does not understand", self.base))
+    }
+
+    /// A GET whose 2xx answer is bytes (a package).
+    pub(crate) async fn download(&self, path: &str) -> anyhow::Result<Vec<u8>> {
+        let (_, bytes) = self.send(Method::GET, path, &[], &[], Body::None).await?;
+        Ok(bytes)
     }
 
     /// Captures one file: its reports, or why not.
@@ -199,8 +197,8 @@ impl Remote {
             query.push(("captured_at", at.to_owned()));
         }
         let headers = [("Idempotency-Key", key.to_owned())];
-        let (_, value) = self.send(Method::POST, "/api/v1/captures", &query, &headers, Body::File(file)).await?;
-        serde_json::from_value(value).map_err(|error| Failure::Refused {
+        let (_, bytes) = self.send(Method::POST, "/api/v1/captures", &query, &headers, Body::File(file)).await?;
+        serde_json::from_slice(&bytes).map_err(|error| Failure::Refused {
             status: StatusCode::OK,
             detail: format!("{}/api/v1/captures: an answer this signoff does not understand: {error}", self.base),
         })

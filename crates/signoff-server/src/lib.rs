@@ -143,6 +143,8 @@ impl AppState {
         routes::certificate_envelope,
         routes::gate,
         routes::deploy,
+        routes::package,
+        routes::snapshot,
         routes::findings,
         routes::trace,
         routes::search,
@@ -303,6 +305,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/releases/{project}/{version}/certificate/envelope", get(routes::certificate_envelope))
         .route("/api/v1/releases/{project}/{version}/deployments", post(routes::deploy))
         .route("/api/v1/releases/{project}/{version}/trace", get(routes::trace))
+        .route("/api/v1/releases/{project}/{version}/package", get(routes::package))
+        .route("/api/v1/environments/{environment}/snapshots", post(routes::snapshot))
         .route("/api/v1/releases/{project}/{version}/evidence/{digest}", get(routes::raw_evidence))
         .route("/api/v1/exceptions", post(routes::request_exception))
         .route("/api/v1/exceptions/{id}/approve", post(routes::approve_exception))

@@ -693,6 +693,67 @@ pub(crate) async fn deploy(
     created(&deployment)
 }
 
+/// A release's evidence package: the deterministic zip an auditor verifies offline
+/// with `signoff verify-package` (F3).
+#[utoipa::path(get, path = "/api/v1/releases/{project}/{version}/package", tag = "audit", params(ReleasePath),
+    responses((status = 200, description = "The package (zip)", body = Vec<u8>, content_type = "application/zip"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("token" = ["read"])))]
+pub(crate) async fn package(
+    State(state): State<AppState>,
+    auth: Authorized<ReadScope>,
+    Path(path): Path<ReleasePath>,
+) -> Answer {
+    let release = path.parse()?;
+    auth.on(&state, &release.project).await?;
+    let bytes = signoff_app::package::export(state.signoff(), &release).await?;
+    let file = format!("attachment; filename=\"{}-{}.zip\"", release.project, release.version);
+    Ok(([(header::CONTENT_TYPE, "application/zip".to_owned()), (header::CONTENT_DISPOSITION, file)], bytes)
+        .into_response())
+}
+
+/// An environment named in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct EnvironmentPath {
+    /// The environment (`prod`).
+    environment: String,
+}
+
+/// What runs in an environment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewSnapshot {
+    /// Digests of the artifacts running there (`sha256:...`).
+    artifacts: Vec<String>,
+}
+
+/// Records what runs in an environment (B3); anything never certified for it is
+/// flagged. Artifacts of any project may run there, so the token must cover every
+/// project.
+#[utoipa::path(post, path = "/api/v1/environments/{environment}/snapshots", tag = "releases",
+    params(EnvironmentPath), request_body = NewSnapshot,
+    responses((status = 201, description = "The snapshot, each artifact judged", body = serde_json::Value),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("token" = ["release"])))]
+pub(crate) async fn snapshot(
+    State(state): State<AppState>,
+    auth: Authorized<ReleaseScope>,
+    Path(path): Path<EnvironmentPath>,
+    Json(body): Json<NewSnapshot>,
+) -> Answer {
+    auth.every_project(&state).await?;
+    let artifacts = body
+        .artifacts
+        .iter()
+        .map(|text| text.parse::<Digest>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppError::from)?;
+    let snapshot =
+        signoff_app::deploy::snapshot(state.signoff(), &path.environment, &artifacts, auth.who.actor.clone()).await?;
+    created(&snapshot)
+}
+
 /// A project named in the path.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use signoff_app::deploy::{Deployed, RecordDeployment};
+use signoff_app::deploy::{Deployed, RecordDeployment, Snapshot};
 use signoff_app::{Environment, Signoff};
 
 use crate::Outcome;
@@ -72,8 +72,26 @@ pub(crate) async fn env(store: &Path, command: EnvCommand) -> anyhow::Result<Out
     let actor = super::actor(&signoff, args.actor.as_deref())?;
     let artifacts = super::digests(&args.artifacts)?;
     let snapshot = signoff_app::deploy::snapshot(&signoff, &args.environment, &artifacts, actor).await?;
-    if args.output.json || crate::render::jq_set() {
-        json(&snapshot)?;
+    print_snapshot(&snapshot, args.output.json)
+}
+
+/// `signoff env snapshot` against a server (artifact files are hashed here), as
+/// the token's identity.
+pub(crate) async fn env_remote(remote: &Remote, command: EnvCommand) -> anyhow::Result<Outcome> {
+    let EnvCommand::Snapshot(args) = command;
+    if args.actor.is_some() {
+        anyhow::bail!("--actor: against a server, the token's identity is the actor");
+    }
+    let artifacts: Vec<String> = super::digests(&args.artifacts)?.iter().map(ToString::to_string).collect();
+    let body = serde_json::json!({ "artifacts": artifacts });
+    let path = format!("/api/v1/environments/{}/snapshots", args.environment);
+    let snapshot: Snapshot = remote.call(reqwest::Method::POST, &path, &[], Some(&body)).await?;
+    print_snapshot(&snapshot, args.output.json)
+}
+
+fn print_snapshot(snapshot: &Snapshot, as_json: bool) -> anyhow::Result<Outcome> {
+    if as_json || crate::render::jq_set() {
+        json(snapshot)?;
     } else {
         for running in &snapshot.artifacts {
             let mark = if running.certified { "certified  " } else { "UNCERTIFIED" };

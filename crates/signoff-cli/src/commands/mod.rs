@@ -99,6 +99,8 @@ async fn remote_dispatch(remote: &Remote, command: Command) -> anyhow::Result<Ou
         Command::Certify(args) => certify::certify_remote(remote, args).await,
         Command::Gate(args) => certify::gate_remote(remote, args).await,
         Command::Deploy(command) => deploy::deploy_remote(remote, command).await,
+        Command::Env(command) => deploy::env_remote(remote, command).await,
+        Command::Export(args) => package::export_remote(remote, args).await,
         Command::Outbox(command) => outbox::run(Some(remote), command).await,
         Command::Inspect(args) => capture::inspect(args).await,
         Command::VerifyPackage(args) => package::verify(args),

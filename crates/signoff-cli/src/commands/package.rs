@@ -6,18 +6,30 @@ use signoff_app::Signoff;
 
 use crate::Outcome;
 use crate::cli::{ExportArgs, VerifyPackageArgs};
+use crate::remote::Remote;
 use crate::render::{done, json, note, outln, warning};
 
 pub(crate) async fn export(store: &Path, args: ExportArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     let release = super::release(&args.release)?;
     let bytes = signoff_app::package::export(&signoff, &release).await?;
-    let digest = signoff_core::Digest::of(&bytes);
+    write_package(&release, &bytes, &args)
+}
+
+/// `signoff export` against a server: the same package, downloaded.
+pub(crate) async fn export_remote(remote: &Remote, args: ExportArgs) -> anyhow::Result<Outcome> {
+    let release = super::release(&args.release)?;
+    let bytes = remote.download(&format!("{}/package", super::remote_release_path(&release))).await?;
+    write_package(&release, &bytes, &args)
+}
+
+fn write_package(release: &signoff_core::ReleaseRef, bytes: &[u8], args: &ExportArgs) -> anyhow::Result<Outcome> {
+    let digest = signoff_core::Digest::of(bytes);
     let to_stdout = args.output.as_os_str() == "-";
     if to_stdout {
-        crate::render::write_bytes(None, &bytes)?;
+        crate::render::write_bytes(None, bytes)?;
     } else {
-        std::fs::write(&args.output, &bytes).map_err(|error| anyhow::anyhow!("{}: {error}", args.output.display()))?;
+        std::fs::write(&args.output, bytes).map_err(|error| anyhow::anyhow!("{}: {error}", args.output.display()))?;
     }
     if args.json.json || crate::render::jq_set() {
         if !to_stdout {

@@ -120,6 +120,7 @@ fn the_pipeline_answers_the_same_locally_and_against_a_server() {
         ("alice", token(&remote, "alice", "approve,read")),
         ("carol", token(&remote, "carol", "certify,read")),
         ("dana", token(&remote, "dana", "release,read")),
+        ("auditor", token(&remote, "auditor", "read")),
     ];
     let served = Served::start(&remote, "127.0.0.1:0");
     let outbox = tempfile::tempdir().unwrap();
@@ -141,6 +142,7 @@ fn the_pipeline_answers_the_same_locally_and_against_a_server() {
         ("ci", vec!["gate", "--artifact", &artifact]),
         ("ci", vec!["gate", "--artifact", "sha256:0000000000000000000000000000000000000000000000000000000000000000"]),
         ("dana", vec!["deploy", "record", "shop@1.0.0", "--env", "prod"]),
+        ("dana", vec!["env", "snapshot", "--env", "prod", "--artifact", &artifact]),
     ];
     for (actor, args) in &steps {
         let token = &tokens.iter().find(|(name, _)| name == actor).unwrap().1;
@@ -174,6 +176,20 @@ fn the_pipeline_answers_the_same_locally_and_against_a_server() {
         }
         assert!(!normalized(&there).is_empty() || there.status.code() != Some(0), "signoff {args:?} printed nothing");
     }
+    // The auditor's package, downloaded from the server, verifies offline.
+    let package = outbox.path().join("shop-1.0.0.zip");
+    let auditor = &tokens.iter().find(|(name, _)| *name == "auditor").unwrap().1;
+    let export = run(
+        &remote,
+        Some((&served.url, auditor)),
+        "auditor",
+        outbox.path(),
+        &["export", "shop@1.0.0", "-o", package.to_str().unwrap()],
+    );
+    assert_eq!(export.status.code(), Some(0), "{}", String::from_utf8_lossy(&export.stderr));
+    let key = remote.ok(&["key", "public", "--format", "note"]);
+    let verified = signoff().args(["verify-package", package.to_str().unwrap(), "--key", key.trim()]).output().unwrap();
+    assert_eq!(verified.status.code(), Some(0), "{}", String::from_utf8_lossy(&verified.stdout));
     // The server recorded what its tokens did, under their names.
     let certificate =
         remote.query_text("SELECT record FROM records WHERE kind = 'certificate_issued' ORDER BY seq DESC LIMIT 1");

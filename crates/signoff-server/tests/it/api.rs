@@ -383,3 +383,65 @@ async fn a_token_over_its_rate_is_told_when_to_retry() {
     assert_eq!(get(&calm).await.unwrap().status(), 200, "another token has its own rate");
     server.stop().await;
 }
+
+/// An auditor downloads a release's evidence package through the API and it
+/// verifies offline against the server's published key; an operator records what
+/// runs in an environment and hears what was never certified.
+#[tokio::test]
+async fn packages_and_environment_snapshots_through_the_api() {
+    for server in servers().await {
+        seed(&server, "shop").await;
+        let auditor = server.token("auditor", &[Scope::Read], &["shop"], ActorKind::Human).await;
+        let response = server
+            .client
+            .get(server.url("/api/v1/releases/shop/1.0.0/package"))
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", server.backend);
+        assert_eq!(response.headers()["content-type"], "application/zip");
+        let bytes = response.bytes().await.unwrap();
+        let key: serde_json::Value =
+            server.client.get(server.url("/api/v1/public-key")).send().await.unwrap().json().await.unwrap();
+        let report = signoff_app::package::verify(&bytes, key["verifier_key"].as_str()).unwrap();
+        assert!(
+            report.is_ok(),
+            "{}: the package verifies against the server's key: {:?}",
+            server.backend,
+            report.checks
+        );
+
+        let ops = server.token("ops", &[Scope::Release], &[], ActorKind::Bot).await;
+        let unknown = artifact("something nobody certified");
+        let response = server
+            .client
+            .post(server.url("/api/v1/environments/prod/snapshots"))
+            .bearer_auth(&ops)
+            .json(&serde_json::json!({"artifacts": [artifact("shop@1.0.0"), unknown]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let snapshot: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(snapshot["environment"], "prod");
+        assert_eq!(
+            snapshot["uncertified"].as_array().unwrap().len(),
+            2,
+            "shop@1.0.0 is not certified either: {snapshot}"
+        );
+        assert_eq!(snapshot["actor"]["id"], "ops", "{snapshot}");
+        // A snapshot spans projects: a token of one project may not record one.
+        let shop_ops = server.token("shop-ops", &[Scope::Release], &["shop"], ActorKind::Bot).await;
+        let response = server
+            .client
+            .post(server.url("/api/v1/environments/prod/snapshots"))
+            .bearer_auth(&shop_ops)
+            .json(&serde_json::json!({"artifacts": [artifact("shop@1.0.0")]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403);
+        server.stop().await;
+    }
+}

@@ -56,7 +56,8 @@ fn request(server: &TestServer, operation: &Operation) -> reqwest::RequestBuilde
         .replace("{project}", "shop")
         .replace("{version}", "1.0.0")
         .replace("{id}", "EXC-1")
-        .replace("{question}", "scans-for-period");
+        .replace("{question}", "scans-for-period")
+        .replace("{environment}", "prod");
     let query: Vec<(String, String)> = operation
         .required_query
         .iter()
@@ -84,6 +85,7 @@ fn request(server: &TestServer, operation: &Operation) -> reqwest::RequestBuilde
         "approve_exception" => builder.json(&serde_json::json!({})),
         "certify" => builder.json(&serde_json::json!({"dry_run": true})),
         "deploy" => builder.json(&serde_json::json!({"environment": "staging"})),
+        "snapshot" => builder.json(&serde_json::json!({"artifacts": [artifact("shop@1.0.0")]})),
         _ => builder,
     };
     builder
