@@ -521,16 +521,7 @@ pub fn remove(signoff: &Signoff, name: &str) -> Result<(), AppError> {
     write_document(&path, &document)
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+use signoff_grc::http::error_chain;
 
 // ---------------------------------------------------------------------------
 // Status, run, reconcile.

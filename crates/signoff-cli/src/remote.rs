@@ -15,6 +15,7 @@ use backon::{ExponentialBuilder, Retryable};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use signoff_app::report::EvidenceReport;
+use signoff_grc::http::error_chain;
 
 pub(crate) mod outbox;
 
@@ -203,19 +204,4 @@ impl Remote {
             detail: format!("{}/api/v1/captures: an answer this signoff does not understand: {error}", self.base),
         })
     }
-}
-
-/// An HTTP client error with its causes (connection refused, DNS, TLS).
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -138,13 +138,17 @@ pub fn transport_outcome(error: &reqwest::Error, what: &str) -> DeliveryOutcome 
     DeliveryOutcome::Retry { after: None, why: format!("{what}: {}", error_chain(error)) }
 }
 
-/// An error and its sources on one line (reqwest's own message alone says little).
+/// An error and its sources on one line (reqwest's own message alone says little);
+/// a cause the text already holds is not repeated.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
         source = cause.source();
     }
     text
