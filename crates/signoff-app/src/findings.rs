@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use signoff_core::{Digest, Finding, ProjectName, ReleaseRef, ReleaseVersion};
 use signoff_store::ScanRow;
 use time::OffsetDateTime;
@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::home::Signoff;
 
 /// Open or fixed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingStatus {
     /// The tool's latest scan of the project still reports it.
@@ -23,7 +23,7 @@ pub enum FindingStatus {
 }
 
 /// Where a finding was seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sighting {
     /// The evidence's ledger entry.
     pub entry: u64,
@@ -39,7 +39,7 @@ pub struct Sighting {
 }
 
 /// One finding with its history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingView {
     /// The tool reporting it.
     pub tool: String,

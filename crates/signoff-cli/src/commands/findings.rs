@@ -8,6 +8,7 @@ use signoff_core::ProjectName;
 
 use crate::Outcome;
 use crate::cli::{FindingsArgs, StatusArg};
+use crate::remote::Remote;
 use crate::render::{cell, count, json_line, outln, severity_cell, table};
 
 fn sighting(sighting: &Sighting) -> String {
@@ -20,6 +21,45 @@ fn sighting(sighting: &Sighting) -> String {
 
 pub(crate) async fn run(store: &Path, args: FindingsArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
+    let (project, query) = query(&args)?;
+    if args.json || crate::render::jq_set() {
+        // One line per finding as it is read: a million findings stream in bounded memory.
+        signoff_app::findings::each(&signoff, &query, &mut |view| {
+            json_line(&view).map_err(|error| match error.downcast::<std::io::Error>() {
+                Ok(source) => AppError::Io { path: "standard output".into(), source },
+                Err(error) => AppError::Invalid(error.to_string()),
+            })
+        })
+        .await?;
+        return Ok(Outcome::Success);
+    }
+    let views: Vec<FindingView> = signoff_app::findings::findings(&signoff, &query).await?;
+    print_findings(&project, &views)
+}
+
+/// `signoff findings` against a server.
+pub(crate) async fn run_remote(remote: &Remote, args: FindingsArgs) -> anyhow::Result<Outcome> {
+    let (project, query) = query(&args)?;
+    let mut parameters = Vec::new();
+    if let Some(release) = &query.release {
+        parameters.push(("release", release.to_string()));
+    }
+    if let Some(status) = query.status {
+        parameters.push(("status", if status == FindingStatus::Open { "open" } else { "fixed" }.to_owned()));
+    }
+    let path = format!("/api/v1/projects/{project}/findings");
+    let views: Vec<FindingView> = remote.call(reqwest::Method::GET, &path, &parameters, None).await?;
+    if args.json || crate::render::jq_set() {
+        for view in &views {
+            json_line(view)?;
+        }
+        return Ok(Outcome::Success);
+    }
+    print_findings(&project, &views)
+}
+
+/// The project and the query the flags ask for.
+fn query(args: &FindingsArgs) -> anyhow::Result<(ProjectName, FindingsQuery)> {
     let status = args.status.map(|status| match status {
         StatusArg::Open => FindingStatus::Open,
         StatusArg::Fixed => FindingStatus::Fixed,
@@ -35,25 +75,17 @@ pub(crate) async fn run(store: &Path, args: FindingsArgs) -> anyhow::Result<Outc
         (None, None) => anyhow::bail!("name the project: --project NAME (or --release PROJECT@VERSION)"),
     };
     let query = FindingsQuery { project: project.clone(), release: release.map(|release| release.version), status };
-    if args.json || crate::render::jq_set() {
-        // One line per finding as it is read: a million findings stream in bounded memory.
-        signoff_app::findings::each(&signoff, &query, &mut |view| {
-            json_line(&view).map_err(|error| match error.downcast::<std::io::Error>() {
-                Ok(source) => AppError::Io { path: "standard output".into(), source },
-                Err(error) => AppError::Invalid(error.to_string()),
-            })
-        })
-        .await?;
-        return Ok(Outcome::Success);
-    }
-    let views: Vec<FindingView> = signoff_app::findings::findings(&signoff, &query).await?;
+    Ok((project, query))
+}
+
+fn print_findings(project: &ProjectName, views: &[FindingView]) -> anyhow::Result<Outcome> {
     if views.is_empty() {
         outln!("no findings for {project}")?;
         return Ok(Outcome::Success);
     }
     let mut rows = table();
     rows.set_header(["status", "severity", "tool", "rule", "where", "title", "first seen", "fixed in"]);
-    for view in &views {
+    for view in views {
         let finding = &view.finding;
         let place = match (&finding.location.path, finding.location.start_line) {
             (Some(path), Some(line)) => format!("{path}:{line}"),

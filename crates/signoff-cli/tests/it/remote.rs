@@ -143,6 +143,8 @@ fn the_pipeline_answers_the_same_locally_and_against_a_server() {
         ("ci", vec!["gate", "--artifact", "sha256:0000000000000000000000000000000000000000000000000000000000000000"]),
         ("dana", vec!["deploy", "record", "shop@1.0.0", "--env", "prod"]),
         ("dana", vec!["env", "snapshot", "--env", "prod", "--artifact", &artifact]),
+        ("ci", vec!["findings", "--project", "shop"]),
+        ("ci", vec!["findings", "--release", "shop@1.0.0", "--status", "open"]),
     ];
     for (actor, args) in &steps {
         let token = &tokens.iter().find(|(name, _)| name == actor).unwrap().1;
@@ -285,13 +287,13 @@ fn commands_a_server_does_not_serve_yet_say_so() {
         .current_dir(store.dir.path())
         .env("SIGNOFF_SERVER", "http://127.0.0.1:9")
         .env("SIGNOFF_TOKEN", "so_x_y")
-        .args(["findings", "--project", "shop"])
+        .args(["audit", "trace", "shop@1.0.0"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("`signoff findings` works on a local store only") && stderr.contains("SIGNOFF_SERVER"),
+        stderr.contains("`signoff audit` works on a local store only") && stderr.contains("SIGNOFF_SERVER"),
         "{stderr}"
     );
     let output = signoff()
