@@ -2,32 +2,30 @@
 //! project limits, calls the use case the CLI calls, and answers JSON. No rule of
 //! signoff is decided here.
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use signoff_app::AppError;
-use signoff_app::audit::{CoverageScope, Question, ReleaseStatus, Search};
-use signoff_app::capture::{CaptureContext, CaptureRequest, InputFile};
-use signoff_app::findings::{FindingStatus, FindingsQuery};
+use signoff_app::audit::ReleaseStatus;
 use signoff_app::request::{DayEnd, Period, parse_time};
 use signoff_core::context::CiContext;
-use signoff_core::entry::Delivery;
 use signoff_core::records::{ApprovalDecision, ExceptionTarget};
-use signoff_core::{CommitSha, Digest, EvidenceKind, Format, ProjectName, ReleaseRef, ReleaseVersion, Severity};
-use tokio::io::AsyncWriteExt;
+use signoff_core::{CommitSha, Digest, ProjectName, ReleaseRef, ReleaseVersion};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::{ApproveScope, Authorized, CaptureScope, CertifyScope, ReadScope, ReleaseScope};
+use crate::auth::{ApproveScope, Authorized, CertifyScope, ReadScope, ReleaseScope};
 use crate::dashboard::LiveEvent;
 use crate::extract::{Json, Path, Query};
 use crate::problem::{ApiError, Problem};
 
+mod audit;
+mod capture;
 mod ledger;
 
+pub(crate) use audit::*;
+pub(crate) use capture::*;
 pub(crate) use ledger::*;
 
 type Answer = Result<Response, ApiError>;
@@ -74,176 +72,6 @@ impl ReleasePath {
     fn parse(&self) -> Result<ReleaseRef, ApiError> {
         release(&self.project, &self.version)
     }
-}
-
-/// What a capture is for, and how to read it.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct CaptureParams {
-    /// Project.
-    project: String,
-    /// The file's name (no folders): `bandit.sarif`.
-    name: String,
-    /// The commit the evidence was produced for (full id).
-    commit: Option<String>,
-    /// The release it is for, when known already.
-    release: Option<String>,
-    /// The input format, when detection should not decide.
-    format: Option<String>,
-    /// The evidence kind, when the format does not say.
-    kind: Option<String>,
-    /// CI: branch.
-    branch: Option<String>,
-    /// CI: run id.
-    run_id: Option<String>,
-    /// CI: run URL.
-    run_url: Option<String>,
-    /// CI: job.
-    job: Option<String>,
-    /// CI: system (`github-actions`, `gitlab-ci`).
-    system: Option<String>,
-    /// CI: repository.
-    repository: Option<String>,
-    /// When the sender captured it, for a capture it kept in its outbox while this
-    /// server was out of reach (RFC 3339); the ledger entry's time is its arrival.
-    captured_at: Option<String>,
-}
-
-/// The `Idempotency-Key` header: printable ASCII, at most 200 characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let text = value
-        .to_str()
-        .ok()
-        .filter(|text| !text.is_empty() && text.len() <= 200 && text.bytes().all(|byte| byte.is_ascii_graphic()));
-    match text {
-        Some(text) => Ok(Some(text.to_owned())),
-        None => Err(invalid("Idempotency-Key must be 1 to 200 printable ASCII characters")),
-    }
-}
-
-/// A plain file name: no folders, no `..`, no control characters.
-fn file_name(name: &str) -> Result<String, ApiError> {
-    let plain = !name.is_empty()
-        && name.len() <= 255
-        && name != "."
-        && name != ".."
-        && !name.contains(['/', '\\'])
-        && !name.chars().any(char::is_control);
-    if plain {
-        Ok(name.to_owned())
-    } else {
-        Err(invalid(format!("name {name:?} must be a plain file name (no folders, no '..')")))
-    }
-}
-
-/// Captures one file sent as the request body, streamed to disk in bounded memory.
-#[utoipa::path(post, path = "/api/v1/captures", tag = "capture",
-    params(CaptureParams, ("Idempotency-Key" = Option<String>, Header,
-        description = "The sender's key for this capture: the same key sent again answers 200 with the evidence stored the first time")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The tool's output, as written"),
-    responses((status = 201, description = "Captured: the evidence reports", body = serde_json::Value),
-        (status = 200, description = "Delivered before under this Idempotency-Key: the evidence stored then", body = serde_json::Value),
-        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
-    security(("token" = ["capture"])))]
-pub(crate) async fn capture(
-    State(state): State<AppState>,
-    auth: Authorized<CaptureScope>,
-    Query(params): Query<CaptureParams>,
-    headers: HeaderMap,
-    body: Body,
-) -> Answer {
-    let project = project(&params.project)?;
-    auth.on(&state, &project).await?;
-    let name = file_name(&params.name)?;
-    if let Some(kind) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok())
-        && (kind.starts_with("multipart/") || kind.starts_with("application/x-www-form-urlencoded"))
-    {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("content type {kind}: send the file itself as the body (application/octet-stream)"),
-        ));
-    }
-    let limit = state.config().max_capture;
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{name} is larger than {limit} bytes"));
-    if headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
-        .is_some_and(|length| length > limit)
-    {
-        return Err(too_large());
-    }
-    let commit = params.commit.as_deref().map(CommitSha::new).transpose().map_err(AppError::from)?;
-    let release = params.release.as_deref().map(ReleaseVersion::new).transpose().map_err(AppError::from)?;
-    if commit.is_none() && release.is_none() {
-        return Err(invalid("no commit: pass commit=SHA, or release=VERSION for evidence without one"));
-    }
-    let format = params.format.as_deref().map(str::parse::<Format>).transpose().map_err(invalid)?;
-    let kind = params.kind.as_deref().map(str::parse::<EvidenceKind>).transpose().map_err(invalid)?;
-    let key = idempotency_key(&headers)?;
-    if let Some(text) = &params.captured_at
-        && time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_err()
-    {
-        return Err(invalid(format!("captured_at {text:?} is not an RFC 3339 time")));
-    }
-    if params.captured_at.is_some() && key.is_none() {
-        return Err(invalid("captured_at comes with an Idempotency-Key (a capture delivered from an outbox)"));
-    }
-    let delivery = key.map(|idempotency_key| Delivery { idempotency_key, captured_at: params.captured_at });
-
-    let home = state.signoff().home().to_owned();
-    let folder = tempfile::Builder::new()
-        .prefix("upload-")
-        .tempdir_in(&home)
-        .map_err(|source| AppError::Io { path: home.display().to_string(), source })?;
-    let path = folder.path().join(&name);
-    let io = |source| ApiError::from(AppError::Io { path: name.clone(), source });
-    let mut file = tokio::fs::File::create(&path).await.map_err(io)?;
-    let mut stream = body.into_data_stream();
-    let mut size = 0u64;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|error| invalid(format!("the body of {name} could not be read: {error}")))?;
-        size += chunk.len() as u64;
-        if size > limit {
-            return Err(too_large());
-        }
-        file.write_all(&chunk).await.map_err(io)?;
-    }
-    file.flush().await.map_err(io)?;
-    drop(file);
-
-    let context = CiContext {
-        system: params.system.or_else(|| Some("api".into())),
-        repository: params.repository,
-        commit: commit.as_ref().map(ToString::to_string),
-        branch: params.branch,
-        run_id: params.run_id,
-        run_url: params.run_url,
-        job: params.job,
-        actor: Some(auth.who.actor.id.clone()),
-    };
-    let request = CaptureRequest {
-        files: vec![InputFile { path, display: name.clone() }],
-        target: CaptureContext { project, commit, release, context },
-        format,
-        kind,
-        limits: signoff_ingest::Limits { max_size: limit, ..signoff_ingest::Limits::default() },
-        delivery,
-    };
-    let project_text = request.target.project.to_string();
-    let release_text = request.target.release.as_ref().map(ToString::to_string);
-    let reports = signoff_app::capture::capture(state.signoff(), request).await?;
-    drop(folder);
-    if reports.iter().any(|report| report.captured.as_ref().is_some_and(|captured| captured.redelivered)) {
-        return ok(&reports);
-    }
-    state.metrics().captured(reports.len() as u64);
-    for report in &reports {
-        let text = format!("{} ({} {}) by {}", report.file, report.tool.name, report.kind, auth.who.actor.id);
-        state.live(LiveEvent::now("capture", project_text.clone(), release_text.clone(), text));
-    }
-    created(&reports)
 }
 
 /// A release to create.
@@ -693,25 +521,6 @@ pub(crate) async fn deploy(
     created(&deployment)
 }
 
-/// A release's evidence package: the deterministic zip an auditor verifies offline
-/// with `signoff verify-package` (F3).
-#[utoipa::path(get, path = "/api/v1/releases/{project}/{version}/package", tag = "audit", params(ReleasePath),
-    responses((status = 200, description = "The package (zip)", body = Vec<u8>, content_type = "application/zip"),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
-    security(("token" = ["read"])))]
-pub(crate) async fn package(
-    State(state): State<AppState>,
-    auth: Authorized<ReadScope>,
-    Path(path): Path<ReleasePath>,
-) -> Answer {
-    let release = path.parse()?;
-    auth.on(&state, &release.project).await?;
-    let bytes = signoff_app::package::export(state.signoff(), &release).await?;
-    let file = format!("attachment; filename=\"{}-{}.zip\"", release.project, release.version);
-    Ok(([(header::CONTENT_TYPE, "application/zip".to_owned()), (header::CONTENT_DISPOSITION, file)], bytes)
-        .into_response())
-}
-
 /// An environment named in the path.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -752,227 +561,4 @@ pub(crate) async fn snapshot(
     let snapshot =
         signoff_app::deploy::snapshot(state.signoff(), &path.environment, &artifacts, auth.who.actor.clone()).await?;
     created(&snapshot)
-}
-
-/// A project named in the path.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub(crate) struct ProjectPath {
-    /// Project.
-    project: String,
-}
-
-/// Filters of the findings list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct FindingsParams {
-    /// Only findings reported in this release's evidence.
-    release: Option<String>,
-    /// `open` or `fixed`.
-    status: Option<String>,
-}
-
-/// A project's findings with their history.
-#[utoipa::path(get, path = "/api/v1/projects/{project}/findings", tag = "audit", params(ProjectPath, FindingsParams),
-    responses((status = 200, description = "Findings", body = serde_json::Value),
-        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
-    security(("token" = ["read"])))]
-pub(crate) async fn findings(
-    State(state): State<AppState>,
-    auth: Authorized<ReadScope>,
-    Path(path): Path<ProjectPath>,
-    Query(params): Query<FindingsParams>,
-) -> Answer {
-    let project = project(&path.project)?;
-    auth.on(&state, &project).await?;
-    let status = match params.status.as_deref() {
-        None | Some("") => None,
-        Some("open") => Some(FindingStatus::Open),
-        Some("fixed") => Some(FindingStatus::Fixed),
-        Some(other) => return Err(invalid(format!("status {other}: expected open or fixed"))),
-    };
-    let release = params.release.as_deref().map(ReleaseVersion::new).transpose().map_err(AppError::from)?;
-    let query = FindingsQuery { project, release, status };
-    ok(&signoff_app::findings::findings(state.signoff(), &query).await?)
-}
-
-/// Everything about one release (`signoff audit trace`).
-#[utoipa::path(get, path = "/api/v1/releases/{project}/{version}/trace", tag = "audit", params(ReleasePath),
-    responses((status = 200, description = "The trace", body = serde_json::Value),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
-    security(("token" = ["read"])))]
-pub(crate) async fn trace(
-    State(state): State<AppState>,
-    auth: Authorized<ReadScope>,
-    Path(path): Path<ReleasePath>,
-) -> Answer {
-    let release = path.parse()?;
-    auth.on(&state, &release.project).await?;
-    ok(&signoff_app::audit::trace(state.signoff(), &release).await?)
-}
-
-/// Evidence search filters (`signoff audit search`).
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct SearchParams {
-    /// Project (a token limited to one project gets its own).
-    project: Option<String>,
-    /// Evidence kind.
-    kind: Option<String>,
-    /// Tool.
-    tool: Option<String>,
-    /// Only evidence with findings at least this severe.
-    severity: Option<String>,
-    /// Release status: `certified`, `rejected`, `uncertified`.
-    status: Option<String>,
-    /// Releases approved by.
-    approver: Option<String>,
-    /// Releases deployed to.
-    environment: Option<String>,
-    /// Captured from (date or RFC 3339).
-    from: Option<String>,
-    /// Captured before.
-    to: Option<String>,
-    /// At most this many rows (default 1000).
-    limit: Option<u64>,
-}
-
-/// Searches evidence across releases.
-#[utoipa::path(get, path = "/api/v1/audit/search", tag = "audit", params(SearchParams),
-    responses((status = 200, description = "A table", body = serde_json::Value),
-        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
-    security(("token" = ["read"])))]
-pub(crate) async fn search(
-    State(state): State<AppState>,
-    auth: Authorized<ReadScope>,
-    Query(params): Query<SearchParams>,
-) -> Answer {
-    let project = auth.project_for(&state, optional_project(params.project.as_deref())?).await?;
-    let search = Search {
-        project,
-        kind: params.kind.as_deref().map(str::parse::<EvidenceKind>).transpose().map_err(invalid)?,
-        tool: params.tool,
-        severity: params.severity.as_deref().map(str::parse::<Severity>).transpose().map_err(invalid)?,
-        status: release_status(params.status.as_deref())?,
-        approver: params.approver,
-        environment: params.environment,
-        period: period(params.from.as_deref(), params.to.as_deref())?,
-        limit: Some(params.limit.unwrap_or(1000).min(10_000)),
-    };
-    ok(&signoff_app::audit::search(state.signoff(), &search).await?)
-}
-
-/// A standard question named in the path.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub(crate) struct QuestionPath {
-    /// `deployed-without-certification`, `scans-for-period`, `who-approved` or `population`.
-    question: String,
-}
-
-/// What a standard question is about.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct QuestionParams {
-    /// From (date or RFC 3339).
-    from: Option<String>,
-    /// Before.
-    to: Option<String>,
-    /// Environment (deployed-without-certification: default `prod`; population).
-    environment: Option<String>,
-    /// Project (scans-for-period).
-    project: Option<String>,
-    /// `PROJECT@VERSION` (who-approved).
-    release: Option<String>,
-}
-
-/// Answers a standard audit question (`signoff audit ask`).
-#[utoipa::path(get, path = "/api/v1/audit/questions/{question}", tag = "audit", params(QuestionPath, QuestionParams),
-    responses((status = 200, description = "A table", body = serde_json::Value),
-        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem)),
-    security(("token" = ["read"])))]
-pub(crate) async fn ask(
-    State(state): State<AppState>,
-    auth: Authorized<ReadScope>,
-    Path(path): Path<QuestionPath>,
-    Query(params): Query<QuestionParams>,
-) -> Answer {
-    let period = period(params.from.as_deref(), params.to.as_deref())?;
-    let question = match path.question.as_str() {
-        "deployed-without-certification" => {
-            auth.every_project(&state).await?;
-            let environment = params.environment.unwrap_or_else(|| "prod".into());
-            Question::DeployedWithoutCertification { period, environment }
-        }
-        "scans-for-period" => {
-            let project = auth.project_for(&state, optional_project(params.project.as_deref())?).await?;
-            Question::ScansForPeriod { period, project }
-        }
-        "who-approved" => {
-            let text =
-                params.release.as_deref().ok_or_else(|| invalid("who-approved needs release=PROJECT@VERSION"))?;
-            let release: ReleaseRef = text.parse().map_err(AppError::from)?;
-            auth.on(&state, &release.project).await?;
-            Question::WhoApproved { release }
-        }
-        "population" => {
-            auth.every_project(&state).await?;
-            let environment = params.environment.ok_or_else(|| invalid("population needs environment=NAME"))?;
-            Question::Population { environment, period }
-        }
-        other => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                format!(
-                    "no question {other:?} (deployed-without-certification, scans-for-period, who-approved, population)"
-                ),
-            ));
-        }
-    };
-    ok(&signoff_app::audit::ask(state.signoff(), &question).await?)
-}
-
-/// What coverage is computed over.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct CoverageParams {
-    /// Frameworks, comma separated (default: those in force).
-    frameworks: Option<String>,
-    /// Only this project (a token limited to one project gets its own).
-    project: Option<String>,
-    /// One release, `PROJECT@VERSION`.
-    release: Option<String>,
-    /// Releases created from.
-    from: Option<String>,
-    /// Releases created before.
-    to: Option<String>,
-}
-
-/// Control coverage by the evidence held (`signoff controls coverage`).
-#[utoipa::path(get, path = "/api/v1/controls/coverage", tag = "audit", params(CoverageParams),
-    responses((status = 200, description = "Coverage per framework", body = serde_json::Value),
-        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
-    security(("token" = ["read"])))]
-pub(crate) async fn coverage(
-    State(state): State<AppState>,
-    auth: Authorized<ReadScope>,
-    Query(params): Query<CoverageParams>,
-) -> Answer {
-    let release = params.release.as_deref().map(str::parse::<ReleaseRef>).transpose().map_err(AppError::from)?;
-    let asked = match (&release, optional_project(params.project.as_deref())?) {
-        (Some(release), _) => Some(release.project.clone()),
-        (None, project) => project,
-    };
-    let project = auth.project_for(&state, asked).await?;
-    let frameworks: Vec<String> = params
-        .frameworks
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .filter(|name| !name.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let scope = CoverageScope { release, period: period(params.from.as_deref(), params.to.as_deref())?, project };
-    ok(&signoff_app::audit::coverage(state.signoff(), &frameworks, &scope).await?)
 }
