@@ -3,8 +3,10 @@
 //! One implementation serves both: every query is written once, with `$n`
 //! placeholders both backends accept (the bulk findings insert in [`write`] is
 //! the one exception), and the `on!` macro runs it against whichever pool or
-//! transaction is open. Reads are here; the write transaction is in [`write`]. Where the dialects differ (locking, JSON tests) the
-//! two spellings sit side by side in `Dialect`.
+//! transaction is open. Reads are here; opening is in `sql/open.rs`, dynamic
+//! filters in `sql/filters.rs`, the write transaction in [`write`]. Where the
+//! dialects differ (locking, JSON tests) the two spellings sit side by side in
+//! `Dialect`.
 //!
 //! SQLite: one file in WAL mode with `synchronous = FULL`; writers serialise on
 //! `BEGIN IMMEDIATE`, which takes the database's write lock at the start of the
@@ -14,16 +16,13 @@
 //! (`pg_advisory_xact_lock`) taken first thing in the transaction, so any number
 //! of `signoff` processes or server replicas append to one linear ledger.
 
-use std::fs::OpenOptions;
-use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use signoff_core::entry::{EventKind, ReleaseRecord};
 use signoff_core::{Finding, ProjectName, ReleaseVersion};
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::SqlitePool;
 use sqlx::{Postgres, Sqlite, Transaction};
 
 use crate::rows::{
@@ -105,8 +104,11 @@ macro_rules! on_tx {
     };
 }
 
+mod filters;
+mod open;
 mod write;
 
+use filters::{bind_value, bind_value_as, evidence_conditions, push_filters};
 use write::SqlWrite;
 
 /// Spellings that differ between the backends.
@@ -144,134 +146,11 @@ pub struct SqlStore {
 pub type SqliteStore = SqlStore;
 
 impl SqlStore {
-    /// Opens (creating and migrating if needed) the SQLite file at `path`.
-    ///
-    /// # Errors
-    /// When the file cannot be opened or the schema cannot be brought up to date.
-    pub async fn open(path: &Path) -> StoreResult<SqlStore> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true)
-            // 8 MB of page cache (the default is 2 MB). Findings are appended in key
-            // order, so a large capture needs only the right edge of one B-tree in
-            // memory; with a small cache its pages spill to the WAL while the
-            // capture is still parsing instead of all at commit. 64 MB made a
-            // 500k-finding capture slower (2.87 s against 2.50 s, medians of 8
-            // interleaved runs) and 50 MB larger, and answered no audit question
-            // faster (BENCHMARKS.md, P1 and P3).
-            .pragma("cache_size", "-8192")
-            .pragma("temp_store", "memory");
-        // Processes that open a new store at the same moment must not both migrate it.
-        let lock_path = path.with_extension("lock");
-        let lock_error = |source| StoreError::Blob { path: lock_path.display().to_string(), source };
-        let lock = match OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path) {
-            Ok(lock) => lock,
-            // A read-only mount, or a reader who may not write the folder: open it
-            // for reading (verify, audit, export and report work; writes fail).
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
-                ) && path.exists() =>
-            {
-                return SqlStore::open_read_only(path).await;
-            }
-            Err(error) => return Err(lock_error(error)),
-        };
-        let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
-            .await
-            .map_err(|error| lock_error(std::io::Error::other(error)))?
-            .map_err(lock_error)?;
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        SQLITE_MIGRATIONS.run(&pool).await?;
-        drop(lock);
-        Ok(SqlStore { pool: Pool::Sqlite(pool) })
-    }
-
-    /// Opens the SQLite file at `path` for reading only, without creating,
-    /// migrating or writing anything (a read-only mount, a reader without write
-    /// permission). Its schema must be up to date already.
-    ///
-    /// # Errors
-    /// When the file cannot be read, or its schema needs a migration (which only
-    /// someone who may write the store can run).
-    pub async fn open_read_only(path: &Path) -> StoreResult<SqlStore> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .read_only(true)
-            .foreign_keys(true)
-            .pragma("cache_size", "-8192")
-            .pragma("temp_store", "memory");
-        let wal = path.with_extension("db-wal");
-        let wal_empty = std::fs::metadata(&wal).map_or(true, |metadata| metadata.len() == 0);
-        let pool = match SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await {
-            Ok(pool) => pool,
-            // Without a writable shared-memory file SQLite cannot read a WAL
-            // database; with nothing in the WAL the file alone is the database.
-            Err(_) if wal_empty => {
-                SqlitePoolOptions::new().max_connections(4).connect_with(options.immutable(true)).await?
-            }
-            Err(error) => return Err(error.into()),
-        };
-        let store = SqlStore { pool: Pool::Sqlite(pool) };
-        // Migrations are applied by number but need not arrive in order (a branch's
-        // 0007 may land after 0008): every one of this build's must be there.
-        if let Some(version) = store.schema().await?.missing.first() {
-            return Err(StoreError::Database(sqlx::Error::Configuration(
-                format!(
-                    "{} needs its schema brought up to date (migration {version} of this signoff is not applied) and cannot be written here: open it once with write access",
-                    path.display(),
-                )
-                .into(),
-            )));
-        }
-        Ok(store)
-    }
-
-    /// Opens a private in-memory SQLite store (for tests).
-    ///
-    /// # Errors
-    /// When SQLite cannot start.
-    pub async fn open_in_memory() -> StoreResult<SqlStore> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
-        SQLITE_MIGRATIONS.run(&pool).await?;
-        Ok(SqlStore { pool: Pool::Sqlite(pool) })
-    }
-
-    /// Connects to PostgreSQL at `url` and brings the schema up to date (sqlx takes
-    /// an advisory lock while migrating, so concurrent openers are safe).
-    ///
-    /// # Errors
-    /// When the server cannot be reached or the schema cannot be migrated.
-    pub async fn open_postgres(url: &str) -> StoreResult<SqlStore> {
-        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
-        POSTGRES_MIGRATIONS.run(&pool).await?;
-        Ok(SqlStore { pool: Pool::Postgres(pool) })
-    }
-
-    /// Which backend: `sqlite` or `postgres`.
-    pub fn backend(&self) -> &'static str {
-        match self.pool {
-            Pool::Sqlite(_) => "sqlite",
-            Pool::Postgres(_) => "postgres",
-        }
-    }
-
     fn dialect(&self) -> Dialect {
         match self.pool {
             Pool::Sqlite(_) => SQLITE,
             Pool::Postgres(_) => POSTGRES,
         }
-    }
-
-    /// Closes the pool (checkpointing SQLite's WAL).
-    pub async fn close(&self) {
-        on!(&self.pool, |pool| pool.close().await)
     }
 }
 
@@ -820,123 +699,5 @@ impl Store for SqlStore {
         const SELECT: &str = "SELECT value FROM store_meta WHERE key = $1";
         on!(&self.pool, |pool| sqlx::query(INSERT).bind(key).bind(value).execute(pool).await.map(|_| ()))?;
         Ok(on!(&self.pool, |pool| sqlx::query_scalar(SELECT).bind(key).fetch_one(pool).await)?)
-    }
-}
-
-/// A value bound into a dynamic query.
-enum Value<'a> {
-    Text(&'a str),
-    Integer(i64),
-}
-
-/// The WHERE clause (over `evidence e` and `releases r`) and its values for an
-/// evidence search. Only fixed SQL and placeholders go into the text.
-fn evidence_conditions<'a>(query: &EvidenceQuery<'a>) -> (String, Vec<Value<'a>>) {
-    struct Where<'a> {
-        conditions: Vec<String>,
-        values: Vec<Value<'a>>,
-    }
-    impl<'a> Where<'a> {
-        /// Binds `value` as the next parameter and adds `condition(n)`.
-        fn add(&mut self, condition: impl Fn(usize) -> String, value: Value<'a>) {
-            self.values.push(value);
-            self.conditions.push(condition(self.values.len()));
-        }
-    }
-    let mut clause = Where { conditions: vec!["1 = 1".to_owned()], values: Vec::new() };
-    if let Some(project) = query.project {
-        clause.add(|n| format!("e.project = ${n}"), Value::Text(project));
-    }
-    if !query.kinds.is_empty() {
-        let mut placeholders = Vec::new();
-        for kind in &query.kinds {
-            clause.values.push(Value::Text(kind));
-            placeholders.push(format!("${}", clause.values.len()));
-        }
-        clause.conditions.push(format!("e.kind IN ({})", placeholders.join(", ")));
-    }
-    if let Some(tool) = query.tool {
-        clause.add(|n| format!("LOWER(e.tool_name) = LOWER(${n})"), Value::Text(tool));
-    }
-    if let Some(from) = query.from {
-        clause.add(|n| format!("e.captured_at >= ${n}"), Value::Text(from));
-    }
-    if let Some(to) = query.to {
-        clause.add(|n| format!("e.captured_at < ${n}"), Value::Text(to));
-    }
-    if let Some(rank) = query.min_severity {
-        clause.add(
-            |n| format!("EXISTS (SELECT 1 FROM findings f WHERE f.evidence_seq = e.seq AND f.severity >= ${n})"),
-            Value::Integer(rank),
-        );
-    }
-    if let Some(approver) = query.approver {
-        clause.add(
-            |n| format!("EXISTS (SELECT 1 FROM records a WHERE a.kind = 'approval_recorded' AND a.project = r.project AND a.version = r.version AND a.subject = ${n})"),
-            Value::Text(approver),
-        );
-    }
-    if let Some(environment) = query.environment {
-        clause.add(
-            |n| format!("EXISTS (SELECT 1 FROM records d WHERE d.kind = 'deployment_recorded' AND d.project = r.project AND d.version = r.version AND d.subject = ${n})"),
-            Value::Text(environment),
-        );
-    }
-    match query.release_status {
-        Some("uncertified") => clause.conditions.push(
-            "r.seq IS NOT NULL AND NOT EXISTS (SELECT 1 FROM records c WHERE c.kind = 'certificate_issued' AND c.project = r.project AND c.version = r.version)".to_owned(),
-        ),
-        Some(status) => clause.add(
-            |n| format!("(SELECT c.status FROM records c WHERE c.kind = 'certificate_issued' AND c.project = r.project AND c.version = r.version ORDER BY c.seq DESC LIMIT 1) = ${n}"),
-            Value::Text(status),
-        ),
-        None => {}
-    }
-    (clause.conditions.join(" AND "), clause.values)
-}
-
-fn bind_value<'q, DB, O>(
-    statement: sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments>,
-    value: &Value<'q>,
-) -> sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments>
-where
-    DB: sqlx::Database,
-    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    match value {
-        Value::Text(text) => statement.bind(*text),
-        Value::Integer(number) => statement.bind(*number),
-    }
-}
-
-fn bind_value_as<'q, DB, O>(
-    statement: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
-    value: &Value<'q>,
-) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
-where
-    DB: sqlx::Database,
-    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    match value {
-        Value::Text(text) => statement.bind(*text),
-        Value::Integer(number) => statement.bind(*number),
-    }
-}
-
-/// Appends ` AND column operator $n` for each filter that has a value, and the
-/// value to `values` (bound in order). Only column names, operators and
-/// placeholders are interpolated.
-fn push_filters<'v, const N: usize>(
-    sql: &mut String,
-    values: &mut Vec<&'v str>,
-    filters: [(&str, &str, Option<&'v str>); N],
-) {
-    for (column, operator, value) in filters {
-        if let Some(value) = value {
-            values.push(value);
-            sql.push_str(&format!(" AND {column} {operator} ${}", values.len()));
-        }
     }
 }
