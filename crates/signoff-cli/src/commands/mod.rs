@@ -60,7 +60,10 @@ use crate::render::warning;
 
 /// Runs the parsed command line.
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    if let Some(server) = cli.server.as_deref().filter(|server| !server.is_empty()) {
+    // The commands that administer a store (make it, serve it, issue its tokens,
+    // print its key) run where the store is, whatever SIGNOFF_SERVER says.
+    let administers = matches!(cli.command, Command::Init(_) | Command::Serve(_) | Command::Token(_) | Command::Key(_));
+    if let Some(server) = cli.server.as_deref().filter(|server| !server.is_empty() && !administers) {
         let remote = Remote::new(server, cli.token.as_deref())?;
         return remote_dispatch(&remote, cli.command).await;
     }

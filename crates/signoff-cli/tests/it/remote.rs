@@ -307,4 +307,9 @@ fn commands_a_server_does_not_serve_yet_say_so() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // The server's host, where SIGNOFF_SERVER may well be set: administering the
+    // store itself stays local.
+    let listed =
+        store.command().env("SIGNOFF_SERVER", "http://127.0.0.1:9").args(["token", "list", "--json"]).output().unwrap();
+    assert_eq!(listed.status.code(), Some(0), "{}", String::from_utf8_lossy(&listed.stderr));
 }
