@@ -7,6 +7,7 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use signoff_core::context::{self, CiContext};
 use signoff_ledger::{LedgerKey, NoteVerifier, PublicKey};
@@ -26,6 +27,7 @@ const SETTINGS_TEMPLATE: &str = "\
 # The README's Configuration section describes each one.
 
 {database}
+# lock_timeout = 300                         # seconds a writer waits for another's lock (SIGNOFF_LOCK_TIMEOUT wins)
 
 # [git]
 # allowed_signers = \"allowed_signers\"        # SSH commit signatures (git's gpg.ssh.allowedSignersFile format)
@@ -49,6 +51,8 @@ const SETTINGS_TEMPLATE: &str = "\
 pub(crate) struct Config {
     /// A PostgreSQL URL; absent means SQLite in the home folder.
     pub(crate) database: Option<String>,
+    /// Seconds a writer waits for another writer's lock (default 300).
+    pub(crate) lock_timeout: Option<u64>,
     /// How actors are typed (J1).
     #[serde(default)]
     pub(crate) actors: ActorsConfig,
@@ -123,6 +127,22 @@ impl Config {
             .map_err(|source| AppError::Config { path: path.display().to_string(), source: Box::new(source) })
     }
 
+    /// How long a writer waits for another's lock: `SIGNOFF_LOCK_TIMEOUT` (seconds)
+    /// wins over the file's `lock_timeout`.
+    fn lock_timeout(&self) -> Result<Duration, AppError> {
+        match std::env::var("SIGNOFF_LOCK_TIMEOUT") {
+            Ok(text) if !text.trim().is_empty() => {
+                let seconds = text.trim().strip_suffix('s').unwrap_or(text.trim()).trim();
+                seconds.parse::<u64>().map(Duration::from_secs).map_err(|_| {
+                    AppError::Invalid(format!(
+                        "SIGNOFF_LOCK_TIMEOUT={text:?} is not a number of seconds (for example SIGNOFF_LOCK_TIMEOUT=60)"
+                    ))
+                })
+            }
+            _ => Ok(self.lock_timeout.map_or(signoff_store::sql::LOCK_TIMEOUT, Duration::from_secs)),
+        }
+    }
+
     /// The database URL: `SIGNOFF_DATABASE_URL` wins over the file.
     fn database_url(&self) -> Option<String> {
         std::env::var("SIGNOFF_DATABASE_URL").ok().filter(|url| !url.is_empty()).or_else(|| self.database.clone())
@@ -140,6 +160,8 @@ pub struct Signoff {
     pub(crate) redaction_key: [u8; 32],
     /// Settings from `signoff.toml`.
     pub(crate) config: Config,
+    /// How long a writer waits for another's lock.
+    pub(crate) lock_timeout: Duration,
     /// The OIDC issuers the server trusts, with their keys as last fetched.
     pub(crate) oidc: Arc<crate::access::oidc::Verifier>,
     /// Files killed captures left in the staging folder, found at open.
@@ -216,7 +238,8 @@ impl Signoff {
             // permissions: create it private, empty, before SQLite opens it.
             write_new(&database_path, b"", 0o600)?;
         }
-        let (store, _blobs) = signoff_store::open(home, config.database_url().as_deref()).await?;
+        let (store, _blobs) =
+            signoff_store::open_with(home, config.database_url().as_deref(), config.lock_timeout()?).await?;
         let wanted = origin.map(str::to_owned).unwrap_or_else(|| format!("signoff.local/{}", uuid::Uuid::now_v7()));
         let origin = store.init_meta("origin", &wanted).await?;
         store.close().await;
@@ -262,12 +285,14 @@ impl Signoff {
         let mut redaction_key = [0u8; 32];
         hex::decode_to_slice(redaction_text.trim(), &mut redaction_key)
             .map_err(|_| AppError::Invalid(format!("{}: not 64 hex digits", redaction_path.display())))?;
-        let (store, blobs) = signoff_store::open(home, database.as_deref()).await?;
+        let lock_timeout = config.lock_timeout()?;
+        let (store, blobs) = signoff_store::open_with(home, database.as_deref(), lock_timeout).await?;
         let origin =
             store.meta("origin").await?.ok_or_else(|| AppError::NotInitialized { home: home.display().to_string() })?;
         let stale = blobs.stale().to_vec();
         let oidc = Arc::new(crate::access::oidc::Verifier::new(&config.server.oidc, home)?);
         Ok(Signoff {
+            lock_timeout,
             oidc,
             home: home.to_owned(),
             stale,

@@ -1,6 +1,9 @@
 //! The write path: every change to the store is a batch of ledger entries, closed
 //! by a signed checkpoint over the new tree, in one store transaction.
 
+use std::sync::OnceLock;
+use std::time::Duration;
+
 use signoff_core::Digest;
 use signoff_core::entry::{Entry, Event};
 use signoff_ledger::merkle::leaf_hash;
@@ -24,10 +27,33 @@ pub(crate) fn now() -> OffsetDateTime {
     now.replace_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000).unwrap_or(now)
 }
 
+/// How long a writer waits for the ledger's lock before [`on_lock_wait`]'s notice.
+const LOCK_NOTICE_AFTER: Duration = Duration::from_secs(1);
+
+static LOCK_WAIT_NOTICE: OnceLock<fn(Duration)> = OnceLock::new();
+
+/// Sets what a writer does when it has waited a second for another writer's lock
+/// (a front end that talks to a person says so: a stopped writer would otherwise
+/// make it wait in silence until the lock timeout). `notice` is given how long the
+/// writer waits in all. Set once per process; later calls are ignored.
+pub fn on_lock_wait(notice: fn(Duration)) {
+    let _ = LOCK_WAIT_NOTICE.set(notice);
+}
+
 impl Signoff {
     /// Takes the ledger lock and reads the ledger's end.
     pub(crate) async fn begin_batch(&self) -> Result<Batch, AppError> {
-        let mut tx = self.store.begin().await?;
+        let begin = self.store.begin();
+        tokio::pin!(begin);
+        let mut tx = tokio::select! {
+            tx = &mut begin => tx?,
+            () = tokio::time::sleep(LOCK_NOTICE_AFTER) => {
+                if let Some(notice) = LOCK_WAIT_NOTICE.get() {
+                    notice(self.lock_timeout);
+                }
+                begin.await?
+            }
+        };
         let head = tx.head().await?;
         if head.frontier_size != head.size {
             return Err(Refusal::Uncheckpointed { size: head.size, covered: head.frontier_size }.into());

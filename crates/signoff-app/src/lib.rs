@@ -54,5 +54,6 @@ pub mod verify;
 
 pub use error::{AppError, Missing, Refusal, RefusalClass};
 pub use home::{Environment, InitReport, Signoff};
+pub use ledger::on_lock_wait;
 pub use refuse::refusals;
 pub use request::Period;

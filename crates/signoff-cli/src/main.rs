@@ -93,6 +93,13 @@ fn main() -> ExitCode {
             .with_writer(std::io::stderr)
             .init();
     }
+    // A writer kept waiting by another (or by one that was stopped) says so.
+    signoff_app::on_lock_wait(|timeout| {
+        render::note!(
+            "waiting for the store's write lock: another capture or command is writing (up to {} s; SIGNOFF_LOCK_TIMEOUT sets it)",
+            timeout.as_secs()
+        );
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -643,10 +643,23 @@ pub trait WriteTx: Send {
 /// When the database cannot be opened or migrated, or the URL is not
 /// `postgres://` or `postgresql://`.
 pub async fn open(home: &Path, database_url: Option<&str>) -> StoreResult<(SqlStore, LocalBlobs)> {
+    open_with(home, database_url, sql::LOCK_TIMEOUT).await
+}
+
+/// Opens a store as [`open`] does, with writers waiting up to `lock_timeout` for
+/// each other's lock before [`StoreError::Locked`].
+///
+/// # Errors
+/// As [`open`].
+pub async fn open_with(
+    home: &Path,
+    database_url: Option<&str>,
+    lock_timeout: std::time::Duration,
+) -> StoreResult<(SqlStore, LocalBlobs)> {
     let store = match database_url {
-        None => SqlStore::open(&home.join("signoff.db")).await?,
+        None => SqlStore::open_waiting(&home.join("signoff.db"), lock_timeout).await?,
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            SqlStore::open_postgres(url).await?
+            SqlStore::open_postgres(url).await?.with_lock_timeout(lock_timeout)
         }
         Some(url) => {
             return Err(StoreError::Database(sqlx::Error::Configuration(

@@ -39,16 +39,16 @@ use crate::{
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// How long a writer waits for another writer's lock before giving up: SQLite's
-/// busy timeout, PostgreSQL's `lock_timeout` for the ledger's advisory lock. A
-/// capture holds the lock while it parses, so this is long; past it the error says
-/// what was waited for ([`StoreError::Locked`]).
+/// How long a writer waits for another writer's lock before giving up, unless the
+/// store is opened with another ([`open_with`](crate::open_with)): SQLite's busy
+/// timeout, PostgreSQL's `lock_timeout` for the ledger's advisory lock. A capture
+/// holds the lock while it parses, so this is long; past it the error says what was
+/// waited for ([`StoreError::Locked`]).
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(300);
-const BUSY_TIMEOUT: Duration = LOCK_TIMEOUT;
 
-/// The error for a write lock not obtained within [`LOCK_TIMEOUT`], when `error`
-/// is that (SQLite's `SQLITE_BUSY`, PostgreSQL's `lock_not_available`).
-fn locked(error: sqlx::Error) -> StoreError {
+/// The error for a write lock not obtained within `waited`, when `error` is that
+/// (SQLite's `SQLITE_BUSY`, PostgreSQL's `lock_not_available`).
+fn locked(error: sqlx::Error, waited: Duration) -> StoreError {
     let busy = match &error {
         sqlx::Error::Database(database) => {
             matches!(database.code().as_deref(), Some("5" | "517" | "261" | "55P03"))
@@ -56,7 +56,7 @@ fn locked(error: sqlx::Error) -> StoreError {
         }
         _ => false,
     };
-    if busy { StoreError::Locked { waited: LOCK_TIMEOUT } } else { StoreError::Database(error) }
+    if busy { StoreError::Locked { waited } } else { StoreError::Database(error) }
 }
 
 /// Findings per INSERT statement (14 columns each: under SQLite's 32766 and
@@ -140,6 +140,8 @@ const POSTGRES: Dialect = Dialect {
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: Pool,
+    /// How long a writer waits for the ledger's lock.
+    lock_timeout: Duration,
 }
 
 /// The embedded default: SQLite.
@@ -164,18 +166,21 @@ fn entries_from(rows: Vec<EntryColumns>) -> Vec<StoredEntry> {
 impl Store for SqlStore {
     async fn begin(&self) -> StoreResult<Box<dyn WriteTx>> {
         let tx = match &self.pool {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await.map_err(locked)?),
+            Pool::Sqlite(pool) => {
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await.map_err(|error| locked(error, self.lock_timeout))?)
+            }
             Pool::Postgres(pool) => {
                 let mut transaction = pool.begin().await?;
                 // Without a lock timeout a writer would wait for a stopped one forever.
-                sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL lock_timeout = '{}s'", LOCK_TIMEOUT.as_secs())))
+                let millis = self.lock_timeout.as_millis().max(1);
+                sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL lock_timeout = '{millis}ms'")))
                     .execute(&mut *transaction)
                     .await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(POSTGRES_LEDGER_LOCK)
                     .execute(&mut *transaction)
                     .await
-                    .map_err(locked)?;
+                    .map_err(|error| locked(error, self.lock_timeout))?;
                 Tx::Postgres(transaction)
             }
         };

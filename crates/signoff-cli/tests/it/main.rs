@@ -38,3 +38,6 @@ mod hostile;
 mod remote;
 // GRC sync: destinations, the outbox, OSCAL and VEX exports.
 mod sync;
+
+// The store's locks and permissions.
+mod locks;

@@ -123,3 +123,48 @@ fn the_ledger_works_the_same_on_postgres() {
     assert_eq!(report["failure"]["entry"], 1, "{report}");
     assert_eq!(report["failure"]["problem"], "modified", "{report}");
 }
+
+/// A writer that cannot get the ledger's advisory lock (held here, as a stopped
+/// writer's transaction would hold it) says what it waits for and gives up after
+/// the lock timeout with a clear error, having written nothing: on PostgreSQL the
+/// wait was once unbounded.
+#[test]
+fn a_writer_waiting_for_the_lock_on_postgres_gives_up_cleanly() {
+    let Some(store) = PgStore::create() else { return };
+    let sha = commit("pg locked");
+    store.ok(&["capture", &example("v1/junit.xml"), "--project", "shop", "--commit", &sha]);
+    let url = store.url.clone();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (held, is_held) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async move {
+            use sqlx::Connection;
+            let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();
+            // The key signoff's writers take (`signoff` in ASCII).
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(0x0073_6967_6e6f_6666_i64)
+                .execute(&mut connection)
+                .await
+                .unwrap();
+            held.send(()).unwrap();
+            let _ = released.recv();
+            connection.close().await.unwrap();
+        });
+    });
+    is_held.recv().unwrap();
+    let output = store
+        .command()
+        .args(["capture", &example("v1/bandit.sarif"), "--project", "shop", "--commit", &sha])
+        .env("SIGNOFF_LOCK_TIMEOUT", "2")
+        .output()
+        .unwrap();
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("waiting for the store's write lock") && stderr.contains("up to 2 s"), "{stderr}");
+    assert!(stderr.contains("stayed locked for 2 s") && stderr.contains("retry"), "{stderr}");
+    let verify: Value = serde_json::from_str(&store.ok(&["ledger", "verify", "--json"])).unwrap();
+    assert_eq!(verify["entries"], 1, "the refused capture wrote nothing: {verify}");
+    store.ok(&["capture", &example("v1/bandit.sarif"), "--project", "shop", "--commit", &sha]);
+}

@@ -8,7 +8,9 @@ use std::str::FromStr;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{BUSY_TIMEOUT, POSTGRES_MIGRATIONS, Pool, SQLITE_MIGRATIONS, SqlStore};
+use std::time::Duration;
+
+use super::{LOCK_TIMEOUT, POSTGRES_MIGRATIONS, Pool, SQLITE_MIGRATIONS, SqlStore};
 use crate::{Store, StoreError, StoreResult};
 
 impl SqlStore {
@@ -17,12 +19,21 @@ impl SqlStore {
     /// # Errors
     /// When the file cannot be opened or the schema cannot be brought up to date.
     pub async fn open(path: &Path) -> StoreResult<SqlStore> {
+        SqlStore::open_waiting(path, LOCK_TIMEOUT).await
+    }
+
+    /// Opens the SQLite file at `path` as [`open`](SqlStore::open) does, with
+    /// writers waiting up to `lock_timeout` for each other.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or the schema cannot be brought up to date.
+    pub async fn open_waiting(path: &Path, lock_timeout: Duration) -> StoreResult<SqlStore> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(BUSY_TIMEOUT)
+            .busy_timeout(lock_timeout)
             .foreign_keys(true)
             // 8 MB of page cache (the default is 2 MB). Findings are appended in key
             // order, so a large capture needs only the right edge of one B-tree in
@@ -57,7 +68,7 @@ impl SqlStore {
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         SQLITE_MIGRATIONS.run(&pool).await?;
         drop(lock);
-        Ok(SqlStore { pool: Pool::Sqlite(pool) })
+        Ok(SqlStore { pool: Pool::Sqlite(pool), lock_timeout })
     }
 
     /// Opens the SQLite file at `path` for reading only, without creating,
@@ -85,7 +96,7 @@ impl SqlStore {
             }
             Err(error) => return Err(error.into()),
         };
-        let store = SqlStore { pool: Pool::Sqlite(pool) };
+        let store = SqlStore { pool: Pool::Sqlite(pool), lock_timeout: LOCK_TIMEOUT };
         // Migrations are applied by number but need not arrive in order (a branch's
         // 0007 may land after 0008): every one of this build's must be there.
         if let Some(version) = store.schema().await?.missing.first() {
@@ -108,7 +119,7 @@ impl SqlStore {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         SQLITE_MIGRATIONS.run(&pool).await?;
-        Ok(SqlStore { pool: Pool::Sqlite(pool) })
+        Ok(SqlStore { pool: Pool::Sqlite(pool), lock_timeout: LOCK_TIMEOUT })
     }
 
     /// Connects to PostgreSQL at `url` and brings the schema up to date (sqlx takes
@@ -119,7 +130,16 @@ impl SqlStore {
     pub async fn open_postgres(url: &str) -> StoreResult<SqlStore> {
         let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
         POSTGRES_MIGRATIONS.run(&pool).await?;
-        Ok(SqlStore { pool: Pool::Postgres(pool) })
+        Ok(SqlStore { pool: Pool::Postgres(pool), lock_timeout: LOCK_TIMEOUT })
+    }
+
+    /// The PostgreSQL store with writers waiting up to `lock_timeout` for each
+    /// other's lock (a SQLite store takes its timeout when it opens:
+    /// [`open_waiting`](SqlStore::open_waiting)).
+    #[must_use]
+    pub fn with_lock_timeout(mut self, lock_timeout: Duration) -> SqlStore {
+        self.lock_timeout = lock_timeout;
+        self
     }
 
     /// Which backend: `sqlite` or `postgres`.
