@@ -19,6 +19,11 @@
 //!   (`SIGNOFF_CORPUS` or `../shared/corpus`), grows its largest well-formed file to
 //!   about that many megabytes (see `scale.rs`) and measures `inspect` and `capture`
 //!   beside `sha256sum`, as `bench` does for SARIF.
+//! - `bench-kill [--kills 1000] [--seed HEX] [--keep]`: kills captures with
+//!   SIGKILL at random moments until that many were killed mid-run, two writers at
+//!   a time, then checks that `ledger verify` passes and every capture that was
+//!   acknowledged is in the store (`kill.rs`; C5, R2). Its short form runs in
+//!   every `cargo test` (`durability` in the CLI's suite).
 //! - `gen-sarif --results N --out FILE`: writes one such SARIF log.
 //! - `generate-store --store DIR [--releases 1000] [--projects 50]`: fills an
 //!   initialised store with a realistic synthetic history (P3) through the ordinary
@@ -30,6 +35,7 @@
 //!   in FILE.
 
 mod generate;
+mod kill;
 mod scale;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +50,7 @@ fn main() -> anyhow::Result<()> {
         Some("bench") => bench(&args[1..]),
         Some("bench-audit") => bench_audit(&args[1..]),
         Some("bench-formats") => bench_formats(&args[1..]),
+        Some("bench-kill") => kill::bench_kill(&args[1..]),
         Some("gen-sarif") => {
             let results = flag(&args, "--results").unwrap_or_else(|| "50000".into()).parse()?;
             let out = PathBuf::from(flag(&args, "--out").context("--out FILE is required")?);
@@ -57,6 +64,7 @@ fn main() -> anyhow::Result<()> {
             eprintln!("usage: cargo xtask bench [--results 50000,500000] [--runs 3] [--keep DIR]");
             eprintln!("       cargo xtask bench-audit [--releases 100000] [--store DIR] [--runs 5]");
             eprintln!("       cargo xtask bench-formats [--mb 50] [--corpus DIR]");
+            eprintln!("       cargo xtask bench-kill [--kills 1000] [--seed HEX] [--keep]");
             eprintln!("       cargo xtask gen-sarif --results N --out FILE");
             eprintln!("       cargo xtask generate-store --store DIR [--releases 1000] [--projects 50]");
             eprintln!("       cargo xtask measure [--stdout FILE] -- COMMAND...");
@@ -146,7 +154,9 @@ fn build_signoff(args: &[String]) -> anyhow::Result<PathBuf> {
         bail!("cargo build failed");
     }
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    Ok(target.join(&profile).join("signoff"))
+    // The dev profile's output folder is `debug`; every other profile's is its name.
+    let folder = if profile == "dev" { "debug" } else { profile.as_str() };
+    Ok(target.join(folder).join("signoff"))
 }
 
 fn bench(args: &[String]) -> anyhow::Result<()> {

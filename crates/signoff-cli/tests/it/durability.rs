@@ -36,6 +36,9 @@ fn acknowledged(child: Child) -> Vec<String> {
     json_lines(&complete).iter().map(|line| line["evidence_id"].as_str().unwrap().to_owned()).collect()
 }
 
+/// Kills wanted on every `cargo test`; `cargo xtask bench-kill` runs a thousand.
+const KILLS: u64 = 50;
+
 #[test]
 fn sigkill_at_random_moments_loses_no_acknowledged_capture() {
     let store = TestStore::new();
@@ -45,7 +48,10 @@ fn sigkill_at_random_moments_loses_no_acknowledged_capture() {
     let mut random = Lcg(seed);
     let mut acknowledged_ids = Vec::new();
     let mut killed = 0;
-    for round in 0..60 {
+    let mut round = 0;
+    while killed < KILLS {
+        round += 1;
+        assert!(round <= 20 * KILLS, "{killed} kills in {round} rounds: captures finish before the kill lands");
         let sha = commit(&format!("kill {round}"));
         // Two writers at once, so a kill can land while the other holds the lock.
         let pick = |random: &mut Lcg| files[(random.next() % 3) as usize].clone();
@@ -61,12 +67,11 @@ fn sigkill_at_random_moments_loses_no_acknowledged_capture() {
         }
         acknowledged_ids.extend(acknowledged(second));
         acknowledged_ids.extend(acknowledged(first));
-        if round % 20 == 19 {
+        if round.is_multiple_of(25) {
             let (code, report) = store.verify();
             assert_eq!(code, 0, "round {round}: {report}");
         }
     }
-    assert!(killed >= 10, "only {killed} processes were killed mid-run; the test is not testing crashes");
     let (code, report) = store.verify();
     assert_eq!(code, 0, "{report}");
     for id in &acknowledged_ids {
@@ -74,8 +79,6 @@ fn sigkill_at_random_moments_loses_no_acknowledged_capture() {
         assert_eq!(found, 1, "acknowledged capture {id} is gone");
     }
     assert!(acknowledged_ids.len() >= 30, "only {} captures were acknowledged", acknowledged_ids.len());
-    // Staging files of killed captures are the only leftovers, and verify ignores them.
-    let _ = report;
 }
 
 #[test]
