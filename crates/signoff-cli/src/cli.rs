@@ -69,6 +69,11 @@ pub(crate) struct Cli {
     #[arg(long, global = true, env = "SIGNOFF_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub(crate) token: Option<String>,
 
+    /// Also trust these PEM certificates (a private CA's) for an https:// --server,
+    /// besides the system's roots.
+    #[arg(long, global = true, env = "SIGNOFF_CA_CERT", value_name = "FILE")]
+    pub(crate) ca_cert: Option<PathBuf>,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -177,7 +182,7 @@ pub(crate) enum Command {
     Key(KeyCommand),
     /// Serve this store over HTTP to pipelines, people and auditors, with scoped tokens.
     #[command(
-        after_help = "Examples:\n  signoff serve\n  signoff serve --listen 0.0.0.0:8437   # behind a TLS proxy\n\nRequests carry `Authorization: Bearer <token>` (see `signoff token create`).\nThe API is described at /api/openapi.json; logs are JSON lines on stderr\n(SIGNOFF_LOG=debug for more)."
+        after_help = "Examples:\n  signoff serve\n  signoff serve --listen 0.0.0.0:8437 --tls-cert /etc/signoff/cert.pem --tls-key /etc/signoff/key.pem\n  signoff serve --listen 0.0.0.0:8437   # behind a TLS proxy\n\nRequests carry `Authorization: Bearer <token>` (see `signoff token create`).\nThe API is described at /api/openapi.json; logs are JSON lines on stderr\n(SIGNOFF_LOG=debug for more)."
     )]
     Serve(ServeArgs),
     /// Issue, list, revoke and rotate the server's access tokens.

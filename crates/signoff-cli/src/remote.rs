@@ -37,6 +37,10 @@ pub(crate) enum Failure {
     Unavailable(String),
     /// The server answered no (4xx): the request will not succeed as it is.
     Refused { status: StatusCode, detail: String },
+    /// The server's TLS certificate is not trusted: not retried, and not a reason
+    /// to keep a capture for later (it is this client's setting, or someone in the
+    /// middle).
+    Untrusted(String),
 }
 
 impl std::fmt::Display for Failure {
@@ -44,6 +48,10 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::Unavailable(why) => write!(f, "the server is unavailable: {why}"),
             Failure::Refused { status, detail } => write!(f, "{detail} (the server answered {status})"),
+            Failure::Untrusted(why) => write!(
+                f,
+                "the server's TLS certificate is not trusted ({why}); a server whose certificate a private CA signed needs that CA's certificate in --ca-cert or SIGNOFF_CA_CERT"
+            ),
         }
     }
 }
@@ -64,11 +72,13 @@ pub(crate) enum Body<'a> {
 }
 
 impl Remote {
-    /// The server named by `--server`, with the token of `--token`.
+    /// The server named by `--server`, with the token of `--token`, trusting the
+    /// certificates of `--ca-cert` besides the system's.
     ///
     /// # Errors
-    /// A server without a token, or a URL that is not http(s).
-    pub(crate) fn new(server: &str, token: Option<&str>) -> anyhow::Result<Remote> {
+    /// A server without a token, a URL that is not http(s), or a CA file that
+    /// cannot be read or holds no PEM certificate.
+    pub(crate) fn new(server: &str, token: Option<&str>, ca_cert: Option<&Path>) -> anyhow::Result<Remote> {
         let base = server.trim_end_matches('/').to_owned();
         if !(base.starts_with("https://") || base.starts_with("http://")) {
             anyhow::bail!("--server {server}: expected an http:// or https:// URL");
@@ -78,7 +88,16 @@ impl Remote {
                 "--server {base} needs a token: set SIGNOFF_TOKEN (or --token); `signoff token create` on the server makes one"
             )
         })?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(file) = ca_cert {
+            let pem = std::fs::read(file).with_context(|| format!("--ca-cert {}: cannot read it", file.display()))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|certificates| !certificates.is_empty())
+                .ok_or_else(|| anyhow::anyhow!("--ca-cert {}: holds no PEM certificate", file.display()))?;
+            builder = builder.tls_certs_merge(certificates);
+        }
+        let http = builder
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("signoff/", env!("CARGO_PKG_VERSION")))
@@ -147,7 +166,11 @@ impl Remote {
                 request
             }
         };
-        let response = request.send().await.map_err(|error| Failure::Unavailable(error_chain(&error)))?;
+        let response = request.send().await.map_err(|error| {
+            let why = error_chain(&error);
+            // rustls names certificate failures so ("invalid peer certificate: UnknownIssuer").
+            if why.contains("certificate") { Failure::Untrusted(why) } else { Failure::Unavailable(why) }
+        })?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(|error| Failure::Unavailable(error_chain(&error)))?;
         if status.is_success() {

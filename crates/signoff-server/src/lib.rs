@@ -18,6 +18,7 @@ mod extract;
 mod metrics;
 mod problem;
 mod routes;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -54,6 +55,9 @@ pub struct ServerConfig {
     pub rate_per_second: u32,
     /// How many requests a token may make at once above the sustained rate.
     pub rate_burst: u32,
+    /// Whether this server terminates TLS itself (`serve --tls-cert`): the
+    /// dashboard's cookies are then always Secure.
+    pub https: bool,
 }
 
 impl Default for ServerConfig {
@@ -65,6 +69,7 @@ impl Default for ServerConfig {
             capture_timeout: Duration::from_secs(3600),
             rate_per_second: 100,
             rate_burst: 200,
+            https: false,
         }
     }
 }
@@ -342,16 +347,21 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` completes; requests in flight
+/// Serves `state` on `listener` (a `tokio::net::TcpListener`, or a
+/// [`tls::TlsListener`] for HTTPS) until `shutdown` completes; requests in flight
 /// finish first.
 ///
 /// # Errors
 /// When the listener fails.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+pub async fn serve<L>(
+    listener: L,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     let live = state.clone();
     let shutdown = async move {
         shutdown.await;

@@ -1,6 +1,7 @@
 //! The grammar of the server side: `signoff serve` and `signoff token`.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
@@ -8,9 +9,15 @@ use super::JsonArg;
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// Address to listen on (loopback by default; put a TLS proxy in front for others).
+    /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8437", value_name = "ADDR:PORT")]
     pub(crate) listen: SocketAddr,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    pub(crate) tls_key: Option<PathBuf>,
     /// The largest capture accepted, in bytes.
     #[arg(long, value_name = "BYTES")]
     pub(crate) max_capture: Option<u64>,

@@ -64,7 +64,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     // print its key) run where the store is, whatever SIGNOFF_SERVER says.
     let administers = matches!(cli.command, Command::Init(_) | Command::Serve(_) | Command::Token(_) | Command::Key(_));
     if let Some(server) = cli.server.as_deref().filter(|server| !server.is_empty() && !administers) {
-        let remote = Remote::new(server, cli.token.as_deref())?;
+        let remote = Remote::new(server, cli.token.as_deref(), cli.ca_cert.as_deref())?;
         return remote_dispatch(&remote, cli.command).await;
     }
     if let Command::Outbox(command) = cli.command {

@@ -34,8 +34,14 @@ pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", args.listen))?;
     let address = listener.local_addr()?;
-    tracing::info!(address = %address, store = %store.display(), destinations, "signoff serve listening");
-    eprintln!("listening on http://{address} (store {}); ctrl-c or SIGTERM stops", store.display());
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(signoff_server::tls::server_config(cert, key)?),
+        _ => None,
+    };
+    config.https = tls.is_some();
+    let scheme = if config.https { "https" } else { "http" };
+    tracing::info!(address = %address, scheme, store = %store.display(), destinations, "signoff serve listening");
+    eprintln!("listening on {scheme}://{address} (store {}); ctrl-c or SIGTERM stops", store.display());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let delivery = engine.map(|engine| {
         let mut stopped = stopped.clone();
@@ -51,7 +57,13 @@ pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome
         signoff_server::shutdown_signal().await;
         let _ = stop.send(true);
     };
-    signoff_server::serve(listener, AppState::new(signoff, config), shutdown).await?;
+    let state = AppState::new(signoff, config);
+    match tls {
+        Some(tls) => {
+            signoff_server::serve(signoff_server::tls::TlsListener::new(listener, tls)?, state, shutdown).await?
+        }
+        None => signoff_server::serve(listener, state, shutdown).await?,
+    }
     if let Some(delivery) = delivery {
         let _ = delivery.await;
     }

@@ -136,6 +136,8 @@ pub(crate) async fn deliver(remote: &Remote, entry: &Entry) -> anyhow::Result<De
             Ok(Delivered::Stored(reports))
         }
         Err(Failure::Unavailable(why)) => Ok(Delivered::Kept(why)),
+        // Kept: the capture is not refused, this client's trust setting is wrong.
+        Err(failure @ Failure::Untrusted(_)) => Ok(Delivered::Kept(failure.to_string())),
         Err(Failure::Refused { detail, .. }) => Ok(Delivered::Refused(detail)),
     }
 }

@@ -18,12 +18,17 @@ struct Served {
 
 impl Served {
     fn start(store: &TestStore, listen: &str) -> Served {
+        Served::start_with(store, listen, &[])
+    }
+
+    fn start_with(store: &TestStore, listen: &str, extra: &[&str]) -> Served {
         let mut child = Command::new("timeout")
             .args(["--signal=TERM", "300"])
             .arg(env!("CARGO_BIN_EXE_signoff"))
             .arg("--store")
             .arg(store.home())
             .args(["serve", "--listen", listen])
+            .args(extra)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("SIGNOFF_LOG", "warn")
@@ -312,4 +317,79 @@ fn commands_a_server_does_not_serve_yet_say_so() {
     let listed =
         store.command().env("SIGNOFF_SERVER", "http://127.0.0.1:9").args(["token", "list", "--json"]).output().unwrap();
     assert_eq!(listed.status.code(), Some(0), "{}", String::from_utf8_lossy(&listed.stderr));
+}
+
+/// `serve --tls-cert --tls-key` speaks HTTPS; the CLI trusts a private CA given
+/// with `SIGNOFF_CA_CERT` and refuses, without keeping the capture for later, a
+/// server whose certificate it cannot trust. The certificates are test material
+/// made by `crates/signoff-server/tests/fixtures/tls/gen.sh` (OpenSSL).
+#[test]
+fn a_server_with_a_certificate_speaks_https_and_the_cli_trusts_only_what_it_is_told() {
+    let store = TestStore::new();
+    let secret = token(&store, "ci-tls", "capture,release,read");
+    let tls = root().join("crates/signoff-server/tests/fixtures/tls");
+    let (cert, key, ca) = (tls.join("server.pem"), tls.join("server.key"), tls.join("ca.pem"));
+    let served = Served::start_with(
+        &store,
+        "127.0.0.1:0",
+        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+    );
+    assert!(served.url.starts_with("https://127.0.0.1:"), "{}", served.url);
+    let outbox = tempfile::tempdir().unwrap();
+    let sha = commit("tls");
+    let capture = |extra: &[(&str, &str)]| {
+        let mut command = signoff();
+        command
+            .current_dir(store.dir.path())
+            .env("SIGNOFF_SERVER", &served.url)
+            .env("SIGNOFF_TOKEN", &secret)
+            .env("SIGNOFF_OUTBOX", outbox.path())
+            .args(["capture", &example("v1/bandit.sarif"), "--project", "shop", "--commit", &sha, "--json"]);
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    // Not trusted: a clear error, exit 2, and nothing kept in the outbox.
+    let refused = capture(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("certificate is not trusted") && stderr.contains("SIGNOFF_CA_CERT"), "{stderr}");
+    assert_eq!(std::fs::read_dir(outbox.path()).map_or(0, |entries| entries.count()), 0, "nothing kept");
+    // Trusted through the CA: stored on the server.
+    let stored = capture(&[("SIGNOFF_CA_CERT", ca.to_str().unwrap())]);
+    assert!(stored.status.success(), "{}", String::from_utf8_lossy(&stored.stderr));
+    let lines = crate::util::json_lines(&String::from_utf8_lossy(&stored.stdout));
+    assert_eq!(lines[0]["summary"]["findings"]["high"], 1, "{lines:?}");
+    // The dashboard's cookies are Secure when the server speaks TLS itself.
+    let roots = reqwest::Certificate::from_pem_bundle(&std::fs::read(&ca).unwrap()).unwrap();
+    let client = reqwest::Client::builder().tls_certs_only(roots).no_proxy().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let sign_in = runtime.block_on(client.get(format!("{}/ui/sign-in", served.url)).send()).unwrap();
+    assert_eq!(sign_in.status(), 200);
+    let cookie = sign_in.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
+    // Plain HTTP to the HTTPS port gets no answer a client could take for one.
+    let plain = served.url.replacen("https://", "http://", 1);
+    let output = signoff()
+        .current_dir(store.dir.path())
+        .env("SIGNOFF_SERVER", &plain)
+        .env("SIGNOFF_TOKEN", &secret)
+        .args(["findings", "--project", "shop"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stdout));
+    // A certificate and key that do not belong together are refused at start, by name.
+    let mismatched = Command::new(env!("CARGO_BIN_EXE_signoff"))
+        .arg("--store")
+        .arg(store.home())
+        .args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
+        .arg(&ca)
+        .arg("--tls-key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&mismatched.stderr);
+    assert_eq!(mismatched.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("server.key") && stderr.contains("ca.pem"), "{stderr}");
 }

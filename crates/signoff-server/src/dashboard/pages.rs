@@ -95,8 +95,8 @@ fn sign_in_page(state: &AppState, status: StatusCode, next: &str, error: Option<
     response
 }
 
-fn tls(parts: &HeaderMap, uri: &Uri) -> bool {
-    session::over_tls(parts, uri.scheme_str())
+fn tls(state: &AppState, parts: &HeaderMap, uri: &Uri) -> bool {
+    state.config().https || session::over_tls(parts, uri.scheme_str())
 }
 
 /// `GET /ui/sign-in`.
@@ -106,7 +106,7 @@ pub(crate) async fn sign_in_form(
     uri: Uri,
     Query(query): Query<SignInQuery>,
 ) -> Response {
-    sign_in_page(&state, StatusCode::OK, query.next.as_deref().unwrap_or(""), None, tls(&headers, &uri))
+    sign_in_page(&state, StatusCode::OK, query.next.as_deref().unwrap_or(""), None, tls(&state, &headers, &uri))
 }
 
 #[derive(Deserialize)]
@@ -124,7 +124,7 @@ pub(crate) async fn sign_in(
     uri: Uri,
     Form(form): Form<SignIn>,
 ) -> Response {
-    let secure = tls(&headers, &uri);
+    let secure = tls(&state, &headers, &uri);
     let expected = session::cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !session::same(expected, &form.csrf) {
         let why = "the sign-in form expired or came from elsewhere: sign in again".to_owned();
