@@ -61,8 +61,8 @@ async fn a_scan_of_another_image_does_not_fix_the_first_images_findings() {
     let busybox = corpus.join("grype-json/grype-0.94.0-epss.json");
     for store in stores().await {
         let backend = store.backend;
-        let first = capture(&store, &[python.clone()], &commit("python image"), None).await;
-        let second = capture(&store, &[busybox.clone()], &commit("busybox image"), None).await;
+        let first = capture(&store, std::slice::from_ref(&python), &commit("python image"), None).await;
+        let second = capture(&store, std::slice::from_ref(&busybox), &commit("busybox image"), None).await;
         assert_eq!(first[0].target.as_deref(), Some("image:python:3.6"), "{backend}");
         assert_eq!(second[0].target.as_deref(), Some("image:busybox:1.32.1"), "{backend}");
         assert_eq!(first[0].tool.name, second[0].tool.name, "{backend}: one tool, two targets");
@@ -89,10 +89,10 @@ async fn a_finding_is_fixed_only_by_a_later_scan_of_the_same_repository() {
     for store in stores().await {
         let backend = store.backend;
         let shop = "github.com/acme/shop";
-        let reports = capture(&store, &[v1.clone()], &commit("shop v1"), Some(shop)).await;
+        let reports = capture(&store, std::slice::from_ref(&v1), &commit("shop v1"), Some(shop)).await;
         assert_eq!(reports[0].target.as_deref(), Some("repository:github.com/acme/shop"), "{backend}");
         // The fixed code of another repository (a fork) scanned by the same tool.
-        capture(&store, &[v2.clone()], &commit("fork v2"), Some("github.com/acme/shop-fork")).await;
+        capture(&store, std::slice::from_ref(&v2), &commit("fork v2"), Some("github.com/acme/shop-fork")).await;
         let shell = |views: &[FindingView]| -> Vec<(Option<String>, FindingStatus)> {
             views
                 .iter()
@@ -106,7 +106,7 @@ async fn a_finding_is_fixed_only_by_a_later_scan_of_the_same_repository() {
             "{backend}: the fork's scan fixed nothing in shop"
         );
         // The same repository's fixed code: now it is fixed, in that scan.
-        capture(&store, &[v2.clone()], &commit("shop v2"), Some(shop)).await;
+        capture(&store, std::slice::from_ref(&v2), &commit("shop v2"), Some(shop)).await;
         let views = findings(&store).await;
         assert_eq!(
             shell(&views),
