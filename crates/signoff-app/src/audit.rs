@@ -186,6 +186,7 @@ async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<Cov
         && let Ok((_, evaluation)) = crate::certify::open_certificate(signoff, certificate)
     {
         facts.exceptions.extend(evaluation.exceptions_used);
+        facts.exceptions.extend(evaluation.triage_used);
     }
     Ok(facts)
 }
@@ -281,6 +282,9 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
         None => None,
     };
     let after = |digest: &signoff_core::Digest| named.as_ref().is_some_and(|named| !named.contains(digest));
+    // D3: the latest triage decision about each of the release's findings.
+    let decisions = crate::triage::latest(signoff, &record.project, None).await?;
+    let mut triage_lines: Vec<report::TriageLine> = Vec::new();
     let mut scans = Vec::new();
     let mut tests = Vec::new();
     let mut coverage_runs = Vec::new();
@@ -289,6 +293,13 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
         if let Some(counts) = &item.summary.findings {
             let mut findings = findings_by_scan.remove(&row.seq).unwrap_or_default();
             findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+            for finding in &findings {
+                if let Some(view) = decisions.get(&finding.fingerprint)
+                    && !triage_lines.iter().any(|line| line.id == view.record.id)
+                {
+                    triage_lines.push(triage_line(view, finding));
+                }
+            }
             scans.push(report::Scan {
                 tool: item.tool.name.clone(),
                 kind: item.kind.to_string(),
@@ -317,7 +328,10 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
                             (None, _, Some(package)) => Some(package.clone()),
                             _ => None,
                         },
-                        status: finding.suppressed.then(|| "suppressed".to_owned()),
+                        status: match decisions.get(&finding.fingerprint) {
+                            Some(view) => Some(crate::findings::TriageMark::from(view).label()),
+                            None => finding.suppressed.then(|| "suppressed".to_owned()),
+                        },
                     })
                     .collect(),
             });
@@ -426,11 +440,36 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
         coverage: coverage_runs,
         controls,
         exceptions: exception_lines,
+        triage: {
+            triage_lines.sort_by_key(|line| line.id.trim_start_matches("TRI-").parse::<u64>().unwrap_or(u64::MAX));
+            triage_lines
+        },
         approvals,
         certificate: certificate_report,
         deployments,
         ledger: ledger_facts(signoff, record).await?,
     })
+}
+
+fn triage_line(view: &crate::triage::TriageView, finding: &signoff_core::Finding) -> report::TriageLine {
+    let mut title = format!("{} {}: {}", finding.severity, finding.rule_id, finding.title);
+    if let Some(path) = &finding.location.path {
+        title.push_str(&format!(" at {path}"));
+    } else if let Some(package) = &finding.package {
+        title.push_str(&format!(" in {package}"));
+    }
+    report::TriageLine {
+        id: view.record.id.clone(),
+        finding: view.record.fingerprint.to_string(),
+        title,
+        disposition: view.record.disposition.to_string(),
+        justification: view.record.justification.map(|justification| justification.to_string()),
+        reason: view.record.reason.clone(),
+        requested_by: view.record.requested_by.id.clone(),
+        approved_by: view.approved_by.as_ref().map(|approver| approver.id.clone()),
+        expires_at: view.record.expires_at.map(rfc3339),
+        status: view.state.as_str().to_owned(),
+    }
 }
 
 fn certificate_line(signoff: &Signoff, view: &CertificateView) -> Result<report::Certificate, AppError> {

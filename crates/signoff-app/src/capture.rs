@@ -19,7 +19,7 @@ use signoff_ingest::{
 use signoff_store::StagedBlob;
 use tokio::sync::mpsc;
 
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::home::Signoff;
 use crate::report::EvidenceReport;
 
@@ -91,6 +91,7 @@ pub async fn capture(signoff: &Signoff, request: CaptureRequest) -> Result<Vec<E
     if request.delivery.is_some() && request.files.len() != 1 {
         return Err(AppError::Invalid("a delivery with an idempotency key carries exactly one file".into()));
     }
+    refuse_if_sealed(signoff, &request.target).await?;
     // Pipes are copied to scratch files first (bounded in size and time), before
     // the ledger's write lock is taken; the copies are removed when this returns.
     let mut readables = Vec::with_capacity(request.files.len());
@@ -168,6 +169,10 @@ async fn capture_once(
                 context: resolved.context.clone(),
                 produced_at: parsed.produced_at,
                 delivery: request.delivery.clone(),
+                // A4: what was scanned, as the report names it, else the CI repository.
+                target: parsed.target.or_else(|| {
+                    resolved.context.repository.as_ref().map(|repository| format!("repository:{repository}"))
+                }),
             };
             let entry = batch.append(Event::EvidenceCaptured(Box::new(record.clone()))).await?;
             reports.push(EvidenceReport::from_record(input.display.clone(), entry.seq, &record));
@@ -200,6 +205,49 @@ async fn capture_once(
         }
     }
     Ok(reports)
+}
+
+/// B4: where the policy in force says `release: {late_evidence: refuse}`, evidence
+/// for a release whose latest certificate certified it (named, or the release at
+/// the evidence's commit) is refused before anything is read or stored.
+async fn refuse_if_sealed(signoff: &Signoff, target: &CaptureContext) -> Result<(), AppError> {
+    let chosen = crate::policy::policy_in_force(signoff, &target.project).await?;
+    if !chosen.policy.for_project(target.project.as_str()).release.refuse_late_evidence {
+        return Ok(());
+    }
+    let release = target.release.as_ref().map(ToString::to_string);
+    let certificates = crate::certify::certificates(signoff, Some(target.project.as_str()), release.as_deref()).await?;
+    // The latest certificate of each release concerned decides whether it is sealed.
+    let mut latest: std::collections::BTreeMap<String, &crate::certify::CertificateView> = Default::default();
+    for certificate in &certificates {
+        let concerned = match (&target.release, &target.commit) {
+            (Some(_), _) => true,
+            (None, Some(commit)) => certificate.record.commit == commit.as_str(),
+            (None, None) => false,
+        };
+        if concerned {
+            latest.insert(certificate.record.version.to_string(), certificate);
+        }
+    }
+    let revoked: std::collections::HashSet<String> = signoff
+        .store
+        .records_of::<signoff_core::records::RevocationRecord>(Some(target.project.as_str()), release.as_deref())
+        .await?
+        .into_iter()
+        .map(|row| row.record.certificate)
+        .collect();
+    let sealed = latest.values().find(|certificate| {
+        certificate.record.decision == signoff_core::records::Decision::Certified
+            && !revoked.contains(&certificate.record.id)
+    });
+    match sealed {
+        Some(certificate) => Err(Refusal::LateEvidence {
+            release: format!("{}@{}", certificate.record.project, certificate.record.version),
+            policy: chosen.reference.name.clone(),
+        }
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// A delivery that arrived before (a retry after a lost answer): the evidence
@@ -516,6 +564,7 @@ pub async fn inspect(
                 original_digest,
                 redacted: parsed.redacted,
                 produced_at: parsed.produced_at,
+                target: parsed.target,
                 captured: None,
             })
         })

@@ -65,8 +65,9 @@ pub struct Certification {
     /// The certificate written, unless a dry run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateView>,
-    /// Warnings ahead (D7): what will stop meeting the policy within
-    /// [`WARN_AHEAD_DAYS`] days, with the date and the data behind it.
+    /// Warnings ahead (D7): what will stop meeting the policy within its
+    /// `release.warn_ahead_days` (14 unless it says), with the date and the data
+    /// behind it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ahead: Vec<String>,
 }
@@ -122,6 +123,8 @@ pub(crate) struct Facts {
     pub(crate) approvals: Vec<Stored<ApprovalRecord>>,
     /// Every exception, with its state.
     pub(crate) exceptions: Vec<ExceptionView>,
+    /// The latest triage decision for each fingerprint among `findings`.
+    pub(crate) triage: Vec<crate::triage::TriageView>,
 }
 
 /// Reads the facts of `release` as of ledger entry `upto` (exclusive; `None` =
@@ -169,7 +172,11 @@ pub(crate) async fn gather(signoff: &Signoff, release: &ReleaseRecord, upto: Opt
         .filter(|row| before(row.seq))
         .collect();
     let exceptions = exceptions(signoff).await?.into_iter().filter(|view| before(view.entry)).collect();
-    Ok(Facts { evidence, findings, baseline, reviews, approvals, exceptions })
+    let mut latest = crate::triage::latest(signoff, &release.project, upto).await?;
+    let mut triage: Vec<crate::triage::TriageView> =
+        findings.iter().filter_map(|row| latest.remove(&row.finding.fingerprint)).collect();
+    triage.sort_by_key(|view| view.entry);
+    Ok(Facts { evidence, findings, baseline, reviews, approvals, exceptions, triage })
 }
 
 /// The entries of the evidence rows that hold findings.
@@ -295,6 +302,7 @@ pub(crate) fn policy_input(
         changes: changes(record, &facts.reviews, kind_of),
         approvals,
         exceptions,
+        triage: facts.triage.iter().map(crate::triage::TriageView::to_input).collect(),
     }
 }
 
@@ -482,7 +490,7 @@ pub async fn certify(signoff: &Signoff, request: CertifyRequest) -> Result<Certi
     })
 }
 
-/// What will stop meeting the policy in force within [`WARN_AHEAD_DAYS`] days
+/// What will stop meeting the policy in force within its `release.warn_ahead_days`
 /// (D7), for `release show`: a prediction that writes nothing.
 ///
 /// # Errors
@@ -500,10 +508,8 @@ pub async fn ahead(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec<String
     Ok(certify(signoff, request).await?.ahead)
 }
 
-/// How far ahead certification warns (D7): 14 days.
-pub const WARN_AHEAD_DAYS: i64 = 14;
-
-/// What will change for the worse within [`WARN_AHEAD_DAYS`] (D7): the same
+/// What will change for the worse within the policy's `release.warn_ahead_days`
+/// (D7, [`signoff_policy::DEFAULT_WARN_AHEAD_DAYS`] unless it says): the same
 /// input evaluated at the horizon, criteria that meet the policy now and will
 /// not then (an exception expiring, evidence going stale), exceptions in use that
 /// expire before it, and approvals that will stop counting. Each warning names
@@ -514,7 +520,8 @@ pub(crate) fn look_ahead(
     now: &Evaluation,
     facts: &Facts,
 ) -> Vec<String> {
-    let horizon = input.evaluated_at + time::Duration::days(WARN_AHEAD_DAYS);
+    let days = i64::try_from(policy.release.warn_ahead_days).unwrap_or(i64::MAX);
+    let horizon = input.evaluated_at + time::Duration::days(days);
     let date = |at: OffsetDateTime| at.date().to_string();
     let mut warnings = Vec::new();
     for view in &facts.exceptions {
@@ -720,6 +727,7 @@ mod tests {
                 context: CiContext::default(),
                 produced_at: Some("2026-11-01T07:59:00Z".into()),
                 delivery: None,
+                target: None,
             },
         }
     }

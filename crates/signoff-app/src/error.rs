@@ -5,7 +5,7 @@
 //! [`AppError::Invalid`]. Front ends choose their answer from the variant: the CLI
 //! an exit code, the server an HTTP status.
 
-use signoff_core::{Digest, DigestParseError, NameError, ReleaseRef};
+use signoff_core::{Digest, DigestParseError, NameError, ProjectName, ReleaseRef};
 use signoff_ingest::IngestError;
 use signoff_ledger::{KeyError, NoteError, ProofError};
 use signoff_store::StoreError;
@@ -314,6 +314,16 @@ pub enum Refusal {
         /// (`approved it as release-manager; policy shop-release-gate separates duties`).
         why: String,
     },
+    /// Evidence for a certified release whose policy refuses late evidence (B4).
+    #[error(
+        "{release} is certified and policy {policy} refuses evidence captured after certification (release.late_evidence: refuse); nothing was stored: capture it for the next release, or revoke the certificate (signoff certificate revoke {release}) and certify again"
+    )]
+    LateEvidence {
+        /// The certified release.
+        release: String,
+        /// The policy in force.
+        policy: String,
+    },
 }
 
 impl Refusal {
@@ -336,6 +346,7 @@ impl Refusal {
             | Refusal::UnderHold { .. }
             | Refusal::AlreadyPurged { .. }
             | Refusal::SharedBlob
+            | Refusal::LateEvidence { .. }
             | Refusal::UndeclaredEnvironment { .. } => RefusalClass::Conflict,
         }
     }
@@ -357,6 +368,17 @@ pub enum Missing {
     /// An exception.
     #[error("no exception {0}")]
     Exception(String),
+    /// A triage decision.
+    #[error("no triage decision {0} (see `signoff triage list`)")]
+    Triage(String),
+    /// A finding of a project.
+    #[error("no finding {finding} in {project}'s scans (see `signoff findings --project {project}`)")]
+    Finding {
+        /// The project.
+        project: ProjectName,
+        /// The fingerprint as given.
+        finding: String,
+    },
     /// An access token.
     #[error("no token {0} (see `signoff token list`)")]
     Token(String),

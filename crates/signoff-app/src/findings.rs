@@ -1,6 +1,8 @@
 //! Findings across runs and releases (A4): each finding of a project's scans with
 //! when it was first and last seen, and the release it was fixed in — the first
-//! later scan by the same tool that no longer reports it.
+//! later scan by the same tool of the same target (the image, path, repository or
+//! SBOM subject the scan recorded) that no longer reports it. A scan of another
+//! target says nothing about it; the same finding in two targets is two findings.
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,9 +18,9 @@ use crate::home::Signoff;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingStatus {
-    /// The tool's latest scan of the project still reports it.
+    /// The tool's latest scan of its target still reports it.
     Open,
-    /// A later scan by the same tool no longer reports it.
+    /// A later scan by the same tool of the same target no longer reports it.
     Fixed,
 }
 
@@ -43,6 +45,9 @@ pub struct Sighting {
 pub struct FindingView {
     /// The tool reporting it.
     pub tool: String,
+    /// What the scans reporting it scanned, when they said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// The finding as last reported.
     #[serde(flatten)]
     pub finding: Finding,
@@ -57,6 +62,47 @@ pub struct FindingView {
     pub fixed_in: Option<Sighting>,
     /// How many captures reported it.
     pub times_seen: u64,
+    /// The latest triage decision about it (D3), whatever its state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triage: Option<TriageMark>,
+}
+
+/// A finding's triage decision, as the findings list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriageMark {
+    /// The decision's id (`TRI-3`).
+    pub id: String,
+    /// What was decided.
+    pub disposition: signoff_core::triage::Disposition,
+    /// OpenVEX's justification, for not affected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<signoff_core::triage::VexJustification>,
+    /// Where it stands now.
+    pub state: crate::triage::TriageState,
+    /// Who decided.
+    pub by: String,
+}
+
+impl TriageMark {
+    /// A short text for tables: `false_positive (TRI-2)`, `accepted_risk, pending (TRI-3)`.
+    pub fn label(&self) -> String {
+        match self.state {
+            crate::triage::TriageState::InEffect => format!("{} ({})", self.disposition, self.id),
+            state => format!("{}, {} ({})", self.disposition, state.as_str(), self.id),
+        }
+    }
+}
+
+impl From<&crate::triage::TriageView> for TriageMark {
+    fn from(view: &crate::triage::TriageView) -> TriageMark {
+        TriageMark {
+            id: view.record.id.clone(),
+            disposition: view.record.disposition,
+            justification: view.record.justification,
+            state: view.state,
+            by: view.record.requested_by.id.clone(),
+        }
+    }
 }
 
 /// A findings query.
@@ -135,6 +181,8 @@ pub async fn each(
         }
     };
 
+    // A decision names the finding by fingerprint: it carries to every scan of it.
+    let triage = crate::triage::latest(signoff, project, None).await?;
     let mut failed = None;
     signoff
         .store
@@ -147,15 +195,20 @@ pub async fn each(
             let (Some(first), Some(last)) = (by_seq.get(&history.first_seq), by_seq.get(&history.last_seq)) else {
                 return true;
             };
+            // Fixed only by a later scan by the same tool of the same target.
             let fixed_in = scans_by_tool
                 .get(history.tool.as_str())
-                .and_then(|tool_scans| tool_scans.iter().find(|scan| scan.seq > history.last_seq))
+                .and_then(|tool_scans| {
+                    tool_scans.iter().find(|scan| scan.seq > history.last_seq && scan.target == last.target)
+                })
                 .map(|scan| sighting(scan));
             let status = if fixed_in.is_some() { FindingStatus::Fixed } else { FindingStatus::Open };
             if query.status.is_some_and(|wanted| wanted != status) {
                 return true;
             }
+            let mark = triage.get(&history.finding.fingerprint).map(TriageMark::from);
             let view = FindingView {
+                target: last.target.clone(),
                 tool: history.tool,
                 finding: history.finding,
                 status,
@@ -163,6 +216,7 @@ pub async fn each(
                 last_seen: sighting(last),
                 fixed_in,
                 times_seen: history.times_seen,
+                triage: mark,
             };
             match take(view) {
                 Ok(()) => true,

@@ -50,6 +50,7 @@ pub mod retention;
 pub mod sync;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
+pub mod triage;
 pub mod verify;
 
 pub use error::{AppError, Missing, Refusal, RefusalClass};

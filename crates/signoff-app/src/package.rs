@@ -90,6 +90,29 @@ pub async fn export(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec<u8>, 
             envelopes.push(CertificateEnvelope { id: certificate.record.id, envelope });
         }
     }
+    // B4: what the latest certificate was decided on (exactly the digests it
+    // names) and what was captured after it.
+    let latest = certificates(signoff, Some(project), Some(version))
+        .await?
+        .into_iter()
+        .rfind(|certificate| certificate.entry < checkpoint.size);
+    let certification = match &latest {
+        Some(certificate) => {
+            let named: std::collections::HashSet<Digest> =
+                crate::certify::open_certificate(signoff, certificate)?.1.evidence_digests.into_iter().collect();
+            let (mut at, mut after) = (Vec::new(), Vec::new());
+            for item in evidence.iter().filter(|item| item.seq < checkpoint.size) {
+                let facts = signoff_package::EvidenceFacts { entry: item.seq, digest: item.record.digest };
+                if named.contains(&item.record.digest) { at.push(facts) } else { after.push(facts) }
+            }
+            Some(signoff_package::CertifiedEvidence {
+                certificate: certificate.record.id.clone(),
+                at_certification: at,
+                captured_after: after,
+            })
+        }
+        None => None,
+    };
     let created_at = last_time.unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let mut page = trace(signoff, release).await?;
     page.generated_at = crate::request::rfc3339(created_at);
@@ -108,6 +131,7 @@ pub async fn export(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec<u8>, 
         evidence: blobs,
         certificates: envelopes,
         index_html: Some(index_html.into_bytes()),
+        certification,
     };
     Ok(signoff_package::build(&contents)?)
 }

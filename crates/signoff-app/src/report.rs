@@ -32,6 +32,9 @@ pub struct EvidenceReport {
     /// When the tool says it produced the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub produced_at: Option<String>,
+    /// What was scanned, when the report (or, once captured, the CI context) says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// Set once captured: where it is in the store.
     #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
     pub captured: Option<CapturedAt>,
@@ -86,6 +89,7 @@ impl EvidenceReport {
             original_digest: record.original_digest,
             redacted: record.redacted,
             produced_at: record.produced_at.clone(),
+            target: record.target.clone(),
             captured: Some(CapturedAt {
                 evidence_id: record.id.clone(),
                 entry: seq,

@@ -372,6 +372,7 @@ mod tests {
                 context: CiContext::default(),
                 produced_at: None,
                 delivery: None,
+                target: None,
             },
         }
     }

@@ -48,6 +48,9 @@ use crate::certify::{Facts, certificates, gather, open_certificate};
 use crate::error::{AppError, Missing};
 use crate::home::{CONFIG_FILE, Signoff};
 
+mod vex;
+pub use vex::{VexExport, VexFormat, vex};
+
 // ---------------------------------------------------------------------------
 // The outbox over the store.
 
@@ -226,7 +229,7 @@ pub(crate) async fn prepare(
     Ok(Some(Prepared { catalog: signoff.catalog()?, frameworks: signoff.frameworks()?, reviews, destinations }))
 }
 
-fn rfc3339(at: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -808,87 +811,4 @@ pub async fn oscal(
     };
     signoff_grc::oscal::assessment_results(&artifacts, &oscal_scope, framework)
         .map_err(|error| AppError::Invalid(error_chain(&error)))
-}
-
-/// A VEX document and what went into it.
-#[derive(Debug, Clone, Serialize)]
-pub struct VexExport {
-    /// The document.
-    #[serde(skip)]
-    pub document: serde_json::Value,
-    /// The dispositions it states.
-    pub dispositions: Vec<signoff_grc::vex::Disposition>,
-}
-
-/// VEX formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VexFormat {
-    /// OpenVEX 0.2.
-    OpenVex,
-    /// CycloneDX 1.6.
-    CycloneDx,
-}
-
-/// A project's finding dispositions as VEX. signoff's dispositions are its
-/// approved exceptions for findings: each becomes an accepted risk (`affected` with
-/// the exception's reason as the action statement) of every vulnerability id
-/// (CVE, GHSA, ...) the finding names, in product `pkg:generic/<project>`, the
-/// finding's package as the subcomponent. Findings without a vulnerability id
-/// (a SAST rule) have no VEX form and are left out.
-///
-/// # Errors
-/// A project with no such disposition, a store failure.
-pub async fn vex(
-    signoff: &Signoff,
-    project: &signoff_core::ProjectName,
-    format: VexFormat,
-) -> Result<VexExport, AppError> {
-    use signoff_core::records::ExceptionTarget;
-    use signoff_grc::vex::{Disposition, DispositionStatus};
-
-    let exceptions = crate::decide::exceptions(signoff).await?;
-    let history = signoff.store.finding_history(project).await?;
-    let mut by_fingerprint: HashMap<signoff_core::Digest, &signoff_core::Finding> = HashMap::new();
-    for row in &history {
-        by_fingerprint.insert(row.finding.fingerprint, &row.finding);
-    }
-    let mut dispositions = Vec::new();
-    for view in exceptions {
-        if view.state != crate::decide::ExceptionState::Approved || !view.covers(project) {
-            continue;
-        }
-        let ExceptionTarget::Finding { fingerprint } = &view.record.target else { continue };
-        let Some(finding) = by_fingerprint.get(fingerprint) else { continue };
-        let Some(approved_at) = view.approved_at else { continue };
-        let subcomponents = match (&finding.package, &finding.package_version) {
-            (Some(package), Some(version)) => vec![format!("pkg:generic/{package}@{version}")],
-            (Some(package), None) => vec![format!("pkg:generic/{package}")],
-            _ => Vec::new(),
-        };
-        for vulnerability in &finding.cve {
-            dispositions.push(Disposition {
-                vulnerability: vulnerability.clone(),
-                aliases: Vec::new(),
-                product: format!("pkg:generic/{project}"),
-                subcomponents: subcomponents.clone(),
-                status: DispositionStatus::AcceptedRisk,
-                justification: None,
-                detail: Some(format!("exception {} approved", view.record.id)),
-                action: Some(format!("{} (accepted until {})", view.record.reason, rfc3339(view.record.expires_at))),
-                decided_at: rfc3339(approved_at),
-            });
-        }
-    }
-    if dispositions.is_empty() {
-        return Err(AppError::Invalid(format!(
-            "{project} has no finding dispositions to state as VEX: none of its approved exceptions is for a finding with a vulnerability id (CVE, GHSA)"
-        )));
-    }
-    let author = format!("signoff ({})", signoff.origin());
-    let document = match format {
-        VexFormat::OpenVex => signoff_grc::vex::export_openvex(&dispositions, &author),
-        VexFormat::CycloneDx => signoff_grc::vex::export_cyclonedx(&dispositions, &author),
-    }
-    .map_err(|error| AppError::Invalid(error_chain(&error)))?;
-    Ok(VexExport { document, dispositions })
 }

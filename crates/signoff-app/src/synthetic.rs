@@ -274,6 +274,7 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
                     context: context.clone(),
                     produced_at: Some(captured_at.clone()),
                     delivery: None,
+                    target: None,
                 };
                 batch.append_at(Event::EvidenceCaptured(Box::new(record)), at).await?;
                 input_evidence.push(item);
@@ -343,6 +344,7 @@ pub async fn generate(signoff: &Signoff, shape: Shape, progress: &dyn Fn(u64)) -
                     comment: None,
                 }],
                 exceptions: Vec::new(),
+                triage: Vec::new(),
             };
             let evaluation = signoff_policy::evaluate(&policy.for_project(project.as_str()), &input);
             let certified = evaluation.is_certified();

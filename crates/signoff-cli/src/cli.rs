@@ -17,10 +17,12 @@ mod audit;
 pub(crate) mod policy_pin;
 mod server;
 mod sync;
+mod triage;
 
 pub(crate) use audit::*;
 pub(crate) use server::*;
 pub(crate) use sync::*;
+pub(crate) use triage::*;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -122,6 +124,11 @@ pub(crate) enum Command {
     /// Request, approve and list exceptions (time-boxed risk acceptances).
     #[command(subcommand)]
     Exception(ExceptionCommand),
+    /// Triage a finding: false positive, not affected or accepted risk (D3).
+    #[command(
+        after_help = "Examples:\n  signoff triage 3f9a1c0e --project shop --as false-positive --reason \"test fixture, never deployed\"\n  signoff triage sha256:3f9a… --project shop --as not-affected --justification vulnerable_code_not_in_execute_path --reason \"the parser is not used\"\n  signoff triage 3f9a1c0e --project shop --as accepted-risk --reason \"fix ships in 4.3 (JIRA-88)\" --expires 2026-12-31\n  signoff triage approve TRI-3\n  signoff triage list --project shop\n\nThe decision carries to every later scan that reports the same finding. An\naccepted risk, and any decision where the policy says `triage: {approval: required}`,\napplies once a human other than you approves it."
+    )]
+    Triage(TriageArgs),
     /// Certify a release against policy: exit 0 certified, 1 not certified, 2 error.
     #[command(
         after_help = "Examples:\n  signoff certify shop@4.2.1\n  signoff certify shop@4.2.1 --dry-run --at 2026-12-31\n  signoff certify shop@4.2.1 --env prod --format markdown >> \"$GITHUB_STEP_SUMMARY\""

@@ -23,6 +23,7 @@ use crate::records::{
     SnapshotRecord, TokenGrantRecord, TokenRevocationRecord,
 };
 use crate::summary::Summary;
+use crate::triage::{TriageApprovalRecord, TriageRecord};
 
 /// One ledger entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +101,10 @@ pub enum Event {
     TokenRevoked(Box<TokenRevocationRecord>),
     /// A request was refused to an actor who may not do it (J2).
     AccessDenied(Box<AccessDeniedRecord>),
+    /// A finding was triaged (D3).
+    TriageRecorded(Box<TriageRecord>),
+    /// A triage decision was approved.
+    TriageApproved(Box<TriageApprovalRecord>),
 }
 
 /// The kind of a ledger entry: the `kind` member of its canonical JSON, and what
@@ -142,6 +147,10 @@ pub enum EventKind {
     TokenRevoked,
     /// [`Event::AccessDenied`].
     AccessDenied,
+    /// [`Event::TriageRecorded`].
+    TriageRecorded,
+    /// [`Event::TriageApproved`].
+    TriageApproved,
 }
 
 impl EventKind {
@@ -164,6 +173,8 @@ impl EventKind {
         EventKind::TokenIssued,
         EventKind::TokenRevoked,
         EventKind::AccessDenied,
+        EventKind::TriageRecorded,
+        EventKind::TriageApproved,
     ];
 
     /// The name, as serialized (`evidence_captured`, ...).
@@ -186,6 +197,8 @@ impl EventKind {
             EventKind::TokenIssued => "token_issued",
             EventKind::TokenRevoked => "token_revoked",
             EventKind::AccessDenied => "access_denied",
+            EventKind::TriageRecorded => "triage_recorded",
+            EventKind::TriageApproved => "triage_approved",
         }
     }
 }
@@ -234,6 +247,8 @@ impl Event {
             Event::TokenIssued(_) => EventKind::TokenIssued,
             Event::TokenRevoked(_) => EventKind::TokenRevoked,
             Event::AccessDenied(_) => EventKind::AccessDenied,
+            Event::TriageRecorded(_) => EventKind::TriageRecorded,
+            Event::TriageApproved(_) => EventKind::TriageApproved,
         }
     }
 
@@ -263,6 +278,9 @@ impl Event {
                 }),
                 None,
             ),
+            Event::TriageRecorded(record) => {
+                (Some(record.fingerprint.to_string()), Some(record.disposition.as_str().to_owned()))
+            }
             _ => (None, None),
         }
     }
@@ -308,6 +326,8 @@ impl Event {
             Event::TokenIssued(record) => (record.id.clone(), None, None),
             Event::TokenRevoked(record) => (record.id.clone(), None, None),
             Event::AccessDenied(record) => (record.id.clone(), record.project.as_ref().map(ToString::to_string), None),
+            Event::TriageRecorded(record) => (record.id.clone(), Some(record.project.to_string()), None),
+            Event::TriageApproved(record) => (record.triage.clone(), None, None),
         }
     }
 }
@@ -344,6 +364,8 @@ recorded! {
     TokenGrantRecord => TokenIssued,
     TokenRevocationRecord => TokenRevoked,
     AccessDeniedRecord => AccessDenied,
+    TriageRecord => TriageRecorded,
+    TriageApprovalRecord => TriageApproved,
 }
 
 /// A captured piece of evidence, as recorded in the ledger.
@@ -391,6 +413,11 @@ pub struct EvidenceRecord {
     /// How it reached a server, when it was sent to one (A8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
+    /// What was scanned (A4): the report's own name for it (an image, a path, a
+    /// repository, an SBOM's subject), else the CI repository. A finding is fixed
+    /// only by a later scan by the same tool of the same target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// How evidence sent to a signoff server arrived (A8). The entry's own time is when

@@ -16,6 +16,7 @@ pub mod finding;
 pub mod names;
 pub mod records;
 pub mod summary;
+pub mod triage;
 
 pub use digest::{Digest, DigestParseError, Sha256};
 pub use evidence::{EvidenceKind, Format, Tool};

@@ -73,6 +73,11 @@ pub struct Parsed {
     pub stored: Option<Vec<u8>>,
     /// How many secret values were replaced in `stored`.
     pub redacted: u64,
+    /// What was scanned, when the report says (A4): Trivy's `ArtifactName`
+    /// (with its `ArtifactType`), Grype's `source.target`, an SBOM's subject
+    /// (`metadata.component`), SARIF's `versionControlProvenance` repository. A
+    /// finding is fixed only by a later scan of the same target.
+    pub target: Option<String>,
 }
 
 /// Size limits. Exceeding one is an error that names the limit.

@@ -46,6 +46,9 @@ pub struct PackageContents {
     pub certificates: Vec<CertificateEnvelope>,
     /// A human-readable index page; `None` renders a plain default listing.
     pub index_html: Option<Vec<u8>>,
+    /// The evidence at certification and captured after it, when the release
+    /// has a certificate (written to the manifest, sorted).
+    pub certification: Option<manifest::CertifiedEvidence>,
 }
 
 /// A ledger entry and its proof of inclusion in the checkpoint's tree.
@@ -232,6 +235,11 @@ pub fn build(contents: &PackageContents) -> Result<Vec<u8>, PackageError> {
         created_at,
         ledger,
         members: records(&members),
+        certification: contents.certification.clone().map(|mut split| {
+            split.at_certification.sort();
+            split.captured_after.sort();
+            split
+        }),
     };
     members.insert(layout::MANIFEST.to_owned(), manifest.to_bytes().map_err(PackageError::Manifest)?);
 

@@ -33,6 +33,34 @@ pub struct Manifest {
     pub ledger: LedgerFacts,
     /// Every member but `manifest.json`, sorted by path.
     pub members: Vec<MemberRecord>,
+    /// For a certified (or rejected) release: its evidence split into what the
+    /// latest certificate was decided on and what was captured after it (B4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certification: Option<CertifiedEvidence>,
+}
+
+/// The release's evidence, at certification and after it (B4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertifiedEvidence {
+    /// The latest certificate's id.
+    pub certificate: String,
+    /// Evidence the certificate names (its statement's evidence digests), by entry,
+    /// sorted: exactly what the decision was made on.
+    pub at_certification: Vec<EvidenceFacts>,
+    /// Evidence of the release captured after that certification, sorted by entry:
+    /// not what the decision was made on.
+    pub captured_after: Vec<EvidenceFacts>,
+}
+
+/// One piece of evidence: its `evidence_captured` entry and its blob's digest.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceFacts {
+    /// The entry's index.
+    pub entry: u64,
+    /// SHA-256 of the evidence, `sha256:<hex>`.
+    pub digest: Digest,
 }
 
 /// The release a package is about (B1).
@@ -181,6 +209,7 @@ mod tests {
                 entries: vec![EntryFacts { index: 3, kind: "release_created".into(), leaf_hash: Digest::of(b"l") }],
             },
             members: vec![MemberRecord { path: "index.html".into(), size: 3, sha256: Digest::of(b"abc") }],
+            certification: None,
         }
     }
 

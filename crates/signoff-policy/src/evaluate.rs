@@ -15,7 +15,7 @@ use crate::criteria;
 use crate::evaluation::{
     CriterionResult, Decision, Evaluation, ExceptionNotApplied, NotAppliedReason, PolicyRef, Status,
 };
-use crate::input::{ActorKind, Evidence, ExceptionTarget, InputFinding, PolicyInput};
+use crate::input::{ActorKind, Disposition, Evidence, ExceptionTarget, InputFinding, PolicyInput};
 use crate::policy::EffectivePolicy;
 use crate::rego::RegoOutcome;
 
@@ -78,6 +78,15 @@ pub fn evaluate(policy: &EffectivePolicy, input: &PolicyInput) -> Evaluation {
         ));
     }
 
+    if context.triaged_findings > 0 {
+        notes.push(format!(
+            "{} finding{} triaged false positive or not affected not counted ({})",
+            context.triaged_findings,
+            if context.triaged_findings == 1 { "" } else { "s" },
+            context.triaged.join(", ")
+        ));
+    }
+
     let exceptions_used: BTreeSet<String> =
         results.iter().flat_map(|result| result.exceptions.iter().cloned()).collect();
     let evidence_digests: BTreeSet<Digest> = context.evidence.iter().map(|evidence| evidence.digest).collect();
@@ -96,6 +105,7 @@ pub fn evaluate(policy: &EffectivePolicy, input: &PolicyInput) -> Evaluation {
         exceptions_not_applied: context.not_applied.clone(),
         evidence_digests: evidence_digests.into_iter().collect(),
         notes,
+        triage_used: context.triaged.clone(),
     }
 }
 
@@ -154,6 +164,10 @@ pub(crate) struct Context<'a> {
     /// The baseline, when there is one.
     pub(crate) baseline: Option<HashSet<Digest>>,
     not_applied: Vec<ExceptionNotApplied>,
+    /// Triage decisions (false positive, not affected) that left findings out.
+    triaged: Vec<String>,
+    /// How many findings they left out.
+    triaged_findings: usize,
     post_certification: usize,
 }
 
@@ -195,6 +209,51 @@ impl<'a> Context<'a> {
             }
         }
 
+        // Triage (D3): the decisions that apply at `now`. Dismissals leave their
+        // findings out below; accepted risks are exceptions for their findings.
+        let mut dismissed: HashMap<Digest, &'a str> = HashMap::new();
+        for triage in &input.triage {
+            let needs_approval = triage.disposition == Disposition::AcceptedRisk || policy.triage.approval_required;
+            let reason = match (triage.expires_at, triage.approved_at, &triage.approved_by) {
+                (Some(expires_at), _, _) if expires_at <= now => Some(NotAppliedReason::Expired { expires_at }),
+                (None, _, _) if triage.disposition == Disposition::AcceptedRisk => Some(NotAppliedReason::NoExpiry),
+                _ if triage.recorded_at > now => {
+                    Some(NotAppliedReason::NotYetRecorded { recorded_at: triage.recorded_at })
+                }
+                (_, _, None) | (_, None, _) if needs_approval => Some(NotAppliedReason::NotApproved),
+                (_, Some(approved_at), Some(_)) if needs_approval && approved_at > now => {
+                    Some(NotAppliedReason::NotYetApproved { approved_at })
+                }
+                (_, _, Some(approver)) if needs_approval && approver.kind != ActorKind::Human => {
+                    Some(NotAppliedReason::ApproverNotHuman)
+                }
+                (_, _, Some(approver)) if needs_approval && approver.id == triage.requested_by.id => {
+                    Some(NotAppliedReason::SelfApproved)
+                }
+                (Some(expires_at), Some(approved_at), _) if triage.disposition == Disposition::AcceptedRisk => {
+                    let span = expires_at - approved_at;
+                    let days =
+                        u64::try_from((span + Duration::DAY - Duration::nanoseconds(1)).whole_days()).unwrap_or(0);
+                    match policy.exceptions.max_days {
+                        Some(max_days) if span > Duration::days(i64::try_from(max_days).unwrap_or(i64::MAX)) => {
+                            Some(NotAppliedReason::TooLong { days, max_days })
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match reason {
+                Some(reason) => not_applied.push(ExceptionNotApplied { id: triage.id.clone(), reason }),
+                None if triage.disposition.dismisses() => {
+                    dismissed.entry(triage.fingerprint).or_insert(triage.id.as_str());
+                }
+                None => {
+                    finding_exceptions.entry(triage.fingerprint).or_insert(triage.id.as_str());
+                }
+            }
+        }
+
         let late: HashSet<Digest> = input
             .evidence
             .iter()
@@ -202,11 +261,21 @@ impl<'a> Context<'a> {
             .map(|evidence| evidence.digest)
             .collect();
         let evidence: Vec<&Evidence> = input.evidence.iter().filter(|evidence| !evidence.post_certification).collect();
-        let findings: Vec<&InputFinding> = if late.is_empty() {
-            input.findings.iter().collect()
-        } else {
-            input.findings.iter().filter(|finding| !late.contains(&finding.evidence_digest)).collect()
-        };
+        let mut triaged: BTreeSet<&'a str> = BTreeSet::new();
+        let mut triaged_findings = 0;
+        let findings: Vec<&InputFinding> = input
+            .findings
+            .iter()
+            .filter(|finding| !late.contains(&finding.evidence_digest))
+            .filter(|finding| match dismissed.get(&finding.fingerprint) {
+                Some(id) => {
+                    triaged.insert(id);
+                    triaged_findings += 1;
+                    false
+                }
+                None => true,
+            })
+            .collect();
         let baseline = input.baseline_fingerprints.as_ref().map(|fingerprints| fingerprints.iter().copied().collect());
         Context {
             input,
@@ -217,6 +286,8 @@ impl<'a> Context<'a> {
             criterion_exceptions,
             baseline,
             not_applied,
+            triaged: triaged.into_iter().map(str::to_owned).collect(),
+            triaged_findings,
             post_certification: input.evidence.len() - input.evidence.iter().filter(|e| !e.post_certification).count(),
         }
     }

@@ -42,6 +42,10 @@ pub struct Evaluation {
     /// Remarks about the evaluation as a whole.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Triage decisions (false positive, not affected) that left findings out of
+    /// the counts (D3), sorted. Accepted risks are in `exceptions_used`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triage_used: Vec<String>,
 }
 
 impl Evaluation {
@@ -159,6 +163,17 @@ pub enum NotAppliedReason {
     SelfApproved,
     /// Its approver is a bot or an AI agent.
     ApproverNotHuman,
+    /// A triage decision that needs approval (an accepted risk, or any under
+    /// `triage: {approval: required}`) has none.
+    NotApproved,
+    /// An accepted risk without an expiry.
+    NoExpiry,
+    /// A triage decision recorded after the evaluation time.
+    NotYetRecorded {
+        /// When it was recorded.
+        #[serde(with = "time::serde::rfc3339")]
+        recorded_at: OffsetDateTime,
+    },
 }
 
 impl fmt::Display for NotAppliedReason {
@@ -173,6 +188,13 @@ impl fmt::Display for NotAppliedReason {
             }
             NotAppliedReason::SelfApproved => f.write_str("approved by its own requester"),
             NotAppliedReason::ApproverNotHuman => f.write_str("approved by a bot or an AI agent"),
+            NotAppliedReason::NotApproved => {
+                f.write_str("not approved yet by a human other than its requester, which it needs")
+            }
+            NotAppliedReason::NoExpiry => f.write_str("an accepted risk without an expiry"),
+            NotAppliedReason::NotYetRecorded { recorded_at } => {
+                write!(f, "recorded at {}, after the evaluation time", date(*recorded_at))
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 use crate::schema;
 
 pub use signoff_core::records::{ActorKind, ApprovalDecision, SignatureStatus};
+pub use signoff_core::triage::{Disposition, VexJustification};
 
 /// Everything a policy is evaluated over.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -65,6 +66,10 @@ pub struct PolicyInput {
     /// applied.
     #[serde(default)]
     pub exceptions: Vec<Exception>,
+    /// Triage decisions about findings of the project (D3), the latest for each
+    /// fingerprint. Which apply is decided by the evaluation (approval, expiry).
+    #[serde(default)]
+    pub triage: Vec<Triage>,
 }
 
 /// The release being certified.
@@ -382,6 +387,50 @@ pub struct Exception {
     #[serde(with = "time::serde::rfc3339")]
     #[schemars(with = "schema::Timestamp")]
     pub expires_at: OffsetDateTime,
+}
+
+/// A triage decision about one finding (D3).
+///
+/// A `false_positive` or `not_affected` decision that applies leaves the finding
+/// out of every count, as if the scan had not reported it; an `accepted_risk` that
+/// applies is an exception for the finding (it WAIVES). One applies when
+/// `recorded_at ≤ evaluated_at < expires_at` (no expiry: no end) and, where it
+/// needs one, its approver is a human other than its requester who approved at or
+/// before `evaluated_at`. An accepted risk always needs that approval and an
+/// expiry; the others need it when the policy says `triage: {approval: required}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Triage {
+    /// Its id (`TRI-3`).
+    pub id: String,
+    /// The finding it is about.
+    #[schemars(with = "schema::DigestSchema")]
+    pub fingerprint: Digest,
+    /// `false_positive`, `not_affected` or `accepted_risk`.
+    #[schemars(with = "schema::DispositionSchema")]
+    pub disposition: Disposition,
+    /// OpenVEX's justification, for `not_affected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<schema::JustificationSchema>")]
+    pub justification: Option<VexJustification>,
+    /// Why, in the requester's words.
+    pub reason: String,
+    /// Who decided.
+    pub requested_by: Actor,
+    /// When it was recorded (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "schema::Timestamp")]
+    pub recorded_at: OffsetDateTime,
+    /// Who approved it, when someone did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<Actor>,
+    /// When it was approved (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<schema::Timestamp>")]
+    pub approved_at: Option<OffsetDateTime>,
+    /// When it stops applying (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<schema::Timestamp>")]
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// What an exception is for.

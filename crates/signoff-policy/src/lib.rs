@@ -28,6 +28,15 @@
 //! environments: [staging, prod]     # optional; names a `scope.environment` may use
 //! exceptions:
 //!   max_days: 90                    # optional; longest exception, approval to expiry
+//! triage:
+//!   approval: required              # optional, default none; `required`: a false positive or
+//!                                   # not affected applies once a human other than its
+//!                                   # requester approves it (an accepted risk always needs that)
+//! release:
+//!   late_evidence: refuse           # optional, default record; `refuse`: capture onto a
+//!                                   # certified release is refused (B4)
+//!   warn_ahead_days: 14             # optional, default 14 (1–366); how far ahead certify and
+//!                                   # release show warn of expiring exceptions, stale scans (D7)
 //! criteria:                         # built-in criteria, evaluated in this order
 //!   - id: required-evidence         # required, unique across criteria and rego
 //!                                   # (letter/digit, then letters, digits, - _; ≤ 64)
@@ -89,6 +98,20 @@
 //!   `no_new_findings`. A criterion that would fail with them and passes without them
 //!   is WAIVED and lists the exceptions.
 //! - A failing criterion with an active exception for its id is WAIVED.
+//!
+//! # Triage (D3)
+//!
+//! The input lists the latest triage decision for each finding ([`Triage`]). A
+//! `false_positive` or `not_affected` decision that applies leaves its finding out
+//! of every criterion, as if the scan had not reported it (the criterion PASSes
+//! and the evaluation notes which decisions left findings out); an
+//! `accepted_risk` that applies is an exception for its finding (WAIVED). One
+//! applies when `recorded_at ≤ evaluated_at < expires_at` and, where it needs
+//! approval (an accepted risk always; the others under `triage: {approval:
+//! required}`), it was approved at or before `evaluated_at` by a human other than
+//! its requester; an accepted risk also needs an expiry within
+//! `exceptions.max_days`. Others are listed in
+//! [`Evaluation::exceptions_not_applied`] with the reason.
 //!
 //! # Rego (D2)
 //!
@@ -158,12 +181,13 @@ pub use evaluation::{
     NotAppliedReason, PolicyRef, Status, StatusAndBlocking, diff,
 };
 pub use input::{
-    Actor, ActorKind, ApprovalDecision, Artifact, Change, Evidence, Exception, ExceptionTarget, InputFinding,
-    PolicyInput, Release, ReleaseApproval, Review, ReviewState, Signature, SignatureStatus, Trailer, input_schema,
+    Actor, ActorKind, ApprovalDecision, Artifact, Change, Disposition, Evidence, Exception, ExceptionTarget,
+    InputFinding, PolicyInput, Release, ReleaseApproval, Review, ReviewState, Signature, SignatureStatus, Trailer,
+    Triage, VexJustification, input_schema,
 };
 pub use policy::{
-    BUILT_IN_CRITERIA, Check, CriterionSpec, EffectivePolicy, ExceptionRules, Policy, RegoModuleInfo, RegoResolver,
-    Scope,
+    BUILT_IN_CRITERIA, Check, CriterionSpec, DEFAULT_WARN_AHEAD_DAYS, EffectivePolicy, ExceptionRules, Policy,
+    RegoModuleInfo, RegoResolver, ReleaseRules, Scope, TriageRules,
 };
 
 /// A commented starter policy: SAST and test evidence required, no critical or

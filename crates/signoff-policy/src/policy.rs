@@ -31,6 +31,8 @@ pub struct Policy {
     digest: Digest,
     environments: Vec<String>,
     exceptions: ExceptionRules,
+    triage: TriageRules,
+    release: ReleaseRules,
     criteria: Vec<CriterionSpec>,
     projects: BTreeMap<String, Vec<CriterionSpec>>,
     rego: Arc<RegoRules>,
@@ -51,6 +53,10 @@ pub struct EffectivePolicy {
     pub environments: Vec<String>,
     /// Limits on exceptions.
     pub exceptions: ExceptionRules,
+    /// Who must agree to a triage decision.
+    pub triage: TriageRules,
+    /// Late evidence and the preflight horizon.
+    pub release: ReleaseRules,
     /// The built-in criteria, in policy order (overrides replace in place, additions
     /// come last).
     pub criteria: Vec<CriterionSpec>,
@@ -67,6 +73,37 @@ pub struct ExceptionRules {
     /// exception granted for longer is not applied.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_days: Option<u64>,
+}
+
+/// `triage:` of a policy (D3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriageRules {
+    /// `approval: required`: a false positive or not-affected decision applies only
+    /// once a human other than its requester approves it. (An accepted risk always
+    /// needs that approval: it is an exception.)
+    pub approval_required: bool,
+}
+
+/// The default of [`ReleaseRules::warn_ahead_days`].
+pub const DEFAULT_WARN_AHEAD_DAYS: u64 = 14;
+
+/// `release:` of a policy: what happens around a certification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRules {
+    /// `late_evidence: refuse`: evidence captured for a release after it was
+    /// certified is refused (B4), rather than recorded and marked as captured after
+    /// certification.
+    pub refuse_late_evidence: bool,
+    /// `warn_ahead_days: n` (default 14): how far ahead `certify` and `release show`
+    /// look for exceptions that expire, scans that go stale and approvals that lapse
+    /// (D7).
+    pub warn_ahead_days: u64,
+}
+
+impl Default for ReleaseRules {
+    fn default() -> ReleaseRules {
+        ReleaseRules { refuse_late_evidence: false, warn_ahead_days: DEFAULT_WARN_AHEAD_DAYS }
+    }
 }
 
 /// One built-in criterion as configured.
@@ -323,8 +360,18 @@ pub struct RegoModuleInfo {
     pub environment: Option<String>,
 }
 
-const TOP_KEYS: &[&str] =
-    &["version", "name", "description", "environments", "exceptions", "criteria", "rego", "projects"];
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "name",
+    "description",
+    "environments",
+    "exceptions",
+    "triage",
+    "release",
+    "criteria",
+    "rego",
+    "projects",
+];
 const CRITERION_KEYS: &[&str] = &["id", "title", "description", "use", "with", "blocking", "scope"];
 const REGO_KEYS: &[&str] = &["id", "title", "description", "file", "source", "blocking", "scope"];
 const SCOPE_KEYS: &[&str] = &["kinds", "tools", "environment"];
@@ -391,6 +438,49 @@ impl Policy {
             }
         }
 
+        let mut triage = TriageRules::default();
+        if let Some(node) = top.get("triage") {
+            let map = reader.map(node, "triage", &["approval"])?;
+            if let Some(approval) = map.get("approval") {
+                triage.approval_required = match reader.str(approval, "triage.approval")? {
+                    "required" => true,
+                    "none" => false,
+                    other => {
+                        return Err(reader.invalid(
+                            approval,
+                            "triage.approval",
+                            format!("`{other}` is neither `required` nor `none`"),
+                        ));
+                    }
+                };
+            }
+        }
+
+        let mut release = ReleaseRules::default();
+        if let Some(node) = top.get("release") {
+            let map = reader.map(node, "release", &["late_evidence", "warn_ahead_days"])?;
+            if let Some(late) = map.get("late_evidence") {
+                release.refuse_late_evidence = match reader.str(late, "release.late_evidence")? {
+                    "refuse" => true,
+                    "record" => false,
+                    other => {
+                        return Err(reader.invalid(
+                            late,
+                            "release.late_evidence",
+                            format!("`{other}` is neither `refuse` nor `record`"),
+                        ));
+                    }
+                };
+            }
+            if let Some(days) = map.get("warn_ahead_days") {
+                let value = reader.count(days, "release.warn_ahead_days")?;
+                if value == 0 || value > 366 {
+                    return Err(reader.invalid(days, "release.warn_ahead_days", "must be from 1 to 366"));
+                }
+                release.warn_ahead_days = value;
+            }
+        }
+
         let grammar = Grammar { reader, environments: &environments };
         let mut ids: HashMap<String, u64> = HashMap::new();
         let criteria = match top.get("criteria") {
@@ -445,7 +535,18 @@ impl Policy {
 
         let digest = policy_digest(text, &sources, file_name)?;
         let rego = RegoRules::compile(file_name, sources)?;
-        Ok(Policy { name, description, digest, environments, exceptions, criteria, projects, rego: Arc::new(rego) })
+        Ok(Policy {
+            name,
+            description,
+            digest,
+            environments,
+            exceptions,
+            triage,
+            release,
+            criteria,
+            projects,
+            rego: Arc::new(rego),
+        })
     }
 
     /// The policy's name.
@@ -498,6 +599,8 @@ impl Policy {
             project_override: overrides.map(|_| project.to_owned()),
             environments: self.environments.clone(),
             exceptions: self.exceptions,
+            triage: self.triage,
+            release: self.release,
             criteria,
             rego: self.rego.infos(),
             rules: Arc::clone(&self.rego),

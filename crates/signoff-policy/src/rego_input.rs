@@ -56,6 +56,7 @@ struct SmallPart<'a> {
     changes_unknown: &'a Option<String>,
     approvals: &'a [ReleaseApproval],
     exceptions: &'a [Exception],
+    triage: &'a [crate::input::Triage],
 }
 
 /// `input` as Rego sees it.
@@ -72,6 +73,7 @@ pub(crate) fn to_value(input: &PolicyInput, wants: Wants) -> Result<Value, Strin
         changes_unknown: &input.changes_unknown,
         approvals: &input.approvals,
         exceptions: &input.exceptions,
+        triage: &input.triage,
     };
     let json = serde_json::to_string(&small).map_err(|error| error.to_string())?;
     let mut value = Value::from_json_str(&json).map_err(|error| error.to_string())?;

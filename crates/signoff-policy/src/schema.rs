@@ -114,6 +114,42 @@ impl JsonSchema for SeveritySchema {
     }
 }
 
+pub(crate) struct DispositionSchema;
+
+impl JsonSchema for DispositionSchema {
+    fn schema_name() -> Cow<'static, str> {
+        "Disposition".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let names: Vec<&str> =
+            signoff_core::triage::Disposition::ALL.iter().map(|disposition| disposition.as_str()).collect();
+        json_schema!({
+            "type": "string",
+            "enum": names,
+            "description": "What triage decided about a finding."
+        })
+    }
+}
+
+pub(crate) struct JustificationSchema;
+
+impl JsonSchema for JustificationSchema {
+    fn schema_name() -> Cow<'static, str> {
+        "VexJustification".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let names: Vec<&str> =
+            signoff_core::triage::VexJustification::ALL.iter().map(|justification| justification.as_str()).collect();
+        json_schema!({
+            "type": "string",
+            "enum": names,
+            "description": "OpenVEX's justification for a `not_affected` status."
+        })
+    }
+}
+
 /// The tool that produced a piece of evidence.
 #[derive(Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "Tool")]

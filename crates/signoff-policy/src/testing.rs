@@ -40,6 +40,7 @@ pub(crate) fn input() -> PolicyInput {
         changes_unknown: None,
         approvals: Vec::new(),
         exceptions: Vec::new(),
+        triage: Vec::new(),
     }
 }
 

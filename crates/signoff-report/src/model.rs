@@ -360,6 +360,9 @@ pub struct TraceReport {
     /// Exceptions that applied to it.
     #[serde(default)]
     pub exceptions: Vec<ExceptionLine>,
+    /// Triage decisions about its findings (D3): the latest for each finding.
+    #[serde(default)]
+    pub triage: Vec<TriageLine>,
     /// Release approvals.
     #[serde(default)]
     pub approvals: Vec<Approval>,
@@ -544,6 +547,34 @@ pub struct ExceptionLine {
     /// When it stops applying.
     pub expires_at: String,
     /// `active`, `pending`, `expired`.
+    pub status: String,
+}
+
+/// A triage decision about one finding of a release (D3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriageLine {
+    /// Id (`TRI-3`).
+    pub id: String,
+    /// The finding's fingerprint.
+    pub finding: String,
+    /// The finding, in a line (`high B602: subprocess call with shell=True at app.py:12`).
+    pub title: String,
+    /// `false_positive`, `not_affected` or `accepted_risk`.
+    pub disposition: String,
+    /// OpenVEX's justification, for not affected.
+    #[serde(default)]
+    pub justification: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// Who decided.
+    pub requested_by: String,
+    /// Who approved, once approved.
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    /// When it stops applying, if it does.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// `in_effect`, `pending`, `expired`.
     pub status: String,
 }
 

@@ -388,6 +388,26 @@ pub fn trace_text(trace: &TraceReport) -> String {
             exception.expires_at
         );
     }
+    if !trace.triage.is_empty() {
+        let _ = writeln!(out, "\ntriage ({})", trace.triage.len());
+        for line in &trace.triage {
+            let disposition = match &line.justification {
+                Some(justification) => format!("{} ({justification})", line.disposition),
+                None => line.disposition.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} {disposition} — {} — {} (by {}, approved by {}{})",
+                line.id,
+                line.status,
+                line.title,
+                line.reason,
+                line.requested_by,
+                line.approved_by.as_deref().unwrap_or("-"),
+                line.expires_at.as_deref().map(|at| format!(", until {at}")).unwrap_or_default()
+            );
+        }
+    }
     let _ = writeln!(out, "\napprovals ({})", trace.approvals.len());
     for approval in &trace.approvals {
         let _ = writeln!(

@@ -143,6 +143,9 @@ impl AppState {
         routes::approve,
         routes::request_exception,
         routes::approve_exception,
+        routes::triage,
+        routes::triage_list,
+        routes::approve_triage,
         routes::certify,
         routes::certificate,
         routes::certificate_envelope,
@@ -315,6 +318,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/releases/{project}/{version}/evidence/{digest}", get(routes::raw_evidence))
         .route("/api/v1/exceptions", post(routes::request_exception))
         .route("/api/v1/exceptions/{id}/approve", post(routes::approve_exception))
+        .route("/api/v1/projects/{project}/triage", post(routes::triage).get(routes::triage_list))
+        .route("/api/v1/triage/{id}/approve", post(routes::approve_triage))
         .route("/api/v1/gate", get(routes::gate))
         .route("/api/v1/projects/{project}/findings", get(routes::findings))
         .route("/api/v1/audit/search", get(routes::search))

@@ -23,10 +23,12 @@ use crate::problem::{ApiError, Problem};
 mod audit;
 mod capture;
 mod ledger;
+mod triage;
 
 pub(crate) use audit::*;
 pub(crate) use capture::*;
 pub(crate) use ledger::*;
+pub(crate) use triage::*;
 
 type Answer = Result<Response, ApiError>;
 

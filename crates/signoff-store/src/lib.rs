@@ -238,6 +238,8 @@ pub struct ScanRow {
     pub release: Option<String>,
     /// When captured.
     pub captured_at: OffsetDateTime,
+    /// What it scanned, when known.
+    pub target: Option<String>,
 }
 
 /// Filters over the `records` table (besides the kind); `None` means any.

@@ -105,6 +105,7 @@ pub(crate) struct EvidenceColumns {
     captured_at: String,
     delivery_key: Option<String>,
     delivery_captured_at: Option<String>,
+    target: Option<String>,
 }
 
 impl EvidenceColumns {
@@ -137,6 +138,7 @@ impl EvidenceColumns {
             delivery: self
                 .delivery_key
                 .map(|idempotency_key| Delivery { idempotency_key, captured_at: self.delivery_captured_at }),
+            target: self.target,
         };
         Ok(EvidenceRow { seq, captured_at: time_column(TABLE, seq, "captured_at", &self.captured_at)?, record })
     }
@@ -344,6 +346,7 @@ pub(crate) struct ScanColumns {
     commit_sha: Option<String>,
     release_version: Option<String>,
     captured_at: String,
+    target: Option<String>,
 }
 
 impl ScanColumns {
@@ -355,6 +358,7 @@ impl ScanColumns {
             commit: self.commit_sha,
             release: self.release_version,
             captured_at: time_column("evidence", seq, "captured_at", &self.captured_at)?,
+            target: self.target,
         })
     }
 }

@@ -307,7 +307,8 @@ impl Store for SqlStore {
         project: &ProjectName,
         each: &mut (dyn FnMut(FindingHistory) -> bool + Send),
     ) -> StoreResult<()> {
-        // One pass groups the project's findings by tool and fingerprint; the row of
+        // One pass groups the project's findings by tool, scanned target (A4: the
+        // same finding in two images is two findings) and fingerprint; the row of
         // the latest sighting (unique: fingerprints are distinct within a file)
         // supplies the details. That row is found by primary key: the group's
         // largest (evidence_seq, ordinal), packed as evidence_seq × 2^32 + ordinal
@@ -318,7 +319,7 @@ impl Store for SqlStore {
                        MAX(f.evidence_seq * 4294967296 + f.ordinal) AS latest
                 FROM findings f JOIN evidence e ON e.seq = f.evidence_seq
                 WHERE e.project = $1
-                GROUP BY e.tool_name, f.fingerprint
+                GROUP BY e.tool_name, e.target, f.fingerprint
             )
             SELECT seen.tool, seen.first_seq, seen.latest / 4294967296 AS last_seq, seen.times_seen, f.*
             FROM seen JOIN findings f
@@ -337,7 +338,7 @@ impl Store for SqlStore {
 
     async fn scans(&self, project: &ProjectName) -> StoreResult<Vec<ScanRow>> {
         let sql = format!(
-            "SELECT tool_name, seq, commit_sha, release_version, captured_at FROM evidence WHERE project = $1 AND {} ORDER BY seq",
+            "SELECT tool_name, seq, commit_sha, release_version, captured_at, target FROM evidence WHERE project = $1 AND {} ORDER BY seq",
             self.dialect().has_findings
         );
         let rows: Vec<ScanColumns> = on!(&self.pool, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))

@@ -88,6 +88,7 @@ fn evidence(id: &str, findings: &[Finding]) -> EvidenceRecord {
         context: CiContext { system: Some("local".into()), ..CiContext::default() },
         produced_at: Some("2026-11-26T10:00:00Z".into()),
         delivery: None,
+        target: None,
     }
 }
 

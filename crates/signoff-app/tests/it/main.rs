@@ -14,5 +14,8 @@ mod certify;
 mod decide;
 mod ledger;
 mod questions;
+mod seal;
 mod sync;
+mod targets;
+mod triage;
 mod trust;

@@ -124,3 +124,88 @@ async fn a_deployment_without_certification_is_recorded_and_reported() {
         assert_eq!(snapshot.record.uncertified.len(), 1, "{backend}");
     }
 }
+
+/// Every evidence reference of a coverage answer, per control, and whether any
+/// control cites the same reference twice.
+fn references(coverage: &[signoff_controls::Coverage]) -> (Vec<String>, Vec<String>) {
+    let mut all = Vec::new();
+    let mut repeated = Vec::new();
+    for framework in coverage {
+        for control in &framework.controls {
+            let mut seen = std::collections::HashSet::new();
+            for item in &control.evidence {
+                if !seen.insert(item.reference.clone()) {
+                    repeated.push(format!("{} {}: {}", framework.framework, control.id, item.reference));
+                }
+                all.push(item.reference.clone());
+            }
+        }
+    }
+    (all, repeated)
+}
+
+#[tokio::test]
+async fn coverage_lists_each_piece_of_evidence_once_and_only_the_releases_own_exceptions() {
+    use signoff_app::certify::CertifyRequest;
+    use signoff_app::decide::RequestException;
+    use signoff_core::records::ExceptionTarget;
+
+    for store in stores().await {
+        let backend = store.backend;
+        publish_policy(&store).await;
+        let (v1, v2) = (commit("shop v1"), commit("shop v2"));
+        // v1 fails its tests; an exception for `tests-pass` lets 1.4.0's
+        // certificate apply it. 1.4.1 passes and applies none.
+        capture_example(&store, "v1", &v1).await;
+        create_release(&store, "shop@1.4.0", &v1).await;
+        // The same files of v2 captured twice (a pipeline re-run) and two releases
+        // at that commit: each file is one piece of evidence.
+        capture_example(&store, "v2", &v2).await;
+        capture_example(&store, "v2", &v2).await;
+        create_release(&store, "shop@1.4.1", &v2).await;
+        create_release(&store, "shop@1.4.1-hotfix", &v2).await;
+        let requested = signoff_app::decide::request_exception(
+            &store.signoff,
+            RequestException {
+                target: ExceptionTarget::Criterion { id: "tests-pass".into() },
+                project: Some(ProjectName::new("shop").unwrap()),
+                reason: "the rounding test is being rewritten (PAY-12)".into(),
+                expires: time::OffsetDateTime::now_utc() + time::Duration::days(10),
+                actor: human("alice"),
+            },
+        )
+        .await
+        .unwrap();
+        signoff_app::decide::approve_exception(&store.signoff, &requested.record.id, None, human("bob")).await.unwrap();
+        for name in ["shop@1.4.0", "shop@1.4.1", "shop@1.4.1-hotfix"] {
+            approve(&store, name, human("carol")).await;
+            let request = CertifyRequest {
+                release: release(name),
+                policy: None,
+                environment: None,
+                dry_run: false,
+                at: None,
+                actor: human("release-pipeline"),
+            };
+            signoff_app::certify::certify(&store.signoff, request).await.unwrap();
+        }
+
+        let of = |name: &str| CoverageScope { release: Some(release(name)), ..CoverageScope::default() };
+        let frameworks = ["soc2".to_owned(), "iso27001".to_owned()];
+        let v1_coverage = signoff_app::audit::coverage(&store.signoff, &frameworks, &of("shop@1.4.0")).await.unwrap();
+        let (v1_refs, repeated) = references(&v1_coverage);
+        assert!(repeated.is_empty(), "{backend}: {repeated:?}");
+        assert!(v1_refs.contains(&"EXC-1".to_owned()), "{backend}: 1.4.0 applied EXC-1: {v1_refs:?}");
+
+        let v2_coverage = signoff_app::audit::coverage(&store.signoff, &frameworks, &of("shop@1.4.1")).await.unwrap();
+        let (v2_refs, repeated) = references(&v2_coverage);
+        assert!(repeated.is_empty(), "{backend}: {repeated:?}");
+        assert!(!v2_refs.contains(&"EXC-1".to_owned()), "{backend}: 1.4.1 cites 1.4.0's exception: {v2_refs:?}");
+
+        // Over the period: three releases, two of them sharing every file.
+        let period =
+            signoff_app::audit::coverage(&store.signoff, &frameworks, &CoverageScope::default()).await.unwrap();
+        let (_, repeated) = references(&period);
+        assert!(repeated.is_empty(), "{backend}: {repeated:?}");
+    }
+}

@@ -130,6 +130,11 @@ pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<O
         ticker.abort();
     }
     drop(progress);
+    // B4: a policy that refuses late evidence says no (exit 1); nothing was stored.
+    if let Err(signoff_app::AppError::Refused(refusal @ signoff_app::Refusal::LateEvidence { .. })) = &reports {
+        eprintln!("error: {}", crate::render::neutralize(&refusal.to_string()));
+        return Ok(Outcome::No);
+    }
     print_reports(&reports?, &args)?;
     Ok(Outcome::Success)
 }

@@ -84,7 +84,18 @@ fn print_findings(project: &ProjectName, views: &[FindingView]) -> anyhow::Resul
         return Ok(Outcome::Success);
     }
     let mut rows = table();
-    rows.set_header(["status", "severity", "tool", "rule", "where", "title", "first seen", "fixed in"]);
+    rows.set_header([
+        "finding",
+        "status",
+        "severity",
+        "tool",
+        "rule",
+        "where",
+        "title",
+        "first seen",
+        "fixed in",
+        "triage",
+    ]);
     for view in views {
         let finding = &view.finding;
         let place = match (&finding.location.path, finding.location.start_line) {
@@ -98,6 +109,7 @@ fn print_findings(project: &ProjectName, views: &[FindingView]) -> anyhow::Resul
         };
         let title: String = finding.title.chars().take(60).collect();
         rows.add_row([
+            cell(&super::triage::short(&finding.fingerprint.to_string())),
             cell(status),
             severity_cell(finding.severity),
             cell(&view.tool),
@@ -106,10 +118,16 @@ fn print_findings(project: &ProjectName, views: &[FindingView]) -> anyhow::Resul
             cell(&title),
             cell(&sighting(&view.first_seen)),
             cell(&view.fixed_in.as_ref().map(sighting).unwrap_or_default()),
+            cell(&view.triage.as_ref().map(|mark| mark.label()).unwrap_or_default()),
         ]);
     }
     crate::render::print_table(&rows)?;
     let open = views.iter().filter(|view| view.status == FindingStatus::Open).count() as u64;
-    outln!("{}: {open} open, {} fixed", count(views.len() as u64, "finding", "findings"), views.len() as u64 - open)?;
+    let triaged = views.iter().filter(|view| view.triage.is_some()).count();
+    outln!(
+        "{}: {open} open, {} fixed, {triaged} triaged (signoff triage FINDING --project {project} --as ...)",
+        count(views.len() as u64, "finding", "findings"),
+        views.len() as u64 - open
+    )?;
     Ok(Outcome::Success)
 }

@@ -43,6 +43,7 @@ mod retention;
 mod serve;
 mod sync;
 mod token;
+mod triage;
 
 use std::path::Path;
 
@@ -150,6 +151,7 @@ async fn dispatch(store: &Path, command: Command) -> anyhow::Result<Outcome> {
         Command::Policy(command) => decide::policy(store, command).await,
         Command::Approve(args) => decide::approve(store, args).await,
         Command::Exception(command) => decide::exception(store, command).await,
+        Command::Triage(args) => triage::run(store, args).await,
         Command::Certify(args) => certify::certify(store, args).await,
         Command::Certificate(command) => certify::certificate(store, command).await,
         Command::Gate(args) => certify::gate(store, args).await,

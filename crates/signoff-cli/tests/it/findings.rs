@@ -65,3 +65,62 @@ fn a_fixed_finding_names_the_release_that_fixed_it() {
     let text = store.ok(&["findings", "--project", "shop"]);
     assert!(text.contains("B602") && text.contains("fixed"), "{text}");
 }
+
+/// Triage (D3) end to end: a Grype scan's vulnerability marked not affected with
+/// OpenVEX's justification shows in `findings` and comes out of `vex export` as
+/// OpenVEX `not_affected`; bad requests say what is missing.
+#[test]
+fn a_triaged_vulnerability_shows_in_findings_and_in_vex() {
+    let Some(corpus) = crate::util::corpus() else { return };
+    let store = TestStore::new();
+    let scan = corpus.join("grype-json/grype-0.28.0-check-all-fields.json");
+    store.ok(&["capture", scan.to_str().unwrap(), "--project", "shop", "--commit", &commit("image scan")]);
+    let views = json_lines(&store.ok(&["findings", "--project", "shop", "--json"]));
+    let vulnerable = views.iter().find(|view| view["cve"].as_array().is_some_and(|ids| !ids.is_empty())).unwrap();
+    let fingerprint = vulnerable["fingerprint"].as_str().unwrap();
+    let short: String = fingerprint.trim_start_matches("sha256:").chars().take(12).collect();
+    let cve = vulnerable["cve"][0].as_str().unwrap().to_owned();
+    assert_eq!(vulnerable["target"], "image:vulnerable-image:latest");
+    // The table shows the fingerprint as triage takes it.
+    let table = store.ok(&["findings", "--project", "shop"]);
+    assert!(table.contains(&short) && table.contains("triage"), "{table}");
+
+    let reason = "the vulnerable parser is never called";
+    let unjustified = store.run(&["triage", &short, "--project", "shop", "--as", "not-affected", "--reason", reason]);
+    assert_eq!(unjustified.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unjustified.stderr).contains("needs --justification"));
+    let done = store.ok(&[
+        "triage",
+        &short,
+        "--project",
+        "shop",
+        "--as",
+        "not-affected",
+        "--justification",
+        "vulnerable_code_not_in_execute_path",
+        "--reason",
+        reason,
+        "--actor",
+        "alice@example.com",
+    ]);
+    assert!(done.contains("TRI-1") && done.contains("in effect"), "{done}");
+
+    let views = json_lines(&store.ok(&["findings", "--project", "shop", "--json"]));
+    let marked: Vec<&Value> = views.iter().filter(|view| view["triage"].is_object()).collect();
+    assert_eq!(marked.len(), 1, "{views:?}");
+    assert_eq!(marked[0]["triage"]["disposition"], "not_affected");
+    assert_eq!(marked[0]["triage"]["justification"], "vulnerable_code_not_in_execute_path");
+    assert_eq!(marked[0]["triage"]["by"], "alice@example.com");
+    let listed = json_lines(&store.ok(&["triage", "list", "--project", "shop", "--json"]));
+    assert_eq!((listed.len(), listed[0]["state"].as_str()), (1, Some("in_effect")));
+
+    let vex: Value =
+        serde_json::from_str(&store.ok(&["vex", "export", "--project", "shop", "--format", "openvex", "-o", "-"]))
+            .unwrap();
+    let statements = vex["statements"].as_array().unwrap();
+    let statement = statements.iter().find(|statement| statement["vulnerability"]["name"] == cve.as_str()).unwrap();
+    assert_eq!(statement["status"], "not_affected", "{statement}");
+    assert_eq!(statement["justification"], "vulnerable_code_not_in_execute_path", "{statement}");
+    let (code, report) = store.verify();
+    assert_eq!(code, 0, "{report}");
+}

@@ -197,7 +197,7 @@ fn inserted_rows_are_named() {
     // An evidence row with no entry behind it.
     expect_caught(
         &[
-            "INSERT INTO evidence SELECT 9, 'forged', project, commit_sha, release_version, kind, format, tool_name, tool_version, file_name, digest, size, original_digest, redacted, summary, findings_count, findings_digest, context, produced_at, captured_at, delivery_key, delivery_captured_at FROM evidence WHERE seq = 4",
+            "INSERT INTO evidence SELECT 9, 'forged', project, commit_sha, release_version, kind, format, tool_name, tool_version, file_name, digest, size, original_digest, redacted, summary, findings_count, findings_digest, context, produced_at, captured_at, delivery_key, delivery_captured_at, target FROM evidence WHERE seq = 4",
         ],
         9,
         "inserted",

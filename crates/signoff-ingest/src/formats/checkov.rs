@@ -68,6 +68,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
     }
     walker.finish()?;
     Ok(Parsed {
+        target: None,
         format: Format::Checkov,
         kind: kind(options, EvidenceKind::IacScan),
         tool: Tool::new("checkov", state.version),

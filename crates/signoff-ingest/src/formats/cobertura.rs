@@ -102,6 +102,7 @@ pub(crate) fn parse(source: &Source<'_>, display: &str, options: &Options) -> Re
         _ => Tool::new("cobertura", version),
     };
     Ok(Parsed {
+        target: None,
         format: Format::Cobertura,
         kind: kind(options, EvidenceKind::Coverage),
         tool,

@@ -21,6 +21,9 @@
 //! vulnerability id, the affected references, package and version.
 //!
 //! # Tool and kind
+//! The scanned target is the BOM's subject, `metadata.component`, as
+//! `<type>:<name>@<version>`.
+//!
 //! The tool is the last entry of `metadata.tools` that is not a CycloneDX library
 //! (the generator's library is listed beside the tool that used it), else the
 //! first, else "cyclonedx". The kind is `sbom`, or `vulnerability_disposition` for
@@ -53,6 +56,17 @@ struct RawComponent {
 struct RawMetadata {
     timestamp: Option<String>,
     tools: Option<Value>,
+    component: Option<RawSubject>,
+}
+
+/// `metadata.component`: what the BOM describes.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawSubject {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    name: Option<String>,
+    version: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -305,7 +319,21 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
             .collect(),
     );
     let findings = emitter.counts;
+    // The BOM's subject, `<type>:<name>@<version>` (`application:shop@1.4.0`).
+    let target = metadata.component.and_then(|subject| {
+        let name = subject.name.filter(|name| !name.is_empty())?;
+        let mut text = match subject.kind.filter(|kind| !kind.is_empty()) {
+            Some(kind) => format!("{kind}:{name}"),
+            None => name,
+        };
+        if let Some(version) = subject.version.filter(|version| !version.is_empty()) {
+            text.push('@');
+            text.push_str(&version);
+        }
+        Some(text)
+    });
     Ok(Parsed {
+        target,
         format: Format::Cyclonedx,
         kind: kind(options, implied_kind(component_count, findings.total, analysed)),
         tool,

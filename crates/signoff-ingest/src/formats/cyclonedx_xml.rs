@@ -218,6 +218,7 @@ pub(crate) fn parse(
     let tool: Tool = pick_tool(tools);
     let findings = emitter.counts;
     Ok(Parsed {
+        target: None,
         format: Format::Cyclonedx,
         kind: kind(options, implied_kind(component_count, findings.total, analysed)),
         tool,

@@ -45,6 +45,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options) -> Result<Parsed> {
     }
     walker.finish()?;
     Ok(Parsed {
+        target: None,
         format: Format::Generic,
         kind: kind(options, EvidenceKind::Generic),
         tool: tool.filter(|tool| !tool.name.is_empty()).unwrap_or_else(|| Tool::new("generic", None)),

@@ -161,6 +161,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options) -> Result<Parsed> {
     }
     walker.finish()?;
     Ok(Parsed {
+        target: None,
         format: Format::GithubPr,
         kind: kind(options, EvidenceKind::CodeReview),
         tool: Tool::new("github", None),

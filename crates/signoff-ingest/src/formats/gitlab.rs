@@ -85,6 +85,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options) -> Result<Parsed> {
         }
     }
     Ok(Parsed {
+        target: None,
         format: Format::GitlabMr,
         kind: kind(options, EvidenceKind::CodeReview),
         tool: Tool::new("gitlab", None),

@@ -66,6 +66,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
     })?;
     walker.finish()?;
     Ok(Parsed {
+        target: None,
         format: Format::Gitleaks,
         kind: kind(options, EvidenceKind::SecretsScan),
         tool: Tool::new("gitleaks", None),

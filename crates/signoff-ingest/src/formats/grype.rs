@@ -13,6 +13,10 @@
 //! # Identity
 //! vulnerability id, package, version and first location path.
 //!
+//! # Target
+//! `<source.type>:<what>`: an image's `source.target.userInput` (else its
+//! `imageID`), `image:python:3.6`; a directory's or file's path.
+//!
 //! # Kind
 //! `container_scan` when `source.type` is `image`, `sca` otherwise.
 
@@ -81,6 +85,25 @@ struct RawLocation {
 struct RawSource {
     #[serde(rename = "type")]
     kind: Option<String>,
+    target: Option<RawTarget>,
+}
+
+/// `source.target`: a path (directories, files) or an image's description, of
+/// which only the name the user gave and the image id are read.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawTarget {
+    Path(String),
+    Image(RawImage),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawImage {
+    #[serde(rename = "userInput")]
+    user_input: Option<String>,
+    #[serde(rename = "imageID")]
+    image_id: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -114,7 +137,18 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
     })?;
     walker.finish()?;
     let implied = if source.kind.as_deref() == Some("image") { EvidenceKind::ContainerScan } else { EvidenceKind::Sca };
+    let scanned = match source.target {
+        Some(RawTarget::Path(path)) => Some(path),
+        Some(RawTarget::Image(image)) => image.user_input.or(image.image_id),
+        None => None,
+    }
+    .filter(|name| !name.is_empty());
+    let target = scanned.map(|name| match source.kind.as_deref() {
+        Some(kind) if !kind.is_empty() => format!("{kind}:{name}"),
+        _ => name,
+    });
     Ok(Parsed {
+        target,
         format: Format::Grype,
         kind: kind(options, implied),
         tool: Tool::new(descriptor.name.unwrap_or_else(|| "grype".into()), descriptor.version),

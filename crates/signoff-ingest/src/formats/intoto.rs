@@ -73,6 +73,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
     }
     let findings: Option<FindingCounts> = state.vulnerabilities.then_some(state.emitter.counts);
     Ok(Parsed {
+        target: None,
         format: Format::InToto,
         kind: kind(options, state.kind.unwrap_or(EvidenceKind::Generic)),
         tool: state.tool.unwrap_or_else(|| Tool::new("in-toto", None)),

@@ -84,6 +84,7 @@ pub(crate) fn parse(source: &Source<'_>, display: &str, options: &Options) -> Re
         return Err(xml.context.shape_at(0, "no XML element found: this is not a JaCoCo report"));
     }
     Ok(Parsed {
+        target: None,
         format: Format::Jacoco,
         kind: kind(options, EvidenceKind::Coverage),
         tool: Tool::new(if gcovr { "gcovr" } else { "jacoco" }, None),

@@ -160,6 +160,7 @@ pub(crate) fn parse(source: &Source<'_>, display: &str, options: &Options) -> Re
     }
 
     Ok(Parsed {
+        target: None,
         format: Format::Junit,
         kind: options.kind.unwrap_or(EvidenceKind::TestResults),
         tool: Tool::new(tool.unwrap_or_else(|| "junit".into()), None),

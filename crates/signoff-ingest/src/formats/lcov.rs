@@ -119,6 +119,7 @@ pub(crate) fn parse(source: &Source<'_>, display: &str, options: &Options) -> Re
         }));
     }
     Ok(Parsed {
+        target: None,
         format: Format::Lcov,
         kind: kind(options, EvidenceKind::Coverage),
         tool: Tool::new("lcov", None),

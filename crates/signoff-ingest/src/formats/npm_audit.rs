@@ -115,6 +115,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
     })?;
     walker.finish()?;
     Ok(Parsed {
+        target: None,
         format: Format::NpmAudit,
         kind: kind(options, EvidenceKind::Sca),
         tool: Tool::new("npm audit", report_version.map(|version| format!("report {version}"))),

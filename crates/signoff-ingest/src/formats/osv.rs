@@ -107,6 +107,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
     })?;
     walker.finish()?;
     Ok(Parsed {
+        target: None,
         format: Format::OsvScanner,
         kind: kind(options, EvidenceKind::Sca),
         tool: Tool::new("osv-scanner", None),

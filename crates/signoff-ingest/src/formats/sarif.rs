@@ -107,6 +107,7 @@ pub(super) fn parse_streaming(
         version: None,
         counts: FindingCounts::default(),
         produced_at: None,
+        target: None,
         watch_for_secrets,
         // Only the pass over the input itself says what of it is clear, and only
         // when it watches for secret scanners (otherwise it reads redacted bytes).
@@ -134,6 +135,9 @@ struct SarifReader<'a> {
     version: Option<String>,
     counts: FindingCounts,
     produced_at: Option<String>,
+    /// What was scanned: the first run's `versionControlProvenance` repository,
+    /// else its `originalUriBaseIds` root.
+    target: Option<String>,
     /// Stop with [`Walk::NeedsRedaction`] on meeting a secret scanner's run.
     watch_for_secrets: bool,
     /// Told how far the input is clear: up to where the first run not yet known
@@ -322,6 +326,19 @@ impl SarifReader<'_> {
                         .map_err(|error| self.decode_error(error, offset))?;
                     self.runs[index].artifacts = artifact_uris(&raw);
                 }
+                ("versionControlProvenance" | "originalUriBaseIds", Pass::First) => {
+                    let raw: Value = scanner
+                        .capture_value(|bytes| decode(bytes, || format!("{run_path}.{key}")))?
+                        .map_err(|error| self.decode_error(error, offset))?;
+                    // The first run's repository wins over any base URI.
+                    let from_repository =
+                        self.target.as_deref().is_some_and(|target| target.starts_with("repository:"));
+                    if key == "versionControlProvenance" && !from_repository {
+                        self.target = repository(&raw).or(self.target.take());
+                    } else if self.target.is_none() {
+                        self.target = uri_base(&raw);
+                    }
+                }
                 ("invocations", Pass::First) => {
                     let raw: Value = scanner
                         .capture_value(|bytes| decode(bytes, || format!("{run_path}.invocations")))?
@@ -410,6 +427,7 @@ impl SarifReader<'_> {
         };
         let kind = self.options.kind.unwrap_or_else(|| kind_for_tool(&tool.name));
         Ok(Parsed {
+            target: self.target,
             format: Format::Sarif,
             kind,
             tool,
@@ -419,6 +437,25 @@ impl SarifReader<'_> {
             redacted: 0,
         })
     }
+}
+
+/// `versionControlProvenance[0]`: `repository:<repositoryUri>`.
+fn repository(raw: &Value) -> Option<String> {
+    let first = raw.as_array()?.first()?;
+    let uri = first.get("repositoryUri")?.as_str()?.trim();
+    (!uri.is_empty()).then(|| format!("repository:{uri}"))
+}
+
+/// `originalUriBaseIds`: the `SRCROOT` (else `%SRCROOT%`, else the only) base's
+/// URI, `path:<uri>`.
+fn uri_base(raw: &Value) -> Option<String> {
+    let bases = raw.as_object()?;
+    let base = bases
+        .get("SRCROOT")
+        .or_else(|| bases.get("%SRCROOT%"))
+        .or_else(|| if bases.len() == 1 { bases.values().next() } else { None })?;
+    let uri = base.get("uri")?.as_str()?.trim();
+    (!uri.is_empty()).then(|| format!("path:{uri}"))
 }
 
 /// Errors while walking: scanner errors get their place later.

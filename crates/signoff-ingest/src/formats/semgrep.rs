@@ -72,6 +72,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
     })?;
     walker.finish()?;
     Ok(Parsed {
+        target: None,
         format: Format::Semgrep,
         kind: kind(options, EvidenceKind::Sast),
         tool: Tool::new("semgrep", version),

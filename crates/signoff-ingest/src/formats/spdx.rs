@@ -57,6 +57,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options) -> Result<Parsed> {
         .map(|tool| split_tool(tool.trim()))
         .unwrap_or_else(|| Tool::new("spdx", None));
     Ok(Parsed {
+        target: None,
         format: Format::Spdx,
         kind: kind(options, EvidenceKind::Sbom),
         tool,

@@ -28,6 +28,11 @@
 //! Trivy writes a result's `Target` before its lists; a target written after them
 //! would not reach their findings.
 //!
+//! # Target
+//! `<ArtifactType>:<ArtifactName>` (`container_image:alpine:3.10`,
+//! `filesystem:.`), `kubernetes:<ClusterName>` for a cluster report; none for the
+//! legacy list.
+//!
 //! # Kind
 //! `container_scan` when `ArtifactType` is `container_image`; otherwise `iac_scan`
 //! when only configuration was scanned, `secrets_scan` when only secrets were,
@@ -132,6 +137,8 @@ struct State<'s> {
 pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink) -> Result<Parsed> {
     let mut state = State { emitter: Emitter::new(sink, Format::Trivy, doc.display), scanned: Scanned::default() };
     let mut artifact_type: Option<String> = None;
+    let mut artifact_name: Option<String> = None;
+    let mut cluster: Option<String> = None;
     let mut version: Option<String> = None;
     let mut created_at: Option<String> = None;
     let mut walker = doc.walker()?;
@@ -142,6 +149,14 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
         _ => walker.object("a Trivy report", |walker, key| match key {
             "ArtifactType" => {
                 artifact_type = walker.decode()?;
+                Ok(())
+            }
+            "ArtifactName" => {
+                artifact_name = walker.decode()?;
+                Ok(())
+            }
+            "ClusterName" => {
+                cluster = walker.decode()?;
                 Ok(())
             }
             "CreatedAt" => {
@@ -173,7 +188,18 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
     } else {
         EvidenceKind::Sca
     };
+    // What was scanned: `<ArtifactType>:<ArtifactName>` (`container_image:alpine:3.10`),
+    // or the cluster of a Kubernetes report.
+    let target = match (artifact_name.filter(|name| !name.is_empty()), cluster.filter(|name| !name.is_empty())) {
+        (Some(name), _) => Some(match artifact_type.as_deref() {
+            Some(kind) if !kind.is_empty() => format!("{kind}:{name}"),
+            _ => name,
+        }),
+        (None, Some(cluster)) => Some(format!("kubernetes:{cluster}")),
+        (None, None) => None,
+    };
     Ok(Parsed {
+        target,
         format: Format::Trivy,
         kind: kind(options, implied),
         tool: Tool::new("Trivy", version),

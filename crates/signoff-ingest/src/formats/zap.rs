@@ -174,6 +174,7 @@ pub(crate) fn parse(doc: &Doc<'_>, options: &Options, sink: &mut dyn FindingSink
     }
     walker.finish()?;
     Ok(Parsed {
+        target: None,
         format: Format::Zap,
         kind: kind(options, EvidenceKind::Dast),
         tool: Tool::new(state.program.filter(|name| !name.is_empty()).unwrap_or_else(|| "ZAP".into()), state.version),

@@ -106,6 +106,7 @@ pub(crate) fn parse(
         return Err(xml.context.shape_at(0, "no XML element found: this is not a ZAP report"));
     };
     Ok(Parsed {
+        target: None,
         format: Format::Zap,
         kind: kind(options, EvidenceKind::Dast),
         tool,

@@ -129,6 +129,7 @@ fn evidence_record(
         context: CiContext { system: Some("github-actions".into()), ..CiContext::default() },
         produced_at: None,
         delivery: None,
+        target: None,
     }))
 }
 
@@ -240,6 +241,7 @@ pub(crate) fn fixture_with_key(key: LedgerKey, evidence_files: usize, blob_size:
         evidence,
         certificates: vec![CertificateEnvelope { id: CERTIFICATE_ID.into(), envelope }],
         index_html: None,
+        certification: None,
     };
     Fixture { key, verifier, contents, release_entry, evidence_entries, certificate_entry }
 }

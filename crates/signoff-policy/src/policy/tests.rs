@@ -46,7 +46,7 @@ fn yaml_syntax_errors() {
 fn top_level_mistakes() {
     assert_eq!(
         error("version: 1\nname: t\ncriterias: []\n"),
-        "3:1: unknown key `criterias` in the policy (expected one of: version, name, description, environments, exceptions, criteria, rego, projects)"
+        "3:1: unknown key `criterias` in the policy (expected one of: version, name, description, environments, exceptions, triage, release, criteria, rego, projects)"
     );
     assert_eq!(error("name: t\n"), "1:1: missing key `version` in the policy");
     assert_eq!(error("version: 2\nname: t\n"), "1:10: unsupported policy version 2 (this signoff reads version 1)");

@@ -246,6 +246,7 @@ pub(crate) fn realistic(evidence_count: usize, finding_count: usize) -> PolicyIn
             },
         ],
         exceptions: Vec::new(),
+        triage: Vec::new(),
     }
 }
 

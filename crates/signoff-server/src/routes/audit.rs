@@ -41,7 +41,7 @@ pub(crate) async fn package(
 #[into_params(parameter_in = Path)]
 pub(crate) struct ProjectPath {
     /// Project.
-    project: String,
+    pub(super) project: String,
 }
 
 /// Filters of the findings list.

@@ -82,7 +82,10 @@ fn request(server: &TestServer, operation: &Operation) -> reqwest::RequestBuilde
         "request_exception" => builder.json(&serde_json::json!({
             "criterion": "no-critical-findings", "project": "shop", "reason": "accepted while the fix ships", "expires": "2099-01-01"
         })),
-        "approve_exception" => builder.json(&serde_json::json!({})),
+        "approve_exception" | "approve_triage" => builder.json(&serde_json::json!({})),
+        "triage" => builder.json(&serde_json::json!({
+            "finding": "0123456789abcdef", "disposition": "false_positive", "reason": "a test fixture, never deployed"
+        })),
         "certify" => builder.json(&serde_json::json!({"dry_run": true})),
         "deploy" => builder.json(&serde_json::json!({"environment": "staging"})),
         "snapshot" => builder.json(&serde_json::json!({"artifacts": [artifact("shop@1.0.0")]})),

@@ -198,7 +198,7 @@ impl WriteTx for SqlWrite {
             .map(|_| ()))?;
         match &entry.event {
             Event::EvidenceCaptured(record) => {
-                const EVIDENCE: &str = "INSERT INTO evidence (seq, id, project, commit_sha, release_version, kind, format, tool_name, tool_version, file_name, digest, size, original_digest, redacted, summary, findings_count, findings_digest, context, produced_at, captured_at, delivery_key, delivery_captured_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
+                const EVIDENCE: &str = "INSERT INTO evidence (seq, id, project, commit_sha, release_version, kind, format, tool_name, tool_version, file_name, digest, size, original_digest, redacted, summary, findings_count, findings_digest, context, produced_at, captured_at, delivery_key, delivery_captured_at, target) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
                 let summary =
                     serde_json::to_string(&record.summary).map_err(|error| corrupt("evidence", error.to_string()))?;
                 let context =
@@ -226,6 +226,7 @@ impl WriteTx for SqlWrite {
                     .bind(&at)
                     .bind(record.delivery.as_ref().map(|delivery| delivery.idempotency_key.clone()))
                     .bind(record.delivery.as_ref().and_then(|delivery| delivery.captured_at.clone()))
+                    .bind(&record.target)
                     .execute(handle)
                     .await
                     .map(|_| ()))?;
