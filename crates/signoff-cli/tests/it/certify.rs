@@ -536,3 +536,25 @@ fn the_summary_counts_warnings_apart_from_failures() {
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("CERTIFIED: 5 passed, 0 failed, 1 warned, 0 waived"), "{stdout}");
 }
+
+/// Under `release: {late_evidence: refuse}` a capture onto a certified release
+/// is the policy saying no: exit 1 with the reason, and nothing stored.
+#[test]
+fn a_policy_that_refuses_late_evidence_makes_capture_exit_1_and_store_nothing() {
+    let store = TestStore::new();
+    let path = store.dir.path().join("policy.yaml");
+    let sealed = POLICY.replacen("criteria:", "release:\n  late_evidence: refuse\ncriteria:", 1);
+    std::fs::write(&path, sealed).unwrap();
+    store.ok(&["policy", "publish", path.to_str().unwrap()]);
+    release(&store, "v2", "1.4.1");
+    assert!(approve(&store, "shop@1.4.1", "carol").status.success());
+    let (code, report) = certify(&store, &["--release", "shop@1.4.1"], "ci");
+    assert_eq!(code, 0, "{report}");
+    let (entries, blobs) = (store.ledger_size(), store.query_i64("SELECT COUNT(*) FROM evidence"));
+    let output = store.run(&["capture", &example("v1/semgrep.sarif"), "--project", "shop", "--release", "1.4.1"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("certified") && stderr.contains("late"), "the reason is given: {stderr}");
+    assert_eq!(store.ledger_size(), entries, "nothing written");
+    assert_eq!(store.query_i64("SELECT COUNT(*) FROM evidence"), blobs, "nothing stored");
+}
