@@ -224,6 +224,9 @@ pub async fn period_report(
         };
         let first_attempt_pass = mine.first().map(|view| view.record.decision == Decision::Certified);
         let evidence = signoff.store.release_evidence(record).await?;
+        // Evidence the last certification did not see (B4): captured after it.
+        let certified_at = mine.last().map(|view| view.entry);
+        let captured_after = evidence.iter().filter(|row| certified_at.is_some_and(|entry| row.seq > entry)).count();
         let mut counts = report::SeverityCounts::default();
         let mut tests: Option<report::TestCounts> = None;
         let mut line_rate = None;
@@ -291,6 +294,7 @@ pub async fn period_report(
             tests,
             line_rate,
             evidence_kinds: kinds,
+            evidence_after_certification: captured_after as u64,
             approvals,
             deployed_to,
         });

@@ -62,7 +62,7 @@ fn write(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Str
 ///
 /// Columns: `project, version, commit, created_at, decision, first_attempt_pass,
 /// critical, high, medium, low, info, tests_passed, tests_failed, tests_skipped,
-/// line_rate, evidence_kinds, approvals, deployed_to`.
+/// line_rate, evidence_kinds, evidence_after_certification, approvals, deployed_to`.
 ///
 /// # Errors
 ///
@@ -85,6 +85,7 @@ pub fn releases_to_csv(releases: &[ReleaseLine]) -> Result<String, ReportError> 
         "tests_skipped",
         "line_rate",
         "evidence_kinds",
+        "evidence_after_certification",
         "approvals",
         "deployed_to",
     ];
@@ -108,6 +109,7 @@ pub fn releases_to_csv(releases: &[ReleaseLine]) -> Result<String, ReportError> 
                 optional(release.tests.map(|tests| tests.skipped)),
                 optional(release.line_rate.filter(|rate| rate.is_finite())),
                 list(&release.evidence_kinds),
+                release.evidence_after_certification.to_string(),
                 list(&release.approvals),
                 list(&release.deployed_to),
             ]
@@ -236,6 +238,7 @@ mod tests {
             tests: Some(TestCounts { passed: 412, failed: 1, skipped: 3 }),
             line_rate: Some(0.875),
             evidence_kinds: vec!["sast".into(), "sbom".into()],
+            evidence_after_certification: 1,
             approvals: vec![],
             deployed_to: vec!["staging".into(), "prod".into()],
         }
@@ -246,8 +249,8 @@ mod tests {
         let csv = releases_to_csv(&[release()]).unwrap();
         assert_eq!(
             csv,
-            "project,version,commit,created_at,decision,first_attempt_pass,critical,high,medium,low,info,tests_passed,tests_failed,tests_skipped,line_rate,evidence_kinds,approvals,deployed_to\n\
-             payments,4.2.1,9f1c2e7,2026-07-03T09:00:00Z,not certified,,0,2,5,1,0,412,1,3,0.875,sast; sbom,,staging; prod\n"
+            "project,version,commit,created_at,decision,first_attempt_pass,critical,high,medium,low,info,tests_passed,tests_failed,tests_skipped,line_rate,evidence_kinds,evidence_after_certification,approvals,deployed_to\n\
+             payments,4.2.1,9f1c2e7,2026-07-03T09:00:00Z,not certified,,0,2,5,1,0,412,1,3,0.875,sast; sbom,1,,staging; prod\n"
         );
         assert_eq!(releases_to_csv(&[]).unwrap().lines().count(), 1);
     }
@@ -271,7 +274,7 @@ mod tests {
         assert_eq!(&record[0], "a,b");
         assert_eq!(&record[1], "say \"hi\"");
         assert_eq!(&record[2], "line\nbreak");
-        assert_eq!(&record[16], "'=HYPERLINK(\"http://x\")");
+        assert_eq!(&record[17], "'=HYPERLINK(\"http://x\")");
     }
 
     #[test]

@@ -132,6 +132,10 @@ pub struct ReleaseLine {
     /// The evidence kinds captured for it (`sast`, `sbom`, ...).
     #[serde(default)]
     pub evidence_kinds: Vec<String>,
+    /// Evidence captured after the release's last certification (B4): not what the
+    /// decision was made on.
+    #[serde(default)]
+    pub evidence_after_certification: u64,
     /// Who approved it.
     #[serde(default)]
     pub approvals: Vec<String>,

@@ -334,6 +334,14 @@ fn dry_runs_write_nothing_and_the_seal_holds() {
     let shown: Value = serde_json::from_str(&store.ok(&["release", "show", "shop@1.4.1", "--json"])).unwrap();
     let late = shown["evidence"].as_array().unwrap().iter().find(|item| item["file"] == "semgrep.sarif").unwrap();
     assert_eq!(late["post_certification"], true);
+    // The period report counts it apart, in its CSV and on its page.
+    let csv = store.ok(&["report", "--format", "csv"]);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|name| *name == "evidence_after_certification").expect("the column");
+    let row: Vec<&str> = csv.lines().find(|line| line.starts_with("shop,1.4.1,")).unwrap().split(',').collect();
+    assert_eq!(row[column], "1", "{csv}");
+    let page = store.ok(&["report", "--format", "html"]);
+    assert!(page.contains("1 captured after certification"), "the page says so");
     let certificate: Value = serde_json::from_str(&store.ok(&["certificate", "show", "shop@1.4.1", "--json"])).unwrap();
     assert_eq!(certificate["id"], first_id.as_str());
     // Certifying again makes a new certificate, which sees the new evidence.
