@@ -121,7 +121,7 @@ fn artifacts_are_named_the_way_builds_leave_them() {
 
 fn snapshot(store: &TestStore, args: &[&str], stdin: Option<&str>) -> (i32, Value, String) {
     let mut command = store.command();
-    command.args(&[&["env", "snapshot", "--env", "prod", "--json"][..], args].concat());
+    command.args([&["env", "snapshot", "--env", "prod", "--json"][..], args].concat());
     if let Some(path) = stdin {
         command.stdin(std::fs::File::open(path).unwrap());
     }
