@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::home::Signoff;
 
 /// Open or fixed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingStatus {
     /// The tool's latest scan of its target still reports it.
@@ -25,7 +25,7 @@ pub enum FindingStatus {
 }
 
 /// Where a finding was seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Sighting {
     /// The evidence's ledger entry.
     pub entry: u64,
@@ -35,13 +35,14 @@ pub struct Sighting {
     /// The release it belongs to, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<String>,
-    /// When captured.
+    /// When captured (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
     pub captured_at: OffsetDateTime,
 }
 
 /// One finding with its history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FindingView {
     /// The tool reporting it.
     pub tool: String,

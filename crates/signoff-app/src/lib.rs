@@ -26,6 +26,7 @@
 //! purge plan); the use case reads the facts, decides, and writes.
 
 pub mod access;
+pub mod artifact;
 pub mod audit;
 pub mod capture;
 pub mod certify;

@@ -56,6 +56,14 @@ pub struct ConsistencyProof {
     pub new_checkpoint: String,
 }
 
+/// How many entries the ledger holds.
+///
+/// # Errors
+/// When the store cannot be read.
+pub async fn ledger_size(signoff: &Signoff) -> Result<u64, AppError> {
+    Ok(signoff.store.ledger_size().await?)
+}
+
 /// The latest signed checkpoint, if any entry has been written.
 ///
 /// # Errors

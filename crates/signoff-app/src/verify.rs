@@ -32,7 +32,7 @@ use crate::home::Signoff;
 const BATCH: u64 = 5_000;
 
 /// A file a killed capture left in the staging folder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StaleTemporary {
     /// Its path.
     pub path: String,
@@ -43,7 +43,7 @@ pub struct StaleTemporary {
 }
 
 /// The outcome of a verification.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct VerifyReport {
     /// True when nothing is wrong.
     pub ok: bool,
@@ -65,23 +65,38 @@ pub struct VerifyReport {
     pub purged: u64,
     /// The latest checkpoint's size and root, when it verified.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub root: Option<String>,
+    pub root: Option<TreeRoot>,
     /// Temporary files of killed captures found in `blobs/tmp` when the store was
     /// opened (removed then, unless the store cannot be written). They are not
     /// evidence and do not fail the verification.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stale_temporary_files: Vec<StaleTemporary>,
     /// What is wrong with the store's own files but is not a verification failure:
     /// permissions looser than private, a public key file that is not the key's.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// The first problem found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
 }
 
+/// A signed tree head: the Merkle tree's size and root hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct TreeRoot {
+    /// Entries in the tree.
+    pub size: u64,
+    /// The RFC 6962 root hash.
+    pub root: Digest,
+}
+
+impl std::fmt::Display for TreeRoot {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{} {}", self.size, self.root)
+    }
+}
+
 /// The first problem found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Failure {
     /// The ledger entry concerned.
     pub entry: Option<u64>,
@@ -95,7 +110,7 @@ pub struct Failure {
 }
 
 /// Kinds of problem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     /// Content differs from what was written.
@@ -328,6 +343,9 @@ pub struct VerifyOptions {
     /// A checkpoint kept outside the store (signed note text); the ledger must
     /// still contain the tree it describes.
     pub trusted_checkpoint: Option<String>,
+    /// Counts the ledger entries checked so far, for a progress bar (of
+    /// [`signoff_store::Store::ledger_size`] entries) that reads it from elsewhere.
+    pub progress: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Verifies the whole store.
@@ -551,6 +569,9 @@ impl<'a> Run<'a> {
                 last_hash = Some(entry_hash);
                 tree.push(leaf_hash(&stored.body));
                 self.counts.entries += 1;
+                if let Some(progress) = &options.progress {
+                    progress.store(self.counts.entries, std::sync::atomic::Ordering::Relaxed);
+                }
 
                 if let Some(failure) =
                     self.check_derived(&entry, &mut evidence, &mut releases, &mut findings, &mut records, blobs).await?
@@ -605,7 +626,7 @@ impl<'a> Run<'a> {
                         Ok(root) => {
                             if !checkpoint.external {
                                 self.counts.checkpoints += 1;
-                                self.counts.root = Some(format!("{} {}", checkpoint.size, root));
+                                self.counts.root = Some(TreeRoot { size: checkpoint.size, root: *root });
                             }
                             previous_checkpoint_size = checkpoint.size;
                         }

@@ -218,6 +218,11 @@ pub(crate) enum Command {
     /// Write the manual pages: signoff(1) and one page per subcommand.
     #[command(after_help = "Examples:\n  signoff man --dir /usr/local/share/man/man1\n  signoff man | man -l -")]
     Man(ManArgs),
+    /// Print the JSON Schema of a command's `--json` output (docs/schemas/).
+    #[command(
+        after_help = "Examples:\n  signoff schema --list\n  signoff schema findings\n  signoff schema --dir ./schemas"
+    )]
+    Schema(SchemaArgs),
 }
 
 /// `--json`: for commands whose only output forms are text and JSON.
@@ -772,6 +777,19 @@ pub(crate) struct ManArgs {
     /// folder; without it, print signoff(1) on standard output.
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// The output's name (`findings`, `audit-answer`, ...; see `--list`).
+    #[arg(required_unless_present_any = ["dir", "list"])]
+    pub(crate) name: Option<String>,
+    /// Write every schema into this folder as NAME.schema.json.
+    #[arg(long, value_name = "DIR", conflicts_with = "name")]
+    pub(crate) dir: Option<PathBuf>,
+    /// List the documented outputs and the commands that print them.
+    #[arg(long, conflicts_with_all = ["name", "dir"])]
+    pub(crate) list: bool,
 }
 
 #[derive(Debug, Args)]

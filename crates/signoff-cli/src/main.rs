@@ -17,6 +17,7 @@ mod cli;
 mod commands;
 mod remote;
 mod render;
+mod schemas;
 mod store;
 
 use std::process::ExitCode;

@@ -240,14 +240,60 @@ fn write_json(bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints pretty JSON (through `--jq` when set).
-pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    write_json(&serde_json::to_vec_pretty(value)?)
+/// The version of the shape of every JSON document and line signoff prints
+/// (`schema_version`, first key of each). It goes up when a field is removed or
+/// changes meaning; new fields do not change it. The shapes are in docs/schemas/.
+pub(crate) const SCHEMA_VERSION: u64 = 1;
+
+/// A value as printed: an object that starts with `schema_version` (anything else
+/// is wrapped as `{"schema_version": 1, "items": …}`), with DSSE envelopes, which
+/// records keep as the exact JSON text that was signed, shown as JSON objects
+/// rather than as a JSON string inside JSON.
+pub(crate) fn versioned<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(value)?;
+    embed_envelopes(&mut value);
+    Ok(match value {
+        serde_json::Value::Object(mut map) => {
+            map.shift_insert(0, "schema_version".to_owned(), SCHEMA_VERSION.into());
+            serde_json::Value::Object(map)
+        }
+        other => serde_json::json!({"schema_version": SCHEMA_VERSION, "items": other}),
+    })
 }
 
-/// Prints one compact JSON line (through `--jq` when set).
+/// Replaces each `"envelope": "<DSSE JSON text>"` with the parsed object.
+fn embed_envelopes(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                if key == "envelope"
+                    && let serde_json::Value::String(text) = field
+                    && let Ok(parsed @ serde_json::Value::Object(_)) = serde_json::from_str(text)
+                {
+                    *field = parsed;
+                } else {
+                    embed_envelopes(field);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(embed_envelopes),
+        _ => {}
+    }
+}
+
+/// Prints pretty JSON (through `--jq` when set), versioned.
+pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    write_json(&serde_json::to_vec_pretty(&versioned(value)?)?)
+}
+
+/// Prints one compact JSON line (through `--jq` when set), versioned.
 pub(crate) fn json_line<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    write_json(&serde_json::to_vec(value)?)
+    write_json(&serde_json::to_vec(&versioned(value)?)?)
+}
+
+/// A JSON document for a file (`-o FILE`), versioned like printed JSON.
+pub(crate) fn json_text<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(&versioned(value)?)?)
 }
 
 /// Writes a document to a file (saying so on stderr), or to stdout for `-` or none.
@@ -424,15 +470,17 @@ pub(crate) fn print_table(table: &comfy_table::Table) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A progress bar on stderr for long work, when stderr is a terminal and not
-/// `--quiet`: bytes, percent, rate and time left.
-pub(crate) struct Progress(Option<indicatif::ProgressBar>);
+/// A progress bar on stderr for long work: bytes (or items), percent, rate and
+/// time left. Only for a person watching: both stdout and stderr are terminals
+/// (never with output piped to a script, `--json | jq` included) and not `--quiet`.
+/// It appears after a second, so short work never flashes one.
+pub(crate) struct Progress(Option<indicatif::ProgressBar>, Option<tokio::task::JoinHandle<()>>);
 
 impl Progress {
     /// Progress over `total` bytes (or items), shown only when `worth_it`.
     pub(crate) fn start_if(worth_it: bool, total: u64, message: &str, bytes: bool) -> Progress {
-        if !worth_it || quiet() || !std::io::stderr().is_terminal() {
-            return Progress(None);
+        if !worth_it || quiet() || !std::io::stderr().is_terminal() || !std::io::stdout().is_terminal() {
+            return Progress(None, None);
         }
         let template = if bytes {
             "{msg} {wide_bar} {bytes}/{total_bytes} {percent}% {bytes_per_sec} eta {eta}"
@@ -445,18 +493,39 @@ impl Progress {
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar.set_message(message.to_owned());
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Progress(Some(bar))
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        let task = tokio::spawn(reveal(bar.clone(), None));
+        Progress(Some(bar), Some(task))
     }
 
-    /// A handle that moves the bar, for work on other threads.
-    pub(crate) fn handle(&self) -> Option<indicatif::ProgressBar> {
-        self.0.clone()
+    /// Moves the bar to `read()` four times a second until it is dropped (for work
+    /// that reports how far it is through a counter or the file system).
+    pub(crate) fn follow(&mut self, read: impl Fn() -> u64 + Send + 'static) {
+        let Some(bar) = self.0.clone() else { return };
+        if let Some(task) = self.1.take() {
+            task.abort();
+        }
+        self.1 = Some(tokio::spawn(reveal(bar, Some(Box::new(read)))));
+    }
+}
+
+/// Shows `bar` after a second, then moves it to `read()` four times a second.
+async fn reveal(bar: indicatif::ProgressBar, read: Option<Box<dyn Fn() -> u64 + Send>>) {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let Some(read) = read else { return };
+    loop {
+        bar.set_position(read());
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
 impl Drop for Progress {
     fn drop(&mut self) {
+        if let Some(task) = self.1.take() {
+            task.abort();
+        }
         if let Some(bar) = self.0.take() {
             bar.finish_and_clear();
         }

@@ -147,6 +147,21 @@ impl Sha256 {
     }
 }
 
+/// In JSON Schemas (docs/schemas/): the text form, `sha256:` and 64 lowercase hex digits.
+impl schemars::JsonSchema for Digest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Digest".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^sha256:[0-9a-f]{64}$",
+            "description": "A SHA-256 digest: `sha256:` and 64 lowercase hex digits."
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

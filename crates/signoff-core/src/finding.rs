@@ -12,7 +12,7 @@ use crate::digest::{Digest, Sha256};
 use crate::evidence::UnknownName;
 
 /// Severity on signoff's one scale. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Informational; no action expected.
@@ -97,7 +97,7 @@ impl FromStr for Severity {
 }
 
 /// Where a finding is: a file and lines, a URL, an image layer, a package manifest.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Location {
     // Fields are declared in alphabetical order: serde then writes them in the order
     // RFC 8785 sorts them, which lets `entry::FindingsHasher` hash a finding's
@@ -132,7 +132,7 @@ impl Location {
 }
 
 /// One normalized finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     // Fields are declared in alphabetical order, as in `Location`.
     /// CVE (and GHSA and other advisory) ids.

@@ -2,7 +2,8 @@
 //!
 //! A person is matched as the text `Name <email>`, the way git prints an identity,
 //! against glob patterns: `*` matches any run of characters, `?` exactly one, and
-//! every other character (including `[` and `]`) only itself, ignoring ASCII case.
+//! every other character (including `[` and `]`) only itself, ignoring case (globset
+//! matches them).
 //! AI-agent patterns are tried first, so an agent that acts through a bot account
 //! (`copilot-swe-agent[bot]`) is an agent; then bot patterns; anyone else is human.
 //!
@@ -155,37 +156,45 @@ impl ActorPatterns {
     }
 }
 
-/// Whether `text` matches the glob `pattern` (`*`, `?`, ASCII case ignored).
+/// Whether `text` matches the glob `pattern` (`*`, `?`, case ignored).
 ///
-/// Iterative with one backtracking point, so the cost is at most the product of the
-/// two lengths.
+/// Matched by globset (a regular expression, so the cost is linear in the text);
+/// every character other than `*` and `?` stands for itself, `[`, `]`, `{`, `}`
+/// and `\\` included. Compiled patterns are kept per thread: the same few patterns
+/// are tried on every person of every commit.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let text: Vec<char> = text.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let (mut p, mut t) = (0, 0);
-    // The last `*` seen and the text position it is currently matched up to.
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == text[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((star_p, star_t)) => {
-                    p = star_p + 1;
-                    t = star_t + 1;
-                    star = Some((star_p, star_t + 1));
-                }
-                None => return false,
-            },
-        }
+    type Compiled = std::collections::HashMap<String, Option<globset::GlobMatcher>>;
+    thread_local! {
+        static COMPILED: std::cell::RefCell<Compiled> = std::cell::RefCell::default();
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    COMPILED.with(|cell| {
+        let mut compiled = cell.borrow_mut();
+        if let Some(matcher) = compiled.get(pattern) {
+            return matcher.as_ref().is_some_and(|matcher| matcher.is_match(text));
+        }
+        if compiled.len() >= 1024 {
+            compiled.clear();
+        }
+        let mut glob = String::with_capacity(pattern.len() + 8);
+        for character in pattern.chars() {
+            match character {
+                // `**` means something else to globset; here it is one `*`.
+                '*' if glob.ends_with('*') => {}
+                '*' | '?' => glob.push(character),
+                other => glob.push_str(&globset::escape(other.encode_utf8(&mut [0; 4]))),
+            }
+        }
+        let matcher = globset::GlobBuilder::new(&glob)
+            .case_insensitive(true)
+            .literal_separator(false)
+            .backslash_escape(false)
+            .build()
+            .ok()
+            .map(|glob| glob.compile_matcher());
+        let matched = matcher.as_ref().is_some_and(|matcher| matcher.is_match(text));
+        compiled.insert(pattern.to_owned(), matcher);
+        matched
+    })
 }
 
 #[cfg(test)]
@@ -210,6 +219,11 @@ mod tests {
             ("*a*b*c*", "xxaxxcxxbxx", false),
             ("exact", "EXACT", true),
             ("", "x", false),
+            ("a{b,c}", "a{b,c}", true),
+            ("a{b,c}", "ab", false),
+            ("x\\*", "x\\yz", true),
+            ("a**b", "axxb", true),
+            ("dir/*", "dir/sub/file", true),
         ] {
             assert_eq!(glob_match(pattern, text), expected, "{pattern:?} on {text:?}");
         }

@@ -36,7 +36,7 @@ pub(crate) fn render(release: &Release, created_at: &str, ledger: &LedgerFacts, 
         let _ = writeln!(
             page,
             "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td><code>{}</code></td></tr>",
-            escape(&percent_encode(&member.path)),
+            percent_encode(&member.path),
             escape(&member.path),
             member.size,
             member.sha256.to_hex()
@@ -47,34 +47,20 @@ pub(crate) fn render(release: &Release, created_at: &str, ledger: &LedgerFacts, 
     page
 }
 
-/// HTML text and attribute escaping.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            _ => escaped.push(character),
-        }
-    }
-    escaped
+/// HTML text and attribute escaping: minijinja's, as the report templates escape.
+fn escape(text: &str) -> minijinja::HtmlEscape<'_> {
+    minijinja::HtmlEscape(text)
 }
+
+/// The bytes a member path keeps in its link: RFC 3986 unreserved characters and `/`.
+const PATH: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
 
 /// A relative URL for a member path: every byte outside the unreserved set and `/` is
 /// percent-encoded, so `#`, `?` and spaces in evidence file names stay part of the path.
+/// The result holds no character HTML escapes, so it goes into `href` as it is.
 fn percent_encode(path: &str) -> String {
-    let mut encoded = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
-            encoded.push(char::from(byte));
-        } else {
-            let _ = write!(encoded, "%{byte:02X}");
-        }
-    }
-    encoded
+    percent_encoding::utf8_percent_encode(path, PATH).to_string()
 }
 
 #[cfg(test)]
@@ -95,6 +81,7 @@ mod tests {
             vec![MemberRecord { path: "evidence/1-a #1<x>.txt".into(), size: 5, sha256: Digest::of(b"hello") }];
         let page = render(&release, "2026-01-01T00:00:00Z", &ledger, &members);
         assert!(page.contains("1.0&lt;b&gt;"), "{page}");
+        assert!(page.contains(">evidence&#x2f;1-a #1&lt;x&gt;.txt</a>"), "{page}");
         assert!(!page.contains("<b>"), "{page}");
         assert!(page.contains("href=\"evidence/1-a%20%231%3Cx%3E.txt\""), "{page}");
         assert!(page.contains(&Digest::of(b"hello").to_hex()));

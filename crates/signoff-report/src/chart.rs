@@ -30,20 +30,10 @@ const FONT: &str = "font-family=\"Helvetica Neue, Arial, Liberation Sans, DejaVu
 /// At most this many labels on an x axis.
 const MAX_X_LABELS: usize = 8;
 
-/// Escapes text for SVG (XML) content and attribute values.
+/// Escapes text for SVG (XML) content and attribute values (quick-xml's escaping,
+/// shared with the JUnit report).
 pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::text::xml(text)
 }
 
 /// A coordinate with one decimal, never `-0.0`.

@@ -5,11 +5,10 @@
 //! unstable order. The same report renders to the same bytes.
 
 use minijinja::value::{Serde, Value};
-use minijinja::{Environment, UndefinedBehavior, context};
+use minijinja::{Environment, HtmlEscape, UndefinedBehavior, context};
 use serde::Serialize;
 
 use crate::chart;
-use crate::chart::escape;
 use crate::error::ReportError;
 use crate::model::{ControlStatus, Decision, FrameworkCoverage, GapReason, PeriodReport, TraceReport};
 
@@ -447,7 +446,7 @@ fn date(value: String) -> String {
     }
 }
 
-/// Escapes text for HTML and sets `` `code` `` spans (as the policy's fix lines and
+/// Escapes text for HTML (minijinja's escaping, as the templates') and sets `` `code` `` spans (as the policy's fix lines and
 /// the coverage hints write commands) in `<code>`.
 fn ticks(value: String) -> Value {
     let mut out = String::with_capacity(value.len() + 16);
@@ -456,14 +455,14 @@ fn ticks(value: String) -> Value {
     while let Some(part) = parts.next() {
         if inside && parts.peek().is_some() {
             out.push_str("<code>");
-            out.push_str(&escape(part));
+            out.push_str(&HtmlEscape(part).to_string());
             out.push_str("</code>");
         } else if inside {
             // An unpaired backtick: print it as written.
             out.push('`');
-            out.push_str(&escape(part));
+            out.push_str(&HtmlEscape(part).to_string());
         } else {
-            out.push_str(&escape(part));
+            out.push_str(&HtmlEscape(part).to_string());
         }
         inside = !inside;
     }

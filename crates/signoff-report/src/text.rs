@@ -290,7 +290,7 @@ pub fn certification_junit(verdict: &Verdict<'_>) -> String {
 
 /// Text as XML character data or an attribute value: quick-xml escapes the five
 /// markup characters; characters XML 1.0 cannot carry at all are dropped.
-fn xml(text: &str) -> String {
+pub(crate) fn xml(text: &str) -> String {
     let allowed: String = text
         .chars()
         .filter(|character| (*character as u32) >= 0x20 || matches!(character, '\n' | '\t' | '\r'))

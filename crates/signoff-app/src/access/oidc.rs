@@ -288,20 +288,23 @@ fn unverified_issuer(token: &str) -> Option<String> {
     claims.get("iss")?.as_str().map(str::to_owned)
 }
 
-/// Whether `value` matches `pattern`, where `*` matches any run of characters.
+/// Whether `value` matches `pattern`, where `*` matches any run of characters
+/// (`/` included) and every other character only itself, case counting.
 fn wildcard(pattern: &str, value: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let first = parts.next().unwrap_or_default();
-    let Some(mut rest) = value.strip_prefix(first) else { return false };
-    let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else { return rest.is_empty() };
-    for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
+    // Runs of `*` are one `*` (globset reads `**` as a path wildcard).
+    let parts: Vec<String> = pattern.split('*').map(globset::escape).collect();
+    let glob = parts.iter().enumerate().fold(String::new(), |mut glob, (index, part)| {
+        if index > 0 && !glob.ends_with('*') {
+            glob.push('*');
         }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
+        glob.push_str(part);
+        glob
+    });
+    globset::GlobBuilder::new(&glob)
+        .literal_separator(false)
+        .backslash_escape(false)
+        .build()
+        .is_ok_and(|glob| glob.compile_matcher().is_match(value))
 }
 
 #[cfg(test)]
@@ -321,5 +324,9 @@ mod tests {
         assert!(!wildcard("repo:acme/*:ref:refs/heads/*", "repo:evil/shop:ref:refs/heads/main"));
         assert!(!wildcard("a*a", "a"));
         assert!(wildcard("*", ""));
+        assert!(!wildcard("Acme/*", "acme/shop"), "case counts");
+        assert!(wildcard("a?[b]{c}\\*", "a?[b]{c}\\x"), "only * is special");
+        assert!(!wildcard("a?", "ab"));
+        assert!(wildcard("a**b", "axb"));
     }
 }

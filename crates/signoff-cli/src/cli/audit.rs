@@ -36,7 +36,9 @@ pub(crate) struct DeployRecordArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum EnvCommand {
     /// Record the artifacts running in an environment; exit 1 if any was never certified for it.
-    #[command(after_help = "Examples:\n  signoff env snapshot --env prod --artifact sha256:… --artifact sha256:…")]
+    #[command(
+        after_help = "Examples:\n  signoff env snapshot --env prod --artifact sha256:… --artifact sha256:…\n  kubectl get pods -n shop -o json | signoff env snapshot --env prod --from kubectl -\n  aws ecs describe-tasks --cluster prod --tasks $(aws ecs list-tasks --cluster prod --query 'taskArns[]' --output text) > tasks.json\n  signoff env snapshot --env prod --from ecs tasks.json"
+    )]
     Snapshot(SnapshotArgs),
 }
 
@@ -47,13 +49,31 @@ pub(crate) struct SnapshotArgs {
     pub(crate) environment: String,
     /// An artifact running there: a digest (sha256:<hex>), a file, a directory, an
     /// OCI layout or `docker inspect` output; repeat for each.
-    #[arg(long = "artifact", value_name = "ARTIFACT", required = true)]
+    #[arg(long = "artifact", value_name = "ARTIFACT", required_unless_present = "from")]
     pub(crate) artifacts: Vec<String>,
+    /// Read what runs from a runtime's own output: `kubectl get pods -o json`,
+    /// `docker inspect` of containers, or `aws ecs describe-tasks`.
+    #[arg(long, value_enum, value_name = "RUNTIME", requires = "input")]
+    pub(crate) from: Option<RuntimeArg>,
+    /// The runtime's output (`-` for standard input), with `--from`.
+    #[arg(value_name = "FILE", requires = "from")]
+    pub(crate) input: Option<PathBuf>,
     /// Who reports it.
     #[arg(long)]
     pub(crate) actor: Option<String>,
     #[command(flatten)]
     pub(crate) output: JsonArg,
+}
+
+/// A container runtime whose output `env snapshot --from` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RuntimeArg {
+    /// `kubectl get pods -o json` (any namespace or `-A`).
+    Kubectl,
+    /// `docker inspect` of running containers.
+    Docker,
+    /// `aws ecs describe-tasks`.
+    Ecs,
 }
 
 #[derive(Debug, Subcommand)]

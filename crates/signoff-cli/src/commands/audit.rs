@@ -27,8 +27,10 @@ fn table_limit(output: &TableOutput) -> anyhow::Result<Option<u64>> {
 fn print_answer(answer: &Answer, output: &TableOutput) -> anyhow::Result<()> {
     let file = output.output.as_deref();
     match choose_format(output.format, output.json, file, TableFormat::Json, TableFormat::Table)? {
-        TableFormat::Json if file.is_some() => write_out(file, &serde_json::to_string_pretty(answer)?)?,
-        TableFormat::Json => json(answer)?,
+        TableFormat::Json if file.is_some() => {
+            write_out(file, &crate::render::json_text(&crate::schemas::AnswerJson::new(answer))?)?
+        }
+        TableFormat::Json => json(&crate::schemas::AnswerJson::new(answer))?,
         TableFormat::Csv => write_out(file, &answer.to_csv()?)?,
         TableFormat::Table => {
             if answer.rows.is_empty() {
@@ -80,7 +82,7 @@ pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<O
                 }
             };
             match format {
-                TraceFormat::Json if file.is_some() => write_out(file, &serde_json::to_string_pretty(&trace)?)?,
+                TraceFormat::Json if file.is_some() => write_out(file, &crate::render::json_text(&trace)?)?,
                 TraceFormat::Json => json(&trace)?,
                 TraceFormat::Html => write_out(file, &signoff_report::render_trace_html(&trace)?)?,
                 TraceFormat::Text if file.is_some() => write_out(file, &signoff_report::text::trace_text(&trace))?,

@@ -108,27 +108,18 @@ pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<O
         delivery: None,
     };
     let message = format!("capturing {}", crate::render::count(args.files.len() as u64, "file", "files"));
-    let progress = Progress::start_if(total > 16 << 20, total, &message, true);
-    let ticker = progress.handle().map(|bar| {
-        // The blob store grows as the capture copies the input: its staging folder's
-        // size is the capture's progress (reads of a file the parser is ahead of).
-        let staging = store.join("blobs/tmp");
-        tokio::spawn(async move {
-            loop {
-                let staged: u64 = std::fs::read_dir(&staging)
-                    .map(|entries| {
-                        entries.filter_map(Result::ok).filter_map(|entry| entry.metadata().ok()).map(|m| m.len()).sum()
-                    })
-                    .unwrap_or(0);
-                bar.set_position(staged);
-                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            }
-        })
+    let mut progress = Progress::start_if(total > 16 << 20, total, &message, true);
+    // The blob store grows as the capture copies the input: its staging folder's
+    // size is the capture's progress (reads of a file the parser is ahead of).
+    let staging = store.join("blobs/tmp");
+    progress.follow(move || {
+        std::fs::read_dir(&staging)
+            .map(|entries| {
+                entries.filter_map(Result::ok).filter_map(|entry| entry.metadata().ok()).map(|m| m.len()).sum()
+            })
+            .unwrap_or(0)
     });
     let reports = signoff_app::capture::capture(&signoff, request).await;
-    if let Some(ticker) = ticker {
-        ticker.abort();
-    }
     drop(progress);
     // B4: a policy that refuses late evidence says no (exit 1); nothing was stored.
     if let Err(signoff_app::AppError::Refused(refusal @ signoff_app::Refusal::LateEvidence { .. })) = &reports {

@@ -27,7 +27,7 @@ pub(crate) async fn run(store: &Path, command: ControlsCommand) -> anyhow::Resul
     let frameworks: Vec<signoff_report::model::FrameworkCoverage> = coverage.iter().map(Into::into).collect();
     let output = args.output.output.as_deref();
     match choose_format(args.output.format, args.output.json, output, TableFormat::Json, TableFormat::Table)? {
-        TableFormat::Json if output.is_some() => write_out(output, &serde_json::to_string_pretty(&coverage)?)?,
+        TableFormat::Json if output.is_some() => write_out(output, &crate::render::json_text(&coverage)?)?,
         TableFormat::Json => json(&coverage)?,
         TableFormat::Csv => write_out(output, &signoff_report::coverage_to_csv(&frameworks)?)?,
         TableFormat::Table => {

@@ -6,9 +6,9 @@ use signoff_app::deploy::{Deployed, RecordDeployment, Snapshot};
 use signoff_app::{Environment, Signoff};
 
 use crate::Outcome;
-use crate::cli::{DeployCommand, EnvCommand};
+use crate::cli::{DeployCommand, EnvCommand, RuntimeArg, SnapshotArgs};
 use crate::remote::Remote;
-use crate::render::{count, done, json, outln};
+use crate::render::{count, done, json, note, outln, warning};
 
 pub(crate) async fn deploy(store: &Path, command: DeployCommand) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
@@ -70,7 +70,7 @@ pub(crate) async fn env(store: &Path, command: EnvCommand) -> anyhow::Result<Out
     let signoff = Signoff::open(store).await?;
     let EnvCommand::Snapshot(args) = command;
     let actor = super::actor(&signoff, args.actor.as_deref())?;
-    let artifacts = super::digests(&args.artifacts)?;
+    let artifacts = running(&args)?;
     let snapshot = signoff_app::deploy::snapshot(&signoff, &args.environment, &artifacts, actor).await?;
     print_snapshot(&snapshot, args.output.json)
 }
@@ -82,11 +82,52 @@ pub(crate) async fn env_remote(remote: &Remote, command: EnvCommand) -> anyhow::
     if args.actor.is_some() {
         anyhow::bail!("--actor: against a server, the token's identity is the actor");
     }
-    let artifacts: Vec<String> = super::digests(&args.artifacts)?.iter().map(ToString::to_string).collect();
+    let artifacts: Vec<String> = running(&args)?.iter().map(ToString::to_string).collect();
     let body = serde_json::json!({ "artifacts": artifacts });
     let path = format!("/api/v1/environments/{}/snapshots", args.environment);
     let snapshot: Snapshot = remote.call(reqwest::Method::POST, &path, &[], Some(&body)).await?;
     print_snapshot(&snapshot, args.output.json)
+}
+
+/// The digests of what runs: `--artifact`s and the images in `--from` output.
+fn running(args: &SnapshotArgs) -> anyhow::Result<Vec<signoff_core::Digest>> {
+    use signoff_app::artifact::Runtime;
+    let mut digests = super::digests(&args.artifacts)?;
+    let (Some(from), Some(input)) = (args.from, &args.input) else { return Ok(digests) };
+    let runtime = match from {
+        RuntimeArg::Kubectl => Runtime::Kubectl,
+        RuntimeArg::Docker => Runtime::Docker,
+        RuntimeArg::Ecs => Runtime::Ecs,
+    };
+    let (bytes, source) = if input.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
+        (bytes, "standard input".to_owned())
+    } else {
+        (
+            std::fs::read(input).map_err(|error| anyhow::anyhow!("{}: {error}", input.display()))?,
+            input.display().to_string(),
+        )
+    };
+    let containers = signoff_app::artifact::running(runtime, &bytes, &source)?;
+    if containers.is_empty() {
+        anyhow::bail!("{source}: no containers in it");
+    }
+    for container in &containers {
+        match container.digest {
+            Some(digest) if !digests.contains(&digest) => digests.push(digest),
+            Some(_) => {}
+            None => {
+                warning!("{}: {} reports no image digest; it is not in the snapshot", container.place, container.image)
+            }
+        }
+    }
+    note!(
+        "{source}: {} with {}",
+        count(containers.len() as u64, "container", "containers"),
+        count(digests.len() as u64, "image digest", "image digests")
+    );
+    Ok(digests)
 }
 
 fn print_snapshot(snapshot: &Snapshot, as_json: bool) -> anyhow::Result<Outcome> {

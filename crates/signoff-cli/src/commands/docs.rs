@@ -1,13 +1,13 @@
-//! `signoff completions` and `signoff man`: shell completions and manual pages,
-//! generated from the same clap grammar the command line parses with, so they
+//! `signoff completions`, `signoff man` and `signoff schema`: shell completions,
+//! manual pages and the JSON Schemas of JSON outputs, generated from the same clap grammar the command line parses with, so they
 //! cannot drift from it.
 
 use anyhow::Context;
 use clap::CommandFactory;
 
 use crate::Outcome;
-use crate::cli::{Cli, CompletionsArgs, ManArgs};
-use crate::render::{done, write_bytes};
+use crate::cli::{Cli, CompletionsArgs, ManArgs, SchemaArgs};
+use crate::render::{done, outln, write_bytes};
 
 pub(crate) fn completions(args: &CompletionsArgs) -> anyhow::Result<Outcome> {
     let mut command = Cli::command();
@@ -48,4 +48,27 @@ fn write_pages(command: &clap::Command, name: &str, dir: &std::path::Path, writt
         write_pages(sub, &format!("{name}-{}", sub.get_name()), dir, written)?;
     }
     Ok(())
+}
+
+pub(crate) fn schema(args: &SchemaArgs) -> anyhow::Result<Outcome> {
+    if args.list {
+        for documented in crate::schemas::DOCUMENTED {
+            let form = if documented.lines { "JSON lines" } else { "one document" };
+            outln!("{:<20} signoff {} --json ({form})", documented.name, documented.commands)?;
+        }
+        return Ok(Outcome::Success);
+    }
+    if let Some(dir) = &args.dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        for documented in crate::schemas::DOCUMENTED {
+            let path = dir.join(format!("{}.schema.json", documented.name));
+            std::fs::write(&path, documented.text()?).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        let written = crate::schemas::DOCUMENTED.len() as u64;
+        done!("wrote {} to {}", crate::render::count(written, "schema", "schemas"), dir.display())?;
+        return Ok(Outcome::Success);
+    }
+    let name = args.name.as_deref().unwrap_or_default();
+    write_bytes(None, crate::schemas::find(name)?.text()?.as_bytes())?;
+    Ok(Outcome::Success)
 }

@@ -19,8 +19,13 @@ pub(crate) async fn run(store: &Path, command: LedgerCommand) -> anyhow::Result<
                 ),
                 None => None,
             };
-            let progress = Progress::start_if(true, 0, "verifying the ledger", false);
-            let report = signoff_app::verify::verify(&signoff, &VerifyOptions { trusted_checkpoint }).await?;
+            let size = signoff_app::proof::ledger_size(&signoff).await?;
+            let checked = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let mut progress = Progress::start_if(size > 0, size, "verifying the ledger", false);
+            let counter = checked.clone();
+            progress.follow(move || counter.load(std::sync::atomic::Ordering::Relaxed));
+            let options = VerifyOptions { trusted_checkpoint, progress: Some(checked) };
+            let report = signoff_app::verify::verify(&signoff, &options).await?;
             drop(progress);
             for warning in &report.warnings {
                 warning!("{warning}");
@@ -64,11 +69,10 @@ pub(crate) async fn run(store: &Path, command: LedgerCommand) -> anyhow::Result<
                 anyhow::bail!("the ledger is empty: no checkpoint has been signed yet");
             };
             if args.output.json || crate::render::jq_set() {
-                json(&serde_json::json!({
-                    "schema_version": 1,
-                    "checkpoint": note,
-                    "verifier_key": signoff.verifier()?.to_text(),
-                }))?;
+                json(&crate::schemas::CheckpointJson {
+                    checkpoint: note,
+                    verifier_key: signoff.verifier()?.to_text(),
+                })?;
             } else {
                 out!("{note}")?;
             }

@@ -111,6 +111,7 @@ async fn remote_dispatch(remote: &Remote, command: Command) -> anyhow::Result<Ou
         Command::VerifyPackage(args) => package::verify(args),
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),
+        Command::Schema(args) => docs::schema(&args),
         Command::Demo(args) => demo::run(args).await,
         other => {
             let name = command_name(&other);
@@ -177,6 +178,7 @@ async fn dispatch(store: &Path, command: Command) -> anyhow::Result<Outcome> {
         Command::Demo(args) => demo::run(args).await,
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),
+        Command::Schema(args) => docs::schema(&args),
     }
 }
 
@@ -260,32 +262,41 @@ pub(crate) fn time(text: &str, day: DayEnd) -> anyhow::Result<OffsetDateTime> {
     Ok(parse_time(text, day)?)
 }
 
-/// An artifact: a digest `sha256:<hex>`, or a file whose SHA-256 it is.
-pub(crate) fn artifact(text: &str) -> anyhow::Result<Digest> {
-    let path = std::path::Path::new(text);
-    if !text.starts_with("sha256:") && path.is_file() {
-        let mut file = std::fs::File::open(path).with_context(|| format!("--artifact {text}"))?;
-        let mut sha = signoff_core::Sha256::new();
-        let mut buffer = vec![0u8; 1 << 20];
-        loop {
-            let read = std::io::Read::read(&mut file, &mut buffer).with_context(|| format!("--artifact {text}"))?;
-            if read == 0 {
-                break;
-            }
-            sha.update(&buffer[..read]);
-        }
-        return Ok(sha.finish());
+/// What `--artifact TEXT` names, as digests: a digest, a pinned image reference, a
+/// file, a directory (its tree digest), an OCI image layout, `docker inspect` or
+/// `crane digest` output, or `-` for such output (or an artifact's bytes) on
+/// standard input. See `signoff_app::artifact` and docs/artifacts.md.
+pub(crate) fn artifact_digests(text: &str) -> anyhow::Result<Vec<Digest>> {
+    use signoff_app::artifact::{Artifact, ArtifactKind};
+    let artifact = if text == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).context("--artifact -")?;
+        signoff_app::artifact::tool_output(&bytes)
+            .unwrap_or(Artifact { kind: ArtifactKind::File, digests: vec![Digest::of(&bytes)] })
+    } else {
+        signoff_app::artifact::resolve(text)?
+    };
+    if !matches!(artifact.kind, ArtifactKind::Digest | ArtifactKind::File) {
+        let digests: Vec<String> = artifact.digests.iter().map(ToString::to_string).collect();
+        crate::render::note!("--artifact {text}: {} → {}", artifact.kind.describe(), digests.join(", "));
     }
-    text.parse::<Digest>().with_context(|| format!("--artifact {text} (neither a file nor a digest)"))
+    Ok(artifact.digests)
+}
+
+/// One artifact (the gate's): the first digest of [`artifact_digests`], the one a
+/// registry names an image by.
+pub(crate) fn artifact(text: &str) -> anyhow::Result<Digest> {
+    artifact_digests(text)?.into_iter().next().with_context(|| format!("--artifact {text}: no digest"))
 }
 
 /// Artifacts (see [`artifact`]), without repeats.
 pub(crate) fn digests(texts: &[String]) -> anyhow::Result<Vec<Digest>> {
     let mut digests = Vec::new();
     for text in texts {
-        let digest = artifact(text)?;
-        if !digests.contains(&digest) {
-            digests.push(digest);
+        for digest in artifact_digests(text)? {
+            if !digests.contains(&digest) {
+                digests.push(digest);
+            }
         }
     }
     Ok(digests)

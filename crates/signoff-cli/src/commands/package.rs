@@ -34,7 +34,6 @@ fn write_package(release: &signoff_core::ReleaseRef, bytes: &[u8], args: &Export
     if args.json.json || crate::render::jq_set() {
         if !to_stdout {
             json(&serde_json::json!({
-                "schema_version": 1,
                 "release": release,
                 "file": args.output,
                 "size": bytes.len(),

@@ -17,7 +17,7 @@ pub(crate) async fn report(store: &Path, args: ReportArgs) -> anyhow::Result<Out
         let trace = signoff_app::audit::trace(&signoff, &super::release(release)?).await?;
         let text = match format {
             DocumentFormat::Html => signoff_report::render_trace_html(&trace)?,
-            DocumentFormat::Json => serde_json::to_string_pretty(&trace)?,
+            DocumentFormat::Json => crate::render::json_text(&trace)?,
             DocumentFormat::Csv => anyhow::bail!("a release trace has no CSV form; use --format html or json"),
         };
         write_out(args.output.as_deref(), &text)?;
@@ -32,7 +32,7 @@ pub(crate) async fn report(store: &Path, args: ReportArgs) -> anyhow::Result<Out
     }
     let text = match format {
         DocumentFormat::Html => signoff_report::render_period_html(&report)?,
-        DocumentFormat::Json => serde_json::to_string_pretty(&report)?,
+        DocumentFormat::Json => crate::render::json_text(&report)?,
         DocumentFormat::Csv => signoff_report::releases_to_csv(&report.releases)?,
     };
     write_out(args.output.as_deref(), &text)?;

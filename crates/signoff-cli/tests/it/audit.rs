@@ -30,7 +30,7 @@ fn artifact(label: &str) -> String {
 
 /// shop@1.4.0 (rejected) and shop@1.4.1 (certified), both approved by carol and
 /// deployed to prod by dave.
-fn history() -> TestStore {
+pub(crate) fn history() -> TestStore {
     let store = TestStore::new();
     let policy = store.dir.path().join("policy.yaml");
     std::fs::write(&policy, POLICY).unwrap();
@@ -113,7 +113,7 @@ fn standard_questions_search_and_population() {
     let answer = ask(&["deployed-without-certification", "--env", "prod"]);
     let rows = answer["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{answer}");
-    assert_eq!(rows[0][1], "shop@1.4.0");
+    assert_eq!(rows[0]["release_or_artifact"], "shop@1.4.0");
     assert!(answer["elapsed_ms"].as_f64().unwrap() >= 0.0);
     assert_eq!(ask(&["deployed-without-certification", "--env", "staging"])["rows"].as_array().unwrap().len(), 0);
     // A period that ended before anything happened has no rows.
@@ -130,7 +130,7 @@ fn standard_questions_search_and_population() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|row| (row[0].as_str().unwrap(), row[1].as_str().unwrap()))
+        .map(|row| (row["what"].as_str().unwrap(), row["who"].as_str().unwrap()))
         .collect();
     assert!(
         whos.contains(&("approval", "carol"))
@@ -154,7 +154,7 @@ fn standard_questions_search_and_population() {
     };
     let high = search(&["--severity", "high"]);
     assert_eq!(high.len(), 2, "bandit and semgrep of 1.4.0");
-    assert!(high.iter().all(|row| row[1] == "1.4.0"));
+    assert!(high.iter().all(|row| row["release"] == "1.4.0"));
     assert_eq!(search(&["--kind", "test_results"]).len(), 2);
     assert_eq!(search(&["--tool", "bandit", "--status", "certified"]).len(), 1);
     assert_eq!(search(&["--status", "rejected", "--kind", "sast"]).len(), 2);
@@ -192,7 +192,8 @@ fn snapshots_flag_what_runs_uncertified() {
     let answer: Value =
         serde_json::from_str(&store.ok(&["audit", "ask", "deployed-without-certification", "--env", "prod", "--json"]))
             .unwrap();
-    let running: Vec<&Value> = answer["rows"].as_array().unwrap().iter().filter(|row| row[0] == "running").collect();
+    let running: Vec<&Value> =
+        answer["rows"].as_array().unwrap().iter().filter(|row| row["what"] == "running").collect();
     assert_eq!(running.len(), 2);
     // The deployer who also approved is a separation-of-duties problem, on record.
     let output = store
@@ -219,7 +220,7 @@ fn control_coverage_per_framework() {
         "--json",
     ]))
     .unwrap();
-    let soc2 = &coverage[0];
+    let soc2 = &coverage["items"][0];
     assert_eq!(soc2["framework"], "soc2");
     let controls = soc2["controls"].as_array().unwrap();
     let change = controls.iter().find(|control| control["id"] == "CC8.1").unwrap();
@@ -229,7 +230,7 @@ fn control_coverage_per_framework() {
     for framework in ["iso27001", "pci-dss", "hipaa", "nist-800-53"] {
         let answer: Value =
             serde_json::from_str(&store.ok(&["controls", "coverage", "--framework", framework, "--json"])).unwrap();
-        assert!(!answer[0]["controls"].as_array().unwrap().is_empty(), "{framework}");
+        assert!(!answer["items"][0]["controls"].as_array().unwrap().is_empty(), "{framework}");
     }
     let csv = store.ok(&["controls", "coverage", "--framework", "pci-dss", "--format", "csv"]);
     assert!(csv.starts_with("framework,control,title,status"));
@@ -420,11 +421,8 @@ fn generated_store_verifies_and_answers_consistently() {
         serde_json::from_str(&store.ok(&[&["audit", "ask", "population"][..], &range[..]].concat())).unwrap();
     let rows = population["rows"].as_array().unwrap();
     assert_eq!(rows.len() as u64, deployments);
-    let columns: Vec<&str> = population["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    let decision = columns.iter().position(|c| *c == "decision").unwrap();
-    let approvals = columns.iter().position(|c| *c == "approvals").unwrap();
-    assert!(rows.iter().all(|row| row[approvals].as_str().unwrap().contains(":release-manager")));
-    let uncertified = rows.iter().filter(|row| row[decision] != "certified").count();
+    assert!(rows.iter().all(|row| row["approvals"].as_str().unwrap().contains(":release-manager")));
+    let uncertified = rows.iter().filter(|row| row["decision"] != "certified").count();
     assert!(uncertified > 0 && uncertified < rows.len(), "the generator deploys a few rejected releases");
 
     let unapproved: Value = serde_json::from_str(
@@ -436,12 +434,12 @@ fn generated_store_verifies_and_answers_consistently() {
     // Certificates carry a real evaluation of the published policy: a trace explains
     // each criterion, and the decision agrees with the population's.
     let first = &rows[0];
-    let release = format!("{}@{}", first[0].as_str().unwrap(), first[1].as_str().unwrap());
+    let release = format!("{}@{}", first["project"].as_str().unwrap(), first["version"].as_str().unwrap());
     let trace: Value = serde_json::from_str(&store.ok(&["audit", "trace", &release, "--json"])).unwrap();
     let certificate = &trace["certificate"];
     assert_eq!(certificate["policy"]["name"], "synthetic-gate");
     let criteria: Vec<&str> =
         certificate["criteria"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(criteria, ["required-evidence", "no-critical-or-high", "tests-pass", "release-approved"]);
-    assert_eq!(certificate["decision"], first[decision]);
+    assert_eq!(certificate["decision"], first["decision"]);
 }

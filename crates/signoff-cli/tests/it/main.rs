@@ -38,6 +38,11 @@ mod hostile;
 mod remote;
 // GRC sync: destinations, the outbox, OSCAL and VEX exports.
 mod sync;
-
 // The store's locks and permissions.
 mod locks;
+// JSON Schemas of the JSON outputs, checked against real outputs.
+mod schemas;
+// The GitHub Action and the GitLab CI template, run under a simulated runner.
+mod integrations;
+// --artifact as builds leave it; env snapshot from kubectl, docker and ECS output.
+mod artifacts;

@@ -226,7 +226,9 @@ fn captures_wait_in_the_outbox_while_the_server_is_down_and_arrive_once() {
     assert_eq!(down.status.code(), Some(0), "a capture the server cannot take now is kept: {stderr}");
     assert!(stderr.contains("kept in the outbox") && stderr.contains("signoff outbox flush"), "{stderr}");
     let status = run(&store, Some((&url, &secret)), "ci", outbox.path(), &["outbox", "status", "--json"]);
-    let waiting: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["schema_version"], 1);
+    let waiting = &status["items"];
     assert_eq!(waiting.as_array().unwrap().len(), 1, "{waiting}");
     assert_eq!(waiting[0]["file"], bandit.as_str());
     let captured_at = waiting[0]["captured_at"].as_str().unwrap().to_owned();
@@ -261,7 +263,7 @@ fn captures_wait_in_the_outbox_while_the_server_is_down_and_arrive_once() {
         String::from_utf8_lossy(&refused.stderr)
     );
     let status = run(&store, Some((&url, &secret)), "ci", outbox.path(), &["outbox", "status", "--json"]);
-    assert_eq!(serde_json::from_slice::<Value>(&status.stdout).unwrap().as_array().unwrap().len(), 1);
+    assert_eq!(serde_json::from_slice::<Value>(&status.stdout).unwrap()["items"].as_array().unwrap().len(), 1);
     assert_eq!(store.ledger_size(), before, "nothing reached the store");
 
     // The server comes back: flush delivers it with the time it was captured.
@@ -273,7 +275,10 @@ fn captures_wait_in_the_outbox_while_the_server_is_down_and_arrive_once() {
     assert_eq!(flushed["delivered"][0]["first_captured_at"], captured_at.as_str(), "{flushed}");
     assert_eq!(flushed["waiting"], 0);
     let status = run(&store, Some((&served.url, &secret)), "ci", outbox.path(), &["outbox", "status", "--json"]);
-    assert_eq!(serde_json::from_slice::<Value>(&status.stdout).unwrap(), serde_json::json!([]));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&status.stdout).unwrap(),
+        serde_json::json!({"schema_version": 1, "items": []})
+    );
     assert_eq!(store.query_text("SELECT delivery_captured_at FROM evidence"), captured_at);
 
     // The same capture sent again (a retry after a lost answer) is stored once.

@@ -1,0 +1,154 @@
+//! The JSON shapes signoff prints, and their JSON Schemas (docs/schemas/).
+//!
+//! Each schema is generated with schemars from the type that is serialized, so
+//! it cannot drift from the output; `signoff schema NAME` prints one and
+//! `signoff schema --dir DIR` writes them all. A test compares the generated
+//! files with the checked-in ones and validates real command outputs against them.
+//!
+//! Every printed document and JSON line is an object whose first key is
+//! `schema_version` (see `render::versioned`); the schemas say so.
+
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, Schema};
+use serde::Serialize;
+use signoff_app::audit::Answer;
+
+/// `signoff audit search` and `signoff audit ask …` as JSON: each row an object
+/// keyed by its column (spaces become `_`), in column order.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct AnswerJson {
+    /// The question (`search`, `scans-for-period`, `who-approved`, ...).
+    pub(crate) question: String,
+    /// The keys of each row, in order.
+    pub(crate) columns: Vec<String>,
+    /// The rows.
+    #[schemars(with = "Vec<BTreeMap<String, String>>")]
+    pub(crate) rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Rows that exist beyond those listed, when `--limit` cut the answer short.
+    pub(crate) more: u64,
+    /// How long answering took, in milliseconds.
+    pub(crate) elapsed_ms: f64,
+}
+
+impl AnswerJson {
+    /// The answer with its rows as objects.
+    pub(crate) fn new(answer: &Answer) -> AnswerJson {
+        let columns: Vec<String> = answer.columns.iter().map(|column| column.replace(' ', "_")).collect();
+        let rows = answer
+            .rows
+            .iter()
+            .map(|row| {
+                columns.iter().cloned().zip(row.iter().map(|cell| serde_json::Value::from(cell.as_str()))).collect()
+            })
+            .collect();
+        AnswerJson {
+            question: answer.question.clone(),
+            columns,
+            rows,
+            more: answer.more,
+            elapsed_ms: answer.elapsed_ms,
+        }
+    }
+}
+
+/// `signoff ledger checkpoint --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct CheckpointJson {
+    /// The latest signed checkpoint, as a C2SP signed note (text).
+    pub(crate) checkpoint: String,
+    /// The verifier key of the signature (`name+keyid+base64`).
+    pub(crate) verifier_key: String,
+}
+
+/// `signoff key public --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct PublicKeyJson {
+    /// The store's origin: the name its checkpoints carry.
+    pub(crate) origin: String,
+    /// The Ed25519 public key as SPKI PEM.
+    pub(crate) pem: String,
+    /// The same key as a signed-note verifier key (`name+keyid+base64`).
+    pub(crate) note: String,
+}
+
+/// The schema of `T` as printed: with `schema_version` first and required.
+fn versioned<T: JsonSchema>() -> Schema {
+    let mut schema = schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<T>();
+    let version = serde_json::json!({
+        "description": "The version of this shape; it goes up when a field is removed or changes meaning.",
+        "const": crate::render::SCHEMA_VERSION,
+    });
+    if let Some(object) = schema.as_object_mut() {
+        let properties = object.entry("properties").or_insert_with(|| serde_json::json!({}));
+        if let Some(properties) = properties.as_object_mut() {
+            properties.shift_insert(0, "schema_version".to_owned(), version);
+        }
+        let required = object.entry("required").or_insert_with(|| serde_json::json!([]));
+        if let Some(required) = required.as_array_mut() {
+            required.insert(0, "schema_version".into());
+        }
+    }
+    schema
+}
+
+/// One documented output.
+pub(crate) struct Documented {
+    /// The file name stem in docs/schemas/ (`findings` → `findings.schema.json`).
+    pub(crate) name: &'static str,
+    /// The commands printing it.
+    pub(crate) commands: &'static str,
+    /// Whether it is printed as JSON lines (one object per line) rather than one document.
+    pub(crate) lines: bool,
+    schema: fn() -> Schema,
+}
+
+impl Documented {
+    /// The schema, pretty-printed with a final newline (the file's content).
+    pub(crate) fn text(&self) -> anyhow::Result<String> {
+        let mut schema = (self.schema)();
+        if let Some(object) = schema.as_object_mut() {
+            let title = format!("signoff {} --json", self.commands);
+            let form = if self.lines { "Each line of output" } else { "The output" };
+            object.insert("title".to_owned(), title.into());
+            let description = object.get("description").and_then(|value| value.as_str()).unwrap_or_default();
+            let description = format!("{form} of `signoff {} --json`. {description}", self.commands);
+            object.insert("description".to_owned(), description.trim_end().into());
+        }
+        let mut text = serde_json::to_string_pretty(&schema)?;
+        text.push('\n');
+        Ok(text)
+    }
+}
+
+/// Every documented output, by name.
+pub(crate) const DOCUMENTED: &[Documented] = &[
+    Documented {
+        name: "findings",
+        commands: "findings",
+        lines: true,
+        schema: versioned::<signoff_app::findings::FindingView>,
+    },
+    Documented { name: "audit-answer", commands: "audit search|ask", lines: false, schema: versioned::<AnswerJson> },
+    Documented {
+        name: "ledger-verify",
+        commands: "ledger verify",
+        lines: false,
+        schema: versioned::<signoff_app::verify::VerifyReport>,
+    },
+    Documented {
+        name: "ledger-checkpoint",
+        commands: "ledger checkpoint",
+        lines: false,
+        schema: versioned::<CheckpointJson>,
+    },
+    Documented { name: "key-public", commands: "key public", lines: false, schema: versioned::<PublicKeyJson> },
+];
+
+/// Finds a documented output by name.
+pub(crate) fn find(name: &str) -> anyhow::Result<&'static Documented> {
+    DOCUMENTED.iter().find(|documented| documented.name == name).ok_or_else(|| {
+        let names: Vec<&str> = DOCUMENTED.iter().map(|documented| documented.name).collect();
+        anyhow::anyhow!("no schema named {name:?}; the documented outputs are {}", names.join(", "))
+    })
+}
