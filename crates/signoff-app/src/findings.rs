@@ -69,7 +69,7 @@ pub struct FindingView {
 }
 
 /// A finding's triage decision, as the findings list shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TriageMark {
     /// The decision's id (`TRI-3`).
     pub id: String,

@@ -46,7 +46,7 @@ pub struct Triage {
 }
 
 /// Where a triage decision stands now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TriageState {
     /// Waiting for approval by a human other than the requester.

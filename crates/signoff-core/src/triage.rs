@@ -14,7 +14,7 @@ use crate::names::ProjectName;
 use crate::records::Actor;
 
 /// What triage decided about a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     /// The tool was wrong: the problem is not there.
@@ -72,7 +72,7 @@ impl std::str::FromStr for Disposition {
 
 /// Why a product is not affected: OpenVEX's (and CISA's) five status
 /// justifications, spelled as OpenVEX spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VexJustification {
     /// The vulnerable component is not in the product.
