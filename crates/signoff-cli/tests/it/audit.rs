@@ -2,8 +2,6 @@
 //! deployments and snapshots, coverage, reports, evidence packages, retention,
 //! holds and metrics.
 
-use std::io::{Read, Write};
-
 use serde_json::Value;
 
 use crate::util::{TestStore, commit, example};
@@ -338,20 +336,15 @@ fn zip_names(bytes: &[u8]) -> Vec<String> {
 
 /// The archive with one member's content changed by `edit` (and nothing else).
 fn rewrite_member(bytes: &[u8], member: &str, edit: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for index in 0..archive.len() {
-        let mut file = archive.by_index(index).unwrap();
-        let name = file.name().unwrap().into_owned();
-        let mut content = Vec::new();
-        file.read_to_end(&mut content).unwrap();
-        if name == member {
-            edit(&mut content);
-        }
-        writer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        writer.write_all(&content).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
+    crate::util::rewrite_zip(
+        bytes,
+        |name, content| {
+            if name == member {
+                edit(content);
+            }
+        },
+        &[],
+    )
 }
 
 #[test]

@@ -504,7 +504,6 @@ fn a_killed_capture_leaves_nothing_once_the_store_is_opened_again() {
 /// names it, escaped, and fails it.
 #[test]
 fn verify_package_shows_hostile_member_names_escaped() {
-    use std::io::Read as _;
     let store = TestStore::new();
     let sha = commit("package escapes");
     store.ok(&capture_args(&example("v1/bandit.sarif"), &sha, &[]));
@@ -512,20 +511,10 @@ fn verify_package_shows_hostile_member_names_escaped() {
     let package = store.dir.path().join("shop.zip");
     store.ok(&["export", "shop@1.0.0", "-o", package.to_str().unwrap()]);
     let bytes = std::fs::read(&package).unwrap();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for index in 0..archive.len() {
-        let mut file = archive.by_index(index).unwrap();
-        let name = file.name().unwrap().into_owned();
-        let mut content = Vec::new();
-        file.read_to_end(&mut content).unwrap();
-        writer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        writer.write_all(&content).unwrap();
-    }
-    writer.start_file("evidence/\u{1b}]0;pwned\u{7}\u{1b}[2Jx.json", zip::write::SimpleFileOptions::default()).unwrap();
-    writer.write_all(b"{}").unwrap();
+    let hostile_name = "evidence/\u{1b}]0;pwned\u{7}\u{1b}[2Jx.json";
+    let rewritten = crate::util::rewrite_zip(&bytes, |_, _| {}, &[(hostile_name, b"{}".as_slice())]);
     let hostile = store.dir.path().join("hostile.zip");
-    std::fs::write(&hostile, writer.finish().unwrap().into_inner()).unwrap();
+    std::fs::write(&hostile, rewritten).unwrap();
     let output = crate::util::signoff().args(["verify-package", hostile.to_str().unwrap()]).output().unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert_eq!(output.status.code(), Some(1), "an unlisted member fails the package: {stdout}{stderr}");

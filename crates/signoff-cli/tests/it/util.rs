@@ -211,3 +211,25 @@ pub(crate) fn chromium_dump(page: &Path) -> Option<String> {
         }
     }
 }
+
+/// A zip archive copied member by member, `edit` given each member's name and
+/// content, with `extra` members appended (a tampered or hostile package).
+pub(crate) fn rewrite_zip(bytes: &[u8], edit: impl Fn(&str, &mut Vec<u8>), extra: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).unwrap();
+        let name = file.name().unwrap().into_owned();
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).unwrap();
+        edit(&name, &mut content);
+        writer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        writer.write_all(&content).unwrap();
+    }
+    for (name, content) in extra {
+        writer.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        writer.write_all(content).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
