@@ -63,7 +63,8 @@ pub(crate) struct Cli {
     pub(crate) jq: Option<String>,
 
     /// Work against this signoff server instead of a local store (capture, release
-    /// create, approve, certify, gate, deploy record, env snapshot, export, findings).
+    /// create, approve, certify, gate, deploy record, env snapshot, export, findings,
+    /// audit).
     #[arg(long, global = true, env = "SIGNOFF_SERVER", value_name = "URL")]
     pub(crate) server: Option<String>,
 

@@ -50,7 +50,7 @@ impl Question {
 }
 
 /// An answer: a table, with the time it took.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Answer {
     /// The question.
     pub question: String,

@@ -5,9 +5,11 @@ use std::path::Path;
 use signoff_app::Signoff;
 use signoff_app::audit::{Answer, Question, ReleaseStatus, Search};
 use signoff_core::{EvidenceKind, ProjectName, Severity};
+use signoff_report::TraceReport;
 
 use crate::Outcome;
-use crate::cli::{AskCommand, AuditCommand, TableFormat, TableOutput, TraceFormat};
+use crate::cli::{AskCommand, AuditCommand, TableFormat, TableOutput, TraceArgs, TraceFormat};
+use crate::remote::Remote;
 use crate::render::{cell, choose_format, count, json, out, outln, table, warning, write_out};
 
 /// How many rows to ask for: exports (JSON, CSV, a file) are complete unless
@@ -64,30 +66,112 @@ fn print_answer(answer: &Answer, output: &TableOutput) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints a trace as text, JSON or HTML, to stdout or `-o FILE`.
+fn print_trace(trace: &TraceReport, args: &TraceArgs) -> anyhow::Result<()> {
+    let (format, file) = match &args.html {
+        Some(path) => {
+            warning!(
+                "`signoff audit trace --html FILE` is deprecated: write `--format html -o FILE` (the old spelling goes in the next release)"
+            );
+            (TraceFormat::Html, Some(path.as_path()))
+        }
+        None => {
+            let file = args.output.as_deref();
+            (choose_format(args.format, args.json, file, TraceFormat::Json, TraceFormat::Text)?, file)
+        }
+    };
+    match format {
+        TraceFormat::Json if file.is_some() => write_out(file, &crate::render::json_text(trace)?)?,
+        TraceFormat::Json => json(trace)?,
+        TraceFormat::Html => write_out(file, &signoff_report::render_trace_html(trace)?)?,
+        TraceFormat::Text if file.is_some() => write_out(file, &signoff_report::text::trace_text(trace))?,
+        TraceFormat::Text => out!("{}", signoff_report::text::trace_text(trace))?,
+    }
+    Ok(())
+}
+
+/// The most rows the server lists in one answer to a search.
+const SERVER_ROWS: u64 = 10_000;
+
+/// `signoff audit ...` against a server (a `read` token): the same questions,
+/// answered by its routes and printed by the same code as locally.
+pub(crate) async fn run_remote(remote: &Remote, command: AuditCommand) -> anyhow::Result<Outcome> {
+    let get = reqwest::Method::GET;
+    match command {
+        AuditCommand::Trace(args) => {
+            let release = super::release(&args.release)?;
+            let path = format!("{}/trace", super::remote_release_path(&release));
+            let trace: TraceReport = remote.call(get, &path, &[], None).await?;
+            print_trace(&trace, &args)?;
+        }
+        AuditCommand::Search(args) => {
+            let limit = table_limit(&args.output)?.unwrap_or(SERVER_ROWS).min(SERVER_ROWS);
+            let mut query: Vec<(&str, String)> = [
+                ("project", args.project),
+                ("kind", args.kind),
+                ("tool", args.tool),
+                ("severity", args.severity),
+                ("status", args.status),
+                ("approver", args.approver),
+                ("environment", args.environment),
+                ("from", args.from),
+                ("to", args.to),
+            ]
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|value| (name, value)))
+            .collect();
+            query.push(("limit", limit.to_string()));
+            let answer: Answer = remote.call(get, "/api/v1/audit/search", &query, None).await?;
+            if answer.more > 0 && limit == SERVER_ROWS {
+                warning!("a server lists at most {SERVER_ROWS} rows of a search; narrow it (--from/--to, --project)");
+            }
+            print_answer(&answer, &args.output)?;
+        }
+        AuditCommand::Ask(question) => {
+            let optional = |name: &'static str, value: Option<String>| value.map(|value| (name, value));
+            let (name, query, output) = match question {
+                AskCommand::DeployedWithoutCertification(args) => (
+                    "deployed-without-certification",
+                    [Some(("environment", args.environment)), optional("from", args.from), optional("to", args.to)],
+                    args.output,
+                ),
+                AskCommand::ScansForPeriod(args) => (
+                    "scans-for-period",
+                    [optional("project", args.project), optional("from", args.from), optional("to", args.to)],
+                    args.output,
+                ),
+                AskCommand::WhoApproved(args) => {
+                    let release = super::release(&args.release)?;
+                    ("who-approved", [Some(("release", release.to_string())), None, None], args.output)
+                }
+                AskCommand::Population(args) => (
+                    "population",
+                    [Some(("environment", args.environment)), optional("from", args.from), optional("to", args.to)],
+                    args.output,
+                ),
+            };
+            let query: Vec<(&str, String)> = query.into_iter().flatten().collect();
+            let path = format!("/api/v1/audit/questions/{name}");
+            let mut answer: Answer = remote.call(get, &path, &query, None).await?;
+            // The server answers in full; the table on a terminal lists as many as locally.
+            if let Some(limit) = table_limit(&output)?.and_then(|limit| usize::try_from(limit).ok())
+                && answer.rows.len() > limit
+            {
+                answer.more += (answer.rows.len() - limit) as u64;
+                answer.rows.truncate(limit);
+            }
+            print_answer(&answer, &output)?;
+        }
+    }
+    Ok(Outcome::Success)
+}
+
 pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     match command {
         AuditCommand::Trace(args) => {
             let trace = signoff_app::audit::trace(&signoff, &super::release(&args.release)?).await?;
-            let (format, file) = match &args.html {
-                Some(path) => {
-                    warning!(
-                        "`signoff audit trace --html FILE` is deprecated: write `--format html -o FILE` (the old spelling goes in the next release)"
-                    );
-                    (TraceFormat::Html, Some(path.as_path()))
-                }
-                None => {
-                    let file = args.output.as_deref();
-                    (choose_format(args.format, args.json, file, TraceFormat::Json, TraceFormat::Text)?, file)
-                }
-            };
-            match format {
-                TraceFormat::Json if file.is_some() => write_out(file, &crate::render::json_text(&trace)?)?,
-                TraceFormat::Json => json(&trace)?,
-                TraceFormat::Html => write_out(file, &signoff_report::render_trace_html(&trace)?)?,
-                TraceFormat::Text if file.is_some() => write_out(file, &signoff_report::text::trace_text(&trace))?,
-                TraceFormat::Text => out!("{}", signoff_report::text::trace_text(&trace))?,
-            }
+            print_trace(&trace, &args)?;
         }
         AuditCommand::Search(args) => {
             let status = match args.status.as_deref() {
