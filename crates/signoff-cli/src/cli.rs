@@ -64,7 +64,7 @@ pub(crate) struct Cli {
 
     /// Work against this signoff server instead of a local store (capture, release
     /// create, approve, certify, gate, deploy record, env snapshot, export, findings,
-    /// audit).
+    /// audit, controls coverage).
     #[arg(long, global = true, env = "SIGNOFF_SERVER", value_name = "URL")]
     pub(crate) server: Option<String>,
 

@@ -4,10 +4,12 @@ use std::path::Path;
 
 use signoff_app::Signoff;
 use signoff_app::audit::CoverageScope;
+use signoff_controls::Coverage;
 use signoff_core::ProjectName;
 
 use crate::Outcome;
-use crate::cli::{ControlsCommand, TableFormat};
+use crate::cli::{ControlsCommand, CoverageArgs, TableFormat};
+use crate::remote::Remote;
 use crate::render::{cell, choose_format, json, outln, table, write_out};
 
 pub(crate) async fn run(store: &Path, command: ControlsCommand) -> anyhow::Result<Outcome> {
@@ -24,14 +26,43 @@ pub(crate) async fn run(store: &Path, command: ControlsCommand) -> anyhow::Resul
         project: args.project.as_deref().map(ProjectName::new).transpose()?,
     };
     let coverage = signoff_app::audit::coverage(&signoff, &args.frameworks, &scope).await?;
+    print_coverage(&coverage, &args)
+}
+
+/// `signoff controls coverage` against a server (a `read` token): its
+/// `/api/v1/controls/coverage` route, printed as locally.
+pub(crate) async fn run_remote(remote: &Remote, command: ControlsCommand) -> anyhow::Result<Outcome> {
+    let ControlsCommand::Coverage(args) = command;
+    let release = args
+        .release
+        .as_deref()
+        .map(|text| super::qualifying_release(text, args.project.as_deref(), "controls coverage"))
+        .transpose()?;
+    let mut query: Vec<(&str, String)> = [
+        ("project", args.project.clone()),
+        ("release", release.map(|release| release.to_string())),
+        ("from", args.from.clone()),
+        ("to", args.to.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| value.map(|value| (name, value)))
+    .collect();
+    if !args.frameworks.is_empty() {
+        query.push(("frameworks", args.frameworks.join(",")));
+    }
+    let coverage: Vec<Coverage> = remote.call(reqwest::Method::GET, "/api/v1/controls/coverage", &query, None).await?;
+    print_coverage(&coverage, &args)
+}
+
+fn print_coverage(coverage: &[Coverage], args: &CoverageArgs) -> anyhow::Result<Outcome> {
     let frameworks: Vec<signoff_report::model::FrameworkCoverage> = coverage.iter().map(Into::into).collect();
     let output = args.output.output.as_deref();
     match choose_format(args.output.format, args.output.json, output, TableFormat::Json, TableFormat::Table)? {
-        TableFormat::Json if output.is_some() => write_out(output, &crate::render::json_text(&coverage)?)?,
-        TableFormat::Json => json(&coverage)?,
+        TableFormat::Json if output.is_some() => write_out(output, &crate::render::json_text(coverage)?)?,
+        TableFormat::Json => json(coverage)?,
         TableFormat::Csv => write_out(output, &signoff_report::coverage_to_csv(&frameworks)?)?,
         TableFormat::Table => {
-            for framework in &coverage {
+            for framework in coverage {
                 outln!(
                     "{} — {} satisfied, {} partial, {} missing",
                     framework.name,
