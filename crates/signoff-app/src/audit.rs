@@ -277,10 +277,7 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
     }
     // B4: evidence at certification is exactly what the certificate names;
     // anything else attached to the release came after it.
-    let named: Option<std::collections::HashSet<signoff_core::Digest>> = match &certificate {
-        Some(view) => Some(crate::certify::open_certificate(signoff, view)?.1.evidence_digests.into_iter().collect()),
-        None => None,
-    };
+    let named = certificate.as_ref().map(|view| crate::certify::sealed_evidence(signoff, view)).transpose()?;
     let after = |digest: &signoff_core::Digest| named.as_ref().is_some_and(|named| !named.contains(digest));
     // D3: the latest triage decision about each of the release's findings.
     let decisions = crate::triage::latest(signoff, &record.project, None).await?;

@@ -620,6 +620,18 @@ pub(crate) fn certificate_record(
     })
 }
 
+/// The evidence a certification was decided on (B4): exactly the digests its
+/// certificate names. Anything else attached to the release was captured after it.
+///
+/// # Errors
+/// As [`open_certificate`].
+pub(crate) fn sealed_evidence(
+    signoff: &Signoff,
+    view: &CertificateView,
+) -> Result<std::collections::HashSet<Digest>, AppError> {
+    Ok(open_certificate(signoff, view)?.1.evidence_digests.into_iter().collect())
+}
+
 /// A release's certificate checked: the envelope verifies with this store's key,
 /// carries our predicate type, and its evaluation reads back.
 pub(crate) fn open_certificate(signoff: &Signoff, view: &CertificateView) -> Result<(Statement, Evaluation), AppError> {

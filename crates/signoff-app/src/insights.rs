@@ -224,9 +224,10 @@ pub async fn period_report(
         };
         let first_attempt_pass = mine.first().map(|view| view.record.decision == Decision::Certified);
         let evidence = signoff.store.release_evidence(record).await?;
-        // Evidence the last certification did not see (B4): captured after it.
-        let certified_at = mine.last().map(|view| view.entry);
-        let captured_after = evidence.iter().filter(|row| certified_at.is_some_and(|entry| row.seq > entry)).count();
+        // Evidence the last certification was not decided on (B4): captured after it.
+        let named = mine.last().map(|view| crate::certify::sealed_evidence(signoff, view)).transpose()?;
+        let captured_after =
+            named.map_or(0, |named| evidence.iter().filter(|row| !named.contains(&row.record.digest)).count());
         let mut counts = report::SeverityCounts::default();
         let mut tests: Option<report::TestCounts> = None;
         let mut line_rate = None;

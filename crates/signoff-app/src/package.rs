@@ -98,8 +98,7 @@ pub async fn export(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec<u8>, 
         .rfind(|certificate| certificate.entry < checkpoint.size);
     let certification = match &latest {
         Some(certificate) => {
-            let named: std::collections::HashSet<Digest> =
-                crate::certify::open_certificate(signoff, certificate)?.1.evidence_digests.into_iter().collect();
+            let named = crate::certify::sealed_evidence(signoff, certificate)?;
             let (mut at, mut after) = (Vec::new(), Vec::new());
             for item in evidence.iter().filter(|item| item.seq < checkpoint.size) {
                 let facts = signoff_package::EvidenceFacts { entry: item.seq, digest: item.record.digest };

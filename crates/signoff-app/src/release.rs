@@ -185,6 +185,11 @@ pub async fn show(signoff: &Signoff, release: &ReleaseRef) -> Result<ReleaseView
         .records_of::<CertificateRecord>(Some(release.project.as_str()), Some(release.version.as_str()))
         .await?
         .pop();
+    // B4: the evidence the latest certification was decided on.
+    let sealed = latest
+        .as_ref()
+        .map(|row| crate::certify::sealed_evidence(signoff, &crate::certify::CertificateView::from(row.clone())))
+        .transpose()?;
     let mut totals = ReleaseTotals::default();
     let mut evidence = Vec::new();
     for evidence_row in &evidence_rows {
@@ -202,7 +207,7 @@ pub async fn show(signoff: &Signoff, release: &ReleaseRef) -> Result<ReleaseView
         }
         let mut report = EvidenceReport::from_record(record.file_name.clone(), evidence_row.seq, record);
         if let Some(captured) = report.captured.as_mut() {
-            captured.post_certification = latest.as_ref().is_some_and(|certified| evidence_row.seq > certified.seq);
+            captured.post_certification = sealed.as_ref().is_some_and(|sealed| !sealed.contains(&record.digest));
         }
         evidence.push(report);
     }
