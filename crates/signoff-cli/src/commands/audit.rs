@@ -106,7 +106,7 @@ pub(crate) async fn run_remote(remote: &Remote, command: AuditCommand) -> anyhow
         }
         AuditCommand::Search(args) => {
             let limit = table_limit(&args.output)?.unwrap_or(SERVER_ROWS).min(SERVER_ROWS);
-            let mut query: Vec<(&str, String)> = [
+            let mut query = super::present([
                 ("project", args.project),
                 ("kind", args.kind),
                 ("tool", args.tool),
@@ -116,10 +116,7 @@ pub(crate) async fn run_remote(remote: &Remote, command: AuditCommand) -> anyhow
                 ("environment", args.environment),
                 ("from", args.from),
                 ("to", args.to),
-            ]
-            .into_iter()
-            .filter_map(|(name, value)| value.map(|value| (name, value)))
-            .collect();
+            ]);
             query.push(("limit", limit.to_string()));
             let answer: Answer = remote.call(get, "/api/v1/audit/search", &query, None).await?;
             if answer.more > 0 && limit == SERVER_ROWS {
@@ -128,29 +125,30 @@ pub(crate) async fn run_remote(remote: &Remote, command: AuditCommand) -> anyhow
             print_answer(&answer, &args.output)?;
         }
         AuditCommand::Ask(question) => {
-            let optional = |name: &'static str, value: Option<String>| value.map(|value| (name, value));
             let (name, query, output) = match question {
                 AskCommand::DeployedWithoutCertification(args) => (
                     "deployed-without-certification",
-                    [Some(("environment", args.environment)), optional("from", args.from), optional("to", args.to)],
+                    [("environment", Some(args.environment)), ("from", args.from), ("to", args.to)],
                     args.output,
                 ),
-                AskCommand::ScansForPeriod(args) => (
-                    "scans-for-period",
-                    [optional("project", args.project), optional("from", args.from), optional("to", args.to)],
-                    args.output,
-                ),
+                AskCommand::ScansForPeriod(args) => {
+                    ("scans-for-period", [("project", args.project), ("from", args.from), ("to", args.to)], args.output)
+                }
                 AskCommand::WhoApproved(args) => {
                     let release = super::release(&args.release)?;
-                    ("who-approved", [Some(("release", release.to_string())), None, None], args.output)
+                    (
+                        "who-approved",
+                        [("release", Some(release.to_string())), ("from", None), ("to", None)],
+                        args.output,
+                    )
                 }
                 AskCommand::Population(args) => (
                     "population",
-                    [Some(("environment", args.environment)), optional("from", args.from), optional("to", args.to)],
+                    [("environment", Some(args.environment)), ("from", args.from), ("to", args.to)],
                     args.output,
                 ),
             };
-            let query: Vec<(&str, String)> = query.into_iter().flatten().collect();
+            let query = super::present(query);
             let path = format!("/api/v1/audit/questions/{name}");
             let mut answer: Answer = remote.call(get, &path, &query, None).await?;
             // The server answers in full; the table on a terminal lists as many as locally.

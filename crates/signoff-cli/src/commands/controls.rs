@@ -38,15 +38,12 @@ pub(crate) async fn run_remote(remote: &Remote, command: ControlsCommand) -> any
         .as_deref()
         .map(|text| super::qualifying_release(text, args.project.as_deref(), "controls coverage"))
         .transpose()?;
-    let mut query: Vec<(&str, String)> = [
+    let mut query = super::present([
         ("project", args.project.clone()),
         ("release", release.map(|release| release.to_string())),
         ("from", args.from.clone()),
         ("to", args.to.clone()),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| value.map(|value| (name, value)))
-    .collect();
+    ]);
     if !args.frameworks.is_empty() {
         query.push(("frameworks", args.frameworks.join(",")));
     }

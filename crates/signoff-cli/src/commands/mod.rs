@@ -125,6 +125,11 @@ async fn remote_dispatch(remote: &Remote, command: Command) -> anyhow::Result<Ou
     }
 }
 
+/// A server request's query parameters: those that have a value.
+pub(crate) fn present<const N: usize>(pairs: [(&'static str, Option<String>); N]) -> Vec<(&'static str, String)> {
+    pairs.into_iter().filter_map(|(name, value)| value.map(|value| (name, value))).collect()
+}
+
 /// A release's path in the server's API.
 pub(crate) fn remote_release_path(release: &ReleaseRef) -> String {
     format!("/api/v1/releases/{}/{}", release.project, release.version)
