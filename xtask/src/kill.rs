@@ -19,10 +19,10 @@ use anyhow::{Context, bail};
 use crate::{build_signoff, flag, generate};
 
 /// A small deterministic generator, so a failing run can be replayed from its seed.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
@@ -70,7 +70,7 @@ fn acknowledged(child: Child) -> anyhow::Result<Vec<String>> {
         .collect()
 }
 
-fn commit(label: &str) -> String {
+pub(crate) fn commit(label: &str) -> String {
     hex::encode(<sha2::Sha256 as sha2::Digest>::digest(label.as_bytes()))[..40].to_owned()
 }
 

@@ -24,6 +24,12 @@
 //!   a time, then checks that `ledger verify` passes and every capture that was
 //!   acknowledged is in the store (`kill.rs`; C5, R2). Its short form runs in
 //!   every `cargo test` (`durability` in the CLI's suite).
+//! - `bench-serve [--seconds 30 | --soak 600] [--clients 64] [--max-group 64]
+//!   [--kill-every SECONDS]`: `signoff serve` under 64 concurrent pipelines
+//!   posting small captures: captures/s, latency percentiles, the server's peak
+//!   RSS, captures per commit; with `--kill-every`, SIGKILLs of the server at
+//!   random moments; always ends with `ledger verify` and a check that every
+//!   acknowledged capture is stored once (`serve.rs`; P5, R6).
 //! - `gen-sarif --results N --out FILE`: writes one such SARIF log.
 //! - `generate-store --store DIR [--releases 1000] [--projects 50]`: fills an
 //!   initialised store with a realistic synthetic history (P3) through the ordinary
@@ -37,6 +43,7 @@
 mod generate;
 mod kill;
 mod scale;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -51,6 +58,7 @@ fn main() -> anyhow::Result<()> {
         Some("bench-audit") => bench_audit(&args[1..]),
         Some("bench-formats") => bench_formats(&args[1..]),
         Some("bench-kill") => kill::bench_kill(&args[1..]),
+        Some("bench-serve") => serve::bench_serve(&args[1..]),
         Some("gen-sarif") => {
             let results = flag(&args, "--results").unwrap_or_else(|| "50000".into()).parse()?;
             let out = PathBuf::from(flag(&args, "--out").context("--out FILE is required")?);
@@ -65,6 +73,9 @@ fn main() -> anyhow::Result<()> {
             eprintln!("       cargo xtask bench-audit [--releases 100000] [--store DIR] [--runs 5]");
             eprintln!("       cargo xtask bench-formats [--mb 50] [--corpus DIR]");
             eprintln!("       cargo xtask bench-kill [--kills 1000] [--seed HEX] [--keep]");
+            eprintln!(
+                "       cargo xtask bench-serve [--seconds 30 | --soak 600] [--clients 64] [--max-group 64] [--kill-every S]"
+            );
             eprintln!("       cargo xtask gen-sarif --results N --out FILE");
             eprintln!("       cargo xtask generate-store --store DIR [--releases 1000] [--projects 50]");
             eprintln!("       cargo xtask measure [--stdout FILE] -- COMMAND...");

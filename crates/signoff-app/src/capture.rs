@@ -23,7 +23,10 @@ use crate::error::{AppError, Refusal};
 use crate::home::Signoff;
 use crate::report::EvidenceReport;
 
+mod group;
 mod input;
+
+pub use group::Committer;
 
 /// A file to read, and how to name it in messages.
 #[derive(Debug, Clone)]
@@ -85,65 +88,182 @@ const FINDINGS_PER_BATCH: usize = 4096;
 /// The first file that cannot be read as evidence, or a store failure; nothing is
 /// recorded then.
 pub async fn capture(signoff: &Signoff, request: CaptureRequest) -> Result<Vec<EvidenceReport>, AppError> {
-    if request.files.is_empty() {
-        return Err(AppError::Invalid("nothing to capture: name at least one file".into()));
-    }
-    if request.delivery.is_some() && request.files.len() != 1 {
-        return Err(AppError::Invalid("a delivery with an idempotency key carries exactly one file".into()));
-    }
-    refuse_if_sealed(signoff, &request.target).await?;
-    // Pipes are copied to scratch files first (bounded in size and time), before
-    // the ledger's write lock is taken; the copies are removed when this returns.
-    let mut readables = Vec::with_capacity(request.files.len());
-    for input in &request.files {
-        let (path, display, limits) = (input.path.clone(), input.display.clone(), request.limits);
-        let scratch = signoff.home().join("blobs/tmp");
-        readables.push(
-            tokio::task::spawn_blocking(move || input::readable(&path, &display, &limits, &scratch))
-                .await
-                .map_err(AppError::stopped("reading the input"))??,
-        );
-    }
-    let paths: Vec<PathBuf> = readables.iter().map(|readable| readable.path.clone()).collect();
-    // A SARIF log whose secret scanner's run comes after a run that mentions its
-    // secrets is read twice: the first try rolls back, the second redacts first.
-    let mut redact_first = vec![false; request.files.len()];
-    loop {
-        let mut reread = None;
-        match capture_once(signoff, &request, &paths, &redact_first, &mut reread).await {
-            Err(_) if reread.is_some_and(|index: usize| !redact_first[index]) => {
-                if let Some(index) = reread {
-                    redact_first[index] = true;
-                }
-            }
-            outcome => return outcome,
-        }
-    }
+    let prepared = Prepared::new(signoff, request).await?;
+    let outcome = group::commit(signoff, std::slice::from_ref(&prepared)).await.pop();
+    let outcome = outcome.unwrap_or_else(|| Err(AppError::Inconsistent("a capture's group had no answer".into())));
+    prepared.finish(signoff, outcome?).await
 }
 
-async fn capture_once(
+/// Captures each of `requests` as [`capture`] does, all in one transaction under
+/// one checkpoint (group commit): a request that fails is undone alone and
+/// answered with its error; the others are written. Answers are in the order of
+/// `requests`.
+pub async fn capture_all(
     signoff: &Signoff,
-    request: &CaptureRequest,
-    paths: &[PathBuf],
-    redact_first: &[bool],
-    reread: &mut Option<usize>,
-) -> Result<Vec<EvidenceReport>, AppError> {
-    let resolved = &request.target;
-    let mut batch = signoff.begin_batch().await?;
-    if let Some(delivery) = &request.delivery
-        && let Some(stored) = batch.tx().evidence_by_delivery_key(&delivery.idempotency_key).await?
-    {
-        drop(batch);
-        return redelivered(request, &paths[0], delivery, stored).await;
+    requests: Vec<CaptureRequest>,
+) -> Vec<Result<Vec<EvidenceReport>, AppError>> {
+    let mut answers = Vec::with_capacity(requests.len());
+    let mut prepared = Vec::with_capacity(requests.len());
+    for request in requests {
+        match Prepared::new(signoff, request).await {
+            Ok(ready) => {
+                answers.push(None);
+                prepared.push(ready);
+            }
+            Err(error) => answers.push(Some(Err(error))),
+        }
     }
-    let mut staged: Vec<StagedBlob> = Vec::new();
-    let mut reports = Vec::new();
-    let outcome = async {
+    let mut written = prepared.iter().zip(group::commit(signoff, &prepared).await);
+    for answer in &mut answers {
+        if answer.is_none()
+            && let Some((ready, outcome)) = written.next()
+        {
+            *answer = Some(match outcome {
+                Ok(member) => ready.finish(signoff, member).await,
+                Err(error) => Err(error),
+            });
+        }
+    }
+    answers
+        .into_iter()
+        .map(|answer| {
+            answer.unwrap_or_else(|| Err(AppError::Inconsistent("a capture of the group had no answer".into())))
+        })
+        .collect()
+}
+
+/// A capture checked and ready to be written: its request, and its inputs as
+/// regular files (pipes copied to scratch files, removed when this is dropped).
+pub(crate) struct Prepared {
+    request: CaptureRequest,
+    /// Scratch copies of pipes, kept until the capture is written.
+    _readables: Vec<input::Readable>,
+    paths: Vec<PathBuf>,
+}
+
+/// What a group commit did with one capture.
+pub(crate) enum Member {
+    /// Written: the evidence reports.
+    Stored(Vec<EvidenceReport>),
+    /// Delivered before under the same idempotency key: the evidence stored then.
+    Redelivered(signoff_store::EvidenceRow),
+}
+
+impl Prepared {
+    /// Checks `request` before anything is written (a sealed release refuses it
+    /// here) and copies pipes to scratch files, without the ledger's lock.
+    pub(crate) async fn new(signoff: &Signoff, request: CaptureRequest) -> Result<Prepared, AppError> {
+        if request.files.is_empty() {
+            return Err(AppError::Invalid("nothing to capture: name at least one file".into()));
+        }
+        if request.delivery.is_some() && request.files.len() != 1 {
+            return Err(AppError::Invalid("a delivery with an idempotency key carries exactly one file".into()));
+        }
+        refuse_if_sealed(signoff, &request.target).await?;
+        // Pipes are copied to scratch files first (bounded in size and time), before
+        // the ledger's write lock is taken.
+        let mut readables = Vec::with_capacity(request.files.len());
+        for input in &request.files {
+            let (path, display, limits) = (input.path.clone(), input.display.clone(), request.limits);
+            let scratch = signoff.home().join("blobs/tmp");
+            readables.push(
+                tokio::task::spawn_blocking(move || input::readable(&path, &display, &limits, &scratch))
+                    .await
+                    .map_err(AppError::stopped("reading the input"))??,
+            );
+        }
+        let paths = readables.iter().map(|readable| readable.path.clone()).collect();
+        Ok(Prepared { request, _readables: readables, paths })
+    }
+
+    /// The answer for a written capture: a redelivery checked against what was
+    /// stored first, evidence for a release certified already marked as such.
+    pub(crate) async fn finish(&self, signoff: &Signoff, member: Member) -> Result<Vec<EvidenceReport>, AppError> {
+        let request = &self.request;
+        let mut reports = match (member, &request.delivery) {
+            (Member::Redelivered(stored), Some(delivery)) => {
+                return redelivered(request, &self.paths[0], delivery, stored).await;
+            }
+            (Member::Redelivered(_), None) => {
+                return Err(AppError::Inconsistent("a capture without a delivery key was redelivered".into()));
+            }
+            (Member::Stored(reports), _) => reports,
+        };
+        // B4: evidence that attaches to a release already certified is captured
+        // after its certification; the certificate does not cover it.
+        let resolved = &request.target;
+        let release = resolved.release.as_ref().map(ToString::to_string);
+        let certified =
+            crate::certify::certificates(signoff, Some(resolved.project.as_str()), release.as_deref()).await?;
+        let late = match (&resolved.release, &resolved.commit) {
+            (Some(_), _) => !certified.is_empty(),
+            (None, Some(commit)) => certified.iter().any(|certificate| certificate.record.commit == commit.as_str()),
+            (None, None) => false,
+        };
+        if late {
+            for captured in reports.iter_mut().filter_map(|report| report.captured.as_mut()) {
+                captured.post_certification = true;
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Appends this capture's entries (and findings, and staged blobs) to `batch`.
+    /// A SARIF log whose secret scanner's run comes after a run that mentions its
+    /// secrets is read twice: the first try is undone, the second redacts first.
+    /// On an error, everything this capture wrote is undone and its blobs discarded.
+    pub(crate) async fn append(
+        &self,
+        signoff: &Signoff,
+        batch: &mut crate::ledger::Batch,
+        staged: &mut Vec<StagedBlob>,
+    ) -> Result<Member, AppError> {
+        let mut redact_first = vec![false; self.request.files.len()];
+        loop {
+            let mark = batch.mark().await?;
+            let mut mine = Vec::new();
+            let mut reread = None;
+            match self.append_once(signoff, batch, &redact_first, &mut reread, &mut mine).await {
+                Ok(member) => {
+                    batch.keep(mark).await?;
+                    staged.append(&mut mine);
+                    return Ok(member);
+                }
+                Err(error) => {
+                    for blob in mine {
+                        signoff.blobs.discard(blob);
+                    }
+                    batch.undo(mark).await?;
+                    match reread {
+                        Some(index) if !redact_first[index] => redact_first[index] = true,
+                        _ => return Err(error),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn append_once(
+        &self,
+        signoff: &Signoff,
+        batch: &mut crate::ledger::Batch,
+        redact_first: &[bool],
+        reread: &mut Option<usize>,
+        staged: &mut Vec<StagedBlob>,
+    ) -> Result<Member, AppError> {
+        let request = &self.request;
+        let resolved = &request.target;
+        if let Some(delivery) = &request.delivery
+            && let Some(stored) = batch.tx().evidence_by_delivery_key(&delivery.idempotency_key).await?
+        {
+            return Ok(Member::Redelivered(stored));
+        }
+        let mut reports = Vec::new();
         for (index, input) in request.files.iter().enumerate() {
             let seq = batch.next_seq();
-            let readable = InputFile { path: paths[index].clone(), display: input.display.clone() };
+            let readable = InputFile { path: self.paths[index].clone(), display: input.display.clone() };
             let (parsed, commitment, blob, original_digest) =
-                match read_one(signoff, &readable, request, redact_first[index], seq, &mut batch, &mut staged).await {
+                match read_one(signoff, &readable, request, redact_first[index], seq, batch, staged).await {
                     Ok(read) => read,
                     Err(AppError::Ingest(error)) if matches!(error.kind, IngestErrorKind::Reread) => {
                         *reread = Some(index);
@@ -177,34 +297,8 @@ async fn capture_once(
             let entry = batch.append(Event::EvidenceCaptured(Box::new(record.clone()))).await?;
             reports.push(EvidenceReport::from_record(input.display.clone(), entry.seq, &record));
         }
-        for blob in staged.drain(..) {
-            signoff.blobs.commit(blob).await?;
-        }
-        batch.commit(signoff).await?;
-        Ok::<(), AppError>(())
+        Ok(Member::Stored(reports))
     }
-    .await;
-    if let Err(error) = outcome {
-        for blob in staged {
-            signoff.blobs.discard(blob);
-        }
-        return Err(error);
-    }
-    // B4: evidence that attaches to a release already certified is captured
-    // after its certification; the certificate does not cover it.
-    let release = resolved.release.as_ref().map(ToString::to_string);
-    let certified = crate::certify::certificates(signoff, Some(resolved.project.as_str()), release.as_deref()).await?;
-    let late = match (&resolved.release, &resolved.commit) {
-        (Some(_), _) => !certified.is_empty(),
-        (None, Some(commit)) => certified.iter().any(|certificate| certificate.record.commit == commit.as_str()),
-        (None, None) => false,
-    };
-    if late {
-        for captured in reports.iter_mut().filter_map(|report| report.captured.as_mut()) {
-            captured.post_certification = true;
-        }
-    }
-    Ok(reports)
 }
 
 /// B4: where the policy in force says `release: {late_evidence: refuse}`, evidence

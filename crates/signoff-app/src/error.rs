@@ -110,6 +110,10 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
+    /// The write shared by a group of captures failed (a group commit): each
+    /// capture of the group is answered with the same cause, and none was stored.
+    #[error(transparent)]
+    Group(std::sync::Arc<AppError>),
     /// Work handed to another thread stopped before it finished (it panicked or
     /// the runtime is shutting down).
     #[error("{what} stopped")]

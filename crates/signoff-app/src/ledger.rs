@@ -21,6 +21,12 @@ pub(crate) struct Batch {
     last_hash: Option<Digest>,
 }
 
+/// Where a member of a group commit began: the tree and chain as they were.
+pub(crate) struct Mark {
+    tree: TreeBuilder,
+    last_hash: Option<Digest>,
+}
+
 /// The current time, to the millisecond (entries carry it as RFC 3339).
 pub(crate) fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
@@ -92,6 +98,29 @@ impl Batch {
         self.tree.push(leaf);
         self.last_hash = Some(Entry::hash_of(&canonical));
         Ok(entry)
+    }
+
+    /// Marks where one member of a group commit begins, so that member can be
+    /// undone alone ([`Batch::undo`]) or kept ([`Batch::keep`]).
+    pub(crate) async fn mark(&mut self) -> Result<Mark, AppError> {
+        self.tx.savepoint().await?;
+        Ok(Mark { tree: self.tree.clone(), last_hash: self.last_hash })
+    }
+
+    /// Undoes every entry and row written since `mark`: the ledger's end is
+    /// where it was then.
+    pub(crate) async fn undo(&mut self, mark: Mark) -> Result<(), AppError> {
+        self.tx.rollback_to_savepoint().await?;
+        self.tree = mark.tree;
+        self.last_hash = mark.last_hash;
+        Ok(())
+    }
+
+    /// Keeps what was written since `mark`.
+    pub(crate) async fn keep(&mut self, mark: Mark) -> Result<(), AppError> {
+        let Mark { .. } = mark;
+        self.tx.release_savepoint().await?;
+        Ok(())
     }
 
     /// Signs a checkpoint over the new tree and commits. An empty batch commits

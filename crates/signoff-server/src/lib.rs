@@ -58,6 +58,9 @@ pub struct ServerConfig {
     /// Whether this server terminates TLS itself (`serve --tls-cert`): the
     /// dashboard's cookies are then always Secure.
     pub https: bool,
+    /// The most captures written in one transaction (group commit, P5); 1 writes
+    /// each capture alone.
+    pub max_group: usize,
 }
 
 impl Default for ServerConfig {
@@ -70,13 +73,15 @@ impl Default for ServerConfig {
             rate_per_second: 100,
             rate_burst: 200,
             https: false,
+            max_group: 64,
         }
     }
 }
 
 struct Inner {
-    signoff: Signoff,
-    metrics: Metrics,
+    signoff: Arc<Signoff>,
+    committer: signoff_app::capture::Committer,
+    metrics: Arc<Metrics>,
     config: ServerConfig,
     limiter: Option<auth::Limiter>,
     dashboard: dashboard::Dashboard,
@@ -87,21 +92,27 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    /// The state over an open store.
+    /// The state over an open store. Starts the capture queue's task: call it
+    /// inside a Tokio runtime.
     pub fn new(signoff: Signoff, config: ServerConfig) -> AppState {
         let limiter = auth::limiter(config.rate_per_second, config.rate_burst);
-        AppState(Arc::new(Inner {
-            signoff,
-            metrics: Metrics::default(),
-            config,
-            limiter,
-            dashboard: Default::default(),
-        }))
+        let signoff = Arc::new(signoff);
+        let metrics = Arc::new(Metrics::default());
+        let counted = Arc::clone(&metrics);
+        let committer = signoff_app::capture::Committer::start(Arc::clone(&signoff), config.max_group, move |_| {
+            counted.capture_group();
+        });
+        AppState(Arc::new(Inner { signoff, committer, metrics, config, limiter, dashboard: Default::default() }))
     }
 
     /// The store.
     pub fn signoff(&self) -> &Signoff {
         &self.0.signoff
+    }
+
+    /// The capture queue (group commit).
+    pub(crate) fn committer(&self) -> &signoff_app::capture::Committer {
+        &self.0.committer
     }
 
     /// The counters.

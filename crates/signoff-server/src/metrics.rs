@@ -25,6 +25,7 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     captures: AtomicU64,
+    capture_groups: AtomicU64,
     refused: AtomicU64,
 }
 
@@ -53,6 +54,11 @@ impl Metrics {
     /// Counts captured files.
     pub fn captured(&self, files: u64) {
         self.captures.fetch_add(files, Ordering::Relaxed);
+    }
+
+    /// Counts a transaction that wrote a group of captures (group commit).
+    pub fn capture_group(&self) {
+        self.capture_groups.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The Prometheus text exposition.
@@ -95,6 +101,9 @@ impl Metrics {
         text.push_str("# HELP signoff_captures_total Files captured through the server.\n");
         text.push_str("# TYPE signoff_captures_total counter\n");
         let _ = writeln!(text, "signoff_captures_total {}", self.captures.load(Ordering::Relaxed));
+        text.push_str("# HELP signoff_capture_groups_total Transactions that wrote captures (group commit: captures per transaction is captures_total / this).\n");
+        text.push_str("# TYPE signoff_capture_groups_total counter\n");
+        let _ = writeln!(text, "signoff_capture_groups_total {}", self.capture_groups.load(Ordering::Relaxed));
         text.push_str("# HELP signoff_refused_requests_total Requests refused for want of a valid token or scope.\n");
         text.push_str("# TYPE signoff_refused_requests_total counter\n");
         let _ = writeln!(text, "signoff_refused_requests_total {}", self.refused.load(Ordering::Relaxed));

@@ -81,6 +81,7 @@ pub(crate) fn status_of(error: &AppError) -> StatusCode {
         AppError::Ingest(_) | AppError::Policy(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Store(signoff_store::StoreError::Conflict { .. }) => StatusCode::CONFLICT,
         AppError::NotInitialized { .. } | AppError::Stopped { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Group(cause) => status_of(cause),
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

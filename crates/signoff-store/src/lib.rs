@@ -633,6 +633,13 @@ pub trait WriteTx: Send {
     async fn insert_deliveries(&mut self, certificate_seq: u64, deliveries: &[NewDelivery]) -> StoreResult<()>;
     /// Records a signed checkpoint.
     async fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()>;
+    /// Marks where one member of a group commit begins (an SQL `SAVEPOINT`): its
+    /// writes can then be undone alone, keeping the others'. One mark at a time.
+    async fn savepoint(&mut self) -> StoreResult<()>;
+    /// Undoes everything written since [`WriteTx::savepoint`] and ends the mark.
+    async fn rollback_to_savepoint(&mut self) -> StoreResult<()>;
+    /// Keeps everything written since [`WriteTx::savepoint`] and ends the mark.
+    async fn release_savepoint(&mut self) -> StoreResult<()>;
     /// Makes everything durable and releases the lock.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -12,6 +12,7 @@ mod util;
 mod access;
 mod certify;
 mod decide;
+mod group;
 mod ledger;
 mod questions;
 mod seal;

@@ -28,6 +28,10 @@ pub(crate) struct ServeArgs {
     /// twice as many pass. Beyond it: 429 with Retry-After.
     #[arg(long, default_value_t = 100, value_name = "PER_SECOND")]
     pub(crate) rate_limit: u32,
+    /// The most captures written in one transaction under one checkpoint (group
+    /// commit: captures arriving together share one commit); 1 writes each alone.
+    #[arg(long, default_value_t = 64, value_name = "CAPTURES", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub(crate) max_group: u16,
 }
 
 #[derive(Debug, Subcommand)]

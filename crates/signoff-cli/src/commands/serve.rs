@@ -18,6 +18,7 @@ pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome
         timeout: Duration::from_secs(args.timeout),
         rate_per_second: args.rate_limit,
         rate_burst: args.rate_limit.saturating_mul(2),
+        max_group: usize::from(args.max_group),
         ..ServerConfig::default()
     };
     if let Some(max) = args.max_capture {

@@ -36,6 +36,8 @@ mod grammar;
 mod hostile;
 // The CLI against a server, and the outbox for outages.
 mod remote;
+// The server killed under load.
+mod serve_kill;
 // GRC sync: destinations, the outbox, OSCAL and VEX exports.
 mod sync;
 // The store's locks and permissions.

@@ -11,13 +11,13 @@ use crate::util::{TestStore, commit, example, root, signoff};
 
 /// `signoff serve` on a loopback port, stopped (SIGTERM) when dropped and by
 /// `timeout` after five minutes whatever happens to the test.
-struct Served {
+pub(crate) struct Served {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Served {
-    fn start(store: &TestStore, listen: &str) -> Served {
+    pub(crate) fn start(store: &TestStore, listen: &str) -> Served {
         Served::start_with(store, listen, &[])
     }
 
@@ -46,6 +46,17 @@ impl Served {
         std::thread::spawn(move || for _ in lines {});
         Served { child, url }
     }
+
+    /// Kills the server with SIGKILL (not the `timeout` that bounds it, which
+    /// then ends too), as a crash or an OOM killer would.
+    pub(crate) fn kill_hard(mut self) {
+        let pid = self.child.id();
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        for server in children.split_whitespace() {
+            let _ = Command::new("kill").args(["-KILL", server]).status();
+        }
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for Served {
@@ -56,7 +67,7 @@ impl Drop for Served {
 }
 
 /// Issues a token on the store (before it is served) and returns its secret.
-fn token(store: &TestStore, name: &str, scopes: &str) -> String {
+pub(crate) fn token(store: &TestStore, name: &str, scopes: &str) -> String {
     let stdout = store
         .ok(&["token", "create", "--name", name, "--scope", scopes, "--kind", "human", "--actor", "admin", "--json"]);
     let issued: Value = serde_json::from_str(&stdout).unwrap();
@@ -64,7 +75,7 @@ fn token(store: &TestStore, name: &str, scopes: &str) -> String {
 }
 
 /// One command, locally (as `actor`) or against `server` (with `token`).
-fn run(
+pub(crate) fn run(
     store: &TestStore,
     target: Option<(&str, &str)>,
     actor: &str,

@@ -179,7 +179,7 @@ pub(crate) async fn capture(
     };
     let project_text = request.target.project.to_string();
     let release_text = request.target.release.as_ref().map(ToString::to_string);
-    let reports = signoff_app::capture::capture(state.signoff(), request).await?;
+    let reports = state.committer().capture(state.signoff(), request).await?;
     drop(folder);
     if reports.iter().any(|report| report.captured.as_ref().is_some_and(|captured| captured.redelivered)) {
         return ok(&reports);

@@ -75,6 +75,12 @@ macro_rules! add_all {
 }
 
 impl SqlWrite {
+    /// Runs one statement without parameters.
+    async fn execute(&mut self, sql: &'static str) -> StoreResult<()> {
+        on_tx!(&mut self.tx, |handle| sqlx::query(sql).execute(handle).await.map(|_| ()))?;
+        Ok(())
+    }
+
     async fn insert_findings_chunk(&mut self, evidence_seq: u64, first: u64, chunk: Vec<Finding>) -> StoreResult<()> {
         let numbered = matches!(self.tx, Tx::Postgres(_));
         let partial;
@@ -346,6 +352,20 @@ impl WriteTx for SqlWrite {
             .await
             .map(|_| ()))?;
         Ok(())
+    }
+
+    async fn savepoint(&mut self) -> StoreResult<()> {
+        self.execute("SAVEPOINT member").await
+    }
+
+    async fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
+        // Rolling back to a savepoint keeps it; releasing it ends the mark.
+        self.execute("ROLLBACK TO SAVEPOINT member").await?;
+        self.execute("RELEASE SAVEPOINT member").await
+    }
+
+    async fn release_savepoint(&mut self) -> StoreResult<()> {
+        self.execute("RELEASE SAVEPOINT member").await
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
