@@ -12,6 +12,7 @@ mod util;
 mod access;
 mod certify;
 mod decide;
+mod inventory;
 mod ledger;
 mod questions;
 mod seal;
