@@ -159,7 +159,21 @@ pub(crate) fn bench_dashboard(args: &[String]) -> anyhow::Result<()> {
         crate::generate_store(&["--store".into(), store_text.clone(), "--releases".into(), releases.to_string()])?;
     }
     let issued = Command::new(&signoff)
-        .args(["--store", &store_text, "token", "create", "--name", "bench-dashboard", "--scope", "read", "--actor", "bench", "--expires", "1d", "--json"])
+        .args([
+            "--store",
+            &store_text,
+            "token",
+            "create",
+            "--name",
+            "bench-dashboard",
+            "--scope",
+            "read",
+            "--actor",
+            "bench",
+            "--expires",
+            "1d",
+            "--json",
+        ])
         .output()?;
     if !issued.status.success() {
         bail!("signoff token create failed: {}", String::from_utf8_lossy(&issued.stderr));
@@ -193,7 +207,11 @@ pub(crate) fn bench_dashboard(args: &[String]) -> anyhow::Result<()> {
     if signed.status != 303 {
         bail!("sign-in answered {}: {}", signed.status, signed.body);
     }
-    let session = cookies(&signed).into_iter().filter(|cookie| cookie.starts_with("signoff_session=")).collect::<Vec<_>>().join("; ");
+    let session = cookies(&signed)
+        .into_iter()
+        .filter(|cookie| cookie.starts_with("signoff_session="))
+        .collect::<Vec<_>>()
+        .join("; ");
 
     println!("store: {store_text}; {runs} requests per page, one at a time, after one warm-up request");
     println!();
@@ -215,7 +233,14 @@ pub(crate) fn bench_dashboard(args: &[String]) -> anyhow::Result<()> {
         let at = |fraction: f64| times[((times.len() - 1) as f64 * fraction).round() as usize];
         let max = times.last().copied().unwrap_or(f64::NAN);
         slowest = slowest.max(at(0.95));
-        println!("| `{page}` | {} | {} | {:.0} ms | {:.0} ms | {:.0} ms |", warm.status, warm.body.len(), at(0.5), at(0.95), max);
+        println!(
+            "| `{page}` | {} | {} | {:.0} ms | {:.0} ms | {:.0} ms |",
+            warm.status,
+            warm.body.len(),
+            at(0.5),
+            at(0.95),
+            max
+        );
     }
     println!();
     println!("slowest p95: {slowest:.0} ms (target: 200 ms)");

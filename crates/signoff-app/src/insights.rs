@@ -187,9 +187,9 @@ pub async fn metrics_of(
         Vec::new()
     } else {
         vec![
-        Question::DeployedWithoutCertification { environment: "prod".into(), period },
-        Question::ScansForPeriod { period, project: None },
-        Question::Population { environment: "prod".into(), period },
+            Question::DeployedWithoutCertification { environment: "prod".into(), period },
+            Question::ScansForPeriod { period, project: None },
+            Question::Population { environment: "prod".into(), period },
         ]
     };
     if let Some(latest) = latest {

@@ -63,9 +63,9 @@ pub struct Inventory {
 impl Inventory {
     /// Every silent source of every project, as `(project, source)`.
     pub fn silent(&self) -> impl Iterator<Item = (&ProjectName, &Source)> {
-        self.projects
-            .iter()
-            .flat_map(|project| project.sources.iter().filter(|source| source.silent).map(move |source| (&project.project, source)))
+        self.projects.iter().flat_map(|project| {
+            project.sources.iter().filter(|source| source.silent).map(move |source| (&project.project, source))
+        })
     }
 }
 
@@ -163,7 +163,8 @@ pub async fn inventory(signoff: &Signoff, query: &InventoryQuery) -> Result<Inve
     let mut start = 0;
     while start < rows.len() {
         let project = rows[start].latest.record.project.clone();
-        let end = rows[start..].iter().position(|row| row.latest.record.project != project).map_or(rows.len(), |n| start + n);
+        let end =
+            rows[start..].iter().position(|row| row.latest.record.project != project).map_or(rows.len(), |n| start + n);
         projects.push(project_inventory(signoff, project, &rows[start..end], silent_after, &required_kinds).await?);
         start = end;
     }
@@ -202,8 +203,7 @@ async fn project_inventory(
             .filter(|(_, pairs)| !pairs.iter().any(|(tool, kind)| *tool == record.tool.name && *kind == record.kind))
             .map(|(version, _)| version.clone())
             .collect();
-        let silent = enough
-            && held.iter().take(silent_after as usize).all(|(version, _)| lacking.contains(version));
+        let silent = enough && held.iter().take(silent_after as usize).all(|(version, _)| lacking.contains(version));
         sources.push(Source {
             tool: record.tool.name.clone(),
             kind: record.kind,
@@ -247,7 +247,8 @@ async fn project_inventory(
             .collect();
     }
     kinds.sort_by_key(|seen| seen.kind.to_string());
-    let missing_required = required.iter().filter(|kind| !kinds.iter().any(|seen| seen.kind == **kind)).copied().collect();
+    let missing_required =
+        required.iter().filter(|kind| !kinds.iter().any(|seen| seen.kind == **kind)).copied().collect();
     let (gaps, quality_checked, quality_gaps) = quality(signoff, &project).await?;
     Ok(ProjectInventory {
         project,

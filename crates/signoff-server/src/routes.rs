@@ -174,7 +174,10 @@ pub(crate) async fn list_releases(
         status: release_status(params.status.as_deref())?,
         before: params.before,
         environment: params.environment.filter(|text| !text.is_empty()),
-        period: period(params.from.as_deref().filter(|text| !text.is_empty()), params.to.as_deref().filter(|text| !text.is_empty()))?,
+        period: period(
+            params.from.as_deref().filter(|text| !text.is_empty()),
+            params.to.as_deref().filter(|text| !text.is_empty()),
+        )?,
         search: params.q.filter(|text| !text.trim().is_empty()),
         limit: params.limit.unwrap_or(50).min(1000),
     };

@@ -27,7 +27,8 @@ use sqlx::{Postgres, Sqlite, Transaction};
 
 use crate::rows::{
     CheckpointColumns, EntryColumns, EvidenceColumns, EvidenceHitColumns, FindingColumns, HistoryColumns,
-    PopulationColumns, RecordColumns, ReleaseColumns, ReleaseSummaryColumns, ScanColumns, SourceColumns, hash_array, to_i64, to_u64,
+    PopulationColumns, RecordColumns, ReleaseColumns, ReleaseSummaryColumns, ScanColumns, SourceColumns, hash_array,
+    to_i64, to_u64,
 };
 use crate::{DeliveryChange, DeliveryRow};
 use crate::{

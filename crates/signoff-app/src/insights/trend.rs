@@ -112,7 +112,9 @@ pub async fn trend(
         let record = &release.record;
         let first = certificates
             .iter()
-            .find(|certificate| certificate.record.project == record.project && certificate.record.version == record.version)
+            .find(|certificate| {
+                certificate.record.project == record.project && certificate.record.version == record.version
+            })
             .map(|certificate| certificate.record.decision == Decision::Certified);
         let share = if required.is_empty() {
             None
@@ -132,7 +134,10 @@ pub async fn trend(
         let query = FindingsQuery { project: project.clone(), release: None, status: Some(FindingStatus::Fixed) };
         for view in findings(signoff, &query).await? {
             if let Some(fixed) = &view.fixed_in {
-                fixes.push((fixed.captured_at, (fixed.captured_at - view.first_seen.captured_at).as_seconds_f64() / 86_400.0));
+                fixes.push((
+                    fixed.captured_at,
+                    (fixed.captured_at - view.first_seen.captured_at).as_seconds_f64() / 86_400.0,
+                ));
             }
         }
     }

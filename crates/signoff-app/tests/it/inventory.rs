@@ -89,7 +89,10 @@ async fn a_source_missing_from_the_last_releases_is_silent_and_loose_evidence_is
         assert_eq!(loose.len(), 1, "{backend}: {:?}", project.gaps);
         assert_eq!(loose[0].kind, EvidenceKind::TestResults, "{backend}");
         assert!(loose[0].missing.contains(&"who"), "{backend}");
-        assert!(project.gaps.iter().all(|gap| gap.entry == loose[0].entry || !gap.missing.contains(&"who")), "{backend}");
+        assert!(
+            project.gaps.iter().all(|gap| gap.entry == loose[0].entry || !gap.missing.contains(&"who")),
+            "{backend}"
+        );
         assert_eq!(project.quality_checked, 14, "{backend}");
 
         // Three releases without it are needed before it counts as silent at 3: 1.0.0 had it.

@@ -30,7 +30,10 @@ pub(crate) struct MetricsParams {
 }
 
 /// The period asked for, or the last six months.
-pub(crate) fn period(from: Option<&str>, to: Option<&str>) -> Result<(time::OffsetDateTime, time::OffsetDateTime), String> {
+pub(crate) fn period(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(time::OffsetDateTime, time::OffsetDateTime), String> {
     let blank = |text: Option<&str>| text.map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned);
     let (from, to) = (blank(from), blank(to));
     let asked = Period::parse(from.as_deref(), to.as_deref()).map_err(|error| error.to_string())?;

@@ -14,8 +14,8 @@
 mod assets;
 mod decisions;
 mod health;
-pub(crate) mod metrics;
 pub(crate) mod live;
+pub(crate) mod metrics;
 mod pages;
 mod session;
 

@@ -32,7 +32,11 @@ pub(crate) struct HealthParams {
 
 impl InventoryParams {
     /// The query, once the token's project limits chose the project.
-    pub(crate) async fn query(&self, state: &AppState, auth: &Authorized<ReadScope>) -> Result<InventoryQuery, crate::ApiError> {
+    pub(crate) async fn query(
+        &self,
+        state: &AppState,
+        auth: &Authorized<ReadScope>,
+    ) -> Result<InventoryQuery, crate::ApiError> {
         let silent_after = self.silent_after.unwrap_or(DEFAULT_SILENT_AFTER);
         if silent_after == 0 {
             return Err(invalid("silent_after: expected a number of releases, at least 1"));
@@ -102,6 +106,7 @@ pub(crate) async fn trend(
     Query(params): Query<TrendParams>,
 ) -> Answer {
     let project = auth.project_for(&state, optional_project(params.project.as_deref())?).await?;
-    let (from, to) = crate::dashboard::metrics::period(params.from.as_deref(), params.to.as_deref()).map_err(invalid)?;
+    let (from, to) =
+        crate::dashboard::metrics::period(params.from.as_deref(), params.to.as_deref()).map_err(invalid)?;
     ok(&signoff_app::insights::trend(state.signoff(), project.as_ref(), from, to).await?)
 }

@@ -540,7 +540,10 @@ async fn inventory_health_and_metrics_pages_escape_and_stay_within_the_token_pro
             assert!(!page.contains("<b>bold</b>") && !page.contains("<img src=x"), "{backend} {path}");
         }
         let (_, inventory, _) = browser.get("/ui/inventory?project=shop").await;
-        assert!(inventory.contains("evil&lt;script&gt;alert(&#x27;tool&#x27;)"), "{backend}: the tool as text: {inventory}");
+        assert!(
+            inventory.contains("evil&lt;script&gt;alert(&#x27;tool&#x27;)"),
+            "{backend}: the tool as text: {inventory}"
+        );
         assert!(inventory.contains("href=\"/ui/releases/shop/1.0.0\""), "{backend}: {inventory}");
         let (_, health, _) = browser.get("/ui/health?project=shop").await;
         assert!(health.contains(&format!("exception-{id}")), "{backend}: the expiring exception: {health}");

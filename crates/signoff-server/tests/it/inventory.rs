@@ -25,8 +25,12 @@ async fn the_inventory_answers_within_the_token_projects() {
         let (status, body) = get("/api/v1/inventory", &auditor).await;
         assert_eq!(status, 200, "{backend}: {body}");
         let inventory: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let projects: Vec<&str> =
-            inventory["projects"].as_array().unwrap().iter().map(|project| project["project"].as_str().unwrap()).collect();
+        let projects: Vec<&str> = inventory["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|project| project["project"].as_str().unwrap())
+            .collect();
         assert_eq!(projects, ["other", "shop"], "{backend}");
         let shop = &inventory["projects"][1];
         assert_eq!(shop["recent_releases"], serde_json::json!(["1.0.0"]), "{backend}");
