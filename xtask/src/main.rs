@@ -15,6 +15,10 @@
 //!   per release), then times each standard audit question, a search and a trace
 //!   in fresh processes (median of the runs, process start included) beside the
 //!   answer's own time, and `ledger verify` over the whole store (P3, P4).
+//! - `bench-dashboard [--releases 100000] [--store DIR] [--runs 10]`: builds
+//!   signoff in release mode, generates (or reuses) the store as `bench-audit`
+//!   does, serves it on 127.0.0.1:0, signs in with a read token and times every
+//!   dashboard page (p50, p95, max; `dashboard.rs`). Target: 200 ms a page.
 //! - `bench-formats [--mb 50] [--corpus DIR]`: for every format of the corpus
 //!   (`SIGNOFF_CORPUS` or `../shared/corpus`), grows its largest well-formed file to
 //!   about that many megabytes (see `scale.rs`) and measures `inspect` and `capture`
@@ -40,6 +44,7 @@
 //!   so the peak is the command's own); the command's output is discarded, or kept
 //!   in FILE.
 
+mod dashboard;
 mod generate;
 mod kill;
 mod scale;
@@ -56,6 +61,7 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("bench") => bench(&args[1..]),
         Some("bench-audit") => bench_audit(&args[1..]),
+        Some("bench-dashboard") => dashboard::bench_dashboard(&args[1..]),
         Some("bench-formats") => bench_formats(&args[1..]),
         Some("bench-kill") => kill::bench_kill(&args[1..]),
         Some("bench-serve") => serve::bench_serve(&args[1..]),
@@ -71,6 +77,7 @@ fn main() -> anyhow::Result<()> {
         _ => {
             eprintln!("usage: cargo xtask bench [--results 50000,500000] [--runs 3] [--keep DIR]");
             eprintln!("       cargo xtask bench-audit [--releases 100000] [--store DIR] [--runs 5]");
+            eprintln!("       cargo xtask bench-dashboard [--releases 100000] [--store DIR] [--runs 10]");
             eprintln!("       cargo xtask bench-formats [--mb 50] [--corpus DIR]");
             eprintln!("       cargo xtask bench-kill [--kills 1000] [--seed HEX] [--keep]");
             eprintln!(

@@ -2,6 +2,8 @@
 //! complete the evidence is, how fast findings get fixed, what exceptions are open,
 //! and how long the standard audit questions take.
 
+mod trend;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -20,6 +22,8 @@ use crate::home::Signoff;
 use crate::ledger::now;
 use crate::policy::latest_policy;
 use crate::request::{Period, rfc3339};
+
+pub use trend::{MAX_MONTHS, Month, Trend, last_months, trend};
 
 /// Metrics over a period.
 #[derive(Debug, Clone, Serialize)]
@@ -71,7 +75,7 @@ pub struct Spread {
     pub p90: Option<f64>,
 }
 
-fn percentile(sorted: &[f64], fraction: f64) -> Option<f64> {
+pub(crate) fn percentile(sorted: &[f64], fraction: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }
@@ -80,7 +84,7 @@ fn percentile(sorted: &[f64], fraction: f64) -> Option<f64> {
 }
 
 /// The evidence kinds a release is expected to have.
-async fn required_kinds(signoff: &Signoff) -> Result<Vec<EvidenceKind>, AppError> {
+pub(crate) async fn required_kinds(signoff: &Signoff) -> Result<Vec<EvidenceKind>, AppError> {
     let mut kinds: Vec<EvidenceKind> = Vec::new();
     let chosen = latest_policy(signoff).await?;
     for criterion in chosen.policy.for_project("").criteria {
@@ -112,10 +116,26 @@ async fn required_kinds(signoff: &Signoff) -> Result<Vec<EvidenceKind>, AppError
 /// # Errors
 /// A store failure.
 pub async fn metrics(signoff: &Signoff, period: Period) -> Result<Metrics, AppError> {
+    metrics_of(signoff, period, None, true).await
+}
+
+/// The metrics of one project (every project when `None`) over a period; with
+/// `time_questions` false the standard audit questions are not run and timed
+/// (`question_ms` is empty), for a page that draws the others over time.
+///
+/// # Errors
+/// A store failure.
+pub async fn metrics_of(
+    signoff: &Signoff,
+    period: Period,
+    project: Option<&ProjectName>,
+    time_questions: bool,
+) -> Result<Metrics, AppError> {
     let (from, to) = period.bounds();
-    let releases = signoff.store.releases_between(None, from.as_deref(), to.as_deref()).await?;
+    let project_name = project.map(ProjectName::as_str);
+    let releases = signoff.store.releases_between(project_name, from.as_deref(), to.as_deref()).await?;
     let required = required_kinds(signoff).await?;
-    let all_certificates = certificates(signoff, None, None).await?;
+    let all_certificates = certificates(signoff, project_name, None).await?;
     let (mut certified_first, mut certified_any) = (0u64, 0u64);
     let mut completeness = Vec::new();
     let mut projects: Vec<ProjectName> = Vec::new();
@@ -154,7 +174,7 @@ pub async fn metrics(signoff: &Signoff, period: Period) -> Result<Metrics, AppEr
     let mut open = 0;
     let mut expiring = 0;
     for view in exceptions(signoff).await? {
-        if view.state == ExceptionState::Approved {
+        if view.state == ExceptionState::Approved && project.is_none_or(|project| view.covers(project)) {
             open += 1;
             if view.record.expires_at - now < time::Duration::days(14) {
                 expiring += 1;
@@ -162,12 +182,16 @@ pub async fn metrics(signoff: &Signoff, period: Period) -> Result<Metrics, AppEr
         }
     }
     let mut question_ms = BTreeMap::new();
-    let latest = releases.last().or(None);
-    let mut questions = vec![
-        Question::DeployedWithoutCertification { environment: "prod".into(), period },
-        Question::ScansForPeriod { period, project: None },
-        Question::Population { environment: "prod".into(), period },
-    ];
+    let latest = releases.last().filter(|_| time_questions);
+    let mut questions = if !time_questions {
+        Vec::new()
+    } else {
+        vec![
+            Question::DeployedWithoutCertification { environment: "prod".into(), period },
+            Question::ScansForPeriod { period, project: None },
+            Question::Population { environment: "prod".into(), period },
+        ]
+    };
     if let Some(latest) = latest {
         let release = ReleaseRef::new(latest.record.project.clone(), latest.record.version.clone());
         questions.push(Question::WhoApproved { release });

@@ -39,6 +39,7 @@ mod git;
 mod home;
 mod identity;
 pub mod insights;
+pub mod inventory;
 mod ledger;
 pub mod package;
 pub mod policy;

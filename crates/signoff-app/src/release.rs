@@ -218,7 +218,7 @@ pub async fn show(signoff: &Signoff, release: &ReleaseRef) -> Result<ReleaseView
 }
 
 /// Which releases to list.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ReleaseList {
     /// Only this project.
     pub project: Option<ProjectName>,
@@ -227,6 +227,12 @@ pub struct ReleaseList {
     /// Only releases older than this ledger entry (the previous page's last
     /// release's `entry`): the next page.
     pub before: Option<u64>,
+    /// Only releases deployed to this environment.
+    pub environment: Option<String>,
+    /// Only releases created in this period.
+    pub period: crate::request::Period,
+    /// Only releases whose project, version or commit contains this text (any case).
+    pub search: Option<String>,
     /// At most this many, newest first.
     pub limit: u64,
 }
@@ -266,12 +272,17 @@ pub struct Listed {
 /// A store failure.
 pub async fn list(signoff: &Signoff, query: &ReleaseList) -> Result<Listed, AppError> {
     let project = query.project.as_ref().map(ProjectName::as_str);
+    let (from, to) = query.period.bounds();
     let (rows, total) = signoff
         .store
         .release_page(&ReleaseQuery {
             project,
             status: query.status.map(crate::audit::ReleaseStatus::as_str),
             before: query.before,
+            environment: query.environment.as_deref(),
+            from: from.as_deref(),
+            to: to.as_deref(),
+            search: query.search.as_deref(),
             limit: query.limit,
         })
         .await?;
@@ -333,7 +344,7 @@ pub async fn raw_evidence(signoff: &Signoff, release: &ReleaseRef, digest: &Dige
 /// A store failure.
 pub async fn suggest(signoff: &Signoff, wanted: &ReleaseRef) -> Result<Option<ReleaseRef>, AppError> {
     const LOOKED_AT: u64 = 2000;
-    let page = |project| ReleaseQuery { project, status: None, before: None, limit: LOOKED_AT };
+    let page = |project| ReleaseQuery { project, limit: LOOKED_AT, ..ReleaseQuery::default() };
     let (same_project, _) = signoff.store.release_page(&page(Some(wanted.project.as_str()))).await?;
     let close = |a: &str, b: &str| strsim::damerau_levenshtein(a, b) <= (a.chars().count() / 3).clamp(1, 3);
     let versions = same_project.iter().map(|row| &row.release.record);

@@ -166,6 +166,11 @@ pub(crate) enum Command {
     /// Metrics: first-attempt pass rate, evidence completeness, time to fix, exceptions.
     #[command(after_help = "Examples:\n  signoff metrics --from 2026-07-01 --to 2026-09-30")]
     Metrics(MetricsArgs),
+    /// Every source of evidence per project: when it last reported, the releases lacking it, gaps.
+    #[command(
+        after_help = "Exits 1 when a source is silent (absent from each of the last --silent-after releases).\n\nExamples:\n  signoff inventory\n  signoff inventory --project shop --silent-after 5 --json"
+    )]
+    Inventory(InventoryArgs),
     /// Export a release's evidence package: a deterministic zip an auditor verifies offline.
     #[command(
         after_help = "Examples:\n  signoff export shop@4.2.1 -o shop-4.2.1.zip\n  signoff export shop@4.2.1 -o - | ssh auditor 'cat > shop.zip'"

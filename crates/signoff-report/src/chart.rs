@@ -8,6 +8,9 @@
 //! plot; with one point it draws the point alone; with many it thins the axis
 //! labels and shrinks the marks.
 //!
+//! The line charts are public (`line`, with `pass_rate` its first use), for the
+//! dashboard's metrics page, which draws with them rather than a renderer of its own.
+//!
 //! Marks carry classes tests count: `point` (one per rate point), `bar` (one per
 //! date of the stacked chart), `framework` (one per coverage row).
 
@@ -137,53 +140,112 @@ fn nice_axis(max: u64) -> (u64, u64) {
     (top, step)
 }
 
+/// What a line chart shows on its y axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unit {
+    /// A share, `0.0..=1.0`, drawn from 0 to 100 %.
+    Share,
+    /// A quantity from 0 up (days, counts), with this word after each value.
+    Amount(&'static str),
+}
+
+/// A line chart over time: what it is called and shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    /// The chart's title (its `<title>`).
+    pub title: &'a str,
+    /// Its CSS class (`chart-<name>`).
+    pub class: &'a str,
+    /// What it says with no points.
+    pub empty: &'a str,
+    /// The y axis's label.
+    pub axis: &'a str,
+    /// What the values are.
+    pub unit: Unit,
+}
+
 /// Certification pass rate over time: a line with a marker per point, y from 0 to
 /// 100 %.
-pub(crate) fn pass_rate(points: &[RatePoint]) -> String {
-    let title = "First-attempt certification pass rate over time";
+pub fn pass_rate(points: &[RatePoint]) -> String {
+    line(
+        &Line {
+            title: "First-attempt certification pass rate over time",
+            class: "chart-pass-rate",
+            empty: "No certifications in this period",
+            axis: "pass rate",
+            unit: Unit::Share,
+        },
+        points,
+    )
+}
+
+/// A value over time as a line with a marker per point (`RatePoint::rate` holds
+/// the value): shares from 0 to 100 %, amounts from 0 to a round maximum.
+pub fn line(spec: &Line<'_>, points: &[RatePoint]) -> String {
+    let title = spec.title;
     if points.is_empty() {
-        return empty_chart("chart-pass-rate", title, "No certifications in this period");
+        return empty_chart(spec.class, title, spec.empty);
     }
     let height = 240.0;
     let (left, right, top, bottom) = (48.0, 20.0, 18.0, 42.0);
     let plot_w = WIDTH - left - right;
     let plot_h = height - top - bottom;
     let mut out = String::new();
-    open_svg(&mut out, "chart-pass-rate", height, title);
+    open_svg(&mut out, spec.class, height, title);
+    let finite = |value: f64| if value.is_finite() { value.max(0.0) } else { 0.0 };
+    // The axis's top and its gridlines, in the values' own terms.
+    let (top_value, ticks): (f64, Vec<f64>) = match spec.unit {
+        Unit::Share => (1.0, vec![0.0, 0.25, 0.5, 0.75, 1.0]),
+        Unit::Amount(_) => {
+            let max = points.iter().map(|point| finite(point.rate)).fold(0.0, f64::max).ceil() as u64;
+            let (axis_max, step) = nice_axis(max);
+            (axis_max as f64, (0..=axis_max / step).map(|index| (index * step) as f64).collect())
+        }
+    };
+    let label = |value: f64| match spec.unit {
+        Unit::Share => format!("{:.0} %", value * 100.0),
+        Unit::Amount(_) if value.fract() == 0.0 => format!("{value:.0}"),
+        Unit::Amount(_) => format!("{value:.1}"),
+    };
+    let value_of = |point: &RatePoint| match spec.unit {
+        Unit::Share => finite(point.rate).min(1.0),
+        Unit::Amount(_) => finite(point.rate),
+    };
+    let y_at = |value: f64| top + plot_h * (1.0 - value / top_value);
 
     // Grid and y axis.
-    for tick in [0u32, 25, 50, 75, 100] {
-        let y = top + plot_h * (1.0 - f64::from(tick) / 100.0);
+    for tick in &ticks {
+        let y = y_at(*tick);
         let _ = write!(
             out,
-            "<line x1=\"{l}\" y1=\"{y}\" x2=\"{r}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"1\"/><text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" fill=\"#374151\">{tick} %</text>",
+            "<line x1=\"{l}\" y1=\"{y}\" x2=\"{r}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"1\"/><text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" fill=\"#374151\">{text}</text>",
             l = n(left),
             r = n(left + plot_w),
             y = n(y),
-            color = if tick == 0 { "#6b7280" } else { "#e5e7eb" },
+            color = if *tick == 0.0 { "#6b7280" } else { "#e5e7eb" },
             lx = n(left - 6.0),
             ty = n(y + 4.0),
+            text = label(*tick),
         );
     }
     let _ = write!(
         out,
-        "<text x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\" fill=\"#374151\">pass rate</text>",
+        "<text x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\" fill=\"#374151\">{}</text>",
         n(top + plot_h / 2.0),
-        n(top + plot_h / 2.0)
+        n(top + plot_h / 2.0),
+        escape(spec.axis)
     );
 
     let count = points.len();
     let x_at = |index: usize| {
         if count == 1 { left + plot_w / 2.0 } else { left + plot_w * index as f64 / (count - 1) as f64 }
     };
-    let rate = |point: &RatePoint| if point.rate.is_finite() { point.rate.clamp(0.0, 1.0) } else { 0.0 };
-    let y_at = |value: f64| top + plot_h * (1.0 - value);
 
     if count > 1 {
         let mut area = format!("M{} {}", n(x_at(0)), n(y_at(0.0)));
         let mut line = String::new();
         for (index, point) in points.iter().enumerate() {
-            let (x, y) = (n(x_at(index)), n(y_at(rate(point))));
+            let (x, y) = (n(x_at(index)), n(y_at(value_of(point))));
             let _ = write!(area, " L{x} {y}");
             let _ = write!(line, "{}{x} {y}", if index == 0 { "M" } else { " L" });
         }
@@ -203,22 +265,26 @@ pub(crate) fn pass_rate(points: &[RatePoint]) -> String {
     let show_values = count <= 12;
     let labels = labelled(count);
     for (index, point) in points.iter().enumerate() {
-        let (x, y) = (x_at(index), y_at(rate(point)));
-        let percent = format!("{:.0} %", rate(point) * 100.0);
+        let (x, y) = (x_at(index), y_at(value_of(point)));
+        let text = match spec.unit {
+            Unit::Share => label(value_of(point)),
+            Unit::Amount(word) => format!("{} {word}", label(value_of(point))),
+        };
         let _ = write!(
             out,
             "<circle class=\"point\" cx=\"{}\" cy=\"{}\" r=\"{radius}\" fill=\"#ffffff\" stroke=\"#1d4ed8\" stroke-width=\"2\"><title>{}: {}</title></circle>",
             n(x),
             n(y),
             escape(&point.date),
-            percent
+            escape(&text)
         );
         if show_values {
             let _ = write!(
                 out,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#1e3a8a\" font-size=\"10\">{percent}</text>",
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#1e3a8a\" font-size=\"10\">{}</text>",
                 n(x),
-                n((y - 8.0).max(10.0))
+                n((y - 8.0).max(10.0)),
+                escape(&label(value_of(point)))
             );
         }
         if labels[index] {

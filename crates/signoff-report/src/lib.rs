@@ -28,7 +28,7 @@
 //! [`Renderer`] can replace them with an organisation's own
 //! ([`Renderer::set_template`]).
 
-mod chart;
+pub mod chart;
 pub mod error;
 pub mod export;
 pub mod model;

@@ -169,6 +169,9 @@ impl AppState {
         routes::search,
         routes::ask,
         routes::coverage,
+        routes::inventory,
+        routes::health,
+        routes::trend,
         routes::checkpoint,
         routes::inclusion,
         routes::consistency,
@@ -336,6 +339,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/audit/search", get(routes::search))
         .route("/api/v1/audit/questions/{question}", get(routes::ask))
         .route("/api/v1/controls/coverage", get(routes::coverage))
+        .route("/api/v1/inventory", get(routes::inventory))
+        .route("/api/v1/inventory/health", get(routes::health))
+        .route("/api/v1/insights/trend", get(routes::trend))
         .route("/api/v1/ledger/checkpoint", get(routes::checkpoint))
         .route("/api/v1/ledger/proofs/inclusion", get(routes::inclusion))
         .route("/api/v1/ledger/proofs/consistency", get(routes::consistency))

@@ -22,11 +22,13 @@ use crate::problem::{ApiError, Problem};
 
 mod audit;
 mod capture;
+mod inventory;
 mod ledger;
 mod triage;
 
 pub(crate) use audit::*;
 pub(crate) use capture::*;
+pub(crate) use inventory::*;
 pub(crate) use ledger::*;
 pub(crate) use triage::*;
 
@@ -134,6 +136,14 @@ pub(crate) struct ReleaseListParams {
     /// Only releases older than this ledger entry: the previous page's last
     /// release's `entry`, for the next page.
     before: Option<u64>,
+    /// Only releases deployed to this environment.
+    environment: Option<String>,
+    /// Created from (date or RFC 3339).
+    from: Option<String>,
+    /// Created up to this date, inclusive (or before this RFC 3339 time).
+    to: Option<String>,
+    /// Only releases whose project, version or commit contains this text (any case).
+    q: Option<String>,
     /// At most this many (default 50).
     limit: Option<u64>,
 }
@@ -163,6 +173,12 @@ pub(crate) async fn list_releases(
         project,
         status: release_status(params.status.as_deref())?,
         before: params.before,
+        environment: params.environment.filter(|text| !text.is_empty()),
+        period: period(
+            params.from.as_deref().filter(|text| !text.is_empty()),
+            params.to.as_deref().filter(|text| !text.is_empty()),
+        )?,
+        search: params.q.filter(|text| !text.trim().is_empty()),
         limit: params.limit.unwrap_or(50).min(1000),
     };
     ok(&signoff_app::release::list(state.signoff(), &query).await?)

@@ -242,6 +242,18 @@ pub struct ScanRow {
     pub target: Option<String>,
 }
 
+/// A source of evidence: one tool supplying one kind to one project, with how
+/// often it reported and its latest capture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRow {
+    /// How many captures it made.
+    pub captures: u64,
+    /// Its first capture's ledger entry.
+    pub first_seq: u64,
+    /// Its latest capture.
+    pub latest: EvidenceRow,
+}
+
 /// Filters over the `records` table (besides the kind); `None` means any.
 #[derive(Debug, Clone, Default)]
 pub struct RecordQuery<'a> {
@@ -324,6 +336,14 @@ pub struct ReleaseQuery<'a> {
     pub status: Option<&'a str>,
     /// Only releases before this ledger entry (the previous page's last), for paging.
     pub before: Option<u64>,
+    /// Only releases deployed to this environment.
+    pub environment: Option<&'a str>,
+    /// Created from (inclusive, RFC 3339).
+    pub from: Option<&'a str>,
+    /// Created before (exclusive, RFC 3339).
+    pub to: Option<&'a str>,
+    /// Only releases whose project, version or commit contains this text (any case).
+    pub search: Option<&'a str>,
     /// At most this many.
     pub limit: u64,
 }
@@ -505,6 +525,10 @@ pub trait Store: Send + Sync {
     /// The project's scans (evidence with findings), per tool, in ledger order:
     /// (tool name, evidence seq, commit, release version).
     async fn scans(&self, project: &ProjectName) -> StoreResult<Vec<ScanRow>>;
+
+    /// Every source of evidence (project, tool, kind) with its count and latest
+    /// capture, of one project when given; ordered by project, tool and kind.
+    async fn evidence_sources(&self, project: Option<&str>) -> StoreResult<Vec<SourceRow>>;
 
     /// Records of one kind matching `query`, in ledger order.
     async fn find_records(&self, kind: EventKind, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>>;

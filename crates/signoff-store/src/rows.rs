@@ -152,6 +152,14 @@ pub(crate) struct EvidenceHitColumns {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct SourceColumns {
+    pub(crate) captures: i64,
+    pub(crate) first_seq: i64,
+    #[sqlx(flatten)]
+    pub(crate) evidence: EvidenceColumns,
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct ReleaseColumns {
     seq: i64,
     id: String,

@@ -27,12 +27,13 @@ use sqlx::{Postgres, Sqlite, Transaction};
 
 use crate::rows::{
     CheckpointColumns, EntryColumns, EvidenceColumns, EvidenceHitColumns, FindingColumns, HistoryColumns,
-    PopulationColumns, RecordColumns, ReleaseColumns, ReleaseSummaryColumns, ScanColumns, hash_array, to_i64, to_u64,
+    PopulationColumns, RecordColumns, ReleaseColumns, ReleaseSummaryColumns, ScanColumns, SourceColumns, hash_array,
+    to_i64, to_u64,
 };
 use crate::{DeliveryChange, DeliveryRow};
 use crate::{
     EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, PopulationRow, RecordQuery, RecordRow,
-    ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, SchemaState, Store, StoreError, StoreResult,
+    ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, SchemaState, SourceRow, Store, StoreError, StoreResult,
     StoredCheckpoint, StoredEntry, TokenRow, WriteTx,
 };
 
@@ -348,6 +349,35 @@ impl Store for SqlStore {
         rows.into_iter().map(ScanColumns::into_row).collect()
     }
 
+    async fn evidence_sources(&self, project: Option<&str>) -> StoreResult<Vec<SourceRow>> {
+        // One pass over the project's evidence (index `evidence_by_source`), then the
+        // latest capture of each source by primary key.
+        let filter = if project.is_some() { "WHERE project = $1" } else { "" };
+        let sql = format!(
+            "SELECT s.captures, s.first_seq, e.* FROM (
+                SELECT project, tool_name, kind, COUNT(*) AS captures, MIN(seq) AS first_seq, MAX(seq) AS last_seq
+                FROM evidence {filter} GROUP BY project, tool_name, kind
+             ) AS s JOIN evidence e ON e.seq = s.last_seq
+             ORDER BY e.project, e.tool_name, e.kind"
+        );
+        let rows: Vec<SourceColumns> = on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            if let Some(project) = project {
+                statement = statement.bind(project);
+            }
+            statement.fetch_all(pool).await
+        })?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(SourceRow {
+                    captures: to_u64(row.captures),
+                    first_seq: to_u64(row.first_seq),
+                    latest: row.evidence.into_row()?,
+                })
+            })
+            .collect()
+    }
+
     async fn find_records(&self, kind: EventKind, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>> {
         // An absent filter drops out of the SQL instead of becoming an `IS NULL OR`
         // that no index serves.
@@ -505,6 +535,28 @@ impl Store for SqlStore {
                 conditions.push(format!("{decision} = ${}", values.len()));
             }
             None => {}
+        }
+        if let Some(environment) = query.environment {
+            values.push(environment.to_owned());
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM records d WHERE d.kind = 'deployment_recorded' AND d.project = r.project AND d.version = r.version AND d.subject = ${})",
+                values.len()
+            ));
+        }
+        for (bound, operator) in [(query.from, ">="), (query.to, "<")] {
+            if let Some(bound) = bound {
+                values.push(bound.to_owned());
+                conditions.push(format!("r.created_at {operator} ${}", values.len()));
+            }
+        }
+        if let Some(text) = query.search.map(str::trim).filter(|text| !text.is_empty()) {
+            // A substring, any case, with LIKE's wildcards taken literally.
+            let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            values.push(format!("%{escaped}%"));
+            let n = values.len();
+            conditions.push(format!(
+                "(LOWER(r.project) LIKE ${n} ESCAPE '\\' OR LOWER(r.version) LIKE ${n} ESCAPE '\\' OR LOWER(r.commit_sha) LIKE ${n} ESCAPE '\\')"
+            ));
         }
         let count_sql = format!("SELECT COUNT(*) FROM releases r WHERE {}", conditions.join(" AND "));
         if let Some(before) = query.before {

@@ -13,6 +13,7 @@ mod access;
 mod certify;
 mod decide;
 mod group;
+mod inventory;
 mod ledger;
 mod questions;
 mod seal;

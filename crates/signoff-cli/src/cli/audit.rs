@@ -326,6 +326,18 @@ pub(crate) struct MetricsArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct InventoryArgs {
+    /// Only this project (default: every project with evidence).
+    #[arg(long)]
+    pub(crate) project: Option<String>,
+    /// A source absent from each of this many latest releases is silent.
+    #[arg(long, default_value_t = signoff_app::inventory::DEFAULT_SILENT_AFTER, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) silent_after: u64,
+    #[command(flatten)]
+    pub(crate) output: JsonArg,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
     /// The release, PROJECT@VERSION.
     #[arg(value_name = "PROJECT@VERSION")]

@@ -13,6 +13,7 @@
 //! | `controls` | `controls coverage` |
 //! | `audit` | `audit trace`, `audit search`, `audit ask` |
 //! | `report` | `report`, `metrics` |
+//! | `inventory` | `inventory` |
 //! | `package` | `export`, `verify-package` |
 //! | `retention` | `retention apply`, `hold` |
 //! | `ledger` | `ledger verify`, `ledger checkpoint`, `ledger prove` |
@@ -33,6 +34,7 @@ mod deploy;
 mod docs;
 mod findings;
 mod init;
+mod inventory;
 mod key;
 mod ledger;
 mod outbox;
@@ -170,6 +172,7 @@ async fn dispatch(store: &Path, command: Command) -> anyhow::Result<Outcome> {
         Command::Audit(command) => audit::run(store, command).await,
         Command::Report(args) => report::report(store, args).await,
         Command::Metrics(args) => report::metrics(store, args).await,
+        Command::Inventory(args) => inventory::run(store, args).await,
         Command::Export(args) => package::export(store, args).await,
         Command::VerifyPackage(args) => package::verify(args),
         Command::Retention(command) => retention::retention(store, command).await,

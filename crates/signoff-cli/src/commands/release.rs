@@ -90,8 +90,8 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
                     ReleaseStatusArg::Rejected => ReleaseStatus::Rejected,
                     ReleaseStatusArg::Uncertified => ReleaseStatus::Uncertified,
                 }),
-                before: None,
                 limit: args.limit,
+                ..ReleaseList::default()
             };
             let listed = signoff_app::release::list(&signoff, &query).await?;
             if args.output.json || crate::render::jq_set() {

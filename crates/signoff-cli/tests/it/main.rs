@@ -22,6 +22,8 @@ mod certify;
 mod git;
 // Answering the auditor: trace, questions, search, coverage, packages, retention.
 mod audit;
+// signoff inventory.
+mod inventory;
 // Tampering with the database and blob folder is caught and named.
 mod tamper;
 // Proofs checked with an independent RFC 6962 implementation.

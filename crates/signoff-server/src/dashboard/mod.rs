@@ -12,7 +12,10 @@
 //! API route takes.
 
 mod assets;
+mod decisions;
+mod health;
 pub(crate) mod live;
+pub(crate) mod metrics;
 mod pages;
 mod session;
 
@@ -41,7 +44,7 @@ pub(crate) struct Dashboard {
     pub(crate) live: live::Live,
 }
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("base.html", include_str!("templates/base.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -52,6 +55,9 @@ const TEMPLATES: [(&str, &str); 10] = [
     ("controls.html", include_str!("templates/controls.html")),
     ("live.html", include_str!("templates/live.html")),
     ("entry.html", include_str!("templates/entry.html")),
+    ("inventory.html", include_str!("templates/inventory.html")),
+    ("health.html", include_str!("templates/health.html")),
+    ("metrics.html", include_str!("templates/metrics.html")),
 ];
 
 impl Default for Dashboard {
@@ -130,8 +136,12 @@ pub(crate) fn router(timeout: Duration) -> Router<AppState> {
         .route("/ui/releases/{project}/{version}/evidence/{digest}", get(pages::raw_evidence))
         .route("/ui/findings", get(pages::findings))
         .route("/ui/exceptions", get(pages::exceptions))
+        .route("/ui/exceptions/request", post(decisions::request_exception))
         .route("/ui/exceptions/{id}/approve", post(pages::approve_exception))
         .route("/ui/controls", get(pages::controls))
+        .route("/ui/inventory", get(health::inventory))
+        .route("/ui/health", get(health::health))
+        .route("/ui/metrics", get(metrics::metrics))
         .route("/ui/ledger/entries/{entry}", get(pages::entry))
         .route("/ui/assets/{name}", get(assets::asset))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));

@@ -31,7 +31,7 @@ const FINDINGS_SHOWN: usize = 500;
 const SOON_DAYS: i64 = 14;
 
 /// What every signed-in page shows: who, their CSRF token, where they are.
-fn common(viewer: &Viewer, nav: &str) -> Value {
+pub(super) fn common(viewer: &Viewer, nav: &str) -> Value {
     let who = &viewer.who;
     let read_only = who.scopes.iter().all(|scope| *scope == Scope::Read);
     context! {
@@ -48,13 +48,13 @@ fn error_page(state: &AppState, viewer: Option<&Viewer>, error: ApiError) -> Res
     state.dashboard().page(error.status, "error.html", context! { title => title, detail => error.detail, ..base })
 }
 
-fn app_error(state: &AppState, viewer: &Viewer, error: AppError) -> Response {
+pub(super) fn app_error(state: &AppState, viewer: &Viewer, error: AppError) -> Response {
     error_page(state, Some(viewer), ApiError::from(error))
 }
 
 /// A refusal of the session's token, answered as the API answers it (an AI
 /// agent's is ledgered).
-async fn refused(
+pub(super) async fn refused(
     state: &AppState,
     viewer: &Viewer,
     refusal: signoff_app::Refusal,
@@ -66,11 +66,11 @@ async fn refused(
     app_error(state, viewer, error)
 }
 
-fn bad_request(state: &AppState, viewer: &Viewer, detail: impl std::fmt::Display) -> Response {
+pub(super) fn bad_request(state: &AppState, viewer: &Viewer, detail: impl std::fmt::Display) -> Response {
     app_error(state, viewer, AppError::Invalid(detail.to_string()))
 }
 
-fn optional_project(text: Option<&str>) -> Result<Option<ProjectName>, AppError> {
+pub(super) fn optional_project(text: Option<&str>) -> Result<Option<ProjectName>, AppError> {
     text.map(str::trim).filter(|text| !text.is_empty()).map(ProjectName::new).transpose().map_err(AppError::from)
 }
 
@@ -175,7 +175,7 @@ pub(crate) async fn sign_out(
     response
 }
 
-fn csrf_refused(state: &AppState, viewer: &Viewer) -> Response {
+pub(super) fn csrf_refused(state: &AppState, viewer: &Viewer) -> Response {
     error_page(
         state,
         Some(viewer),
@@ -192,7 +192,16 @@ fn csrf_refused(state: &AppState, viewer: &Viewer) -> Response {
 pub(crate) struct ReleasesQuery {
     project: Option<String>,
     status: Option<String>,
+    environment: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    q: Option<String>,
     before: Option<u64>,
+}
+
+/// Text typed in a filter, trimmed; `None` when empty.
+fn typed(text: Option<&str>) -> Option<String> {
+    text.map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned)
 }
 
 /// `GET /ui/releases`: newest first, filtered, a page at a time (as
@@ -214,8 +223,21 @@ pub(crate) async fn releases(
         Ok(status) => status,
         Err(error) => return error_page(&state, Some(&viewer), error),
     };
-    let list =
-        signoff_app::release::ReleaseList { project: project.clone(), status, before: query.before, limit: PAGE };
+    let (from, to) = (typed(query.from.as_deref()), typed(query.to.as_deref()));
+    let period = match Period::parse(from.as_deref(), to.as_deref()) {
+        Ok(period) => period,
+        Err(error) => return bad_request(&state, &viewer, error),
+    };
+    let (environment, search) = (typed(query.environment.as_deref()), typed(query.q.as_deref()));
+    let list = signoff_app::release::ReleaseList {
+        project: project.clone(),
+        status,
+        before: query.before,
+        environment: environment.clone(),
+        period,
+        search: search.clone(),
+        limit: PAGE,
+    };
     let listed = match signoff_app::release::list(state.signoff(), &list).await {
         Ok(listed) => listed,
         Err(error) => return app_error(&state, &viewer, error),
@@ -229,6 +251,10 @@ pub(crate) async fn releases(
     let filters = context! {
         project => project.map(|project| project.to_string()).unwrap_or_default(),
         status => query.status.unwrap_or_default(),
+        environment => environment.unwrap_or_default(),
+        from => from.unwrap_or_default(),
+        to => to.unwrap_or_default(),
+        q => search.unwrap_or_default(),
     };
     let base = common(&viewer, "releases");
     state.dashboard().page(
@@ -332,6 +358,7 @@ pub(crate) async fn raw_evidence(
 pub(crate) struct FindingsParams {
     project: Option<String>,
     status: Option<String>,
+    release: Option<String>,
 }
 
 /// `GET /ui/findings`: a project's findings with their history (as
@@ -356,9 +383,16 @@ pub(crate) async fn findings(
         "all" => None,
         other => return bad_request(&state, &viewer, format!("status {other}: expected open, fixed or all")),
     };
+    let release = match typed(query.release.as_deref()).map(|text| ReleaseVersion::new(&text)).transpose() {
+        Ok(release) => release,
+        Err(error) => return app_error(&state, &viewer, AppError::from(error)),
+    };
     let base = common(&viewer, "findings");
-    let filters =
-        context! { project => project.as_ref().map(ToString::to_string).unwrap_or_default(), status => status_text };
+    let filters = context! {
+        project => project.as_ref().map(ToString::to_string).unwrap_or_default(),
+        status => status_text,
+        release => release.as_ref().map(ToString::to_string).unwrap_or_default(),
+    };
     let Some(project) = project else {
         return state.dashboard().page(
             StatusCode::OK,
@@ -368,7 +402,7 @@ pub(crate) async fn findings(
     };
     let mut shown = Vec::new();
     let mut total = 0u64;
-    let query = FindingsQuery { project, release: None, status };
+    let query = FindingsQuery { project, release, status };
     let read = signoff_app::findings::each(state.signoff(), &query, &mut |view| {
         total += 1;
         if shown.len() < FINDINGS_SHOWN {
@@ -393,6 +427,7 @@ pub(crate) async fn findings(
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ExceptionsParams {
     approved: Option<String>,
+    requested: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -426,11 +461,18 @@ pub(crate) async fn exceptions(
             ExceptionLine { view, soon }
         })
         .collect();
-    let notice = query
-        .approved
-        .filter(|id| lines.iter().any(|line| &line.view.record.id == id))
-        .map(|id| format!("{id} approved."));
+    let known = |id: &String| lines.iter().any(|line| &line.view.record.id == id);
+    let notice = match (query.approved.filter(known), query.requested.filter(known)) {
+        (Some(id), _) => Some(format!("{id} approved.")),
+        (None, Some(id)) => Some(format!("{id} requested: someone other than you must approve it.")),
+        (None, None) => None,
+    };
     let may_approve = viewer.who.may(Scope::Approve).is_ok();
+    let may_request = viewer.who.may(Scope::Release).is_ok();
+    let own_project = match viewer.who.projects.as_slice() {
+        [only] => only.to_string(),
+        _ => String::new(),
+    };
     let base = common(&viewer, "exceptions");
     state.dashboard().page(
         StatusCode::OK,
@@ -438,6 +480,8 @@ pub(crate) async fn exceptions(
         context! {
             exceptions => Value::from(Serde(&lines)),
             may_approve => may_approve,
+            may_request => may_request,
+            own_project => own_project,
             soon_days => SOON_DAYS,
             notice => notice,
             ..base

@@ -281,6 +281,24 @@ async fn the_dashboard_in_a_real_browser() {
     wait_for(&client, "main h1").await;
     page(&client, "controls").await;
 
+    // The signal inventory, health and metrics pages, reached from the navigation.
+    client.find(Locator::Css("nav a[href='/ui/inventory']")).await.unwrap().click().await.unwrap();
+    wait_url(&client, "/ui/inventory").await;
+    let sources = client.find_all(Locator::Css("table.sources tbody tr")).await.unwrap();
+    assert!(sources.len() >= 4, "every project's sources: {}", sources.len());
+    page(&client, "inventory").await;
+    client.find(Locator::Css("nav a[href='/ui/health']")).await.unwrap().click().await.unwrap();
+    wait_url(&client, "/ui/health").await;
+    let size = wait_for(&client, "#ledger-size").await.text().await.unwrap();
+    assert_eq!(size, server.size().await.to_string(), "the ledger's size");
+    assert!(wait_for(&client, "#last-verify").await.text().await.unwrap().starts_with("No record"));
+    page(&client, "health").await;
+    client.find(Locator::Css("nav a[href='/ui/metrics']")).await.unwrap().click().await.unwrap();
+    wait_url(&client, "/ui/metrics").await;
+    let charts = client.find_all(Locator::Css("figure.chart svg")).await.unwrap();
+    assert_eq!(charts.len(), 4, "four charts, drawn on the server");
+    page(&client, "metrics").await;
+
     // Approve the exception as a second human.
     client.goto(&format!("{base}/ui/exceptions")).await.unwrap();
     wait_for(&client, &format!("tr#exception-{exception} button.approve")).await.click().await.unwrap();

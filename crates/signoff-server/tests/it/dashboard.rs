@@ -481,3 +481,160 @@ async fn open_pages_hear_of_captures_certifications_and_deployments() {
     assert!(!seen.contains("secret-project"), "another project's event leaked: {seen}");
     assert!(seen.contains("href=\"/ui/releases/shop/1.0.0\""), "{seen}");
 }
+
+/// Posts the exception request form.
+async fn send(browser: &mut Browser, pairs: Vec<(&'static str, String)>) -> (u16, String, reqwest::header::HeaderMap) {
+    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    browser.post("/ui/exceptions/request", &borrowed).await
+}
+
+/// A date `days` from now, as the API takes an exception's expiry.
+fn days_from_now(days: i64) -> String {
+    (time::OffsetDateTime::now_utc() + time::Duration::days(days)).date().to_string()
+}
+
+#[tokio::test]
+async fn inventory_health_and_metrics_pages_escape_and_stay_within_the_token_projects() {
+    for server in servers().await {
+        let backend = server.backend;
+        seed(&server, "shop").await;
+        seed(&server, "billing").await;
+        let ci = server.token("ci-shop", &[Scope::Capture], &["shop"], ActorKind::Bot).await;
+        capture(&server, &ci, "shop", "evil<script>.sarif", HOSTILE_SARIF.as_bytes().to_vec()).await;
+        let requester = server.token("dev", &[Scope::Release, Scope::Read], &[], ActorKind::Human).await;
+        let approver = server.token("carol", &[Scope::Approve, Scope::Read], &[], ActorKind::Human).await;
+        let response = server
+            .client
+            .post(server.url("/api/v1/exceptions"))
+            .bearer_auth(&requester)
+            .json(&serde_json::json!({"criterion": "no-critical", "project": "shop", "reason": "<script>alert('soon')</script> until the patch", "expires": days_from_now(5)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let id = response.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let response = server
+            .client
+            .post(server.url(&format!("/api/v1/exceptions/{id}/approve")))
+            .bearer_auth(&approver)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+
+        let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
+        let mut browser = Browser::new(&server);
+        assert_eq!(browser.sign_in(&reader).await.0, 303);
+        for path in [
+            "/ui/inventory",
+            "/ui/inventory?project=shop&silent_after=1",
+            "/ui/health",
+            "/ui/health?project=shop&within_days=30",
+            "/ui/metrics",
+            "/ui/metrics?project=shop",
+        ] {
+            let (status, page, _) = browser.get(path).await;
+            assert_eq!(status, 200, "{backend} {path}: {page}");
+            assert_eq!(page.matches("<script").count(), 3, "{backend} {path}: markup passed through");
+            assert!(!page.contains("<b>bold</b>") && !page.contains("<img src=x"), "{backend} {path}");
+        }
+        let (_, inventory, _) = browser.get("/ui/inventory?project=shop").await;
+        assert!(
+            inventory.contains("evil&lt;script&gt;alert(&#x27;tool&#x27;)"),
+            "{backend}: the tool as text: {inventory}"
+        );
+        assert!(inventory.contains("href=\"/ui/releases/shop/1.0.0\""), "{backend}: {inventory}");
+        let (_, health, _) = browser.get("/ui/health?project=shop").await;
+        assert!(health.contains(&format!("exception-{id}")), "{backend}: the expiring exception: {health}");
+        assert!(health.contains("&lt;script&gt;alert(&#x27;soon&#x27;)"), "{backend}: {health}");
+        assert!(health.contains("No record: signoff keeps no record of full verifications"), "{backend}: {health}");
+        assert!(health.contains("evil&lt;script&gt;.sarif") || health.contains("bandit.sarif"), "{backend}: {health}");
+        let (_, metrics, _) = browser.get("/ui/metrics?project=shop").await;
+        for chart in ["chart-pass-rate", "chart-completeness", "chart-time-to-fix", "chart-exceptions"] {
+            assert!(metrics.contains(&format!("class=\"chart {chart}\"")), "{backend}: {chart}: {metrics}");
+        }
+        assert!(metrics.contains("<table id=\"metrics\">"), "{backend}");
+
+        // A token of one project: its own data on every new page, and another's refused.
+        let shop_reader = server.token("shop-auditor", &[Scope::Read], &["shop"], ActorKind::Human).await;
+        let mut limited = Browser::new(&server);
+        assert_eq!(limited.sign_in(&shop_reader).await.0, 303);
+        for page in ["inventory", "health", "metrics"] {
+            let (status, body, _) = limited.get(&format!("/ui/{page}")).await;
+            assert_eq!(status, 200, "{backend} {page}: {body}");
+            assert!(!body.contains("billing"), "{backend} {page}: another project's data: {body}");
+            let (status, body, _) = limited.get(&format!("/ui/{page}?project=billing")).await;
+            assert_eq!(status, 403, "{backend} {page}: {body}");
+        }
+        let (_, body, _) = limited.get("/ui/inventory").await;
+        assert!(body.contains("href=\"/ui/releases/shop/1.0.0\""), "{backend}: {body}");
+
+        // Bad numbers are a 400 page, not a guess.
+        assert_eq!(browser.get("/ui/inventory?silent_after=0").await.0, 400);
+        assert_eq!(browser.get("/ui/health?within_days=soon").await.0, 400);
+        assert_eq!(browser.get("/ui/metrics?from=2026-05-01&to=2026-01-01").await.0, 400);
+    }
+}
+
+#[tokio::test]
+async fn an_exception_is_requested_from_the_page_with_the_rules_of_the_cli() {
+    let server = sqlite_server(ServerConfig::default()).await;
+    seed(&server, "shop").await;
+    seed(&server, "billing").await;
+    let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
+    let developer = server.token("dave", &[Scope::Release, Scope::Read], &["shop"], ActorKind::Human).await;
+    let form = "action=\"/ui/exceptions/request\"";
+
+    let request = |csrf: &str, project: &str, reason: &str, expires: String| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("project", project.to_owned()),
+            ("waives", "criterion".to_owned()),
+            ("target", "no-critical".to_owned()),
+            ("reason", reason.to_owned()),
+            ("expires", expires),
+        ]
+    };
+    let reason = "the vendor ships a fix next week";
+
+    // A read-only token sees no request form, and its post is refused.
+    let mut auditor = Browser::new(&server);
+    auditor.sign_in(&reader).await;
+    let (_, page, _) = auditor.get("/ui/exceptions").await;
+    assert!(!page.contains(form) && !page.contains("Request an exception"), "{page}");
+    let csrf = csrf_of(&page);
+    assert_eq!(send(&mut auditor, request(&csrf, "shop", reason, days_from_now(10))).await.0, 403);
+
+    // A developer of shop gets the form with their project filled in.
+    let mut dave = Browser::new(&server);
+    dave.sign_in(&developer).await;
+    let (_, page, _) = dave.get("/ui/exceptions").await;
+    assert!(page.contains(form), "{page}");
+    assert!(page.contains("id=\"x-project\" name=\"project\" value=\"shop\""), "{page}");
+    let csrf = csrf_of(&page);
+    let before = server.size().await;
+    let (status, _, _) = send(&mut dave, request("forged", "shop", reason, days_from_now(10))).await;
+    assert_eq!(status, 403, "a forged CSRF token");
+    let (status, page, _) = send(&mut dave, request(&csrf, "billing", reason, days_from_now(10))).await;
+    assert_eq!(status, 403, "another project: {page}");
+    let (status, page, _) = send(&mut dave, request(&csrf, "shop", "because", days_from_now(10))).await;
+    assert_eq!(status, 400, "a reason too short, as in the CLI: {page}");
+    let (status, page, _) = send(&mut dave, request(&csrf, "shop", reason, "2020-01-01".into())).await;
+    assert_eq!(status, 400, "an expiry in the past: {page}");
+    // Refusals of the token are ledgered; bad input writes nothing.
+    let denied = server.size().await - before;
+    let (status, _, headers) =
+        send(&mut dave, request(&csrf, "shop", "the vendor ships a fix <b>next</b> week", days_from_now(10))).await;
+    assert_eq!(status, 303);
+    let location = headers["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/ui/exceptions?requested="), "{location}");
+    assert_eq!(server.size().await, before + denied + 1, "one entry: the request");
+    let id = location.rsplit('=').next().unwrap().to_owned();
+    let view = signoff_app::decide::exception(&server.signoff, &id).await.unwrap();
+    assert_eq!(view.record.requested_by.id, "dave");
+    assert_eq!(view.record.project.as_ref().map(|project| project.as_str()), Some("shop"));
+    let (_, page, _) = dave.get(&location).await;
+    assert!(page.contains(&format!("{id} requested")), "{page}");
+    assert!(page.contains("fix &lt;b&gt;next&lt;&#x2f;b&gt; week"), "the reason as text: {page}");
+}

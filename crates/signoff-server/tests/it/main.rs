@@ -9,6 +9,7 @@ mod util;
 mod api;
 mod browser;
 mod dashboard;
+mod inventory;
 mod matrix;
 mod openapi;
 // CI identity without secrets: OIDC ID tokens against a JWKS on loopback.

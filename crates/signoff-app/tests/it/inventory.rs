@@ -1,0 +1,149 @@
+//! The signal inventory (E4, I2) and health (I3) over a store filled with the
+//! example app's real tool outputs: a source that stops reporting, evidence that
+//! belongs to no release, an exception a release relies on about to expire.
+
+use signoff_app::capture::{CaptureContext, CaptureRequest, InputFile};
+use signoff_app::decide::RequestException;
+use signoff_app::inventory::{HealthQuery, InventoryQuery};
+use signoff_core::context::CiContext;
+use signoff_core::records::ExceptionTarget;
+use signoff_core::{CommitSha, EvidenceKind, ProjectName};
+use signoff_ingest::Limits;
+
+use crate::util::*;
+
+/// Captures some of the example app's v2 outputs for `project` at `commit`, as a
+/// pipeline run by `actor` (none: the run did not say who).
+async fn capture(store: &TestStore, project: &str, commit: &CommitSha, files: &[&str], actor: Option<&str>) {
+    let request = CaptureRequest {
+        files: files.iter().map(|name| InputFile::new(root().join("examples/evidence/v2").join(name))).collect(),
+        target: CaptureContext {
+            project: ProjectName::new(project).unwrap(),
+            commit: Some(commit.clone()),
+            release: None,
+            context: CiContext {
+                system: Some("local".into()),
+                actor: actor.map(str::to_owned),
+                ..CiContext::default()
+            },
+        },
+        format: None,
+        kind: None,
+        limits: Limits::default(),
+        delivery: None,
+    };
+    signoff_app::capture::capture(&store.signoff, request).await.unwrap();
+}
+
+const ALL: [&str; 5] = ["bandit.sarif", "semgrep.sarif", "junit.xml", "coverage.xml", "sbom.cdx.json"];
+const NO_SBOM: [&str; 4] = ["bandit.sarif", "semgrep.sarif", "junit.xml", "coverage.xml"];
+
+/// shop 1.0.0 with an SBOM, 1.1.0 and 1.2.0 without (the SBOM step was dropped),
+/// and a test report captured at a commit no release is built from.
+async fn history(store: &TestStore) {
+    publish_policy(store).await;
+    for (version, files) in [("1.0.0", &ALL[..]), ("1.1.0", &NO_SBOM[..]), ("1.2.0", &NO_SBOM[..])] {
+        let at = commit(version);
+        capture(store, "shop", &at, files, Some("ci-bot")).await;
+        create_release(store, &format!("shop@{version}"), &at).await;
+    }
+    capture(store, "shop", &commit("a branch"), &["junit.xml"], None).await;
+    let billing = commit("billing 3.0.0");
+    capture(store, "billing", &billing, &["junit.xml"], Some("ci-bot")).await;
+    create_release(store, "billing@3.0.0", &billing).await;
+}
+
+#[tokio::test]
+async fn a_source_missing_from_the_last_releases_is_silent_and_loose_evidence_is_flagged() {
+    for store in stores().await {
+        let backend = store.backend;
+        history(&store).await;
+        let shop = ProjectName::new("shop").unwrap();
+        let query = InventoryQuery { project: Some(shop.clone()), silent_after: 2 };
+        let inventory = signoff_app::inventory::inventory(&store.signoff, &query).await.unwrap();
+        assert_eq!(inventory.projects.len(), 1, "{backend}");
+        let project = &inventory.projects[0];
+        assert_eq!(project.recent_releases, ["1.2.0", "1.1.0", "1.0.0"], "{backend}");
+        let kinds: Vec<EvidenceKind> = project.sources.iter().map(|source| source.kind).collect();
+        for kind in [EvidenceKind::Sast, EvidenceKind::TestResults, EvidenceKind::Coverage, EvidenceKind::Sbom] {
+            assert!(kinds.contains(&kind), "{backend}: {kind} in {kinds:?}");
+        }
+        // Two SAST tools (bandit and semgrep) supply one kind.
+        let sast = project.kinds.iter().find(|seen| seen.kind == EvidenceKind::Sast).unwrap();
+        assert_eq!(sast.tools.len(), 2, "{backend}: {:?}", sast.tools);
+        let sbom = project.sources.iter().find(|source| source.kind == EvidenceKind::Sbom).unwrap();
+        assert_eq!(sbom.lacking, ["1.2.0", "1.1.0"], "{backend}");
+        assert!(sbom.silent, "{backend}");
+        assert_eq!(sbom.captures, 1, "{backend}");
+        assert_eq!(sbom.last_release.as_deref(), Some("1.0.0"), "{backend}");
+        let silent: Vec<&str> = inventory.silent().map(|(_, source)| source.tool.as_str()).collect();
+        assert_eq!(silent, [sbom.tool.as_str()], "{backend}: only the SBOM stopped");
+        // The test reports came with every release, and once more off any release.
+        let tests = project.sources.iter().find(|source| source.kind == EvidenceKind::TestResults).unwrap();
+        assert!(tests.lacking.is_empty() && !tests.silent, "{backend}");
+        assert_eq!(tests.captures, 4, "{backend}");
+        assert!(project.missing_required.iter().all(|kind| !kinds.contains(kind)), "{backend}");
+
+        // The loose test report is the evidence without a release, and says no one ran it.
+        let loose: Vec<_> = project.gaps.iter().filter(|gap| gap.missing.contains(&"release")).collect();
+        assert_eq!(loose.len(), 1, "{backend}: {:?}", project.gaps);
+        assert_eq!(loose[0].kind, EvidenceKind::TestResults, "{backend}");
+        assert!(loose[0].missing.contains(&"who"), "{backend}");
+        assert!(
+            project.gaps.iter().all(|gap| gap.entry == loose[0].entry || !gap.missing.contains(&"who")),
+            "{backend}"
+        );
+        assert_eq!(project.quality_checked, 14, "{backend}");
+
+        // Three releases without it are needed before it counts as silent at 3: 1.0.0 had it.
+        let patient = InventoryQuery { project: Some(shop), silent_after: 3 };
+        let inventory = signoff_app::inventory::inventory(&store.signoff, &patient).await.unwrap();
+        assert_eq!(inventory.silent().count(), 0, "{backend}");
+
+        // Every project with evidence, by name.
+        let all = signoff_app::inventory::inventory(&store.signoff, &InventoryQuery::default()).await.unwrap();
+        let names: Vec<&str> = all.projects.iter().map(|project| project.project.as_str()).collect();
+        assert_eq!(names, ["billing", "shop"], "{backend}");
+        assert_eq!(all.silent_after, 3, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn health_names_an_expiring_exception_a_release_relies_on_and_the_ledger() {
+    for store in stores().await {
+        let backend = store.backend;
+        history(&store).await;
+        approve(&store, "shop@1.2.0", human("bob")).await;
+        // 1.2.0 has no SBOM: the required-evidence criterion passes only by an exception.
+        let request = RequestException {
+            target: ExceptionTarget::Criterion { id: "required-evidence".into() },
+            project: Some(ProjectName::new("shop").unwrap()),
+            reason: "the SBOM step is being moved to the new runner".into(),
+            expires: time::OffsetDateTime::now_utc() + time::Duration::days(5),
+            actor: human("alice"),
+        };
+        let requested = signoff_app::decide::request_exception(&store.signoff, request).await.unwrap();
+        let id = requested.record.id.clone();
+        signoff_app::decide::approve_exception(&store.signoff, &id, None, human("carol")).await.unwrap();
+
+        let query = HealthQuery {
+            inventory: InventoryQuery { project: Some(ProjectName::new("shop").unwrap()), silent_after: 2 },
+            within_days: 14,
+        };
+        let health = signoff_app::inventory::health(&store.signoff, &query).await.unwrap();
+        assert_eq!(health.expiring.len(), 1, "{backend}");
+        let expiring = &health.expiring[0];
+        assert_eq!(expiring.id, id, "{backend}");
+        let blocked: Vec<String> = expiring.blocks.iter().map(ToString::to_string).collect();
+        assert_eq!(blocked, ["shop@1.2.0"], "{backend}: {:?}", expiring.warnings);
+        assert_eq!(health.inventory.silent().count(), 1, "{backend}");
+        assert_eq!(health.ledger.size, store.size().await, "{backend}");
+        assert_eq!(health.ledger.checkpoint_size, Some(health.ledger.size), "{backend}");
+        assert!(health.ledger.last_full_verify.is_none(), "{backend}");
+
+        // Outside the window, nothing is about to expire.
+        let later = HealthQuery { within_days: 2, ..query };
+        let health = signoff_app::inventory::health(&store.signoff, &later).await.unwrap();
+        assert!(health.expiring.is_empty(), "{backend}");
+    }
+}
