@@ -146,7 +146,7 @@ pub(crate) enum Member {
     /// Written: the evidence reports.
     Stored(Vec<EvidenceReport>),
     /// Delivered before under the same idempotency key: the evidence stored then.
-    Redelivered(signoff_store::EvidenceRow),
+    Redelivered(Box<signoff_store::EvidenceRow>),
 }
 
 impl Prepared {
@@ -182,7 +182,7 @@ impl Prepared {
         let request = &self.request;
         let mut reports = match (member, &request.delivery) {
             (Member::Redelivered(stored), Some(delivery)) => {
-                return redelivered(request, &self.paths[0], delivery, stored).await;
+                return redelivered(request, &self.paths[0], delivery, *stored).await;
             }
             (Member::Redelivered(_), None) => {
                 return Err(AppError::Inconsistent("a capture without a delivery key was redelivered".into()));
@@ -256,7 +256,7 @@ impl Prepared {
         if let Some(delivery) = &request.delivery
             && let Some(stored) = batch.tx().evidence_by_delivery_key(&delivery.idempotency_key).await?
         {
-            return Ok(Member::Redelivered(stored));
+            return Ok(Member::Redelivered(Box::new(stored)));
         }
         let mut reports = Vec::new();
         for (index, input) in request.files.iter().enumerate() {
