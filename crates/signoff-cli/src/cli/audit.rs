@@ -331,7 +331,7 @@ pub(crate) struct InventoryArgs {
     #[arg(long)]
     pub(crate) project: Option<String>,
     /// A source absent from each of this many latest releases is silent.
-    #[arg(long, default_value_t = signoff_app::inventory::DEFAULT_SILENT_AFTER, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = signoff_app::inventory::DEFAULT_SILENT_AFTER, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub(crate) silent_after: u64,
     #[command(flatten)]
     pub(crate) output: JsonArg,

@@ -12,6 +12,9 @@ use crate::auth::{Authorized, ReadScope};
 use crate::extract::Query;
 use crate::problem::Problem;
 
+/// The most releases `silent_after` may look back over.
+const MAX_SILENT_AFTER: u64 = 1000;
+
 /// Which inventory.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -19,6 +22,7 @@ pub(crate) struct InventoryParams {
     /// Only this project (a token limited to one project gets its own).
     pub(crate) project: Option<String>,
     /// A source absent from each of this many latest releases is silent (default 3).
+    #[param(minimum = 1, maximum = 1000)]
     pub(crate) silent_after: Option<u64>,
 }
 
@@ -38,8 +42,8 @@ impl InventoryParams {
         auth: &Authorized<ReadScope>,
     ) -> Result<InventoryQuery, crate::ApiError> {
         let silent_after = self.silent_after.unwrap_or(DEFAULT_SILENT_AFTER);
-        if silent_after == 0 {
-            return Err(invalid("silent_after: expected a number of releases, at least 1"));
+        if !(1..=MAX_SILENT_AFTER).contains(&silent_after) {
+            return Err(invalid(format!("silent_after: expected a number of releases from 1 to {MAX_SILENT_AFTER}")));
         }
         let project = auth.project_for(state, optional_project(self.project.as_deref())?).await?;
         Ok(InventoryQuery { project, silent_after })
