@@ -117,8 +117,7 @@ impl Batch {
     }
 
     /// Keeps what was written since `mark`.
-    pub(crate) async fn keep(&mut self, mark: Mark) -> Result<(), AppError> {
-        let Mark { .. } = mark;
+    pub(crate) async fn keep(&mut self, _mark: Mark) -> Result<(), AppError> {
         self.tx.release_savepoint().await?;
         Ok(())
     }
