@@ -375,6 +375,17 @@ pub enum Missing {
     /// A triage decision.
     #[error("no triage decision {0} (see `signoff triage list`)")]
     Triage(String),
+    /// An audit request.
+    #[error("no audit request {0} (see `signoff pbc list`)")]
+    PbcRequest(String),
+    /// An answer to an audit request.
+    #[error("request {request} has no answer {answer} (see `signoff pbc show {request}`)")]
+    PbcAnswer {
+        /// The request.
+        request: String,
+        /// The answer id as given.
+        answer: String,
+    },
     /// A finding of a project.
     #[error("no finding {finding} in {project}'s scans (see `signoff findings --project {project}`)")]
     Finding {

@@ -42,6 +42,7 @@ pub mod insights;
 pub mod inventory;
 mod ledger;
 pub mod package;
+pub mod pbc;
 pub mod policy;
 pub mod proof;
 mod refuse;

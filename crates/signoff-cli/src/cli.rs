@@ -14,12 +14,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use signoff_core::{EvidenceKind, Format};
 
 mod audit;
+mod pbc;
 pub(crate) mod policy_pin;
 mod server;
 mod sync;
 mod triage;
 
 pub(crate) use audit::*;
+pub(crate) use pbc::*;
 pub(crate) use server::*;
 pub(crate) use sync::*;
 pub(crate) use triage::*;
@@ -158,6 +160,9 @@ pub(crate) enum Command {
     /// Answer auditors: release trace, search, and the standard questions.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The auditor's request list (PBC): import it, answer each request, see what is open.
+    #[command(subcommand)]
+    Pbc(PbcCommand),
     /// A self-contained report for a period, framework or project (HTML, JSON, CSV).
     #[command(
         after_help = "Examples:\n  signoff report --from 2026-07-01 --to 2026-09-30 -o q3.html\n  signoff report --release shop@4.2.1 --format json -o -"

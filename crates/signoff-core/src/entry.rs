@@ -17,6 +17,7 @@ use crate::digest::{Digest, Sha256};
 use crate::evidence::{EvidenceKind, Format, Tool};
 use crate::finding::Finding;
 use crate::names::{CommitSha, ProjectName, ReleaseVersion};
+use crate::pbc::{PbcAnswerRecord, PbcRequestRecord};
 use crate::records::{
     AccessDeniedRecord, ApprovalRecord, CertificateRecord, ChangeRecord, DeploymentRecord, ExceptionApprovalRecord,
     ExceptionRecord, LegalHoldRecord, PolicyPinRecord, PolicyRecord, PurgeRecord, RefusalRecord, RevocationRecord,
@@ -105,6 +106,10 @@ pub enum Event {
     TriageRecorded(Box<TriageRecord>),
     /// A triage decision was approved.
     TriageApproved(Box<TriageApprovalRecord>),
+    /// An auditor's request was imported (F4).
+    PbcRequested(Box<PbcRequestRecord>),
+    /// An auditor's request was answered.
+    PbcAnswered(Box<PbcAnswerRecord>),
 }
 
 /// The kind of a ledger entry: the `kind` member of its canonical JSON, and what
@@ -151,6 +156,10 @@ pub enum EventKind {
     TriageRecorded,
     /// [`Event::TriageApproved`].
     TriageApproved,
+    /// [`Event::PbcRequested`].
+    PbcRequested,
+    /// [`Event::PbcAnswered`].
+    PbcAnswered,
 }
 
 impl EventKind {
@@ -175,6 +184,8 @@ impl EventKind {
         EventKind::AccessDenied,
         EventKind::TriageRecorded,
         EventKind::TriageApproved,
+        EventKind::PbcRequested,
+        EventKind::PbcAnswered,
     ];
 
     /// The name, as serialized (`evidence_captured`, ...).
@@ -199,6 +210,8 @@ impl EventKind {
             EventKind::AccessDenied => "access_denied",
             EventKind::TriageRecorded => "triage_recorded",
             EventKind::TriageApproved => "triage_approved",
+            EventKind::PbcRequested => "pbc_requested",
+            EventKind::PbcAnswered => "pbc_answered",
         }
     }
 }
@@ -249,6 +262,8 @@ impl Event {
             Event::AccessDenied(_) => EventKind::AccessDenied,
             Event::TriageRecorded(_) => EventKind::TriageRecorded,
             Event::TriageApproved(_) => EventKind::TriageApproved,
+            Event::PbcRequested(_) => EventKind::PbcRequested,
+            Event::PbcAnswered(_) => EventKind::PbcAnswered,
         }
     }
 
@@ -328,6 +343,8 @@ impl Event {
             Event::AccessDenied(record) => (record.id.clone(), record.project.as_ref().map(ToString::to_string), None),
             Event::TriageRecorded(record) => (record.id.clone(), Some(record.project.to_string()), None),
             Event::TriageApproved(record) => (record.triage.clone(), None, None),
+            Event::PbcRequested(record) => (record.id.clone(), None, None),
+            Event::PbcAnswered(record) => (record.request.clone(), None, None),
         }
     }
 }
@@ -366,6 +383,8 @@ recorded! {
     AccessDeniedRecord => AccessDenied,
     TriageRecord => TriageRecorded,
     TriageApprovalRecord => TriageApproved,
+    PbcRequestRecord => PbcRequested,
+    PbcAnswerRecord => PbcAnswered,
 }
 
 /// A captured piece of evidence, as recorded in the ledger.

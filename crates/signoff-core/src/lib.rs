@@ -14,6 +14,7 @@ pub mod entry;
 pub mod evidence;
 pub mod finding;
 pub mod names;
+pub mod pbc;
 pub mod records;
 pub mod summary;
 pub mod triage;

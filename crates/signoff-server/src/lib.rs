@@ -169,6 +169,13 @@ impl AppState {
         routes::search,
         routes::ask,
         routes::coverage,
+        routes::import_requests,
+        routes::list_requests,
+        routes::request_status,
+        routes::show_request,
+        routes::answer_by_query,
+        routes::answer_by_document,
+        routes::answer_bytes,
         routes::inventory,
         routes::health,
         routes::trend,
@@ -339,6 +346,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/audit/search", get(routes::search))
         .route("/api/v1/audit/questions/{question}", get(routes::ask))
         .route("/api/v1/controls/coverage", get(routes::coverage))
+        .route("/api/v1/pbc", post(routes::import_requests).get(routes::list_requests))
+        .route("/api/v1/pbc/status", get(routes::request_status))
+        .route("/api/v1/pbc/{id}", get(routes::show_request))
+        .route("/api/v1/pbc/{id}/answers", post(routes::answer_by_query))
+        .route("/api/v1/pbc/{id}/documents", post(routes::answer_by_document))
+        .route("/api/v1/pbc/{id}/answers/{answer}", get(routes::answer_bytes))
         .route("/api/v1/inventory", get(routes::inventory))
         .route("/api/v1/inventory/health", get(routes::health))
         .route("/api/v1/insights/trend", get(routes::trend))

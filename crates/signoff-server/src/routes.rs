@@ -24,12 +24,14 @@ mod audit;
 mod capture;
 mod inventory;
 mod ledger;
+mod pbc;
 mod triage;
 
 pub(crate) use audit::*;
 pub(crate) use capture::*;
 pub(crate) use inventory::*;
 pub(crate) use ledger::*;
+pub(crate) use pbc::*;
 pub(crate) use triage::*;
 
 type Answer = Result<Response, ApiError>;

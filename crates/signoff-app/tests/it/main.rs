@@ -15,6 +15,7 @@ mod decide;
 mod group;
 mod inventory;
 mod ledger;
+mod pbc;
 mod questions;
 mod seal;
 mod sync;

@@ -39,6 +39,7 @@ mod key;
 mod ledger;
 mod outbox;
 mod package;
+mod pbc;
 mod release;
 mod report;
 mod retention;
@@ -170,6 +171,7 @@ async fn dispatch(store: &Path, command: Command) -> anyhow::Result<Outcome> {
         Command::Env(command) => deploy::env(store, command).await,
         Command::Controls(command) => controls::run(store, command).await,
         Command::Audit(command) => audit::run(store, command).await,
+        Command::Pbc(command) => pbc::run(store, command).await,
         Command::Report(args) => report::report(store, args).await,
         Command::Metrics(args) => report::metrics(store, args).await,
         Command::Inventory(args) => inventory::run(store, args).await,

@@ -24,6 +24,8 @@ mod git;
 mod audit;
 // signoff inventory.
 mod inventory;
+// The auditor's request list: import, answer, status.
+mod pbc;
 // Tampering with the database and blob folder is caught and named.
 mod tamper;
 // Proofs checked with an independent RFC 6962 implementation.

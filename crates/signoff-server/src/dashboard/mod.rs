@@ -17,6 +17,7 @@ mod health;
 pub(crate) mod live;
 pub(crate) mod metrics;
 mod pages;
+mod pbc;
 mod session;
 
 use std::time::Duration;
@@ -44,7 +45,7 @@ pub(crate) struct Dashboard {
     pub(crate) live: live::Live,
 }
 
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("base.html", include_str!("templates/base.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -58,6 +59,7 @@ const TEMPLATES: [(&str, &str); 13] = [
     ("inventory.html", include_str!("templates/inventory.html")),
     ("health.html", include_str!("templates/health.html")),
     ("metrics.html", include_str!("templates/metrics.html")),
+    ("audit_requests.html", include_str!("templates/audit_requests.html")),
 ];
 
 impl Default for Dashboard {
@@ -142,6 +144,9 @@ pub(crate) fn router(timeout: Duration) -> Router<AppState> {
         .route("/ui/inventory", get(health::inventory))
         .route("/ui/health", get(health::health))
         .route("/ui/metrics", get(metrics::metrics))
+        .route("/ui/audit-requests", get(pbc::requests))
+        .route("/ui/audit-requests/{id}/answer", post(pbc::answer))
+        .route("/ui/audit-requests/{id}/answers/{answer}", get(pbc::answer_bytes))
         .route("/ui/ledger/entries/{entry}", get(pages::entry))
         .route("/ui/assets/{name}", get(assets::asset))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));

@@ -12,5 +12,6 @@ mod dashboard;
 mod inventory;
 mod matrix;
 mod openapi;
+mod pbc;
 // CI identity without secrets: OIDC ID tokens against a JWKS on loopback.
 mod oidc;

@@ -57,7 +57,8 @@ fn request(server: &TestServer, operation: &Operation) -> reqwest::RequestBuilde
         .replace("{version}", "1.0.0")
         .replace("{id}", "EXC-1")
         .replace("{question}", "scans-for-period")
-        .replace("{environment}", "prod");
+        .replace("{environment}", "prod")
+        .replace("{answer}", "0193a0c0-0000-7000-8000-000000000001");
     let query: Vec<(String, String)> = operation
         .required_query
         .iter()
@@ -68,6 +69,8 @@ fn request(server: &TestServer, operation: &Operation) -> reqwest::RequestBuilde
                 "artifact" => artifact("shop@1.0.0"),
                 "entry" => "0".to_owned(),
                 "from" => "1".to_owned(),
+                "kind" => "file".to_owned(),
+                "file_name" => "notes.txt".to_owned(),
                 other => panic!("no value for required query parameter {other} of {}", operation.path),
             };
             (name.clone(), value)
@@ -89,6 +92,11 @@ fn request(server: &TestServer, operation: &Operation) -> reqwest::RequestBuilde
         "certify" => builder.json(&serde_json::json!({"dry_run": true})),
         "deploy" => builder.json(&serde_json::json!({"environment": "staging"})),
         "snapshot" => builder.json(&serde_json::json!({"artifacts": [artifact("shop@1.0.0")]})),
+        "import_requests" => {
+            builder.json(&serde_json::json!({"file_name": "requests.csv", "csv": "id,text\nEXC-1,the population\n"}))
+        }
+        "answer_by_query" => builder.json(&serde_json::json!({"query": "population env=prod"})),
+        "answer_by_document" => builder.body("the notes"),
         _ => builder,
     };
     builder
