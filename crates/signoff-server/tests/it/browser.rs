@@ -299,6 +299,17 @@ async fn the_dashboard_in_a_real_browser() {
     assert_eq!(charts.len(), 4, "four charts, drawn on the server");
     page(&client, "metrics").await;
 
+    // The auditor's request list.
+    let list = std::fs::read(crate::util::root().join("examples/pbc/soc2-requests.csv")).unwrap();
+    let lead =
+        signoff_core::records::Actor { id: "carol".into(), kind: ActorKind::Human, on_behalf_of: None, source: None };
+    signoff_app::pbc::import(&server.signoff, "soc2-requests.csv", &list, lead).await.unwrap();
+    client.find(Locator::Css("nav a[href='/ui/audit-requests']")).await.unwrap().click().await.unwrap();
+    wait_url(&client, "/ui/audit-requests").await;
+    let requests = client.find_all(Locator::Css("table#audit-requests tbody tr")).await.unwrap();
+    assert_eq!(requests.len(), 5, "the five requests of the example list");
+    page(&client, "audit-requests").await;
+
     // Approve the exception as a second human.
     client.goto(&format!("{base}/ui/exceptions")).await.unwrap();
     wait_for(&client, &format!("tr#exception-{exception} button.approve")).await.click().await.unwrap();

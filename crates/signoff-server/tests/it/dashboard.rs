@@ -638,3 +638,63 @@ async fn an_exception_is_requested_from_the_page_with_the_rules_of_the_cli() {
     assert!(page.contains(&format!("{id} requested")), "{page}");
     assert!(page.contains("fix &lt;b&gt;next&lt;&#x2f;b&gt; week"), "the reason as text: {page}");
 }
+
+#[tokio::test]
+async fn audit_requests_are_read_and_answered_from_their_page() {
+    let server = sqlite_server(ServerConfig::default()).await;
+    seed(&server, "shop").await;
+    let lead = server.token("carol", &[Scope::Admin, Scope::Read], &[], ActorKind::Human).await;
+    let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
+    let limited = server.token("shop-reader", &[Scope::Read], &["shop"], ActorKind::Human).await;
+    // A request whose words carry markup, as a list could.
+    let list =
+        "id,text,due\nREQ-1,\"Every <script>alert(1)</script> change\",2026-01-15\nREQ-2,Access reviews,2099-01-01\n";
+    let signoff = &server.signoff;
+    let carol =
+        signoff_core::records::Actor { id: "carol".into(), kind: ActorKind::Human, on_behalf_of: None, source: None };
+    signoff_app::pbc::import(signoff, "q3.csv", list.as_bytes(), carol).await.unwrap();
+
+    let mut auditor = Browser::new(&server);
+    auditor.sign_in(&reader).await;
+    let (status, page, _) = auditor.get("/ui/audit-requests").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("2 requests as of"), "{page}");
+    assert!(page.contains("<strong class=\"error\">1</strong> overdue"), "REQ-1 is past due: {page}");
+    assert!(page.contains("Every &lt;script&gt;"), "the request as text: {page}");
+    assert!(!page.contains("action=\"/ui/audit-requests/REQ-1/answer\""), "read-only: no answer form: {page}");
+    let csrf = csrf_of(&page);
+    let answer = [("csrf", csrf.as_str()), ("query", "search project=shop kind=sast"), ("note", "")];
+    assert_eq!(auditor.post("/ui/audit-requests/REQ-1/answer", &answer).await.0, 403);
+
+    let mut limited_browser = Browser::new(&server);
+    limited_browser.sign_in(&limited).await;
+    assert_eq!(limited_browser.get("/ui/audit-requests").await.0, 403, "the list spans projects");
+
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&lead).await;
+    let (_, page, _) = browser.get("/ui/audit-requests").await;
+    assert!(page.contains("action=\"/ui/audit-requests/REQ-1/answer\""), "{page}");
+    let csrf = csrf_of(&page);
+    let forged = [("csrf", "forged"), ("query", "search project=shop kind=sast"), ("note", "")];
+    assert_eq!(browser.post("/ui/audit-requests/REQ-1/answer", &forged).await.0, 403);
+    let bad = [("csrf", csrf.as_str()), ("query", "everything please"), ("note", "")];
+    assert_eq!(browser.post("/ui/audit-requests/REQ-1/answer", &bad).await.0, 400);
+    let good = [("csrf", csrf.as_str()), ("query", "search project=shop kind=sast"), ("note", "both SAST tools")];
+    let (status, _, headers) = browser.post("/ui/audit-requests/REQ-1/answer", &good).await;
+    assert_eq!(status, 303);
+    let location = headers["location"].to_str().unwrap().to_owned();
+    let (_, page, _) = browser.get(&location).await;
+    assert!(page.contains("REQ-1 answered."), "{page}");
+    assert!(page.contains("query <code>search project=shop kind=sast</code> (2 rows)"), "{page}");
+    let view = signoff_app::pbc::one(signoff, "REQ-1").await.unwrap();
+    assert_eq!(view.answers[0].record.answered_by.id, "carol", "the session's identity");
+    let link = format!("/ui/audit-requests/REQ-1/answers/{}", view.answers[0].record.id);
+    assert!(page.contains(&link), "{page}");
+    let (status, csv, headers) = auditor.get(&link).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=\"REQ-1-{}.csv\"", view.answers[0].record.id)
+    );
+    assert_eq!(signoff_core::Digest::of(csv.as_bytes()), view.answers[0].record.answer.digest());
+}
