@@ -661,6 +661,7 @@ async fn audit_requests_are_read_and_answered_from_their_page() {
     assert!(page.contains("2 requests as of"), "{page}");
     assert!(page.contains("<strong class=\"error\">1</strong> overdue"), "REQ-1 is past due: {page}");
     assert!(page.contains("Every &lt;script&gt;"), "the request as text: {page}");
+    assert!(!page.contains("Time to answer") && !page.contains("in  h"), "nothing answered, no times: {page}");
     assert!(!page.contains("action=\"/ui/audit-requests/REQ-1/answer\""), "read-only: no answer form: {page}");
     let csrf = csrf_of(&page);
     let answer = [("csrf", csrf.as_str()), ("query", "search project=shop kind=sast"), ("note", "")];
@@ -686,6 +687,7 @@ async fn audit_requests_are_read_and_answered_from_their_page() {
     let (_, page, _) = browser.get(&location).await;
     assert!(page.contains("REQ-1 answered."), "{page}");
     assert!(page.contains("query <code>search project=shop kind=sast</code> (2 rows)"), "{page}");
+    assert!(page.contains("Time to answer: median "), "{page}");
     let view = signoff_app::pbc::one(signoff, "REQ-1").await.unwrap();
     assert_eq!(view.answers[0].record.answered_by.id, "carol", "the session's identity");
     let link = format!("/ui/audit-requests/REQ-1/answers/{}", view.answers[0].record.id);
