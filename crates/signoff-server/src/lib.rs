@@ -176,6 +176,7 @@ impl AppState {
         routes::answer_by_query,
         routes::answer_by_document,
         routes::answer_bytes,
+        routes::sync_status,
         routes::inventory,
         routes::health,
         routes::trend,
@@ -352,6 +353,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/pbc/{id}/answers", post(routes::answer_by_query))
         .route("/api/v1/pbc/{id}/documents", post(routes::answer_by_document))
         .route("/api/v1/pbc/{id}/answers/{answer}", get(routes::answer_bytes))
+        .route("/api/v1/sync/status", get(routes::sync_status))
         .route("/api/v1/inventory", get(routes::inventory))
         .route("/api/v1/inventory/health", get(routes::health))
         .route("/api/v1/insights/trend", get(routes::trend))

@@ -25,6 +25,7 @@ mod capture;
 mod inventory;
 mod ledger;
 mod pbc;
+mod sync;
 mod triage;
 
 pub(crate) use audit::*;
@@ -32,6 +33,7 @@ pub(crate) use capture::*;
 pub(crate) use inventory::*;
 pub(crate) use ledger::*;
 pub(crate) use pbc::*;
+pub(crate) use sync::*;
 pub(crate) use triage::*;
 
 type Answer = Result<Response, ApiError>;

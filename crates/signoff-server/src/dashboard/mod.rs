@@ -19,6 +19,7 @@ pub(crate) mod metrics;
 mod pages;
 mod pbc;
 mod session;
+mod sync;
 
 use std::time::Duration;
 
@@ -45,7 +46,7 @@ pub(crate) struct Dashboard {
     pub(crate) live: live::Live,
 }
 
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 15] = [
     ("base.html", include_str!("templates/base.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -60,6 +61,7 @@ const TEMPLATES: [(&str, &str); 14] = [
     ("health.html", include_str!("templates/health.html")),
     ("metrics.html", include_str!("templates/metrics.html")),
     ("audit_requests.html", include_str!("templates/audit_requests.html")),
+    ("sync.html", include_str!("templates/sync.html")),
 ];
 
 impl Default for Dashboard {
@@ -145,6 +147,7 @@ pub(crate) fn router(timeout: Duration) -> Router<AppState> {
         .route("/ui/health", get(health::health))
         .route("/ui/metrics", get(metrics::metrics))
         .route("/ui/audit-requests", get(pbc::requests))
+        .route("/ui/sync", get(sync::sync))
         .route("/ui/audit-requests/{id}/answer", post(pbc::answer))
         .route("/ui/audit-requests/{id}/answers/{answer}", get(pbc::answer_bytes))
         .route("/ui/ledger/entries/{entry}", get(pages::entry))

@@ -309,6 +309,10 @@ async fn the_dashboard_in_a_real_browser() {
     let requests = client.find_all(Locator::Css("table#audit-requests tbody tr")).await.unwrap();
     assert_eq!(requests.len(), 5, "the five requests of the example list");
     page(&client, "audit-requests").await;
+    client.find(Locator::Css("nav a[href='/ui/sync']")).await.unwrap().click().await.unwrap();
+    wait_url(&client, "/ui/sync").await;
+    wait_for(&client, "table#destinations").await;
+    page(&client, "sync").await;
 
     // Approve the exception as a second human.
     client.goto(&format!("{base}/ui/exceptions")).await.unwrap();

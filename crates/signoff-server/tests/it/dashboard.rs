@@ -700,3 +700,42 @@ async fn audit_requests_are_read_and_answered_from_their_page() {
     );
     assert_eq!(signoff_core::Digest::of(csv.as_bytes()), view.answers[0].record.answer.digest());
 }
+
+#[tokio::test]
+async fn the_sync_page_shows_each_destination_as_the_api_does() {
+    let drop = tempfile::tempdir().unwrap();
+    let settings = format!(
+        "\n[sync.destinations.evidence-drop]\ntype = \"folder\"\npath = {:?}\n",
+        drop.path().display().to_string()
+    );
+    let server = crate::util::sqlite_server_with(&settings).await;
+    seed(&server, "shop").await;
+    let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
+    let limited = server.token("shop-reader", &[Scope::Read], &["shop"], ActorKind::Human).await;
+
+    let api: serde_json::Value = server
+        .client
+        .get(server.url("/api/v1/sync/status"))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api[0]["name"], "evidence-drop", "{api}");
+    assert_eq!(api[0]["kind"], "folder", "{api}");
+    let refused = server.client.get(server.url("/api/v1/sync/status")).bearer_auth(&limited).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&reader).await;
+    let (status, page, _) = browser.get("/ui/sync").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<tr id=\"destination-evidence-drop\"><td>evidence-drop</td><td>folder</td>"), "{page}");
+    assert!(page.contains("up to date"), "{page}");
+    assert!(!page.contains(&drop.path().display().to_string()), "the page names no target: {page}");
+    let mut limited_browser = Browser::new(&server);
+    limited_browser.sign_in(&limited).await;
+    assert_eq!(limited_browser.get("/ui/sync").await.0, 403);
+}
