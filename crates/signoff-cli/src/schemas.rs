@@ -143,6 +143,24 @@ pub(crate) const DOCUMENTED: &[Documented] = &[
         schema: versioned::<CheckpointJson>,
     },
     Documented { name: "key-public", commands: "key public", lines: false, schema: versioned::<PublicKeyJson> },
+    Documented {
+        name: "pbc-import",
+        commands: "pbc import",
+        lines: false,
+        schema: versioned::<signoff_app::pbc::ImportReport>,
+    },
+    Documented {
+        name: "pbc-request",
+        commands: "pbc list|show|answer",
+        lines: true,
+        schema: versioned::<signoff_app::pbc::RequestView>,
+    },
+    Documented {
+        name: "pbc-status",
+        commands: "pbc status",
+        lines: false,
+        schema: versioned::<signoff_app::pbc::Status>,
+    },
 ];
 
 /// Finds a documented output by name.

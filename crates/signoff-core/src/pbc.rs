@@ -12,7 +12,7 @@ use crate::records::Actor;
 time::serde::format_description!(day, Date, "[year]-[month]-[day]");
 
 /// One request of the auditor's list, as imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PbcRequestRecord {
     /// The auditor's own id for it (`REQ-12`, `PBC-3.1`): how it is named everywhere.
     pub id: String,
@@ -20,10 +20,12 @@ pub struct PbcRequestRecord {
     pub text: String,
     /// When the answer is due.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "day::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
     pub due: Option<Date>,
     /// When the auditor asked, when the list says; otherwise the import's own time
     /// is when it was asked.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "day::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
     pub received: Option<Date>,
     /// The control or criterion it concerns, when the list says (`CC8.1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,7 +37,7 @@ pub struct PbcRequestRecord {
 }
 
 /// Where an imported request came from: the file, its digest and the line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PbcSource {
     /// The file name as given (no directories).
     pub file_name: String,
@@ -47,7 +49,7 @@ pub struct PbcSource {
 
 /// An answer to a request. A request may be answered more than once (a follow-up,
 /// a corrected population); every answer stays on the ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PbcAnswerRecord {
     /// The request answered (its id).
     pub request: String,
@@ -63,7 +65,7 @@ pub struct PbcAnswerRecord {
 }
 
 /// What a request was answered with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PbcAnswer {
     /// A saved query, run when answering: its text (which can be run again), and
@@ -102,7 +104,7 @@ impl PbcAnswer {
 }
 
 /// The kind of a document given as an answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     /// An evidence package (`signoff package export`), verified before it was given.

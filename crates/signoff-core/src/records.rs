@@ -170,7 +170,7 @@ impl fmt::Display for CriterionStatus {
 }
 
 /// Someone or something that acted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Actor {
     /// A stable identity: a CI login, an email, an OS user.
     pub id: String,

@@ -117,6 +117,48 @@ fn real_outputs_validate_against_their_schemas() {
     assert_valid("ledger-checkpoint", &checkpoint);
     let key: Value = serde_json::from_str(&store.ok(&["key", "public", "--json"])).unwrap();
     assert_valid("key-public", &key);
+
+    // The auditor's request list: import, answers of both kinds, list, status.
+    let list = root().join("examples/pbc/soc2-requests.csv");
+    let imported: Value =
+        serde_json::from_str(&store.ok(&["pbc", "import", list.to_str().unwrap(), "--actor", "carol", "--json"]))
+            .unwrap();
+    assert_valid("pbc-import", &imported);
+    let answered: Value = serde_json::from_str(&store.ok(&[
+        "pbc",
+        "answer",
+        "REQ-1",
+        "--query",
+        "population env=prod",
+        "--actor",
+        "carol",
+        "--json",
+    ]))
+    .unwrap();
+    assert_valid("pbc-request", &answered);
+    let report = store.home().with_file_name("q3.html");
+    store.ok(&["report", "-o", report.to_str().unwrap()]);
+    let answered: Value = serde_json::from_str(&store.ok(&[
+        "pbc",
+        "answer",
+        "REQ-2",
+        "--report",
+        report.to_str().unwrap(),
+        "--actor",
+        "carol",
+        "--json",
+    ]))
+    .unwrap();
+    assert_valid("pbc-request", &answered);
+    assert_eq!(answered["answers"][0]["answer"]["kind"], "report", "{answered}");
+    let listed = json_lines(&store.ok(&["pbc", "list", "--json"]));
+    assert_eq!(listed.len(), 5);
+    for request in &listed {
+        assert_valid("pbc-request", request);
+    }
+    let output = store.run(&["pbc", "status", "--json"]);
+    let status: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_valid("pbc-status", &status);
 }
 
 #[test]
