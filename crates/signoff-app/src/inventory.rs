@@ -47,10 +47,11 @@ impl Default for InventoryQuery {
 }
 
 /// The inventory of every project asked about.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Inventory {
     /// When it was taken.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub generated_at: OffsetDateTime,
     /// A source absent from each of this many latest releases is silent.
     pub silent_after: u64,
@@ -70,7 +71,7 @@ impl Inventory {
 }
 
 /// One project's sources and gaps.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProjectInventory {
     /// The project.
     pub project: ProjectName,
@@ -91,7 +92,7 @@ pub struct ProjectInventory {
 }
 
 /// A tool supplying one kind of evidence to a project.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Source {
     /// The tool as it names itself.
     pub tool: String,
@@ -109,6 +110,7 @@ pub struct Source {
     pub last_entry: u64,
     /// When it last reported.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub last_reported_at: OffsetDateTime,
     /// The release its latest capture belongs to, when it does.
     pub last_release: Option<String>,
@@ -119,7 +121,7 @@ pub struct Source {
 }
 
 /// A kind of evidence a project has, and when it last came.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct KindSeen {
     /// The kind.
     pub kind: EvidenceKind,
@@ -127,13 +129,14 @@ pub struct KindSeen {
     pub tools: Vec<String>,
     /// When it last reported.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub last_reported_at: OffsetDateTime,
     /// Recent releases without it.
     pub lacking: Vec<String>,
 }
 
 /// A piece of evidence missing something an auditor asks for.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QualityGap {
     /// Its ledger entry.
     pub entry: u64,
@@ -145,9 +148,11 @@ pub struct QualityGap {
     pub kind: EvidenceKind,
     /// When captured.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub captured_at: OffsetDateTime,
     /// What it misses: `who` (no pipeline actor), `when` (the tool did not say when
     /// it produced it), `what` (no commit), `release` (it belongs to no release).
+    #[schemars(with = "Vec<String>")]
     pub missing: Vec<&'static str>,
 }
 

@@ -7,7 +7,7 @@ use signoff_core::entry::EvidenceRecord;
 use signoff_core::{Digest, EvidenceKind, Format, Summary, Tool};
 
 /// One evidence file, inspected or captured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EvidenceReport {
     /// The file as named on the command line.
     pub file: String,
@@ -45,7 +45,7 @@ fn is_zero(value: &u64) -> bool {
 }
 
 /// Where captured evidence is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CapturedAt {
     /// The evidence id.
     pub evidence_id: String,

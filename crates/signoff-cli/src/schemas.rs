@@ -144,6 +144,18 @@ pub(crate) const DOCUMENTED: &[Documented] = &[
     },
     Documented { name: "key-public", commands: "key public", lines: false, schema: versioned::<PublicKeyJson> },
     Documented {
+        name: "evidence",
+        commands: "capture|inspect",
+        lines: true,
+        schema: versioned::<signoff_app::report::EvidenceReport>,
+    },
+    Documented {
+        name: "inventory",
+        commands: "inventory",
+        lines: false,
+        schema: versioned::<signoff_app::inventory::Inventory>,
+    },
+    Documented {
         name: "pbc-import",
         commands: "pbc import",
         lines: false,

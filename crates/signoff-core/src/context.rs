@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// The pipeline context of a capture. Every field is optional: a developer's laptop
 /// has none of them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CiContext {
     /// `github-actions`, `gitlab-ci`, `jenkins`, `circleci`, `azure-pipelines`,
     /// `buildkite`, `bitbucket-pipelines`, or `local`.

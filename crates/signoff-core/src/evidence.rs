@@ -37,6 +37,18 @@ macro_rules! named_enum {
             }
         }
 
+        /// In JSON Schemas (docs/schemas/): one of the names.
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let names: Vec<&str> = $name::ALL.iter().map(|value| value.as_str()).collect();
+                schemars::json_schema!({ "type": "string", "enum": names, "description": concat!("A ", $what, ".") })
+            }
+        }
+
         impl FromStr for $name {
             type Err = UnknownName;
             fn from_str(text: &str) -> Result<$name, UnknownName> {
@@ -167,7 +179,7 @@ named_enum! {
 }
 
 /// The tool that produced a piece of evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
     /// As the tool names itself (`Bandit`, `CodeQL`, `pytest`).
     pub name: String,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::{Finding, Severity};
 
 /// The summary of one piece of evidence. Only the parts that apply are present.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Scans: findings by severity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,7 +30,7 @@ pub struct Summary {
 /// Findings counted by severity. `total` counts every finding, suppressed ones
 /// included; `suppressed` counts those the tool marked suppressed; the severity
 /// counts add up to `total`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FindingCounts {
     /// Every finding.
     pub total: u64,
@@ -92,7 +92,7 @@ impl FindingCounts {
 }
 
 /// Test outcomes. `total = passed + failed + errored + skipped`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TestCounts {
     /// Every test case.
     pub total: u64,
@@ -132,7 +132,7 @@ impl TestCounts {
 }
 
 /// Line and branch coverage. Rates are fractions in `[0, 1]`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// Lines executed.
     pub lines_covered: u64,
@@ -169,7 +169,7 @@ fn round4(value: f64) -> f64 {
 }
 
 /// Review decisions on a change.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reviews {
     /// Approvals.
     pub approved: u64,

@@ -118,6 +118,24 @@ fn real_outputs_validate_against_their_schemas() {
     let key: Value = serde_json::from_str(&store.ok(&["key", "public", "--json"])).unwrap();
     assert_valid("key-public", &key);
 
+    // Evidence as inspect and capture print it: every kind of summary.
+    let files: Vec<String> = ["bandit.sarif", "coverage.lcov", "coverage.xml", "junit.xml", "sbom.cdx.json"]
+        .iter()
+        .map(|name| root().join("examples/evidence/v2").join(name).display().to_string())
+        .collect();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let inspected = json_lines(&store.ok(&[&["inspect"][..], &files, &["--json"]].concat()));
+    let sha = crate::util::commit("schemas");
+    let captured =
+        json_lines(&store.ok(&[&["capture"][..], &files, &["--project", "shop", "--commit", &sha, "--json"]].concat()));
+    assert_eq!((inspected.len(), captured.len()), (5, 5));
+    for line in inspected.iter().chain(&captured) {
+        assert_valid("evidence", line);
+    }
+    assert!(captured.iter().all(|line| line["entry"].is_u64() && line["context"].is_object()), "{captured:?}");
+    let output = store.run(&["inventory", "--json"]);
+    assert_valid("inventory", &serde_json::from_slice(&output.stdout).unwrap());
+
     // The auditor's request list: import, answers of both kinds, list, status.
     let list = root().join("examples/pbc/soc2-requests.csv");
     let imported: Value =
