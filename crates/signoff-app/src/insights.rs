@@ -326,7 +326,8 @@ pub async fn period_report(
     }
     let coverage_list =
         coverage(signoff, frameworks, &CoverageScope { release: None, period, project: project.cloned() }).await?;
-    let metrics = metrics(signoff, period).await?;
+    // The project's own metrics: a project's report mixes in no other's figures.
+    let metrics = metrics_of(signoff, period, project, true).await?;
     let checkpoint = signoff.store.latest_checkpoint().await?;
     let mut projects: Vec<String> = lines.iter().map(|line| line.project.clone()).collect();
     projects.sort();

@@ -169,6 +169,7 @@ impl AppState {
         routes::search,
         routes::ask,
         routes::coverage,
+        routes::report,
         routes::import_requests,
         routes::list_requests,
         routes::request_status,
@@ -347,6 +348,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/audit/search", get(routes::search))
         .route("/api/v1/audit/questions/{question}", get(routes::ask))
         .route("/api/v1/controls/coverage", get(routes::coverage))
+        .route("/api/v1/reports", get(routes::report))
         .route("/api/v1/pbc", post(routes::import_requests).get(routes::list_requests))
         .route("/api/v1/pbc/status", get(routes::request_status))
         .route("/api/v1/pbc/{id}", get(routes::show_request))

@@ -111,6 +111,7 @@ async fn remote_dispatch(remote: &Remote, command: Command) -> anyhow::Result<Ou
         Command::Findings(args) => findings::run_remote(remote, args).await,
         Command::Audit(command) => audit::run_remote(remote, command).await,
         Command::Controls(command) => controls::run_remote(remote, command).await,
+        Command::Report(args) => report::report_remote(remote, args).await,
         Command::Outbox(command) => outbox::run(Some(remote), command).await,
         Command::Inspect(args) => capture::inspect(args).await,
         Command::VerifyPackage(args) => package::verify(args),

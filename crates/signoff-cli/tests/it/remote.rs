@@ -181,6 +181,26 @@ fn the_pipeline_answers_the_same_locally_and_against_a_server() {
         ),
         ("auditor", vec!["audit", "ask", "who-approved", "shop@1.0.0", "--jq", "{columns, rows: (.rows | length)}"]),
         ("auditor", vec!["controls", "coverage", "--release", "shop@1.0.0", "--framework", "soc2"]),
+        (
+            "auditor",
+            vec![
+                "report",
+                "--project",
+                "shop",
+                "--jq",
+                "{releases: [.releases[] | {project, version, decision, evidence_kinds, approvals, deployed_to}], coverage: [.coverage[] | .framework]}",
+            ],
+        ),
+        (
+            "auditor",
+            vec![
+                "report",
+                "--release",
+                "shop@1.0.0",
+                "--jq",
+                ".release | {project, version, commit, artifacts, decision}",
+            ],
+        ),
     ];
     for (actor, args) in &steps {
         let token = &tokens.iter().find(|(name, _)| name == actor).unwrap().1;
@@ -331,13 +351,13 @@ fn commands_a_server_does_not_serve_yet_say_so() {
         .current_dir(store.dir.path())
         .env("SIGNOFF_SERVER", "http://127.0.0.1:9")
         .env("SIGNOFF_TOKEN", "so_x_y")
-        .args(["report", "--format", "csv"])
+        .args(["metrics"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("`signoff report` works on a local store only") && stderr.contains("SIGNOFF_SERVER"),
+        stderr.contains("`signoff metrics` works on a local store only") && stderr.contains("SIGNOFF_SERVER"),
         "{stderr}"
     );
     let output = signoff()

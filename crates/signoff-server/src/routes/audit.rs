@@ -258,3 +258,44 @@ pub(crate) async fn coverage(
     let scope = CoverageScope { release, period: period(params.from.as_deref(), params.to.as_deref())?, project };
     ok(&signoff_app::audit::coverage(state.signoff(), &frameworks, &scope).await?)
 }
+
+/// What a period report covers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ReportParams {
+    /// From this date (or RFC 3339 time).
+    from: Option<String>,
+    /// Up to this date, inclusive.
+    to: Option<String>,
+    /// Only this project (a token limited to one project gets its own; to several,
+    /// must name one).
+    project: Option<String>,
+    /// Frameworks to cover, comma-separated (`soc2,iso27001`; default: those in force).
+    frameworks: Option<String>,
+}
+
+/// A period report (F2): every release of the period with its verdict, findings,
+/// tests and evidence, the trends, control coverage and the metrics, as JSON —
+/// `signoff report` renders it as HTML or CSV.
+#[utoipa::path(get, path = "/api/v1/reports", tag = "audit", params(ReportParams),
+    responses((status = 200, description = "The report", body = serde_json::Value),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("token" = ["read"])))]
+pub(crate) async fn report(
+    State(state): State<AppState>,
+    auth: Authorized<ReadScope>,
+    Query(params): Query<ReportParams>,
+) -> Answer {
+    let project = auth.project_for(&state, optional_project(params.project.as_deref())?).await?;
+    let period = period(params.from.as_deref(), params.to.as_deref())?;
+    let frameworks: Vec<String> = params
+        .frameworks
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect();
+    ok(&signoff_app::insights::period_report(state.signoff(), period, project.as_ref(), &frameworks).await?)
+}

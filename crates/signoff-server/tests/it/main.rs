@@ -13,5 +13,6 @@ mod inventory;
 mod matrix;
 mod openapi;
 mod pbc;
+mod reports;
 // CI identity without secrets: OIDC ID tokens against a JWKS on loopback.
 mod oidc;
