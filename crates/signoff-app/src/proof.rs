@@ -17,7 +17,7 @@ use crate::home::Signoff;
 const LEAF_BATCH: u64 = 100_000;
 
 /// Proof that an entry is in the tree a checkpoint signs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct InclusionProof {
     /// The entry.
     pub entry: u64,
@@ -38,7 +38,7 @@ pub struct InclusionProof {
 }
 
 /// Proof that a smaller tree is a prefix of a larger one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ConsistencyProof {
     /// Smaller size.
     pub old_size: u64,

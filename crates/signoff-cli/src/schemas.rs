@@ -53,7 +53,7 @@ impl AnswerJson {
 }
 
 /// `signoff ledger checkpoint --json`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, JsonSchema)]
 pub(crate) struct CheckpointJson {
     /// The latest signed checkpoint, as a C2SP signed note (text).
     pub(crate) checkpoint: String,

@@ -112,6 +112,7 @@ async fn remote_dispatch(remote: &Remote, command: Command) -> anyhow::Result<Ou
         Command::Audit(command) => audit::run_remote(remote, command).await,
         Command::Controls(command) => controls::run_remote(remote, command).await,
         Command::Report(args) => report::report_remote(remote, args).await,
+        Command::Ledger(command) => ledger::run_remote(remote, command).await,
         Command::Outbox(command) => outbox::run(Some(remote), command).await,
         Command::Inspect(args) => capture::inspect(args).await,
         Command::VerifyPackage(args) => package::verify(args),

@@ -452,3 +452,60 @@ fn a_server_with_a_certificate_speaks_https_and_the_cli_trusts_only_what_it_is_t
     assert_eq!(mismatched.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("server.key") && stderr.contains("ca.pem"), "{stderr}");
 }
+
+/// `ledger checkpoint` and `ledger prove` against a server: the same answers as on
+/// the server's own store, each checkpoint and proof checked on the
+/// client (and refused under a key the server did not sign with).
+#[test]
+fn the_ledger_is_proved_against_a_server_and_checked_on_the_client() {
+    let store = TestStore::new();
+    let sha = commit("remote ledger");
+    store.ok(&[
+        "capture",
+        &example("v2/bandit.sarif"),
+        &example("v2/junit.xml"),
+        "--project",
+        "shop",
+        "--commit",
+        &sha,
+    ]);
+    let auditor = token(&store, "auditor", "read");
+    let served = Served::start(&store, "127.0.0.1:0");
+    let outbox = tempfile::tempdir().unwrap();
+    let remote = |args: &[&str]| run(&store, Some((&served.url, &auditor)), "auditor", outbox.path(), args);
+    let ok = |output: Output| {
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+
+    let args = ["ledger", "checkpoint", "--json"];
+    assert_eq!(ok(remote(&args)), store.ok(&args), "signoff {args:?}");
+    let proved = ok(remote(&["ledger", "prove", "1"]));
+    assert!(proved.starts_with("entry 1 in the tree of size "), "{proved}");
+    assert!(proved.contains("verified here against the signed checkpoint, under the server's own key"), "{proved}");
+    let local: Value = serde_json::from_str(&store.ok(&["ledger", "prove", "1", "--json"])).unwrap();
+    let there: Value = serde_json::from_str(&ok(remote(&["ledger", "prove", "1", "--json"]))).unwrap();
+    assert_eq!(local, there, "the same proof");
+    let consistent = ok(remote(&["ledger", "prove", "--consistency", "2"]));
+    assert!(consistent.contains("verified here against both signed checkpoints"), "{consistent}");
+    let tlog = ok(remote(&["ledger", "prove", "0", "--format", "tlog-proof"]));
+    assert!(tlog.starts_with("c2sp.org/tlog-proof@v1\nindex 0\n"), "{tlog}");
+
+    // A key the user holds from elsewhere, that did not sign: refused, exit 2.
+    let other = TestStore::new();
+    let other_key = other.ok(&["key", "public", "--format", "note"]);
+    let refused = signoff()
+        .current_dir(store.dir.path())
+        .env("SIGNOFF_SERVER", &served.url)
+        .env("SIGNOFF_TOKEN", &auditor)
+        .env("SIGNOFF_LEDGER_KEY", other_key.trim())
+        .args(["ledger", "prove", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("does not verify under the key in SIGNOFF_LEDGER_KEY"), "{stderr}");
+    let verify = remote(&["ledger", "verify"]);
+    assert_eq!(verify.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&verify.stderr).contains("run it where the store is"));
+}
