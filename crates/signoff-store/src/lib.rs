@@ -470,6 +470,16 @@ pub enum DeliveryChange {
         /// When to try again.
         retry_at: Option<i64>,
     },
+    /// The artifact of a pending delivery, completed with its inclusion proofs
+    /// (`signoff-app`'s `sync`): the same artifact with proofs against the
+    /// checkpoint that first covered its certification, and the key of that content.
+    /// Completing is deterministic, so doing it twice writes the same values.
+    Prove {
+        /// The completed artifact, JSON.
+        artifact: String,
+        /// Its idempotency key.
+        idempotency_key: String,
+    },
     /// Pending again, due at `at` (reconciliation).
     Requeue {
         /// When due.
@@ -494,6 +504,9 @@ pub trait Store: Send + Sync {
     async fn checkpoints(&self) -> StoreResult<Vec<StoredCheckpoint>>;
     /// The latest checkpoint.
     async fn latest_checkpoint(&self) -> StoreResult<Option<StoredCheckpoint>>;
+    /// The first (smallest) checkpoint whose tree holds entry `seq`, if one does: the
+    /// fixed tree size an entry's proofs are given against where they must not change.
+    async fn checkpoint_covering(&self, seq: u64) -> StoreResult<Option<StoredCheckpoint>>;
 
     /// Evidence rows with `seq >= from`, in order, at most `limit`.
     async fn evidence_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<EvidenceRow>>;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use signoff_app::Signoff;
 use signoff_app::certify::CertifyRequest;
-use signoff_grc::artifact::ComplianceArtifact;
+use signoff_grc::artifact::{ComplianceArtifact, InclusionProof, LedgerRef};
 use signoff_grc::config::DestinationConfig;
 use signoff_grc::engine::{CollectedAlerts, RetryPolicy};
 use signoff_grc::outbox::DeliveryId;
@@ -18,6 +18,7 @@ use signoff_grc::secret::{Secret, SecretSource};
 use signoff_grc::testkit::Fault;
 use signoff_grc::testkit::webhook::WebhookReceiver;
 use signoff_grc::webhook_signature::WebhookKey;
+use signoff_package::tlog_proof::TlogProof;
 use signoff_store::{NewDelivery, Store};
 
 use crate::util::*;
@@ -96,6 +97,7 @@ async fn configure(store: &mut TestStore, receiver: &WebhookReceiver, drop: &std
     let home = store.signoff.home().to_owned();
     let settings = home.join("signoff.toml");
     let mut text = std::fs::read_to_string(&settings).unwrap();
+    text.push_str("\n[server]\npublic_url = \"https://signoff.example.com/\"\n");
     text.push_str("\n[sync]\nallow_private_networks = true\n");
     std::fs::write(&settings, text).unwrap();
     let secret = home.join("hook.secret");
@@ -133,6 +135,45 @@ fn hook_copies(receiver: &WebhookReceiver) -> BTreeMap<String, usize> {
 
 fn once_each(artifacts: &[ComplianceArtifact]) -> BTreeMap<String, usize> {
     artifacts.iter().map(|artifact| (artifact.id.to_string(), 1)).collect()
+}
+
+/// Checks every inclusion proof of `artifact` with the project's own verifiers: each
+/// is a C2SP tlog-proof naming its entry, whose checkpoint the store's key signed,
+/// which is the first checkpoint covering the certificate's entry (a tree size that
+/// never changes), and whose audit path leads from the entry's leaf hash to that
+/// checkpoint's root.
+/// Answers how many proofs it checked.
+async fn assert_proofs_verify(store: &TestStore, artifact: &ComplianceArtifact) -> usize {
+    let raw = store.raw_store().await;
+    let verifier = store.signoff.verifier().unwrap();
+    let certificate_seq = artifact.certificate.ledger.as_ref().unwrap().seq;
+    let first_covering = raw.checkpoints().await.unwrap().into_iter().find(|at| at.size > certificate_seq).unwrap();
+    assert!(artifact.unproven_entries().is_empty(), "{}", artifact.id);
+    assert!(artifact.summary.ends_with("with its inclusion proof."), "{}", artifact.summary);
+    let certificate = artifact.certificate.ledger.iter();
+    let evidence: Vec<&LedgerRef> = artifact.evidence.iter().filter_map(|item| item.ledger.as_ref()).collect();
+    let mut checked = 0;
+    for ledger in certificate.chain(evidence) {
+        let Some(InclusionProof::TlogProof { text }) = &ledger.proof else {
+            panic!("entry {} has no tlog-proof", ledger.seq)
+        };
+        let proof = TlogProof::parse(text).unwrap();
+        assert_eq!(proof.index, ledger.seq);
+        let checkpoint = signoff_ledger::checkpoint::open(&proof.checkpoint, &verifier).unwrap();
+        assert_eq!(checkpoint.size(), first_covering.size, "entry {}", ledger.seq);
+        let body = raw.entries(ledger.seq, 1).await.unwrap().remove(0).body;
+        let leaf = signoff_ledger::merkle::leaf_hash(&body);
+        signoff_ledger::merkle::verify_inclusion(
+            &leaf,
+            ledger.seq,
+            checkpoint.size(),
+            &proof.hashes,
+            &checkpoint.root(),
+        )
+        .unwrap();
+        checked += 1;
+    }
+    checked
 }
 
 async fn within<F: std::future::Future>(seconds: u64, future: F) -> F::Output {
@@ -184,12 +225,25 @@ async fn certifications_reach_every_destination_exactly_once_and_reconcile_resto
         assert_eq!(receiver.state.faults.remaining(), 0, "{backend}");
         assert_eq!(folder_copies(&drop), once_each(&artifacts), "{backend}: the folder");
         assert_eq!(hook_copies(&receiver), once_each(&artifacts), "{backend}: the webhook");
-        // The files are the artifacts the store rebuilds (same content, same keys).
+        // The files are the artifacts the store rebuilds (same content, same keys),
+        // byte for byte, and the webhook received the same; every proof verifies,
+        // and the links point at the configured server.
+        let received = receiver.state.processed();
+        let mut proofs = 0;
         for artifact in &artifacts {
             let bytes = std::fs::read(drop.join(artifact.file_name())).unwrap();
+            assert_eq!(bytes, artifact.to_json_bytes().unwrap(), "{backend}");
             let read: ComplianceArtifact = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(&read, artifact, "{backend}");
+            assert_eq!(read.content_key().unwrap(), read.idempotency_key, "{backend}");
+            let message = format!("msg_{}", artifact.idempotency_key);
+            let hooked: ComplianceArtifact = serde_json::from_value(received[&message].artifact.clone()).unwrap();
+            assert_eq!(&hooked, artifact, "{backend}");
+            proofs += assert_proofs_verify(&store, &read).await;
+            let link = format!("https://signoff.example.com/ui/releases/shop/{}", artifact.release.version);
+            assert_eq!(read.link.as_deref(), Some(link.as_str()), "{backend}");
         }
+        assert!(proofs > 2 * artifacts.len(), "{backend}: evidence entries are proven too ({proofs} proofs)");
         let status = signoff_app::sync::status(signoff).await.unwrap();
         for one in &status {
             assert_eq!((one.sent, one.pending, one.failed), (count, 0, 0), "{backend}: {one:?}");
