@@ -14,6 +14,9 @@
 //!   the configured destinations (`signoff serve` runs [`Engine::run_until`] with its
 //!   shutdown signal); [`run`] is `sync run`; [`reconcile`] is `sync reconcile`;
 //!   [`status`] is `sync status`.
+//! - **Alerts.** [`Monitor`] sends the engine's alerts to the log, a tally for
+//!   `/metrics` and the alert webhook of `[sync.alerts]`, and raises the same kind
+//!   of alert for sources of evidence that fell silent.
 //!
 //! Inclusion proofs: the artifacts written at certification name each ledger entry
 //! by its position only (`ledger.seq`), as the checkpoint covering the certificate
@@ -57,7 +60,9 @@ use crate::certify::{Facts, certificates, gather, open_certificate};
 use crate::error::{AppError, Missing};
 use crate::home::{CONFIG_FILE, Signoff};
 
+mod monitor;
 mod vex;
+pub use monitor::Monitor;
 pub use vex::{VexExport, VexFormat, vex};
 
 // ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ use signoff_app::Signoff;
 use signoff_app::certify::CertifyRequest;
 use signoff_grc::artifact::{ComplianceArtifact, InclusionProof, LedgerRef};
 use signoff_grc::config::DestinationConfig;
-use signoff_grc::engine::{CollectedAlerts, RetryPolicy};
+use signoff_grc::engine::{Alert, AlertKind, CollectedAlerts, RetryPolicy};
 use signoff_grc::outbox::DeliveryId;
 use signoff_grc::secret::{Secret, SecretSource};
 use signoff_grc::testkit::Fault;
@@ -24,6 +24,7 @@ use signoff_store::{NewDelivery, Store};
 use crate::util::*;
 
 const HOOK_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+const ALERT_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// Retries in milliseconds, so the tests do not wait minutes.
 fn fast_policy() -> RetryPolicy {
@@ -215,11 +216,40 @@ async fn certifications_reach_every_destination_exactly_once_and_reconcile_resto
         let count = artifacts.len() as u64;
         assert_eq!(pending, [("drop".to_owned(), count), ("hook".to_owned(), count)], "{backend}");
 
+        // Alerts go to a webhook of their own too, configured in signoff.toml.
+        let alert_receiver =
+            WebhookReceiver::start(WebhookKey::from_secret(&Secret::new(ALERT_SECRET)).unwrap()).await.unwrap();
+        let home = signoff.home().to_owned();
+        std::fs::write(home.join("alert.secret"), ALERT_SECRET).unwrap();
+        let text = std::fs::read_to_string(home.join("signoff.toml")).unwrap()
+            + &format!(
+                "\n[sync.alerts]\nwebhook_url = \"{}\"\nsecret = {{ file = \"{}\" }}\n",
+                alert_receiver.url(),
+                home.join("alert.secret").display()
+            );
+        std::fs::write(home.join("signoff.toml"), text).unwrap();
+        store.signoff = Signoff::open(&home).await.unwrap();
+        let signoff = &store.signoff;
         let alerts = Arc::new(CollectedAlerts::default());
-        let run = within(120, signoff_app::sync::run(signoff, fast_policy(), alerts.clone(), Duration::from_secs(100)))
-            .await
-            .unwrap();
+        let monitor = signoff_app::sync::Monitor::start(signoff, vec![alerts.clone()]).unwrap();
+        let run =
+            within(120, signoff_app::sync::run(signoff, fast_policy(), monitor.alerts(), Duration::from_secs(100)))
+                .await
+                .unwrap();
+        monitor.finish(Duration::from_secs(20)).await;
         assert!(!run.timed_out, "{backend}");
+        // The hook failed five times in a row (the threshold is 3): one failing alert
+        // and one recovery, each received once and verified by the alert receiver.
+        let kinds: Vec<AlertKind> = alerts.alerts().iter().map(Alert::kind).collect();
+        assert_eq!(kinds, [AlertKind::Failing, AlertKind::Recovered], "{backend}");
+        let received: Vec<serde_json::Value> =
+            alert_receiver.state.processed().into_values().map(|received| received.artifact).collect();
+        let mut received_kinds: Vec<&str> = received.iter().map(|alert| alert["kind"].as_str().unwrap()).collect();
+        received_kinds.sort_unstable();
+        assert_eq!(received_kinds, ["destination_failing", "destination_recovered"], "{backend}");
+        assert!(received.iter().all(|alert| alert["destination"] == "hook"), "{backend}: {received:?}");
+        assert_eq!(alert_receiver.state.refused(), 0, "{backend}");
+        assert_eq!(monitor.failing_destinations(), [("drop".to_owned(), false), ("hook".to_owned(), false)]);
         assert_eq!(run.delivered as u64, 2 * count, "{backend}: {run:?}");
         assert_eq!(run.retried, 5, "{backend}: {run:?}");
         assert_eq!(receiver.state.faults.remaining(), 0, "{backend}");
