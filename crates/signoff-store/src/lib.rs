@@ -413,7 +413,8 @@ pub struct DeliveryRow {
     pub artifact_id: String,
     /// The artifact's idempotency key.
     pub idempotency_key: String,
-    /// The artifact, JSON.
+    /// The artifact, JSON: as the certification wrote it, then once proven
+    /// ([`DeliveryChange::Prove`]) before its first attempt.
     pub artifact: String,
     /// The ledger entry of the certification it was built from.
     pub certificate_seq: i64,
