@@ -223,7 +223,9 @@ impl StoreOutbox {
                     .map_err(|error| OutboxError::new(format!("compliance artifact {}: {error}", artifact.id)))?;
                 let change =
                     DeliveryChange::Prove { artifact: json, idempotency_key: artifact.idempotency_key.to_string() };
-                self.change(delivery_id(&rows[index]), change).await?;
+                // Another engine may have proven and sent it meanwhile (the row is no
+                // longer pending): proving is deterministic, so its bytes are these.
+                self.store.change_delivery(rows[index].id, &change).await.map_err(outbox_error)?;
                 artifacts[index] = artifact;
             }
         }
