@@ -38,7 +38,8 @@ fn verify_proofs_independently(store: &TestStore, artifact: &Value) -> u64 {
     let key_bytes = STANDARD.decode(verifier.trim().splitn(3, '+').nth(2).unwrap()).unwrap();
     let key = ed25519_dalek::VerifyingKey::from_bytes(&key_bytes[1..].try_into().unwrap()).unwrap();
     let mut ledgers: Vec<&Value> = vec![&artifact["certificate"]["ledger"]];
-    ledgers.extend(artifact["evidence"].as_array().unwrap().iter().map(|item| &item["ledger"]).filter(|l| !l.is_null()));
+    ledgers
+        .extend(artifact["evidence"].as_array().unwrap().iter().map(|item| &item["ledger"]).filter(|l| !l.is_null()));
     let mut sizes = std::collections::BTreeSet::new();
     for ledger in ledgers {
         let seq = ledger["seq"].as_u64().unwrap();
