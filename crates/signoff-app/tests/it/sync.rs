@@ -403,3 +403,19 @@ async fn certifications_reach_vanta_and_drata_exactly_once() {
         assert_eq!(vanta.state.resources().keys().cloned().collect::<Vec<_>>(), expected, "{backend}");
     }
 }
+
+/// `[server] public_url` must be an http(s) URL: a store naming anything else does
+/// not open, rather than failing at its next certification.
+#[tokio::test]
+async fn a_public_url_that_is_not_http_is_refused_when_the_store_opens() {
+    let store = stores().await.remove(0);
+    let home = store.signoff.home().to_owned();
+    let settings = home.join("signoff.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(&settings, format!("{text}\n[server]\npublic_url = \"ftp://signoff.example.com\"\n")).unwrap();
+    let refused = Signoff::open(&home).await.err().unwrap().to_string();
+    assert!(refused.contains("[server] public_url") && refused.contains("ftp://"), "{refused}");
+    std::fs::write(&settings, format!("{text}\n[server]\npublic_url = \"https://signoff.example.com/base/\"\n"))
+        .unwrap();
+    Signoff::open(&home).await.unwrap();
+}
