@@ -41,6 +41,9 @@ const SETTINGS_TEMPLATE: &str = "\
 # catalog = \"our-controls.yaml\"              # adds to or overrides the built-in control catalog
 # frameworks = [\"soc2\", \"iso27001\"]          # in force: coverage defaults and retention
 
+# [server]
+# public_url = \"https://signoff.example.com\"  # compliance artifacts link releases and evidence there
+
 # [sync]                                     # GRC destinations: `signoff sync add` writes them (docs/sync.md)
 # allow_private_networks = false             # let webhooks reach private and loopback addresses
 ";
@@ -77,6 +80,9 @@ pub(crate) struct ServerSection {
     /// OIDC issuers whose ID tokens the server accepts (`[[server.oidc]]`).
     #[serde(default)]
     pub(crate) oidc: Vec<crate::access::oidc::IssuerConfig>,
+    /// The server's public base URL (`https://signoff.example.com`): compliance
+    /// artifacts link the release, its evidence and its certificate there.
+    pub(crate) public_url: Option<String>,
 }
 
 /// `[controls]`.
@@ -260,6 +266,9 @@ impl Signoff {
     pub async fn open(home: &Path) -> Result<Signoff, AppError> {
         let key_path = home.join(KEY_FILE);
         let config = Config::read(home)?;
+        signoff_grc::artifact::server_base(config.server.public_url.as_deref()).map_err(|error| {
+            AppError::Invalid(format!("{}: [server] public_url: {error}", home.join(CONFIG_FILE).display()))
+        })?;
         let database = config.database_url();
         if !key_path.exists() || (database.is_none() && !home.join(DATABASE_FILE).exists()) {
             return Err(AppError::NotInitialized { home: home.display().to_string() });

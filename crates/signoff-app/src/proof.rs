@@ -9,7 +9,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use signoff_core::Digest;
 use signoff_ledger::merkle;
-use signoff_store::StoredCheckpoint;
+use signoff_store::{Store, StoredCheckpoint};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{AppError, Missing};
 use crate::home::Signoff;
@@ -90,11 +91,11 @@ async fn checkpoint_at(signoff: &Signoff, size: Option<u64>) -> Result<StoredChe
     }
 }
 
-async fn leaves(signoff: &Signoff, size: u64) -> Result<Vec<Digest>, AppError> {
+async fn leaves(store: &dyn Store, size: u64) -> Result<Vec<Digest>, AppError> {
     let mut leaves = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     while (leaves.len() as u64) < size {
         let from = leaves.len() as u64;
-        let batch = signoff.store.leaf_hashes(from, LEAF_BATCH.min(size - from)).await?;
+        let batch = store.leaf_hashes(from, LEAF_BATCH.min(size - from)).await?;
         if batch.is_empty() {
             return Err(AppError::Inconsistent(format!("the ledger has only {from} entries, fewer than {size}")));
         }
@@ -118,20 +119,14 @@ pub async fn inclusion_proof(signoff: &Signoff, entry: u64, size: Option<u64>) -
     if entry >= checkpoint.size {
         return Err(Missing::NotInTree { entry, size: checkpoint.size }.into());
     }
-    let leaves = leaves(signoff, checkpoint.size).await?;
+    let leaves = leaves(signoff.store.as_ref(), checkpoint.size).await?;
     let path = merkle::inclusion_proof(&leaves, entry, checkpoint.size)?;
     let root = Digest::from_bytes(checkpoint.root);
     let leaf = leaves[usize::try_from(entry).unwrap_or(usize::MAX).min(leaves.len() - 1)];
     merkle::verify_inclusion(&leaf, entry, checkpoint.size, &path, &root)
         .map_err(|error| AppError::Inconsistent(format!("the stored tree does not match its checkpoint ({error})")))?;
     let body = signoff.store.entries(entry, 1).await?.into_iter().next().map(|stored| stored.body).unwrap_or_default();
-    let mut tlog_proof = format!("c2sp.org/tlog-proof@v1\nindex {entry}\n");
-    for hash in &path {
-        tlog_proof.push_str(&STANDARD.encode(hash.as_bytes()));
-        tlog_proof.push('\n');
-    }
-    tlog_proof.push('\n');
-    tlog_proof.push_str(&checkpoint.note);
+    let tlog_proof = tlog_proof_text(entry, &path, &checkpoint.note);
     Ok(InclusionProof {
         entry,
         size: checkpoint.size,
@@ -142,6 +137,53 @@ pub async fn inclusion_proof(signoff: &Signoff, entry: u64, size: Option<u64>) -
         checkpoint: checkpoint.note,
         tlog_proof,
     })
+}
+
+/// The C2SP `tlog-proof@v1` text of an audit path: header, index, the hashes in
+/// base64, an empty line, the signed checkpoint.
+fn tlog_proof_text(entry: u64, path: &[Digest], note: &str) -> String {
+    let mut text = format!("c2sp.org/tlog-proof@v1\nindex {entry}\n");
+    for hash in path {
+        text.push_str(&STANDARD.encode(hash.as_bytes()));
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str(note);
+    text
+}
+
+/// The tlog-proof texts of `entries` against the first checkpoint that covers
+/// `anchor` (`Store::checkpoint_covering`), the ledger's leaves read once: proofs
+/// that stay the same however long the ledger grows, for artifacts that must be
+/// rebuilt byte for byte (`sync`). Each path is checked against the checkpoint's
+/// root before it is given out.
+///
+/// # Errors
+/// No checkpoint covers `anchor`, an entry lies beyond that checkpoint, or the
+/// stored tree does not match it.
+pub(crate) async fn anchored_tlog_proofs(
+    store: &dyn Store,
+    anchor: u64,
+    entries: &BTreeSet<u64>,
+) -> Result<BTreeMap<u64, String>, AppError> {
+    let Some(checkpoint) = store.checkpoint_covering(anchor).await? else {
+        return Err(AppError::Inconsistent(format!("no signed checkpoint covers ledger entry {anchor}")));
+    };
+    if let Some(beyond) = entries.iter().find(|entry| **entry >= checkpoint.size) {
+        return Err(Missing::NotInTree { entry: *beyond, size: checkpoint.size }.into());
+    }
+    let leaves = leaves(store, checkpoint.size).await?;
+    let root = Digest::from_bytes(checkpoint.root);
+    let mut proofs = BTreeMap::new();
+    for &entry in entries {
+        let path = merkle::inclusion_proof(&leaves, entry, checkpoint.size)?;
+        let leaf = leaves[usize::try_from(entry).unwrap_or(usize::MAX).min(leaves.len() - 1)];
+        merkle::verify_inclusion(&leaf, entry, checkpoint.size, &path, &root).map_err(|error| {
+            AppError::Inconsistent(format!("the stored tree does not match its checkpoint ({error})"))
+        })?;
+        proofs.insert(entry, tlog_proof_text(entry, &path, &checkpoint.note));
+    }
+    Ok(proofs)
 }
 
 /// Proves the checkpoint at `old_size` is a prefix of the one at `new_size`
@@ -159,7 +201,7 @@ pub async fn consistency_proof(
     if old.size > new.size {
         return Err(AppError::Invalid(format!("size {} is larger than size {}", old.size, new.size)));
     }
-    let leaves = leaves(signoff, new.size).await?;
+    let leaves = leaves(signoff.store.as_ref(), new.size).await?;
     let proof = merkle::consistency_proof(&leaves, old.size, new.size)?;
     let (old_root, new_root) = (Digest::from_bytes(old.root), Digest::from_bytes(new.root));
     if old.size != new.size {

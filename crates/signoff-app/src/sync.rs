@@ -14,11 +14,23 @@
 //!   the configured destinations (`signoff serve` runs [`Engine::run_until`] with its
 //!   shutdown signal); [`run`] is `sync run`; [`reconcile`] is `sync reconcile`;
 //!   [`status`] is `sync status`.
+//! - **Alerts.** [`Monitor`] sends the engine's alerts to the log, a tally for
+//!   `/metrics` and the alert webhook of `[sync.alerts]`, and raises the same kind
+//!   of alert for sources of evidence that fell silent.
 //!
 //! Inclusion proofs: the artifacts written at certification name each ledger entry
 //! by its position only (`ledger.seq`), as the checkpoint covering the certificate
-//! does not exist until the transaction commits; `signoff ledger prove N`
-//! gives the proof.
+//! does not exist until the transaction commits. The outbox proves them when it
+//! hands them to the engine ([`StoreOutbox`]'s `due`): every entry an artifact
+//! names gets a C2SP tlog-proof against the first checkpoint that covers the
+//! certificate's entry, a tree size that never changes, and the completed artifact
+//! (with its new idempotency key) replaces the row's, once, before the first
+//! attempt; every retry, restart and reconciliation then sends those same bytes
+//! under that same key, and [`artifacts_of`] rebuilds them identically.
+//!
+//! Links: with `[server] public_url` in `signoff.toml`, artifacts link the
+//! release's page, each piece of evidence and the certificate's ledger entry on
+//! that server's dashboard.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -31,8 +43,8 @@ use signoff_controls::{Catalog, CoverageFacts};
 use signoff_core::ReleaseRef;
 use signoff_core::records::{ApprovalRecord, CertificateRecord, Decision};
 use signoff_grc::artifact::{
-    self, ArtifactInput, CertificateRef, ComplianceArtifact, CriterionRef, CriterionStatus, EvidenceInput, LedgerRef,
-    PolicyRef,
+    self, ArtifactInput, CertificateRef, ComplianceArtifact, CriterionRef, CriterionStatus, EvidenceInput,
+    InclusionProof, LedgerRef, PolicyRef,
 };
 use signoff_grc::config::{DestinationConfig, SyncConfig};
 use signoff_grc::destination::Destination;
@@ -48,7 +60,9 @@ use crate::certify::{Facts, certificates, gather, open_certificate};
 use crate::error::{AppError, Missing};
 use crate::home::{CONFIG_FILE, Signoff};
 
+mod monitor;
 mod vex;
+pub use monitor::Monitor;
 pub use vex::{VexExport, VexFormat, vex};
 
 // ---------------------------------------------------------------------------
@@ -141,16 +155,18 @@ impl Outbox for StoreOutbox {
             .deliveries_due(destination, nanos(now), u64::try_from(limit).unwrap_or(u64::MAX))
             .await
             .map_err(outbox_error)?;
-        rows.iter()
-            .map(|row| {
-                Ok(PendingDelivery {
-                    id: delivery_id(row),
-                    destination: row.destination.clone(),
-                    artifact: artifact_of(row)?,
-                    attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
-                })
+        let mut artifacts = rows.iter().map(artifact_of).collect::<Result<Vec<_>, _>>()?;
+        self.prove_due(&rows, &mut artifacts).await?;
+        Ok(rows
+            .iter()
+            .zip(artifacts)
+            .map(|(row, artifact)| PendingDelivery {
+                id: delivery_id(row),
+                destination: row.destination.clone(),
+                artifact,
+                attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
             })
-            .collect()
+            .collect())
     }
 
     async fn mark_attempt(
@@ -186,6 +202,36 @@ impl Outbox for StoreOutbox {
 }
 
 impl StoreOutbox {
+    /// Proves the artifacts of `rows` that name ledger entries without proofs (those
+    /// written at certification), one pass over the ledger per certification, and
+    /// stores each completed artifact in its row before anything is sent.
+    async fn prove_due(&self, rows: &[DeliveryRow], artifacts: &mut [ComplianceArtifact]) -> Result<(), OutboxError> {
+        let mut by_certificate: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for (index, artifact) in artifacts.iter().enumerate() {
+            if !artifact.unproven_entries().is_empty() {
+                by_certificate.entry(rows[index].certificate_seq).or_default().push(index);
+            }
+        }
+        for (certificate_seq, indexes) in by_certificate {
+            let anchor = u64::try_from(certificate_seq).unwrap_or_default();
+            let bare: Vec<ComplianceArtifact> = indexes.iter().map(|index| artifacts[*index].clone()).collect();
+            let proven = prove(self.store.as_ref(), anchor, bare)
+                .await
+                .map_err(|error| OutboxError::new(format!("cannot prove the artifacts of entry {anchor}: {error}")))?;
+            for (index, artifact) in indexes.into_iter().zip(proven) {
+                let json = serde_json::to_string(&artifact)
+                    .map_err(|error| OutboxError::new(format!("compliance artifact {}: {error}", artifact.id)))?;
+                let change =
+                    DeliveryChange::Prove { artifact: json, idempotency_key: artifact.idempotency_key.to_string() };
+                // Another engine may have proven and sent it meanwhile (the row is no
+                // longer pending): proving is deterministic, so its bytes are these.
+                self.store.change_delivery(rows[index].id, &change).await.map_err(outbox_error)?;
+                artifacts[index] = artifact;
+            }
+        }
+        Ok(())
+    }
+
     async fn change(&self, id: DeliveryId, change: DeliveryChange) -> Result<(), OutboxError> {
         if self.store.change_delivery(store_id(id), &change).await.map_err(outbox_error)? {
             Ok(())
@@ -204,6 +250,7 @@ pub(crate) struct Prepared {
     frameworks: Vec<String>,
     reviews: Vec<String>,
     destinations: Vec<String>,
+    server_url: Option<String>,
 }
 
 /// The sync settings of the store (`[sync]`; empty when absent).
@@ -226,7 +273,13 @@ pub(crate) async fn prepare(
         return Ok(None);
     }
     let reviews = crate::audit::release_reviews(signoff, &release.record, upto).await?;
-    Ok(Some(Prepared { catalog: signoff.catalog()?, frameworks: signoff.frameworks()?, reviews, destinations }))
+    Ok(Some(Prepared {
+        catalog: signoff.catalog()?,
+        frameworks: signoff.frameworks()?,
+        reviews,
+        destinations,
+        server_url: signoff.config.server.public_url.clone(),
+    }))
 }
 
 pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
@@ -240,8 +293,7 @@ pub(crate) fn artifact_input(
     evaluation: &Evaluation,
     certificate: &CertificateRecord,
     certificate_seq: u64,
-    reviews: &[String],
-    frameworks: &[String],
+    prepared: &Prepared,
 ) -> ArtifactInput {
     let record = &release.record;
     let content = record.content_digest();
@@ -292,12 +344,12 @@ pub(crate) fn artifact_input(
         facts: CoverageFacts {
             certificate: None,
             approvals,
-            reviews: reviews.to_vec(),
+            reviews: prepared.reviews.clone(),
             exceptions: evaluation.exceptions_used.clone(),
             ledger_checkpoint: None,
         },
-        frameworks: frameworks.to_vec(),
-        server_url: None,
+        frameworks: prepared.frameworks.clone(),
+        server_url: prepared.server_url.clone(),
     }
 }
 
@@ -324,8 +376,7 @@ impl Prepared {
         certificate: &CertificateRecord,
         certificate_seq: u64,
     ) -> Result<Vec<ComplianceArtifact>, AppError> {
-        let input =
-            artifact_input(release, facts, evaluation, certificate, certificate_seq, &self.reviews, &self.frameworks);
+        let input = artifact_input(release, facts, evaluation, certificate, certificate_seq, self);
         artifact::build_artifacts(&input, &self.catalog).map_err(|error| {
             AppError::Invalid(format!(
                 "cannot build the compliance artifacts of {}@{}: {error}",
@@ -353,9 +404,41 @@ impl Prepared {
     }
 }
 
+/// `artifacts` of the certification at ledger entry `certificate_seq`, each
+/// ledger entry they name proven against the first checkpoint that covers
+/// `certificate_seq` (so the same artifacts always come out byte for byte).
+///
+/// # Errors
+/// No checkpoint covers the certificate, the stored tree does not match it.
+pub(crate) async fn prove(
+    store: &dyn Store,
+    certificate_seq: u64,
+    artifacts: Vec<ComplianceArtifact>,
+) -> Result<Vec<ComplianceArtifact>, AppError> {
+    let entries: std::collections::BTreeSet<u64> =
+        artifacts.iter().flat_map(ComplianceArtifact::unproven_entries).collect();
+    if entries.is_empty() {
+        return Ok(artifacts);
+    }
+    let proofs: BTreeMap<u64, InclusionProof> = crate::proof::anchored_tlog_proofs(store, certificate_seq, &entries)
+        .await?
+        .into_iter()
+        .map(|(entry, text)| (entry, InclusionProof::TlogProof { text }))
+        .collect();
+    artifacts
+        .into_iter()
+        .map(|artifact| {
+            let id = artifact.id;
+            artifact
+                .with_proofs(&proofs)
+                .map_err(|error| AppError::Invalid(format!("compliance artifact {id}: {error}")))
+        })
+        .collect()
+}
+
 /// The compliance artifacts of a release's latest certification (certified or
-/// rejected), rebuilt from the store: the same as those delivered when it was
-/// certified.
+/// rejected), rebuilt from the store with their inclusion proofs: byte for byte
+/// those delivered (same content, same idempotency keys).
 ///
 /// # Errors
 /// An unknown or never certified release, a certificate that does not verify.
@@ -370,7 +453,8 @@ pub async fn artifacts_of(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec
     let facts = gather(signoff, &row.record, Some(certificate.entry)).await?;
     let prepared = prepare(signoff, &row, Some(certificate.entry), true).await?;
     let Some(prepared) = prepared else { return Ok(Vec::new()) };
-    prepared.artifacts(&row, &facts, &evaluation, &certificate.record, certificate.entry)
+    let artifacts = prepared.artifacts(&row, &facts, &evaluation, &certificate.record, certificate.entry)?;
+    prove(signoff.store.as_ref(), certificate.entry, artifacts).await
 }
 
 // ---------------------------------------------------------------------------

@@ -35,13 +35,16 @@
 //!   change of content changes it. Inclusion proofs are part of the content, so the
 //!   caller should prove against a fixed tree size (the checkpoint that first covered
 //!   the certification) to rebuild identical artifacts later.
+//!   [`ComplianceArtifact::with_proofs`] adds the proofs to an artifact built without
+//!   them (the store builds artifacts inside the certification's transaction, before
+//!   that checkpoint exists, and proves them when it delivers them).
 //!
 //! # JSON
 //!
 //! Serialised with serde as documented on each field (`docs/grc.md` has an example);
 //! `schema` is [`ARTIFACT_SCHEMA`], the version of this shape.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -401,6 +404,36 @@ impl ComplianceArtifact {
         Ok(IdempotencyKey(Digest::of(&bytes).to_hex()))
     }
 
+    /// The ledger entries the artifact names (its certificate's and its evidence's)
+    /// that carry no inclusion proof yet.
+    pub fn unproven_entries(&self) -> BTreeSet<u64> {
+        let certificate = self.certificate.ledger.iter();
+        let evidence = self.evidence.iter().filter_map(|item| item.ledger.as_ref());
+        certificate.chain(evidence).filter(|ledger| ledger.proof.is_none()).map(|ledger| ledger.seq).collect()
+    }
+
+    /// The artifact with an inclusion proof, taken from `proofs` by entry, for every
+    /// ledger entry it names without one; its summary and idempotency key follow the
+    /// new content. Pure: the same artifact and proofs always give the same bytes,
+    /// which is what lets the store prove an artifact when it delivers it and
+    /// rebuild the identical artifact later (prove against one fixed tree size).
+    ///
+    /// # Errors
+    ///
+    /// [`ArtifactError::Unproven`] naming an entry `proofs` lacks;
+    /// [`ArtifactError::Canonical`] as [`ComplianceArtifact::content_key`].
+    pub fn with_proofs(mut self, proofs: &BTreeMap<u64, InclusionProof>) -> Result<ComplianceArtifact, ArtifactError> {
+        let certificate = self.certificate.ledger.iter_mut();
+        let evidence = self.evidence.iter_mut().filter_map(|item| item.ledger.as_mut());
+        for ledger in certificate.chain(evidence).filter(|ledger| ledger.proof.is_none()) {
+            let proof = proofs.get(&ledger.seq).ok_or(ArtifactError::Unproven { seq: ledger.seq })?;
+            ledger.proof = Some(proof.clone());
+        }
+        self.summary = summary(&self);
+        self.idempotency_key = self.content_key()?;
+        Ok(self)
+    }
+
     /// The artifact as pretty JSON, the bytes uploaded as a file.
     ///
     /// # Errors
@@ -442,6 +475,12 @@ pub enum ArtifactError {
         /// Its value.
         value: String,
     },
+    /// No inclusion proof was given for a ledger entry the artifact names.
+    #[error("no inclusion proof for ledger entry {seq}")]
+    Unproven {
+        /// The entry.
+        seq: u64,
+    },
     /// Canonical encoding failed.
     #[error("cannot compute the idempotency key")]
     Canonical(#[source] signoff_core::canonical::CanonicalError),
@@ -459,8 +498,13 @@ pub(crate) fn parse_time(what: &str, value: &str) -> Result<OffsetDateTime, Arti
     })
 }
 
-/// The server's base URL without a trailing slash, checked.
-fn server_base(server_url: Option<&str>) -> Result<Option<String>, ArtifactError> {
+/// The server's base URL without a trailing slash, checked (an http(s) URL with a
+/// host); `None` for `None`.
+///
+/// # Errors
+///
+/// [`ArtifactError::ServerUrl`] for anything else.
+pub fn server_base(server_url: Option<&str>) -> Result<Option<String>, ArtifactError> {
     let Some(value) = server_url else { return Ok(None) };
     let parsed = reqwest::Url::parse(value).map_err(|_| ArtifactError::ServerUrl { value: value.to_owned() })?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
@@ -469,25 +513,38 @@ fn server_base(server_url: Option<&str>) -> Result<Option<String>, ArtifactError
     Ok(Some(value.trim_end_matches('/').to_owned()))
 }
 
-/// Links into the signoff server. These paths are the seam with the server's routes:
-/// `<base>/releases/<project>/<version>`, `<base>/evidence/sha256:<hex>` and
-/// `<base>/certificates/<id>`.
+/// Links into the signoff server's dashboard. These paths are the seam with the
+/// server's routes (`signoff-server`'s `dashboard`): the release's page
+/// `<base>/ui/releases/<project>/<version>`, a piece of its raw evidence
+/// `<base>/ui/releases/<project>/<version>/evidence/sha256:<hex>`, and a ledger
+/// entry (the certificate's) `<base>/ui/ledger/entries/<seq>`. Each path segment is
+/// percent-encoded (a project name may hold `/`).
 pub mod links {
     use signoff_core::Digest;
 
+    /// `base` with `segments` appended, each percent-encoded; `base` as it is when it
+    /// cannot be a base (it was checked to be an http(s) URL, so it can).
+    fn join(base: &str, segments: &[&str]) -> String {
+        let Ok(mut url) = reqwest::Url::parse(base) else { return base.to_owned() };
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url.to_string()
+    }
+
     /// The release's page.
     pub fn release(base: &str, project: &str, version: &str) -> String {
-        format!("{base}/releases/{project}/{version}")
+        join(base, &["ui", "releases", project, version])
     }
 
-    /// A piece of raw evidence, by digest.
-    pub fn evidence(base: &str, digest: &Digest) -> String {
-        format!("{base}/evidence/{digest}")
+    /// A piece of the release's raw evidence, by digest.
+    pub fn evidence(base: &str, project: &str, version: &str, digest: &Digest) -> String {
+        join(base, &["ui", "releases", project, version, "evidence", &digest.to_string()])
     }
 
-    /// A certificate (its DSSE envelope), by id.
-    pub fn certificate(base: &str, id: &str) -> String {
-        format!("{base}/certificates/{id}")
+    /// A ledger entry (the certificate's), by its position.
+    pub fn ledger_entry(base: &str, seq: u64) -> String {
+        join(base, &["ui", "ledger", "entries", &seq.to_string()])
     }
 }
 
@@ -642,8 +699,13 @@ fn artifact_evidence(
             (None, None) => None,
         },
         url: match (base, captured, certificate) {
-            (Some(base), Some(item), _) => Some(links::evidence(base, &item.digest)),
-            (Some(base), None, Some(_)) => Some(links::certificate(base, &input.certificate.id)),
+            (Some(base), Some(item), _) => {
+                Some(links::evidence(base, &input.release.project, &input.release.version, &item.digest))
+            }
+            (Some(base), None, Some(_)) => Some(match &input.certificate.ledger {
+                Some(ledger) => links::ledger_entry(base, ledger.seq),
+                None => links::release(base, &input.release.project, &input.release.version),
+            }),
             _ => None,
         },
     }

@@ -30,6 +30,11 @@
 //! [sync.destinations.drop]
 //! type = "folder"
 //! path = "/mnt/evidence-drop"            # s3://bucket/prefix once S3 exists
+//!
+//! [sync.alerts]                          # besides the log and /metrics
+//! webhook_url = "https://alerts.example.com/signoff"
+//! secret = { env = "ALERT_SECRET" }      # whsec_..., signed as the webhook destination
+//! silent_after = 3                       # releases a source may miss before it alerts; 0: off
 //! ```
 
 use std::collections::BTreeMap;
@@ -37,6 +42,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::alert_webhook::{AlertWebhook, AlertWebhookSettings, AlertWebhookWorker};
 use crate::destination::drata::{Drata, DrataRegion, DrataSettings};
 use crate::destination::folder::{Folder, open_store};
 use crate::destination::vanta::{self, Vanta, VantaSettings};
@@ -55,6 +61,62 @@ pub struct SyncConfig {
     /// The destinations by name.
     #[serde(default)]
     pub destinations: BTreeMap<String, DestinationConfig>,
+    /// Where alerts go besides the log and `/metrics` (`[sync.alerts]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertsConfig>,
+}
+
+/// `[sync.alerts]`: the alert webhook (`crate::alert_webhook`) and when a silent
+/// source raises an alert.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// A Standard Webhooks endpoint every alert is posted to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    /// The `whsec_` secret alerts are signed with (required with `webhook_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretSource>,
+    /// A source absent from each of this many latest releases of its project raises
+    /// an alert (default [`DEFAULT_SILENT_AFTER`]; 0 turns the check off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silent_after: Option<u64>,
+}
+
+/// Releases a source may be missing from before it raises an alert, by default.
+pub const DEFAULT_SILENT_AFTER: u64 = 3;
+
+impl AlertsConfig {
+    /// Releases a source may be missing from before it raises an alert; 0: never.
+    pub fn silent_after(&self) -> u64 {
+        self.silent_after.unwrap_or(DEFAULT_SILENT_AFTER)
+    }
+}
+
+/// Starts the alert webhook of `[sync.alerts]`, when it names one, reading its
+/// secret now (call it inside a Tokio runtime).
+///
+/// # Errors
+///
+/// [`DestinationError`] when the secret is missing or unreadable, or the URL is
+/// wrong or refused.
+pub fn start_alert_webhook(
+    sync: &SyncConfig,
+    timeouts: Timeouts,
+) -> Result<Option<(Arc<AlertWebhook>, AlertWebhookWorker)>, DestinationError> {
+    let Some(alerts) = &sync.alerts else { return Ok(None) };
+    let Some(url) = &alerts.webhook_url else { return Ok(None) };
+    let Some(source) = &alerts.secret else {
+        return Err(DestinationError::Config {
+            destination: "alerts".into(),
+            message: "[sync.alerts] webhook_url needs a secret = { env = \"VAR\" } or { file = \"PATH\" }".into(),
+        });
+    };
+    let secret =
+        source.resolve().map_err(|source| DestinationError::Secret { destination: "alerts".to_owned(), source })?;
+    let mut settings = AlertWebhookSettings::new(url.clone(), secret, sync.allow_private_networks);
+    settings.timeouts = timeouts;
+    AlertWebhook::start(settings).map(Some)
 }
 
 /// One destination.

@@ -15,9 +15,11 @@
 //! runs out, and the destination's idempotency makes the resend harmless.
 //!
 //! **Alerts.** A destination whose deliveries fail [`RetryPolicy::alert_after`] times
-//! in a row raises [`AlertKind::Failing`] once, and [`AlertKind::Recovered`] at its
-//! next success. The [`AlertSink`] is the seam where the caller wires logs, metrics and
-//! a webhook of its own.
+//! in a row raises [`Alert::Failing`] once, and [`Alert::Recovered`] at its next
+//! success. The [`AlertSink`] is the seam where the caller wires the log
+//! ([`LogAlerts`]), metrics ([`AlertTally`]) and the alert webhook
+//! (`crate::alert_webhook`), several at once through [`AlertSinks`]; the store's side
+//! raises [`Alert::SourceSilent`] through the same sinks.
 //!
 //! **Reconcile.** [`Engine::reconcile`] lists what the destination holds, requeues
 //! every delivered artifact it lacks (or holds under another idempotency key, when
@@ -29,7 +31,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use backon::BackoffBuilder as _;
+use signoff_core::EvidenceKind;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::destination::{DeliveryOutcome, Destination, DestinationError};
@@ -90,55 +94,154 @@ impl RetryPolicy {
     }
 }
 
-/// Whether an alert says a destination started failing or recovered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an alert says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AlertKind {
-    /// Failed [`RetryPolicy::alert_after`] times in a row.
+    /// A destination failed [`RetryPolicy::alert_after`] times in a row.
     Failing,
-    /// Delivered again after an alert.
+    /// A destination delivered again after a failing alert.
     Recovered,
+    /// A source of evidence stopped reporting (I2): absent from each of its
+    /// project's latest releases.
+    SourceSilent,
 }
 
-/// An alert about a destination.
+impl AlertKind {
+    /// `destination_failing`, `destination_recovered` or `source_silent`: the `kind`
+    /// of the alert webhook's data and the metric's label.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Failing => "destination_failing",
+            AlertKind::Recovered => "destination_recovered",
+            AlertKind::SourceSilent => "source_silent",
+        }
+    }
+
+    /// Every kind, in order.
+    pub const ALL: [AlertKind; 3] = [AlertKind::Failing, AlertKind::Recovered, AlertKind::SourceSilent];
+}
+
+/// A destination's run of failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alert {
-    /// Failing or recovered.
-    pub kind: AlertKind,
+pub struct DestinationAlert {
     /// The destination.
     pub destination: String,
-    /// Failures in a row (at the alert; for `Recovered`, before the success).
+    /// Failures in a row (at the alert; for a recovery, before the success).
     pub consecutive_failures: u32,
     /// When the failures began.
     pub since: OffsetDateTime,
-    /// The last failure's reason.
+    /// The last failure's reason (empty for a recovery).
     pub last_error: String,
+}
+
+/// A source of evidence (a tool supplying a kind to a project) that stopped
+/// reporting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SilentSource {
+    /// The project.
+    pub project: String,
+    /// The tool, as it names itself.
+    pub tool: String,
+    /// The kind of evidence it supplied.
+    pub kind: EvidenceKind,
+    /// The latest releases of the project it is absent from.
+    pub releases: u64,
+    /// Its latest capture's ledger entry: with the rest, what names this silence
+    /// (a later capture ends it).
+    pub last_entry: u64,
+    /// When it last reported.
+    pub last_reported_at: OffsetDateTime,
+}
+
+/// An alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Alert {
+    /// A destination started failing.
+    Failing(DestinationAlert),
+    /// A destination recovered.
+    Recovered(DestinationAlert),
+    /// A source of evidence fell silent.
+    SourceSilent(SilentSource),
+}
+
+impl Alert {
+    /// What it says.
+    pub fn kind(&self) -> AlertKind {
+        match self {
+            Alert::Failing(_) => AlertKind::Failing,
+            Alert::Recovered(_) => AlertKind::Recovered,
+            Alert::SourceSilent(_) => AlertKind::SourceSilent,
+        }
+    }
+
+    /// The destination it is about, for a destination's alert.
+    pub fn destination(&self) -> Option<&str> {
+        match self {
+            Alert::Failing(alert) | Alert::Recovered(alert) => Some(&alert.destination),
+            Alert::SourceSilent(_) => None,
+        }
+    }
+
+    /// The alert as JSON (the alert webhook's `data`): `kind` and the fields of its
+    /// kind, times in RFC 3339.
+    pub fn to_json(&self) -> serde_json::Value {
+        let time = |at: &OffsetDateTime| at.format(&Rfc3339).unwrap_or_default();
+        match self {
+            Alert::Failing(alert) | Alert::Recovered(alert) => serde_json::json!({
+                "kind": self.kind().as_str(),
+                "destination": alert.destination,
+                "consecutive_failures": alert.consecutive_failures,
+                "since": time(&alert.since),
+                "last_error": alert.last_error,
+            }),
+            Alert::SourceSilent(source) => serde_json::json!({
+                "kind": self.kind().as_str(),
+                "project": source.project,
+                "tool": source.tool,
+                "evidence_kind": source.kind,
+                "releases": source.releases,
+                "last_entry": source.last_entry,
+                "last_reported_at": time(&source.last_reported_at),
+            }),
+        }
+    }
 }
 
 /// Where alerts go. **API Boundary:** the CLI and server wire logs, a metric and an
 /// alert webhook here.
 pub trait AlertSink: Send + Sync {
-    /// Handles one alert. Must not block for long: it runs on the delivery path.
+    /// Handles one alert. Must not block: it runs on the delivery path (the alert
+    /// webhook only queues it).
     fn raise(&self, alert: &Alert);
 }
 
-/// Alerts to the log (`tracing`): failing at error level, recovery at info.
+/// Alerts to the log (`tracing`): failing and silent at error level, recovery at
+/// info.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LogAlerts;
 
 impl AlertSink for LogAlerts {
     fn raise(&self, alert: &Alert) {
-        match alert.kind {
-            AlertKind::Failing => tracing::error!(
+        match alert {
+            Alert::Failing(alert) => tracing::error!(
                 destination = %alert.destination,
                 failures = alert.consecutive_failures,
                 since = %alert.since,
                 last_error = %alert.last_error,
                 "GRC destination is failing"
             ),
-            AlertKind::Recovered => tracing::info!(
+            Alert::Recovered(alert) => tracing::info!(
                 destination = %alert.destination,
                 failures = alert.consecutive_failures,
                 "GRC destination recovered"
+            ),
+            Alert::SourceSilent(source) => tracing::error!(
+                project = %source.project,
+                tool = %source.tool,
+                kind = %source.kind,
+                releases = source.releases,
+                last_reported_at = %source.last_reported_at,
+                "evidence source stopped reporting"
             ),
         }
     }
@@ -158,6 +261,59 @@ impl CollectedAlerts {
 impl AlertSink for CollectedAlerts {
     fn raise(&self, alert: &Alert) {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(alert.clone());
+    }
+}
+
+/// Every alert to each of several sinks, in order.
+#[derive(Default)]
+pub struct AlertSinks(Vec<Arc<dyn AlertSink>>);
+
+impl AlertSinks {
+    /// The sinks.
+    pub fn new(sinks: Vec<Arc<dyn AlertSink>>) -> AlertSinks {
+        AlertSinks(sinks)
+    }
+}
+
+impl AlertSink for AlertSinks {
+    fn raise(&self, alert: &Alert) {
+        for sink in &self.0 {
+            sink.raise(alert);
+        }
+    }
+}
+
+/// What the alerts say now, for metrics: alerts raised by kind, and which
+/// destinations are failing (raised failing, not recovered yet).
+#[derive(Debug, Default)]
+pub struct AlertTally {
+    raised: Mutex<BTreeMap<AlertKind, u64>>,
+    failing: Mutex<BTreeMap<String, bool>>,
+}
+
+impl AlertTally {
+    /// Alerts raised so far, by kind (every kind, zero included).
+    pub fn raised(&self) -> Vec<(AlertKind, u64)> {
+        let raised = self.raised.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        AlertKind::ALL.iter().map(|kind| (*kind, raised.get(kind).copied().unwrap_or_default())).collect()
+    }
+
+    /// Every destination an alert named, and whether it is failing now.
+    pub fn failing(&self) -> Vec<(String, bool)> {
+        let failing = self.failing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failing.iter().map(|(name, failing)| (name.clone(), *failing)).collect()
+    }
+}
+
+impl AlertSink for AlertTally {
+    fn raise(&self, alert: &Alert) {
+        *self.raised.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(alert.kind()).or_default() += 1;
+        if let Some(destination) = alert.destination() {
+            self.failing
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(destination.to_owned(), alert.kind() == AlertKind::Failing);
+        }
     }
 }
 
@@ -318,13 +474,12 @@ impl Engine {
     fn succeeded(&self, destination: &str) {
         let previous = self.health().remove(destination);
         if let Some(health) = previous.filter(|health| health.alerted) {
-            self.alerts.raise(&Alert {
-                kind: AlertKind::Recovered,
+            self.alerts.raise(&Alert::Recovered(DestinationAlert {
                 destination: destination.to_owned(),
                 consecutive_failures: health.failures,
                 since: health.since,
                 last_error: String::new(),
-            });
+            }));
         }
     }
 
@@ -336,13 +491,12 @@ impl Engine {
             health.failures += 1;
             if health.failures >= self.policy.alert_after && !health.alerted {
                 health.alerted = true;
-                Some(Alert {
-                    kind: AlertKind::Failing,
+                Some(Alert::Failing(DestinationAlert {
                     destination: destination.to_owned(),
                     consecutive_failures: health.failures,
                     since: health.since,
                     last_error: why.to_owned(),
-                })
+                }))
             } else {
                 None
             }

@@ -27,7 +27,8 @@
 //!   shared status classification; [`net_guard`] the webhook's SSRF guard;
 //!   [`webhook_signature`] Standard Webhooks 1.0; [`secret`] secrets from the
 //!   environment or a file, redacted.
-//! - [`engine`]: attempts, backoff, alerts, reconciliation over an [`outbox::Outbox`].
+//! - [`engine`]: attempts, backoff, alerts, reconciliation over an [`outbox::Outbox`];
+//!   [`alert_webhook`] posts alerts, signed, off the delivery path.
 //! - [`oscal`], [`controlmap`]: OSCAL assessment results and control-id mapping.
 //! - [`vex`]: finding dispositions as OpenVEX 0.2 and CycloneDX 1.6.
 //! - [`config`]: `[sync]` of `signoff.toml` and building destinations from it.
@@ -65,13 +66,17 @@
 //!    `signoff serve` runs [`engine::Engine::run_until`] with its shutdown signal;
 //!    `signoff sync reconcile NAME` is [`engine::Engine::reconcile`]; `sync status`
 //!    reads [`outbox::Outbox::deliveries`] (state, attempts, last error, failing since).
-//! 5. **Alerts.** An [`engine::AlertSink`] receives failing/recovered alerts: wire the
-//!    log ([`engine::LogAlerts`]), a metric and the alert webhook there.
+//! 5. **Alerts.** An [`engine::AlertSink`] receives failing/recovered alerts and the
+//!    store's silent-source alerts: the log ([`engine::LogAlerts`]), the metrics
+//!    ([`engine::AlertTally`]) and the alert webhook ([`alert_webhook`], from
+//!    `[sync.alerts]`: [`config::start_alert_webhook`]), together through
+//!    [`engine::AlertSinks`].
 //! 6. **OSCAL and VEX.** `signoff oscal export` selects the artifacts of a release or
 //!    period and calls [`oscal::assessment_results`]; `signoff vex export` maps triage
 //!    records onto [`vex::Disposition`] and calls [`vex::export_openvex`] or
 //!    [`vex::export_cyclonedx`].
 
+pub mod alert_webhook;
 pub mod artifact;
 pub mod config;
 pub mod controlmap;

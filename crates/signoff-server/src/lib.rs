@@ -80,6 +80,7 @@ impl Default for ServerConfig {
 
 struct Inner {
     signoff: Arc<Signoff>,
+    monitor: Option<Arc<signoff_app::sync::Monitor>>,
     committer: signoff_app::capture::Committer,
     metrics: Arc<Metrics>,
     config: ServerConfig,
@@ -95,6 +96,16 @@ impl AppState {
     /// The state over an open store. Starts the capture queue's task: call it
     /// inside a Tokio runtime.
     pub fn new(signoff: Signoff, config: ServerConfig) -> AppState {
+        AppState::with_monitor(signoff, config, None)
+    }
+
+    /// The state with the alerts of the GRC sync (`signoff serve`): `/metrics` shows
+    /// them, and each certification checks its project for silent sources.
+    pub fn with_monitor(
+        signoff: Signoff,
+        config: ServerConfig,
+        monitor: Option<Arc<signoff_app::sync::Monitor>>,
+    ) -> AppState {
         let limiter = auth::limiter(config.rate_per_second, config.rate_burst);
         let signoff = Arc::new(signoff);
         let metrics = Arc::new(Metrics::default());
@@ -102,7 +113,25 @@ impl AppState {
         let committer = signoff_app::capture::Committer::start(Arc::clone(&signoff), config.max_group, move |_| {
             counted.capture_group();
         });
-        AppState(Arc::new(Inner { signoff, committer, metrics, config, limiter, dashboard: Default::default() }))
+        AppState(Arc::new(Inner {
+            signoff,
+            monitor,
+            committer,
+            metrics,
+            config,
+            limiter,
+            dashboard: Default::default(),
+        }))
+    }
+
+    /// The GRC sync's alerts, when the server runs them.
+    pub(crate) fn monitor(&self) -> Option<&Arc<signoff_app::sync::Monitor>> {
+        self.0.monitor.as_ref()
+    }
+
+    /// The store, shared (for work that outlives a request).
+    pub(crate) fn shared_signoff(&self) -> Arc<Signoff> {
+        Arc::clone(&self.0.signoff)
     }
 
     /// The store.

@@ -1,5 +1,5 @@
 //! Prometheus text metrics: requests by route, method and status, a latency
-//! histogram per route, captures, refusals. Route templates (`/api/v1/releases/
+//! histogram per route, captures, refusals, and the GRC sync's alerts. Route templates (`/api/v1/releases/
 //! {project}/{version}`), never values, label the series: no project's name or
 //! figures appear in them.
 
@@ -109,4 +109,26 @@ impl Metrics {
         let _ = writeln!(text, "signoff_refused_requests_total {}", self.refused.load(Ordering::Relaxed));
         text
     }
+}
+
+/// The GRC sync's alert metrics: alerts raised by kind, and whether each
+/// destination is failing (alerted failing and not recovered since).
+pub(crate) fn render_sync(monitor: &signoff_app::sync::Monitor) -> String {
+    let mut text = String::new();
+    text.push_str(
+        "# HELP signoff_sync_alerts_total Alerts raised: destination_failing, destination_recovered, source_silent.\n",
+    );
+    text.push_str("# TYPE signoff_sync_alerts_total counter\n");
+    for (kind, count) in monitor.alert_counts() {
+        let _ = writeln!(text, "signoff_sync_alerts_total{{kind=\"{kind}\"}} {count}");
+    }
+    text.push_str(
+        "# HELP signoff_sync_destination_failing 1 while a GRC destination is failing (alerted, not recovered).\n",
+    );
+    text.push_str("# TYPE signoff_sync_destination_failing gauge\n");
+    for (destination, failing) in monitor.failing_destinations() {
+        let _ =
+            writeln!(text, "signoff_sync_destination_failing{{destination=\"{destination}\"}} {}", u8::from(failing));
+    }
+    text
 }

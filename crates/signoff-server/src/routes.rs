@@ -431,11 +431,22 @@ pub(crate) async fn certify(
         actor: auth.who.actor.clone(),
     };
     let (project_text, version_text) = (request.release.project.to_string(), request.release.version.to_string());
+    let project = request.release.project.clone();
     let dry_run = request.dry_run;
     let certification = signoff_app::certify::certify(state.signoff(), request).await?;
     if !dry_run {
         let text = format!("certification by {}", auth.who.actor.id);
         state.live(LiveEvent::now("certification", project_text, Some(version_text), text));
+        // I2: a certification is when a source missing from its latest releases
+        // shows; the check runs beside the answer, not before it.
+        if let Some(monitor) = state.monitor() {
+            let (monitor, signoff) = (std::sync::Arc::clone(monitor), state.shared_signoff());
+            tokio::spawn(async move {
+                if let Err(error) = monitor.check_sources(&signoff, &project).await {
+                    tracing::warn!(%project, %error, "cannot check the project's sources");
+                }
+            });
+        }
     }
     ok(&certification)
 }

@@ -413,7 +413,8 @@ pub struct DeliveryRow {
     pub artifact_id: String,
     /// The artifact's idempotency key.
     pub idempotency_key: String,
-    /// The artifact, JSON.
+    /// The artifact, JSON: as the certification wrote it, then once proven
+    /// ([`DeliveryChange::Prove`]) before its first attempt.
     pub artifact: String,
     /// The ledger entry of the certification it was built from.
     pub certificate_seq: i64,
@@ -470,6 +471,16 @@ pub enum DeliveryChange {
         /// When to try again.
         retry_at: Option<i64>,
     },
+    /// The artifact of a pending delivery, completed with its inclusion proofs
+    /// (`signoff-app`'s `sync`): the same artifact with proofs against the
+    /// checkpoint that first covered its certification, and the key of that content.
+    /// Completing is deterministic, so doing it twice writes the same values.
+    Prove {
+        /// The completed artifact, JSON.
+        artifact: String,
+        /// Its idempotency key.
+        idempotency_key: String,
+    },
     /// Pending again, due at `at` (reconciliation).
     Requeue {
         /// When due.
@@ -494,6 +505,9 @@ pub trait Store: Send + Sync {
     async fn checkpoints(&self) -> StoreResult<Vec<StoredCheckpoint>>;
     /// The latest checkpoint.
     async fn latest_checkpoint(&self) -> StoreResult<Option<StoredCheckpoint>>;
+    /// The first (smallest) checkpoint whose tree holds entry `seq`, if one does: the
+    /// fixed tree size an entry's proofs are given against where they must not change.
+    async fn checkpoint_covering(&self, seq: u64) -> StoreResult<Option<StoredCheckpoint>>;
 
     /// Evidence rows with `seq >= from`, in order, at most `limit`.
     async fn evidence_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<EvidenceRow>>;

@@ -248,6 +248,14 @@ impl Store for SqlStore {
         row.map(CheckpointColumns::into_checkpoint).transpose()
     }
 
+    async fn checkpoint_covering(&self, seq: u64) -> StoreResult<Option<StoredCheckpoint>> {
+        const SQL: &str =
+            "SELECT size, root, note, frontier, previous_size FROM checkpoints WHERE size > $1 ORDER BY size LIMIT 1";
+        let row: Option<CheckpointColumns> =
+            on!(&self.pool, |pool| sqlx::query_as(SQL).bind(to_i64(seq)).fetch_optional(pool).await)?;
+        row.map(CheckpointColumns::into_checkpoint).transpose()
+    }
+
     async fn evidence_rows(&self, from: u64, limit: u64) -> StoreResult<Vec<EvidenceRow>> {
         const SQL: &str = "SELECT * FROM evidence WHERE seq >= $1 ORDER BY seq LIMIT $2";
         let rows: Vec<EvidenceColumns> =
@@ -706,6 +714,8 @@ impl Store for SqlStore {
         const RETRY: &str = "UPDATE sync_deliveries SET last_error = $2, failing_since = COALESCE(failing_since, $3), next_attempt_at = $4 WHERE id = $1";
         const GIVE_UP: &str = "UPDATE sync_deliveries SET state = 'failed', last_error = $2, failing_since = COALESCE(failing_since, $3), next_attempt_at = NULL WHERE id = $1";
         const REQUEUE: &str = "UPDATE sync_deliveries SET state = 'pending', next_attempt_at = $2 WHERE id = $1";
+        const PROVE: &str =
+            "UPDATE sync_deliveries SET artifact = $2, idempotency_key = $3 WHERE id = $1 AND state = 'pending'";
         let rows = match change {
             DeliveryChange::Attempt { lease_until } => on!(&self.pool, |pool| sqlx::query(ATTEMPT)
                 .bind(id)
@@ -734,6 +744,13 @@ impl Store for SqlStore {
                 .bind(id)
                 .bind(why)
                 .bind(*at)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected()))?,
+            DeliveryChange::Prove { artifact, idempotency_key } => on!(&self.pool, |pool| sqlx::query(PROVE)
+                .bind(id)
+                .bind(artifact)
+                .bind(idempotency_key)
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected()))?,

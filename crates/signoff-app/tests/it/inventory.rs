@@ -147,3 +147,60 @@ async fn health_names_an_expiring_exception_a_release_relies_on_and_the_ledger()
         assert!(health.expiring.is_empty(), "{backend}");
     }
 }
+
+/// I2: a source silent for the last `silent_after` releases raises one alert through
+/// the sync's sinks, not again while it stays silent, and again only after it
+/// reported and fell silent anew.
+#[tokio::test]
+async fn a_silent_source_raises_one_alert_until_it_reports_again() {
+    use std::sync::Arc;
+
+    use signoff_grc::engine::{Alert, CollectedAlerts};
+
+    for mut store in stores().await {
+        let backend = store.backend;
+        history(&store).await;
+        let home = store.signoff.home().to_owned();
+        let settings = home.join("signoff.toml");
+        let text = std::fs::read_to_string(&settings).unwrap() + "\n[sync.alerts]\nsilent_after = 2\n";
+        std::fs::write(&settings, text).unwrap();
+        store.signoff = signoff_app::Signoff::open(&home).await.unwrap();
+        let collected = Arc::new(CollectedAlerts::default());
+        let monitor = signoff_app::sync::Monitor::start(&store.signoff, vec![collected.clone()]).unwrap();
+        let shop = ProjectName::new("shop").unwrap();
+
+        let raised = monitor.check_sources(&store.signoff, &shop).await.unwrap();
+        assert_eq!(raised.len(), 1, "{backend}: {raised:?}");
+        let Alert::SourceSilent(silent) = &raised[0] else { panic!("{backend}: {raised:?}") };
+        assert_eq!(
+            (silent.project.as_str(), silent.kind, silent.releases),
+            ("shop", EvidenceKind::Sbom, 2),
+            "{backend}"
+        );
+        assert_eq!(collected.alerts(), raised, "{backend}: raised through the sinks");
+        let counts = monitor.alert_counts();
+        assert_eq!(counts, [("destination_failing", 0), ("destination_recovered", 0), ("source_silent", 1)]);
+
+        // Another certification, still silent: no second alert.
+        assert!(monitor.check_sources(&store.signoff, &shop).await.unwrap().is_empty(), "{backend}");
+        // billing has no silent source.
+        let billing = ProjectName::new("billing").unwrap();
+        assert!(monitor.check_sources(&store.signoff, &billing).await.unwrap().is_empty(), "{backend}");
+
+        // The SBOM step comes back: nothing to say, and the silence is over.
+        let at = commit("1.3.0");
+        capture(&store, "shop", &at, &ALL, Some("ci-bot")).await;
+        create_release(&store, "shop@1.3.0", &at).await;
+        assert!(monitor.check_sources(&store.signoff, &shop).await.unwrap().is_empty(), "{backend}");
+        // Dropped again for two releases: one new alert.
+        for version in ["1.4.0", "1.5.0"] {
+            let at = commit(version);
+            capture(&store, "shop", &at, &NO_SBOM, Some("ci-bot")).await;
+            create_release(&store, &format!("shop@{version}"), &at).await;
+        }
+        let again = monitor.check_sources(&store.signoff, &shop).await.unwrap();
+        assert_eq!(again.len(), 1, "{backend}: {again:?}");
+        assert_ne!(again, raised, "{backend}: a new silence, named by the source's latest entry");
+        assert_eq!(collected.alerts().len(), 2, "{backend}");
+    }
+}

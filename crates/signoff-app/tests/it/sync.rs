@@ -10,19 +10,21 @@ use std::time::Duration;
 
 use signoff_app::Signoff;
 use signoff_app::certify::CertifyRequest;
-use signoff_grc::artifact::ComplianceArtifact;
+use signoff_grc::artifact::{ComplianceArtifact, InclusionProof, LedgerRef};
 use signoff_grc::config::DestinationConfig;
-use signoff_grc::engine::{CollectedAlerts, RetryPolicy};
+use signoff_grc::engine::{Alert, AlertKind, CollectedAlerts, RetryPolicy};
 use signoff_grc::outbox::DeliveryId;
 use signoff_grc::secret::{Secret, SecretSource};
 use signoff_grc::testkit::Fault;
 use signoff_grc::testkit::webhook::WebhookReceiver;
 use signoff_grc::webhook_signature::WebhookKey;
+use signoff_package::tlog_proof::TlogProof;
 use signoff_store::{NewDelivery, Store};
 
 use crate::util::*;
 
 const HOOK_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+const ALERT_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// Retries in milliseconds, so the tests do not wait minutes.
 fn fast_policy() -> RetryPolicy {
@@ -96,6 +98,7 @@ async fn configure(store: &mut TestStore, receiver: &WebhookReceiver, drop: &std
     let home = store.signoff.home().to_owned();
     let settings = home.join("signoff.toml");
     let mut text = std::fs::read_to_string(&settings).unwrap();
+    text.push_str("\n[server]\npublic_url = \"https://signoff.example.com/\"\n");
     text.push_str("\n[sync]\nallow_private_networks = true\n");
     std::fs::write(&settings, text).unwrap();
     let secret = home.join("hook.secret");
@@ -133,6 +136,45 @@ fn hook_copies(receiver: &WebhookReceiver) -> BTreeMap<String, usize> {
 
 fn once_each(artifacts: &[ComplianceArtifact]) -> BTreeMap<String, usize> {
     artifacts.iter().map(|artifact| (artifact.id.to_string(), 1)).collect()
+}
+
+/// Checks every inclusion proof of `artifact` with the project's own verifiers: each
+/// is a C2SP tlog-proof naming its entry, whose checkpoint the store's key signed,
+/// which is the first checkpoint covering the certificate's entry (a tree size that
+/// never changes), and whose audit path leads from the entry's leaf hash to that
+/// checkpoint's root.
+/// Answers how many proofs it checked.
+async fn assert_proofs_verify(store: &TestStore, artifact: &ComplianceArtifact) -> usize {
+    let raw = store.raw_store().await;
+    let verifier = store.signoff.verifier().unwrap();
+    let certificate_seq = artifact.certificate.ledger.as_ref().unwrap().seq;
+    let first_covering = raw.checkpoints().await.unwrap().into_iter().find(|at| at.size > certificate_seq).unwrap();
+    assert!(artifact.unproven_entries().is_empty(), "{}", artifact.id);
+    assert!(artifact.summary.ends_with("with its inclusion proof."), "{}", artifact.summary);
+    let certificate = artifact.certificate.ledger.iter();
+    let evidence: Vec<&LedgerRef> = artifact.evidence.iter().filter_map(|item| item.ledger.as_ref()).collect();
+    let mut checked = 0;
+    for ledger in certificate.chain(evidence) {
+        let Some(InclusionProof::TlogProof { text }) = &ledger.proof else {
+            panic!("entry {} has no tlog-proof", ledger.seq)
+        };
+        let proof = TlogProof::parse(text).unwrap();
+        assert_eq!(proof.index, ledger.seq);
+        let checkpoint = signoff_ledger::checkpoint::open(&proof.checkpoint, &verifier).unwrap();
+        assert_eq!(checkpoint.size(), first_covering.size, "entry {}", ledger.seq);
+        let body = raw.entries(ledger.seq, 1).await.unwrap().remove(0).body;
+        let leaf = signoff_ledger::merkle::leaf_hash(&body);
+        signoff_ledger::merkle::verify_inclusion(
+            &leaf,
+            ledger.seq,
+            checkpoint.size(),
+            &proof.hashes,
+            &checkpoint.root(),
+        )
+        .unwrap();
+        checked += 1;
+    }
+    checked
 }
 
 async fn within<F: std::future::Future>(seconds: u64, future: F) -> F::Output {
@@ -174,22 +216,64 @@ async fn certifications_reach_every_destination_exactly_once_and_reconcile_resto
         let count = artifacts.len() as u64;
         assert_eq!(pending, [("drop".to_owned(), count), ("hook".to_owned(), count)], "{backend}");
 
+        // Alerts go to a webhook of their own too, configured in signoff.toml.
+        let alert_receiver =
+            WebhookReceiver::start(WebhookKey::from_secret(&Secret::new(ALERT_SECRET)).unwrap()).await.unwrap();
+        let home = signoff.home().to_owned();
+        std::fs::write(home.join("alert.secret"), ALERT_SECRET).unwrap();
+        let text = std::fs::read_to_string(home.join("signoff.toml")).unwrap()
+            + &format!(
+                "\n[sync.alerts]\nwebhook_url = \"{}\"\nsecret = {{ file = \"{}\" }}\n",
+                alert_receiver.url(),
+                home.join("alert.secret").display()
+            );
+        std::fs::write(home.join("signoff.toml"), text).unwrap();
+        store.signoff = Signoff::open(&home).await.unwrap();
+        let signoff = &store.signoff;
         let alerts = Arc::new(CollectedAlerts::default());
-        let run = within(120, signoff_app::sync::run(signoff, fast_policy(), alerts.clone(), Duration::from_secs(100)))
-            .await
-            .unwrap();
+        let monitor = signoff_app::sync::Monitor::start(signoff, vec![alerts.clone()]).unwrap();
+        let run =
+            within(120, signoff_app::sync::run(signoff, fast_policy(), monitor.alerts(), Duration::from_secs(100)))
+                .await
+                .unwrap();
+        monitor.finish(Duration::from_secs(20)).await;
         assert!(!run.timed_out, "{backend}");
+        // The hook failed five times in a row (the threshold is 3): one failing alert
+        // and one recovery, each received once and verified by the alert receiver.
+        let kinds: Vec<AlertKind> = alerts.alerts().iter().map(Alert::kind).collect();
+        assert_eq!(kinds, [AlertKind::Failing, AlertKind::Recovered], "{backend}");
+        let received: Vec<serde_json::Value> =
+            alert_receiver.state.processed().into_values().map(|received| received.artifact).collect();
+        let mut received_kinds: Vec<&str> = received.iter().map(|alert| alert["kind"].as_str().unwrap()).collect();
+        received_kinds.sort_unstable();
+        assert_eq!(received_kinds, ["destination_failing", "destination_recovered"], "{backend}");
+        assert!(received.iter().all(|alert| alert["destination"] == "hook"), "{backend}: {received:?}");
+        assert_eq!(alert_receiver.state.refused(), 0, "{backend}");
+        assert_eq!(monitor.failing_destinations(), [("drop".to_owned(), false), ("hook".to_owned(), false)]);
         assert_eq!(run.delivered as u64, 2 * count, "{backend}: {run:?}");
         assert_eq!(run.retried, 5, "{backend}: {run:?}");
         assert_eq!(receiver.state.faults.remaining(), 0, "{backend}");
         assert_eq!(folder_copies(&drop), once_each(&artifacts), "{backend}: the folder");
         assert_eq!(hook_copies(&receiver), once_each(&artifacts), "{backend}: the webhook");
-        // The files are the artifacts the store rebuilds (same content, same keys).
+        // The files are the artifacts the store rebuilds (same content, same keys),
+        // byte for byte, and the webhook received the same; every proof verifies,
+        // and the links point at the configured server.
+        let received = receiver.state.processed();
+        let mut proofs = 0;
         for artifact in &artifacts {
             let bytes = std::fs::read(drop.join(artifact.file_name())).unwrap();
+            assert_eq!(bytes, artifact.to_json_bytes().unwrap(), "{backend}");
             let read: ComplianceArtifact = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(&read, artifact, "{backend}");
+            assert_eq!(read.content_key().unwrap(), read.idempotency_key, "{backend}");
+            let message = format!("msg_{}", artifact.idempotency_key);
+            let hooked: ComplianceArtifact = serde_json::from_value(received[&message].artifact.clone()).unwrap();
+            assert_eq!(&hooked, artifact, "{backend}");
+            proofs += assert_proofs_verify(&store, &read).await;
+            let link = format!("https://signoff.example.com/ui/releases/shop/{}", artifact.release.version);
+            assert_eq!(read.link.as_deref(), Some(link.as_str()), "{backend}");
         }
+        assert!(proofs > 2 * artifacts.len(), "{backend}: evidence entries are proven too ({proofs} proofs)");
         let status = signoff_app::sync::status(signoff).await.unwrap();
         for one in &status {
             assert_eq!((one.sent, one.pending, one.failed), (count, 0, 0), "{backend}: {one:?}");
@@ -318,4 +402,20 @@ async fn certifications_reach_vanta_and_drata_exactly_once() {
         assert_eq!(report.missing, [artifacts[0].id.to_string()], "{backend}");
         assert_eq!(vanta.state.resources().keys().cloned().collect::<Vec<_>>(), expected, "{backend}");
     }
+}
+
+/// `[server] public_url` must be an http(s) URL: a store naming anything else does
+/// not open, rather than failing at its next certification.
+#[tokio::test]
+async fn a_public_url_that_is_not_http_is_refused_when_the_store_opens() {
+    let store = stores().await.remove(0);
+    let home = store.signoff.home().to_owned();
+    let settings = home.join("signoff.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(&settings, format!("{text}\n[server]\npublic_url = \"ftp://signoff.example.com\"\n")).unwrap();
+    let refused = Signoff::open(&home).await.err().unwrap().to_string();
+    assert!(refused.contains("[server] public_url") && refused.contains("ftp://"), "{refused}");
+    std::fs::write(&settings, format!("{text}\n[server]\npublic_url = \"https://signoff.example.com/base/\"\n"))
+        .unwrap();
+    Signoff::open(&home).await.unwrap();
 }

@@ -1,16 +1,20 @@
-//! `signoff serve`: the store of this folder (or its database) over HTTP, and the
-//! delivery of its GRC outbox to the destinations of `[sync]` while it runs.
+//! `signoff serve`: the store of this folder (or its database) over HTTP, the
+//! delivery of its GRC outbox to the destinations of `[sync]` while it runs, and
+//! the alerts of both (failing destinations, silent sources).
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use signoff_app::Signoff;
-use signoff_grc::engine::{LogAlerts, RetryPolicy};
+use signoff_grc::engine::RetryPolicy;
 use signoff_server::{AppState, ServerConfig};
 
 use crate::Outcome;
 use crate::cli::ServeArgs;
+
+/// How long queued alerts may take to send when the server stops.
+const ALERTS_AT_EXIT: Duration = Duration::from_secs(10);
 
 pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
@@ -24,10 +28,13 @@ pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome
     if let Some(max) = args.max_capture {
         config.max_capture = max;
     }
-    // The outbox's deliveries (G3) run beside the server and stop with it.
+    // The outbox's deliveries (G3) run beside the server and stop with it; their
+    // alerts and the silent-source checks go to the log, /metrics and the alert
+    // webhook of [sync.alerts].
+    let monitor = Arc::new(signoff_app::sync::Monitor::start(&signoff, Vec::new())?);
     let destinations = signoff_app::sync::settings(&signoff).destinations.len();
     let engine = if destinations > 0 {
-        Some(signoff_app::sync::engine(&signoff, RetryPolicy::default(), Arc::new(LogAlerts))?)
+        Some(signoff_app::sync::engine(&signoff, RetryPolicy::default(), monitor.alerts())?)
     } else {
         None
     };
@@ -58,7 +65,7 @@ pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome
         signoff_server::shutdown_signal().await;
         let _ = stop.send(true);
     };
-    let state = AppState::new(signoff, config);
+    let state = AppState::with_monitor(signoff, config, Some(Arc::clone(&monitor)));
     match tls {
         Some(tls) => {
             signoff_server::serve(signoff_server::tls::TlsListener::new(listener, tls)?, state, shutdown).await?
@@ -68,5 +75,6 @@ pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome
     if let Some(delivery) = delivery {
         let _ = delivery.await;
     }
+    monitor.finish(ALERTS_AT_EXIT).await;
     Ok(Outcome::Success)
 }

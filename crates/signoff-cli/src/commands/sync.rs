@@ -134,6 +134,9 @@ fn status_row(status: &DestinationStatus) -> [comfy_table::Cell; 7] {
     ]
 }
 
+/// How long queued alerts may take to send before the command exits.
+const ALERTS_AT_EXIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn policy() -> RetryPolicy {
     RetryPolicy::default()
 }
@@ -186,16 +189,20 @@ pub(crate) async fn sync(store: &Path, command: SyncCommand) -> anyhow::Result<O
             print_table(&rows)?;
         }
         SyncCommand::Run(args) => {
-            let alerts = signoff_app::sync::log_alerts();
+            // Alerts go to the log and the alert webhook of [sync.alerts].
+            let monitor = signoff_app::sync::Monitor::start(&signoff, Vec::new())?;
             if !args.once {
-                let engine = signoff_app::sync::engine(&signoff, policy(), alerts)?;
+                let engine = signoff_app::sync::engine(&signoff, policy(), monitor.alerts())?;
                 note!("delivering the outbox until Ctrl-C");
                 engine.run_until(signoff_server::shutdown_signal()).await;
+                monitor.finish(ALERTS_AT_EXIT).await;
                 return Ok(Outcome::Success);
             }
             let timeout = signoff_app::access::parse_duration(&args.timeout)?;
             let timeout = std::time::Duration::try_from(timeout).context("--timeout")?;
-            let summary = signoff_app::sync::run(&signoff, policy(), alerts, timeout).await?;
+            let summary = signoff_app::sync::run(&signoff, policy(), monitor.alerts(), timeout).await;
+            monitor.finish(ALERTS_AT_EXIT).await;
+            let summary = summary?;
             let status = signoff_app::sync::status(&signoff).await?;
             let left: u64 = status.iter().map(|one| one.pending + one.failed).sum();
             if args.output.json || crate::render::jq_set() {
@@ -214,8 +221,10 @@ pub(crate) async fn sync(store: &Path, command: SyncCommand) -> anyhow::Result<O
             }
         }
         SyncCommand::Reconcile(args) => {
-            let report =
-                signoff_app::sync::reconcile(&signoff, &args.name, policy(), signoff_app::sync::log_alerts()).await?;
+            let monitor = signoff_app::sync::Monitor::start(&signoff, Vec::new())?;
+            let report = signoff_app::sync::reconcile(&signoff, &args.name, policy(), monitor.alerts()).await;
+            monitor.finish(ALERTS_AT_EXIT).await;
+            let report = report?;
             if args.output.json || crate::render::jq_set() {
                 json(&report)?;
             } else {

@@ -24,6 +24,50 @@ fn files(folder: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// Verifies every inclusion proof of a delivered artifact independently of signoff's
+/// own code: the C2SP tlog-proof is read by hand, its audit path checked with
+/// ct-merkle (another RFC 6962 implementation) from the entry's bytes to the root its
+/// checkpoint states, and the checkpoint's signature with ed25519-dalek under the
+/// store's published note key. Answers the tree size the proofs are against.
+fn verify_proofs_independently(store: &TestStore, artifact: &Value) -> u64 {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use ed25519_dalek::Verifier as _;
+
+    let verifier = store.ok(&["key", "public", "--format", "note"]);
+    let key_bytes = STANDARD.decode(verifier.trim().splitn(3, '+').nth(2).unwrap()).unwrap();
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&key_bytes[1..].try_into().unwrap()).unwrap();
+    let mut ledgers: Vec<&Value> = vec![&artifact["certificate"]["ledger"]];
+    ledgers
+        .extend(artifact["evidence"].as_array().unwrap().iter().map(|item| &item["ledger"]).filter(|l| !l.is_null()));
+    let mut sizes = std::collections::BTreeSet::new();
+    for ledger in ledgers {
+        let seq = ledger["seq"].as_u64().unwrap();
+        assert_eq!(ledger["proof"]["format"], "tlog_proof", "{ledger}");
+        let text = ledger["proof"]["text"].as_str().unwrap();
+        let (proof, note) = text.split_once("\n\n").unwrap();
+        let mut lines = proof.lines();
+        assert_eq!(lines.next(), Some("c2sp.org/tlog-proof@v1"));
+        assert_eq!(lines.next(), Some(format!("index {seq}").as_str()));
+        let path: Vec<u8> = lines.flat_map(|line| STANDARD.decode(line).unwrap()).collect();
+        let (body, signatures) = note.split_once("\n\n").unwrap();
+        let body = format!("{body}\n");
+        let mut checkpoint = body.lines().skip(1);
+        let size: u64 = checkpoint.next().unwrap().parse().unwrap();
+        let root: [u8; 32] = STANDARD.decode(checkpoint.next().unwrap()).unwrap().try_into().unwrap();
+        let signature = signatures.lines().next().unwrap().rsplit_once(' ').unwrap().1;
+        let signature = STANDARD.decode(signature).unwrap();
+        key.verify(body.as_bytes(), &ed25519_dalek::Signature::from_slice(&signature[4..]).unwrap()).unwrap();
+        let entry: Value = serde_json::from_str(&store.ok(&["ledger", "prove", &seq.to_string(), "--json"])).unwrap();
+        let entry_body = entry["entry_body"].as_str().unwrap().as_bytes().to_vec();
+        let root = ct_merkle::RootHash::<sha2::Sha256>::new(root.into(), size);
+        root.verify_inclusion(&entry_body, seq, &ct_merkle::InclusionProof::from_bytes(path)).unwrap();
+        sizes.insert(size);
+    }
+    assert_eq!(sizes.len(), 1, "one checkpoint for every proof of an artifact: {sizes:?}");
+    sizes.into_iter().next().unwrap()
+}
+
 #[test]
 fn a_certification_reaches_a_folder_and_a_webhook_exactly_once() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
@@ -75,6 +119,11 @@ fn a_certification_reaches_a_folder_and_a_webhook_exactly_once() {
     let pending: Vec<u64> = status.iter().map(|one| one["pending"].as_u64().unwrap()).collect();
     let count = pending[0];
     assert!(count > 0 && pending == [count, count], "{status:?}");
+    // The ledger grows before the delivery: the proofs stay at the certification's
+    // checkpoint.
+    let certified_size: Value = serde_json::from_str(&store.ok(&["ledger", "prove", "0", "--json"])).unwrap();
+    let certified_size = certified_size["size"].as_u64().unwrap();
+    store.ok(&["capture", &example("v2/coverage.xml"), "--project", "shop", "--commit", &commit("later")]);
 
     let run = store.ok(&["sync", "run", "--once", "--json"]);
     let run: Value = serde_json::from_str(&run).unwrap();
@@ -87,6 +136,13 @@ fn a_certification_reaches_a_folder_and_a_webhook_exactly_once() {
     }
     let once: BTreeMap<String, usize> = names.iter().map(|name| (name.clone(), 1)).collect();
     assert_eq!(copies, once, "the webhook received what the folder holds, each once");
+    // Every artifact carries proofs that verify, against the checkpoint signed with
+    // the certification, and links nowhere (no public_url).
+    for name in &names {
+        let artifact: Value = serde_json::from_slice(&std::fs::read(drop.join(name)).unwrap()).unwrap();
+        assert_eq!(verify_proofs_independently(&store, &artifact), certified_size, "{name}");
+        assert!(artifact["link"].is_null(), "{name}");
+    }
 
     // Nothing is sent twice.
     let again: Value = serde_json::from_str(&store.ok(&["sync", "run", "--once", "--json"])).unwrap();

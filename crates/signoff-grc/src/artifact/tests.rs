@@ -110,9 +110,9 @@ fn one_artifact_per_control_the_evidence_bears_on() {
     assert_eq!(junit.passed, Some(true), "a passing criterion relied on it");
     assert_eq!(
         junit.url.as_deref(),
-        Some(format!("https://signoff.example.com/evidence/{}", digest("junit.xml")).as_str())
+        Some(format!("https://signoff.example.com/ui/releases/shop/4.2.1/evidence/{}", digest("junit.xml")).as_str())
     );
-    assert_eq!(cm3.link.as_deref(), Some("https://signoff.example.com/releases/shop/4.2.1"));
+    assert_eq!(cm3.link.as_deref(), Some("https://signoff.example.com/ui/releases/shop/4.2.1"));
     assert_eq!(cm3.certificate.ledger.as_ref().unwrap().seq, 39);
     assert_eq!(cm3.criteria.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["tests-pass"]);
 
@@ -182,10 +182,7 @@ fn the_certificate_is_signature_evidence_only_when_certified() {
     let signature = au9.evidence.iter().find(|item| item.kind == EvidenceType::Signature).unwrap();
     assert_eq!(signature.digest, Some(digest("statement")));
     assert_eq!(signature.ledger.as_ref().unwrap().seq, 39, "the certificate's own ledger entry");
-    assert_eq!(
-        signature.url.as_deref(),
-        Some("https://signoff.example.com/certificates/0197a0c4-0000-7000-8000-000000000001")
-    );
+    assert_eq!(signature.url.as_deref(), Some("https://signoff.example.com/ui/ledger/entries/39"));
 
     let rejected = build_artifacts(&input(Decision::Rejected), &catalog).unwrap();
     let au9 = find(&rejected, "nist-800-53", "AU-9");
@@ -265,4 +262,46 @@ fn a_framework_named_twice_gives_each_artifact_once() {
     let ids: BTreeSet<Uuid> = artifacts.iter().map(|artifact| artifact.id).collect();
     assert_eq!(ids.len(), artifacts.len(), "an artifact twice");
     assert!(once.iter().all(|artifact| ids.contains(&artifact.id)));
+}
+
+#[test]
+fn links_are_the_dashboard_routes_with_each_segment_encoded() {
+    let base = "https://signoff.example.com/prefix/";
+    assert_eq!(
+        links::release(base, "team/shop", "1.0+b#1"),
+        "https://signoff.example.com/prefix/ui/releases/team%2Fshop/1.0+b%231"
+    );
+    assert_eq!(links::ledger_entry("http://127.0.0.1:8080", 7), "http://127.0.0.1:8080/ui/ledger/entries/7");
+}
+
+/// The input with every ledger reference stripped of its proof, and the proofs by entry.
+fn unproven(mut input: ArtifactInput) -> (ArtifactInput, BTreeMap<u64, InclusionProof>) {
+    let mut proofs = BTreeMap::new();
+    let certificate = input.certificate.ledger.iter_mut();
+    let evidence = input.evidence.iter_mut().filter_map(|item| item.ledger.as_mut());
+    for ledger in certificate.chain(evidence) {
+        proofs.insert(ledger.seq, ledger.proof.take().unwrap());
+    }
+    (input, proofs)
+}
+
+#[test]
+fn proving_later_gives_the_artifact_built_with_its_proofs() {
+    let catalog = Catalog::built_in();
+    let proven = build_artifacts(&input(Decision::Certified), &catalog).unwrap();
+    let (bare_input, proofs) = unproven(input(Decision::Certified));
+    let bare = build_artifacts(&bare_input, &catalog).unwrap();
+    assert_eq!(bare.len(), proven.len());
+    for (bare, proven) in bare.into_iter().zip(&proven) {
+        assert_eq!(bare.id, proven.id);
+        assert_ne!(bare.idempotency_key, proven.idempotency_key, "proofs are content");
+        assert!(!bare.summary.contains("with its inclusion proof"), "{}", bare.summary);
+        assert!(!bare.unproven_entries().is_empty());
+        let later = bare.clone().with_proofs(&proofs).unwrap();
+        assert_eq!(&later, proven, "same bytes, same key");
+        assert!(later.unproven_entries().is_empty());
+        assert_eq!(later.clone().with_proofs(&BTreeMap::new()).unwrap(), later, "proving twice changes nothing");
+        let missing = bare.with_proofs(&BTreeMap::new()).unwrap_err();
+        assert!(matches!(missing, ArtifactError::Unproven { seq: 39 }), "{missing}");
+    }
 }

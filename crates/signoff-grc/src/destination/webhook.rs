@@ -279,11 +279,23 @@ impl Destination for Webhook {
             Ok(body) => body,
             Err(error) => return DeliveryOutcome::Failed { why: format!("cannot encode the message: {error}") },
         };
-        let request = match self.signed(reqwest::Method::POST, &self.url, &id, body) {
-            Ok(request) => request.header("Idempotency-Key", key.as_str()),
+        self.post(&id, key.as_str(), body, "webhook delivery").await
+    }
+
+    async fn list(&self) -> Result<Vec<RemoteArtifact>, DestinationError> {
+        self.remote().await
+    }
+}
+
+impl Webhook {
+    /// Posts one signed message (`webhook-id: id`, `Idempotency-Key: key`) to the
+    /// webhook's URL and reads the answer as every delivery does; `what` names it in
+    /// failures. The alert webhook (`crate::alert_webhook`) sends through this too.
+    pub(crate) async fn post(&self, id: &str, key: &str, body: Vec<u8>, what: &str) -> DeliveryOutcome {
+        let request = match self.signed(reqwest::Method::POST, &self.url, id, body) {
+            Ok(request) => request.header("Idempotency-Key", key),
             Err(outcome) => return outcome,
         };
-        let what = "webhook delivery";
         let response = match request.send().await {
             Ok(response) => response,
             Err(error) => return Self::no_answer(&error, what),
@@ -294,12 +306,8 @@ impl Destination for Webhook {
             };
         }
         match http::classify(response, what).await {
-            Ok(_) => DeliveryOutcome::Delivered { remote_id: id },
+            Ok(_) => DeliveryOutcome::Delivered { remote_id: id.to_owned() },
             Err(outcome) => outcome,
         }
-    }
-
-    async fn list(&self) -> Result<Vec<RemoteArtifact>, DestinationError> {
-        self.remote().await
     }
 }

@@ -1,6 +1,7 @@
 //! A webhook receiver that behaves as Standard Webhooks asks of receivers: it verifies
-//! the signature and timestamp, and processes each `webhook-id` once. It also answers
-//! signoff's list convention (`crate::destination::webhook`).
+//! the signature and timestamp, and processes each `webhook-id` once. It takes
+//! compliance artifacts and alerts (`crate::alert_webhook`), and answers signoff's
+//! list convention (`crate::destination::webhook`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -22,7 +23,9 @@ use crate::webhook_signature::WebhookKey;
 pub struct Received {
     /// `webhook-id`.
     pub message_id: String,
-    /// The body's `data` (the artifact).
+    /// The body's `type`: a compliance artifact or an alert.
+    pub event_type: String,
+    /// The body's `data` (the artifact, or the alert).
     pub artifact: Value,
     /// The raw body.
     pub body: Vec<u8>,
@@ -145,7 +148,8 @@ async fn receive(State(state): State<Arc<ReceiverState>>, headers: HeaderMap, bo
     let Ok(message) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "not JSON").into_response();
     };
-    if message["type"] != crate::destination::webhook::EVENT_TYPE {
+    let event_type = message["type"].as_str().unwrap_or_default().to_owned();
+    if event_type != crate::destination::webhook::EVENT_TYPE && event_type != crate::alert_webhook::ALERT_EVENT_TYPE {
         return (StatusCode::BAD_REQUEST, "unknown event type").into_response();
     }
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
@@ -160,6 +164,7 @@ async fn receive(State(state): State<Arc<ReceiverState>>, headers: HeaderMap, bo
             id.clone(),
             Received {
                 message_id: id,
+                event_type,
                 artifact: message["data"].clone(),
                 body: body.to_vec(),
                 timestamp: header("webhook-timestamp"),

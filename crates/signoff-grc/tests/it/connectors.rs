@@ -142,7 +142,7 @@ async fn vanta_bad_credentials_are_retried_and_alerted_and_never_printed() {
     let error = record.last_error.as_deref().unwrap();
     assert!(error.contains("HTTP 401") && error.contains("check the credentials"), "{error}");
     assert!(!error.contains(wrong));
-    assert_eq!(alerts.alerts().iter().map(|alert| alert.kind).collect::<Vec<_>>(), [AlertKind::Failing]);
+    assert_eq!(alerts.alerts().iter().map(|alert| alert.kind()).collect::<Vec<_>>(), [AlertKind::Failing]);
     assert!(server.state.resources().is_empty());
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use signoff_grc::artifact::ComplianceArtifact;
 use signoff_grc::destination::Destination;
 use signoff_grc::destination::folder::{Folder, LocalFolder};
-use signoff_grc::engine::{AlertKind, EngineError};
+use signoff_grc::engine::{Alert, AlertKind, EngineError};
 use signoff_grc::outbox::{DeliveryState, MemoryOutbox};
 use signoff_grc::testkit::webhook::WebhookReceiver;
 use signoff_grc::testkit::{Fault, Faults, sample};
@@ -248,9 +248,9 @@ async fn recovers_after_five_failures(side: Side, faults: &[Fault]) {
     assert_all_delivered(&outbox);
     assert_exactly_once(&side, &artifacts);
 
-    let kinds: Vec<AlertKind> = alerts.alerts().iter().map(|alert| alert.kind).collect();
+    let kinds: Vec<AlertKind> = alerts.alerts().iter().map(|alert| alert.kind()).collect();
     assert_eq!(kinds, [AlertKind::Failing, AlertKind::Recovered], "one alert past the threshold, one at recovery");
-    let failing = &alerts.alerts()[0];
+    let Alert::Failing(failing) = &alerts.alerts()[0] else { panic!("not a failing alert") };
     assert_eq!(failing.consecutive_failures, 3);
     assert!(!failing.last_error.is_empty());
 }
@@ -490,7 +490,7 @@ async fn a_refused_artifact_is_given_up_and_alerted() {
         assert_eq!(record.attempts, 1);
     }
     assert_eq!(alerts.alerts().len(), 1);
-    assert_eq!(alerts.alerts()[0].kind, AlertKind::Failing);
+    assert_eq!(alerts.alerts()[0].kind(), AlertKind::Failing);
     assert!(server.state.evidence().is_empty());
 }
 

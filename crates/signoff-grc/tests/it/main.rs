@@ -9,6 +9,9 @@ mod util;
 // End to end over the local Vanta, Drata, webhook and folder: exactly once, recovery,
 // a delivery killed mid-flight, reconciliation, alerts.
 mod delivery;
+// Alerts: one failing and one recovered alert after five failures, signed to an
+// alert webhook; alert ids; a full alert queue never blocks.
+mod alerts;
 // Connector details: Vanta's token cache and full-state sync, Drata's steps and
 // errors, the webhook's SSRF guard and signatures.
 mod connectors;

@@ -142,8 +142,8 @@ fn oscal_for_a_release_is_valid_and_says_what_the_artifacts_say() {
             hashed.insert(hash["value"].as_str().unwrap().to_owned());
             let href = resource["rlinks"][0]["href"].as_str().unwrap();
             assert!(
-                href.starts_with("https://signoff.example.com/evidence/sha256:")
-                    || href.starts_with("https://signoff.example.com/certificates/"),
+                href.starts_with("https://signoff.example.com/ui/releases/")
+                    || href.starts_with("https://signoff.example.com/ui/ledger/entries/"),
                 "{href}"
             );
         }

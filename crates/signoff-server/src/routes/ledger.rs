@@ -136,7 +136,11 @@ pub(crate) async fn tokens(State(state): State<AppState>, auth: Authorized<Admin
     security(("token" = ["admin"])))]
 pub(crate) async fn metrics(State(state): State<AppState>, auth: Authorized<AdminScope>) -> Answer {
     auth.every_project(&state).await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics().render()).into_response())
+    let mut text = state.metrics().render();
+    if let Some(monitor) = state.monitor() {
+        text.push_str(&crate::metrics::render_sync(monitor));
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
 /// The process is up.

@@ -5,7 +5,7 @@ use signoff_app::access::Scope;
 use signoff_core::records::ActorKind;
 use signoff_server::ServerConfig;
 
-use crate::util::{artifact, commit, example, seed, servers, sqlite_server};
+use crate::util::{artifact, commit, example, monitored_server_with, seed, servers, sqlite_server};
 
 async fn problem(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
@@ -163,6 +163,79 @@ async fn operators_get_health_readiness_metrics_and_request_ids() {
     assert!(text.contains("signoff_http_request_duration_seconds_bucket{route=\"/api/v1/captures\",le=\"+Inf\"} 4"));
     assert!(text.contains("signoff_refused_requests_total 1"), "{text}");
     assert!(!text.contains("shop"), "metrics name no project: {text}");
+    server.stop().await;
+}
+
+/// I2 and G3 in `/metrics`: a certification whose project has sources missing
+/// from its latest release raises a silent-source alert per source, counted once
+/// however often the project is certified; each configured destination has a
+/// failing gauge.
+#[tokio::test]
+async fn a_certification_alerts_silent_sources_and_metrics_count_them() {
+    let server = monitored_server_with(
+        "\n[sync.alerts]\nsilent_after = 1\n\n[sync.destinations.drop]\ntype = \"folder\"\npath = \"/nonexistent/drop\"\n",
+    )
+    .await;
+    seed(&server, "shop").await;
+    // shop 1.0.1: only the test report came; bandit, semgrep and coverage fell silent.
+    let bot = server.token("ci-shop", &[Scope::Capture, Scope::Read], &["shop"], ActorKind::Bot).await;
+    let response = server
+        .client
+        .post(server.url("/api/v1/captures"))
+        .query(&[("project", "shop"), ("name", "junit.xml"), ("commit", &commit("shop 1.0.1"))])
+        .bearer_auth(&bot)
+        .body(example("v1", "junit.xml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let release = "shop@1.0.1";
+    let creator = server.token("rel", &Scope::ALL, &["shop"], ActorKind::Bot).await;
+    let response = server
+        .client
+        .post(server.url("/api/v1/releases"))
+        .bearer_auth(&creator)
+        .json(
+            &serde_json::json!({"release": release, "commit": commit("shop 1.0.1"), "artifacts": [artifact(release)]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let lead = server.token("carol", &[Scope::Certify, Scope::Read], &[], ActorKind::Human).await;
+    let admin = server.token("ops", &[Scope::Admin], &[], ActorKind::Human).await;
+    let metrics = async || {
+        server.client.get(server.url("/metrics")).bearer_auth(&admin).send().await.unwrap().text().await.unwrap()
+    };
+    let before = metrics().await;
+    assert!(before.contains("signoff_sync_alerts_total{kind=\"source_silent\"} 0"), "{before}");
+    assert!(before.contains("signoff_sync_destination_failing{destination=\"drop\"} 0"), "{before}");
+    for _ in 0..2 {
+        let response = server
+            .client
+            .post(server.url("/api/v1/releases/shop/1.0.1/certify"))
+            .bearer_auth(&lead)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        // The check runs beside the answer: wait for it.
+        let mut text = String::new();
+        for _ in 0..100 {
+            text = metrics().await;
+            if text.contains("signoff_sync_alerts_total{kind=\"source_silent\"} 3") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(text.contains("signoff_sync_alerts_total{kind=\"source_silent\"} 3"), "{text}");
+    }
+    // Certified twice, still three alerts: once per silent source.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let after = metrics().await;
+    assert!(after.contains("signoff_sync_alerts_total{kind=\"source_silent\"} 3"), "{after}");
+    assert!(!after.contains("shop"), "metrics name no project: {after}");
     server.stop().await;
 }
 

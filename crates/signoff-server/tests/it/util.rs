@@ -90,11 +90,25 @@ async fn start(
     database: Option<(String, String)>,
     config: ServerConfig,
 ) -> TestServer {
+    start_with(home, backend, dir, database, config, false).await
+}
+
+async fn start_with(
+    home: &Path,
+    backend: &'static str,
+    dir: tempfile::TempDir,
+    database: Option<(String, String)>,
+    config: ServerConfig,
+    monitored: bool,
+) -> TestServer {
     let served = Signoff::open(home).await.unwrap();
+    let monitor =
+        monitored.then(|| std::sync::Arc::new(signoff_app::sync::Monitor::start(&served, Vec::new()).unwrap()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(signoff_server::serve(listener, AppState::new(served, config), async move {
+    let state = AppState::with_monitor(served, config, monitor);
+    let task = tokio::spawn(signoff_server::serve(listener, state, async move {
         let _ = signal.await;
     }));
     TestServer {
@@ -127,6 +141,19 @@ pub(crate) async fn sqlite_server_with(settings: &str) -> TestServer {
     text.push_str(settings);
     std::fs::write(&path, text).unwrap();
     start(&home, "sqlite", dir, None, ServerConfig::default()).await
+}
+
+/// A server over a fresh SQLite store whose signoff.toml ends with `settings`, with
+/// the GRC sync's alerts as `signoff serve` runs them.
+pub(crate) async fn monitored_server_with(settings: &str) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("store");
+    Signoff::init(&home, Some("signoff.test/server"), None).await.unwrap();
+    let path = home.join("signoff.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(settings);
+    std::fs::write(&path, text).unwrap();
+    start_with(&home, "sqlite", dir, None, ServerConfig::default(), true).await
 }
 
 /// A server over SQLite, and one over PostgreSQL when `PG_URL` is set.
