@@ -258,6 +258,29 @@ pub fn settings(signoff: &Signoff) -> SyncConfig {
     signoff.config.sync.clone().unwrap_or_default()
 }
 
+/// The bounds of `[sync] lease_seconds`: longer than any request may take, and at
+/// most a day.
+pub const LEASE_SECONDS: std::ops::RangeInclusive<u64> = 5..=86_400;
+
+/// The delivery engine's policy with the store's settings (`[sync] lease_seconds`).
+///
+/// # Errors
+/// [`AppError::Invalid`] for a lease outside [`LEASE_SECONDS`].
+pub fn retry_policy(signoff: &Signoff) -> Result<RetryPolicy, AppError> {
+    let mut policy = RetryPolicy::default();
+    if let Some(seconds) = settings(signoff).lease_seconds {
+        if !LEASE_SECONDS.contains(&seconds) {
+            return Err(AppError::Invalid(format!(
+                "[sync] lease_seconds = {seconds} in signoff.toml: give {} to {} seconds",
+                LEASE_SECONDS.start(),
+                LEASE_SECONDS.end()
+            )));
+        }
+        policy.lease = Duration::from_secs(seconds);
+    }
+    Ok(policy)
+}
+
 /// Reads what the artifacts of a certification of `release` need besides its facts
 /// and evaluation: the catalog, the frameworks in force, the reviews. `upto` bounds
 /// the ledger as `gather` does. `None` when no destination is configured and

@@ -64,6 +64,12 @@ pub struct SyncConfig {
     /// Where alerts go besides the log and `/metrics` (`[sync.alerts]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerts: Option<AlertsConfig>,
+    /// How long one delivery attempt holds its delivery, in seconds (default 120):
+    /// a process killed mid-delivery leaves it to the next run after this long. It
+    /// must exceed the longest request (the HTTP timeouts), or a slow attempt's
+    /// delivery could be taken again while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_seconds: Option<u64>,
 }
 
 /// `[sync.alerts]`: the alert webhook (`crate::alert_webhook`) and when a silent

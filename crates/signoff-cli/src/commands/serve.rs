@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use signoff_app::Signoff;
-use signoff_grc::engine::RetryPolicy;
 use signoff_server::{AppState, ServerConfig};
 
 use crate::Outcome;
@@ -34,7 +33,7 @@ pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome
     let monitor = Arc::new(signoff_app::sync::Monitor::start(&signoff, Vec::new())?);
     let destinations = signoff_app::sync::settings(&signoff).destinations.len();
     let engine = if destinations > 0 {
-        Some(signoff_app::sync::engine(&signoff, RetryPolicy::default(), monitor.alerts())?)
+        Some(signoff_app::sync::engine(&signoff, signoff_app::sync::retry_policy(&signoff)?, monitor.alerts())?)
     } else {
         None
     };

@@ -10,7 +10,6 @@ use signoff_app::sync::{DestinationStatus, DestinationView, OscalScope};
 use signoff_core::ProjectName;
 use signoff_grc::config::DestinationConfig;
 use signoff_grc::destination::drata::DrataRegion;
-use signoff_grc::engine::RetryPolicy;
 use signoff_grc::secret::SecretSource;
 
 use crate::Outcome;
@@ -137,10 +136,6 @@ fn status_row(status: &DestinationStatus) -> [comfy_table::Cell; 7] {
 /// How long queued alerts may take to send before the command exits.
 const ALERTS_AT_EXIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-fn policy() -> RetryPolicy {
-    RetryPolicy::default()
-}
-
 pub(crate) async fn sync(store: &Path, command: SyncCommand) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     match command {
@@ -192,7 +187,8 @@ pub(crate) async fn sync(store: &Path, command: SyncCommand) -> anyhow::Result<O
             // Alerts go to the log and the alert webhook of [sync.alerts].
             let monitor = signoff_app::sync::Monitor::start(&signoff, Vec::new())?;
             if !args.once {
-                let engine = signoff_app::sync::engine(&signoff, policy(), monitor.alerts())?;
+                let engine =
+                    signoff_app::sync::engine(&signoff, signoff_app::sync::retry_policy(&signoff)?, monitor.alerts())?;
                 note!("delivering the outbox until Ctrl-C");
                 engine.run_until(signoff_server::shutdown_signal()).await;
                 monitor.finish(ALERTS_AT_EXIT).await;
@@ -200,7 +196,9 @@ pub(crate) async fn sync(store: &Path, command: SyncCommand) -> anyhow::Result<O
             }
             let timeout = signoff_app::access::parse_duration(&args.timeout)?;
             let timeout = std::time::Duration::try_from(timeout).context("--timeout")?;
-            let summary = signoff_app::sync::run(&signoff, policy(), monitor.alerts(), timeout).await;
+            let summary =
+                signoff_app::sync::run(&signoff, signoff_app::sync::retry_policy(&signoff)?, monitor.alerts(), timeout)
+                    .await;
             monitor.finish(ALERTS_AT_EXIT).await;
             let summary = summary?;
             let status = signoff_app::sync::status(&signoff).await?;
@@ -222,7 +220,13 @@ pub(crate) async fn sync(store: &Path, command: SyncCommand) -> anyhow::Result<O
         }
         SyncCommand::Reconcile(args) => {
             let monitor = signoff_app::sync::Monitor::start(&signoff, Vec::new())?;
-            let report = signoff_app::sync::reconcile(&signoff, &args.name, policy(), monitor.alerts()).await;
+            let report = signoff_app::sync::reconcile(
+                &signoff,
+                &args.name,
+                signoff_app::sync::retry_policy(&signoff)?,
+                monitor.alerts(),
+            )
+            .await;
             monitor.finish(ALERTS_AT_EXIT).await;
             let report = report?;
             if args.output.json || crate::render::jq_set() {

@@ -176,3 +176,75 @@ fn a_certification_reaches_a_folder_and_a_webhook_exactly_once() {
     let (code, _) = store.verify();
     assert_eq!(code, 0);
 }
+
+/// A `signoff sync run` process killed (SIGKILL) after the receiver took a
+/// delivery and before the process could record it: the next run finds it on
+/// the other side and sends nothing twice, and everything else arrives once.
+#[test]
+fn a_sync_run_killed_mid_delivery_resumes_and_every_artifact_arrives_once() {
+    use signoff_grc::testkit::Fault;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let key = WebhookKey::from_secret(&Secret::new(HOOK_SECRET)).unwrap();
+    let receiver = runtime.block_on(WebhookReceiver::start(key)).unwrap();
+    let store = TestStore::new();
+    let sha = commit("sync kill");
+    for file in ["v2/bandit.sarif", "v2/junit.xml", "v2/coverage.xml", "v2/sbom.cdx.json"] {
+        store.ok(&["capture", &example(file), "--project", "shop", "--commit", &sha]);
+    }
+    store.ok(&["release", "create", "shop@1.0.0", "--commit", &sha]);
+    // A killed attempt's delivery is taken again once its lease ends: 5 s here.
+    let settings = store.home().join("signoff.toml");
+    let mut text = std::fs::read_to_string(&settings).unwrap();
+    text.push_str("\n[sync]\nallow_private_networks = true\nlease_seconds = 5\n");
+    std::fs::write(&settings, text).unwrap();
+    let secret = store.dir.path().join("hook.secret");
+    std::fs::write(&secret, HOOK_SECRET).unwrap();
+    store.ok(&[
+        "sync",
+        "add",
+        "webhook",
+        "--name",
+        "hook",
+        "--url",
+        &receiver.url(),
+        "--list-url",
+        &receiver.list_url(),
+        "--secret-file",
+        secret.to_str().unwrap(),
+    ]);
+    let certified = store.run(&["certify", "shop@1.0.0"]);
+    assert!(matches!(certified.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&certified.stderr));
+    let status = json_lines(&store.ok(&["sync", "status", "--json"]));
+    let count = status[0]["pending"].as_u64().unwrap();
+    assert!(count >= 3, "{status:?}");
+
+    // The second delivery takes effect on the receiver, which then never answers.
+    let received = std::sync::Arc::new(tokio::sync::Notify::new());
+    receiver.state.faults.push(Fault::Pass, 1);
+    receiver.state.faults.push(Fault::HangAfter { received: received.clone() }, 1);
+    let mut running = store.command().args(["sync", "run", "--once"]).spawn().unwrap();
+    runtime
+        .block_on(async { tokio::time::timeout(std::time::Duration::from_secs(60), received.notified()).await })
+        .expect("the receiver took the second delivery within 60 s");
+    running.kill().unwrap();
+    let killed = running.wait().unwrap();
+    assert!(!killed.success(), "killed, not finished");
+    assert_eq!(receiver.state.processed().len(), 2, "two deliveries took effect before the kill");
+    let status = json_lines(&store.ok(&["sync", "status", "--json"]));
+    assert!(status[0]["sent"].as_u64().unwrap() < 2, "the killed delivery was not recorded: {status:?}");
+
+    let run: Value = serde_json::from_str(&store.ok(&["sync", "run", "--once", "--json"])).unwrap();
+    assert!(run["run"]["timed_out"] != true, "{run}");
+    let status = json_lines(&store.ok(&["sync", "status", "--json"]));
+    assert_eq!((status[0]["sent"].as_u64(), status[0]["pending"].as_u64()), (Some(count), Some(0)), "{status:?}");
+    let processed = receiver.state.processed();
+    let mut ids: Vec<&str> = processed.values().map(|received| received.artifact["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!((before, ids.len()), (count as usize, count as usize), "every artifact once: {ids:?}");
+    assert_eq!(receiver.state.duplicates(), 0, "nothing sent twice");
+    let (code, verified) = store.verify();
+    assert_eq!(code, 0, "{verified}");
+}
