@@ -68,29 +68,36 @@ fn verify_proofs_independently(store: &TestStore, artifact: &Value) -> u64 {
     sizes.into_iter().next().unwrap()
 }
 
-#[test]
-fn a_certification_reaches_a_folder_and_a_webhook_exactly_once() {
+/// A webhook receiver on loopback, verifying with the test secret, on a runtime of
+/// its own.
+fn receiver() -> (tokio::runtime::Runtime, WebhookReceiver) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let key = WebhookKey::from_secret(&Secret::new(HOOK_SECRET)).unwrap();
     let receiver = runtime.block_on(WebhookReceiver::start(key)).unwrap();
+    (runtime, receiver)
+}
 
+/// A store where shop@1.0.0 is released with the example app's v2 `files`, whose
+/// `[sync]` allows loopback and adds `sync` (TOML lines), and the webhook secret in
+/// a file (its path).
+fn released(label: &str, files: &[&str], sync: &str) -> (TestStore, std::path::PathBuf) {
     let store = TestStore::new();
-    let sha = commit("sync v2");
-    for file in ["v2/bandit.sarif", "v2/semgrep.sarif", "v2/junit.xml", "v2/sbom.cdx.json"] {
-        store.ok(&["capture", &example(file), "--project", "shop", "--commit", &sha]);
+    let sha = commit(label);
+    for file in files {
+        store.ok(&["capture", &example(&format!("v2/{file}")), "--project", "shop", "--commit", &sha]);
     }
     store.ok(&["release", "create", "shop@1.0.0", "--commit", &sha]);
-
-    // Destinations: the secret only as a file reference; loopback allowed by setting.
     let settings = store.home().join("signoff.toml");
     let mut text = std::fs::read_to_string(&settings).unwrap();
-    text.push_str("\n[sync]\nallow_private_networks = true\n");
+    text.push_str(&format!("\n[sync]\nallow_private_networks = true\n{sync}"));
     std::fs::write(&settings, text).unwrap();
     let secret = store.dir.path().join("hook.secret");
     std::fs::write(&secret, HOOK_SECRET).unwrap();
-    let drop = store.dir.path().join("evidence-drop");
-    let added = store.ok(&["sync", "add", "folder", "--name", "drop", "--path", drop.to_str().unwrap(), "--json"]);
-    assert_eq!(serde_json::from_str::<Value>(&added).unwrap()["name"], "drop");
+    (store, secret)
+}
+
+/// `sync add webhook` for `receiver`, the secret as a file reference.
+fn add_hook(store: &TestStore, receiver: &WebhookReceiver, secret: &std::path::Path) {
     store.ok(&[
         "sync",
         "add",
@@ -104,6 +111,18 @@ fn a_certification_reaches_a_folder_and_a_webhook_exactly_once() {
         "--secret-file",
         secret.to_str().unwrap(),
     ]);
+}
+
+#[test]
+fn a_certification_reaches_a_folder_and_a_webhook_exactly_once() {
+    let (_runtime, receiver) = receiver();
+    // Destinations: the secret only as a file reference; loopback allowed by setting.
+    let (store, secret) = released("sync v2", &["bandit.sarif", "semgrep.sarif", "junit.xml", "sbom.cdx.json"], "");
+    let settings = store.home().join("signoff.toml");
+    let drop = store.dir.path().join("evidence-drop");
+    let added = store.ok(&["sync", "add", "folder", "--name", "drop", "--path", drop.to_str().unwrap(), "--json"]);
+    assert_eq!(serde_json::from_str::<Value>(&added).unwrap()["name"], "drop");
+    add_hook(&store, &receiver, &secret);
     let listed = store.ok(&["sync", "list", "--json"]);
     assert_eq!(json_lines(&listed).len(), 2);
     assert!(!listed.contains(HOOK_SECRET), "a secret value was listed: {listed}");
@@ -184,35 +203,11 @@ fn a_certification_reaches_a_folder_and_a_webhook_exactly_once() {
 fn a_sync_run_killed_mid_delivery_resumes_and_every_artifact_arrives_once() {
     use signoff_grc::testkit::Fault;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let key = WebhookKey::from_secret(&Secret::new(HOOK_SECRET)).unwrap();
-    let receiver = runtime.block_on(WebhookReceiver::start(key)).unwrap();
-    let store = TestStore::new();
-    let sha = commit("sync kill");
-    for file in ["v2/bandit.sarif", "v2/junit.xml", "v2/coverage.xml", "v2/sbom.cdx.json"] {
-        store.ok(&["capture", &example(file), "--project", "shop", "--commit", &sha]);
-    }
-    store.ok(&["release", "create", "shop@1.0.0", "--commit", &sha]);
+    let (runtime, receiver) = receiver();
     // A killed attempt's delivery is taken again once its lease ends: 5 s here.
-    let settings = store.home().join("signoff.toml");
-    let mut text = std::fs::read_to_string(&settings).unwrap();
-    text.push_str("\n[sync]\nallow_private_networks = true\nlease_seconds = 5\n");
-    std::fs::write(&settings, text).unwrap();
-    let secret = store.dir.path().join("hook.secret");
-    std::fs::write(&secret, HOOK_SECRET).unwrap();
-    store.ok(&[
-        "sync",
-        "add",
-        "webhook",
-        "--name",
-        "hook",
-        "--url",
-        &receiver.url(),
-        "--list-url",
-        &receiver.list_url(),
-        "--secret-file",
-        secret.to_str().unwrap(),
-    ]);
+    let files = ["bandit.sarif", "junit.xml", "coverage.xml", "sbom.cdx.json"];
+    let (store, secret) = released("sync kill", &files, "lease_seconds = 5\n");
+    add_hook(&store, &receiver, &secret);
     let certified = store.run(&["certify", "shop@1.0.0"]);
     assert!(matches!(certified.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&certified.stderr));
     let status = json_lines(&store.ok(&["sync", "status", "--json"]));
