@@ -35,7 +35,7 @@ use crate::request::Period;
 // Import.
 
 /// What an import did.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ImportReport {
     /// The file imported.
     pub file_name: String,
@@ -464,7 +464,7 @@ pub async fn answer_bytes(
 // What is open, overdue and answered.
 
 /// Where a request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestState {
     /// Not answered, not yet due.
@@ -490,7 +490,7 @@ impl RequestState {
 }
 
 /// One request with its answers and state.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct RequestView {
     /// The request as imported.
     pub request: PbcRequestRecord,
@@ -510,7 +510,7 @@ pub struct RequestView {
 }
 
 /// One answer with its entry.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AnswerView {
     /// The answer.
     #[serde(flatten)]
@@ -608,7 +608,7 @@ fn views(
 }
 
 /// The request list in figures.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Status {
     /// The day the figures are for.
     pub today: String,

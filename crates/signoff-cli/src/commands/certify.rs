@@ -45,9 +45,7 @@ pub(crate) async fn certify_remote(remote: &Remote, args: CertifyArgs) -> anyhow
             "--policy FILE tries a policy on a local store; a server certifies under its published policy (`signoff policy publish` there)"
         );
     }
-    if args.actor.is_some() {
-        anyhow::bail!("--actor: against a server, the token's identity is the actor");
-    }
+    super::no_actor(args.actor.as_deref())?;
     let release = super::subject(args.release.as_deref(), args.legacy_release.as_deref(), "certify")?;
     let at = args.at.as_deref().map(|text| super::time(text, DayEnd::Start)).transpose()?;
     let body = serde_json::json!({

@@ -100,9 +100,7 @@ pub(crate) async fn approve(store: &Path, args: ApproveArgs) -> anyhow::Result<O
 
 /// `signoff approve` against a server, as the token's identity.
 pub(crate) async fn approve_remote(remote: &Remote, args: ApproveArgs) -> anyhow::Result<Outcome> {
-    if args.actor.is_some() {
-        anyhow::bail!("--actor: against a server, the token's identity is the actor");
-    }
+    super::no_actor(args.actor.as_deref())?;
     let release = super::subject(args.release.as_deref(), args.legacy_release.as_deref(), "approve")?;
     let body = serde_json::json!({
         "decision": match args.decision { DecisionArg::Approve => "approve", DecisionArg::Reject => "reject" },

@@ -26,9 +26,7 @@ pub(crate) async fn deploy(store: &Path, command: DeployCommand) -> anyhow::Resu
 /// `signoff deploy record` against a server, as the token's identity.
 pub(crate) async fn deploy_remote(remote: &Remote, command: DeployCommand) -> anyhow::Result<Outcome> {
     let DeployCommand::Record(args) = command;
-    if args.actor.is_some() {
-        anyhow::bail!("--actor: against a server, the token's identity is the actor");
-    }
+    super::no_actor(args.actor.as_deref())?;
     let release = super::subject(args.release.as_deref(), args.legacy_release.as_deref(), "deploy record")?;
     let body = serde_json::json!({ "environment": args.environment });
     let path = format!("{}/deployments", super::remote_release_path(&release));
@@ -79,9 +77,7 @@ pub(crate) async fn env(store: &Path, command: EnvCommand) -> anyhow::Result<Out
 /// the token's identity.
 pub(crate) async fn env_remote(remote: &Remote, command: EnvCommand) -> anyhow::Result<Outcome> {
     let EnvCommand::Snapshot(args) = command;
-    if args.actor.is_some() {
-        anyhow::bail!("--actor: against a server, the token's identity is the actor");
-    }
+    super::no_actor(args.actor.as_deref())?;
     let artifacts: Vec<String> = running(&args)?.iter().map(ToString::to_string).collect();
     let body = serde_json::json!({ "artifacts": artifacts });
     let path = format!("/api/v1/environments/{}/snapshots", args.environment);

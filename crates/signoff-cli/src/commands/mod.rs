@@ -113,6 +113,7 @@ async fn remote_dispatch(remote: &Remote, command: Command) -> anyhow::Result<Ou
         Command::Controls(command) => controls::run_remote(remote, command).await,
         Command::Report(args) => report::report_remote(remote, args).await,
         Command::Ledger(command) => ledger::run_remote(remote, command).await,
+        Command::Pbc(command) => pbc::run_remote(remote, command).await,
         Command::Outbox(command) => outbox::run(Some(remote), command).await,
         Command::Inspect(args) => capture::inspect(args).await,
         Command::VerifyPackage(args) => package::verify(args),
@@ -199,6 +200,14 @@ async fn dispatch(store: &Path, command: Command) -> anyhow::Result<Outcome> {
 /// Who is acting (see `store::actor`).
 pub(crate) fn actor(signoff: &Signoff, flag: Option<&str>) -> anyhow::Result<Actor> {
     crate::store::actor(signoff, flag)
+}
+
+/// Against a server the token's identity is the actor: `--actor` is refused.
+pub(crate) fn no_actor(flag: Option<&str>) -> anyhow::Result<()> {
+    if flag.is_some() {
+        anyhow::bail!("--actor: against a server, the token's identity is the actor");
+    }
+    Ok(())
 }
 
 /// Who a dry run acts as when no identity can be found: it writes nothing, so it

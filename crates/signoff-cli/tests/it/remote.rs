@@ -509,3 +509,68 @@ fn the_ledger_is_proved_against_a_server_and_checked_on_the_client() {
     assert_eq!(verify.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&verify.stderr).contains("run it where the store is"));
 }
+
+/// `signoff pbc` against a server: the request list imported and answered with a
+/// token of every project (the token's name is who answered), read back the same
+/// as on the server's store; a token limited to a project is refused.
+#[test]
+fn the_auditor_request_list_is_worked_against_a_server() {
+    let store = TestStore::new();
+    let sha = commit("remote pbc");
+    store.ok(&["capture", &example("v2/bandit.sarif"), "--project", "shop", "--commit", &sha]);
+    let lead = token(&store, "carol", "admin,read");
+    let limited = {
+        let stdout = store.ok(&[
+            "token",
+            "create",
+            "--name",
+            "shop-lead",
+            "--scope",
+            "admin,read",
+            "--project",
+            "shop",
+            "--kind",
+            "human",
+            "--actor",
+            "admin",
+            "--json",
+        ]);
+        serde_json::from_str::<Value>(&stdout).unwrap()["secret"].as_str().unwrap().to_owned()
+    };
+    let served = Served::start(&store, "127.0.0.1:0");
+    let outbox = tempfile::tempdir().unwrap();
+    let remote = |token: &str, args: &[&str]| run(&store, Some((&served.url, token)), "carol", outbox.path(), args);
+    let list = root().join("examples/pbc/soc2-requests.csv");
+    let list = list.to_str().unwrap();
+
+    let refused = remote(&limited, &["pbc", "import", list]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("403"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let imported = remote(&lead, &["pbc", "import", list]);
+    assert_eq!(imported.status.code(), Some(0), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("5 requests imported"));
+    let answered = remote(&lead, &["pbc", "answer", "REQ-3", "--query", "search project=shop kind=sast", "--json"]);
+    assert_eq!(answered.status.code(), Some(0), "{}", String::from_utf8_lossy(&answered.stderr));
+    let answered: Value = serde_json::from_slice(&answered.stdout).unwrap();
+    assert_eq!(answered["answers"][0]["answered_by"]["id"], "carol", "the token's identity");
+    let notes = outbox.path().join("walkthrough.txt");
+    std::fs::write(&notes, "walked the auditor through the change process on 2026-10-03").unwrap();
+    let given =
+        remote(&lead, &["pbc", "answer", "REQ-4", "--file", notes.to_str().unwrap(), "--note", "the session notes"]);
+    assert_eq!(given.status.code(), Some(0), "{}", String::from_utf8_lossy(&given.stderr));
+    let typo = remote(&lead, &["pbc", "answer", "REQ-5", "--query", "who-approved"]);
+    assert_eq!(typo.status.code(), Some(2));
+
+    for args in [&["pbc", "list", "--json"][..], &["pbc", "show", "REQ-4"], &["pbc", "list", "--state", "open"]] {
+        let there = remote(&lead, args);
+        assert_eq!(String::from_utf8_lossy(&there.stdout), store.ok(args), "signoff {args:?}");
+    }
+    let answer = answered["answers"][0]["id"].as_str().unwrap();
+    let fetched = outbox.path().join("req-3.csv");
+    let shown = remote(&lead, &["pbc", "show", "REQ-3", "--answer", answer, "-o", fetched.to_str().unwrap()]);
+    assert_eq!(shown.status.code(), Some(0), "{}", String::from_utf8_lossy(&shown.stderr));
+    let bytes = std::fs::read(&fetched).unwrap();
+    assert_eq!(answered["answers"][0]["answer"]["digest"], signoff_core::Digest::of(&bytes).to_string().as_str());
+    let status = remote(&lead, &["pbc", "status"]);
+    assert_eq!(status.status.code(), Some(1), "requests of the example list are overdue by now");
+}
