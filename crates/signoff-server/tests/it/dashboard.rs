@@ -713,20 +713,12 @@ async fn the_sync_page_shows_each_destination_as_the_api_does() {
     let reader = server.token("auditor", &[Scope::Read], &[], ActorKind::Human).await;
     let limited = server.token("shop-reader", &[Scope::Read], &["shop"], ActorKind::Human).await;
 
-    let api: serde_json::Value = server
-        .client
-        .get(server.url("/api/v1/sync/status"))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, body) = server.get("/api/v1/sync/status", &reader).await;
+    assert_eq!(status, 200, "{body}");
+    let api: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(api[0]["name"], "evidence-drop", "{api}");
     assert_eq!(api[0]["kind"], "folder", "{api}");
-    let refused = server.client.get(server.url("/api/v1/sync/status")).bearer_auth(&limited).send().await.unwrap();
-    assert_eq!(refused.status(), 403);
+    assert_eq!(server.get("/api/v1/sync/status", &limited).await.0, 403);
 
     let mut browser = Browser::new(&server);
     browser.sign_in(&reader).await;

@@ -26,6 +26,12 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// `GET path` with `token`: the status and the body.
+    pub(crate) async fn get(&self, path: &str, token: &str) -> (u16, String) {
+        let response = self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
     /// The store's SQLite database (for tests that alter it behind the server's back).
     pub(crate) fn sqlite_database(&self) -> PathBuf {
         self._dir.path().join("store/signoff.db")
@@ -133,19 +139,16 @@ pub(crate) async fn sqlite_server(config: ServerConfig) -> TestServer {
 
 /// A server over a fresh SQLite store whose signoff.toml ends with `settings`.
 pub(crate) async fn sqlite_server_with(settings: &str) -> TestServer {
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("store");
-    Signoff::init(&home, Some("signoff.test/server"), None).await.unwrap();
-    let path = home.join("signoff.toml");
-    let mut text = std::fs::read_to_string(&path).unwrap();
-    text.push_str(settings);
-    std::fs::write(&path, text).unwrap();
-    start(&home, "sqlite", dir, None, ServerConfig::default()).await
+    server_with(settings, false).await
 }
 
 /// A server over a fresh SQLite store whose signoff.toml ends with `settings`, with
 /// the GRC sync's alerts as `signoff serve` runs them.
 pub(crate) async fn monitored_server_with(settings: &str) -> TestServer {
+    server_with(settings, true).await
+}
+
+async fn server_with(settings: &str, monitored: bool) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("store");
     Signoff::init(&home, Some("signoff.test/server"), None).await.unwrap();
@@ -153,7 +156,7 @@ pub(crate) async fn monitored_server_with(settings: &str) -> TestServer {
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str(settings);
     std::fs::write(&path, text).unwrap();
-    start_with(&home, "sqlite", dir, None, ServerConfig::default(), true).await
+    start_with(&home, "sqlite", dir, None, ServerConfig::default(), monitored).await
 }
 
 /// A server over SQLite, and one over PostgreSQL when `PG_URL` is set.
