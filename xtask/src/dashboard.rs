@@ -218,7 +218,9 @@ pub(crate) fn bench_dashboard(args: &[String]) -> anyhow::Result<()> {
     println!("| page | status | bytes | p50 | p95 | max |");
     println!("|---|---|---|---|---|---|");
     let mut slowest: f64 = 0.0;
-    for page in PAGES {
+    // `--only TEXT`: the pages whose path contains it (to time one page after a change).
+    let only = flag(args, "--only");
+    for page in PAGES.iter().filter(|page| only.as_deref().is_none_or(|text| page.contains(text))) {
         let warm = request(&address, "GET", page, &session, None)?;
         let mut times = Vec::new();
         for _ in 0..runs {

@@ -139,8 +139,9 @@ fn hold(path: &Path) -> io::Result<Option<File>> {
 
 /// How often staging tries again when an opening store took its new file for a
 /// stale one (each try is a new name; two in a row would take two stores opening
-/// within microseconds of it).
-const STAGE_TRIES: usize = 8;
+/// within microseconds of it). Tries cost a file creation each; on a loaded
+/// machine with stores opening in a tight loop beside it, eight were seen to run out.
+const STAGE_TRIES: usize = 64;
 
 /// Removes the files of `folder` that no process holds locked.
 fn clear_stale(folder: &Path) -> Vec<StaleFile> {

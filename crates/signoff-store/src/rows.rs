@@ -209,9 +209,14 @@ impl ReleaseSummaryColumns {
         Ok(crate::ReleaseSummaryRow {
             release: self.release.into_row()?,
             certificate: self.decision.zip(self.certificate_seq.map(to_u64)),
+            // Each environment once, in name order (the query lists every deployment).
             deployed_to: self
                 .deployed_to
-                .map(|words| words.split(' ').filter(|word| !word.is_empty()).map(str::to_owned).collect())
+                .map(|words| {
+                    let names: std::collections::BTreeSet<&str> =
+                        words.split(' ').filter(|word| !word.is_empty()).collect();
+                    names.into_iter().map(str::to_owned).collect()
+                })
                 .unwrap_or_default(),
         })
     }

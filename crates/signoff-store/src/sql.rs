@@ -570,10 +570,13 @@ impl Store for SqlStore {
         if let Some(before) = query.before {
             conditions.push(format!("r.seq < {}", to_i64(before)));
         }
+        // Every deployment's environment, repeats included (the row drops them): a
+        // DISTINCT here leads SQLite to read every deployment of the store through
+        // the subject index for each release of the page.
         let deployed = dialect.join_words.replace("{}", "d.subject");
         let page_sql = format!(
             "SELECT r.*, {decision} AS decision, {latest} AS certificate_seq,
-                (SELECT {deployed} FROM (SELECT DISTINCT subject FROM records WHERE kind = 'deployment_recorded' AND project = r.project AND version = r.version) AS d) AS deployed_to
+                (SELECT {deployed} FROM records d WHERE d.kind = 'deployment_recorded' AND d.project = r.project AND d.version = r.version) AS deployed_to
              FROM releases r WHERE {} ORDER BY r.seq DESC LIMIT {}",
             conditions.join(" AND "),
             query.limit

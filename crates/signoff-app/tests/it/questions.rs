@@ -209,3 +209,32 @@ async fn coverage_lists_each_piece_of_evidence_once_and_only_the_releases_own_ex
         assert!(repeated.is_empty(), "{backend}: {repeated:?}");
     }
 }
+
+#[tokio::test]
+async fn the_release_list_names_each_environment_once() {
+    for store in stores().await {
+        let backend = store.backend;
+        create_release(&store, "shop@3.1.0", &commit("three one")).await;
+        for environment in ["prod", "staging", "prod"] {
+            let deployment = RecordDeployment {
+                release: release("shop@3.1.0"),
+                environment: environment.into(),
+                actor: human("deployer"),
+                context: Default::default(),
+            };
+            signoff_app::deploy::record(&store.signoff, deployment).await.unwrap();
+        }
+        let list = signoff_app::release::ReleaseList {
+            project: None,
+            status: None,
+            before: None,
+            environment: Some("prod".into()),
+            period: Period::ALL,
+            search: None,
+            limit: 10,
+        };
+        let listed = signoff_app::release::list(&store.signoff, &list).await.unwrap();
+        assert_eq!(listed.releases.len(), 1, "{backend}");
+        assert_eq!(listed.releases[0].deployed_to, ["prod", "staging"], "{backend}");
+    }
+}
