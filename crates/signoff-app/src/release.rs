@@ -238,7 +238,7 @@ pub struct ReleaseList {
 }
 
 /// One release in a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ReleaseLine {
     /// The release.
     pub release: ReleaseRef,
@@ -246,6 +246,7 @@ pub struct ReleaseLine {
     pub commit: CommitSha,
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub created_at: OffsetDateTime,
     /// Its ledger entry.
     pub entry: u64,

@@ -156,6 +156,12 @@ pub(crate) const DOCUMENTED: &[Documented] = &[
         schema: versioned::<signoff_app::inventory::Inventory>,
     },
     Documented {
+        name: "release-line",
+        commands: "release list",
+        lines: true,
+        schema: versioned::<signoff_app::release::ReleaseLine>,
+    },
+    Documented {
         name: "pbc-import",
         commands: "pbc import",
         lines: false,

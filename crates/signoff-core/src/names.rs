@@ -178,6 +178,17 @@ impl FromStr for ReleaseRef {
     }
 }
 
+/// In JSON Schemas (docs/schemas/): `PROJECT@VERSION`.
+impl schemars::JsonSchema for ReleaseRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ReleaseRef".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": "^[^@]+@[^@]+$", "description": "A release: PROJECT@VERSION." })
+    }
+}
+
 impl Serialize for ReleaseRef {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)

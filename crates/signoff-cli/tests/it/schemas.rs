@@ -135,6 +135,12 @@ fn real_outputs_validate_against_their_schemas() {
     assert!(captured.iter().all(|line| line["entry"].is_u64() && line["context"].is_object()), "{captured:?}");
     let output = store.run(&["inventory", "--json"]);
     assert_valid("inventory", &serde_json::from_slice(&output.stdout).unwrap());
+    let releases = json_lines(&store.ok(&["release", "list", "--json"]));
+    assert!(releases.len() >= 2, "{releases:?}");
+    for line in &releases {
+        assert_valid("release-line", line);
+    }
+    assert!(releases.iter().any(|line| line["decision"] == "certified"), "{releases:?}");
 
     // The auditor's request list: import, answers of both kinds, list, status.
     let list = root().join("examples/pbc/soc2-requests.csv");
