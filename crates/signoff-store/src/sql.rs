@@ -537,7 +537,11 @@ impl Store for SqlStore {
             conditions.push(format!("r.project = ${}", values.len()));
         }
         match query.status {
-            Some("uncertified") => conditions.push(format!("{latest} IS NULL")),
+            // Never certified: no certificate at all (one index probe, not the latest's lookup).
+            Some("uncertified") => conditions.push(
+                "NOT EXISTS (SELECT 1 FROM records c WHERE c.kind = 'certificate_issued' AND c.project = r.project AND c.version = r.version)"
+                    .to_owned(),
+            ),
             Some(status) => {
                 values.push(status.to_owned());
                 conditions.push(format!("{decision} = ${}", values.len()));

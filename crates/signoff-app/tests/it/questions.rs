@@ -238,3 +238,44 @@ async fn the_release_list_names_each_environment_once() {
         assert_eq!(listed.releases[0].deployed_to, ["prod", "staging"], "{backend}");
     }
 }
+
+#[tokio::test]
+async fn the_release_list_filters_by_certification_status() {
+    for store in stores().await {
+        let backend = store.backend;
+        publish_policy(&store).await;
+        let v2 = commit("status v2");
+        capture_example(&store, "v2", &v2).await;
+        create_release(&store, "shop@4.0.0", &v2).await;
+        create_release(&store, "shop@4.0.1", &commit("status never certified")).await;
+        let request = signoff_app::certify::CertifyRequest {
+            release: release("shop@4.0.0"),
+            policy: None,
+            environment: None,
+            dry_run: false,
+            at: None,
+            actor: human("release-pipeline"),
+        };
+        signoff_app::certify::certify(&store.signoff, request).await.unwrap();
+        let names = |status| {
+            let list = signoff_app::release::ReleaseList {
+                project: None,
+                status: Some(status),
+                before: None,
+                environment: None,
+                period: Period::ALL,
+                search: None,
+                limit: 10,
+            };
+            let signoff = &store.signoff;
+            async move {
+                let listed = signoff_app::release::list(signoff, &list).await.unwrap();
+                listed.releases.iter().map(|line| line.release.to_string()).collect::<Vec<_>>()
+            }
+        };
+        use signoff_app::audit::ReleaseStatus;
+        assert_eq!(names(ReleaseStatus::Uncertified).await, ["shop@4.0.1"], "{backend}");
+        let decided = [names(ReleaseStatus::Certified).await, names(ReleaseStatus::Rejected).await].concat();
+        assert_eq!(decided, ["shop@4.0.0"], "{backend}: certified or rejected, once");
+    }
+}
