@@ -5,11 +5,12 @@
 //!   any certified or rejected release); with sync destinations configured,
 //!   `certify` writes one outbox delivery per (destination, artifact) in the
 //!   certification's own transaction, so a crash cannot lose one.
-//! - **Outbox.** [`StoreOutbox`] is `signoff_grc::outbox::Outbox` over the store's
-//!   `sync_deliveries` rows (operational state, not evidence).
-//! - **Destinations.** [`add`], [`remove`] and [`list`] edit
-//!   `[sync.destinations.<name>]` of `signoff.toml`, keeping its comments; secrets
-//!   are only ever references (an environment variable or a file).
+//! - **Outbox** (`sync/outbox.rs`). [`StoreOutbox`] is `signoff_grc::outbox::Outbox`
+//!   over the store's `sync_deliveries` rows (operational state, not evidence).
+//! - **Settings** (`sync/settings.rs`). [`settings`] and [`retry_policy`] read
+//!   `[sync]`; [`add`], [`remove`] and [`list`] edit `[sync.destinations.<name>]` of
+//!   `signoff.toml`, keeping its comments; secrets are only ever references (an
+//!   environment variable or a file).
 //! - **Delivery.** [`engine`] builds the delivery engine over the store's outbox and
 //!   the configured destinations (`signoff serve` runs [`Engine::run_until`] with its
 //!   shutdown signal); [`run`] is `sync run`; [`reconcile`] is `sync reconcile`;
@@ -33,11 +34,9 @@
 //! that server's dashboard.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use serde::Serialize;
 use signoff_controls::{Catalog, CoverageFacts};
 use signoff_core::ReleaseRef;
@@ -46,200 +45,29 @@ use signoff_grc::artifact::{
     self, ArtifactInput, CertificateRef, ComplianceArtifact, CriterionRef, CriterionStatus, EvidenceInput,
     InclusionProof, LedgerRef, PolicyRef,
 };
-use signoff_grc::config::{DestinationConfig, SyncConfig};
+use signoff_grc::config::DestinationConfig;
 use signoff_grc::destination::Destination;
-use signoff_grc::engine::{AlertSink, Engine, LogAlerts, ReconcileReport, RetryPolicy, RunReport};
-use signoff_grc::http::Timeouts;
-use signoff_grc::outbox::{DeliveryId, DeliveryRecord, DeliveryState, Failure, Outbox, OutboxError, PendingDelivery};
+use signoff_grc::engine::{AlertSink, Engine, ReconcileReport, RetryPolicy, RunReport};
+use signoff_grc::http::{Timeouts, error_chain};
+use signoff_grc::outbox::Outbox;
 use signoff_policy::Evaluation;
-use signoff_store::{DeliveryChange, DeliveryRow, EvidenceRow, NewDelivery, ReleaseRow, Store, StoreError};
+use signoff_store::{EvidenceRow, NewDelivery, ReleaseRow, Store};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::certify::{Facts, certificates, gather, open_certificate};
 use crate::error::{AppError, Missing};
-use crate::home::{CONFIG_FILE, Signoff};
+use crate::home::Signoff;
 
 mod monitor;
+mod outbox;
+mod settings;
 mod vex;
 pub use monitor::Monitor;
+pub use outbox::StoreOutbox;
+use outbox::from_nanos;
+pub use settings::{DestinationView, LEASE_SECONDS, add, list, remove, retry_policy, settings};
 pub use vex::{VexExport, VexFormat, vex};
-
-// ---------------------------------------------------------------------------
-// The outbox over the store.
-
-/// [`Outbox`] over the store's `sync_deliveries` rows.
-#[derive(Clone)]
-pub struct StoreOutbox {
-    store: Arc<dyn Store>,
-}
-
-impl std::fmt::Debug for StoreOutbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreOutbox").finish_non_exhaustive()
-    }
-}
-
-impl StoreOutbox {
-    /// The outbox of `store`.
-    pub fn new(store: Arc<dyn Store>) -> StoreOutbox {
-        StoreOutbox { store }
-    }
-}
-
-fn nanos(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos()).unwrap_or(i64::MAX)
-}
-
-fn from_nanos(value: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(value)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
-fn outbox_error(error: StoreError) -> OutboxError {
-    OutboxError { message: error.to_string(), source: Some(Box::new(error)) }
-}
-
-fn delivery_id(row: &DeliveryRow) -> DeliveryId {
-    DeliveryId(u64::try_from(row.id).unwrap_or_default())
-}
-
-fn store_id(id: DeliveryId) -> i64 {
-    i64::try_from(id.0).unwrap_or(i64::MAX)
-}
-
-fn corrupt(row: &DeliveryRow, message: String) -> OutboxError {
-    OutboxError::new(format!("stored delivery {} is unreadable: {message}", row.id))
-}
-
-fn record_of(row: &DeliveryRow) -> Result<DeliveryRecord, OutboxError> {
-    let artifact_id = uuid::Uuid::parse_str(&row.artifact_id).map_err(|error| corrupt(row, error.to_string()))?;
-    let state = match row.state.as_str() {
-        "pending" => DeliveryState::Pending,
-        "delivered" => DeliveryState::Delivered {
-            remote_id: row.remote_id.clone().unwrap_or_default(),
-            at: from_nanos(row.delivered_at.unwrap_or_default()),
-        },
-        "failed" => DeliveryState::Failed,
-        other => return Err(corrupt(row, format!("unknown state {other:?}"))),
-    };
-    // The key is the artifact's own; read it from the artifact so the type is
-    // built by the crate that owns it.
-    let artifact = artifact_of(row)?;
-    Ok(DeliveryRecord {
-        id: delivery_id(row),
-        destination: row.destination.clone(),
-        artifact_id,
-        idempotency_key: artifact.idempotency_key,
-        state,
-        attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
-        last_error: row.last_error.clone(),
-        failing_since: row.failing_since.map(from_nanos),
-        next_attempt_at: row.next_attempt_at.map(from_nanos),
-    })
-}
-
-fn artifact_of(row: &DeliveryRow) -> Result<ComplianceArtifact, OutboxError> {
-    serde_json::from_str(&row.artifact).map_err(|error| corrupt(row, format!("artifact: {error}")))
-}
-
-#[async_trait]
-impl Outbox for StoreOutbox {
-    async fn due(
-        &self,
-        destination: &str,
-        now: OffsetDateTime,
-        limit: usize,
-    ) -> Result<Vec<PendingDelivery>, OutboxError> {
-        let rows = self
-            .store
-            .deliveries_due(destination, nanos(now), u64::try_from(limit).unwrap_or(u64::MAX))
-            .await
-            .map_err(outbox_error)?;
-        let mut artifacts = rows.iter().map(artifact_of).collect::<Result<Vec<_>, _>>()?;
-        self.prove_due(&rows, &mut artifacts).await?;
-        Ok(rows
-            .iter()
-            .zip(artifacts)
-            .map(|(row, artifact)| PendingDelivery {
-                id: delivery_id(row),
-                destination: row.destination.clone(),
-                artifact,
-                attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
-            })
-            .collect())
-    }
-
-    async fn mark_attempt(
-        &self,
-        id: DeliveryId,
-        _at: OffsetDateTime,
-        lease_until: OffsetDateTime,
-    ) -> Result<(), OutboxError> {
-        self.change(id, DeliveryChange::Attempt { lease_until: nanos(lease_until) }).await
-    }
-
-    async fn mark_delivered(&self, id: DeliveryId, remote_id: &str, at: OffsetDateTime) -> Result<(), OutboxError> {
-        self.change(id, DeliveryChange::Delivered { remote_id: remote_id.to_owned(), at: nanos(at) }).await
-    }
-
-    async fn record_failure(&self, id: DeliveryId, failure: &Failure) -> Result<(), OutboxError> {
-        let change = DeliveryChange::Failure {
-            why: failure.why.clone(),
-            at: nanos(failure.at),
-            retry_at: failure.retry_at.map(nanos),
-        };
-        self.change(id, change).await
-    }
-
-    async fn deliveries(&self, destination: &str) -> Result<Vec<DeliveryRecord>, OutboxError> {
-        let rows = self.store.deliveries(Some(destination)).await.map_err(outbox_error)?;
-        rows.iter().map(record_of).collect()
-    }
-
-    async fn requeue(&self, id: DeliveryId, at: OffsetDateTime) -> Result<(), OutboxError> {
-        self.change(id, DeliveryChange::Requeue { at: nanos(at) }).await
-    }
-}
-
-impl StoreOutbox {
-    /// Proves the artifacts of `rows` that name ledger entries without proofs (those
-    /// written at certification), one pass over the ledger per certification, and
-    /// stores each completed artifact in its row before anything is sent.
-    async fn prove_due(&self, rows: &[DeliveryRow], artifacts: &mut [ComplianceArtifact]) -> Result<(), OutboxError> {
-        let mut by_certificate: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-        for (index, artifact) in artifacts.iter().enumerate() {
-            if !artifact.unproven_entries().is_empty() {
-                by_certificate.entry(rows[index].certificate_seq).or_default().push(index);
-            }
-        }
-        for (certificate_seq, indexes) in by_certificate {
-            let anchor = u64::try_from(certificate_seq).unwrap_or_default();
-            let bare: Vec<ComplianceArtifact> = indexes.iter().map(|index| artifacts[*index].clone()).collect();
-            let proven = prove(self.store.as_ref(), anchor, bare)
-                .await
-                .map_err(|error| OutboxError::new(format!("cannot prove the artifacts of entry {anchor}: {error}")))?;
-            for (index, artifact) in indexes.into_iter().zip(proven) {
-                let json = serde_json::to_string(&artifact)
-                    .map_err(|error| OutboxError::new(format!("compliance artifact {}: {error}", artifact.id)))?;
-                let change =
-                    DeliveryChange::Prove { artifact: json, idempotency_key: artifact.idempotency_key.to_string() };
-                // Another engine may have proven and sent it meanwhile (the row is no
-                // longer pending): proving is deterministic, so its bytes are these.
-                self.store.change_delivery(rows[index].id, &change).await.map_err(outbox_error)?;
-                artifacts[index] = artifact;
-            }
-        }
-        Ok(())
-    }
-
-    async fn change(&self, id: DeliveryId, change: DeliveryChange) -> Result<(), OutboxError> {
-        if self.store.change_delivery(store_id(id), &change).await.map_err(outbox_error)? {
-            Ok(())
-        } else {
-            Err(OutboxError::new(format!("no delivery {id}")))
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Artifacts from the store.
@@ -251,34 +79,6 @@ pub(crate) struct Prepared {
     reviews: Vec<String>,
     destinations: Vec<String>,
     server_url: Option<String>,
-}
-
-/// The sync settings of the store (`[sync]`; empty when absent).
-pub fn settings(signoff: &Signoff) -> SyncConfig {
-    signoff.config.sync.clone().unwrap_or_default()
-}
-
-/// The bounds of `[sync] lease_seconds`: longer than any request may take, and at
-/// most a day.
-pub const LEASE_SECONDS: std::ops::RangeInclusive<u64> = 5..=86_400;
-
-/// The delivery engine's policy with the store's settings (`[sync] lease_seconds`).
-///
-/// # Errors
-/// [`AppError::Invalid`] for a lease outside [`LEASE_SECONDS`].
-pub fn retry_policy(signoff: &Signoff) -> Result<RetryPolicy, AppError> {
-    let mut policy = RetryPolicy::default();
-    if let Some(seconds) = settings(signoff).lease_seconds {
-        if !LEASE_SECONDS.contains(&seconds) {
-            return Err(AppError::Invalid(format!(
-                "[sync] lease_seconds = {seconds} in signoff.toml: give {} to {} seconds",
-                LEASE_SECONDS.start(),
-                LEASE_SECONDS.end()
-            )));
-        }
-        policy.lease = Duration::from_secs(seconds);
-    }
-    Ok(policy)
 }
 
 /// Reads what the artifacts of a certification of `release` need besides its facts
@@ -479,159 +279,6 @@ pub async fn artifacts_of(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec
     let artifacts = prepared.artifacts(&row, &facts, &evaluation, &certificate.record, certificate.entry)?;
     prove(signoff.store.as_ref(), certificate.entry, artifacts).await
 }
-
-// ---------------------------------------------------------------------------
-// Destinations in signoff.toml.
-
-/// A configured destination as `sync list` shows it (secrets as references).
-#[derive(Debug, Clone, Serialize)]
-pub struct DestinationView {
-    /// Its name.
-    pub name: String,
-    /// Its configuration.
-    #[serde(flatten)]
-    pub config: DestinationConfig,
-}
-
-/// The configured destinations.
-pub fn list(signoff: &Signoff) -> Vec<DestinationView> {
-    settings(signoff).destinations.into_iter().map(|(name, config)| DestinationView { name, config }).collect()
-}
-
-/// Checks a destination's name: letters, digits, `-` and `_`, at most 64.
-fn check_name(name: &str) -> Result<(), AppError> {
-    let ok =
-        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(format!(
-            "destination name {name:?}: use letters, digits, '-' and '_' (at most 64 characters)"
-        )))
-    }
-}
-
-fn read_document(path: &Path) -> Result<toml_edit::DocumentMut, AppError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(error) => return Err(AppError::io(path)(error)),
-    };
-    text.parse::<toml_edit::DocumentMut>().map_err(|error| AppError::Invalid(format!("{}: {error}", path.display())))
-}
-
-fn write_document(path: &Path, document: &toml_edit::DocumentMut) -> Result<(), AppError> {
-    let temporary = path.with_extension("toml.new");
-    std::fs::write(&temporary, document.to_string()).map_err(AppError::io(&temporary))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o600))
-            .map_err(AppError::io(&temporary))?;
-    }
-    std::fs::rename(&temporary, path).map_err(AppError::io(path))
-}
-
-/// A JSON value as a TOML value (objects as inline tables).
-fn toml_value(value: &serde_json::Value) -> Option<toml_edit::Value> {
-    Some(match value {
-        serde_json::Value::Null => return None,
-        serde_json::Value::Bool(flag) => (*flag).into(),
-        serde_json::Value::Number(number) => match number.as_i64() {
-            Some(integer) => integer.into(),
-            None => number.as_f64()?.into(),
-        },
-        serde_json::Value::String(text) => text.as_str().into(),
-        serde_json::Value::Array(items) => {
-            let mut array = toml_edit::Array::new();
-            for item in items {
-                array.push(toml_value(item)?);
-            }
-            toml_edit::Value::Array(array)
-        }
-        serde_json::Value::Object(map) => {
-            let mut table = toml_edit::InlineTable::new();
-            for (key, item) in map {
-                if let Some(item) = toml_value(item) {
-                    table.insert(key.as_str(), item);
-                }
-            }
-            toml_edit::Value::InlineTable(table)
-        }
-    })
-}
-
-/// Adds destination `name` to `signoff.toml` (`[sync.destinations.<name>]`), after
-/// checking that it can be built; its secret must be readable now (from the
-/// environment or the file it names), unless `unchecked`.
-///
-/// # Errors
-/// A name in use or malformed, a destination that cannot be built, a settings file
-/// that cannot be read or written.
-pub fn add(
-    signoff: &Signoff,
-    name: &str,
-    config: DestinationConfig,
-    unchecked: bool,
-) -> Result<DestinationView, AppError> {
-    check_name(name)?;
-    let sync = settings(signoff);
-    if sync.destinations.contains_key(name) {
-        return Err(AppError::Invalid(format!(
-            "a sync destination named {name:?} exists already: `signoff sync remove {name}` first"
-        )));
-    }
-    if !unchecked {
-        signoff_grc::config::build_destination(name, &config, &sync, Timeouts::default())
-            .map_err(|error| AppError::Invalid(format!("cannot add destination {name}: {}", error_chain(&error))))?;
-    }
-    let path = signoff.home().join(CONFIG_FILE);
-    let mut document = read_document(&path)?;
-    let json =
-        serde_json::to_value(&config).map_err(|error| AppError::Invalid(format!("destination {name}: {error}")))?;
-    let mut table = toml_edit::Table::new();
-    if let serde_json::Value::Object(map) = &json {
-        for (key, value) in map {
-            if let Some(value) = toml_value(value) {
-                table.insert(key.as_str(), toml_edit::Item::Value(value));
-            }
-        }
-    }
-    let sync_item = document.entry("sync").or_insert(toml_edit::table());
-    let sync_table = sync_item
-        .as_table_mut()
-        .ok_or_else(|| AppError::Invalid(format!("{}: `sync` is not a table", path.display())))?;
-    sync_table.set_implicit(true);
-    let destinations = sync_table.entry("destinations").or_insert(toml_edit::table());
-    let destinations = destinations
-        .as_table_mut()
-        .ok_or_else(|| AppError::Invalid(format!("{}: `sync.destinations` is not a table", path.display())))?;
-    destinations.set_implicit(true);
-    destinations.insert(name, toml_edit::Item::Table(table));
-    write_document(&path, &document)?;
-    Ok(DestinationView { name: name.to_owned(), config })
-}
-
-/// Removes destination `name` from `signoff.toml`. Its outbox rows stay (they are
-/// shown by `sync status` and delivered again if it is added back).
-///
-/// # Errors
-/// An unknown destination, a settings file that cannot be read or written.
-pub fn remove(signoff: &Signoff, name: &str) -> Result<(), AppError> {
-    let path = signoff.home().join(CONFIG_FILE);
-    let mut document = read_document(&path)?;
-    let removed = document
-        .get_mut("sync")
-        .and_then(|sync| sync.get_mut("destinations"))
-        .and_then(|destinations| destinations.as_table_like_mut())
-        .and_then(|destinations| destinations.remove(name));
-    if removed.is_none() {
-        return Err(Missing::SyncDestination(name.to_owned()).into());
-    }
-    write_document(&path, &document)
-}
-
-use signoff_grc::http::error_chain;
 
 // ---------------------------------------------------------------------------
 // Status, run, reconcile.
@@ -848,11 +495,6 @@ pub async fn reconcile(
     let engine = engine(signoff, policy, alerts)?;
     let report = engine.reconcile(name).await.map_err(engine_error)?;
     Ok(ReconcileSummary::from_report(name, &report))
-}
-
-/// The alerts of a command-line run: the log.
-pub fn log_alerts() -> Arc<dyn AlertSink> {
-    Arc::new(LogAlerts)
 }
 
 // ---------------------------------------------------------------------------
