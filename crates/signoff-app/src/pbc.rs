@@ -383,7 +383,9 @@ pub async fn answer(
     note: Option<String>,
     actor: Actor,
 ) -> Result<RequestView, AppError> {
-    let _ = one(signoff, request).await?;
+    if signoff.store.records_with_id::<PbcRequestRecord>(request).await?.is_empty() {
+        return Err(Missing::PbcRequest(request.to_owned()).into());
+    }
     if actor.kind != ActorKind::Human {
         let refusal =
             Refusal::NotHuman { actor: actor.id.clone(), kind: actor.kind, action: "answer an audit request" };
