@@ -54,6 +54,16 @@ pub trait BlobStore: Send + Sync {
     fn stage(&self, reader: &mut dyn Read) -> StoreResult<StagedBlob>;
     /// Makes a staged blob durable under its digest.
     async fn commit(&self, staged: StagedBlob) -> StoreResult<()>;
+    /// Makes several staged blobs durable, as one commit each would. Backends
+    /// override it to flush them together (a group of captures waits for one
+    /// round of flushes instead of one per blob); the default commits one at a
+    /// time. On an error, the blobs not yet committed are discarded.
+    async fn commit_many(&self, staged: Vec<StagedBlob>) -> StoreResult<()> {
+        for blob in staged {
+            self.commit(blob).await?;
+        }
+        Ok(())
+    }
     /// Throws a staged blob away.
     fn discard(&self, staged: StagedBlob);
     /// The stored bytes, or `None` when there is no such blob.
@@ -287,37 +297,66 @@ impl LocalBlobs {
         Ok(StagedBlob { path, digest: sha.finish(), size, held: Some(held) })
     }
 
-    fn commit_sync(&self, mut staged: StagedBlob) -> StoreResult<()> {
-        let result = self.commit_staged(&staged);
-        if result.is_ok() {
+    /// Commits `staged` with as few flushes as the guarantees allow: every staged
+    /// file flushed (on a few threads, so the filesystem joins them into few
+    /// journal commits), renamed into place, then each folder touched (and its
+    /// two fan-out parents) flushed once, however many blobs went into it.
+    fn commit_many_sync(&self, mut staged: Vec<StagedBlob>) -> StoreResult<()> {
+        // Bytes stored already need only be on disk (a blob written by `import`
+        // was not flushed); the others are moved into place.
+        let targets: Vec<PathBuf> = staged.iter().map(|blob| self.path_of(&blob.digest)).collect();
+        let present: Vec<bool> = targets.iter().map(|target| target.exists()).collect();
+        let flushes: Vec<&Path> = staged
+            .iter()
+            .zip(&targets)
+            .zip(&present)
+            .map(|((blob, target), present)| if *present { target.as_path() } else { blob.path.as_path() })
+            .collect();
+        on_threads(&flushes, |path| File::open(path).and_then(|file| file.sync_all()).map_err(blob_error(path)))?;
+        let mut folders: Vec<PathBuf> = Vec::new();
+        for ((blob, target), present) in staged.iter_mut().zip(&targets).zip(&present) {
+            if *present {
+                let _ = fs::remove_file(&blob.path);
+            } else {
+                let folder = target.parent().unwrap_or(&self.root).to_owned();
+                private_dir(&folder).map_err(blob_error(&folder))?;
+                fs::rename(&blob.path, target).map_err(blob_error(target))?;
+                // The two fan-out folders may be new too; their entries must be durable.
+                folders.extend(folder.ancestors().take(3).map(Path::to_owned));
+            }
             // Renamed into place (or a copy of stored bytes, removed): nothing to
             // remove on drop.
-            staged.held = None;
+            blob.held = None;
         }
-        result
-    }
-
-    fn commit_staged(&self, staged: &StagedBlob) -> StoreResult<()> {
-        let target = self.path_of(&staged.digest);
-        if target.exists() {
-            // The same bytes are stored already; make sure they are on disk (a
-            // blob written by `import` was not flushed).
-            File::open(&target).and_then(|file| file.sync_all()).map_err(blob_error(&target))?;
-            let _ = fs::remove_file(&staged.path);
-            return Ok(());
-        }
-        let folder = target.parent().unwrap_or(&self.root).to_owned();
-        private_dir(&folder).map_err(blob_error(&folder))?;
-        File::open(&staged.path).and_then(|file| file.sync_all()).map_err(blob_error(&staged.path))?;
-        fs::rename(&staged.path, &target).map_err(blob_error(&target))?;
-        sync_dir(&folder)?;
-        // The two fan-out folders may be new too; their entries must be durable.
-        for ancestor in folder.ancestors().skip(1).take(2) {
-            sync_dir(ancestor)?;
-        }
-        Ok(())
+        folders.sort();
+        folders.dedup();
+        let folders: Vec<&Path> = folders.iter().map(PathBuf::as_path).collect();
+        on_threads(&folders, |folder| sync_dir(folder))
     }
 }
+
+/// Runs `flush` on every path, on up to [`FLUSH_THREADS`] threads; the first
+/// error, if any.
+fn on_threads(paths: &[&Path], flush: impl Fn(&Path) -> StoreResult<()> + Sync) -> StoreResult<()> {
+    if paths.len() <= 1 {
+        return paths.iter().try_for_each(|path| flush(path));
+    }
+    let per_thread = paths.len().div_ceil(FLUSH_THREADS);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = paths
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(|| chunk.iter().try_for_each(|path| flush(path))))
+            .collect();
+        workers.into_iter().try_for_each(|worker| {
+            worker.join().unwrap_or_else(|_| {
+                Err(StoreError::Blob { path: "blob flush".into(), source: io::Error::other("a flush thread panicked") })
+            })
+        })
+    })
+}
+
+/// Threads flushing one group's blobs at once.
+const FLUSH_THREADS: usize = 8;
 
 /// Bytes read at a time when re-hashing.
 const REHASH_BUFFER: usize = 256 * 1024;
@@ -451,8 +490,12 @@ impl BlobStore for LocalBlobs {
     }
 
     async fn commit(&self, staged: StagedBlob) -> StoreResult<()> {
+        self.commit_many(vec![staged]).await
+    }
+
+    async fn commit_many(&self, staged: Vec<StagedBlob>) -> StoreResult<()> {
         let blobs = self.clone();
-        tokio::task::spawn_blocking(move || blobs.commit_sync(staged))
+        tokio::task::spawn_blocking(move || blobs.commit_many_sync(staged))
             .await
             .map_err(|error| StoreError::Blob { path: "blob commit".into(), source: io::Error::other(error) })?
     }
@@ -541,6 +584,37 @@ mod tests {
         assert_ne!(blobs.rehash(&digest).await.unwrap().unwrap().0, digest);
     }
 
+    /// A group's blobs committed together: new ones, one stored already and the
+    /// same bytes twice in one group all end up stored once under their digests,
+    /// with nothing left staged.
+    #[tokio::test]
+    async fn a_group_of_blobs_commits_together() {
+        let folder = tempfile::tempdir().unwrap();
+        let blobs = LocalBlobs::open(folder.path()).unwrap();
+        let stored = blobs.stage(&mut &b"stored before"[..]).unwrap();
+        blobs.commit(stored).await.unwrap();
+        let texts: Vec<Vec<u8>> = (0..40)
+            .map(|n| format!("capture {n}").into_bytes())
+            .chain([b"stored before".to_vec(), b"capture 7".to_vec()])
+            .collect();
+        let staged: Vec<StagedBlob> = texts.iter().map(|text| blobs.stage(&mut text.as_slice()).unwrap()).collect();
+        blobs.commit_many(staged).await.unwrap();
+        for text in &texts {
+            assert_eq!(blobs.get(&Digest::of(text)).await.unwrap().as_deref(), Some(text.as_slice()));
+        }
+        assert_eq!(fs::read_dir(folder.path().join("tmp")).unwrap().count(), 0);
+        let files = walk(&folder.path().join("sha256"));
+        assert_eq!(files, 41, "40 captures and the blob stored before, each once");
+    }
+
+    fn walk(folder: &Path) -> usize {
+        fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .map(|path| if path.is_dir() { walk(&path) } else { 1 })
+            .sum()
+    }
+
     /// Stores opening (and clearing what they take for stale staging files) while
     /// others stage: every staging succeeds and keeps its bytes. A new staging
     /// file is unlocked for a moment after it is created; an opening store that
@@ -566,7 +640,7 @@ mod tests {
                             let bytes = format!("stager {stager} blob {index}");
                             let staged = blobs.stage(&mut bytes.as_bytes()).unwrap();
                             assert_eq!(staged.digest, Digest::of(bytes.as_bytes()));
-                            blobs.commit_sync(staged).unwrap();
+                            blobs.commit_many_sync(vec![staged]).unwrap();
                             let path = blobs.path_of(&Digest::of(bytes.as_bytes()));
                             assert_eq!(fs::read(path).unwrap(), bytes.as_bytes());
                         }

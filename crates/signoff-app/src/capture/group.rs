@@ -45,9 +45,7 @@ async fn commit_all(signoff: &Signoff, members: &[Prepared]) -> Result<Vec<Resul
             outcomes.push(outcome);
         }
         // Blobs are durable before the transaction that names them commits.
-        while let Some(blob) = staged.pop() {
-            signoff.blobs.commit(blob).await?;
-        }
+        signoff.blobs.commit_many(std::mem::take(&mut staged)).await?;
         batch.commit(signoff).await?;
         Ok(())
     }
