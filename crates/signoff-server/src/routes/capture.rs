@@ -1,19 +1,22 @@
-//! The pipelines' capture route: one file per request, streamed to disk in
-//! bounded memory, with the CI context as query fields and an `Idempotency-Key`
-//! that makes a retried delivery one capture.
+//! The pipelines' capture route: the file as the request body, or one or more
+//! files in a `multipart/form-data` form, streamed to disk in bounded memory, with
+//! the CI context as query or form fields and an `Idempotency-Key` that makes a
+//! retried delivery one capture.
 
-use axum::body::Body;
-use axum::extract::State;
+use std::path::{Path, PathBuf};
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use signoff_app::AppError;
 use signoff_app::capture::{CaptureContext, CaptureRequest, InputFile};
 use signoff_core::context::CiContext;
 use signoff_core::entry::Delivery;
-use signoff_core::{CommitSha, EvidenceKind, Format, ReleaseVersion};
+use signoff_core::{CommitSha, EvidenceKind, Format, ProjectName, ReleaseVersion};
 use tokio::io::AsyncWriteExt;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{Answer, created, invalid, ok, project};
 use crate::AppState;
@@ -22,14 +25,16 @@ use crate::dashboard::LiveEvent;
 use crate::extract::Query;
 use crate::problem::{ApiError, Problem};
 
-/// What a capture is for, and how to read it.
-#[derive(Debug, Deserialize, IntoParams)]
+/// What a capture is for, and how to read it: query fields, or (each of them
+/// but `name`) fields of a `multipart/form-data` form.
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct CaptureParams {
-    /// Project.
-    project: String,
-    /// The file's name (no folders): `bandit.sarif`.
-    name: String,
+    /// Project (required, here or as a form field before the first file).
+    project: Option<String>,
+    /// The file's name (no folders), for a file sent as the body: `bandit.sarif`.
+    /// A form's files are named by their parts' `filename`.
+    name: Option<String>,
     /// The commit the evidence was produced for (full id).
     commit: Option<String>,
     /// The release it is for, when known already.
@@ -54,6 +59,73 @@ pub(crate) struct CaptureParams {
     /// server was out of reach (RFC 3339); the ledger entry's time is its arrival.
     captured_at: Option<String>,
 }
+
+impl CaptureParams {
+    /// Takes a form field; the same field given in the query (or twice) with
+    /// another value is refused rather than one silently winning.
+    fn set(&mut self, name: &str, value: String) -> Result<(), ApiError> {
+        let slot = match name {
+            "project" => &mut self.project,
+            "commit" => &mut self.commit,
+            "release" => &mut self.release,
+            "format" => &mut self.format,
+            "kind" => &mut self.kind,
+            "branch" => &mut self.branch,
+            "run_id" => &mut self.run_id,
+            "run_url" => &mut self.run_url,
+            "job" => &mut self.job,
+            "system" => &mut self.system,
+            "repository" => &mut self.repository,
+            "captured_at" => &mut self.captured_at,
+            other => {
+                return Err(invalid(format!(
+                    "form field {other:?} is not known: expected file, project, commit, release, format, kind, \
+                     branch, run_id, run_url, job, system, repository or captured_at"
+                )));
+            }
+        };
+        match slot {
+            Some(given) if *given != value => {
+                Err(invalid(format!("{name} is given twice, as {given:?} and {value:?}")))
+            }
+            _ => {
+                *slot = Some(value);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A capture sent as a `multipart/form-data` form (`curl -F project=shop -F
+/// commit=... -F file=@bandit.sarif`): the fields of the query, then one or more
+/// `file` parts, each named by its `filename`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Describes the form in the OpenAPI document; read part by part.
+pub(crate) struct CaptureForm {
+    /// Project: before the first file.
+    project: Option<String>,
+    /// The commit the evidence was produced for (full id).
+    commit: Option<String>,
+    /// The release it is for, when known already.
+    release: Option<String>,
+    /// The input format, when detection should not decide.
+    format: Option<String>,
+    /// The evidence kind, when the format does not say.
+    kind: Option<String>,
+    /// CI: branch, run id, run URL, job, system and repository go in fields of
+    /// those names (`branch`, `run_id`, ...).
+    branch: Option<String>,
+    /// A tool's output, as written; the part may repeat (one capture of several
+    /// files, as `signoff capture a b` makes).
+    #[schema(value_type = String, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
+
+/// Most files one form may carry.
+const FORM_FILES: usize = 100;
+
+/// Longest form field value, in bytes.
+const FORM_FIELD: usize = 4096;
 
 /// The `Idempotency-Key` header: printable ASCII, at most 200 characters.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -83,11 +155,15 @@ fn file_name(name: &str) -> Result<String, ApiError> {
     }
 }
 
-/// Captures one file sent as the request body, streamed to disk in bounded memory.
+/// Captures the request body's file, or a form's files, as one capture.
+///
+/// Each file is streamed to disk in bounded memory and captured as `signoff
+/// capture` does.
 #[utoipa::path(post, path = "/api/v1/captures", tag = "capture",
     params(CaptureParams, ("Idempotency-Key" = Option<String>, Header,
         description = "The sender's key for this capture: the same key sent again answers 200 with the evidence stored the first time")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The tool's output, as written"),
+    request_body(description = "The tool's output as written (with `name` in the query), or a form of fields and files",
+        content((Vec<u8> = "application/octet-stream"), (inline(CaptureForm) = "multipart/form-data"))),
     responses((status = 201, description = "Captured: the evidence reports", body = serde_json::Value),
         (status = 200, description = "Delivered before under this Idempotency-Key: the evidence stored then", body = serde_json::Value),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -96,30 +172,52 @@ fn file_name(name: &str) -> Result<String, ApiError> {
 pub(crate) async fn capture(
     State(state): State<AppState>,
     auth: Authorized<CaptureScope>,
-    Query(params): Query<CaptureParams>,
-    headers: HeaderMap,
-    body: Body,
+    Query(mut params): Query<CaptureParams>,
+    request: Request,
 ) -> Answer {
-    let project = project(&params.project)?;
-    auth.on(&state, &project).await?;
-    let name = file_name(&params.name)?;
-    if let Some(kind) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok())
-        && (kind.starts_with("multipart/") || kind.starts_with("application/x-www-form-urlencoded"))
+    let headers = request.headers();
+    let key = idempotency_key(headers)?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    let form = content_type.to_ascii_lowercase().starts_with("multipart/form-data");
+    if !form
+        && (content_type.starts_with("multipart/") || content_type.starts_with("application/x-www-form-urlencoded"))
     {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("content type {kind}: send the file itself as the body (application/octet-stream)"),
+            format!(
+                "content type {content_type}: send the file itself as the body (application/octet-stream) \
+                 or a multipart/form-data form"
+            ),
         ));
     }
     let limit = state.config().max_capture;
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{name} is larger than {limit} bytes"));
-    if headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
-        .is_some_and(|length| length > limit)
-    {
-        return Err(too_large());
-    }
+    let home = state.signoff().home().to_owned();
+    let folder = tempfile::Builder::new()
+        .prefix("upload-")
+        .tempdir_in(&home)
+        .map_err(|source| AppError::Io { path: home.display().to_string(), source })?;
+    let files = if form {
+        let form =
+            Multipart::from_request(request, &state).await.map_err(|rejection| invalid(rejection.body_text()))?;
+        receive_form(&state, &auth, form, &mut params, folder.path(), limit).await?
+    } else {
+        let project = required_project(&params)?;
+        auth.on(&state, &project).await?;
+        let name = file_name(params.name.as_deref().ok_or_else(|| {
+            invalid("no name: pass name=FILE (bandit.sarif) for a file sent as the body, or send a form")
+        })?)?;
+        if headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+            .is_some_and(|length| length > limit)
+        {
+            return Err(too_large(&name, limit));
+        }
+        let path = folder.path().join(&name);
+        receive(request.into_body().into_data_stream(), &path, &name, limit).await?;
+        vec![InputFile { path, display: name }]
+    };
+    let project = required_project(&params)?;
     let commit = params.commit.as_deref().map(CommitSha::new).transpose().map_err(AppError::from)?;
     let release = params.release.as_deref().map(ReleaseVersion::new).transpose().map_err(AppError::from)?;
     if commit.is_none() && release.is_none() {
@@ -127,7 +225,6 @@ pub(crate) async fn capture(
     }
     let format = params.format.as_deref().map(str::parse::<Format>).transpose().map_err(invalid)?;
     let kind = params.kind.as_deref().map(str::parse::<EvidenceKind>).transpose().map_err(invalid)?;
-    let key = idempotency_key(&headers)?;
     if let Some(text) = &params.captured_at
         && time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_err()
     {
@@ -137,27 +234,6 @@ pub(crate) async fn capture(
         return Err(invalid("captured_at comes with an Idempotency-Key (a capture delivered from an outbox)"));
     }
     let delivery = key.map(|idempotency_key| Delivery { idempotency_key, captured_at: params.captured_at });
-
-    let home = state.signoff().home().to_owned();
-    let folder = tempfile::Builder::new()
-        .prefix("upload-")
-        .tempdir_in(&home)
-        .map_err(|source| AppError::Io { path: home.display().to_string(), source })?;
-    let path = folder.path().join(&name);
-    let io = |source| ApiError::from(AppError::Io { path: name.clone(), source });
-    let mut file = tokio::fs::File::create(&path).await.map_err(io)?;
-    let mut stream = body.into_data_stream();
-    let mut size = 0u64;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|error| invalid(format!("the body of {name} could not be read: {error}")))?;
-        size += chunk.len() as u64;
-        if size > limit {
-            return Err(too_large());
-        }
-        file.write_all(&chunk).await.map_err(io)?;
-    }
-    file.flush().await.map_err(io)?;
-    drop(file);
 
     let context = CiContext {
         system: params.system.or_else(|| Some("api".into())),
@@ -170,7 +246,7 @@ pub(crate) async fn capture(
         actor: Some(auth.who.actor.id.clone()),
     };
     let request = CaptureRequest {
-        files: vec![InputFile { path, display: name.clone() }],
+        files,
         target: CaptureContext { project, commit, release, context },
         format,
         kind,
@@ -190,4 +266,91 @@ pub(crate) async fn capture(
         state.live(LiveEvent::now("capture", project_text.clone(), release_text.clone(), text));
     }
     created(&reports)
+}
+
+fn required_project(params: &CaptureParams) -> Result<ProjectName, ApiError> {
+    project(params.project.as_deref().ok_or_else(|| invalid("no project: pass project=NAME"))?)
+}
+
+fn too_large(name: &str, limit: u64) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{name} is larger than {limit} bytes"))
+}
+
+/// Streams `chunks` into a new file at `path`, refusing more than `limit` bytes.
+async fn receive<E: std::fmt::Display>(
+    mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    path: &Path,
+    name: &str,
+    limit: u64,
+) -> Result<(), ApiError> {
+    let io = |source| ApiError::from(AppError::Io { path: name.to_owned(), source });
+    let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+    let mut size = 0u64;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|error| invalid(format!("the body of {name} could not be read: {error}")))?;
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(too_large(name, limit));
+        }
+        file.write_all(&chunk).await.map_err(io)?;
+    }
+    file.flush().await.map_err(io)
+}
+
+/// Reads a form: its fields into `params`, its files into `folder`. The
+/// project must be known (from the query or a field) before the first file, so
+/// a file for a project the token does not cover is refused before it is read.
+async fn receive_form(
+    state: &AppState,
+    auth: &Authorized<CaptureScope>,
+    mut form: Multipart,
+    params: &mut CaptureParams,
+    folder: &Path,
+    limit: u64,
+) -> Result<Vec<InputFile>, ApiError> {
+    let unreadable = |error: axum::extract::multipart::MultipartError| {
+        invalid(format!("the multipart/form-data body could not be read: {}", error.body_text()))
+    };
+    let mut files: Vec<InputFile> = Vec::new();
+    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
+        let field_name = field.name().unwrap_or_default().to_owned();
+        if let Some(given) = field.file_name().map(str::to_owned) {
+            if field_name != "file" {
+                return Err(invalid(format!("form part {field_name:?} carries a file: name file parts \"file\"")));
+            }
+            if files.is_empty() {
+                let named = params.project.as_deref().ok_or_else(|| {
+                    invalid("no project before the first file: send project (query or form field) first")
+                })?;
+                auth.on(state, &project(named)?).await?;
+            }
+            if files.len() == FORM_FILES {
+                return Err(invalid(format!("more than {FORM_FILES} files in one form")));
+            }
+            let name = file_name(&given)?;
+            if files.iter().any(|file| file.display == name) {
+                return Err(invalid(format!("file {name} is in the form twice")));
+            }
+            let path: PathBuf = folder.join(&name);
+            receive(field, &path, &name, limit).await?;
+            files.push(InputFile { path, display: name });
+        } else if field_name == "file" {
+            return Err(invalid("form part \"file\" has no filename: send it as a file (curl -F file=@PATH)"));
+        } else {
+            let mut value = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                if value.len() + chunk.len() > FORM_FIELD {
+                    return Err(invalid(format!("form field {field_name} is longer than {FORM_FIELD} bytes")));
+                }
+                value.extend_from_slice(&chunk);
+            }
+            let value =
+                String::from_utf8(value).map_err(|_| invalid(format!("form field {field_name} is not UTF-8 text")))?;
+            params.set(&field_name, value)?;
+        }
+    }
+    if files.is_empty() {
+        return Err(invalid("the form has no file: add one or more file parts (curl -F file=@PATH)"));
+    }
+    Ok(files)
 }

@@ -308,11 +308,50 @@ async fn malformed_requests_get_a_clear_4xx_and_store_nothing() {
             .client
             .post(server.url("/api/v1/captures"))
             .query(&[("project", "shop"), ("name", "x.sarif"), ("commit", &commit("x"))])
-            .header("content-type", "multipart/form-data; boundary=x")
+            .header("content-type", "multipart/mixed; boundary=x")
             .body("--x\r\n"),
     )
     .await;
     assert_eq!(status, 415, "{detail}");
+    // Forms that are cut short, name no project before their file, carry an
+    // unknown field or a file named with a folder: 400, nothing stored.
+    let truncated = format!(
+        "--x\r\nContent-Disposition: form-data; name=\"project\"\r\n\r\nshop\r\n--x\r\n\
+         Content-Disposition: form-data; name=\"file\"; filename=\"bandit.sarif\"\r\n\r\n{}",
+        String::from_utf8_lossy(&example("v1", "bandit.sarif")[..200])
+    );
+    let (status, detail) = send(
+        server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("commit", &commit("x"))])
+            .header("content-type", "multipart/form-data; boundary=x")
+            .body(truncated),
+    )
+    .await;
+    assert_eq!(status, 400, "{detail}");
+    assert!(detail.contains("bandit.sarif could not be read"), "{detail}");
+    let file = || reqwest::multipart::Part::bytes(example("v1", "bandit.sarif")).file_name("bandit.sarif");
+    for (form, expected) in [
+        (
+            reqwest::multipart::Form::new().part("file", file()).text("project", "shop"),
+            "no project before the first file",
+        ),
+        (reqwest::multipart::Form::new().text("project", "shop").text("color", "red").part("file", file()), "color"),
+        (
+            reqwest::multipart::Form::new()
+                .text("project", "shop")
+                .part("file", reqwest::multipart::Part::bytes(b"{}".to_vec()).file_name("../x.sarif")),
+            "plain file name",
+        ),
+        (reqwest::multipart::Form::new().text("project", "shop").text("commit", commit("x")), "no file"),
+    ] {
+        let (status, detail) =
+            send(server.client.post(server.url("/api/v1/captures")).query(&[("commit", &commit("x"))]).multipart(form))
+                .await;
+        assert_eq!(status, 400, "{detail}");
+        assert!(detail.contains(expected), "{expected}: {detail}");
+    }
     let (status, detail) = send(
         server
             .client
@@ -356,6 +395,83 @@ async fn malformed_requests_get_a_clear_4xx_and_store_nothing() {
         .collect();
     assert!(leftovers.is_empty(), "uploads are removed: {leftovers:?}");
     server.stop().await;
+}
+
+/// A form (`curl -F project=... -F file=@a -F file=@b`) is one capture of its
+/// files with the CI context of its fields, as `signoff capture a b` makes; a
+/// form for a project the token does not cover is refused before its file is
+/// read, and a field given two ways is refused rather than one silently winning.
+#[tokio::test]
+async fn a_form_with_several_files_is_one_capture() {
+    for server in servers().await {
+        let ci = server.token("ci-shop", &[Scope::Capture, Scope::Read], &["shop"], ActorKind::Bot).await;
+        let file = |name: &str| reqwest::multipart::Part::bytes(example("v1", name)).file_name(name.to_owned());
+        let form = reqwest::multipart::Form::new()
+            .text("project", "shop")
+            .text("commit", commit("shop"))
+            .text("branch", "main")
+            .text("run_id", "4242")
+            .text("system", "github-actions")
+            .part("file", file("bandit.sarif"))
+            .part("file", file("junit.xml"));
+        let response =
+            server.client.post(server.url("/api/v1/captures")).bearer_auth(&ci).multipart(form).send().await.unwrap();
+        assert_eq!(response.status(), 201, "{}", server.backend);
+        let reports: serde_json::Value = response.json().await.unwrap();
+        let reports = reports.as_array().unwrap();
+        assert_eq!(reports.len(), 2, "{reports:?}");
+        assert_eq!(reports[0]["file"], "bandit.sarif");
+        assert_eq!(reports[1]["file"], "junit.xml");
+        assert_eq!(reports[0]["kind"], "sast");
+        assert_eq!(reports[1]["kind"], "test_results");
+        let entry = reports[0]["entry"].as_u64().unwrap();
+        assert_eq!(reports[1]["entry"].as_u64(), Some(entry + 1), "one capture: consecutive entries");
+        // The bytes stored are the bytes sent, and the fields are the CI context.
+        let release = server.token("rel", &Scope::ALL, &["shop"], ActorKind::Bot).await;
+        let response = server
+            .client
+            .post(server.url("/api/v1/releases"))
+            .bearer_auth(&release)
+            .json(&serde_json::json!({"release": "shop@9.0.0", "commit": commit("shop"), "artifacts": [artifact("shop@9.0.0")]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{}", server.backend);
+        let (status, text) = server.get("/api/v1/releases/shop/9.0.0", &ci).await;
+        assert_eq!(status, 200, "{text}");
+        assert!(text.contains("\"run_id\":\"4242\"") && text.contains("github-actions"), "{text}");
+        let digest = reports[0]["digest"].as_str().unwrap();
+        assert_eq!(digest, signoff_core::Digest::of(&example("v1", "bandit.sarif")).to_string());
+
+        let size = server.size().await;
+        let form = reqwest::multipart::Form::new().text("project", "other").part("file", file("bandit.sarif"));
+        let response = server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("commit", commit("shop"))])
+            .bearer_auth(&ci)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let (status, detail) = problem(response).await;
+        assert_eq!(status, 403, "{detail}");
+        let form = reqwest::multipart::Form::new().text("commit", commit("elsewhere")).part("file", file("junit.xml"));
+        let response = server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("commit", &commit("shop"))])
+            .bearer_auth(&ci)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let (status, detail) = problem(response).await;
+        assert_eq!(status, 400, "{detail}");
+        assert!(detail.contains("commit is given twice"), "{detail}");
+        assert_eq!(server.size().await, size, "nothing stored from a refused form ({})", server.backend);
+        server.stop().await;
+    }
 }
 
 /// A capture retried after a lost answer (the same `Idempotency-Key`) is stored
