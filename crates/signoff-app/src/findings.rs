@@ -200,7 +200,9 @@ pub async fn each(
             let fixed_in = scans_by_tool
                 .get(history.tool.as_str())
                 .and_then(|tool_scans| {
-                    tool_scans.iter().find(|scan| scan.seq > history.last_seq && scan.target == last.target)
+                    // In ledger order: skip to the scans after the last sighting.
+                    let after = tool_scans.partition_point(|scan| scan.seq <= history.last_seq);
+                    tool_scans[after..].iter().find(|scan| scan.target == last.target)
                 })
                 .map(|scan| sighting(scan));
             let status = if fixed_in.is_some() { FindingStatus::Fixed } else { FindingStatus::Open };

@@ -263,8 +263,11 @@ pub struct ReleaseLine {
 pub struct Listed {
     /// The releases, newest first.
     pub releases: Vec<ReleaseLine>,
-    /// How many more match.
+    /// How many more match after these.
     pub more: u64,
+    /// More matched than were counted ([`signoff_store::RELEASES_COUNTED`] from
+    /// the page on): `more` is then a lower bound.
+    pub more_is_lower_bound: bool,
 }
 
 /// Lists releases, newest first, with their verdicts.
@@ -285,6 +288,7 @@ pub async fn list(signoff: &Signoff, query: &ReleaseList) -> Result<Listed, AppE
             to: to.as_deref(),
             search: query.search.as_deref(),
             limit: query.limit,
+            count: true,
         })
         .await?;
     let releases: Vec<ReleaseLine> = rows
@@ -305,7 +309,7 @@ pub async fn list(signoff: &Signoff, query: &ReleaseList) -> Result<Listed, AppE
         })
         .collect();
     let more = total.saturating_sub(releases.len() as u64);
-    Ok(Listed { releases, more })
+    Ok(Listed { releases, more, more_is_lower_bound: total >= signoff_store::RELEASES_COUNTED })
 }
 
 /// The bytes of a release's evidence, as they were captured (redacted secrets

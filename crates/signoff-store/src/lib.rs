@@ -346,7 +346,15 @@ pub struct ReleaseQuery<'a> {
     pub search: Option<&'a str>,
     /// At most this many.
     pub limit: u64,
+    /// Count the matches from this page on (at most [`RELEASES_COUNTED`]); else
+    /// the count is the page's length.
+    pub count: bool,
 }
+
+/// Most releases a page's count goes up to: past it, a list says "10000 or
+/// more", so counting never reads the whole store (issue 13: a page's time must
+/// not grow with the store).
+pub const RELEASES_COUNTED: u64 = 10_000;
 
 /// A release with its verdict and where it was deployed, newest first.
 #[derive(Debug, Clone, PartialEq)]
@@ -566,7 +574,7 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<ReleaseRow>>;
 
     /// A page of releases, newest first, with their verdicts and deployments, and
-    /// how many releases match in all.
+    /// how many releases match from the page on (see [`ReleaseQuery::count`]).
     async fn release_page(&self, query: &ReleaseQuery<'_>) -> StoreResult<(Vec<ReleaseSummaryRow>, u64)>;
 
     /// One release.

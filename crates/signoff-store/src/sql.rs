@@ -32,9 +32,9 @@ use crate::rows::{
 };
 use crate::{DeliveryChange, DeliveryRow};
 use crate::{
-    EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, PopulationRow, RecordQuery, RecordRow,
-    ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, SchemaState, SourceRow, Store, StoreError, StoreResult,
-    StoredCheckpoint, StoredEntry, TokenRow, WriteTx,
+    EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, PopulationRow, RELEASES_COUNTED, RecordQuery,
+    RecordRow, ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, SchemaState, SourceRow, Store, StoreError,
+    StoreResult, StoredCheckpoint, StoredEntry, TokenRow, WriteTx,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -570,10 +570,13 @@ impl Store for SqlStore {
                 "(LOWER(r.project) LIKE ${n} ESCAPE '\\' OR LOWER(r.version) LIKE ${n} ESCAPE '\\' OR LOWER(r.commit_sha) LIKE ${n} ESCAPE '\\')"
             ));
         }
-        let count_sql = format!("SELECT COUNT(*) FROM releases r WHERE {}", conditions.join(" AND "));
         if let Some(before) = query.before {
             conditions.push(format!("r.seq < {}", to_i64(before)));
         }
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM releases r WHERE {} LIMIT {RELEASES_COUNTED}) AS matched",
+            conditions.join(" AND ")
+        );
         // Every deployment's environment, repeats included (the row drops them): a
         // DISTINCT here leads SQLite to read every deployment of the store through
         // the subject index for each release of the page.
@@ -586,13 +589,6 @@ impl Store for SqlStore {
             query.limit
         );
         // Only placeholders and numbers are interpolated; values are bound.
-        let total: i64 = on!(&self.pool, |pool| {
-            let mut statement = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
-            for value in &values {
-                statement = statement.bind(value.as_str());
-            }
-            statement.fetch_one(pool).await
-        })?;
         let rows: Vec<ReleaseSummaryColumns> = on!(&self.pool, |pool| {
             let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(page_sql.as_str()));
             for value in &values {
@@ -601,6 +597,19 @@ impl Store for SqlStore {
             statement.fetch_all(pool).await
         })?;
         let page = rows.into_iter().map(ReleaseSummaryColumns::into_row).collect::<StoreResult<Vec<_>>>()?;
+        // A page that is not full holds every match: nothing more to count (a rare
+        // status would otherwise be looked for twice through the whole store).
+        if !query.count || (page.len() as u64) < query.limit {
+            let total = page.len() as u64;
+            return Ok((page, total));
+        }
+        let total: i64 = on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
+            for value in &values {
+                statement = statement.bind(value.as_str());
+            }
+            statement.fetch_one(pool).await
+        })?;
         Ok((page, to_u64(total)))
     }
 

@@ -279,3 +279,36 @@ async fn the_release_list_filters_by_certification_status() {
         assert_eq!(decided, ["shop@4.0.0"], "{backend}: certified or rejected, once");
     }
 }
+
+/// Paging through the release list: each page says how many releases are left
+/// after it, and the last page says none.
+#[tokio::test]
+async fn each_page_of_the_release_list_counts_what_is_left_after_it() {
+    for store in stores().await {
+        let backend = store.backend;
+        for n in 0..5 {
+            create_release(&store, &format!("paged@1.0.{n}"), &commit(&format!("paged {n}"))).await;
+        }
+        let mut before = None;
+        let mut seen = Vec::new();
+        let mut left = Vec::new();
+        loop {
+            let list = signoff_app::release::ReleaseList {
+                project: Some(signoff_core::ProjectName::new("paged").unwrap()),
+                before,
+                limit: 2,
+                ..signoff_app::release::ReleaseList::default()
+            };
+            let listed = signoff_app::release::list(&store.signoff, &list).await.unwrap();
+            assert!(!listed.more_is_lower_bound, "{backend}: a handful is counted exactly");
+            seen.extend(listed.releases.iter().map(|line| line.release.to_string()));
+            left.push(listed.more);
+            if listed.more == 0 {
+                break;
+            }
+            before = listed.releases.last().map(|line| line.entry);
+        }
+        assert_eq!(left, [3, 1, 0], "{backend}");
+        assert_eq!(seen, ["paged@1.0.4", "paged@1.0.3", "paged@1.0.2", "paged@1.0.1", "paged@1.0.0"], "{backend}");
+    }
+}

@@ -116,8 +116,11 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
                 ]);
             }
             crate::render::print_table(&rows)?;
-            let more =
-                if listed.more > 0 { format!(" ({} more; --limit shows more)", listed.more) } else { String::new() };
+            let more = match (listed.more, listed.more_is_lower_bound) {
+                (0, _) => String::new(),
+                (more, false) => format!(" ({more} more; --limit shows more)"),
+                (more, true) => format!(" ({more} or more after these; --limit shows more)"),
+            };
             outln!("{}{more}", count(listed.releases.len() as u64, "release", "releases"))?;
         }
     }

@@ -260,7 +260,7 @@ pub(crate) async fn releases(
     state.dashboard().page(
         StatusCode::OK,
         "releases.html",
-        context! { releases => Value::from(Serde(&lines)), more => listed.more, filters => filters, next_before => next_before, ..base },
+        context! { releases => Value::from(Serde(&lines)), more => listed.more, more_is_lower_bound => listed.more_is_lower_bound, filters => filters, next_before => next_before, ..base },
     )
 }
 
@@ -400,13 +400,19 @@ pub(crate) async fn findings(
             context! { findings => Value::from(()), filters => filters, ..base },
         );
     };
-    let mut shown = Vec::new();
+    // The most severe findings, the first seen first among equals: a heap whose
+    // top is the one to drop when a more severe one comes.
+    let mut kept: std::collections::BinaryHeap<Ranked> = std::collections::BinaryHeap::new();
     let mut total = 0u64;
     let query = FindingsQuery { project, release, status };
     let read = signoff_app::findings::each(state.signoff(), &query, &mut |view| {
+        let ranked = Ranked { order: total, view };
         total += 1;
-        if shown.len() < FINDINGS_SHOWN {
-            shown.push(view);
+        if kept.len() < FINDINGS_SHOWN {
+            kept.push(ranked);
+        } else if kept.peek().is_some_and(|last| ranked.view.finding.severity > last.view.finding.severity) {
+            kept.pop();
+            kept.push(ranked);
         }
         Ok(())
     })
@@ -414,13 +420,39 @@ pub(crate) async fn findings(
     if let Err(error) = read {
         return app_error(&state, &viewer, error);
     }
-    shown.sort_by_key(|view| std::cmp::Reverse(view.finding.severity));
+    let shown: Vec<_> = kept.into_sorted_vec().into_iter().map(|ranked| ranked.view).collect();
     state.dashboard().page(
         StatusCode::OK,
         "findings.html",
         context! { findings => Value::from(Serde(&shown)), total => total, filters => filters, ..base },
     )
 }
+
+/// A finding in the page's ranking: more severe first, then in the order read.
+struct Ranked {
+    order: u64,
+    view: signoff_app::findings::FindingView,
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.view.finding.severity.cmp(&self.view.finding.severity).then(self.order.cmp(&other.order))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.order == other.order
+    }
+}
+
+impl Eq for Ranked {}
 
 // ---------------------------------------------------------------- exceptions
 
