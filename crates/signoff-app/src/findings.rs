@@ -182,12 +182,23 @@ pub async fn each(
         }
     };
 
+    // Open findings are those the latest scan of their source (tool and target)
+    // reports: only their fingerprints need grouping.
+    let latest_scans: Option<Vec<u64>> =
+        (query.status == Some(FindingStatus::Open) && in_release.is_none()).then(|| {
+            let mut latest: HashMap<(&str, Option<&str>), u64> = HashMap::new();
+            for scan in &scans {
+                latest.insert((scan.tool.as_str(), scan.target.as_deref()), scan.seq);
+            }
+            latest.into_values().collect()
+        });
+
     // A decision names the finding by fingerprint: it carries to every scan of it.
     let triage = crate::triage::latest(signoff, project, None).await?;
     let mut failed = None;
     signoff
         .store
-        .finding_history_each(project, &mut |history| {
+        .finding_history_each(project, latest_scans.as_deref(), &mut |history| {
             if let Some(set) = &in_release
                 && !set.contains(&(history.tool.clone(), history.finding.fingerprint))
             {

@@ -538,10 +538,13 @@ pub trait Store: Send + Sync {
     async fn finding_history(&self, project: &ProjectName) -> StoreResult<Vec<FindingHistory>>;
     /// [`finding_history`](Store::finding_history) a row at a time, in bounded
     /// memory: `each` is called with every row, and stops the read by returning
-    /// false.
+    /// false. With `among`, only the findings whose fingerprint one of those scans
+    /// (evidence entries) reports: the latest scan of each source gives every open
+    /// finding without grouping the whole history.
     async fn finding_history_each(
         &self,
         project: &ProjectName,
+        among: Option<&[u64]>,
         each: &mut (dyn FnMut(FindingHistory) -> bool + Send),
     ) -> StoreResult<()>;
     /// The project's scans (evidence with findings), per tool, in ledger order:

@@ -122,6 +122,10 @@ struct Dialect {
     /// The critical and high finding counts of evidence `e`, as text.
     critical: &'static str,
     high: &'static str,
+    /// A finding `f`'s fingerprint when filtered while its scan's findings are
+    /// read: SQLite would otherwise probe `findings_by_scan` once per (scan,
+    /// fingerprint) pair, and `+` keeps it reading each scan's findings once.
+    scanned_fingerprint: &'static str,
 }
 
 const SQLITE: Dialect = Dialect {
@@ -129,12 +133,14 @@ const SQLITE: Dialect = Dialect {
     join_words: "GROUP_CONCAT({}, ' ')",
     critical: "CAST(json_extract(e.summary, '$.findings.critical') AS TEXT)",
     high: "CAST(json_extract(e.summary, '$.findings.high') AS TEXT)",
+    scanned_fingerprint: "+f.fingerprint",
 };
 const POSTGRES: Dialect = Dialect {
     has_findings: "jsonb_exists(summary::jsonb, 'findings')",
     join_words: "STRING_AGG({}, ' ')",
     critical: "(e.summary::jsonb #>> '{findings,critical}')",
     high: "(e.summary::jsonb #>> '{findings,high}')",
+    scanned_fingerprint: "f.fingerprint",
 };
 
 /// The store.
@@ -303,7 +309,7 @@ impl Store for SqlStore {
 
     async fn finding_history(&self, project: &ProjectName) -> StoreResult<Vec<FindingHistory>> {
         let mut found = Vec::new();
-        self.finding_history_each(project, &mut |row| {
+        self.finding_history_each(project, None, &mut |row| {
             found.push(row);
             true
         })
@@ -314,28 +320,45 @@ impl Store for SqlStore {
     async fn finding_history_each(
         &self,
         project: &ProjectName,
+        among: Option<&[u64]>,
         each: &mut (dyn FnMut(FindingHistory) -> bool + Send),
     ) -> StoreResult<()> {
         // One pass groups the project's findings by tool, scanned target (A4: the
-        // same finding in two images is two findings) and fingerprint; the row of
+        // same finding in two images is two findings) and fingerprint, reading
+        // the index `findings_by_scan` rather than the findings' rows; the row of
         // the latest sighting (unique: fingerprints are distinct within a file)
         // supplies the details. That row is found by primary key: the group's
         // largest (evidence_seq, ordinal), packed as evidence_seq × 2^32 + ordinal
-        // (ordinals stay below 2^32 and entries below 2^31), so no index on
-        // fingerprints is needed and captures do not pay for one.
-        const SQL: &str = "WITH seen AS (
+        // (ordinals stay below 2^32 and entries below 2^31), so no index by
+        // fingerprint is needed and captures do not pay for one.
+        let filter = match among {
+            None => String::new(),
+            Some(scans) => {
+                let scans: Vec<String> = scans.iter().map(|seq| to_i64(*seq).to_string()).collect();
+                let column = self.dialect().scanned_fingerprint;
+                format!(
+                    " AND {column} IN (SELECT p.fingerprint FROM findings p WHERE p.evidence_seq IN ({}))",
+                    if scans.is_empty() { "NULL".to_owned() } else { scans.join(", ") }
+                )
+            }
+        };
+        let sql = format!(
+            "WITH seen AS (
                 SELECT e.tool_name AS tool, MIN(f.evidence_seq) AS first_seq, COUNT(*) AS times_seen,
                        MAX(f.evidence_seq * 4294967296 + f.ordinal) AS latest
                 FROM findings f JOIN evidence e ON e.seq = f.evidence_seq
-                WHERE e.project = $1
+                WHERE e.project = $1{filter}
                 GROUP BY e.tool_name, e.target, f.fingerprint
             )
             SELECT seen.tool, seen.first_seq, seen.latest / 4294967296 AS last_seq, seen.times_seen, f.*
             FROM seen JOIN findings f
                 ON f.evidence_seq = seen.latest / 4294967296 AND f.ordinal = seen.latest % 4294967296
-            ORDER BY seen.first_seq, f.ordinal";
+            ORDER BY seen.first_seq, f.ordinal"
+        );
         on!(&self.pool, |pool| {
-            let mut rows = sqlx::query_as::<_, HistoryColumns>(SQL).bind(project.as_str()).fetch(pool);
+            let mut rows = sqlx::query_as::<_, HistoryColumns>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(project.as_str())
+                .fetch(pool);
             while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
                 if !each(row.into_row()?) {
                     break;

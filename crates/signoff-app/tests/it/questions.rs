@@ -26,6 +26,17 @@ async fn findings_are_followed_from_release_to_release() {
         .unwrap();
         let fixed: Vec<_> = all.iter().filter(|view| view.status == FindingStatus::Fixed).collect();
         assert!(!fixed.is_empty(), "{backend}: v2 fixes v1's Bandit finding");
+        // Asking for the open ones groups only the latest scans' fingerprints, and
+        // finds exactly the open ones of the whole history, in the same order.
+        let open = signoff_app::findings::findings(
+            &store.signoff,
+            &FindingsQuery { project: project.clone(), release: None, status: Some(FindingStatus::Open) },
+        )
+        .await
+        .unwrap();
+        let open_of_all: Vec<_> = all.iter().filter(|view| view.status == FindingStatus::Open).cloned().collect();
+        assert!(!open.is_empty(), "{backend}");
+        assert_eq!(open, open_of_all, "{backend}");
         for view in &fixed {
             let fixed_in = view.fixed_in.as_ref().unwrap();
             assert_eq!(fixed_in.release.as_deref(), Some("1.4.1"), "{backend}");
