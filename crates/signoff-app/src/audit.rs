@@ -126,9 +126,15 @@ pub async fn coverage(
         }
     };
     let mut input = CoverageInput::default();
+    // Each project's code reviews are read once, not once per release.
+    let mut reviews: HashMap<ProjectName, HashMap<String, Vec<String>>> = HashMap::new();
     for release in &releases {
         let name = format!("{}@{}", release.record.project, release.record.version);
-        let facts = release_facts(signoff, &release.record).await?;
+        let project = &release.record.project;
+        if !reviews.contains_key(project) {
+            reviews.insert(project.clone(), reviews_by_change(signoff, project).await?);
+        }
+        let facts = release_facts(signoff, &release.record, &reviews[project]).await?;
         let evidence = signoff.store.release_evidence(&release.record).await?;
         let part = coverage_input(&evidence, Some(&name), facts);
         input.evidence.extend(part.evidence);
@@ -158,7 +164,11 @@ fn merge_facts(into: &mut CoverageFacts, from: CoverageFacts) {
 }
 
 /// What signoff itself holds about a release that counts as evidence.
-async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<CoverageFacts, AppError> {
+async fn release_facts(
+    signoff: &Signoff,
+    release: &ReleaseRecord,
+    reviews: &HashMap<String, Vec<String>>,
+) -> Result<CoverageFacts, AppError> {
     let project = release.project.as_str();
     let version = release.version.as_str();
     let mut facts = CoverageFacts::default();
@@ -174,9 +184,8 @@ async fn release_facts(signoff: &Signoff, release: &ReleaseRecord) -> Result<Cov
             facts.approvals.push(format!("{} approved as {} (entry {})", record.actor.id, record.role, row.seq));
         }
     }
-    let reviews = reviews_by_change(signoff, &release.project).await?;
     for change in &release.changes {
-        let reviewers = change_reviewers(&reviews, &change.commit, change.pr);
+        let reviewers = change_reviewers(reviews, &change.commit, change.pr);
         if !reviewers.is_empty() {
             facts.reviews.push(format!("{} reviewed by {}", &change.commit[..12], reviewers.join(", ")));
         }
@@ -360,7 +369,7 @@ pub async fn trace(signoff: &Signoff, release: &ReleaseRef) -> Result<report::Tr
 
     let frameworks = signoff.frameworks()?;
     let catalog = signoff.catalog()?;
-    let facts = release_facts(signoff, record).await?;
+    let facts = release_facts(signoff, record, &reviews_by_change(signoff, &record.project).await?).await?;
     let name = release.to_string();
     let controls =
         signoff_controls::coverage_all(&catalog, &frameworks, &coverage_input(&evidence, Some(&name), facts))?

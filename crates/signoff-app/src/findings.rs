@@ -143,6 +143,40 @@ pub async fn each(
     query: &FindingsQuery,
     take: &mut (dyn FnMut(FindingView) -> Result<(), AppError> + Send),
 ) -> Result<(), AppError> {
+    each_fixed_in(signoff, query, None, take).await
+}
+
+/// The findings of `project` fixed by a scan captured in `[from, to)`, with
+/// their history (the time-to-fix metric). Only the scans just before those
+/// hold their fingerprints, so only those fingerprints are grouped.
+///
+/// # Errors
+/// A store failure.
+pub(crate) async fn fixed_between(
+    signoff: &Signoff,
+    project: &ProjectName,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<Vec<FindingView>, AppError> {
+    let query = FindingsQuery { project: project.clone(), release: None, status: Some(FindingStatus::Fixed) };
+    let mut views = Vec::new();
+    each_fixed_in(signoff, &query, Some((from, to)), &mut |view| {
+        if view.fixed_in.as_ref().is_some_and(|fixed| fixed.captured_at >= from && fixed.captured_at < to) {
+            views.push(view);
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(views)
+}
+
+/// [`each`], with findings fixed in a period only when `fixed_in` names one.
+async fn each_fixed_in(
+    signoff: &Signoff,
+    query: &FindingsQuery,
+    fixed_in: Option<(OffsetDateTime, OffsetDateTime)>,
+    take: &mut (dyn FnMut(FindingView) -> Result<(), AppError> + Send),
+) -> Result<(), AppError> {
     let project = &query.project;
     let releases = signoff.store.releases(Some(project)).await?;
     let release_at_commit: HashMap<String, String> =
@@ -163,6 +197,12 @@ pub async fn each(
         scans_by_tool.entry(scan.tool.as_str()).or_default().push(scan);
     }
 
+    // Only the history of the fingerprints some scans report is grouped where
+    // that is all the answer needs (a superset of it, filtered below): a
+    // release's scans for its findings, the latest scan of each source (tool and
+    // target) for the open ones, the scan before each fixing scan for those fixed
+    // in a period.
+    let mut among: Option<Vec<u64>> = None;
     let in_release: Option<HashSet<(String, Digest)>> = match &query.release {
         None => None,
         Some(version) => {
@@ -178,27 +218,37 @@ pub async fn each(
                     set.insert(((*tool).to_owned(), row.finding.fingerprint));
                 }
             }
+            among = Some(scans);
             Some(set)
         }
     };
-
-    // Open findings are those the latest scan of their source (tool and target)
-    // reports: only their fingerprints need grouping.
-    let latest_scans: Option<Vec<u64>> =
-        (query.status == Some(FindingStatus::Open) && in_release.is_none()).then(|| {
-            let mut latest: HashMap<(&str, Option<&str>), u64> = HashMap::new();
-            for scan in &scans {
-                latest.insert((scan.tool.as_str(), scan.target.as_deref()), scan.seq);
+    if among.is_none() {
+        let mut by_source: HashMap<(&str, Option<&str>), Vec<&ScanRow>> = HashMap::new();
+        for scan in &scans {
+            by_source.entry((scan.tool.as_str(), scan.target.as_deref())).or_default().push(scan);
+        }
+        among = match fixed_in {
+            Some((from, to)) => Some(
+                by_source
+                    .values()
+                    .flat_map(|source| source.windows(2))
+                    .filter(|pair| pair[1].captured_at >= from && pair[1].captured_at < to)
+                    .map(|pair| pair[0].seq)
+                    .collect(),
+            ),
+            None if query.status == Some(FindingStatus::Open) => {
+                Some(by_source.values().filter_map(|source| source.last().map(|scan| scan.seq)).collect())
             }
-            latest.into_values().collect()
-        });
+            None => None,
+        };
+    }
 
     // A decision names the finding by fingerprint: it carries to every scan of it.
     let triage = crate::triage::latest(signoff, project, None).await?;
     let mut failed = None;
     signoff
         .store
-        .finding_history_each(project, latest_scans.as_deref(), &mut |history| {
+        .finding_history_each(project, among.as_deref(), &mut |history| {
             if let Some(set) = &in_release
                 && !set.contains(&(history.tool.clone(), history.finding.fingerprint))
             {

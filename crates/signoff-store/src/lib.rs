@@ -576,6 +576,17 @@ pub trait Store: Send + Sync {
         to: Option<&str>,
     ) -> StoreResult<Vec<ReleaseRow>>;
 
+    /// The evidence kinds each release created in `[from, to)` holds (as
+    /// [`release_evidence`](Store::release_evidence) finds them), optionally of
+    /// one project: (project, version, kind), a row per piece of evidence, in
+    /// one read rather than one per release.
+    async fn release_kinds_between(
+        &self,
+        project: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<(String, String, String)>>;
+
     /// A page of releases, newest first, with their verdicts and deployments, and
     /// how many releases match from the page on (see [`ReleaseQuery::count`]).
     async fn release_page(&self, query: &ReleaseQuery<'_>) -> StoreResult<(Vec<ReleaseSummaryRow>, u64)>;

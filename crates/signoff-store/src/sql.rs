@@ -548,6 +548,39 @@ impl Store for SqlStore {
         rows.into_iter().map(ReleaseColumns::into_row).collect()
     }
 
+    async fn release_kinds_between(
+        &self,
+        project: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<(String, String, String)>> {
+        // As `release_evidence`: evidence named for the release, and evidence at
+        // its commit naming none; each an indexed join.
+        let mut releases = String::from("SELECT project, version, commit_sha FROM releases WHERE 1 = 1");
+        let mut values: Vec<&str> = Vec::new();
+        push_filters(
+            &mut releases,
+            &mut values,
+            [("project", "=", project), ("created_at", ">=", from), ("created_at", "<", to)],
+        );
+        let sql = format!(
+            "WITH r AS ({releases})
+             SELECT r.project, r.version, e.kind FROM r JOIN evidence e
+                 ON e.project = r.project AND e.release_version = r.version
+             UNION ALL
+             SELECT r.project, r.version, e.kind FROM r JOIN evidence e
+                 ON e.project = r.project AND e.commit_sha = r.commit_sha AND e.release_version IS NULL"
+        );
+        on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for value in &values {
+                statement = statement.bind(*value);
+            }
+            statement.fetch_all(pool).await
+        })
+        .map_err(Into::into)
+    }
+
     async fn release_page(&self, query: &ReleaseQuery<'_>) -> StoreResult<(Vec<ReleaseSummaryRow>, u64)> {
         let dialect = self.dialect();
         // The latest certificate of each release, found through its index.

@@ -4,6 +4,8 @@
 //! the exceptions open at its end. The same definitions as [`super::metrics`],
 //! with each read made once for the whole period.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use signoff_core::records::{CertificateRecord, Decision};
 use signoff_core::{EvidenceKind, ProjectName};
@@ -13,7 +15,7 @@ use time::OffsetDateTime;
 use super::{percentile, required_kinds};
 use crate::decide::exceptions;
 use crate::error::AppError;
-use crate::findings::{FindingStatus, FindingsQuery, findings};
+use crate::findings::fixed_between;
 use crate::home::Signoff;
 use crate::request::{Period, rfc3339};
 
@@ -105,22 +107,36 @@ pub async fn trend(
     // A release's certificates all come after it was created, so inside or after the period.
     let query = RecordQuery { project: name, from: Some(start.as_str()), ..RecordQuery::default() };
     let certificates = signoff.store.records::<CertificateRecord>(&query).await?;
+    // Each release's first certificate: did it pass at the first attempt?
+    let mut first_decision: HashMap<(&str, &str), bool> = HashMap::new();
+    for certificate in &certificates {
+        let record = &certificate.record;
+        first_decision
+            .entry((record.project.as_str(), record.version.as_str()))
+            .or_insert(record.decision == Decision::Certified);
+    }
     let required = required_kinds(signoff).await?;
+    // The kinds each release holds, read at once for the whole period.
+    let mut held: HashMap<(String, String), Vec<EvidenceKind>> = HashMap::new();
+    if !required.is_empty() {
+        for (project, version, kind) in
+            signoff.store.release_kinds_between(name, Some(start.as_str()), Some(end.as_str())).await?
+        {
+            if let Ok(kind) = kind.parse::<EvidenceKind>() {
+                held.entry((project, version)).or_default().push(kind);
+            }
+        }
+    }
     let mut per_release = Vec::new();
     let mut projects: Vec<ProjectName> = Vec::new();
     for release in &releases {
         let record = &release.record;
-        let first = certificates
-            .iter()
-            .find(|certificate| {
-                certificate.record.project == record.project && certificate.record.version == record.version
-            })
-            .map(|certificate| certificate.record.decision == Decision::Certified);
+        let first = first_decision.get(&(record.project.as_str(), record.version.as_str())).copied();
         let share = if required.is_empty() {
             None
         } else {
-            let present: Vec<EvidenceKind> =
-                signoff.store.release_evidence(record).await?.iter().map(|row| row.record.kind).collect();
+            let key = (record.project.to_string(), record.version.to_string());
+            let present = held.get(&key).map_or(&[][..], Vec::as_slice);
             let have = required.iter().filter(|kind| present.contains(kind)).count();
             Some(have as f64 / required.len() as f64)
         };
@@ -131,8 +147,7 @@ pub async fn trend(
     }
     let mut fixes = Vec::new();
     for project in &projects {
-        let query = FindingsQuery { project: project.clone(), release: None, status: Some(FindingStatus::Fixed) };
-        for view in findings(signoff, &query).await? {
+        for view in fixed_between(signoff, project, first.0, last.1).await? {
             if let Some(fixed) = &view.fixed_in {
                 fixes.push((
                     fixed.captured_at,

@@ -37,6 +37,24 @@ async fn findings_are_followed_from_release_to_release() {
         let open_of_all: Vec<_> = all.iter().filter(|view| view.status == FindingStatus::Open).cloned().collect();
         assert!(!open.is_empty(), "{backend}");
         assert_eq!(open, open_of_all, "{backend}");
+        // The metrics over time count those fixes (found from the scans before
+        // each fixing scan only) and the two releases.
+        let now = time::OffsetDateTime::now_utc();
+        let trend = signoff_app::insights::trend(
+            &store.signoff,
+            Some(&project),
+            now - time::Duration::days(1),
+            now + time::Duration::days(1),
+        )
+        .await
+        .unwrap();
+        let fixes: u64 = trend.months.iter().map(|month| month.findings_fixed).sum();
+        assert_eq!(fixes, fixed.len() as u64, "{backend}: {trend:?}");
+        assert_eq!(trend.months.iter().map(|month| month.releases).sum::<u64>(), 2, "{backend}");
+        assert!(
+            trend.months.iter().filter_map(|month| month.time_to_fix_days).all(|days| (0.0..1.0).contains(&days)),
+            "{backend}: fixed within the test: {trend:?}"
+        );
         for view in &fixed {
             let fixed_in = view.fixed_in.as_ref().unwrap();
             assert_eq!(fixed_in.release.as_deref(), Some("1.4.1"), "{backend}");

@@ -12,6 +12,7 @@
 //! API route takes.
 
 mod assets;
+mod controls;
 mod decisions;
 mod health;
 pub(crate) mod live;
@@ -46,7 +47,7 @@ pub(crate) struct Dashboard {
     pub(crate) live: live::Live,
 }
 
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
     ("base.html", include_str!("templates/base.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -55,6 +56,7 @@ const TEMPLATES: [(&str, &str); 15] = [
     ("findings.html", include_str!("templates/findings.html")),
     ("exceptions.html", include_str!("templates/exceptions.html")),
     ("controls.html", include_str!("templates/controls.html")),
+    ("control.html", include_str!("templates/control.html")),
     ("live.html", include_str!("templates/live.html")),
     ("entry.html", include_str!("templates/entry.html")),
     ("inventory.html", include_str!("templates/inventory.html")),
@@ -142,7 +144,8 @@ pub(crate) fn router(timeout: Duration) -> Router<AppState> {
         .route("/ui/exceptions", get(pages::exceptions))
         .route("/ui/exceptions/request", post(decisions::request_exception))
         .route("/ui/exceptions/{id}/approve", post(pages::approve_exception))
-        .route("/ui/controls", get(pages::controls))
+        .route("/ui/controls", get(controls::controls))
+        .route("/ui/controls/{framework}/{control}", get(controls::control))
         .route("/ui/inventory", get(health::inventory))
         .route("/ui/health", get(health::health))
         .route("/ui/metrics", get(metrics::metrics))

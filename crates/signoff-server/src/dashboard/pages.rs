@@ -12,7 +12,6 @@ use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use signoff_app::AppError;
 use signoff_app::access::{self, Scope};
-use signoff_app::audit::CoverageScope;
 use signoff_app::decide::ExceptionState;
 use signoff_app::findings::{FindingStatus, FindingsQuery};
 use signoff_app::request::Period;
@@ -68,6 +67,10 @@ pub(super) async fn refused(
 
 pub(super) fn bad_request(state: &AppState, viewer: &Viewer, detail: impl std::fmt::Display) -> Response {
     app_error(state, viewer, AppError::Invalid(detail.to_string()))
+}
+
+pub(super) fn not_found(state: &AppState, viewer: &Viewer, detail: impl std::fmt::Display) -> Response {
+    error_page(state, Some(viewer), ApiError::new(StatusCode::NOT_FOUND, detail.to_string()))
 }
 
 pub(super) fn optional_project(text: Option<&str>) -> Result<Option<ProjectName>, AppError> {
@@ -567,114 +570,6 @@ pub(crate) async fn approve_exception(
             app_error(&state, &viewer, error)
         }
     }
-}
-
-// ---------------------------------------------------------------- controls
-
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct ControlsParams {
-    project: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Cell {
-    status: signoff_controls::Status,
-    evidence: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct Row {
-    id: String,
-    title: String,
-    cells: Vec<Cell>,
-}
-
-#[derive(Serialize)]
-struct Framework {
-    framework: String,
-    name: String,
-    rows: Vec<Row>,
-}
-
-/// The first instant of the month `back` months before `now`'s.
-fn month_start(now: OffsetDateTime, back: u8) -> OffsetDateTime {
-    let mut year = now.year();
-    let mut month = u8::from(now.month());
-    for _ in 0..back {
-        if month == 1 {
-            month = 12;
-            year -= 1;
-        } else {
-            month -= 1;
-        }
-    }
-    let month = time::Month::try_from(month).unwrap_or(time::Month::January);
-    time::Date::from_calendar_date(year, month, 1).map_or(now, |date| date.midnight().assume_utc())
-}
-
-/// `GET /ui/controls`: control coverage per framework, one column per month
-/// (the last three), as `GET /api/v1/controls/coverage?from=&to=`.
-pub(crate) async fn controls(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(query): Query<ControlsParams>,
-) -> Response {
-    let asked = match optional_project(query.project.as_deref()) {
-        Ok(asked) => asked,
-        Err(error) => return app_error(&state, &viewer, error),
-    };
-    let project = match viewer.who.project_for(asked.clone()) {
-        Ok(project) => project,
-        Err(refusal) => return refused(&state, &viewer, refusal, Scope::Read, asked.as_ref()).await,
-    };
-    let now = OffsetDateTime::now_utc();
-    let mut periods = Vec::new();
-    let mut frameworks: Vec<Framework> = Vec::new();
-    for back in (0..3u8).rev() {
-        let from = month_start(now, back);
-        let to = if back == 0 { None } else { Some(month_start(now, back - 1)) };
-        periods.push(format!("{}-{:02}", from.year(), u8::from(from.month())));
-        let scope = CoverageScope { release: None, period: Period { from: Some(from), to }, project: project.clone() };
-        let coverage = match signoff_app::audit::coverage(state.signoff(), &[], &scope).await {
-            Ok(coverage) => coverage,
-            Err(error) => return app_error(&state, &viewer, error),
-        };
-        for framework in coverage {
-            let index = match frameworks.iter().position(|known| known.framework == framework.framework) {
-                Some(index) => index,
-                None => {
-                    frameworks.push(Framework {
-                        framework: framework.framework.clone(),
-                        name: framework.name.clone(),
-                        rows: Vec::new(),
-                    });
-                    frameworks.len() - 1
-                }
-            };
-            let rows = &mut frameworks[index].rows;
-            for control in framework.controls {
-                let cell = Cell {
-                    status: control.status,
-                    evidence: control
-                        .evidence
-                        .iter()
-                        .map(|reference| format!("{} {}", reference.kind, reference.reference))
-                        .collect(),
-                };
-                match rows.iter_mut().find(|row| row.id == control.id) {
-                    Some(row) => row.cells.push(cell),
-                    None => rows.push(Row { id: control.id, title: control.title, cells: vec![cell] }),
-                }
-            }
-        }
-    }
-    let base = common(&viewer, "controls");
-    let filters = context! { project => project.map(|project| project.to_string()).unwrap_or_default() };
-    state.dashboard().page(
-        StatusCode::OK,
-        "controls.html",
-        context! { frameworks => Value::from(Serde(&frameworks)), periods => periods, filters => filters, ..base },
-    )
 }
 
 // ---------------------------------------------------------------- ledger

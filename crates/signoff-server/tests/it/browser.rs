@@ -280,6 +280,10 @@ async fn the_dashboard_in_a_real_browser() {
     client.goto(&format!("{base}/ui/controls?project=shop")).await.unwrap();
     wait_for(&client, "main h1").await;
     page(&client, "controls").await;
+    // A cell leads to the control's month: the evidence behind it and its gaps.
+    client.find(Locator::Css("table.controls td a")).await.unwrap().click().await.unwrap();
+    wait_for(&client, "table#control-evidence").await;
+    page(&client, "control").await;
 
     // The signal inventory, health and metrics pages, reached from the navigation.
     client.find(Locator::Css("nav a[href='/ui/inventory']")).await.unwrap().click().await.unwrap();

@@ -8,6 +8,7 @@ use std::time::Duration;
 use signoff_app::access::Scope;
 use signoff_core::records::ActorKind;
 use signoff_server::ServerConfig;
+use time::OffsetDateTime;
 
 use crate::util::{TestServer, commit, example, seed, servers, sqlite_server};
 
@@ -438,6 +439,45 @@ async fn releases_page_and_raw_evidence_match_the_api() {
         let (_, proof, _) = limited.get(&link).await;
         assert!(proof.contains("Verified: entry") && !proof.contains("The entry as hashed"), "{proof}");
     }
+}
+
+/// The controls grid leads from each cell to that control's month: the
+/// evidence behind it, linked to its release and to the raw bytes captured, and
+/// what is missing; a token of one project cannot open another's.
+#[tokio::test]
+async fn a_controls_cell_leads_to_the_evidence_behind_it() {
+    let server = sqlite_server(ServerConfig::default()).await;
+    for project in ["shop", "billing"] {
+        seed(&server, project).await;
+    }
+    let reader = server.token("auditor", &[Scope::Read], &["shop"], ActorKind::Human).await;
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&reader).await;
+    let (status, grid, _) = browser.get("/ui/controls?project=shop").await;
+    assert_eq!(status, 200, "{grid}");
+    // The cell of SOC 2's change-management control this month, when the
+    // release was created.
+    let now = OffsetDateTime::now_utc();
+    let cell = format!("href=\"/ui/controls/soc2/CC8.1?period={}-{:02}", now.year(), u8::from(now.month()));
+    let at = grid.find(&cell).expect("a link from this month's CC8.1 cell") + "href=\"".len();
+    let link = grid[at..].split('"').next().unwrap().replace("&amp;", "&");
+    assert!(link.ends_with("&project=shop"), "{link}");
+    let (status, page, _) = browser.get(&link).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("CC8.1"), "{page}");
+    // The seeded release's scans and tests stand behind it, each linked to its bytes.
+    let raw = page.find("href=\"/ui/releases/shop/1.0.0/evidence/sha256%3A").expect(&page) + "href=\"".len();
+    let raw = page[raw..].split('"').next().unwrap().to_owned();
+    let (status, bytes, _) = browser.get(&raw).await;
+    assert_eq!(status, 200);
+    let captured = ["bandit.sarif", "semgrep.sarif", "junit.xml", "coverage.xml"].map(|name| example("v1", name));
+    assert!(captured.iter().any(|file| file.as_slice() == bytes.as_bytes()), "the bytes of a seeded capture");
+    assert!(page.contains("href=\"/ui/releases/shop/1.0.0\""), "{page}");
+    assert!(page.contains("What is missing"), "{page}");
+    assert_eq!(browser.get("/ui/controls/soc2/CC8.1?project=billing").await.0, 403);
+    assert_eq!(browser.get("/ui/controls/soc2/NOPE?project=shop").await.0, 404);
+    assert_eq!(browser.get("/ui/controls/soc2/CC8.1?project=shop&period=2026-13").await.0, 400);
+    server.stop().await;
 }
 
 #[tokio::test]
