@@ -11,7 +11,7 @@
 
 mod health;
 
-pub use health::{DEFAULT_WITHIN_DAYS, ExpiringException, Health, HealthQuery, LedgerHealth, health};
+pub use health::{DEFAULT_WITHIN_DAYS, ExpiringException, Health, HealthQuery, LedgerHealth, health, health_of};
 
 use serde::Serialize;
 use signoff_core::{EvidenceKind, ProjectName};
@@ -180,6 +180,33 @@ pub async fn inventory(signoff: &Signoff, query: &InventoryQuery) -> Result<Inve
         projects.push(project_inventory(signoff, project.clone(), &[], silent_after, &required_kinds).await?);
     }
     Ok(Inventory { generated_at: crate::ledger::now(), silent_after, required_kinds, projects })
+}
+
+/// A page of the inventory of every project: the projects after `after` (by
+/// name), at most `limit`, each read alone (its own sources, releases and
+/// newest evidence), so a page costs the same however many projects the store
+/// holds. With the name to pass as `after` for the next page, if any.
+///
+/// # Errors
+/// As [`inventory`].
+pub async fn inventory_page(
+    signoff: &Signoff,
+    query: &InventoryQuery,
+    after: Option<&ProjectName>,
+    limit: u64,
+) -> Result<(Inventory, Option<ProjectName>), AppError> {
+    let silent_after = query.silent_after.max(1);
+    let required_kinds = crate::insights::required_kinds(signoff).await?;
+    let limit = limit.max(1);
+    let names = signoff.store.evidence_projects(after.map(ProjectName::as_str), limit + 1).await?;
+    let mut projects = Vec::new();
+    for name in names.iter().take(limit as usize) {
+        let project = ProjectName::new(name)?;
+        let rows = signoff.store.evidence_sources(Some(project.as_str())).await?;
+        projects.push(project_inventory(signoff, project, &rows, silent_after, &required_kinds).await?);
+    }
+    let next = if names.len() as u64 > limit { projects.last().map(|project| project.project.clone()) } else { None };
+    Ok((Inventory { generated_at: crate::ledger::now(), silent_after, required_kinds, projects }, next))
 }
 
 async fn project_inventory(

@@ -554,6 +554,9 @@ pub trait Store: Send + Sync {
     /// Every source of evidence (project, tool, kind) with its count and latest
     /// capture, of one project when given; ordered by project, tool and kind.
     async fn evidence_sources(&self, project: Option<&str>) -> StoreResult<Vec<SourceRow>>;
+    /// The projects with evidence, by name, after `after` (from the first when
+    /// `None`), at most `limit`: one index seek each, however much evidence.
+    async fn evidence_projects(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<String>>;
 
     /// Records of one kind matching `query`, in ledger order.
     async fn find_records(&self, kind: EventKind, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>>;

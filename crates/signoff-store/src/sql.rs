@@ -380,6 +380,29 @@ impl Store for SqlStore {
         rows.into_iter().map(ScanColumns::into_row).collect()
     }
 
+    async fn evidence_projects(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<String>> {
+        // The next project after each, found in the index `evidence_by_project`
+        // (a DISTINCT would read every row of it).
+        let sql = format!(
+            "WITH RECURSIVE p(name, n) AS (
+                SELECT (SELECT MIN(project) FROM evidence WHERE project > $1), 1
+                UNION ALL
+                SELECT (SELECT MIN(project) FROM evidence WHERE project > p.name), p.n + 1
+                FROM p WHERE p.name IS NOT NULL AND p.n < {}
+            )
+            SELECT name FROM p WHERE name IS NOT NULL ORDER BY name",
+            to_i64(limit)
+        );
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let names: Vec<String> = on!(&self.pool, |pool| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(after.unwrap_or(""))
+            .fetch_all(pool)
+            .await)?;
+        Ok(names)
+    }
+
     async fn evidence_sources(&self, project: Option<&str>) -> StoreResult<Vec<SourceRow>> {
         // One pass over the project's evidence (index `evidence_by_source`), then the
         // latest capture of each source by primary key.

@@ -89,6 +89,25 @@ pub struct LedgerHealth {
 /// As [`inventory`]; a store failure.
 pub async fn health(signoff: &Signoff, query: &HealthQuery) -> Result<Health, AppError> {
     let inventory = inventory(signoff, &query.inventory).await?;
+    health_with(signoff, query, inventory, false).await
+}
+
+/// [`health`] with its inventory taken already (a page of it, for the
+/// dashboard): the exceptions checked are those of its projects and those of
+/// every project.
+///
+/// # Errors
+/// A store failure; a policy that does not load.
+pub async fn health_of(signoff: &Signoff, query: &HealthQuery, inventory: Inventory) -> Result<Health, AppError> {
+    health_with(signoff, query, inventory, true).await
+}
+
+async fn health_with(
+    signoff: &Signoff,
+    query: &HealthQuery,
+    inventory: Inventory,
+    listed_only: bool,
+) -> Result<Health, AppError> {
     let now = crate::ledger::now();
     let horizon = now + time::Duration::days(query.within_days.max(0));
     let mut expiring = Vec::new();
@@ -99,6 +118,12 @@ pub async fn health(signoff: &Signoff, query: &HealthQuery) -> Result<Health, Ap
         }
         if let Some(project) = &query.inventory.project
             && !view.covers(project)
+        {
+            continue;
+        }
+        if listed_only
+            && let Some(project) = &view.record.project
+            && !inventory.projects.iter().any(|listed| listed.project == *project)
         {
             continue;
         }

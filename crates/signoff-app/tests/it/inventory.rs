@@ -105,6 +105,26 @@ async fn a_source_missing_from_the_last_releases_is_silent_and_loose_evidence_is
         let names: Vec<&str> = all.projects.iter().map(|project| project.project.as_str()).collect();
         assert_eq!(names, ["billing", "shop"], "{backend}");
         assert_eq!(all.silent_after, 3, "{backend}");
+
+        // A page at a time (the dashboard's every-project view): the same
+        // projects with the same sources, one page after the other.
+        let query = InventoryQuery::default();
+        let (first, next) = signoff_app::inventory::inventory_page(&store.signoff, &query, None, 1).await.unwrap();
+        assert_eq!(first.projects.len(), 1, "{backend}");
+        assert_eq!(next.as_ref().map(ProjectName::as_str), Some("billing"), "{backend}");
+        let (second, last) =
+            signoff_app::inventory::inventory_page(&store.signoff, &query, next.as_ref(), 1).await.unwrap();
+        assert_eq!(last, None, "{backend}: shop is the last project");
+        let paged: Vec<_> = first.projects.iter().chain(&second.projects).collect();
+        assert_eq!(paged.len(), all.projects.len(), "{backend}");
+        for (paged, whole) in paged.iter().zip(&all.projects) {
+            assert_eq!(paged.project, whole.project, "{backend}");
+            assert_eq!(serde_json::to_value(&paged.sources).unwrap(), serde_json::to_value(&whole.sources).unwrap());
+        }
+        let (everything, none) =
+            signoff_app::inventory::inventory_page(&store.signoff, &query, None, 10).await.unwrap();
+        assert_eq!(everything.projects.len(), 2, "{backend}");
+        assert_eq!(none, None, "{backend}");
     }
 }
 

@@ -9,7 +9,7 @@ use minijinja::context;
 use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 use signoff_app::access::Scope;
-use signoff_app::inventory::{DEFAULT_SILENT_AFTER, DEFAULT_WITHIN_DAYS, HealthQuery, InventoryQuery};
+use signoff_app::inventory::{DEFAULT_SILENT_AFTER, DEFAULT_WITHIN_DAYS, HealthQuery, Inventory, InventoryQuery};
 use signoff_core::ProjectName;
 
 use super::pages::{app_error, bad_request, common, optional_project, refused};
@@ -21,6 +21,31 @@ pub(crate) struct InventoryParams {
     project: Option<String>,
     silent_after: Option<String>,
     within_days: Option<String>,
+    /// Every project's view, from the project after this one (the next page).
+    after: Option<String>,
+}
+
+/// Projects a page of every project's inventory or health shows.
+const PROJECTS_PER_PAGE: u64 = 10;
+
+/// The inventory a page shows: one project's, or a page of every project's
+/// (`after` the one named), with the next page's `after`.
+async fn take_stock(
+    state: &AppState,
+    viewer: &Viewer,
+    query: &InventoryQuery,
+    params: &InventoryParams,
+) -> Result<(Inventory, Option<ProjectName>), Response> {
+    let read = if query.project.is_some() {
+        signoff_app::inventory::inventory(state.signoff(), query).await.map(|inventory| (inventory, None))
+    } else {
+        let after = match optional_project(params.after.as_deref()) {
+            Ok(after) => after,
+            Err(error) => return Err(app_error(state, viewer, error)),
+        };
+        signoff_app::inventory::inventory_page(state.signoff(), query, after.as_ref(), PROJECTS_PER_PAGE).await
+    };
+    read.map_err(|error| app_error(state, viewer, error))
 }
 
 /// A number typed in a filter, or its default when empty.
@@ -64,15 +89,20 @@ pub(crate) async fn inventory(
         Ok(query) => query,
         Err(page) => return page,
     };
-    let inventory = match signoff_app::inventory::inventory(state.signoff(), &query).await {
-        Ok(inventory) => inventory,
-        Err(error) => return app_error(&state, &viewer, error),
+    let (inventory, next) = match take_stock(&state, &viewer, &query, &params).await {
+        Ok(taken) => taken,
+        Err(page) => return page,
     };
     let base = common(&viewer, "inventory");
     state.dashboard().page(
         StatusCode::OK,
         "inventory.html",
-        context! { inventory => Value::from(Serde(&inventory)), filters => filters(&query, None), ..base },
+        context! {
+            inventory => Value::from(Serde(&inventory)),
+            filters => filters(&query, None),
+            next_after => next.map(|project| project.to_string()),
+            ..base
+        },
     )
 }
 
@@ -93,7 +123,11 @@ pub(crate) async fn health(
         Err(error) => return bad_request(&state, &viewer, error),
     };
     let query = HealthQuery { inventory, within_days };
-    let health = match signoff_app::inventory::health(state.signoff(), &query).await {
+    let (inventory, next) = match take_stock(&state, &viewer, &query.inventory, &params).await {
+        Ok(taken) => taken,
+        Err(page) => return page,
+    };
+    let health = match signoff_app::inventory::health_of(state.signoff(), &query, inventory).await {
         Ok(health) => health,
         Err(error) => return app_error(&state, &viewer, error),
     };
@@ -110,6 +144,7 @@ pub(crate) async fn health(
             health => Value::from(Serde(&health)),
             silent => silent,
             filters => filters(&query.inventory, Some(within_days)),
+            next_after => next.map(|project| project.to_string()),
             ..base
         },
     )
