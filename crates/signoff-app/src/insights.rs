@@ -23,7 +23,7 @@ use crate::ledger::now;
 use crate::policy::latest_policy;
 use crate::request::{Period, rfc3339};
 
-pub use trend::{MAX_MONTHS, Month, Trend, last_months, trend};
+pub use trend::{MAX_MONTHS, Month, Trend, last_months, trend, trend_of};
 
 /// Metrics over a period.
 #[derive(Debug, Clone, Serialize)]

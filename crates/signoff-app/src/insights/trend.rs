@@ -97,6 +97,23 @@ pub async fn trend(
     from: OffsetDateTime,
     to: OffsetDateTime,
 ) -> Result<Trend, AppError> {
+    trend_of(signoff, project, from, to, true).await
+}
+
+/// [`trend`], with the findings fixed (and their time to fix) only when
+/// `count_fixes`: finding them groups every project's finding history, the
+/// costly part of an every-project trend; without, each month's
+/// `time_to_fix_days` is `None` and `findings_fixed` 0.
+///
+/// # Errors
+/// As [`trend`].
+pub async fn trend_of(
+    signoff: &Signoff,
+    project: Option<&ProjectName>,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    count_fixes: bool,
+) -> Result<Trend, AppError> {
     let cuts = months(from, to);
     let (Some(first), Some(last)) = (cuts.first(), cuts.last()) else {
         return Ok(Trend { project: project.cloned(), months: Vec::new() });
@@ -146,7 +163,7 @@ pub async fn trend(
         }
     }
     let mut fixes = Vec::new();
-    for project in &projects {
+    for project in projects.iter().filter(|_| count_fixes) {
         for view in fixed_between(signoff, project, first.0, last.1).await? {
             if let Some(fixed) = &view.fixed_in {
                 fixes.push((

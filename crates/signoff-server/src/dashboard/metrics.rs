@@ -54,7 +54,7 @@ fn points(months: &[Month], value: impl Fn(&Month) -> Option<f64>) -> Vec<RatePo
 }
 
 /// The four charts of a trend, as SVG.
-fn charts(trend: &Trend) -> Vec<Value> {
+fn charts(trend: &Trend, fixes: bool) -> Vec<Value> {
     let months = &trend.months;
     let specs: [(Line<'_>, Vec<RatePoint>); 4] = [
         (
@@ -100,6 +100,7 @@ fn charts(trend: &Trend) -> Vec<Value> {
     ];
     specs
         .iter()
+        .filter(|(spec, _)| fixes || spec.class != "chart-time-to-fix")
         .map(|(spec, points)| {
             context! { title => spec.title, svg => Value::from_safe_string(chart::line(spec, points)) }
         })
@@ -124,7 +125,10 @@ pub(crate) async fn metrics(
         Ok(period) => period,
         Err(error) => return bad_request(&state, &viewer, error),
     };
-    let trend = match signoff_app::insights::trend(state.signoff(), project.as_ref(), from, to).await {
+    // Time to fix groups each project's finding history: one project's at a
+    // time (the page asks for a project to show it).
+    let fixes = project.is_some();
+    let trend = match signoff_app::insights::trend_of(state.signoff(), project.as_ref(), from, to, fixes).await {
         Ok(trend) => trend,
         Err(error) => return app_error(&state, &viewer, error),
     };
@@ -137,6 +141,6 @@ pub(crate) async fn metrics(
     state.dashboard().page(
         StatusCode::OK,
         "metrics.html",
-        context! { trend => Value::from(Serde(&trend)), charts => charts(&trend), filters => filters, ..base },
+        context! { trend => Value::from(Serde(&trend)), charts => charts(&trend, fixes), fixes => fixes, filters => filters, ..base },
     )
 }

@@ -299,8 +299,13 @@ async fn the_dashboard_in_a_real_browser() {
     page(&client, "health").await;
     client.find(Locator::Css("nav a[href='/ui/metrics']")).await.unwrap().click().await.unwrap();
     wait_url(&client, "/ui/metrics").await;
+    // Every project: time to fix is asked per project.
     let charts = client.find_all(Locator::Css("figure.chart svg")).await.unwrap();
-    assert_eq!(charts.len(), 4, "four charts, drawn on the server");
+    assert_eq!(charts.len(), 3, "three charts over every project, drawn on the server");
+    wait_for(&client, "#time-to-fix-note").await;
+    client.goto(&format!("{base}/ui/metrics?project=shop")).await.unwrap();
+    let charts = client.find_all(Locator::Css("figure.chart svg")).await.unwrap();
+    assert_eq!(charts.len(), 4, "four charts for one project");
     page(&client, "metrics").await;
 
     // The auditor's request list.

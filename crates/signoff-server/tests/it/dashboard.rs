@@ -595,6 +595,8 @@ async fn inventory_health_and_metrics_pages_escape_and_stay_within_the_token_pro
             assert!(metrics.contains(&format!("class=\"chart {chart}\"")), "{backend}: {chart}: {metrics}");
         }
         assert!(metrics.contains("<table id=\"metrics\">"), "{backend}");
+        let (_, every, _) = browser.get("/ui/metrics").await;
+        assert!(!every.contains("chart-time-to-fix") && every.contains("time-to-fix-note"), "{backend}: {every}");
 
         // A token of one project: its own data on every new page, and another's refused.
         let shop_reader = server.token("shop-auditor", &[Scope::Read], &["shop"], ActorKind::Human).await;
