@@ -9,14 +9,12 @@ use axum::response::Response;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
-use signoff_app::access::Scope;
 use signoff_app::audit::CoverageScope;
 use signoff_app::request::Period;
 use signoff_controls::coverage::{EvidenceRef, Source};
-use signoff_core::ProjectName;
 use time::OffsetDateTime;
 
-use super::pages::{app_error, bad_request, common, not_found, optional_project, refused};
+use super::pages::{app_error, bad_request, common, not_found, read_project};
 use super::session::Viewer;
 use crate::AppState;
 
@@ -84,15 +82,6 @@ fn month(text: &str) -> Option<(OffsetDateTime, OffsetDateTime)> {
     Some((from.midnight().assume_utc(), next.ok()?.midnight().assume_utc()))
 }
 
-/// The project a page is for: the one asked for, else the token's own.
-async fn project_of(state: &AppState, viewer: &Viewer, asked: Option<&str>) -> Result<Option<ProjectName>, Response> {
-    let asked = optional_project(asked).map_err(|error| app_error(state, viewer, error))?;
-    match viewer.who.project_for(asked.clone()) {
-        Ok(project) => Ok(project),
-        Err(refusal) => Err(refused(state, viewer, refusal, Scope::Read, asked.as_ref()).await),
-    }
-}
-
 /// `GET /ui/controls`: control coverage per framework, one column per month
 /// (the last three), as `GET /api/v1/controls/coverage?from=&to=`.
 pub(crate) async fn controls(
@@ -100,7 +89,7 @@ pub(crate) async fn controls(
     viewer: Viewer,
     Query(query): Query<ControlsParams>,
 ) -> Response {
-    let project = match project_of(&state, &viewer, query.project.as_deref()).await {
+    let project = match read_project(&state, &viewer, query.project.as_deref()).await {
         Ok(project) => project,
         Err(page) => return page,
     };
@@ -169,7 +158,7 @@ pub(crate) async fn control(
     Path(path): Path<ControlPath>,
     Query(query): Query<ControlParams>,
 ) -> Response {
-    let project = match project_of(&state, &viewer, query.project.as_deref()).await {
+    let project = match read_project(&state, &viewer, query.project.as_deref()).await {
         Ok(project) => project,
         Err(page) => return page,
     };

@@ -9,13 +9,12 @@ use axum::response::Response;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
 use serde::Deserialize;
-use signoff_app::access::Scope;
 use signoff_app::insights::{Month, Trend};
 use signoff_app::request::Period;
 use signoff_report::chart::{self, Line, Unit};
 use signoff_report::model::RatePoint;
 
-use super::pages::{app_error, bad_request, common, optional_project, refused};
+use super::pages::{app_error, bad_request, common, read_project};
 use super::session::Viewer;
 use crate::AppState;
 
@@ -113,13 +112,9 @@ pub(crate) async fn metrics(
     viewer: Viewer,
     Query(params): Query<MetricsParams>,
 ) -> Response {
-    let asked = match optional_project(params.project.as_deref()) {
-        Ok(asked) => asked,
-        Err(error) => return app_error(&state, &viewer, error),
-    };
-    let project = match viewer.who.project_for(asked.clone()) {
+    let project = match read_project(&state, &viewer, params.project.as_deref()).await {
         Ok(project) => project,
-        Err(refusal) => return refused(&state, &viewer, refusal, Scope::Read, asked.as_ref()).await,
+        Err(page) => return page,
     };
     let (from, to) = match period(params.from.as_deref(), params.to.as_deref()) {
         Ok(period) => period,

@@ -73,6 +73,21 @@ pub(super) fn not_found(state: &AppState, viewer: &Viewer, detail: impl std::fmt
     error_page(state, Some(viewer), ApiError::new(StatusCode::NOT_FOUND, detail.to_string()))
 }
 
+/// The project a page of read data is for, as the API's routes choose it: the
+/// one asked for, else the token's own (`None`: every project the token covers),
+/// or the page that refuses.
+pub(super) async fn read_project(
+    state: &AppState,
+    viewer: &Viewer,
+    asked: Option<&str>,
+) -> Result<Option<ProjectName>, Response> {
+    let asked = optional_project(asked).map_err(|error| app_error(state, viewer, error))?;
+    match viewer.who.project_for(asked.clone()) {
+        Ok(project) => Ok(project),
+        Err(refusal) => Err(refused(state, viewer, refusal, Scope::Read, asked.as_ref()).await),
+    }
+}
+
 pub(super) fn optional_project(text: Option<&str>) -> Result<Option<ProjectName>, AppError> {
     text.map(str::trim).filter(|text| !text.is_empty()).map(ProjectName::new).transpose().map_err(AppError::from)
 }
@@ -214,13 +229,9 @@ pub(crate) async fn releases(
     viewer: Viewer,
     Query(query): Query<ReleasesQuery>,
 ) -> Response {
-    let asked = match optional_project(query.project.as_deref()) {
-        Ok(asked) => asked,
-        Err(error) => return app_error(&state, &viewer, error),
-    };
-    let project = match viewer.who.project_for(asked.clone()) {
+    let project = match read_project(&state, &viewer, query.project.as_deref()).await {
         Ok(project) => project,
-        Err(refusal) => return refused(&state, &viewer, refusal, Scope::Read, asked.as_ref()).await,
+        Err(page) => return page,
     };
     let status = match crate::routes::release_status(query.status.as_deref()) {
         Ok(status) => status,
@@ -371,13 +382,9 @@ pub(crate) async fn findings(
     viewer: Viewer,
     Query(query): Query<FindingsParams>,
 ) -> Response {
-    let asked = match optional_project(query.project.as_deref()) {
-        Ok(asked) => asked,
-        Err(error) => return app_error(&state, &viewer, error),
-    };
-    let project = match viewer.who.project_for(asked.clone()) {
+    let project = match read_project(&state, &viewer, query.project.as_deref()).await {
         Ok(project) => project,
-        Err(refusal) => return refused(&state, &viewer, refusal, Scope::Read, asked.as_ref()).await,
+        Err(page) => return page,
     };
     let status_text = query.status.clone().unwrap_or_else(|| "open".into());
     let status = match status_text.as_str() {
