@@ -72,6 +72,67 @@ pub(crate) struct PublicKeyJson {
     pub(crate) note: String,
 }
 
+/// A list printed as one document, its items under `items`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Items<T> {
+    /// The items, in order.
+    pub(crate) items: Vec<T>,
+}
+
+/// What verifying an evidence package found.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct PackageVerifyJson {
+    /// Whether every check passed.
+    pub(crate) ok: bool,
+    /// Which key the signatures were checked with.
+    pub(crate) key: KeySourceJson,
+    /// Every check, in order.
+    pub(crate) checks: Vec<PackageCheckJson>,
+}
+
+/// Where the key a package's signatures were checked with came from.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+pub(crate) enum KeySourceJson {
+    /// The key given with `--key`: the package is authentic if every check passed.
+    Trusted,
+    /// The key inside the package: the package is consistent, not authentic.
+    Package,
+    /// No usable key: no signature could be checked.
+    Missing,
+}
+
+impl From<signoff_package::KeySource> for KeySourceJson {
+    fn from(source: signoff_package::KeySource) -> KeySourceJson {
+        match source {
+            signoff_package::KeySource::Trusted => KeySourceJson::Trusted,
+            signoff_package::KeySource::Package => KeySourceJson::Package,
+            signoff_package::KeySource::Missing => KeySourceJson::Missing,
+        }
+    }
+}
+
+/// One check of `verify-package`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct PackageCheckJson {
+    /// The member of the package it concerns (or the archive).
+    pub(crate) member: String,
+    /// What was checked.
+    pub(crate) check: String,
+    /// Whether it passed.
+    pub(crate) ok: bool,
+    /// The check as a line: `ok     <member>: <what>` or `FAILED … : <why>`.
+    pub(crate) detail: String,
+}
+
+/// What a sync run delivered, and where each destination stands after it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct SyncRunJson {
+    /// What the run did.
+    pub(crate) run: signoff_app::sync::RunSummary,
+    /// Every destination's deliveries afterwards.
+    pub(crate) destinations: Vec<signoff_app::sync::DestinationStatus>,
+}
+
 /// The schema of `T` as printed: with `schema_version` first and required.
 fn versioned<T: JsonSchema>() -> Schema {
     let mut schema = schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<T>();
@@ -178,6 +239,99 @@ pub(crate) const DOCUMENTED: &[Documented] = &[
         commands: "pbc status",
         lines: false,
         schema: versioned::<signoff_app::pbc::Status>,
+    },
+    Documented {
+        name: "release",
+        commands: "release show|create",
+        lines: false,
+        schema: versioned::<signoff_app::release::ReleaseView>,
+    },
+    Documented {
+        name: "certification",
+        commands: "certify",
+        lines: false,
+        schema: versioned::<signoff_app::certify::Certification>,
+    },
+    Documented {
+        name: "certificate",
+        commands: "certificate show",
+        lines: false,
+        schema: versioned::<signoff_app::certify::CertificateView>,
+    },
+    Documented { name: "gate", commands: "gate", lines: false, schema: versioned::<signoff_app::gate::GateDecision> },
+    Documented { name: "replay", commands: "replay", lines: false, schema: versioned::<signoff_app::gate::Replay> },
+    Documented {
+        name: "approval",
+        commands: "approve",
+        lines: false,
+        schema: versioned::<signoff_app::decide::Approved>,
+    },
+    Documented {
+        name: "exception",
+        commands: "exception request|approve",
+        lines: false,
+        schema: versioned::<signoff_app::decide::ExceptionView>,
+    },
+    Documented {
+        name: "deployment",
+        commands: "deploy record",
+        lines: false,
+        schema: versioned::<signoff_app::deploy::Deployed>,
+    },
+    Documented {
+        name: "env-snapshot",
+        commands: "env snapshot",
+        lines: false,
+        schema: versioned::<signoff_app::deploy::Snapshot>,
+    },
+    Documented {
+        name: "controls-coverage",
+        commands: "controls coverage",
+        lines: false,
+        schema: versioned::<Items<signoff_controls::Coverage>>,
+    },
+    Documented {
+        name: "metrics",
+        commands: "metrics",
+        lines: false,
+        schema: versioned::<signoff_app::insights::Metrics>,
+    },
+    Documented {
+        name: "token",
+        commands: "token list",
+        lines: true,
+        schema: versioned::<signoff_app::access::TokenView>,
+    },
+    Documented {
+        name: "token-issued",
+        commands: "token create|rotate",
+        lines: false,
+        schema: versioned::<signoff_app::access::IssuedToken>,
+    },
+    Documented {
+        name: "outbox-status",
+        commands: "outbox status",
+        lines: false,
+        schema: versioned::<Items<crate::remote::outbox::KeptJson>>,
+    },
+    Documented {
+        name: "outbox-flush",
+        commands: "outbox flush",
+        lines: false,
+        schema: versioned::<crate::commands::outbox::Flushed>,
+    },
+    Documented {
+        name: "sync-status",
+        commands: "sync status",
+        lines: true,
+        schema: versioned::<signoff_app::sync::DestinationStatus>,
+    },
+    Documented { name: "sync-run", commands: "sync run --once", lines: false, schema: versioned::<SyncRunJson> },
+    Documented {
+        name: "verify-package",
+        commands: "verify-package",
+        lines: false,
+        schema: versioned::<PackageVerifyJson>,
     },
 ];
 

@@ -37,7 +37,7 @@ mod init;
 mod inventory;
 mod key;
 mod ledger;
-mod outbox;
+pub(crate) mod outbox;
 mod package;
 mod pbc;
 mod release;

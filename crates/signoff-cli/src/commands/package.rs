@@ -8,6 +8,7 @@ use crate::Outcome;
 use crate::cli::{ExportArgs, VerifyPackageArgs};
 use crate::remote::Remote;
 use crate::render::{done, json, note, outln, warning};
+use crate::schemas::{PackageCheckJson, PackageVerifyJson};
 
 pub(crate) async fn export(store: &Path, args: ExportArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
@@ -67,14 +68,17 @@ pub(crate) fn verify(args: VerifyPackageArgs) -> anyhow::Result<Outcome> {
     };
     let report = signoff_app::package::verify(&bytes, key.as_deref())?;
     if args.output.json || crate::render::jq_set() {
-        let checks: Vec<serde_json::Value> = report
+        let checks = report
             .checks
             .iter()
-            .map(|check| serde_json::json!({ "member": check.member, "check": check.description, "ok": check.passed(), "detail": check.to_string() }))
+            .map(|check| PackageCheckJson {
+                member: check.member.clone(),
+                check: check.description.clone(),
+                ok: check.passed(),
+                detail: check.to_string(),
+            })
             .collect();
-        json(
-            &serde_json::json!({ "ok": report.is_ok(), "key": format!("{:?}", report.key_source), "checks": checks }),
-        )?;
+        json(&PackageVerifyJson { ok: report.is_ok(), key: report.key_source.into(), checks })?;
     } else {
         for failure in report.failures() {
             outln!("FAILED {failure}")?;

@@ -204,7 +204,7 @@ pub(crate) async fn sync(store: &Path, command: SyncCommand) -> anyhow::Result<O
             let status = signoff_app::sync::status(&signoff).await?;
             let left: u64 = status.iter().map(|one| one.pending + one.failed).sum();
             if args.output.json || crate::render::jq_set() {
-                json(&serde_json::json!({"run": summary, "destinations": status}))?;
+                json(&crate::schemas::SyncRunJson { run: summary, destinations: status })?;
             } else {
                 done!(
                     "delivered {}, retried {}, gave up {}{}",

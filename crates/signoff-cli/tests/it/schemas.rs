@@ -185,6 +185,159 @@ fn real_outputs_validate_against_their_schemas() {
     assert_valid("pbc-status", &status);
 }
 
+/// Runs `args` with `actor` acting; its stdout as one JSON document.
+fn document(store: &crate::util::TestStore, actor: &str, args: &[&str], codes: &[i32]) -> Value {
+    let output = store.command().args(args).env("SIGNOFF_ACTOR", actor).output().unwrap();
+    assert!(
+        output.status.code().is_some_and(|code| codes.contains(&code)),
+        "{args:?}: {:?}\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{args:?}: {error}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+fn artifact(label: &str) -> String {
+    format!("sha256:{}", hex::encode(<sha2::Sha256 as sha2::Digest>::digest(label.as_bytes())))
+}
+
+#[test]
+fn the_pipelines_and_the_operators_outputs_validate_against_their_schemas() {
+    let store = history();
+    let release = document(&store, "ci", &["release", "show", "shop@1.4.1", "--json"], &[0]);
+    assert_valid("release", &release);
+    let sha = crate::util::commit("schemas 1.5.0");
+    store.ok(&[
+        "capture",
+        &crate::util::example("v2/bandit.sarif"),
+        &crate::util::example("v2/junit.xml"),
+        "--project",
+        "shop",
+        "--commit",
+        &sha,
+    ]);
+    let created = document(
+        &store,
+        "ci",
+        &["release", "create", "shop@1.5.0", "--commit", &sha, "--artifact", &artifact("v3"), "--json"],
+        &[0],
+    );
+    assert_valid("release", &created);
+    assert_eq!(created["totals"]["evidence"], 2, "{created}");
+
+    let approval = document(&store, "carol", &["approve", "shop@1.5.0", "--role", "release-manager", "--json"], &[0]);
+    assert_valid("approval", &approval);
+    let dry = document(&store, "ci", &["certify", "shop@1.5.0", "--dry-run", "--json"], &[0, 1]);
+    assert_valid("certification", &dry);
+    assert_eq!(dry["dry_run"], true);
+    let certified = document(&store, "ci", &["certify", "shop@1.5.0", "--json"], &[0, 1]);
+    assert_valid("certification", &certified);
+    assert!(certified["certificate"]["envelope"].is_object(), "{certified}");
+    let certificate = document(&store, "ci", &["certificate", "show", "shop@1.4.1", "--json"], &[0]);
+    assert_valid("certificate", &certificate);
+    let gate = document(&store, "ci", &["gate", "--artifact", &artifact("v2"), "--env", "prod", "--json"], &[0, 1]);
+    assert_valid("gate", &gate);
+    assert_eq!(gate["allowed"], true, "{gate}");
+    let deployed = document(&store, "dave", &["deploy", "record", "shop@1.4.1", "--env", "staging", "--json"], &[0]);
+    assert_valid("deployment", &deployed);
+    let snapshot = document(
+        &store,
+        "dave",
+        &["env", "snapshot", "--env", "prod", "--artifact", &artifact("v2"), "--json"],
+        &[0, 1],
+    );
+    assert_valid("env-snapshot", &snapshot);
+
+    let expires = (time::OffsetDateTime::now_utc() + time::Duration::days(10)).date().to_string();
+    let requested = document(
+        &store,
+        "erin",
+        &[
+            "exception",
+            "request",
+            "--criterion",
+            "tests-pass",
+            "--project",
+            "shop",
+            "--reason",
+            "flaky suite quarantined",
+            "--expires",
+            &expires,
+            "--json",
+        ],
+        &[0],
+    );
+    assert_valid("exception", &requested);
+    let id = requested["id"].as_str().unwrap();
+    let approved = document(&store, "carol", &["exception", "approve", id, "--json"], &[0]);
+    assert_valid("exception", &approved);
+    assert_eq!(approved["state"], "approved", "{approved}");
+
+    let coverage = document(&store, "carol", &["controls", "coverage", "--release", "shop@1.4.1", "--json"], &[0]);
+    assert_valid("controls-coverage", &coverage);
+    let metrics = document(&store, "carol", &["metrics", "--json"], &[0]);
+    assert_valid("metrics", &metrics);
+    let policy = store.dir.path().join("policy.yaml");
+    let replay = document(&store, "carol", &["replay", "--policy", policy.to_str().unwrap(), "--json"], &[0]);
+    assert_valid("replay", &replay);
+
+    let issued = document(
+        &store,
+        "admin",
+        &["token", "create", "--name", "ci-shop", "--scope", "capture", "--kind", "bot", "--json"],
+        &[0],
+    );
+    assert_valid("token-issued", &issued);
+    let tokens = json_lines(&store.ok(&["token", "list", "--json"]));
+    assert_eq!(tokens.len(), 1);
+    for token in &tokens {
+        assert_valid("token", token);
+    }
+
+    let drop = store.dir.path().join("drop");
+    store.ok(&["sync", "add", "folder", "--name", "drop", "--path", drop.to_str().unwrap()]);
+    document(&store, "ci", &["certify", "shop@1.5.0", "--json"], &[0, 1]);
+    let statuses = json_lines(&store.ok(&["sync", "status", "--json"]));
+    assert_eq!(statuses.len(), 1);
+    for status in &statuses {
+        assert_valid("sync-status", status);
+    }
+    let run = document(&store, "ci", &["sync", "run", "--once", "--json"], &[0, 1]);
+    assert_valid("sync-run", &run);
+    assert!(run["destinations"][0]["last_delivered"].is_string(), "{run}");
+
+    let package = store.dir.path().join("shop-1.4.1.zip");
+    store.ok(&["export", "shop@1.4.1", "-o", package.to_str().unwrap()]);
+    let key = store.ok(&["key", "public", "--format", "note"]);
+    let verified =
+        document(&store, "carol", &["verify-package", package.to_str().unwrap(), "--key", key.trim(), "--json"], &[0]);
+    assert_valid("verify-package", &verified);
+    assert_eq!((verified["ok"].clone(), verified["key"].clone()), (Value::Bool(true), "Trusted".into()));
+
+    // The outbox of captures kept while the server is out of reach.
+    let outbox = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let remote = |args: &[&str]| {
+        crate::util::signoff()
+            .current_dir(store.dir.path())
+            .env("SIGNOFF_SERVER", format!("http://127.0.0.1:{port}"))
+            .env("SIGNOFF_TOKEN", issued["secret"].as_str().unwrap())
+            .env("SIGNOFF_OUTBOX", outbox.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let kept = remote(&["capture", "--project", "shop", "--commit", &sha, &crate::util::example("v1/bandit.sarif")]);
+    assert_eq!(kept.status.code(), Some(0), "{}", String::from_utf8_lossy(&kept.stderr));
+    let status: Value = serde_json::from_slice(&remote(&["outbox", "status", "--json"]).stdout).unwrap();
+    assert_valid("outbox-status", &status);
+    assert_eq!(status["items"][0]["query"]["project"], "shop", "the query is an object: {status}");
+    let flushed: Value = serde_json::from_slice(&remote(&["outbox", "flush", "--json"]).stdout).unwrap();
+    assert_valid("outbox-flush", &flushed);
+    assert_eq!(flushed["waiting"], 1, "{flushed}");
+}
+
 #[test]
 fn every_json_output_is_a_versioned_object() {
     let store = history();
