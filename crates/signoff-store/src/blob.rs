@@ -331,7 +331,7 @@ impl LocalBlobs {
         folders.sort();
         folders.dedup();
         let folders: Vec<&Path> = folders.iter().map(PathBuf::as_path).collect();
-        on_threads(&folders, |folder| sync_dir(folder))
+        on_threads(&folders, sync_dir)
     }
 }
 
