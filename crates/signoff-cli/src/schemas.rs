@@ -14,8 +14,10 @@ use schemars::{JsonSchema, Schema};
 use serde::Serialize;
 use signoff_app::audit::Answer;
 
-/// `signoff audit search` and `signoff audit ask …` as JSON: each row an object
-/// keyed by its column (spaces become `_`), in column order.
+/// An answer as one JSON document: `signoff audit ask …` (and `audit search` or
+/// `ask scans-for-period` with `--document` or `-o FILE`, which otherwise print
+/// a JSON line per row), each row an object keyed by its column (spaces become
+/// `_`), in column order.
 #[derive(Debug, Serialize, JsonSchema)]
 pub(crate) struct AnswerJson {
     /// The question (`search`, `scans-for-period`, `who-approved`, ...).
@@ -49,6 +51,79 @@ impl AnswerJson {
             more: answer.more,
             elapsed_ms: answer.elapsed_ms,
         }
+    }
+}
+
+/// A line of `signoff audit search --json`: one piece of evidence found.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchLine {
+    /// The project.
+    pub(crate) project: String,
+    /// The release it belongs to (empty when none).
+    pub(crate) release: String,
+    /// The evidence kind (`sast`, `test_results`, ...).
+    pub(crate) kind: String,
+    /// The tool that produced it.
+    pub(crate) tool: String,
+    /// The file as captured.
+    pub(crate) file: String,
+    /// When it was captured.
+    #[schemars(extend("format" = "date-time"))]
+    pub(crate) captured: String,
+    /// Its summary in words (`3 findings (1 high, 2 low)`).
+    pub(crate) summary: String,
+    /// The digest of its bytes.
+    pub(crate) digest: String,
+    /// Its ledger entry.
+    pub(crate) entry: String,
+}
+
+impl SearchLine {
+    /// The line of a row in `signoff_app::audit::SEARCH_COLUMNS` order.
+    pub(crate) fn new(row: Vec<String>) -> anyhow::Result<SearchLine> {
+        let [project, release, kind, tool, file, captured, summary, digest, entry] = <[String; 9]>::try_from(row)
+            .map_err(|row| anyhow::anyhow!("a search row has {} cells, not 9", row.len()))?;
+        Ok(SearchLine { project, release, kind, tool, file, captured, summary, digest, entry })
+    }
+}
+
+/// A line of `signoff audit ask scans-for-period --json`: one scan captured.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ScanLine {
+    /// The project.
+    pub(crate) project: String,
+    /// The release it belongs to (empty when none).
+    pub(crate) release: String,
+    /// The evidence kind (`sast`, `sca`, `container_scan`, ...).
+    pub(crate) kind: String,
+    /// The scanner.
+    pub(crate) tool: String,
+    /// When it was captured.
+    #[schemars(extend("format" = "date-time"))]
+    pub(crate) captured: String,
+    /// Critical findings (a count, as text like every cell of an answer).
+    pub(crate) critical: String,
+    /// High findings.
+    pub(crate) high: String,
+    /// Medium findings.
+    pub(crate) medium: String,
+    /// Low findings.
+    pub(crate) low: String,
+    /// Informational findings.
+    pub(crate) info: String,
+    /// The digest of the scan's bytes.
+    pub(crate) digest: String,
+}
+
+impl ScanLine {
+    /// The line of a row in `signoff_app::audit::SCANS_COLUMNS` order.
+    pub(crate) fn new(row: Vec<String>) -> anyhow::Result<ScanLine> {
+        let [project, release, kind, tool, captured, critical, high, medium, low, info, digest] =
+            <[String; 11]>::try_from(row)
+                .map_err(|row| anyhow::anyhow!("a scans-for-period row has {} cells, not 11", row.len()))?;
+        Ok(ScanLine { project, release, kind, tool, captured, critical, high, medium, low, info, digest })
     }
 }
 
@@ -190,7 +265,19 @@ pub(crate) const DOCUMENTED: &[Documented] = &[
         lines: true,
         schema: versioned::<signoff_app::findings::FindingView>,
     },
-    Documented { name: "audit-answer", commands: "audit search|ask", lines: false, schema: versioned::<AnswerJson> },
+    Documented {
+        name: "audit-answer",
+        commands: "audit ask|search --document",
+        lines: false,
+        schema: versioned::<AnswerJson>,
+    },
+    Documented { name: "audit-search", commands: "audit search", lines: true, schema: versioned::<SearchLine> },
+    Documented {
+        name: "audit-scans-for-period",
+        commands: "audit ask scans-for-period",
+        lines: true,
+        schema: versioned::<ScanLine>,
+    },
     Documented {
         name: "ledger-verify",
         commands: "ledger verify",

@@ -131,6 +131,16 @@ async fn remote_dispatch(remote: &Remote, command: Command) -> anyhow::Result<Ou
     }
 }
 
+/// A failure to print inside a use case's callback (`findings`, `audit search`
+/// as JSON lines), as the use case's error: a closed pipe stays an I/O error,
+/// which `main` turns into a quiet exit.
+pub(crate) fn printing_error(error: anyhow::Error) -> signoff_app::AppError {
+    match error.downcast::<std::io::Error>() {
+        Ok(source) => signoff_app::AppError::Io { path: "standard output".into(), source },
+        Err(error) => signoff_app::AppError::Invalid(error.to_string()),
+    }
+}
+
 /// A server request's query parameters: those that have a value.
 pub(crate) fn present<const N: usize>(pairs: [(&'static str, Option<String>); N]) -> Vec<(&'static str, String)> {
     pairs.into_iter().filter_map(|(name, value)| value.map(|value| (name, value))).collect()

@@ -82,10 +82,26 @@ fn real_outputs_validate_against_their_schemas() {
     }
     assert!(findings.iter().any(|finding| finding["status"] == "fixed" && finding["fixed_in"].is_object()));
 
+    // Search and scans-for-period stream a JSON line per row; `--document` (or a
+    // file) gives the one-document answer of the other questions.
+    let found = json_lines(&store.ok(&["audit", "search", "--json"]));
+    assert!(found.len() >= 10, "{found:?}");
+    for line in &found {
+        assert_valid("audit-search", line);
+    }
+    let scanned = json_lines(&store.ok(&["audit", "ask", "scans-for-period", "--project", "shop", "--json"]));
+    assert_eq!(scanned.len(), 4, "{scanned:?}");
+    for line in &scanned {
+        assert_valid("audit-scans-for-period", line);
+    }
+    assert!(scanned.iter().any(|row| row["tool"] == "Bandit" && row["high"] == "1"), "{scanned:?}");
+    let limited = store.run(&["audit", "search", "--json", "--limit", "2"]);
+    assert_eq!(json_lines(&String::from_utf8_lossy(&limited.stdout)).len(), 2);
+    assert!(String::from_utf8_lossy(&limited.stderr).contains("more rows match than --limit 2"));
     for args in [
-        &["audit", "search", "--json"][..],
-        &["audit", "search", "--severity", "high", "--json"],
-        &["audit", "ask", "scans-for-period", "--project", "shop", "--json"],
+        &["audit", "search", "--json", "--document"][..],
+        &["audit", "search", "--severity", "high", "--json", "--document"],
+        &["audit", "ask", "scans-for-period", "--project", "shop", "--json", "--document"],
         &["audit", "ask", "who-approved", "shop@1.4.1", "--json"],
         &["audit", "ask", "population", "--env", "prod", "--json"],
         &["audit", "ask", "deployed-without-certification", "--env", "prod", "--json"],
@@ -99,11 +115,27 @@ fn real_outputs_validate_against_their_schemas() {
             assert_eq!(keys, columns, "{args:?}: rows are objects keyed by the columns, in order");
         }
     }
-    let scans: Value =
-        serde_json::from_str(&store.ok(&["audit", "ask", "scans-for-period", "--project", "shop", "--json"])).unwrap();
-    assert!(
-        scans["rows"].as_array().unwrap().iter().any(|row| row["tool"] == "Bandit" && row["high"] == "1"),
-        "{scans}"
+    let scans: Value = serde_json::from_str(&store.ok(&[
+        "audit",
+        "ask",
+        "scans-for-period",
+        "--project",
+        "shop",
+        "--json",
+        "--document",
+    ]))
+    .unwrap();
+    assert_eq!(
+        scans["rows"].as_array().unwrap(),
+        &scanned
+            .iter()
+            .map(|line| {
+                let mut row = line.as_object().unwrap().clone();
+                row.remove("schema_version");
+                Value::Object(row)
+            })
+            .collect::<Vec<_>>(),
+        "the lines are the document's rows"
     );
 
     let (code, verify) = store.verify();
