@@ -449,7 +449,7 @@ fn engine_error(error: signoff_grc::engine::EngineError) -> AppError {
 }
 
 /// What `sync reconcile` found and did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ReconcileSummary {
     /// The destination.
     pub destination: String,

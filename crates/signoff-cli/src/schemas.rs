@@ -199,6 +199,48 @@ pub(crate) struct PackageCheckJson {
     pub(crate) detail: String,
 }
 
+/// What `signoff export -o FILE --json` wrote.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct ExportJson {
+    /// The release packaged.
+    pub(crate) release: signoff_core::ReleaseRef,
+    /// The file written.
+    pub(crate) file: String,
+    /// Its size in bytes.
+    pub(crate) size: u64,
+    /// The digest of its bytes.
+    pub(crate) digest: signoff_core::Digest,
+}
+
+/// `signoff sync remove NAME --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct SyncRemovedJson {
+    /// The destination removed from signoff.toml.
+    pub(crate) removed: String,
+}
+
+/// What `signoff oscal export -o FILE --json` wrote.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct OscalWrittenJson {
+    /// Always `oscal-assessment-results`.
+    pub(crate) format: String,
+    /// The results in the document.
+    pub(crate) results: u64,
+    /// The file written.
+    pub(crate) file: String,
+}
+
+/// What `signoff vex export -o FILE --json` wrote.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct VexWrittenJson {
+    /// `openvex` or `cyclonedx`.
+    pub(crate) format: String,
+    /// The triage dispositions in the document.
+    pub(crate) dispositions: u64,
+    /// The file written.
+    pub(crate) file: String,
+}
+
 /// What a sync run delivered, and where each destination stands after it.
 #[derive(Debug, Serialize, JsonSchema)]
 pub(crate) struct SyncRunJson {
@@ -414,6 +456,108 @@ pub(crate) const DOCUMENTED: &[Documented] = &[
         schema: versioned::<signoff_app::sync::DestinationStatus>,
     },
     Documented { name: "sync-run", commands: "sync run --once", lines: false, schema: versioned::<SyncRunJson> },
+    Documented { name: "export", commands: "export", lines: false, schema: versioned::<ExportJson> },
+    Documented { name: "init", commands: "init", lines: false, schema: versioned::<signoff_app::InitReport> },
+    Documented {
+        name: "policy-check",
+        commands: "policy check",
+        lines: false,
+        schema: versioned::<signoff_app::policy::PolicyCheck>,
+    },
+    Documented {
+        name: "policy-publish",
+        commands: "policy publish",
+        lines: false,
+        schema: versioned::<signoff_app::policy::PublishedPolicy>,
+    },
+    Documented {
+        name: "policy-pin",
+        commands: "policy pin",
+        lines: false,
+        schema: versioned::<signoff_app::policy::Pinned>,
+    },
+    Documented {
+        name: "certificate-revoke",
+        commands: "certificate revoke",
+        lines: false,
+        schema: versioned::<signoff_core::records::RevocationRecord>,
+    },
+    Documented {
+        name: "exception-list",
+        commands: "exception list",
+        lines: true,
+        schema: versioned::<signoff_app::decide::ExceptionView>,
+    },
+    Documented {
+        name: "token-revoke",
+        commands: "token revoke",
+        lines: false,
+        schema: versioned::<signoff_app::access::TokenView>,
+    },
+    Documented {
+        name: "triage",
+        commands: "triage|triage approve",
+        lines: false,
+        schema: versioned::<signoff_app::triage::TriageView>,
+    },
+    Documented {
+        name: "triage-list",
+        commands: "triage list",
+        lines: true,
+        schema: versioned::<signoff_app::triage::TriageView>,
+    },
+    Documented {
+        name: "retention-apply",
+        commands: "retention apply",
+        lines: false,
+        schema: versioned::<signoff_app::retention::RetentionRun>,
+    },
+    Documented {
+        name: "hold",
+        commands: "hold place|lift",
+        lines: false,
+        schema: versioned::<signoff_core::records::LegalHoldRecord>,
+    },
+    Documented {
+        name: "ledger-prove-entry",
+        commands: "ledger prove ENTRY",
+        lines: false,
+        schema: versioned::<signoff_app::proof::InclusionProof>,
+    },
+    Documented {
+        name: "ledger-prove-consistency",
+        commands: "ledger prove --consistency",
+        lines: false,
+        schema: versioned::<signoff_app::proof::ConsistencyProof>,
+    },
+    Documented { name: "report", commands: "report", lines: false, schema: versioned::<signoff_report::PeriodReport> },
+    Documented {
+        name: "trace",
+        commands: "audit trace|report --release",
+        lines: false,
+        schema: versioned::<signoff_report::TraceReport>,
+    },
+    Documented {
+        name: "sync-destination",
+        commands: "sync add",
+        lines: false,
+        schema: versioned::<signoff_app::sync::DestinationView>,
+    },
+    Documented {
+        name: "sync-list",
+        commands: "sync list",
+        lines: true,
+        schema: versioned::<signoff_app::sync::DestinationView>,
+    },
+    Documented { name: "sync-remove", commands: "sync remove", lines: false, schema: versioned::<SyncRemovedJson> },
+    Documented {
+        name: "sync-reconcile",
+        commands: "sync reconcile",
+        lines: false,
+        schema: versioned::<signoff_app::sync::ReconcileSummary>,
+    },
+    Documented { name: "oscal-export", commands: "oscal export", lines: false, schema: versioned::<OscalWrittenJson> },
+    Documented { name: "vex-export", commands: "vex export", lines: false, schema: versioned::<VexWrittenJson> },
     Documented {
         name: "verify-package",
         commands: "verify-package",

@@ -485,7 +485,7 @@ pub struct SnapshotRecord {
 }
 
 /// A legal hold placed on (or lifted from) a project or one release (E3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LegalHoldRecord {
     /// Hold id (`HOLD-n`).
     pub id: String,
@@ -505,7 +505,7 @@ pub struct LegalHoldRecord {
 
 /// Raw evidence purged after its retention ended (E3). The digests and ledger
 /// entries stay; only the blobs are gone, and verification knows why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PurgeRecord {
     /// Purge id (a UUIDv7).
     pub id: String,
@@ -521,7 +521,7 @@ pub struct PurgeRecord {
 }
 
 /// One purged blob.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PurgedBlob {
     /// Its digest.
     pub digest: Digest,
@@ -574,7 +574,7 @@ pub struct RefusalRecord {
 /// project use it, and the gate honours only certificates issued under it, until
 /// another pin. A pin to no policy (`policy` absent) returns the project to the
 /// latest published policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyPinRecord {
     /// Pin id (a UUIDv7).
     pub id: String,

@@ -8,7 +8,7 @@ use crate::Outcome;
 use crate::cli::{ExportArgs, VerifyPackageArgs};
 use crate::remote::Remote;
 use crate::render::{done, json, note, outln, warning};
-use crate::schemas::{PackageCheckJson, PackageVerifyJson};
+use crate::schemas::{ExportJson, PackageCheckJson, PackageVerifyJson};
 
 pub(crate) async fn export(store: &Path, args: ExportArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
@@ -34,12 +34,12 @@ fn write_package(release: &signoff_core::ReleaseRef, bytes: &[u8], args: &Export
     }
     if args.json.json || crate::render::jq_set() {
         if !to_stdout {
-            json(&serde_json::json!({
-                "release": release,
-                "file": args.output,
-                "size": bytes.len(),
-                "digest": digest,
-            }))?;
+            json(&ExportJson {
+                release: release.clone(),
+                file: args.output.display().to_string(),
+                size: bytes.len() as u64,
+                digest,
+            })?;
         }
     } else if to_stdout {
         note!("wrote the package of {release} ({} bytes, {digest}) to standard output", bytes.len());

@@ -64,7 +64,7 @@ fn validator(name: &str) -> jsonschema::Validator {
     jsonschema::options().should_validate_formats(true).build(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 
-fn assert_valid(name: &str, document: &Value) {
+pub(crate) fn assert_valid(name: &str, document: &Value) {
     let validator = validator(name);
     let errors: Vec<String> =
         validator.iter_errors(document).map(|error| format!("{} at {}", error, error.instance_path())).collect();
@@ -328,7 +328,16 @@ fn the_pipelines_and_the_operators_outputs_validate_against_their_schemas() {
     }
 
     let drop = store.dir.path().join("drop");
-    store.ok(&["sync", "add", "folder", "--name", "drop", "--path", drop.to_str().unwrap()]);
+    let added = document(
+        &store,
+        "admin",
+        &["sync", "add", "folder", "--name", "drop", "--path", drop.to_str().unwrap(), "--json"],
+        &[0],
+    );
+    assert_valid("sync-destination", &added);
+    let listed = json_lines(&store.ok(&["sync", "list", "--json"]));
+    assert_eq!(listed.len(), 1);
+    assert_valid("sync-list", &listed[0]);
     document(&store, "ci", &["certify", "shop@1.5.0", "--json"], &[0, 1]);
     let statuses = json_lines(&store.ok(&["sync", "status", "--json"]));
     assert_eq!(statuses.len(), 1);
@@ -338,6 +347,12 @@ fn the_pipelines_and_the_operators_outputs_validate_against_their_schemas() {
     let run = document(&store, "ci", &["sync", "run", "--once", "--json"], &[0, 1]);
     assert_valid("sync-run", &run);
     assert!(run["destinations"][0]["last_delivered"].is_string(), "{run}");
+    assert_valid("sync-reconcile", &document(&store, "ci", &["sync", "reconcile", "drop", "--json"], &[0]));
+    let oscal = store.dir.path().join("results.json");
+    let oscal = ["oscal", "export", "--release", "shop@1.5.0", "-o", oscal.to_str().unwrap(), "--json"];
+    assert_valid("oscal-export", &document(&store, "ci", &oscal, &[0]));
+    // vex export --json is validated where a vulnerability is triaged (findings.rs).
+    assert_valid("sync-remove", &document(&store, "admin", &["sync", "remove", "drop", "--json"], &[0]));
 
     let package = store.dir.path().join("shop-1.4.1.zip");
     store.ok(&["export", "shop@1.4.1", "-o", package.to_str().unwrap()]);
@@ -368,6 +383,87 @@ fn the_pipelines_and_the_operators_outputs_validate_against_their_schemas() {
     let flushed: Value = serde_json::from_slice(&remote(&["outbox", "flush", "--json"]).stdout).unwrap();
     assert_valid("outbox-flush", &flushed);
     assert_eq!(flushed["waiting"], 1, "{flushed}");
+}
+
+#[test]
+fn the_owners_and_the_auditors_other_outputs_validate_against_their_schemas() {
+    let fresh = tempfile::tempdir().unwrap();
+    let home = fresh.path().join("store");
+    let output = crate::util::signoff().arg("--store").arg(&home).args(["init", "--json"]).output().unwrap();
+    assert_valid("init", &serde_json::from_slice(&output.stdout).unwrap());
+
+    let store = history();
+    let policy = store.dir.path().join("policy.yaml");
+    let policy = policy.to_str().unwrap();
+    assert_valid("policy-check", &document(&store, "carol", &["policy", "check", policy, "--json"], &[0]));
+    assert_valid("policy-publish", &document(&store, "carol", &["policy", "publish", policy, "--json"], &[0]));
+    let pin = [
+        "policy",
+        "pin",
+        "shop",
+        "--policy",
+        "audit-gate",
+        "--policy-version",
+        "1",
+        "--reason",
+        "the auditors sampled under version 1",
+        "--json",
+    ];
+    assert_valid("policy-pin", &document(&store, "carol", &pin, &[0]));
+
+    let first = &json_lines(&store.ok(&["findings", "--project", "shop", "--json"]))[0];
+    let short: String = first["fingerprint"].as_str().unwrap().trim_start_matches("sha256:").chars().take(12).collect();
+    let triage = [
+        "triage",
+        short.as_str(),
+        "--project",
+        "shop",
+        "--as",
+        "false-positive",
+        "--reason",
+        "the test fixture is never deployed",
+        "--json",
+    ];
+    assert_valid("triage", &document(&store, "alice@example.com", &triage, &[0]));
+    let triaged = json_lines(&store.ok(&["triage", "list", "--json"]));
+    assert_eq!(triaged.len(), 1);
+    assert_valid("triage-list", &triaged[0]);
+
+    let expires = (time::OffsetDateTime::now_utc() + time::Duration::days(10)).date().to_string();
+    let exception =
+        ["exception", "request", "--criterion", "tests-pass", "--reason", "quarantined suite", "--expires", &expires];
+    store.command().args(exception).env("SIGNOFF_ACTOR", "erin").output().unwrap();
+    let exceptions = json_lines(&store.ok(&["exception", "list", "--json"]));
+    assert_eq!(exceptions.len(), 1);
+    assert_valid("exception-list", &exceptions[0]);
+
+    let issued =
+        document(&store, "admin", &["token", "create", "--name", "auditor", "--scope", "read", "--json"], &[0]);
+    let id = issued["id"].as_str().unwrap();
+    assert_valid("token-revoke", &document(&store, "admin", &["token", "revoke", id, "--json"], &[0]));
+
+    let package = store.dir.path().join("shop-1.4.0.zip");
+    let exported =
+        document(&store, "carol", &["export", "shop@1.4.0", "-o", package.to_str().unwrap(), "--json"], &[0]);
+    assert_valid("export", &exported);
+    let held =
+        ["hold", "place", "--project", "shop", "--release", "1.4.0", "--reason", "litigation hold LH-7", "--json"];
+    assert_valid("hold", &document(&store, "carol", &held, &[0]));
+    assert_valid("retention-apply", &document(&store, "carol", &["retention", "apply", "--dry-run", "--json"], &[0]));
+    assert_valid("ledger-prove-entry", &document(&store, "carol", &["ledger", "prove", "3", "--json"], &[0]));
+    let consistency = document(&store, "carol", &["ledger", "prove", "--consistency", "6", "--json"], &[0]);
+    assert_valid("ledger-prove-consistency", &consistency);
+    let revoked = document(
+        &store,
+        "carol",
+        &["certificate", "revoke", "shop@1.4.1", "--reason", "key rotation drill", "--json"],
+        &[0],
+    );
+    assert_valid("certificate-revoke", &revoked);
+
+    assert_valid("report", &document(&store, "carol", &["report", "--json"], &[0]));
+    assert_valid("trace", &document(&store, "carol", &["audit", "trace", "shop@1.4.1", "--json"], &[0]));
+    assert_valid("trace", &document(&store, "carol", &["report", "--release", "shop@1.4.0", "--json"], &[0]));
 }
 
 #[test]
