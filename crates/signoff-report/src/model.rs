@@ -82,6 +82,7 @@ pub struct PeriodReport {
     /// Title (`Q3 2026 release evidence`).
     pub title: String,
     /// When the report was made; the only time it shows that is not in the data.
+    #[schemars(extend("format" = "date-time"))]
     pub generated_at: String,
     /// The period covered.
     pub period: Period,
@@ -114,6 +115,7 @@ pub struct ReleaseLine {
     /// Commit id (full).
     pub commit: String,
     /// When the release was created.
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
     /// Its certification decision.
     pub decision: Decision,
@@ -343,6 +345,7 @@ pub struct LedgerEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TraceReport {
     /// When the page was made.
+    #[schemars(extend("format" = "date-time"))]
     pub generated_at: String,
     /// The release.
     pub release: TraceRelease,
@@ -393,6 +396,7 @@ pub struct TraceRelease {
     #[serde(default)]
     pub previous: Option<String>,
     /// When it was created.
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
     /// Its artifacts.
     #[serde(default)]
@@ -463,6 +467,7 @@ pub struct Scan {
     /// Digest of the stored report.
     pub digest: String,
     /// When it was captured.
+    #[schemars(extend("format" = "date-time"))]
     pub captured_at: String,
     /// Findings by severity.
     pub summary: SeverityCounts,
@@ -506,6 +511,7 @@ pub struct TestRun {
     /// Digest of the stored report.
     pub digest: String,
     /// When it was captured.
+    #[schemars(extend("format" = "date-time"))]
     pub captured_at: String,
     /// Outcomes.
     pub counts: TestCounts,
@@ -522,6 +528,7 @@ pub struct CoverageRun {
     /// Digest of the stored report.
     pub digest: String,
     /// When it was captured.
+    #[schemars(extend("format" = "date-time"))]
     pub captured_at: String,
     /// Line coverage.
     #[serde(default)]
@@ -549,6 +556,7 @@ pub struct ExceptionLine {
     #[serde(default)]
     pub approved_by: Option<String>,
     /// When it stops applying.
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: String,
     /// `active`, `pending`, `expired`.
     pub status: String,
@@ -577,6 +585,7 @@ pub struct TriageLine {
     pub approved_by: Option<String>,
     /// When it stops applying, if it does.
     #[serde(default)]
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
     /// `in_effect`, `pending`, `expired`.
     pub status: String,
@@ -592,6 +601,7 @@ pub struct Approval {
     /// `approve` or `reject`.
     pub decision: String,
     /// When.
+    #[schemars(extend("format" = "date-time"))]
     pub at: String,
     /// Their comment.
     #[serde(default)]
@@ -608,6 +618,7 @@ pub struct Certificate {
     /// The policy it was evaluated under.
     pub policy: PolicyLine,
     /// When.
+    #[schemars(extend("format" = "date-time"))]
     pub evaluated_at: String,
     /// Who asked for it.
     #[serde(default)]
@@ -668,6 +679,7 @@ pub struct Deployment {
     /// Environment.
     pub environment: String,
     /// When.
+    #[schemars(extend("format" = "date-time"))]
     pub at: String,
     /// Who deployed.
     pub actor: Actor,
