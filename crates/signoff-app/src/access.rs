@@ -34,7 +34,9 @@ use crate::home::Signoff;
 use crate::ledger::now;
 
 /// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Capture evidence.
@@ -141,7 +143,7 @@ pub struct NewToken {
 }
 
 /// Where a token stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenState {
     /// Accepted.
@@ -167,7 +169,7 @@ impl TokenState {
 }
 
 /// A token as listed: never its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TokenView {
     /// The public id.
     pub id: String,
@@ -183,17 +185,21 @@ pub struct TokenView {
     pub state: TokenState,
     /// When issued.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub created_at: OffsetDateTime,
     /// Who issued it.
     pub created_by: String,
     /// When it expires.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub expires_at: Option<OffsetDateTime>,
     /// From when it is revoked.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub revoked_at: Option<OffsetDateTime>,
     /// When it was last accepted (to the minute).
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub last_used_at: Option<OffsetDateTime>,
     /// The token it succeeds.
     pub predecessor: Option<String>,
@@ -238,7 +244,7 @@ fn split(list: &str) -> impl Iterator<Item = &str> {
 }
 
 /// A token just issued, with its secret: shown once, never again.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IssuedToken {
     /// The token.
     #[serde(flatten)]

@@ -13,7 +13,7 @@ use signoff_core::records::{
 };
 use signoff_core::{EvidenceKind, ProjectName, ReleaseRef, Severity};
 use signoff_report::model as report;
-use signoff_store::{EvidenceQuery, EvidenceRow, RecordQuery, ReleaseRow};
+use signoff_store::{EvidenceHit, EvidenceQuery, EvidenceRow, RecordQuery, ReleaseRow};
 
 use crate::certify::{CertificateView, certificates, open_certificate};
 use crate::decide::exceptions;
@@ -24,7 +24,10 @@ use crate::request::{Period, rfc3339};
 
 mod questions;
 
-pub use questions::{Answer, Question, ReleaseStatus, Search, ask, ask_limited, population, search};
+pub use questions::{
+    Answer, Question, ReleaseStatus, SCANS_COLUMNS, SEARCH_COLUMNS, Search, ask, ask_limited, population,
+    scans_for_period_each, search, search_each,
+};
 
 fn decision_of(certificate: Option<&CertificateView>) -> report::Decision {
     match certificate.map(|view| view.record.decision) {

@@ -52,7 +52,7 @@ pub struct CertifyRequest {
 }
 
 /// The outcome of a certification.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Certification {
     /// The release.
     pub release: ReleaseRecord,
@@ -80,7 +80,7 @@ impl Certification {
 }
 
 /// A certificate in the ledger.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CertificateView {
     /// The record.
     #[serde(flatten)]

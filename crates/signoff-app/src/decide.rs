@@ -31,7 +31,7 @@ pub struct Approve {
 }
 
 /// A recorded approval.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Approved {
     /// The record.
     #[serde(flatten)]
@@ -96,7 +96,7 @@ pub struct RequestException {
 }
 
 /// Where an exception stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExceptionState {
     /// Waiting for someone other than the requester to approve it.
@@ -119,7 +119,7 @@ impl ExceptionState {
 }
 
 /// An exception with its state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExceptionView {
     /// The request.
     #[serde(flatten)]
@@ -133,6 +133,7 @@ pub struct ExceptionView {
     pub approved_by: Option<Actor>,
     /// When it was approved.
     #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub approved_at: Option<OffsetDateTime>,
 }
 

@@ -29,7 +29,7 @@ fn check_environment(environment: &str) -> Result<(), AppError> {
 }
 
 /// A recorded deployment.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Deployed {
     /// The record.
     #[serde(flatten)]
@@ -157,7 +157,7 @@ pub(crate) async fn deployer_conflicts(
 }
 
 /// A recorded snapshot.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Snapshot {
     /// The record.
     #[serde(flatten)]
@@ -171,7 +171,7 @@ pub struct Snapshot {
 }
 
 /// One artifact of a snapshot, as the gate judged it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunningArtifact {
     /// Its digest.
     pub artifact: Digest,

@@ -37,7 +37,7 @@ pub struct Sighting {
     pub release: Option<String>,
     /// When captured (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
-    #[schemars(with = "String")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub captured_at: OffsetDateTime,
 }
 

@@ -21,7 +21,7 @@ use crate::home::Signoff;
 use crate::policy::parse_file;
 
 /// The gate's answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GateDecision {
     /// True only when a valid, unrevoked certificate covers the artifact for the
     /// environment.
@@ -293,7 +293,7 @@ pub async fn revoke(
 }
 
 /// A past verdict that would change under another policy.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ReplayChange {
     /// Project.
     pub project: String,
@@ -303,13 +303,14 @@ pub struct ReplayChange {
     pub certificate_entry: u64,
     /// When it was evaluated.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub evaluated_at: OffsetDateTime,
     /// What changed.
     pub diff: EvaluationDiff,
 }
 
 /// The outcome of a replay.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Replay {
     /// The policy replayed with.
     pub policy: String,

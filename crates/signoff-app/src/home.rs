@@ -178,7 +178,7 @@ pub struct Signoff {
 }
 
 /// What `init` did.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct InitReport {
     /// The store folder.
     pub home: String,

@@ -26,13 +26,15 @@ use crate::request::{Period, rfc3339};
 pub use trend::{MAX_MONTHS, Month, Trend, last_months, trend, trend_of};
 
 /// Metrics over a period.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Metrics {
     /// Start of the period (absent = open).
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub from: Option<OffsetDateTime>,
     /// End of the period, exclusive (absent = open).
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub to: Option<OffsetDateTime>,
     /// Releases created in the period.
     pub releases: u64,
@@ -58,7 +60,7 @@ pub struct Metrics {
 }
 
 /// How complete one release's evidence is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Completeness {
     /// The release (`project@version`).
     pub release: String,
@@ -67,7 +69,7 @@ pub struct Completeness {
 }
 
 /// The median and 90th percentile of a measure, when there is anything to measure.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Spread {
     /// The median.
     pub median: Option<f64>,

@@ -38,7 +38,7 @@ pub struct Pin {
 }
 
 /// A recorded pin.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Pinned {
     /// The record.
     #[serde(flatten)]
@@ -133,7 +133,7 @@ pub(crate) fn parse_file(path: &Path) -> Result<ParsedPolicy, AppError> {
 }
 
 /// A published policy.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PublishedPolicy {
     /// The record.
     #[serde(flatten)]
@@ -275,7 +275,7 @@ fn latest(published: Vec<PublishedPolicy>) -> Result<ChosenPolicy, AppError> {
 }
 
 /// What a policy file holds, once checked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PolicyCheck {
     /// Its name.
     pub name: String,

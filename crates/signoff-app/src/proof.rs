@@ -18,7 +18,7 @@ use crate::home::Signoff;
 const LEAF_BATCH: u64 = 100_000;
 
 /// Proof that an entry is in the tree a checkpoint signs.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct InclusionProof {
     /// The entry.
     pub entry: u64,
@@ -39,7 +39,7 @@ pub struct InclusionProof {
 }
 
 /// Proof that a smaller tree is a prefix of a larger one.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ConsistencyProof {
     /// Smaller size.
     pub old_size: u64,

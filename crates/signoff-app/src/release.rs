@@ -48,7 +48,7 @@ pub struct CreateRelease {
 }
 
 /// A release with its evidence.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReleaseView {
     /// The release.
     #[serde(flatten)]
@@ -57,6 +57,7 @@ pub struct ReleaseView {
     pub entry: u64,
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub created_at: OffsetDateTime,
     /// Its evidence, in capture order.
     pub evidence: Vec<EvidenceReport>,
@@ -68,7 +69,7 @@ pub struct ReleaseView {
 }
 
 /// A certificate's verdict and where it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Verdict {
     /// Certified or rejected.
     pub decision: Decision,
@@ -77,7 +78,7 @@ pub struct Verdict {
 }
 
 /// Findings and tests summed over a release's evidence.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReleaseTotals {
     /// Pieces of evidence.
     pub evidence: u64,

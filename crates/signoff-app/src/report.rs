@@ -72,6 +72,7 @@ pub struct CapturedAt {
     /// When the sender captured it, for a capture that waited in the sender's
     /// outbox while the server was out of reach (the entry's time is its arrival).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub first_captured_at: Option<String>,
 }
 

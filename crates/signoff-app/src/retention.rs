@@ -118,7 +118,7 @@ pub(crate) async fn purged(signoff: &Signoff) -> Result<HashMap<Digest, u64>, Ap
 }
 
 /// What a retention run purged (or, dry, would purge).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RetentionRun {
     /// True when nothing was changed.
     pub dry_run: bool,
@@ -128,6 +128,7 @@ pub struct RetentionRun {
     pub frameworks: Vec<String>,
     /// Evidence captured before this is past retention.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub cutoff: OffsetDateTime,
     /// Blobs purged (or to purge).
     pub purged: Vec<PurgedBlob>,
@@ -139,7 +140,7 @@ pub struct RetentionRun {
 }
 
 /// Evidence past retention that a legal hold keeps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct HeldBlob {
     /// The evidence entry.
     pub entry: u64,

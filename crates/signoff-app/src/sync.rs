@@ -284,7 +284,7 @@ pub async fn artifacts_of(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec
 // Status, run, reconcile.
 
 /// One destination's deliveries, for `sync status`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct DestinationStatus {
     /// The destination.
     pub name: String,
@@ -302,15 +302,18 @@ pub struct DestinationStatus {
     pub failing: u64,
     /// Since when the oldest failing delivery has been failing (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub failing_since: Option<String>,
     /// The most recent failure's reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
     /// When the next pending delivery is due (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub next_attempt: Option<String>,
     /// The last delivery (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub last_delivered: Option<String>,
 }
 
@@ -401,7 +404,7 @@ pub fn engine(signoff: &Signoff, policy: RetryPolicy, alerts: Arc<dyn AlertSink>
 }
 
 /// What `sync run` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RunSummary {
     /// Deliveries that arrived.
     pub delivered: u32,
@@ -446,7 +449,7 @@ fn engine_error(error: signoff_grc::engine::EngineError) -> AppError {
 }
 
 /// What `sync reconcile` found and did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ReconcileSummary {
     /// The destination.
     pub destination: String,

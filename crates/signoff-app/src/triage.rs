@@ -72,7 +72,7 @@ impl TriageState {
 }
 
 /// A triage decision with its approval and state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TriageView {
     /// The decision.
     #[serde(flatten)]
@@ -81,6 +81,7 @@ pub struct TriageView {
     pub entry: u64,
     /// When it was recorded.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub recorded_at: OffsetDateTime,
     /// Whether it needs approval under the policy in force for its project.
     pub needs_approval: bool,
@@ -91,6 +92,7 @@ pub struct TriageView {
     pub approved_by: Option<Actor>,
     /// When.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub approved_at: Option<OffsetDateTime>,
 }
 

@@ -248,7 +248,8 @@ pub(crate) const SCHEMA_VERSION: u64 = 1;
 /// A value as printed: an object that starts with `schema_version` (anything else
 /// is wrapped as `{"schema_version": 1, "items": …}`), with DSSE envelopes, which
 /// records keep as the exact JSON text that was signed, shown as JSON objects
-/// rather than as a JSON string inside JSON.
+/// rather than as a JSON string inside JSON, and the pairs records keep
+/// (`trailers`, `rego`) shown as objects rather than positional arrays.
 pub(crate) fn versioned<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<serde_json::Value> {
     let mut value = serde_json::to_value(value)?;
     embed_envelopes(&mut value);
@@ -271,6 +272,8 @@ fn embed_envelopes(value: &mut serde_json::Value) {
                     && let Ok(parsed @ serde_json::Value::Object(_)) = serde_json::from_str(text)
                 {
                     *field = parsed;
+                } else if let Some(names) = PAIRS.iter().find(|(name, _)| name == key).map(|(_, names)| names) {
+                    pairs_as_objects(field, names);
                 } else {
                     embed_envelopes(field);
                 }
@@ -278,6 +281,26 @@ fn embed_envelopes(value: &mut serde_json::Value) {
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(embed_envelopes),
         _ => {}
+    }
+}
+
+/// The fields records keep as lists of pairs, with the names of the two halves
+/// (`signoff_core::records::Trailer`, `RegoModule`).
+const PAIRS: [(&str, [&str; 2]); 2] = [("trailers", ["key", "value"]), ("rego", ["file", "source"])];
+
+/// Replaces `[[a, b], …]` with `[{names[0]: a, names[1]: b}, …]`; anything else
+/// stays as it is.
+fn pairs_as_objects(value: &mut serde_json::Value, names: &[&str; 2]) {
+    let serde_json::Value::Array(items) = value else { return };
+    for item in items.iter_mut() {
+        if let serde_json::Value::Array(pair) = item
+            && let [first, second] = pair.as_mut_slice()
+        {
+            let mut object = serde_json::Map::new();
+            object.insert(names[0].to_owned(), first.take());
+            object.insert(names[1].to_owned(), second.take());
+            *item = serde_json::Value::Object(object);
+        }
     }
 }
 
@@ -550,6 +573,22 @@ mod tests {
         assert!(painted.contains("\u{1b}[32mPASS\u{1b}[0m"), "{painted}");
         assert!(painted.contains("PASSWORD") && !painted.contains("\u{1b}[32mPASSWORD"), "{painted}");
         assert_eq!(colorize("no status here"), "no status here");
+    }
+
+    #[test]
+    fn pairs_are_printed_as_objects() {
+        let printed = versioned(&serde_json::json!({
+            "changes": [{"commit": "c1", "trailers": [["Signed-off-by", "Ann <ann@example.com>"]]}],
+            "rego": [["rules/extra.rego", "package extra"]],
+            "other": [["left", "right"]],
+        }))
+        .unwrap();
+        assert_eq!(
+            printed["changes"][0]["trailers"],
+            serde_json::json!([{"key": "Signed-off-by", "value": "Ann <ann@example.com>"}])
+        );
+        assert_eq!(printed["rego"], serde_json::json!([{"file": "rules/extra.rego", "source": "package extra"}]));
+        assert_eq!(printed["other"], serde_json::json!([["left", "right"]]));
     }
 
     #[test]

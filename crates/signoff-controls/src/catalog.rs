@@ -85,7 +85,7 @@ impl fmt::Display for Origin {
 }
 
 /// How well release evidence demonstrates a control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Fit {
     /// Pipeline evidence directly shows the control operating for a release.

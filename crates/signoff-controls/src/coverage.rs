@@ -106,7 +106,7 @@ pub struct CoverageFacts {
 }
 
 /// A control's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Every evidence type present and the fit strong.
@@ -130,7 +130,7 @@ impl Status {
 }
 
 /// Where a piece of evidence behind a control comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// A captured file.
@@ -142,7 +142,7 @@ pub enum Source {
 }
 
 /// One piece of evidence behind a control.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EvidenceRef {
     /// The type it counts as.
     pub kind: EvidenceType,
@@ -163,7 +163,7 @@ pub struct EvidenceRef {
 }
 
 /// Why a control is not satisfied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GapReason {
     /// No evidence of the type.
@@ -175,7 +175,7 @@ pub enum GapReason {
 }
 
 /// One gap, with how to close it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Gap {
     /// The evidence type; `None` for [`GapReason::OutsidePipeline`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,7 +187,7 @@ pub struct Gap {
 }
 
 /// One control's coverage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ControlCoverage {
     /// Control id.
     pub id: String,
@@ -204,7 +204,7 @@ pub struct ControlCoverage {
 }
 
 /// How many controls are in each status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Totals {
     /// Controls in the framework.
     pub controls: u64,
@@ -217,7 +217,7 @@ pub struct Totals {
 }
 
 /// A framework's coverage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// Framework id (`pci-dss`).
     pub framework: String,

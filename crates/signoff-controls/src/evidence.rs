@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use signoff_core::EvidenceKind;
 
 /// One type of evidence a control can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceType {
     /// Peer review of the change (reviewer other than the author).

@@ -587,7 +587,7 @@ impl<'a> Members<'a> {
 }
 
 /// A release, as recorded in the ledger.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReleaseRecord {
     /// The release id (a UUIDv7).
     pub id: String,

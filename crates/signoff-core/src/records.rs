@@ -97,7 +97,7 @@ impl fmt::Display for SignatureStatus {
 }
 
 /// How a commit was signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SignatureKind {
     /// An SSH signature (sshsig).
@@ -146,7 +146,7 @@ impl fmt::Display for Decision {
 }
 
 /// A criterion's outcome in a certification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CriterionStatus {
     /// Met.
@@ -185,7 +185,7 @@ pub struct Actor {
 }
 
 /// A change (commit) in a release, as read from git when the release was created.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChangeRecord {
     /// Commit id.
     pub commit: String,
@@ -198,8 +198,10 @@ pub struct ChangeRecord {
     /// Co-authors from `Co-authored-by` trailers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub co_authors: Vec<Person>,
-    /// All trailers, in order.
+    /// All trailers, in order. The record keeps (key, value) pairs; JSON output
+    /// shows each as a [`Trailer`] object.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<Trailer>")]
     pub trailers: Vec<(String, String)>,
     /// Pull or merge request number, when the history says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,8 +219,29 @@ pub struct ChangeRecord {
     pub agents: Vec<String>,
 }
 
+/// A commit trailer as JSON output shows it (`Signed-off-by: …`). The ledger's
+/// records keep trailers as (key, value) pairs: their bytes are signed and
+/// hashed as written, so the objects are made only where JSON is printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Trailer {
+    /// The trailer's key (`Co-authored-by`).
+    pub key: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// A Rego module of a policy as JSON output shows it; the record keeps (file,
+/// source) pairs, for the reason given at [`Trailer`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RegoModule {
+    /// The file as the policy names it.
+    pub file: String,
+    /// Its source.
+    pub source: String,
+}
+
 /// A person as git records them, typed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Person {
     /// Name.
     pub name: String,
@@ -230,7 +253,7 @@ pub struct Person {
 
 /// A published policy (D1): its text is kept whole, so any verdict can be
 /// re-derived.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyRecord {
     /// Policy id (a UUIDv7).
     pub id: String,
@@ -244,8 +267,10 @@ pub struct PolicyRecord {
     pub file_name: String,
     /// The policy text.
     pub text: String,
-    /// Rego modules it uses: (file as named in the policy, source).
+    /// Rego modules it uses: (file as named in the policy, source). JSON output
+    /// shows each as a [`RegoModule`] object.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<RegoModule>")]
     pub rego: Vec<(String, String)>,
     /// Who published it.
     pub published_by: Actor,
@@ -262,7 +287,7 @@ pub enum ApprovalDecision {
 }
 
 /// A release approval (`signoff approve`), bound to the release's exact content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApprovalRecord {
     /// Approval id (a UUIDv7).
     pub id: String,
@@ -284,7 +309,7 @@ pub struct ApprovalRecord {
 }
 
 /// What an exception waives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ExceptionTarget {
     /// One finding, by fingerprint.
@@ -300,7 +325,7 @@ pub enum ExceptionTarget {
 }
 
 /// A requested exception (D3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExceptionRecord {
     /// Exception id (`EXC-` and a short number, unique in the store).
     pub id: String,
@@ -315,6 +340,7 @@ pub struct ExceptionRecord {
     pub requested_by: Actor,
     /// When it stops applying.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub expires_at: OffsetDateTime,
 }
 
@@ -331,7 +357,7 @@ pub struct ExceptionApprovalRecord {
 }
 
 /// Which policy a certificate was evaluated under.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyReference {
     /// Name.
     pub name: String,
@@ -346,7 +372,7 @@ pub struct PolicyReference {
 }
 
 /// Where the policy a certification used came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicySource {
     /// Published to the ledger (`signoff policy publish`).
@@ -369,7 +395,7 @@ impl PolicySource {
 }
 
 /// A certification record (D5): the signed DSSE envelope and what it decided.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CertificateRecord {
     /// Certificate id (a UUIDv7).
     pub id: String,
@@ -389,12 +415,15 @@ pub struct CertificateRecord {
     pub environments: BTreeMap<String, Decision>,
     /// The policy.
     pub policy: PolicyReference,
-    /// The DSSE envelope (JSON) carrying the in-toto statement.
+    /// The DSSE envelope (JSON) carrying the in-toto statement. The record keeps
+    /// the exact text that was signed; JSON output shows it as an object.
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub envelope: String,
     /// Digest of the statement (the envelope's payload).
     pub statement_digest: Digest,
     /// When it was evaluated.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub evaluated_at: OffsetDateTime,
     /// Who certified.
     pub certifier: Actor,
@@ -411,7 +440,7 @@ impl CertificateRecord {
 }
 
 /// A deployment of a release to an environment (B3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeploymentRecord {
     /// Deployment id (a UUIDv7).
     pub id: String,
@@ -440,7 +469,7 @@ pub struct DeploymentRecord {
 }
 
 /// What runs in an environment, as reported by a snapshot (B3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SnapshotRecord {
     /// Snapshot id (a UUIDv7).
     pub id: String,
@@ -456,7 +485,7 @@ pub struct SnapshotRecord {
 }
 
 /// A legal hold placed on (or lifted from) a project or one release (E3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LegalHoldRecord {
     /// Hold id (`HOLD-n`).
     pub id: String,
@@ -476,7 +505,7 @@ pub struct LegalHoldRecord {
 
 /// Raw evidence purged after its retention ended (E3). The digests and ledger
 /// entries stay; only the blobs are gone, and verification knows why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PurgeRecord {
     /// Purge id (a UUIDv7).
     pub id: String,
@@ -492,7 +521,7 @@ pub struct PurgeRecord {
 }
 
 /// One purged blob.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PurgedBlob {
     /// Its digest.
     pub digest: Digest,
@@ -503,7 +532,7 @@ pub struct PurgedBlob {
 }
 
 /// The revocation of a certificate: the gate stops honouring it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RevocationRecord {
     /// The certificate revoked.
     pub certificate: String,
@@ -545,7 +574,7 @@ pub struct RefusalRecord {
 /// project use it, and the gate honours only certificates issued under it, until
 /// another pin. A pin to no policy (`policy` absent) returns the project to the
 /// latest published policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyPinRecord {
     /// Pin id (a UUIDv7).
     pub id: String,

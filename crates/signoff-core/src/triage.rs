@@ -138,7 +138,7 @@ impl std::str::FromStr for VexJustification {
 }
 
 /// A triage decision about one finding of one project (D3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TriageRecord {
     /// Triage id (`TRI-` and a short number, unique in the store).
     pub id: String,
@@ -157,6 +157,7 @@ pub struct TriageRecord {
     pub requested_by: Actor,
     /// When it stops applying (required for an accepted risk).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub expires_at: Option<OffsetDateTime>,
 }
 

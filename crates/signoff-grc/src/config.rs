@@ -126,7 +126,7 @@ pub fn start_alert_webhook(
 }
 
 /// One destination.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DestinationConfig {
     /// Vanta (`crate::destination::vanta`).

@@ -10,12 +10,13 @@ use time::OffsetDateTime;
 
 /// The result of evaluating a policy over an input. A pure function of the two, so
 /// the same input under two policies gives two comparable evaluations ([`diff`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evaluation {
     /// The policy evaluated.
     pub policy: PolicyRef,
     /// The evaluation time (the input's `evaluated_at`).
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub evaluated_at: OffsetDateTime,
     /// The environment certified for (the input's `environment`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,7 +67,7 @@ impl Evaluation {
 }
 
 /// Which policy an evaluation used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyRef {
     /// Its name.
     pub name: String,
@@ -80,7 +81,7 @@ pub struct PolicyRef {
 pub use signoff_core::records::{CriterionStatus as Status, Decision};
 
 /// One criterion's result, with everything a report needs to explain it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CriterionResult {
     /// The criterion's id (for Rego, the module's id; its warnings are `<id>.warn`).
     pub id: String,
@@ -126,7 +127,7 @@ impl CriterionResult {
 }
 
 /// An exception that was not applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExceptionNotApplied {
     /// The exception's id.
     pub id: String,
@@ -135,7 +136,7 @@ pub struct ExceptionNotApplied {
 }
 
 /// Why an exception was not applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum NotAppliedReason {
@@ -143,6 +144,7 @@ pub enum NotAppliedReason {
     Expired {
         /// When.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String", extend("format" = "date-time"))]
         expires_at: OffsetDateTime,
     },
     /// It was approved after the evaluation time (a replay of an earlier
@@ -150,6 +152,7 @@ pub enum NotAppliedReason {
     NotYetApproved {
         /// When it was approved.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String", extend("format" = "date-time"))]
         approved_at: OffsetDateTime,
     },
     /// It runs longer than the policy's `exceptions.max_days`.
@@ -172,6 +175,7 @@ pub enum NotAppliedReason {
     NotYetRecorded {
         /// When it was recorded.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String", extend("format" = "date-time"))]
         recorded_at: OffsetDateTime,
     },
 }
@@ -208,7 +212,7 @@ pub(crate) fn date(at: OffsetDateTime) -> String {
 
 /// How two evaluations of the same release differ (D8 replay: the original
 /// certification against a re-evaluation under another policy).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EvaluationDiff {
     /// The first evaluation's decision.
     pub decision_before: Decision,
@@ -235,7 +239,7 @@ impl EvaluationDiff {
 }
 
 /// An environment whose decision differs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EnvironmentChange {
     /// The environment.
     pub environment: String,
@@ -246,7 +250,7 @@ pub struct EnvironmentChange {
 }
 
 /// A criterion whose result differs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CriterionChange {
     /// The criterion's id.
     pub id: String,
@@ -263,7 +267,7 @@ pub struct CriterionChange {
 }
 
 /// A criterion's status with its blocking flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StatusAndBlocking {
     /// The status.
     pub status: Status,

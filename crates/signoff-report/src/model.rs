@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A release's certification decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// A certificate says certified.
@@ -33,7 +33,7 @@ impl Decision {
 }
 
 /// Findings counted by severity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeverityCounts {
     /// Critical.
     pub critical: u64,
@@ -55,7 +55,7 @@ impl SeverityCounts {
 }
 
 /// Test outcomes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TestCounts {
     /// Passed.
     pub passed: u64,
@@ -67,7 +67,7 @@ pub struct TestCounts {
 }
 
 /// A span of time, both ends included, as dates or times.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Period {
     /// First day.
     pub from: String,
@@ -77,11 +77,12 @@ pub struct Period {
 
 /// A report over a period (F2): every release in it, trends, control coverage,
 /// metrics (I1) and the ledger checkpoint that vouches for it all.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PeriodReport {
     /// Title (`Q3 2026 release evidence`).
     pub title: String,
     /// When the report was made; the only time it shows that is not in the data.
+    #[schemars(extend("format" = "date-time"))]
     pub generated_at: String,
     /// The period covered.
     pub period: Period,
@@ -105,7 +106,7 @@ pub struct PeriodReport {
 }
 
 /// One release of a period.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReleaseLine {
     /// Project.
     pub project: String,
@@ -114,6 +115,7 @@ pub struct ReleaseLine {
     /// Commit id (full).
     pub commit: String,
     /// When the release was created.
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
     /// Its certification decision.
     pub decision: Decision,
@@ -145,7 +147,7 @@ pub struct ReleaseLine {
 }
 
 /// Trend data for the charts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Series {
     /// Certification pass rate over time.
     #[serde(default)]
@@ -156,7 +158,7 @@ pub struct Series {
 }
 
 /// One point of a rate over time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RatePoint {
     /// Date (the axis label).
     pub date: String,
@@ -165,7 +167,7 @@ pub struct RatePoint {
 }
 
 /// Findings by severity at one date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeverityPoint {
     /// Date (the axis label).
     pub date: String,
@@ -177,7 +179,7 @@ pub struct SeverityPoint {
 pub use signoff_controls::{GapReason, Status as ControlStatus};
 
 /// One framework's control coverage (E2), as `signoff-controls` computes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FrameworkCoverage {
     /// Framework id (`pci-dss`).
     pub framework: String,
@@ -195,7 +197,7 @@ pub struct FrameworkCoverage {
 }
 
 /// One control's coverage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ControlLine {
     /// Control id.
     pub id: String,
@@ -212,7 +214,7 @@ pub struct ControlLine {
 }
 
 /// One piece of evidence behind a control.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ControlEvidence {
     /// Evidence type (`sast`).
     pub kind: String,
@@ -224,7 +226,7 @@ pub struct ControlEvidence {
 }
 
 /// One gap of a control, and how to close it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ControlGap {
     /// The evidence type; `null` for `outside_pipeline`.
     #[serde(default)]
@@ -277,7 +279,7 @@ impl From<&signoff_controls::Coverage> for FrameworkCoverage {
 }
 
 /// Key figures of a period (I1).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Metrics {
     /// Releases whose first certification attempt passed, of those attempted.
     #[serde(default)]
@@ -297,7 +299,7 @@ pub struct Metrics {
 }
 
 /// Finding time-to-fix, in days.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TimeToFix {
     /// Median.
     #[serde(default)]
@@ -309,7 +311,7 @@ pub struct TimeToFix {
 
 /// The ledger checkpoint a report vouches by, and for a trace the entries behind
 /// the release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Ledger {
     /// Tree size (entries) at the checkpoint.
     pub size: u64,
@@ -327,7 +329,7 @@ pub struct Ledger {
 }
 
 /// One ledger entry, for inclusion proofs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LedgerEntry {
     /// Its position (`seq`), the index `signoff ledger prove` takes.
     pub seq: u64,
@@ -340,9 +342,10 @@ pub struct LedgerEntry {
 }
 
 /// A release trace (B2): everything about one release on one page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TraceReport {
     /// When the page was made.
+    #[schemars(extend("format" = "date-time"))]
     pub generated_at: String,
     /// The release.
     pub release: TraceRelease,
@@ -381,7 +384,7 @@ pub struct TraceReport {
 }
 
 /// The release a trace is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TraceRelease {
     /// Project.
     pub project: String,
@@ -393,6 +396,7 @@ pub struct TraceRelease {
     #[serde(default)]
     pub previous: Option<String>,
     /// When it was created.
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
     /// Its artifacts.
     #[serde(default)]
@@ -402,7 +406,7 @@ pub struct TraceRelease {
 }
 
 /// A release artifact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Artifact {
     /// A name for people (`ghcr.io/acme/payments:4.2.1`).
     #[serde(default)]
@@ -412,7 +416,7 @@ pub struct Artifact {
 }
 
 /// Someone or something that acted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Actor {
     /// Identity (login, email).
     pub id: String,
@@ -421,7 +425,7 @@ pub struct Actor {
 }
 
 /// A change in the release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Change {
     /// Commit id (full).
     pub commit: String,
@@ -443,7 +447,7 @@ pub struct Change {
 }
 
 /// One review of a change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reviewer {
     /// Identity.
     pub id: String,
@@ -454,7 +458,7 @@ pub struct Reviewer {
 }
 
 /// A scan captured for the release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Scan {
     /// Tool (`semgrep`).
     pub tool: String,
@@ -463,6 +467,7 @@ pub struct Scan {
     /// Digest of the stored report.
     pub digest: String,
     /// When it was captured.
+    #[schemars(extend("format" = "date-time"))]
     pub captured_at: String,
     /// Findings by severity.
     pub summary: SeverityCounts,
@@ -482,7 +487,7 @@ pub struct Scan {
 }
 
 /// One finding, for a trace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FindingLine {
     /// `critical`, `high`, `medium`, `low` or `info`.
     pub severity: String,
@@ -499,13 +504,14 @@ pub struct FindingLine {
 }
 
 /// A test run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TestRun {
     /// Tool (`pytest`).
     pub tool: String,
     /// Digest of the stored report.
     pub digest: String,
     /// When it was captured.
+    #[schemars(extend("format" = "date-time"))]
     pub captured_at: String,
     /// Outcomes.
     pub counts: TestCounts,
@@ -515,13 +521,14 @@ pub struct TestRun {
 }
 
 /// A coverage report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CoverageRun {
     /// Tool (`coverage.py`).
     pub tool: String,
     /// Digest of the stored report.
     pub digest: String,
     /// When it was captured.
+    #[schemars(extend("format" = "date-time"))]
     pub captured_at: String,
     /// Line coverage.
     #[serde(default)]
@@ -535,7 +542,7 @@ pub struct CoverageRun {
 }
 
 /// An exception that applied to the release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExceptionLine {
     /// Id (`EXC-3`).
     pub id: String,
@@ -549,13 +556,14 @@ pub struct ExceptionLine {
     #[serde(default)]
     pub approved_by: Option<String>,
     /// When it stops applying.
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: String,
     /// `active`, `pending`, `expired`.
     pub status: String,
 }
 
 /// A triage decision about one finding of a release (D3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TriageLine {
     /// Id (`TRI-3`).
     pub id: String,
@@ -577,13 +585,14 @@ pub struct TriageLine {
     pub approved_by: Option<String>,
     /// When it stops applying, if it does.
     #[serde(default)]
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
     /// `in_effect`, `pending`, `expired`.
     pub status: String,
 }
 
 /// A release approval.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Approval {
     /// Who.
     pub actor: Actor,
@@ -592,6 +601,7 @@ pub struct Approval {
     /// `approve` or `reject`.
     pub decision: String,
     /// When.
+    #[schemars(extend("format" = "date-time"))]
     pub at: String,
     /// Their comment.
     #[serde(default)]
@@ -601,13 +611,14 @@ pub struct Approval {
 pub use signoff_core::records::CriterionStatus;
 
 /// The certification of the release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Certificate {
     /// Certified or rejected.
     pub decision: Decision,
     /// The policy it was evaluated under.
     pub policy: PolicyLine,
     /// When.
+    #[schemars(extend("format" = "date-time"))]
     pub evaluated_at: String,
     /// Who asked for it.
     #[serde(default)]
@@ -623,7 +634,7 @@ pub struct Certificate {
 }
 
 /// A policy, named.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyLine {
     /// Name.
     pub name: String,
@@ -635,7 +646,7 @@ pub struct PolicyLine {
 }
 
 /// One criterion's result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Criterion {
     /// Id.
     pub id: String,
@@ -663,11 +674,12 @@ const fn blocking_default() -> bool {
 }
 
 /// A deployment of the release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Deployment {
     /// Environment.
     pub environment: String,
     /// When.
+    #[schemars(extend("format" = "date-time"))]
     pub at: String,
     /// Who deployed.
     pub actor: Actor,
@@ -678,7 +690,7 @@ pub struct Deployment {
 
 /// One row of an audit population (F1): a production deployment in the period with
 /// its reviews, scans and approvals, for sampling. Exported as CSV only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PopulationRow {
     /// Project.
     pub project: String,

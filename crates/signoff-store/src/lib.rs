@@ -562,6 +562,14 @@ pub trait Store: Send + Sync {
     async fn find_records(&self, kind: EventKind, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>>;
     /// Evidence matching `query`, newest first, with the total count.
     async fn search_evidence(&self, query: &EvidenceQuery<'_>) -> StoreResult<(Vec<EvidenceHit>, u64)>;
+    /// [`search_evidence`](Store::search_evidence) a row at a time, in bounded
+    /// memory and without the count: `each` is called with every match (at most
+    /// `query.limit`), newest first, and stops the read by returning false.
+    async fn search_evidence_each(
+        &self,
+        query: &EvidenceQuery<'_>,
+        each: &mut (dyn FnMut(EvidenceHit) -> bool + Send),
+    ) -> StoreResult<()>;
     /// Deployments to `environment` in `[from, to)`, with their releases' commits,
     /// changes, verdicts, approvals and scans (the SOC 2 sampling population).
     async fn population(

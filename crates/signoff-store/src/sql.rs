@@ -465,32 +465,7 @@ impl Store for SqlStore {
     }
 
     async fn search_evidence(&self, query: &EvidenceQuery<'_>) -> StoreResult<(Vec<EvidenceHit>, u64)> {
-        let (conditions, values) = evidence_conditions(query);
-        // The release of an evidence row: the one it names, else the first created at
-        // its commit; each found through an index.
-        let join = "LEFT JOIN releases r ON r.project = e.project AND r.version = COALESCE(e.release_version, \
-                    (SELECT r2.version FROM releases r2 WHERE r2.project = e.project AND r2.commit_sha = e.commit_sha ORDER BY r2.seq LIMIT 1))";
-        let needs_release = query.release_status.is_some() || query.approver.is_some() || query.environment.is_some();
-        let limit = query.limit;
-        let (count_sql, select_sql) = if needs_release {
-            (
-                format!("SELECT COUNT(*) FROM evidence e {join} WHERE {conditions}"),
-                format!(
-                    "SELECT e.*, r.version AS release_of FROM evidence e {join} WHERE {conditions} ORDER BY e.seq DESC LIMIT {limit}"
-                ),
-            )
-        } else {
-            // Without release filters, find the page first and look up releases for
-            // its rows only.
-            (
-                format!("SELECT COUNT(*) FROM evidence e WHERE {conditions}"),
-                format!(
-                    "SELECT e.*, r.version AS release_of FROM \
-                     (SELECT * FROM evidence e WHERE {conditions} ORDER BY e.seq DESC LIMIT {limit}) AS e \
-                     {join} ORDER BY e.seq DESC"
-                ),
-            )
-        };
+        let (values, count_sql, select_sql) = evidence_search_sql(query);
         let total: i64 = on!(&self.pool, |pool| {
             let mut statement = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
             for value in &values {
@@ -510,6 +485,27 @@ impl Store for SqlStore {
             .map(|row| Ok(EvidenceHit { release: row.release_of, evidence: row.evidence.into_row()? }))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok((hits, to_u64(total)))
+    }
+
+    async fn search_evidence_each(
+        &self,
+        query: &EvidenceQuery<'_>,
+        each: &mut (dyn FnMut(EvidenceHit) -> bool + Send),
+    ) -> StoreResult<()> {
+        let (values, _, select_sql) = evidence_search_sql(query);
+        on!(&self.pool, |pool| {
+            let mut statement = sqlx::query_as::<_, EvidenceHitColumns>(sqlx::AssertSqlSafe(select_sql.as_str()));
+            for value in &values {
+                statement = bind_value_as(statement, value);
+            }
+            let mut rows = statement.fetch(pool);
+            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+                if !each(EvidenceHit { release: row.release_of, evidence: row.evidence.into_row()? }) {
+                    break;
+                }
+            }
+            Ok(())
+        })
     }
 
     async fn population(
@@ -869,5 +865,38 @@ impl Store for SqlStore {
         const SELECT: &str = "SELECT value FROM store_meta WHERE key = $1";
         on!(&self.pool, |pool| sqlx::query(INSERT).bind(key).bind(value).execute(pool).await.map(|_| ()))?;
         Ok(on!(&self.pool, |pool| sqlx::query_scalar(SELECT).bind(key).fetch_one(pool).await)?)
+    }
+}
+
+/// An evidence search as SQL: the bound values, the query counting every match
+/// and the query selecting the page, newest first, each with its release.
+fn evidence_search_sql<'a>(query: &EvidenceQuery<'a>) -> (Vec<filters::Value<'a>>, String, String) {
+    let (conditions, values) = evidence_conditions(query);
+    // The release of an evidence row: the one it names, else the first created at
+    // its commit; each found through an index.
+    let join = "LEFT JOIN releases r ON r.project = e.project AND r.version = COALESCE(e.release_version, \
+                (SELECT r2.version FROM releases r2 WHERE r2.project = e.project AND r2.commit_sha = e.commit_sha ORDER BY r2.seq LIMIT 1))";
+    let needs_release = query.release_status.is_some() || query.approver.is_some() || query.environment.is_some();
+    let limit = query.limit;
+    if needs_release {
+        (
+            values,
+            format!("SELECT COUNT(*) FROM evidence e {join} WHERE {conditions}"),
+            format!(
+                "SELECT e.*, r.version AS release_of FROM evidence e {join} WHERE {conditions} ORDER BY e.seq DESC LIMIT {limit}"
+            ),
+        )
+    } else {
+        // Without release filters, find the page first and look up releases for
+        // its rows only.
+        (
+            values,
+            format!("SELECT COUNT(*) FROM evidence e WHERE {conditions}"),
+            format!(
+                "SELECT e.*, r.version AS release_of FROM \
+                 (SELECT * FROM evidence e WHERE {conditions} ORDER BY e.seq DESC LIMIT {limit}) AS e \
+                 {join} ORDER BY e.seq DESC"
+            ),
+        )
     }
 }

@@ -12,7 +12,7 @@ use signoff_core::summary::FindingCounts;
 use signoff_core::{
     CommitSha, Digest, EvidenceKind, Finding, Format, Location, ProjectName, ReleaseVersion, Severity, Summary, Tool,
 };
-use signoff_store::{SqlStore, Store, StoredCheckpoint};
+use signoff_store::{EvidenceQuery, SqlStore, Store, StoredCheckpoint};
 
 /// A fresh PostgreSQL database for one test, dropped afterwards.
 struct PgDatabase {
@@ -191,6 +191,44 @@ async fn contract(store: &SqlStore) {
     assert_eq!(history.len(), 2500);
     assert_eq!((history[0].first_seq, history[0].last_seq, history[0].times_seen), (0, 3, 2));
     assert_eq!(store.scans(&release.project).await.unwrap().iter().map(|scan| scan.seq).collect::<Vec<_>>(), [0, 3]);
+
+    // An evidence search a row at a time gives the rows of the collected search,
+    // newest first, and stops when told to.
+    for query in [
+        EvidenceQuery { project: Some("shop"), limit: 10, ..EvidenceQuery::default() },
+        EvidenceQuery {
+            kinds: vec!["sast"],
+            environment: None,
+            approver: Some("alice"),
+            limit: 1,
+            ..Default::default()
+        },
+    ] {
+        let (collected, _) = store.search_evidence(&query).await.unwrap();
+        let mut streamed = Vec::new();
+        store
+            .search_evidence_each(&query, &mut |hit| {
+                streamed.push(hit);
+                true
+            })
+            .await
+            .unwrap();
+        assert_eq!(streamed, collected, "{query:?}");
+        assert_eq!(
+            streamed.iter().map(|hit| hit.release.as_deref()).collect::<Vec<_>>(),
+            vec![Some("1.0.0"); streamed.len()],
+            "{query:?}"
+        );
+    }
+    let mut seen = Vec::new();
+    store
+        .search_evidence_each(&EvidenceQuery { limit: 10, ..EvidenceQuery::default() }, &mut |hit| {
+            seen.push(hit.evidence.seq);
+            false
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, [3], "the newest, then it stopped");
 
     // Entries, leaves and checkpoints.
     assert_eq!(store.ledger_size().await.unwrap(), 4);

@@ -145,48 +145,11 @@ async fn answer(signoff: &Signoff, question: &Question, limit: Option<u64>) -> R
         }
         Question::ScansForPeriod { period, project } => {
             let (from, to) = period.bounds();
-            let kinds: Vec<&str> =
-                EvidenceKind::ALL.iter().filter(|kind| kind.is_scan()).map(|kind| kind.as_str()).collect();
-            let (hits, total) = signoff
-                .store
-                .search_evidence(&EvidenceQuery {
-                    project: project.as_ref().map(ProjectName::as_str),
-                    kinds,
-                    from: from.as_deref(),
-                    to: to.as_deref(),
-                    limit: limit.unwrap_or(ALL_ROWS),
-                    ..EvidenceQuery::default()
-                })
-                .await?;
-            let rows = hits
-                .iter()
-                .map(|hit| {
-                    let record = &hit.evidence.record;
-                    let counts = record.summary.findings.unwrap_or_default();
-                    vec![
-                        record.project.to_string(),
-                        hit.release.clone().unwrap_or_default(),
-                        record.kind.to_string(),
-                        record.tool.name.clone(),
-                        rfc3339(hit.evidence.captured_at),
-                        counts.critical.to_string(),
-                        counts.high.to_string(),
-                        counts.medium.to_string(),
-                        counts.low.to_string(),
-                        counts.info.to_string(),
-                        record.digest.to_string(),
-                    ]
-                })
-                .collect::<Vec<_>>();
+            let query = scans_query(project.as_ref(), from.as_deref(), to.as_deref(), limit);
+            let (hits, total) = signoff.store.search_evidence(&query).await?;
+            let rows = hits.iter().map(scan_row).collect::<Vec<_>>();
             let more = total.saturating_sub(rows.len() as u64);
-            (
-                strings(&[
-                    "project", "release", "kind", "tool", "captured", "critical", "high", "medium", "low", "info",
-                    "digest",
-                ]),
-                rows,
-                more,
-            )
+            (strings(&SCANS_COLUMNS), rows, more)
         }
         Question::WhoApproved { release } => {
             let row = signoff.release_row(release).await?;
@@ -395,49 +358,149 @@ pub struct Search {
 pub async fn search(signoff: &Signoff, search: &Search) -> Result<Answer, AppError> {
     let started = Instant::now();
     let (from, to) = search.period.bounds();
-    let rank =
-        search.severity.map(|severity| Severity::ALL.iter().position(|each| *each == severity).unwrap_or(0) as i64);
-    let (hits, total) = signoff
-        .store
-        .search_evidence(&EvidenceQuery {
-            project: search.project.as_ref().map(ProjectName::as_str),
-            kinds: search.kind.map(|kind| vec![kind.as_str()]).unwrap_or_default(),
-            tool: search.tool.as_deref(),
-            from: from.as_deref(),
-            to: to.as_deref(),
-            min_severity: rank,
-            release_status: search.status.map(ReleaseStatus::as_str),
-            approver: search.approver.as_deref(),
-            environment: search.environment.as_deref(),
-            limit: search.limit.unwrap_or(ALL_ROWS),
-        })
-        .await?;
-    let rows: Vec<Vec<String>> = hits
-        .iter()
-        .map(|hit| {
-            let record = &hit.evidence.record;
-            vec![
-                record.project.to_string(),
-                hit.release.clone().unwrap_or_default(),
-                record.kind.to_string(),
-                record.tool.name.clone(),
-                record.file_name.clone(),
-                rfc3339(hit.evidence.captured_at),
-                crate::report::summary_line(&record.summary),
-                record.digest.to_string(),
-                hit.evidence.seq.to_string(),
-            ]
-        })
-        .collect();
+    let query = search_query(search, from.as_deref(), to.as_deref());
+    let (hits, total) = signoff.store.search_evidence(&query).await?;
+    let rows: Vec<Vec<String>> = hits.iter().map(search_row).collect();
     let more = total.saturating_sub(rows.len() as u64);
     Ok(Answer {
         question: "search".into(),
-        columns: ["project", "release", "kind", "tool", "file", "captured", "summary", "digest", "entry"]
-            .iter()
-            .map(|column| (*column).to_owned())
-            .collect(),
+        columns: SEARCH_COLUMNS.iter().map(|column| (*column).to_owned()).collect(),
         rows,
         more,
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// The columns of [`search`]'s rows, and of the rows [`search_each`] hands over.
+pub const SEARCH_COLUMNS: [&str; 9] =
+    ["project", "release", "kind", "tool", "file", "captured", "summary", "digest", "entry"];
+
+/// The columns of [`Question::ScansForPeriod`]'s rows, and of the rows
+/// [`scans_for_period_each`] hands over.
+pub const SCANS_COLUMNS: [&str; 11] =
+    ["project", "release", "kind", "tool", "captured", "critical", "high", "medium", "low", "info", "digest"];
+
+/// [`search`] a row at a time (cells in [`SEARCH_COLUMNS`] order), in bounded
+/// memory: nothing is counted or collected, so a search over millions of pieces
+/// of evidence streams. An error from `take` stops the read and is returned.
+///
+/// # Errors
+/// A store failure, or `take`'s error.
+pub async fn search_each(
+    signoff: &Signoff,
+    search: &Search,
+    take: &mut (dyn FnMut(Vec<String>) -> Result<(), AppError> + Send),
+) -> Result<(), AppError> {
+    let (from, to) = search.period.bounds();
+    let query = search_query(search, from.as_deref(), to.as_deref());
+    each_hit(signoff, &query, search_row, take).await
+}
+
+/// The scans-for-period question a row at a time (cells in [`SCANS_COLUMNS`]
+/// order), in bounded memory, at most `limit` rows. An error from `take` stops
+/// the read and is returned.
+///
+/// # Errors
+/// A store failure, or `take`'s error.
+pub async fn scans_for_period_each(
+    signoff: &Signoff,
+    period: &Period,
+    project: Option<&ProjectName>,
+    limit: Option<u64>,
+    take: &mut (dyn FnMut(Vec<String>) -> Result<(), AppError> + Send),
+) -> Result<(), AppError> {
+    let (from, to) = period.bounds();
+    let query = scans_query(project, from.as_deref(), to.as_deref(), limit);
+    each_hit(signoff, &query, scan_row, take).await
+}
+
+/// Hands the row `row` makes of each evidence hit to `take`, as the store reads them.
+async fn each_hit(
+    signoff: &Signoff,
+    query: &EvidenceQuery<'_>,
+    row: fn(&EvidenceHit) -> Vec<String>,
+    take: &mut (dyn FnMut(Vec<String>) -> Result<(), AppError> + Send),
+) -> Result<(), AppError> {
+    let mut failed = None;
+    signoff
+        .store
+        .search_evidence_each(query, &mut |hit| match take(row(&hit)) {
+            Ok(()) => true,
+            Err(error) => {
+                failed = Some(error);
+                false
+            }
+        })
+        .await?;
+    failed.map_or(Ok(()), Err)
+}
+
+/// The store query of a search.
+fn search_query<'a>(search: &'a Search, from: Option<&'a str>, to: Option<&'a str>) -> EvidenceQuery<'a> {
+    let rank =
+        search.severity.map(|severity| Severity::ALL.iter().position(|each| *each == severity).unwrap_or(0) as i64);
+    EvidenceQuery {
+        project: search.project.as_ref().map(ProjectName::as_str),
+        kinds: search.kind.map(|kind| vec![kind.as_str()]).unwrap_or_default(),
+        tool: search.tool.as_deref(),
+        from,
+        to,
+        min_severity: rank,
+        release_status: search.status.map(ReleaseStatus::as_str),
+        approver: search.approver.as_deref(),
+        environment: search.environment.as_deref(),
+        limit: search.limit.unwrap_or(ALL_ROWS),
+    }
+}
+
+/// The store query of the scans-for-period question.
+fn scans_query<'a>(
+    project: Option<&'a ProjectName>,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    limit: Option<u64>,
+) -> EvidenceQuery<'a> {
+    EvidenceQuery {
+        project: project.map(ProjectName::as_str),
+        kinds: EvidenceKind::ALL.iter().filter(|kind| kind.is_scan()).map(|kind| kind.as_str()).collect(),
+        from,
+        to,
+        limit: limit.unwrap_or(ALL_ROWS),
+        ..EvidenceQuery::default()
+    }
+}
+
+/// A search's row of one hit, in [`SEARCH_COLUMNS`] order.
+fn search_row(hit: &EvidenceHit) -> Vec<String> {
+    let record = &hit.evidence.record;
+    vec![
+        record.project.to_string(),
+        hit.release.clone().unwrap_or_default(),
+        record.kind.to_string(),
+        record.tool.name.clone(),
+        record.file_name.clone(),
+        rfc3339(hit.evidence.captured_at),
+        crate::report::summary_line(&record.summary),
+        record.digest.to_string(),
+        hit.evidence.seq.to_string(),
+    ]
+}
+
+/// The scans-for-period row of one hit, in [`SCANS_COLUMNS`] order.
+fn scan_row(hit: &EvidenceHit) -> Vec<String> {
+    let record = &hit.evidence.record;
+    let counts = record.summary.findings.unwrap_or_default();
+    vec![
+        record.project.to_string(),
+        hit.release.clone().unwrap_or_default(),
+        record.kind.to_string(),
+        record.tool.name.clone(),
+        rfc3339(hit.evidence.captured_at),
+        counts.critical.to_string(),
+        counts.high.to_string(),
+        counts.medium.to_string(),
+        counts.low.to_string(),
+        counts.info.to_string(),
+        record.digest.to_string(),
+    ]
 }

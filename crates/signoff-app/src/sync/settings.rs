@@ -41,7 +41,7 @@ pub fn retry_policy(signoff: &Signoff) -> Result<RetryPolicy, AppError> {
 }
 
 /// A configured destination as `sync list` shows it (secrets as references).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DestinationView {
     /// Its name.
     pub name: String,

@@ -212,6 +212,10 @@ pub(crate) struct SearchArgs {
     pub(crate) to: Option<String>,
     #[command(flatten)]
     pub(crate) output: TableOutput,
+    /// With --json: print one JSON document (columns, rows, how many more) rather
+    /// than a JSON line per row as they are read.
+    #[arg(long)]
+    pub(crate) document: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,6 +268,10 @@ pub(crate) struct ScansArgs {
     pub(crate) project: Option<String>,
     #[command(flatten)]
     pub(crate) output: TableOutput,
+    /// With --json: print one JSON document (columns, rows, how many more) rather
+    /// than a JSON line per row as they are read.
+    #[arg(long)]
+    pub(crate) document: bool,
 }
 
 #[derive(Debug, Args)]

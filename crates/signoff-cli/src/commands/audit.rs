@@ -2,15 +2,15 @@
 
 use std::path::Path;
 
-use signoff_app::Signoff;
 use signoff_app::audit::{Answer, Question, ReleaseStatus, Search};
+use signoff_app::{AppError, Signoff};
 use signoff_core::{EvidenceKind, ProjectName, Severity};
 use signoff_report::TraceReport;
 
 use crate::Outcome;
 use crate::cli::{AskCommand, AuditCommand, TableFormat, TableOutput, TraceArgs, TraceFormat};
 use crate::remote::Remote;
-use crate::render::{cell, choose_format, count, json, out, outln, table, warning, write_out};
+use crate::render::{cell, choose_format, count, json, json_line, out, outln, table, warning, write_out};
 
 /// How many rows to ask for: exports (JSON, CSV, a file) are complete unless
 /// `--limit` says otherwise; the table on a terminal lists 1000 rows and says
@@ -25,9 +25,70 @@ fn table_limit(output: &TableOutput) -> anyhow::Result<Option<u64>> {
     })
 }
 
-/// Prints an answer as a table, JSON or CSV, to stdout or `-o FILE`.
-fn print_answer(answer: &Answer, output: &TableOutput) -> anyhow::Result<()> {
+/// The answers that can be large, printed as JSON lines (one object per row)
+/// unless `--document` asks for one document.
+#[derive(Debug, Clone, Copy)]
+enum Rows {
+    /// `audit search`.
+    Search,
+    /// `audit ask scans-for-period`.
+    Scans,
+}
+
+impl Rows {
+    /// Prints one row as a JSON line.
+    fn print(self, row: Vec<String>) -> anyhow::Result<()> {
+        match self {
+            Rows::Search => json_line(&crate::schemas::SearchLine::new(row)?),
+            Rows::Scans => json_line(&crate::schemas::ScanLine::new(row)?),
+        }
+    }
+}
+
+/// Whether the answer is printed as JSON lines: JSON to standard output, without
+/// `--document` (a file named by `-o` holds one document).
+fn as_lines(output: &TableOutput, document: bool) -> anyhow::Result<bool> {
+    let file = output.output.as_deref().filter(|path| path.as_os_str() != "-");
+    let format = choose_format(output.format, output.json, file, TableFormat::Json, TableFormat::Table)?;
+    Ok(format == TableFormat::Json && file.is_none() && !document)
+}
+
+/// Streams an answer's rows as JSON lines, as `stream` reads them, listing at most
+/// `limit` (`stream` is asked for one more, to know whether more exist).
+async fn print_lines<F>(rows: Rows, limit: Option<u64>, stream: F) -> anyhow::Result<()>
+where
+    F: AsyncFnOnce(Option<u64>, &mut (dyn FnMut(Vec<String>) -> Result<(), AppError> + Send)) -> Result<(), AppError>,
+{
+    let mut listed = 0_u64;
+    let mut more = false;
+    stream(limit.map(|limit| limit.saturating_add(1)), &mut |row| {
+        if limit.is_some_and(|limit| listed >= limit) {
+            more = true;
+            return Ok(());
+        }
+        listed += 1;
+        rows.print(row).map_err(super::printing_error)
+    })
+    .await?;
+    if more {
+        warning!("more rows match than --limit {}; drop --limit for all of them", limit.unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// Prints an answer as a table, JSON or CSV, to stdout or `-o FILE`; as JSON
+/// lines for `lines`.
+fn print_answer(answer: &Answer, output: &TableOutput, lines: Option<Rows>) -> anyhow::Result<()> {
     let file = output.output.as_deref();
+    if let Some(rows) = lines {
+        for row in &answer.rows {
+            rows.print(row.clone())?;
+        }
+        if answer.more > 0 && output.limit.is_some() {
+            warning!("{} more rows not listed; drop --limit for all of them", answer.more);
+        }
+        return Ok(());
+    }
     match choose_format(output.format, output.json, file, TableFormat::Json, TableFormat::Table)? {
         TableFormat::Json if file.is_some() => {
             write_out(file, &crate::render::json_text(&crate::schemas::AnswerJson::new(answer))?)?
@@ -122,9 +183,11 @@ pub(crate) async fn run_remote(remote: &Remote, command: AuditCommand) -> anyhow
             if answer.more > 0 && limit == SERVER_ROWS {
                 warning!("a server lists at most {SERVER_ROWS} rows of a search; narrow it (--from/--to, --project)");
             }
-            print_answer(&answer, &args.output)?;
+            let lines = as_lines(&args.output, args.document)?.then_some(Rows::Search);
+            print_answer(&answer, &args.output, lines)?;
         }
         AuditCommand::Ask(question) => {
+            let mut lines = None;
             let (name, query, output) = match question {
                 AskCommand::DeployedWithoutCertification(args) => (
                     "deployed-without-certification",
@@ -132,6 +195,7 @@ pub(crate) async fn run_remote(remote: &Remote, command: AuditCommand) -> anyhow
                     args.output,
                 ),
                 AskCommand::ScansForPeriod(args) => {
+                    lines = as_lines(&args.output, args.document)?.then_some(Rows::Scans);
                     ("scans-for-period", [("project", args.project), ("from", args.from), ("to", args.to)], args.output)
                 }
                 AskCommand::WhoApproved(args) => {
@@ -158,7 +222,7 @@ pub(crate) async fn run_remote(remote: &Remote, command: AuditCommand) -> anyhow
                 answer.more += (answer.rows.len() - limit) as u64;
                 answer.rows.truncate(limit);
             }
-            print_answer(&answer, &output)?;
+            print_answer(&answer, &output, lines)?;
         }
     }
     Ok(Outcome::Success)
@@ -190,8 +254,16 @@ pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<O
                 period: super::period(args.from.as_deref(), args.to.as_deref())?,
                 limit: table_limit(&args.output)?,
             };
+            if as_lines(&args.output, args.document)? {
+                // A line per piece of evidence as it is read: bounded memory however many match.
+                print_lines(Rows::Search, search.limit, async |limit, take| {
+                    signoff_app::audit::search_each(&signoff, &Search { limit, ..search.clone() }, take).await
+                })
+                .await?;
+                return Ok(Outcome::Success);
+            }
             let answer = signoff_app::audit::search(&signoff, &search).await?;
-            print_answer(&answer, &args.output)?;
+            print_answer(&answer, &args.output, None)?;
         }
         AuditCommand::Ask(question) => {
             let (question, output) = match question {
@@ -202,13 +274,20 @@ pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<O
                     },
                     args.output,
                 ),
-                AskCommand::ScansForPeriod(args) => (
-                    Question::ScansForPeriod {
-                        period: super::period(args.from.as_deref(), args.to.as_deref())?,
-                        project: args.project.as_deref().map(ProjectName::new).transpose()?,
-                    },
-                    args.output,
-                ),
+                AskCommand::ScansForPeriod(args) => {
+                    let period = super::period(args.from.as_deref(), args.to.as_deref())?;
+                    let project = args.project.as_deref().map(ProjectName::new).transpose()?;
+                    if as_lines(&args.output, args.document)? {
+                        // A line per scan as it is read: bounded memory however many there are.
+                        print_lines(Rows::Scans, args.output.limit, async |limit, take| {
+                            signoff_app::audit::scans_for_period_each(&signoff, &period, project.as_ref(), limit, take)
+                                .await
+                        })
+                        .await?;
+                        return Ok(Outcome::Success);
+                    }
+                    (Question::ScansForPeriod { period, project }, args.output)
+                }
                 AskCommand::WhoApproved(args) => {
                     (Question::WhoApproved { release: super::release(&args.release)? }, args.output)
                 }
@@ -221,7 +300,7 @@ pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<O
                 ),
             };
             let answer = signoff_app::audit::ask_limited(&signoff, &question, table_limit(&output)?).await?;
-            print_answer(&answer, &output)?;
+            print_answer(&answer, &output, None)?;
         }
     }
     Ok(Outcome::Success)

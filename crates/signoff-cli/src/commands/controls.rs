@@ -5,6 +5,8 @@ use std::path::Path;
 use signoff_app::Signoff;
 use signoff_app::audit::CoverageScope;
 use signoff_controls::Coverage;
+
+use crate::schemas::Items;
 use signoff_core::ProjectName;
 
 use crate::Outcome;
@@ -55,8 +57,10 @@ fn print_coverage(coverage: &[Coverage], args: &CoverageArgs) -> anyhow::Result<
     let frameworks: Vec<signoff_report::model::FrameworkCoverage> = coverage.iter().map(Into::into).collect();
     let output = args.output.output.as_deref();
     match choose_format(args.output.format, args.output.json, output, TableFormat::Json, TableFormat::Table)? {
-        TableFormat::Json if output.is_some() => write_out(output, &crate::render::json_text(coverage)?)?,
-        TableFormat::Json => json(coverage)?,
+        TableFormat::Json if output.is_some() => {
+            write_out(output, &crate::render::json_text(&Items { items: coverage.to_vec() })?)?
+        }
+        TableFormat::Json => json(&Items { items: coverage.to_vec() })?,
         TableFormat::Csv => write_out(output, &signoff_report::coverage_to_csv(&frameworks)?)?,
         TableFormat::Table => {
             for framework in coverage {

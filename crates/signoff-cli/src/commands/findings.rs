@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
+use signoff_app::Signoff;
 use signoff_app::findings::{FindingStatus, FindingView, FindingsQuery, Sighting};
-use signoff_app::{AppError, Signoff};
 use signoff_core::ProjectName;
 
 use crate::Outcome;
@@ -24,13 +24,8 @@ pub(crate) async fn run(store: &Path, args: FindingsArgs) -> anyhow::Result<Outc
     let (project, query) = query(&args)?;
     if args.json || crate::render::jq_set() {
         // One line per finding as it is read: a million findings stream in bounded memory.
-        signoff_app::findings::each(&signoff, &query, &mut |view| {
-            json_line(&view).map_err(|error| match error.downcast::<std::io::Error>() {
-                Ok(source) => AppError::Io { path: "standard output".into(), source },
-                Err(error) => AppError::Invalid(error.to_string()),
-            })
-        })
-        .await?;
+        signoff_app::findings::each(&signoff, &query, &mut |view| json_line(&view).map_err(super::printing_error))
+            .await?;
         return Ok(Outcome::Success);
     }
     let views: Vec<FindingView> = signoff_app::findings::findings(&signoff, &query).await?;

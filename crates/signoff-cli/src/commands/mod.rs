@@ -37,7 +37,7 @@ mod init;
 mod inventory;
 mod key;
 mod ledger;
-mod outbox;
+pub(crate) mod outbox;
 mod package;
 mod pbc;
 mod release;
@@ -128,6 +128,16 @@ async fn remote_dispatch(remote: &Remote, command: Command) -> anyhow::Result<Ou
                 remote.base()
             )
         }
+    }
+}
+
+/// A failure to print inside a use case's callback (`findings`, `audit search`
+/// as JSON lines), as the use case's error: a closed pipe stays an I/O error,
+/// which `main` turns into a quiet exit.
+pub(crate) fn printing_error(error: anyhow::Error) -> signoff_app::AppError {
+    match error.downcast::<std::io::Error>() {
+        Ok(source) => signoff_app::AppError::Io { path: "standard output".into(), source },
+        Err(error) => signoff_app::AppError::Invalid(error.to_string()),
     }
 }
 

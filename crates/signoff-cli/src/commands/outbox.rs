@@ -5,8 +5,9 @@ use serde::Serialize;
 use crate::Outcome;
 use crate::cli::{JsonArg, OutboxCommand};
 use crate::remote::Remote;
-use crate::remote::outbox::{self, Delivered};
+use crate::remote::outbox::{self, Delivered, KeptJson};
 use crate::render::{count, done, evidence_line, json, note, print_table, table, warning};
+use crate::schemas::Items;
 
 pub(crate) async fn run(remote: Option<&Remote>, command: OutboxCommand) -> anyhow::Result<Outcome> {
     match command {
@@ -26,8 +27,8 @@ fn status(output: &JsonArg) -> anyhow::Result<Outcome> {
     let folder = outbox::folder()?;
     let entries = outbox::entries(&folder)?;
     if output.json || crate::render::jq_set() {
-        let kept: Vec<_> = entries.iter().map(|entry| &entry.kept).collect();
-        json(&kept)?;
+        let items = entries.iter().map(|entry| KeptJson::from(&entry.kept)).collect();
+        json(&Items { items })?;
         return Ok(Outcome::Success);
     }
     if entries.is_empty() {
@@ -52,21 +53,30 @@ fn status(output: &JsonArg) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// What a flush did.
-#[derive(Debug, Default, Serialize)]
-struct Flushed {
+/// What a flush did (`signoff outbox flush --json`).
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
+pub(crate) struct Flushed {
+    /// The evidence the server stored, as `capture --json` prints it.
     delivered: Vec<signoff_app::report::EvidenceReport>,
+    /// Captures for this server still kept.
     waiting: u64,
+    /// Captures the server refused (they stay kept, for a person to look at).
     refused: Vec<Refused>,
+    /// Captures kept for other servers.
     other_servers: u64,
+    /// Why the server could not be reached, when the flush stopped at that.
     #[serde(skip_serializing_if = "Option::is_none")]
     unavailable: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A kept capture the server refused.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Refused {
+    /// The file as the user named it.
     file: String,
+    /// Its idempotency key.
     key: String,
+    /// The server's reason.
     detail: String,
 }
 

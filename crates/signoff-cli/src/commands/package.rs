@@ -8,6 +8,7 @@ use crate::Outcome;
 use crate::cli::{ExportArgs, VerifyPackageArgs};
 use crate::remote::Remote;
 use crate::render::{done, json, note, outln, warning};
+use crate::schemas::{ExportJson, PackageCheckJson, PackageVerifyJson};
 
 pub(crate) async fn export(store: &Path, args: ExportArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
@@ -33,12 +34,12 @@ fn write_package(release: &signoff_core::ReleaseRef, bytes: &[u8], args: &Export
     }
     if args.json.json || crate::render::jq_set() {
         if !to_stdout {
-            json(&serde_json::json!({
-                "release": release,
-                "file": args.output,
-                "size": bytes.len(),
-                "digest": digest,
-            }))?;
+            json(&ExportJson {
+                release: release.clone(),
+                file: args.output.display().to_string(),
+                size: bytes.len() as u64,
+                digest,
+            })?;
         }
     } else if to_stdout {
         note!("wrote the package of {release} ({} bytes, {digest}) to standard output", bytes.len());
@@ -67,14 +68,17 @@ pub(crate) fn verify(args: VerifyPackageArgs) -> anyhow::Result<Outcome> {
     };
     let report = signoff_app::package::verify(&bytes, key.as_deref())?;
     if args.output.json || crate::render::jq_set() {
-        let checks: Vec<serde_json::Value> = report
+        let checks = report
             .checks
             .iter()
-            .map(|check| serde_json::json!({ "member": check.member, "check": check.description, "ok": check.passed(), "detail": check.to_string() }))
+            .map(|check| PackageCheckJson {
+                member: check.member.clone(),
+                check: check.description.clone(),
+                ok: check.passed(),
+                detail: check.to_string(),
+            })
             .collect();
-        json(
-            &serde_json::json!({ "ok": report.is_ok(), "key": format!("{:?}", report.key_source), "checks": checks }),
-        )?;
+        json(&PackageVerifyJson { ok: report.is_ok(), key: report.key_source.into(), checks })?;
     } else {
         for failure in report.failures() {
             outln!("FAILED {failure}")?;

@@ -143,7 +143,7 @@ pub(crate) async fn sync(store: &Path, command: SyncCommand) -> anyhow::Result<O
         SyncCommand::Remove(args) => {
             signoff_app::sync::remove(&signoff, &args.name)?;
             if args.output.json || crate::render::jq_set() {
-                json(&serde_json::json!({"removed": args.name}))?;
+                json(&crate::schemas::SyncRemovedJson { removed: args.name.clone() })?;
             } else {
                 done!("removed sync destination {} from signoff.toml", args.name)?;
             }
@@ -204,7 +204,7 @@ pub(crate) async fn sync(store: &Path, command: SyncCommand) -> anyhow::Result<O
             let status = signoff_app::sync::status(&signoff).await?;
             let left: u64 = status.iter().map(|one| one.pending + one.failed).sum();
             if args.output.json || crate::render::jq_set() {
-                json(&serde_json::json!({"run": summary, "destinations": status}))?;
+                json(&crate::schemas::SyncRunJson { run: summary, destinations: status })?;
             } else {
                 done!(
                     "delivered {}, retried {}, gave up {}{}",
@@ -250,15 +250,6 @@ pub(crate) async fn sync(store: &Path, command: SyncCommand) -> anyhow::Result<O
     Ok(Outcome::Success)
 }
 
-fn written(path: &Path, what: &serde_json::Value, json_out: bool) -> anyhow::Result<()> {
-    if json_out || crate::render::jq_set() {
-        let mut summary = what.clone();
-        summary["file"] = serde_json::Value::String(path.display().to_string());
-        json(&summary)?;
-    }
-    Ok(())
-}
-
 pub(crate) async fn oscal(store: &Path, command: OscalCommand) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     let OscalCommand::Export(args) = command;
@@ -278,11 +269,13 @@ pub(crate) async fn oscal(store: &Path, command: OscalCommand) -> anyhow::Result
     let text = serde_json::to_string_pretty(&document)?;
     write_out(Some(&args.output), &text)?;
     let results = document["assessment-results"]["results"].as_array().map_or(0, Vec::len);
-    written(
-        &args.output,
-        &serde_json::json!({"format": "oscal-assessment-results", "results": results}),
-        args.json.json,
-    )?;
+    if args.json.json || crate::render::jq_set() {
+        json(&crate::schemas::OscalWrittenJson {
+            format: "oscal-assessment-results".to_owned(),
+            results: results as u64,
+            file: args.output.display().to_string(),
+        })?;
+    }
     Ok(Outcome::Success)
 }
 
@@ -300,10 +293,12 @@ pub(crate) async fn vex(store: &Path, command: VexCommand) -> anyhow::Result<Out
         VexFormat::Openvex => "openvex",
         VexFormat::Cyclonedx => "cyclonedx",
     };
-    written(
-        &args.output,
-        &serde_json::json!({"format": name, "dispositions": export.dispositions.len()}),
-        args.json.json,
-    )?;
+    if args.json.json || crate::render::jq_set() {
+        json(&crate::schemas::VexWrittenJson {
+            format: name.to_owned(),
+            dispositions: export.dispositions.len() as u64,
+            file: args.output.display().to_string(),
+        })?;
+    }
     Ok(Outcome::Success)
 }

@@ -36,6 +36,44 @@ pub(crate) struct Kept {
     pub(crate) reason: String,
 }
 
+/// A kept capture as `signoff outbox status --json` shows it: the query as an
+/// object rather than the pairs it is kept as.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct KeptJson {
+    /// The server it was meant for.
+    server: String,
+    /// The file as the user named it.
+    file: String,
+    /// Digest of its bytes.
+    digest: String,
+    /// Size of its bytes.
+    size: u64,
+    /// The capture's query parameters by name (project, commit, name, CI context).
+    query: std::collections::BTreeMap<String, String>,
+    /// The idempotency key.
+    key: String,
+    /// When it was captured.
+    #[schemars(extend("format" = "date-time"))]
+    captured_at: String,
+    /// Why it was kept.
+    reason: String,
+}
+
+impl From<&Kept> for KeptJson {
+    fn from(kept: &Kept) -> KeptJson {
+        KeptJson {
+            server: kept.server.clone(),
+            file: kept.file.clone(),
+            digest: kept.digest.clone(),
+            size: kept.size,
+            query: kept.query.iter().cloned().collect(),
+            key: kept.key.clone(),
+            captured_at: kept.captured_at.clone(),
+            reason: kept.reason.clone(),
+        }
+    }
+}
+
 /// A kept capture and where it lies.
 #[derive(Debug)]
 pub(crate) struct Entry {

@@ -137,8 +137,8 @@ fn standard_questions_search_and_population() {
         "{who}"
     );
 
-    let scans = ask(&["scans-for-period", "--project", "shop"]);
-    assert_eq!(scans["rows"].as_array().unwrap().len(), 4);
+    let scans = store.ok(&["audit", "ask", "scans-for-period", "--project", "shop", "--json"]);
+    assert_eq!(crate::util::json_lines(&scans).len(), 4, "a JSON line per scan: {scans}");
 
     let csv = store.ok(&["audit", "ask", "population", "--env", "prod", "--format", "csv"]);
     let lines: Vec<&str> = csv.lines().collect();
@@ -147,8 +147,11 @@ fn standard_questions_search_and_population() {
     assert!(csv.contains("shop,1.4.1") && csv.contains("carol:release-manager"));
 
     let search = |args: &[&str]| -> Vec<Value> {
-        let answer: Value = serde_json::from_str(&store.ok(&[&["audit", "search", "--json"], args].concat())).unwrap();
-        answer["rows"].as_array().unwrap().clone()
+        let lines = crate::util::json_lines(&store.ok(&[&["audit", "search", "--json"], args].concat()));
+        let answer: Value =
+            serde_json::from_str(&store.ok(&[&["audit", "search", "--json", "--document"], args].concat())).unwrap();
+        assert_eq!(lines.len(), answer["rows"].as_array().unwrap().len(), "{args:?}: the lines are the rows");
+        lines
     };
     let high = search(&["--severity", "high"]);
     assert_eq!(high.len(), 2, "bandit and semgrep of 1.4.0");

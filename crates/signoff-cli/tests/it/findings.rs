@@ -121,6 +121,11 @@ fn a_triaged_vulnerability_shows_in_findings_and_in_vex() {
     let statement = statements.iter().find(|statement| statement["vulnerability"]["name"] == cve.as_str()).unwrap();
     assert_eq!(statement["status"], "not_affected", "{statement}");
     assert_eq!(statement["justification"], "vulnerable_code_not_in_execute_path", "{statement}");
+    let file = store.dir.path().join("vex.json");
+    let vex = ["vex", "export", "--project", "shop", "--format", "openvex", "-o", file.to_str().unwrap(), "--json"];
+    let written: Value = serde_json::from_str(&store.ok(&vex)).unwrap();
+    crate::schemas::assert_valid("vex-export", &written);
+    assert_eq!(written["dispositions"], 1, "{written}");
     let (code, report) = store.verify();
     assert_eq!(code, 0, "{report}");
 }

@@ -170,14 +170,7 @@ fn the_pipeline_answers_the_same_locally_and_against_a_server() {
         ("auditor", vec!["audit", "trace", "shop@1.0.0"]),
         (
             "auditor",
-            vec![
-                "audit",
-                "search",
-                "--project",
-                "shop",
-                "--jq",
-                "[.rows[] | [.project, .release, .kind, .tool, .file, .digest]]",
-            ],
+            vec!["audit", "search", "--project", "shop", "--jq", "[.project, .release, .kind, .tool, .file, .digest]"],
         ),
         ("auditor", vec!["audit", "ask", "who-approved", "shop@1.0.0", "--jq", "{columns, rows: (.rows | length)}"]),
         ("auditor", vec!["controls", "coverage", "--release", "shop@1.0.0", "--framework", "soc2"]),

@@ -64,7 +64,7 @@ fn validator(name: &str) -> jsonschema::Validator {
     jsonschema::options().should_validate_formats(true).build(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 
-fn assert_valid(name: &str, document: &Value) {
+pub(crate) fn assert_valid(name: &str, document: &Value) {
     let validator = validator(name);
     let errors: Vec<String> =
         validator.iter_errors(document).map(|error| format!("{} at {}", error, error.instance_path())).collect();
@@ -82,10 +82,26 @@ fn real_outputs_validate_against_their_schemas() {
     }
     assert!(findings.iter().any(|finding| finding["status"] == "fixed" && finding["fixed_in"].is_object()));
 
+    // Search and scans-for-period stream a JSON line per row; `--document` (or a
+    // file) gives the one-document answer of the other questions.
+    let found = json_lines(&store.ok(&["audit", "search", "--json"]));
+    assert!(found.len() >= 10, "{found:?}");
+    for line in &found {
+        assert_valid("audit-search", line);
+    }
+    let scanned = json_lines(&store.ok(&["audit", "ask", "scans-for-period", "--project", "shop", "--json"]));
+    assert_eq!(scanned.len(), 4, "{scanned:?}");
+    for line in &scanned {
+        assert_valid("audit-scans-for-period", line);
+    }
+    assert!(scanned.iter().any(|row| row["tool"] == "Bandit" && row["high"] == "1"), "{scanned:?}");
+    let limited = store.run(&["audit", "search", "--json", "--limit", "2"]);
+    assert_eq!(json_lines(&String::from_utf8_lossy(&limited.stdout)).len(), 2);
+    assert!(String::from_utf8_lossy(&limited.stderr).contains("more rows match than --limit 2"));
     for args in [
-        &["audit", "search", "--json"][..],
-        &["audit", "search", "--severity", "high", "--json"],
-        &["audit", "ask", "scans-for-period", "--project", "shop", "--json"],
+        &["audit", "search", "--json", "--document"][..],
+        &["audit", "search", "--severity", "high", "--json", "--document"],
+        &["audit", "ask", "scans-for-period", "--project", "shop", "--json", "--document"],
         &["audit", "ask", "who-approved", "shop@1.4.1", "--json"],
         &["audit", "ask", "population", "--env", "prod", "--json"],
         &["audit", "ask", "deployed-without-certification", "--env", "prod", "--json"],
@@ -99,11 +115,27 @@ fn real_outputs_validate_against_their_schemas() {
             assert_eq!(keys, columns, "{args:?}: rows are objects keyed by the columns, in order");
         }
     }
-    let scans: Value =
-        serde_json::from_str(&store.ok(&["audit", "ask", "scans-for-period", "--project", "shop", "--json"])).unwrap();
-    assert!(
-        scans["rows"].as_array().unwrap().iter().any(|row| row["tool"] == "Bandit" && row["high"] == "1"),
-        "{scans}"
+    let scans: Value = serde_json::from_str(&store.ok(&[
+        "audit",
+        "ask",
+        "scans-for-period",
+        "--project",
+        "shop",
+        "--json",
+        "--document",
+    ]))
+    .unwrap();
+    assert_eq!(
+        scans["rows"].as_array().unwrap(),
+        &scanned
+            .iter()
+            .map(|line| {
+                let mut row = line.as_object().unwrap().clone();
+                row.remove("schema_version");
+                Value::Object(row)
+            })
+            .collect::<Vec<_>>(),
+        "the lines are the document's rows"
     );
 
     let (code, verify) = store.verify();
@@ -183,6 +215,255 @@ fn real_outputs_validate_against_their_schemas() {
     let output = store.run(&["pbc", "status", "--json"]);
     let status: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_valid("pbc-status", &status);
+}
+
+/// Runs `args` with `actor` acting; its stdout as one JSON document.
+fn document(store: &crate::util::TestStore, actor: &str, args: &[&str], codes: &[i32]) -> Value {
+    let output = store.command().args(args).env("SIGNOFF_ACTOR", actor).output().unwrap();
+    assert!(
+        output.status.code().is_some_and(|code| codes.contains(&code)),
+        "{args:?}: {:?}\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{args:?}: {error}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+fn artifact(label: &str) -> String {
+    format!("sha256:{}", hex::encode(<sha2::Sha256 as sha2::Digest>::digest(label.as_bytes())))
+}
+
+#[test]
+fn the_pipelines_and_the_operators_outputs_validate_against_their_schemas() {
+    let store = history();
+    let release = document(&store, "ci", &["release", "show", "shop@1.4.1", "--json"], &[0]);
+    assert_valid("release", &release);
+    let sha = crate::util::commit("schemas 1.5.0");
+    store.ok(&[
+        "capture",
+        &crate::util::example("v2/bandit.sarif"),
+        &crate::util::example("v2/junit.xml"),
+        "--project",
+        "shop",
+        "--commit",
+        &sha,
+    ]);
+    let created = document(
+        &store,
+        "ci",
+        &["release", "create", "shop@1.5.0", "--commit", &sha, "--artifact", &artifact("v3"), "--json"],
+        &[0],
+    );
+    assert_valid("release", &created);
+    assert_eq!(created["totals"]["evidence"], 2, "{created}");
+
+    let approval = document(&store, "carol", &["approve", "shop@1.5.0", "--role", "release-manager", "--json"], &[0]);
+    assert_valid("approval", &approval);
+    let dry = document(&store, "ci", &["certify", "shop@1.5.0", "--dry-run", "--json"], &[0, 1]);
+    assert_valid("certification", &dry);
+    assert_eq!(dry["dry_run"], true);
+    let certified = document(&store, "ci", &["certify", "shop@1.5.0", "--json"], &[0, 1]);
+    assert_valid("certification", &certified);
+    assert!(certified["certificate"]["envelope"].is_object(), "{certified}");
+    let certificate = document(&store, "ci", &["certificate", "show", "shop@1.4.1", "--json"], &[0]);
+    assert_valid("certificate", &certificate);
+    let gate = document(&store, "ci", &["gate", "--artifact", &artifact("v2"), "--env", "prod", "--json"], &[0, 1]);
+    assert_valid("gate", &gate);
+    assert_eq!(gate["allowed"], true, "{gate}");
+    let deployed = document(&store, "dave", &["deploy", "record", "shop@1.4.1", "--env", "staging", "--json"], &[0]);
+    assert_valid("deployment", &deployed);
+    let snapshot = document(
+        &store,
+        "dave",
+        &["env", "snapshot", "--env", "prod", "--artifact", &artifact("v2"), "--json"],
+        &[0, 1],
+    );
+    assert_valid("env-snapshot", &snapshot);
+
+    let expires = (time::OffsetDateTime::now_utc() + time::Duration::days(10)).date().to_string();
+    let requested = document(
+        &store,
+        "erin",
+        &[
+            "exception",
+            "request",
+            "--criterion",
+            "tests-pass",
+            "--project",
+            "shop",
+            "--reason",
+            "flaky suite quarantined",
+            "--expires",
+            &expires,
+            "--json",
+        ],
+        &[0],
+    );
+    assert_valid("exception", &requested);
+    let id = requested["id"].as_str().unwrap();
+    let approved = document(&store, "carol", &["exception", "approve", id, "--json"], &[0]);
+    assert_valid("exception", &approved);
+    assert_eq!(approved["state"], "approved", "{approved}");
+
+    let coverage = document(&store, "carol", &["controls", "coverage", "--release", "shop@1.4.1", "--json"], &[0]);
+    assert_valid("controls-coverage", &coverage);
+    let metrics = document(&store, "carol", &["metrics", "--json"], &[0]);
+    assert_valid("metrics", &metrics);
+    let policy = store.dir.path().join("policy.yaml");
+    let replay = document(&store, "carol", &["replay", "--policy", policy.to_str().unwrap(), "--json"], &[0]);
+    assert_valid("replay", &replay);
+
+    let issued = document(
+        &store,
+        "admin",
+        &["token", "create", "--name", "ci-shop", "--scope", "capture", "--kind", "bot", "--json"],
+        &[0],
+    );
+    assert_valid("token-issued", &issued);
+    let tokens = json_lines(&store.ok(&["token", "list", "--json"]));
+    assert_eq!(tokens.len(), 1);
+    for token in &tokens {
+        assert_valid("token", token);
+    }
+
+    let drop = store.dir.path().join("drop");
+    let added = document(
+        &store,
+        "admin",
+        &["sync", "add", "folder", "--name", "drop", "--path", drop.to_str().unwrap(), "--json"],
+        &[0],
+    );
+    assert_valid("sync-destination", &added);
+    let listed = json_lines(&store.ok(&["sync", "list", "--json"]));
+    assert_eq!(listed.len(), 1);
+    assert_valid("sync-list", &listed[0]);
+    document(&store, "ci", &["certify", "shop@1.5.0", "--json"], &[0, 1]);
+    let statuses = json_lines(&store.ok(&["sync", "status", "--json"]));
+    assert_eq!(statuses.len(), 1);
+    for status in &statuses {
+        assert_valid("sync-status", status);
+    }
+    let run = document(&store, "ci", &["sync", "run", "--once", "--json"], &[0, 1]);
+    assert_valid("sync-run", &run);
+    assert!(run["destinations"][0]["last_delivered"].is_string(), "{run}");
+    assert_valid("sync-reconcile", &document(&store, "ci", &["sync", "reconcile", "drop", "--json"], &[0]));
+    let oscal = store.dir.path().join("results.json");
+    let oscal = ["oscal", "export", "--release", "shop@1.5.0", "-o", oscal.to_str().unwrap(), "--json"];
+    assert_valid("oscal-export", &document(&store, "ci", &oscal, &[0]));
+    // vex export --json is validated where a vulnerability is triaged (findings.rs).
+    assert_valid("sync-remove", &document(&store, "admin", &["sync", "remove", "drop", "--json"], &[0]));
+
+    let package = store.dir.path().join("shop-1.4.1.zip");
+    store.ok(&["export", "shop@1.4.1", "-o", package.to_str().unwrap()]);
+    let key = store.ok(&["key", "public", "--format", "note"]);
+    let verified =
+        document(&store, "carol", &["verify-package", package.to_str().unwrap(), "--key", key.trim(), "--json"], &[0]);
+    assert_valid("verify-package", &verified);
+    assert_eq!((verified["ok"].clone(), verified["key"].clone()), (Value::Bool(true), "Trusted".into()));
+
+    // The outbox of captures kept while the server is out of reach.
+    let outbox = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let remote = |args: &[&str]| {
+        crate::util::signoff()
+            .current_dir(store.dir.path())
+            .env("SIGNOFF_SERVER", format!("http://127.0.0.1:{port}"))
+            .env("SIGNOFF_TOKEN", issued["secret"].as_str().unwrap())
+            .env("SIGNOFF_OUTBOX", outbox.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let kept = remote(&["capture", "--project", "shop", "--commit", &sha, &crate::util::example("v1/bandit.sarif")]);
+    assert_eq!(kept.status.code(), Some(0), "{}", String::from_utf8_lossy(&kept.stderr));
+    let status: Value = serde_json::from_slice(&remote(&["outbox", "status", "--json"]).stdout).unwrap();
+    assert_valid("outbox-status", &status);
+    assert_eq!(status["items"][0]["query"]["project"], "shop", "the query is an object: {status}");
+    let flushed: Value = serde_json::from_slice(&remote(&["outbox", "flush", "--json"]).stdout).unwrap();
+    assert_valid("outbox-flush", &flushed);
+    assert_eq!(flushed["waiting"], 1, "{flushed}");
+}
+
+#[test]
+fn the_owners_and_the_auditors_other_outputs_validate_against_their_schemas() {
+    let fresh = tempfile::tempdir().unwrap();
+    let home = fresh.path().join("store");
+    let output = crate::util::signoff().arg("--store").arg(&home).args(["init", "--json"]).output().unwrap();
+    assert_valid("init", &serde_json::from_slice(&output.stdout).unwrap());
+
+    let store = history();
+    let policy = store.dir.path().join("policy.yaml");
+    let policy = policy.to_str().unwrap();
+    assert_valid("policy-check", &document(&store, "carol", &["policy", "check", policy, "--json"], &[0]));
+    assert_valid("policy-publish", &document(&store, "carol", &["policy", "publish", policy, "--json"], &[0]));
+    let pin = [
+        "policy",
+        "pin",
+        "shop",
+        "--policy",
+        "audit-gate",
+        "--policy-version",
+        "1",
+        "--reason",
+        "the auditors sampled under version 1",
+        "--json",
+    ];
+    assert_valid("policy-pin", &document(&store, "carol", &pin, &[0]));
+
+    let first = &json_lines(&store.ok(&["findings", "--project", "shop", "--json"]))[0];
+    let short: String = first["fingerprint"].as_str().unwrap().trim_start_matches("sha256:").chars().take(12).collect();
+    let triage = [
+        "triage",
+        short.as_str(),
+        "--project",
+        "shop",
+        "--as",
+        "false-positive",
+        "--reason",
+        "the test fixture is never deployed",
+        "--json",
+    ];
+    assert_valid("triage", &document(&store, "alice@example.com", &triage, &[0]));
+    let triaged = json_lines(&store.ok(&["triage", "list", "--json"]));
+    assert_eq!(triaged.len(), 1);
+    assert_valid("triage-list", &triaged[0]);
+
+    let expires = (time::OffsetDateTime::now_utc() + time::Duration::days(10)).date().to_string();
+    let exception =
+        ["exception", "request", "--criterion", "tests-pass", "--reason", "quarantined suite", "--expires", &expires];
+    store.command().args(exception).env("SIGNOFF_ACTOR", "erin").output().unwrap();
+    let exceptions = json_lines(&store.ok(&["exception", "list", "--json"]));
+    assert_eq!(exceptions.len(), 1);
+    assert_valid("exception-list", &exceptions[0]);
+
+    let issued =
+        document(&store, "admin", &["token", "create", "--name", "auditor", "--scope", "read", "--json"], &[0]);
+    let id = issued["id"].as_str().unwrap();
+    assert_valid("token-revoke", &document(&store, "admin", &["token", "revoke", id, "--json"], &[0]));
+
+    let package = store.dir.path().join("shop-1.4.0.zip");
+    let exported =
+        document(&store, "carol", &["export", "shop@1.4.0", "-o", package.to_str().unwrap(), "--json"], &[0]);
+    assert_valid("export", &exported);
+    let held =
+        ["hold", "place", "--project", "shop", "--release", "1.4.0", "--reason", "litigation hold LH-7", "--json"];
+    assert_valid("hold", &document(&store, "carol", &held, &[0]));
+    assert_valid("retention-apply", &document(&store, "carol", &["retention", "apply", "--dry-run", "--json"], &[0]));
+    assert_valid("ledger-prove-entry", &document(&store, "carol", &["ledger", "prove", "3", "--json"], &[0]));
+    let consistency = document(&store, "carol", &["ledger", "prove", "--consistency", "6", "--json"], &[0]);
+    assert_valid("ledger-prove-consistency", &consistency);
+    let revoked = document(
+        &store,
+        "carol",
+        &["certificate", "revoke", "shop@1.4.1", "--reason", "key rotation drill", "--json"],
+        &[0],
+    );
+    assert_valid("certificate-revoke", &revoked);
+
+    assert_valid("report", &document(&store, "carol", &["report", "--json"], &[0]));
+    assert_valid("trace", &document(&store, "carol", &["audit", "trace", "shop@1.4.1", "--json"], &[0]));
+    assert_valid("trace", &document(&store, "carol", &["report", "--release", "shop@1.4.0", "--json"], &[0]));
 }
 
 #[test]

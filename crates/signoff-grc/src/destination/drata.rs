@@ -51,7 +51,7 @@ use crate::http::{self, Timeouts};
 use crate::secret::Secret;
 
 /// A Drata region.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DrataRegion {
     /// United States (the default).
