@@ -612,9 +612,11 @@ impl Store for SqlStore {
             conditions.push(format!("r.project = ${}", values.len()));
         }
         match query.status {
-            // Never certified: no certificate at all (one index probe, not the latest's lookup).
+            // Never certified: no certificate at all (one index probe, not the latest's
+            // lookup), looked for through the narrow (project, version) index rather
+            // than the releases' rows, as such releases are often few or none.
             Some("uncertified") => conditions.push(
-                "NOT EXISTS (SELECT 1 FROM records c WHERE c.kind = 'certificate_issued' AND c.project = r.project AND c.version = r.version)"
+                "r.seq IN (SELECT u.seq FROM releases u WHERE NOT EXISTS (SELECT 1 FROM records c WHERE c.kind = 'certificate_issued' AND c.project = u.project AND c.version = u.version))"
                     .to_owned(),
             ),
             Some(status) => {

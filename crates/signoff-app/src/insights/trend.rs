@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
+use signoff_core::entry::Recorded;
 use signoff_core::records::{CertificateRecord, Decision};
 use signoff_core::{EvidenceKind, ProjectName};
 use signoff_store::RecordQuery;
@@ -123,14 +124,16 @@ pub async fn trend_of(
     let releases = signoff.store.releases_between(name, Some(start.as_str()), Some(end.as_str())).await?;
     // A release's certificates all come after it was created, so inside or after the period.
     let query = RecordQuery { project: name, from: Some(start.as_str()), ..RecordQuery::default() };
-    let certificates = signoff.store.records::<CertificateRecord>(&query).await?;
-    // Each release's first certificate: did it pass at the first attempt?
+    // Each release's first certificate: did it pass at the first attempt? Read
+    // from the records' key columns (the decision is the status), not decoded.
+    let certificates = signoff.store.find_records(CertificateRecord::KIND, &query).await?;
     let mut first_decision: HashMap<(&str, &str), bool> = HashMap::new();
     for certificate in &certificates {
-        let record = &certificate.record;
-        first_decision
-            .entry((record.project.as_str(), record.version.as_str()))
-            .or_insert(record.decision == Decision::Certified);
+        if let (Some(project), Some(version)) = (&certificate.project, &certificate.version) {
+            first_decision
+                .entry((project.as_str(), version.as_str()))
+                .or_insert(certificate.status.as_deref() == Some(Decision::Certified.as_str()));
+        }
     }
     let required = required_kinds(signoff).await?;
     // The kinds each release holds, read at once for the whole period.
