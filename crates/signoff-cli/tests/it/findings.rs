@@ -18,15 +18,7 @@ fn a_fixed_finding_names_the_release_that_fixed_it() {
         &v1,
     ]);
     store.ok(&["release", "create", "shop", "1.4.0", "--commit", &v1]);
-    store.ok(&[
-        "capture",
-        &example("v2/bandit.sarif"),
-        &example("v2/semgrep.sarif"),
-        "--project",
-        "shop",
-        "--commit",
-        &v2,
-    ]);
+    store.capture_shop(&["bandit.sarif", "semgrep.sarif"], &v2);
     store.ok(&["release", "create", "shop", "1.4.1", "--commit", &v2]);
 
     let all: Vec<Value> = json_lines(&store.ok(&["findings", "--project", "shop", "--json"]));

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::util::{TestStore, example};
+use crate::util::TestStore;
 
 fn git(dir: &Path, args: &[&str], author: (&str, &str)) -> String {
     let output = Command::new("git")
@@ -78,15 +78,7 @@ fn release_changes_come_from_git_and_agents_need_human_reviews() {
 
     let repo_arg = repo.to_str().unwrap();
     store.ok(&["release", "create", "shop", "1.0.0", "--commit", &base, "--repo", repo_arg]);
-    store.ok(&[
-        "capture",
-        &example("v2/bandit.sarif"),
-        &example("v2/junit.xml"),
-        "--project",
-        "shop",
-        "--commit",
-        &tip,
-    ]);
+    store.capture_shop(&["bandit.sarif", "junit.xml"], &tip);
     let created: Value = serde_json::from_str(
         &store.ok(&["release", "create", "shop", "1.1.0", "--commit", &tip, "--repo", repo_arg, "--json"]),
     )

@@ -10,15 +10,7 @@ use crate::util::*;
 fn a_request_list_is_imported_answered_and_reported() {
     let store = TestStore::new();
     let sha = commit("pbc");
-    store.ok(&[
-        "capture",
-        &example("v2/bandit.sarif"),
-        &example("v2/junit.xml"),
-        "--project",
-        "shop",
-        "--commit",
-        &sha,
-    ]);
+    store.capture_shop(&["bandit.sarif", "junit.xml"], &sha);
     store.ok(&["release", "create", "shop@1.0.0", "--commit", &sha]);
     // Deployed uncertified: recorded, and exit 1 says so.
     let deployed = store.run(&["deploy", "record", "shop@1.0.0", "--env", "prod", "--actor", "carol"]);

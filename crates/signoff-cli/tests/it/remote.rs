@@ -453,15 +453,7 @@ fn a_server_with_a_certificate_speaks_https_and_the_cli_trusts_only_what_it_is_t
 fn the_ledger_is_proved_against_a_server_and_checked_on_the_client() {
     let store = TestStore::new();
     let sha = commit("remote ledger");
-    store.ok(&[
-        "capture",
-        &example("v2/bandit.sarif"),
-        &example("v2/junit.xml"),
-        "--project",
-        "shop",
-        "--commit",
-        &sha,
-    ]);
+    store.capture_shop(&["bandit.sarif", "junit.xml"], &sha);
     let auditor = token(&store, "auditor", "read");
     let served = Served::start(&store, "127.0.0.1:0");
     let outbox = tempfile::tempdir().unwrap();

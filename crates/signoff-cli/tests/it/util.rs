@@ -65,6 +65,16 @@ impl TestStore {
         String::from_utf8(output.stdout).unwrap()
     }
 
+    /// Captures the example app's v2 outputs `files` (`bandit.sarif`,
+    /// `junit.xml`, ...) for `shop` at `commit`, as one capture.
+    pub(crate) fn capture_shop(&self, files: &[&str], commit: &str) -> String {
+        let paths: Vec<String> = files.iter().map(|file| example(&format!("v2/{file}"))).collect();
+        let mut args: Vec<&str> = vec!["capture"];
+        args.extend(paths.iter().map(String::as_str));
+        args.extend(["--project", "shop", "--commit", commit]);
+        self.ok(&args)
+    }
+
     /// `ledger verify --json`, parsed, with the exit code.
     pub(crate) fn verify(&self) -> (i32, Value) {
         let output = self.run(&["ledger", "verify", "--json"]);
