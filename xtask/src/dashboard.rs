@@ -15,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::{build_signoff, flag};
 
@@ -119,18 +120,6 @@ fn csrf_of(page: &str) -> anyhow::Result<String> {
     Ok(page[at..].split('"').next().unwrap_or_default().to_owned())
 }
 
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| {
-            if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-                char::from(byte).to_string()
-            } else {
-                format!("%{byte:02X}")
-            }
-        })
-        .collect()
-}
-
 /// The server, stopped when dropped.
 struct Server(Child);
 
@@ -202,7 +191,8 @@ pub(crate) fn bench_dashboard(args: &[String]) -> anyhow::Result<()> {
     let form = request(&address, "GET", "/ui/sign-in", "", None)?;
     let csrf = csrf_of(&form.body)?;
     let sign_in_cookie = cookies(&form).join("; ");
-    let body = format!("token={}&csrf={}&next=%2Fui%2Freleases", percent_encode(&secret), percent_encode(&csrf));
+    let encode = |text: &str| utf8_percent_encode(text, NON_ALPHANUMERIC).to_string();
+    let body = format!("token={}&csrf={}&next=%2Fui%2Freleases", encode(&secret), encode(&csrf));
     let signed = request(&address, "POST", "/ui/sign-in", &sign_in_cookie, Some(&body))?;
     if signed.status != 303 {
         bail!("sign-in answered {}: {}", signed.status, signed.body);

@@ -7,17 +7,12 @@
 use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::SystemTime;
 
 use signoff_core::context::CiContext;
-use signoff_core::entry::{Delivery, Event, EvidenceRecord, FindingsCommitment, FindingsHasher};
-use signoff_core::{CommitSha, Digest, EvidenceKind, Finding, Format, ProjectName, ReleaseVersion, Sha256};
-use signoff_ingest::{
-    Clearance, Cleared, FindingSink, IngestError, IngestErrorKind, Limits, Options, Parsed, parse_path,
-};
+use signoff_core::entry::{Delivery, Event, EvidenceRecord};
+use signoff_core::{CommitSha, Digest, EvidenceKind, Format, ProjectName, ReleaseVersion, Sha256};
+use signoff_ingest::{IngestErrorKind, Limits, Options, parse_path};
 use signoff_store::StagedBlob;
-use tokio::sync::mpsc;
 
 use crate::error::{AppError, Refusal};
 use crate::home::Signoff;
@@ -25,6 +20,7 @@ use crate::report::EvidenceReport;
 
 mod group;
 mod input;
+mod read;
 
 pub use group::Committer;
 
@@ -79,17 +75,14 @@ pub struct CaptureRequest {
     pub delivery: Option<Delivery>,
 }
 
-/// Findings per batch handed from the parser thread to the store.
-const FINDINGS_PER_BATCH: usize = 4096;
-
 /// Captures every file of `request` in one batch.
 ///
 /// # Errors
 /// The first file that cannot be read as evidence, or a store failure; nothing is
 /// recorded then.
 pub async fn capture(signoff: &Signoff, request: CaptureRequest) -> Result<Vec<EvidenceReport>, AppError> {
-    let prepared = Prepared::new(signoff, request).await?;
-    let outcome = group::commit(signoff, std::slice::from_ref(&prepared)).await.pop();
+    let mut prepared = Prepared::new(signoff, request).await?;
+    let outcome = group::commit(signoff, std::slice::from_mut(&mut prepared)).await.pop();
     let outcome = outcome.unwrap_or_else(|| Err(AppError::Inconsistent("a capture's group had no answer".into())));
     prepared.finish(signoff, outcome?).await
 }
@@ -113,7 +106,8 @@ pub async fn capture_all(
             Err(error) => answers.push(Some(Err(error))),
         }
     }
-    let mut written = prepared.iter().zip(group::commit(signoff, &prepared).await);
+    let outcomes = group::commit(signoff, &mut prepared).await;
+    let mut written = prepared.iter().zip(outcomes);
     for answer in &mut answers {
         if answer.is_none()
             && let Some((ready, outcome)) = written.next()
@@ -139,6 +133,9 @@ pub(crate) struct Prepared {
     /// Scratch copies of pipes, kept until the capture is written.
     _readables: Vec<input::Readable>,
     paths: Vec<PathBuf>,
+    /// Every file read already, when all are small (P5): the group then only
+    /// inserts what was read. `None` when the files stream in under the lock.
+    ahead: Option<Vec<read::Ahead>>,
 }
 
 /// What a group commit did with one capture.
@@ -151,7 +148,8 @@ pub(crate) enum Member {
 
 impl Prepared {
     /// Checks `request` before anything is written (a sealed release refuses it
-    /// here) and copies pipes to scratch files, without the ledger's lock.
+    /// here), copies pipes to scratch files and reads small files ahead, without
+    /// the ledger's lock: a file that is not evidence is refused here.
     pub(crate) async fn new(signoff: &Signoff, request: CaptureRequest) -> Result<Prepared, AppError> {
         if request.files.is_empty() {
             return Err(AppError::Invalid("nothing to capture: name at least one file".into()));
@@ -172,8 +170,22 @@ impl Prepared {
                     .map_err(AppError::stopped("reading the input"))??,
             );
         }
-        let paths = readables.iter().map(|readable| readable.path.clone()).collect();
-        Ok(Prepared { request, _readables: readables, paths })
+        let paths: Vec<PathBuf> = readables.iter().map(|readable| readable.path.clone()).collect();
+        let mut small = true;
+        for path in &paths {
+            small &= tokio::fs::metadata(path).await.map_err(AppError::io(path))?.len() <= read::READ_AHEAD_MAX;
+        }
+        let ahead = if small {
+            let mut ahead = Vec::with_capacity(paths.len());
+            for (path, input) in paths.iter().zip(&request.files) {
+                let readable = InputFile { path: path.clone(), display: input.display.clone() };
+                ahead.push(read::read_ahead(signoff, &readable, &request).await?);
+            }
+            Some(ahead)
+        } else {
+            None
+        };
+        Ok(Prepared { request, _readables: readables, paths, ahead })
     }
 
     /// The answer for a written capture: a redelivery checked against what was
@@ -213,11 +225,29 @@ impl Prepared {
     /// secrets is read twice: the first try is undone, the second redacts first.
     /// On an error, everything this capture wrote is undone and its blobs discarded.
     pub(crate) async fn append(
-        &self,
+        &mut self,
         signoff: &Signoff,
         batch: &mut crate::ledger::Batch,
         staged: &mut Vec<StagedBlob>,
     ) -> Result<Member, AppError> {
+        if let Some(ahead) = self.ahead.take() {
+            let mark = batch.mark().await?;
+            let mut mine = Vec::new();
+            return match self.append_ahead(batch, ahead, &mut mine).await {
+                Ok(member) => {
+                    batch.keep(mark).await?;
+                    staged.append(&mut mine);
+                    Ok(member)
+                }
+                Err(error) => {
+                    for blob in mine {
+                        signoff.blobs.discard(blob);
+                    }
+                    batch.undo(mark).await?;
+                    Err(error)
+                }
+            };
+        }
         let mut redact_first = vec![false; self.request.files.len()];
         loop {
             let mark = batch.mark().await?;
@@ -243,6 +273,42 @@ impl Prepared {
         }
     }
 
+    /// Appends the files read ahead: their held findings, then their entries. Their
+    /// blobs go to `staged` (or are discarded by the caller on an error).
+    async fn append_ahead(
+        &self,
+        batch: &mut crate::ledger::Batch,
+        ahead: Vec<read::Ahead>,
+        staged: &mut Vec<StagedBlob>,
+    ) -> Result<Member, AppError> {
+        if let Some(stored) = self.redelivered_in(batch).await? {
+            // Its blobs drop with `ahead`: the evidence stored first stands.
+            return Ok(stored);
+        }
+        let mut reports = Vec::with_capacity(ahead.len());
+        for (input, read::Ahead { read, findings }) in self.request.files.iter().zip(ahead) {
+            let seq = batch.next_seq();
+            let mut ordinal = 0u64;
+            for chunk in findings {
+                let count = chunk.len() as u64;
+                batch.tx().insert_findings(seq, ordinal, chunk).await?;
+                ordinal += count;
+            }
+            reports.push(self.append_entry(batch, input, read, staged).await?);
+        }
+        Ok(Member::Stored(reports))
+    }
+
+    /// The evidence stored before under this request's idempotency key, if any.
+    async fn redelivered_in(&self, batch: &mut crate::ledger::Batch) -> Result<Option<Member>, AppError> {
+        if let Some(delivery) = &self.request.delivery
+            && let Some(stored) = batch.tx().evidence_by_delivery_key(&delivery.idempotency_key).await?
+        {
+            return Ok(Some(Member::Redelivered(Box::new(stored))));
+        }
+        Ok(None)
+    }
+
     async fn append_once(
         &self,
         signoff: &Signoff,
@@ -251,53 +317,67 @@ impl Prepared {
         reread: &mut Option<usize>,
         staged: &mut Vec<StagedBlob>,
     ) -> Result<Member, AppError> {
-        let request = &self.request;
-        let resolved = &request.target;
-        if let Some(delivery) = &request.delivery
-            && let Some(stored) = batch.tx().evidence_by_delivery_key(&delivery.idempotency_key).await?
-        {
-            return Ok(Member::Redelivered(Box::new(stored)));
+        if let Some(stored) = self.redelivered_in(batch).await? {
+            return Ok(stored);
         }
-        let mut reports = Vec::new();
+        let request = &self.request;
+        let mut reports = Vec::with_capacity(request.files.len());
         for (index, input) in request.files.iter().enumerate() {
             let seq = batch.next_seq();
             let readable = InputFile { path: self.paths[index].clone(), display: input.display.clone() };
-            let (parsed, commitment, blob, original_digest) =
-                match read_one(signoff, &readable, request, redact_first[index], seq, batch, staged).await {
-                    Ok(read) => read,
-                    Err(AppError::Ingest(error)) if matches!(error.kind, IngestErrorKind::Reread) => {
-                        *reread = Some(index);
-                        return Err(AppError::Ingest(error));
-                    }
-                    Err(error) => return Err(error),
-                };
-            let record = EvidenceRecord {
-                id: uuid::Uuid::now_v7().to_string(),
-                project: resolved.project.clone(),
-                commit: resolved.commit.clone(),
-                release: resolved.release.clone(),
-                kind: parsed.kind,
-                format: parsed.format,
-                tool: parsed.tool,
-                file_name: file_name(&input.path),
-                digest: blob.0,
-                size: blob.1,
-                original_digest,
-                redacted: parsed.redacted,
-                summary: parsed.summary,
-                findings: commitment,
-                context: resolved.context.clone(),
-                produced_at: parsed.produced_at,
-                delivery: request.delivery.clone(),
-                // A4: what was scanned, as the report names it, else the CI repository.
-                target: parsed.target.or_else(|| {
-                    resolved.context.repository.as_ref().map(|repository| format!("repository:{repository}"))
-                }),
+            let mut findings = read::Findings::Insert { batch: &mut *batch, seq };
+            let read = match read::read_one(signoff, &readable, request, redact_first[index], &mut findings).await {
+                Ok(read) => read,
+                Err(AppError::Ingest(error)) if matches!(error.kind, IngestErrorKind::Reread) => {
+                    *reread = Some(index);
+                    return Err(AppError::Ingest(error));
+                }
+                Err(error) => return Err(error),
             };
-            let entry = batch.append(Event::EvidenceCaptured(Box::new(record.clone()))).await?;
-            reports.push(EvidenceReport::from_record(input.display.clone(), entry.seq, &record));
+            reports.push(self.append_entry(batch, input, read, staged).await?);
         }
         Ok(Member::Stored(reports))
+    }
+
+    /// Appends the entry of one file read (its findings inserted already) and
+    /// moves its blob to `staged`.
+    async fn append_entry(
+        &self,
+        batch: &mut crate::ledger::Batch,
+        input: &InputFile,
+        read: read::ReadFile,
+        staged: &mut Vec<StagedBlob>,
+    ) -> Result<EvidenceReport, AppError> {
+        let resolved = &self.request.target;
+        let read::ReadFile { parsed, commitment, blob, original_digest } = read;
+        let record = EvidenceRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            project: resolved.project.clone(),
+            commit: resolved.commit.clone(),
+            release: resolved.release.clone(),
+            kind: parsed.kind,
+            format: parsed.format,
+            tool: parsed.tool,
+            file_name: file_name(&input.path),
+            digest: blob.digest,
+            size: blob.size,
+            original_digest,
+            redacted: parsed.redacted,
+            summary: parsed.summary,
+            findings: commitment,
+            context: resolved.context.clone(),
+            produced_at: parsed.produced_at,
+            delivery: self.request.delivery.clone(),
+            // A4: what was scanned, as the report names it, else the CI repository.
+            target: parsed
+                .target
+                .or_else(|| resolved.context.repository.as_ref().map(|repository| format!("repository:{repository}"))),
+        };
+        // The blob is staged before the entry is appended, so an error below
+        // still finds it with the others of this capture, to be discarded.
+        staged.push(blob);
+        let entry = batch.append(Event::EvidenceCaptured(Box::new(record.clone()))).await?;
+        Ok(EvidenceReport::from_record(input.display.clone(), entry.seq, &record))
     }
 }
 
@@ -391,234 +471,6 @@ fn file_name(path: &Path) -> String {
     path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| "-".into())
 }
 
-/// Size and modification time, to notice a file that changes while it is read.
-fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
-    let metadata = fs::metadata(path).ok()?;
-    Some((metadata.len(), metadata.modified().ok()?))
-}
-
-type ReadOne = (Parsed, FindingsCommitment, (Digest, u64), Option<Digest>);
-
-async fn read_one(
-    signoff: &Signoff,
-    input: &InputFile,
-    request: &CaptureRequest,
-    redact_first: bool,
-    seq: u64,
-    batch: &mut crate::ledger::Batch,
-    staged: &mut Vec<StagedBlob>,
-) -> Result<ReadOne, AppError> {
-    let before = stamp(&input.path);
-    // The file's bytes are copied into the blob store while it is parsed, as far
-    // as the parser has cleared them (never a byte a redaction would replace).
-    let clearance = Arc::new(Clearance::new());
-    let _withdraw_on_exit = WithdrawOnDrop(Arc::clone(&clearance));
-    let options = Options {
-        format: request.format,
-        kind: request.kind,
-        limits: request.limits,
-        redaction_key: signoff.redaction_key,
-        clearance: Some(Arc::clone(&clearance)),
-        redact_first,
-    };
-    let copy = {
-        let blobs = signoff.blobs.clone();
-        let path = input.path.clone();
-        let clearance = Arc::clone(&clearance);
-        tokio::task::spawn_blocking(move || -> Result<Option<StagedBlob>, AppError> {
-            let file = File::open(&path).map_err(AppError::io(&path))?;
-            let mut reader = ClearedReader { file, clearance: &clearance, position: 0 };
-            match blobs.stage(&mut reader) {
-                Ok(blob) => Ok(Some(blob)),
-                Err(_) if clearance.cleared() == Cleared::Withdrawn => Ok(None),
-                Err(error) => Err(error.into()),
-            }
-        })
-    };
-
-    // With the copy above, four things run at once so a large file keeps both
-    // cores busy: the parser thread reads findings, a second thread hashes them
-    // into the entry's commitment, and this task inserts them into the capture's
-    // transaction (SQLite works on its own thread).
-    let (sender, parsed_findings) = mpsc::channel::<Vec<Finding>>(4);
-    let (hashed_sender, mut hashed_findings) = mpsc::channel::<Vec<Finding>>(4);
-    let path = input.path.clone();
-    let display = input.display.clone();
-    let parse = tokio::task::spawn_blocking(move || {
-        let mut sink = ChannelSink { sender, pending: Vec::with_capacity(FINDINGS_PER_BATCH) };
-        let parsed = parse_path(&path, &display, &options, &mut sink)?;
-        sink.flush().map_err(|error| IngestError::new(&display, Some(parsed.format), IngestErrorKind::Sink(error)))?;
-        Ok::<_, IngestError>(parsed)
-    });
-    let hashing = tokio::task::spawn_blocking(move || commit_findings(parsed_findings, hashed_sender));
-    let mut ordinal = 0u64;
-    let mut inserted = Ok(());
-    while let Some(chunk) = hashed_findings.recv().await {
-        let count = chunk.len() as u64;
-        inserted = batch.tx().insert_findings(seq, ordinal, chunk).await;
-        if inserted.is_err() {
-            break;
-        }
-        ordinal += count;
-    }
-    drop(hashed_findings);
-    let parsed = parse.await.map_err(AppError::stopped("the parser"));
-    match &parsed {
-        Ok(Ok(parsed)) if parsed.stored.is_none() && inserted.is_ok() => clearance.clear_all(),
-        _ => clearance.withdraw(),
-    }
-    // A store error is the cause when there is one (the parser then only saw the
-    // store stop taking findings).
-    let outcome = match (parsed, inserted) {
-        (_, Err(error)) => Err(AppError::from(error)),
-        (Ok(Ok(parsed)), Ok(())) => Ok(parsed),
-        (Ok(Err(error)), Ok(())) => Err(AppError::from(error)),
-        (Err(error), Ok(())) => Err(error),
-    };
-    let copied = copy.await.map_err(AppError::stopped("blob staging"))?;
-    let mut parsed = match outcome {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            if let Ok(Some(copy)) = copied {
-                signoff.blobs.discard(copy);
-            }
-            return Err(error);
-        }
-    };
-    let commitment = hashing.await.map_err(AppError::stopped("findings hashing"))??;
-
-    // The redacted document moves to the blob store: a copy of it would hold twice
-    // its size at the end of the capture.
-    let (blob, original_digest) = match (parsed.stored.take(), copied?) {
-        (None, Some(blob)) => (blob, None),
-        (stored, copy) => {
-            // A redacted document is stored in place of the input (the copier was
-            // told to stop before any of it), or the copy did not happen.
-            let blobs = signoff.blobs.clone();
-            let path = input.path.clone();
-            if let Some(copy) = copy {
-                signoff.blobs.discard(copy);
-            }
-            tokio::task::spawn_blocking(move || -> Result<_, AppError> {
-                match stored {
-                    Some(bytes) => {
-                        let original = hash_file(&path)?;
-                        let blob = blobs.stage(&mut bytes.as_slice())?;
-                        Ok((blob, Some(original)))
-                    }
-                    None => {
-                        let mut file = File::open(&path).map_err(AppError::io(&path))?;
-                        Ok((blobs.stage(&mut file)?, None))
-                    }
-                }
-            })
-            .await
-            .map_err(AppError::stopped("blob staging"))??
-        }
-    };
-    let digest_and_size = (blob.digest, blob.size);
-    staged.push(blob);
-    if stamp(&input.path) != before {
-        return Err(AppError::Invalid(format!(
-            "{}: the file changed while it was being captured; capture it again",
-            input.display
-        )));
-    }
-    Ok((parsed, commitment, digest_and_size, original_digest))
-}
-
-/// Withdraws the clearance when capture of a file ends, however it ends, so a
-/// copier waiting on it always stops.
-struct WithdrawOnDrop(Arc<Clearance>);
-
-impl Drop for WithdrawOnDrop {
-    fn drop(&mut self) {
-        self.0.withdraw();
-    }
-}
-
-/// Reads a file only as far as its clearance allows, waiting for the parser; a
-/// withdrawn clearance is an error, which stops the copy.
-struct ClearedReader<'a> {
-    file: File,
-    clearance: &'a Clearance,
-    position: u64,
-}
-
-impl Read for ClearedReader<'_> {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        let limit = match self.clearance.wait_past(self.position) {
-            Cleared::UpTo(offset) => usize::try_from(offset - self.position).unwrap_or(usize::MAX).min(buffer.len()),
-            Cleared::All => buffer.len(),
-            Cleared::Withdrawn => return Err(std::io::Error::other("the copy was withdrawn")),
-        };
-        let read = self.file.read(&mut buffer[..limit])?;
-        self.position += read as u64;
-        Ok(read)
-    }
-}
-
-fn hash_file(path: &Path) -> Result<Digest, AppError> {
-    let mut file = File::open(path).map_err(AppError::io(path))?;
-    let mut sha = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let read = file.read(&mut buffer).map_err(AppError::io(path))?;
-        if read == 0 {
-            return Ok(sha.finish());
-        }
-        sha.update(&buffer[..read]);
-    }
-}
-
-/// Hashes each batch of findings into the entry's commitment, in file order, and
-/// passes it on to the store.
-fn commit_findings(
-    mut findings: mpsc::Receiver<Vec<Finding>>,
-    store: mpsc::Sender<Vec<Finding>>,
-) -> Result<FindingsCommitment, AppError> {
-    let mut hasher = FindingsHasher::new();
-    while let Some(chunk) = findings.blocking_recv() {
-        for finding in &chunk {
-            hasher
-                .add(finding)
-                .map_err(|error| AppError::Invalid(format!("a finding has no canonical form: {error}")))?;
-        }
-        if store.blocking_send(chunk).is_err() {
-            // The store stopped (its error is the one reported); stop reading so the
-            // parser stops too.
-            break;
-        }
-    }
-    Ok(hasher.finish())
-}
-
-/// Hands findings to the commitment stage in batches.
-struct ChannelSink {
-    sender: mpsc::Sender<Vec<Finding>>,
-    pending: Vec<Finding>,
-}
-
-impl ChannelSink {
-    fn flush(&mut self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(FINDINGS_PER_BATCH));
-        self.sender.blocking_send(chunk).map_err(|_| "the store stopped taking findings".into())
-    }
-}
-
-impl FindingSink for ChannelSink {
-    fn push(&mut self, finding: Finding) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        self.pending.push(finding);
-        if self.pending.len() >= FINDINGS_PER_BATCH {
-            self.flush()?;
-        }
-        Ok(())
-    }
-}
-
 /// Parses each file without storing anything: what capture would record.
 pub async fn inspect(
     files: &[InputFile],
@@ -641,10 +493,10 @@ pub async fn inspect(
             let input = InputFile { path: readable.path.clone(), display: input.display };
             let parsed = parse_path(&input.path, &input.display, &options, &mut signoff_ingest::Discard)?;
             let (digest, size, original_digest) = match &parsed.stored {
-                Some(bytes) => (Digest::of(bytes), bytes.len() as u64, Some(hash_file(&input.path)?)),
+                Some(bytes) => (Digest::of(bytes), bytes.len() as u64, Some(read::hash_file(&input.path)?)),
                 None => {
                     let size = fs::metadata(&input.path).map_err(AppError::io(&input.path))?.len();
-                    (hash_file(&input.path)?, size, None)
+                    (read::hash_file(&input.path)?, size, None)
                 }
             };
             Ok(EvidenceReport {

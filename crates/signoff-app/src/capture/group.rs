@@ -20,7 +20,7 @@ use crate::report::EvidenceReport;
 /// Writes the captures of `members` in one batch. Each gets its own outcome:
 /// its failure undoes only its own writes. A failure of the batch itself
 /// (the lock, a blob that cannot be made durable, the commit) fails them all.
-pub(crate) async fn commit(signoff: &Signoff, members: &[Prepared]) -> Vec<Result<Member, AppError>> {
+pub(crate) async fn commit(signoff: &Signoff, members: &mut [Prepared]) -> Vec<Result<Member, AppError>> {
     match commit_all(signoff, members).await {
         Ok(outcomes) => outcomes,
         Err(error) if members.len() == 1 => vec![Err(error)],
@@ -31,12 +31,12 @@ pub(crate) async fn commit(signoff: &Signoff, members: &[Prepared]) -> Vec<Resul
     }
 }
 
-async fn commit_all(signoff: &Signoff, members: &[Prepared]) -> Result<Vec<Result<Member, AppError>>, AppError> {
+async fn commit_all(signoff: &Signoff, members: &mut [Prepared]) -> Result<Vec<Result<Member, AppError>>, AppError> {
     let mut batch = signoff.begin_batch().await?;
     let mut staged = Vec::new();
     let mut outcomes = Vec::with_capacity(members.len());
     let written = async {
-        for member in members {
+        for member in members.iter_mut() {
             let outcome = member.append(signoff, &mut batch, &mut staged).await;
             // A store that failed under one member cannot be trusted with the next.
             if let Err(AppError::Store(_)) = &outcome {
@@ -85,9 +85,9 @@ impl Committer {
         tokio::spawn(async move {
             let mut jobs = Vec::with_capacity(max_group);
             while queue.recv_many(&mut jobs, max_group).await > 0 {
-                let (members, replies): (Vec<Prepared>, Vec<_>) =
+                let (mut members, replies): (Vec<Prepared>, Vec<_>) =
                     jobs.drain(..).map(|job| (job.prepared, job.reply)).unzip();
-                let outcomes = commit(&signoff, &members).await;
+                let outcomes = commit(&signoff, &mut members).await;
                 on_group(members.len());
                 for ((prepared, outcome), reply) in members.into_iter().zip(outcomes).zip(replies) {
                     // The requester may have gone; its capture is written all the same.
