@@ -180,6 +180,17 @@ fn blob_error(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     move |source| StoreError::Blob { path: path.display().to_string(), source }
 }
 
+/// As [`blob_error`], for a new file in the staging folder: a store the user may
+/// not write says so ([`StoreError::ReadOnly`]).
+fn staging_error(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| match source.kind() {
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+            StoreError::ReadOnly { path: path.display().to_string(), source }
+        }
+        _ => blob_error(path)(source),
+    }
+}
+
 impl LocalBlobs {
     /// Opens (creating if needed) the folder.
     ///
@@ -226,7 +237,7 @@ pub fn scratch_file(folder: &Path) -> StoreResult<(File, ScratchFile)> {
             .create_new(true)
             .mode(0o600)
             .open(&path)
-            .map_err(blob_error(&path))?;
+            .map_err(staging_error(&path))?;
         match hold(&path) {
             Ok(Some(held)) => return Ok((file, ScratchFile { path, _held: held })),
             Ok(None) => continue,
@@ -255,7 +266,7 @@ impl LocalBlobs {
         let mut tries = 0;
         let (path, mut file, held) = loop {
             let path = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
-            let file = StagingFile::create(&path, direct).map_err(blob_error(&path))?;
+            let file = StagingFile::create(&path, direct).map_err(staging_error(&path))?;
             match hold(&path) {
                 Ok(Some(held)) => break (path, file, held),
                 Ok(None) if tries + 1 < STAGE_TRIES => tries += 1,

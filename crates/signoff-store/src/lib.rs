@@ -59,6 +59,18 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The store cannot be written: a read-only mount, or a user without write
+    /// permission (who may still read, verify and export it).
+    #[error(
+        "the store is read-only for this user ({path}: {source}); nothing was written: reading, verifying and exporting work, writing needs the store's owner or a signoff server"
+    )]
+    ReadOnly {
+        /// The file or folder that refused the write.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A stored row does not decode (it was altered by hand, or is from a newer
     /// signoff).
     #[error("stored row {table}#{key} is unreadable: {message}")]
