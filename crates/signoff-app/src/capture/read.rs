@@ -76,6 +76,7 @@ pub(super) async fn read_ahead(
     input: &InputFile,
     request: &CaptureRequest,
 ) -> Result<Ahead, AppError> {
+    let _permit = readers().acquire().await.map_err(|_| AppError::Inconsistent("the readers' limit closed".into()))?;
     let mut redact_first = false;
     loop {
         let mut findings = Findings::Hold(Vec::new());
@@ -92,6 +93,18 @@ pub(super) async fn read_ahead(
             Err(error) => return Err(error),
         }
     }
+}
+
+/// How many files are read ahead at once: four times the cores. Sixty-four
+/// pipelines posting at once would otherwise start sixty-four parsers, each with
+/// its threads and buffers, on a machine with a few cores; the others
+/// wait here, as they would for the lock, and take no memory meanwhile.
+fn readers() -> &'static tokio::sync::Semaphore {
+    static READERS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    READERS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        tokio::sync::Semaphore::new(cores * 4)
+    })
 }
 
 /// Size and modification time, to notice a file that changes while it is read.
