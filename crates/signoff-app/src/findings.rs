@@ -178,9 +178,9 @@ async fn each_fixed_in(
     take: &mut (dyn FnMut(FindingView) -> Result<(), AppError> + Send),
 ) -> Result<(), AppError> {
     let project = &query.project;
-    let releases = signoff.store.releases(Some(project)).await?;
+    // The first release at each commit names it (read without the records).
     let release_at_commit: HashMap<String, String> =
-        releases.iter().rev().map(|row| (row.record.commit.to_string(), row.record.version.to_string())).collect();
+        signoff.store.release_commits(project.as_str()).await?.into_iter().rev().collect();
     let scans = signoff.store.scans(project).await?;
     let sighting = |scan: &ScanRow| Sighting {
         entry: scan.seq,

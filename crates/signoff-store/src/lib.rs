@@ -237,6 +237,22 @@ pub struct FindingHistory {
     pub finding: Finding,
 }
 
+/// What the metrics need of one release (I1): when it was created, its first
+/// certificate's decision and how many of the asked evidence kinds it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseMetricsRow {
+    /// Project.
+    pub project: String,
+    /// Version.
+    pub version: String,
+    /// When created (the entry's time).
+    pub created_at: OffsetDateTime,
+    /// The decision of its first certificate (`certified`, `rejected`), if any.
+    pub first_decision: Option<String>,
+    /// How many of the asked kinds its evidence holds (each counted once).
+    pub kinds_held: u64,
+}
+
 /// One scan of a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanRow {
@@ -599,16 +615,21 @@ pub trait Store: Send + Sync {
         to: Option<&str>,
     ) -> StoreResult<Vec<ReleaseRow>>;
 
-    /// The evidence kinds each release created in `[from, to)` holds (as
-    /// [`release_evidence`](Store::release_evidence) finds them), optionally of
-    /// one project: (project, version, kind), a row per piece of evidence, in
-    /// one read rather than one per release.
-    async fn release_kinds_between(
+    /// What the metrics need of each release created in `[from, to)`,
+    /// optionally of one project, in ledger order, in one read rather than one
+    /// per release: its first certificate's decision, and how many of `kinds` its
+    /// evidence holds (as [`release_evidence`](Store::release_evidence) finds it).
+    async fn release_metrics_between(
         &self,
         project: Option<&str>,
         from: Option<&str>,
         to: Option<&str>,
-    ) -> StoreResult<Vec<(String, String, String)>>;
+        kinds: &[&str],
+    ) -> StoreResult<Vec<ReleaseMetricsRow>>;
+
+    /// The version of each release of `project`, with its commit, in ledger
+    /// order: (commit, version), without reading the releases' records.
+    async fn release_commits(&self, project: &str) -> StoreResult<Vec<(String, String)>>;
 
     /// A page of releases, newest first, with their verdicts and deployments, and
     /// how many releases match from the page on (see [`ReleaseQuery::count`]).

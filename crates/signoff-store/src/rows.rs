@@ -9,7 +9,9 @@
 use signoff_core::entry::{Delivery, EvidenceRecord, FindingsCommitment, ReleaseRecord};
 use signoff_core::{Digest, Finding, Location, Severity, Tool};
 
-use crate::{EvidenceRow, FindingHistory, FindingRow, RecordRow, ReleaseRow, ScanRow, StoreError, StoreResult};
+use crate::{
+    EvidenceRow, FindingHistory, FindingRow, RecordRow, ReleaseMetricsRow, ReleaseRow, ScanRow, StoreError, StoreResult,
+};
 
 pub(crate) fn severity_rank(severity: Severity) -> i64 {
     match severity {
@@ -372,6 +374,29 @@ impl ScanColumns {
             release: self.release_version,
             captured_at: time_column("evidence", seq, "captured_at", &self.captured_at)?,
             target: self.target,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReleaseMetricsColumns {
+    seq: i64,
+    project: String,
+    version: String,
+    created_at: String,
+    first_decision: Option<String>,
+    kinds_held: i64,
+}
+
+impl ReleaseMetricsColumns {
+    pub(crate) fn into_row(self) -> StoreResult<ReleaseMetricsRow> {
+        let seq = to_u64(self.seq);
+        Ok(ReleaseMetricsRow {
+            created_at: time_column("releases", seq, "created_at", &self.created_at)?,
+            project: self.project,
+            version: self.version,
+            first_decision: self.first_decision,
+            kinds_held: to_u64(self.kinds_held),
         })
     }
 }

@@ -32,8 +32,8 @@ use crate::rows::{
 use crate::{DeliveryChange, DeliveryRow};
 use crate::{
     EvidenceHit, EvidenceQuery, EvidenceRow, FindingHistory, FindingRow, PopulationRow, RecordQuery, RecordRow,
-    ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, SchemaState, SourceRow, Store, StoreError, StoreResult,
-    StoredCheckpoint, StoredEntry, TokenRow, WriteTx,
+    ReleaseMetricsRow, ReleaseQuery, ReleaseRow, ReleaseSummaryRow, ScanRow, SchemaState, SourceRow, Store, StoreError,
+    StoreResult, StoredCheckpoint, StoredEntry, TokenRow, WriteTx,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -488,13 +488,7 @@ impl Store for SqlStore {
         from: Option<&str>,
         to: Option<&str>,
     ) -> StoreResult<Vec<ReleaseRow>> {
-        let mut sql = String::from("SELECT * FROM releases WHERE 1 = 1");
-        let mut values: Vec<&str> = Vec::new();
-        push_filters(
-            &mut sql,
-            &mut values,
-            [("project", "=", project), ("created_at", ">=", from), ("created_at", "<", to)],
-        );
+        let (mut sql, values) = pages::releases_in_period("*", project, from, to);
         sql.push_str(" ORDER BY seq");
         let rows: Vec<ReleaseColumns> = on!(&self.pool, |pool| {
             let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
@@ -506,13 +500,24 @@ impl Store for SqlStore {
         rows.into_iter().map(ReleaseColumns::into_row).collect()
     }
 
-    async fn release_kinds_between(
+    async fn release_metrics_between(
         &self,
         project: Option<&str>,
         from: Option<&str>,
         to: Option<&str>,
-    ) -> StoreResult<Vec<(String, String, String)>> {
-        pages::release_kinds_between(self, project, from, to).await
+        kinds: &[&str],
+    ) -> StoreResult<Vec<ReleaseMetricsRow>> {
+        pages::release_metrics_between(self, project, from, to, kinds).await
+    }
+
+    async fn release_commits(&self, project: &str) -> StoreResult<Vec<(String, String)>> {
+        let rows: Vec<(String, String)> = on!(&self.pool, |pool| sqlx::query_as(
+            "SELECT commit_sha, version FROM releases WHERE project = $1 ORDER BY seq"
+        )
+        .bind(project)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows)
     }
 
     async fn release_page(&self, query: &ReleaseQuery<'_>) -> StoreResult<(Vec<ReleaseSummaryRow>, u64)> {

@@ -4,13 +4,9 @@
 //! the exceptions open at its end. The same definitions as [`super::metrics`],
 //! with each read made once for the whole period.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
-use signoff_core::entry::Recorded;
-use signoff_core::records::{CertificateRecord, Decision};
-use signoff_core::{EvidenceKind, ProjectName};
-use signoff_store::RecordQuery;
+use signoff_core::ProjectName;
+use signoff_core::records::Decision;
 use time::OffsetDateTime;
 
 use super::{percentile, required_kinds};
@@ -121,52 +117,26 @@ pub async fn trend_of(
     };
     let (start, end) = (rfc3339(first.0), rfc3339(last.1));
     let name = project.map(ProjectName::as_str);
-    let releases = signoff.store.releases_between(name, Some(start.as_str()), Some(end.as_str())).await?;
-    // A release's certificates all come after it was created, so inside or after the period.
-    let query = RecordQuery { project: name, from: Some(start.as_str()), ..RecordQuery::default() };
-    // Each release's first certificate: did it pass at the first attempt? Read
-    // from the records' key columns (the decision is the status), not decoded.
-    let certificates = signoff.store.find_records(CertificateRecord::KIND, &query).await?;
-    let mut first_decision: HashMap<(&str, &str), bool> = HashMap::new();
-    for certificate in &certificates {
-        if let (Some(project), Some(version)) = (&certificate.project, &certificate.version) {
-            first_decision
-                .entry((project.as_str(), version.as_str()))
-                .or_insert(certificate.status.as_deref() == Some(Decision::Certified.as_str()));
-        }
-    }
     let required = required_kinds(signoff).await?;
-    // The kinds each release holds, read at once for the whole period.
-    let mut held: HashMap<(String, String), Vec<EvidenceKind>> = HashMap::new();
-    if !required.is_empty() {
-        for (project, version, kind) in
-            signoff.store.release_kinds_between(name, Some(start.as_str()), Some(end.as_str())).await?
-        {
-            if let Ok(kind) = kind.parse::<EvidenceKind>() {
-                held.entry((project, version)).or_default().push(kind);
-            }
-        }
-    }
-    let mut per_release = Vec::new();
+    let kinds: Vec<&str> = required.iter().map(|kind| kind.as_str()).collect();
+    // Per release, read at once for the whole period: did its first certificate
+    // pass (the first attempt), and how many required kinds does it hold.
+    let releases =
+        signoff.store.release_metrics_between(name, Some(start.as_str()), Some(end.as_str()), &kinds).await?;
+    let mut per_release = Vec::with_capacity(releases.len());
     let mut projects: Vec<ProjectName> = Vec::new();
     for release in &releases {
-        let record = &release.record;
-        let first = first_decision.get(&(record.project.as_str(), record.version.as_str())).copied();
-        let share = if required.is_empty() {
-            None
-        } else {
-            let key = (record.project.to_string(), record.version.to_string());
-            let present = held.get(&key).map_or(&[][..], Vec::as_slice);
-            let have = required.iter().filter(|kind| present.contains(kind)).count();
-            Some(have as f64 / required.len() as f64)
-        };
+        let first = release.first_decision.as_deref().map(|decision| decision == Decision::Certified.as_str());
+        let share = (!required.is_empty()).then(|| release.kinds_held as f64 / required.len() as f64);
         per_release.push((release.created_at, first, share));
-        if !projects.contains(&record.project) {
-            projects.push(record.project.clone());
+        if count_fixes && !projects.iter().any(|known| known.as_str() == release.project) {
+            projects.push(release.project.parse::<ProjectName>().map_err(|error| {
+                AppError::Inconsistent(format!("release {}@{}: {error}", release.project, release.version))
+            })?);
         }
     }
     let mut fixes = Vec::new();
-    for project in projects.iter().filter(|_| count_fixes) {
+    for project in &projects {
         for view in fixed_between(signoff, project, first.0, last.1).await? {
             if let Some(fixed) = &view.fixed_in {
                 fixes.push((

@@ -62,6 +62,24 @@ async fn a_release_is_certified_on_its_evidence_and_the_gate_follows() {
         let closed = signoff_app::gate::gate(&store.signoff, rejected_artifact, None).await.unwrap();
         assert!(!closed.allowed && closed.reason.contains("was rejected"), "{backend}: {}", closed.reason);
 
+        // The metrics over time read each release's first decision and evidence
+        // kinds in one query: they agree with the period's metrics read release
+        // by release (1.4.0 failed its first attempt, 1.4.1 passed).
+        let now = time::OffsetDateTime::now_utc();
+        let (from, to) = (now - time::Duration::days(1), now + time::Duration::days(1));
+        let project = signoff_core::ProjectName::new("shop").unwrap();
+        let trend = signoff_app::insights::trend(&store.signoff, Some(&project), from, to).await.unwrap();
+        let month = trend.months.iter().find(|month| month.releases > 0).unwrap();
+        assert_eq!(month.releases, 2, "{backend}: {trend:?}");
+        assert_eq!(month.first_attempt_pass_rate, Some(0.5), "{backend}: {trend:?}");
+        let period = signoff_app::Period { from: Some(month.from), to: Some(month.to) };
+        let metrics = signoff_app::insights::metrics(&store.signoff, period).await.unwrap();
+        assert_eq!(metrics.first_attempt_pass_rate, Some(0.5), "{backend}");
+        let completeness = month.evidence_completeness.unwrap();
+        assert!(completeness > 0.0, "{backend}: {trend:?}");
+        let mean = metrics.evidence_completeness_mean.unwrap();
+        assert!((completeness - mean).abs() < 1e-9, "{backend}: trend {completeness}, metrics {mean}");
+
         // Revoked, the certificate no longer opens the gate.
         signoff_app::gate::revoke(&store.signoff, &release("shop@1.4.1"), "key rotation drill", human("security"))
             .await

@@ -8,8 +8,8 @@ use signoff_core::ProjectName;
 
 use super::filters::push_filters;
 use super::{Pool, SqlStore};
-use crate::rows::{HistoryColumns, ReleaseSummaryColumns, to_i64, to_u64};
-use crate::{FindingHistory, RELEASES_COUNTED, ReleaseQuery, ReleaseSummaryRow, StoreResult};
+use crate::rows::{HistoryColumns, ReleaseMetricsColumns, ReleaseSummaryColumns, to_i64, to_u64};
+use crate::{FindingHistory, RELEASES_COUNTED, ReleaseMetricsRow, ReleaseQuery, ReleaseSummaryRow, StoreResult};
 
 pub(super) async fn finding_history_each(
     store: &SqlStore,
@@ -84,37 +84,69 @@ pub(super) async fn evidence_projects(store: &SqlStore, after: Option<&str>, lim
     Ok(names)
 }
 
-pub(super) async fn release_kinds_between(
+/// `SELECT {columns} FROM releases` created in `[from, to)`, optionally of one
+/// project, with the values its placeholders take.
+pub(super) fn releases_in_period<'v>(
+    columns: &str,
+    project: Option<&'v str>,
+    from: Option<&'v str>,
+    to: Option<&'v str>,
+) -> (String, Vec<&'v str>) {
+    let mut sql = format!("SELECT {columns} FROM releases WHERE 1 = 1");
+    let mut values = Vec::new();
+    push_filters(
+        &mut sql,
+        &mut values,
+        [("project", "=", project), ("created_at", ">=", from), ("created_at", "<", to)],
+    );
+    (sql, values)
+}
+
+pub(super) async fn release_metrics_between(
     store: &SqlStore,
     project: Option<&str>,
     from: Option<&str>,
     to: Option<&str>,
-) -> StoreResult<Vec<(String, String, String)>> {
-    // As `release_evidence`: evidence named for the release, and evidence at
-    // its commit naming none; each an indexed join.
-    let mut releases = String::from("SELECT project, version, commit_sha FROM releases WHERE 1 = 1");
-    let mut values: Vec<&str> = Vec::new();
-    push_filters(
-        &mut releases,
-        &mut values,
-        [("project", "=", project), ("created_at", ">=", from), ("created_at", "<", to)],
-    );
+    kinds: &[&str],
+) -> StoreResult<Vec<ReleaseMetricsRow>> {
+    let (releases, mut values) = releases_in_period("seq, project, version, commit_sha, created_at", project, from, to);
+    let mut wanted = Vec::with_capacity(kinds.len());
+    for kind in kinds {
+        values.push(kind);
+        wanted.push(format!("${}", values.len()));
+    }
+    let wanted = if wanted.is_empty() { "NULL".to_owned() } else { wanted.join(", ") };
+    // The kinds held as `release_evidence` finds them (evidence named for the
+    // release, and evidence at its commit naming none; each an indexed join),
+    // each kind counted once; the first certificate through its index.
     let sql = format!(
-        "WITH r AS ({releases})
-         SELECT r.project, r.version, e.kind FROM r JOIN evidence e
-             ON e.project = r.project AND e.release_version = r.version
-         UNION ALL
-         SELECT r.project, r.version, e.kind FROM r JOIN evidence e
-             ON e.project = r.project AND e.commit_sha = r.commit_sha AND e.release_version IS NULL"
+        "WITH r AS ({releases}),
+         k AS (
+             SELECT r.seq, e.kind FROM r JOIN evidence e
+                 ON e.project = r.project AND e.release_version = r.version
+                 WHERE e.kind IN ({wanted})
+             UNION
+             SELECT r.seq, e.kind FROM r JOIN evidence e
+                 ON e.project = r.project AND e.commit_sha = r.commit_sha AND e.release_version IS NULL
+                 WHERE e.kind IN ({wanted})
+         ),
+         held AS (SELECT seq, COUNT(*) AS n FROM k GROUP BY seq)
+         SELECT r.seq, r.project, r.version, r.created_at,
+             (SELECT c.status FROM records c
+                 WHERE c.kind = 'certificate_issued' AND c.project = r.project AND c.version = r.version
+                 ORDER BY c.seq LIMIT 1) AS first_decision,
+             COALESCE(held.n, 0) AS kinds_held
+         FROM r LEFT JOIN held ON held.seq = r.seq
+         ORDER BY r.seq"
     );
-    on!(&store.pool, |pool| {
+    let rows: Vec<ReleaseMetricsColumns> = on!(&store.pool, |pool| {
         let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
         for value in &values {
             statement = statement.bind(*value);
         }
         statement.fetch_all(pool).await
-    })
-    .map_err(Into::into)
+    })?;
+    rows.into_iter().map(ReleaseMetricsColumns::into_row).collect()
 }
 
 pub(super) async fn release_page(
