@@ -118,17 +118,20 @@ pub(super) async fn release_metrics_between(
     let wanted = if wanted.is_empty() { "NULL".to_owned() } else { wanted.join(", ") };
     // The kinds held as `release_evidence` finds them (evidence named for the
     // release, and evidence at its commit naming none; each an indexed join),
-    // each kind counted once; the first certificate through its index.
+    // each kind counted once; the first certificate through its index. The
+    // CROSS JOINs keep SQLite's planner on the releases as the outer loop: left
+    // to choose, SQLite 3.51 read every piece of the project's evidence and took
+    // 35 ms for one project's 94 releases instead of 6 ms (PostgreSQL plans a
+    // CROSS JOIN with a WHERE as any inner join).
     let sql = format!(
         "WITH r AS ({releases}),
          k AS (
-             SELECT r.seq, e.kind FROM r JOIN evidence e
-                 ON e.project = r.project AND e.release_version = r.version
-                 WHERE e.kind IN ({wanted})
+             SELECT r.seq, e.kind FROM r CROSS JOIN evidence e
+                 WHERE e.project = r.project AND e.release_version = r.version AND e.kind IN ({wanted})
              UNION
-             SELECT r.seq, e.kind FROM r JOIN evidence e
-                 ON e.project = r.project AND e.commit_sha = r.commit_sha AND e.release_version IS NULL
-                 WHERE e.kind IN ({wanted})
+             SELECT r.seq, e.kind FROM r CROSS JOIN evidence e
+                 WHERE e.project = r.project AND e.commit_sha = r.commit_sha AND e.release_version IS NULL
+                     AND e.kind IN ({wanted})
          ),
          held AS (SELECT seq, COUNT(*) AS n FROM k GROUP BY seq)
          SELECT r.seq, r.project, r.version, r.created_at,
