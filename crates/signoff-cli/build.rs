@@ -1,7 +1,11 @@
 //! Stamps the binary with the commit it was built from, for `signoff --version`.
 //!
-//! The date is the commit's, not the build's, so two builds of one commit are the
-//! same binary. Without git (a source tarball), the version is the package's alone.
+//! The build date is reproducible: `SOURCE_DATE_EPOCH` when the builder sets it
+//! (the reproducible-builds.org convention packagers follow), else the commit's
+//! date, so two builds of one commit are the same binary. Where there is no git
+//! (a source tarball, a Docker build without `.git`), `SIGNOFF_BUILD_COMMIT` in the
+//! build's environment names the commit; without either, the version is the
+//! package's alone.
 
 use std::process::Command;
 
@@ -19,10 +23,20 @@ fn main() {
             println!("cargo:rerun-if-changed={file}");
         }
     }
-    if let Some(commit) = git(&["rev-parse", "--short=12", "HEAD"]) {
+    println!("cargo:rerun-if-env-changed=SIGNOFF_BUILD_COMMIT");
+    println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+    let given = std::env::var("SIGNOFF_BUILD_COMMIT").ok().filter(|commit| !commit.is_empty());
+    if let Some(commit) = given.or_else(|| git(&["rev-parse", "--short=12", "HEAD"])) {
         println!("cargo:rustc-env=SIGNOFF_BUILD_COMMIT={commit}");
     }
-    if let Some(date) = git(&["log", "-1", "--format=%cs"]) {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|seconds| seconds.trim().parse::<i64>().ok());
+    if let Some(date) = epoch.and_then(civil_date).or_else(|| git(&["log", "-1", "--format=%cs"])) {
         println!("cargo:rustc-env=SIGNOFF_BUILD_DATE={date}");
     }
+}
+
+/// The UTC date (YYYY-MM-DD) of a Unix time; `None` when out of range.
+fn civil_date(seconds: i64) -> Option<String> {
+    let date = time::OffsetDateTime::from_unix_timestamp(seconds).ok()?.date();
+    Some(format!("{}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day()))
 }

@@ -249,6 +249,19 @@ pub enum Runtime {
 }
 
 impl Runtime {
+    /// The runtime whose output has this shape, if one does.
+    fn detect(document: &Value) -> Option<Runtime> {
+        if matches!(document["kind"].as_str(), Some("List" | "PodList" | "Pod")) {
+            return Some(Runtime::Kubectl);
+        }
+        if document["tasks"].is_array() {
+            return Some(Runtime::Ecs);
+        }
+        let containers = document.as_array()?;
+        (!containers.is_empty() && containers.iter().all(|container| container["Id"].is_string()))
+            .then_some(Runtime::Docker)
+    }
+
     fn name(self) -> &'static str {
         match self {
             Runtime::Kubectl => "kubectl get pods -o json",
@@ -273,9 +286,23 @@ pub struct Running {
 ///
 /// # Errors
 /// Output that is not JSON or not of the runtime's shape.
-pub fn running(runtime: Runtime, bytes: &[u8], source: &str) -> Result<Vec<Running>, AppError> {
+/// Without a runtime, it is told from the document's shape: a `kind` of `List`,
+/// `PodList` or `Pod` is kubectl's, an array of objects with an `Id` is `docker
+/// inspect`'s, an object with `tasks` is ECS's.
+pub fn running(runtime: Option<Runtime>, bytes: &[u8], source: &str) -> Result<Vec<Running>, AppError> {
+    let document: Value = serde_json::from_slice(bytes).map_err(|error| match runtime {
+        Some(runtime) => AppError::Invalid(format!("{source}: not {} output: {error}", runtime.name())),
+        None => AppError::Invalid(format!("{source}: not JSON: {error}")),
+    })?;
+    let runtime = match runtime.or_else(|| Runtime::detect(&document)) {
+        Some(runtime) => runtime,
+        None => {
+            return Err(AppError::Invalid(format!(
+                "{source}: not output signoff can read running containers from (kubectl get pods -o json, docker inspect, aws ecs describe-tasks); name it with --input-format"
+            )));
+        }
+    };
     let shape = |message: &str| AppError::Invalid(format!("{source}: not {} output: {message}", runtime.name()));
-    let document: Value = serde_json::from_slice(bytes).map_err(|error| shape(&error.to_string()))?;
     let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
     let mut found = Vec::new();
     match runtime {

@@ -658,10 +658,16 @@ pub(crate) fn open_certificate(signoff: &Signoff, view: &CertificateView) -> Res
 /// # Errors
 /// [`Missing::Certificate`] when the release was never certified.
 pub async fn certificate_of(signoff: &Signoff, release: &ReleaseRef) -> Result<CertificateView, AppError> {
-    certificates(signoff, Some(release.project.as_str()), Some(release.version.as_str()))
-        .await?
-        .pop()
-        .ok_or_else(|| Missing::Certificate(release.clone()).into())
+    if let Some(view) =
+        certificates(signoff, Some(release.project.as_str()), Some(release.version.as_str())).await?.pop()
+    {
+        return Ok(view);
+    }
+    // No certificate of a release that does not exist either: say which is missing.
+    if signoff.store.release(&release.project, &release.version).await?.is_none() {
+        return Err(Missing::Release(release.clone()).into());
+    }
+    Err(Missing::Certificate(release.clone()).into())
 }
 
 #[cfg(test)]

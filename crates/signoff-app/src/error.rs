@@ -394,6 +394,17 @@ pub enum Missing {
         /// The fingerprint as given.
         finding: String,
     },
+    /// A project the store has neither evidence nor a release of.
+    #[error(
+        "no project {project}: nothing was captured or released for it{}",
+        .closest.as_ref().map(|close| format!("; did you mean {close}?")).unwrap_or_default()
+    )]
+    Project {
+        /// The project as given.
+        project: ProjectName,
+        /// The known project closest to it, when one is a typo or two away.
+        closest: Option<ProjectName>,
+    },
     /// An access token.
     #[error("no token {0} (see `signoff token list`)")]
     Token(String),

@@ -185,7 +185,19 @@ pub fn read_package(path: &std::path::Path) -> Result<Vec<u8>, AppError> {
 /// # Errors
 /// A malformed trusted key.
 pub fn verify(bytes: &[u8], trusted_key: Option<&str>) -> Result<VerifyReport, AppError> {
+    verify_watched(bytes, trusted_key, None)
+}
+
+/// [`verify`], with counters a progress bar can follow.
+///
+/// # Errors
+/// A malformed trusted key.
+pub fn verify_watched(
+    bytes: &[u8],
+    trusted_key: Option<&str>,
+    progress: Option<std::sync::Arc<signoff_package::VerifyProgress>>,
+) -> Result<VerifyReport, AppError> {
     let trusted: Option<NoteVerifier> =
         trusted_key.map(|text| signoff_ledger::checkpoint::parse_verifier_key(text.trim())).transpose()?;
-    Ok(signoff_package::verify(bytes, &VerifyOptions { trusted_key: trusted, ..VerifyOptions::default() }))
+    Ok(signoff_package::verify(bytes, &VerifyOptions { trusted_key: trusted, progress, ..VerifyOptions::default() }))
 }

@@ -7,7 +7,8 @@ use serde::Serialize;
 use signoff_core::ProjectName;
 use signoff_core::entry::Event;
 use signoff_core::records::{Actor, ActorKind, PolicyPinRecord, PolicyRecord, PolicyReference, PolicySource};
-use signoff_policy::{Policy, STARTER_POLICY};
+use signoff_policy::Policy;
+pub use signoff_policy::STARTER_POLICY;
 use signoff_store::RecordQuery;
 
 use crate::error::{AppError, Refusal};
@@ -117,9 +118,15 @@ pub(crate) type ParsedPolicy = (Policy, String, Vec<(String, String)>);
 ///
 /// # Errors
 /// A policy mistake, reported as `file:line:column: message`.
+/// `-` reads standard input (its Rego files relative to the current folder).
 pub(crate) fn parse_file(path: &Path) -> Result<ParsedPolicy, AppError> {
-    let text = std::fs::read_to_string(path).map_err(AppError::io(path))?;
-    let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let stdin = path.as_os_str() == "-";
+    let text = if stdin {
+        std::io::read_to_string(std::io::stdin().lock()).map_err(AppError::io(Path::new("standard input")))?
+    } else {
+        std::fs::read_to_string(path).map_err(AppError::io(path))?
+    };
+    let folder = if stdin { PathBuf::new() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
     let rego = std::cell::RefCell::new(Vec::new());
     let resolve = |file: &str| -> Result<String, String> {
         let full: PathBuf = folder.join(file);
@@ -127,9 +134,17 @@ pub(crate) fn parse_file(path: &Path) -> Result<ParsedPolicy, AppError> {
         rego.borrow_mut().push((file.to_owned(), source.clone()));
         Ok(source)
     };
-    let display = path.display().to_string();
+    let display = if stdin { "standard input".to_owned() } else { path.display().to_string() };
     let policy = Policy::parse(&text, &display, &resolve)?;
     Ok((policy, text, rego.into_inner()))
+}
+
+/// The name a policy file is recorded under (`stdin` for standard input).
+fn file_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        return "stdin".to_owned();
+    }
+    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// A published policy.
@@ -152,7 +167,7 @@ pub struct PublishedPolicy {
 pub async fn publish(signoff: &Signoff, path: &Path, actor: Actor) -> Result<PublishedPolicy, AppError> {
     let (policy, text, rego) = parse_file(path)?;
     if actor.kind != ActorKind::Human {
-        let file = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let file = file_name(path);
         let refusal = Refusal::NotHuman { actor: actor.id.clone(), kind: actor.kind, action: "publish a policy" };
         return Err(signoff.refuse(Attempt::on("policy publish", file, &actor), refusal).await);
     }
@@ -169,7 +184,7 @@ pub async fn publish(signoff: &Signoff, path: &Path, actor: Actor) -> Result<Pub
         name: policy.name().to_owned(),
         version: same_name.last().map_or(1, |latest| latest.record.version + 1),
         digest: policy.digest(),
-        file_name: path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+        file_name: file_name(path),
         text,
         rego,
         published_by: actor,

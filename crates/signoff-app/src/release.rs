@@ -352,7 +352,6 @@ pub async fn suggest(signoff: &Signoff, wanted: &ReleaseRef) -> Result<Option<Re
     const LOOKED_AT: u64 = 2000;
     let page = |project| ReleaseQuery { project, limit: LOOKED_AT, ..ReleaseQuery::default() };
     let (same_project, _) = signoff.store.release_page(&page(Some(wanted.project.as_str()))).await?;
-    let close = |a: &str, b: &str| strsim::damerau_levenshtein(a, b) <= (a.chars().count() / 3).clamp(1, 3);
     let versions = same_project.iter().map(|row| &row.release.record);
     if let Some(found) = versions
         .filter(|record| close(wanted.version.as_str(), record.version.as_str()))
@@ -370,4 +369,45 @@ pub async fn suggest(signoff: &Signoff, wanted: &ReleaseRef) -> Result<Option<Re
             (version_differs, strsim::damerau_levenshtein(wanted.project.as_str(), record.project.as_str()))
         });
     Ok(found.map(|record| ReleaseRef::new(record.project.clone(), record.version.clone())))
+}
+
+/// Whether a name is a typo or two away from another: a few edits, at most a
+/// third of its length.
+fn close(a: &str, b: &str) -> bool {
+    strsim::damerau_levenshtein(a, b) <= (a.chars().count() / 3).clamp(1, 3)
+}
+
+/// Checks that the store knows a project: it holds evidence or a release of it.
+/// Commands that read or configure a project call this so that a typo is not
+/// answered with an empty result (capture, which starts a project, does not).
+///
+/// # Errors
+/// [`Missing::Project`], naming the closest known project when one is close; a
+/// store failure.
+pub async fn known_project(signoff: &Signoff, project: &ProjectName) -> Result<(), AppError> {
+    const PAGE: u64 = 1000;
+    let mut known: Vec<String> = Vec::new();
+    loop {
+        let page = signoff.store.evidence_projects(known.last().map(String::as_str), PAGE).await?;
+        let full = page.len() as u64 == PAGE;
+        known.extend(page);
+        if !full {
+            break;
+        }
+    }
+    if known.iter().any(|name| name == project.as_str()) {
+        return Ok(());
+    }
+    let query = |project| ReleaseQuery { project, limit: 1, ..ReleaseQuery::default() };
+    if !signoff.store.release_page(&query(Some(project.as_str()))).await?.0.is_empty() {
+        return Ok(());
+    }
+    let (releases, _) = signoff.store.release_page(&ReleaseQuery { limit: 2000, ..query(None) }).await?;
+    known.extend(releases.into_iter().map(|row| row.release.record.project.as_str().to_owned()));
+    let closest = known
+        .iter()
+        .filter(|name| close(project.as_str(), name))
+        .min_by_key(|name| strsim::damerau_levenshtein(project.as_str(), name))
+        .and_then(|name| ProjectName::new(name).ok());
+    Err(Missing::Project { project: project.clone(), closest }.into())
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use signoff_core::context::CiContext;
 use signoff_core::entry::EvidenceRecord;
+use signoff_core::text::count;
 use signoff_core::{Digest, EvidenceKind, Format, Summary, Tool};
 
 /// One evidence file, inspected or captured.
@@ -112,21 +113,26 @@ pub(crate) fn summary_line(summary: &signoff_core::Summary) -> String {
     let mut parts = Vec::new();
     if let Some(findings) = &summary.findings {
         parts.push(format!(
-            "{} findings ({} critical, {} high, {} medium, {} low, {} info)",
-            findings.total, findings.critical, findings.high, findings.medium, findings.low, findings.info
+            "{} ({} critical, {} high, {} medium, {} low, {} info)",
+            count(findings.total, "finding", "findings"),
+            findings.critical,
+            findings.high,
+            findings.medium,
+            findings.low,
+            findings.info
         ));
     }
     if let Some(tests) = &summary.tests {
-        parts.push(format!("{} tests, {} failed", tests.total, tests.failed + tests.errored));
+        parts.push(format!("{}, {} failed", count(tests.total, "test", "tests"), tests.failed + tests.errored));
     }
     if let Some(rate) = summary.coverage.and_then(|coverage| coverage.line_rate) {
         parts.push(format!("{:.1}% lines", rate * 100.0));
     }
     if let Some(reviews) = &summary.reviews {
-        parts.push(format!("{} approvals", reviews.approved));
+        parts.push(count(reviews.approved, "approval", "approvals"));
     }
     if let Some(components) = summary.components {
-        parts.push(format!("{components} components"));
+        parts.push(count(components, "component", "components"));
     }
     parts.join("; ")
 }

@@ -109,7 +109,10 @@ pub(crate) enum Command {
     #[command(after_help = "Examples:\n  signoff inspect results.sarif\n  cat junit.xml | signoff inspect - --json")]
     Inspect(InspectArgs),
     /// Create, show and list releases.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff release create shop@4.2.1 --artifact dist/shop.tar.gz\n  signoff release show shop@4.2.1\n  signoff release list --project shop --status uncertified"
+    )]
     Release(ReleaseCommand),
     /// List a project's findings across runs: first seen, last seen, fixed in.
     #[command(
@@ -117,7 +120,10 @@ pub(crate) enum Command {
     )]
     Findings(FindingsArgs),
     /// Write, check and publish certification policies.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff policy init\n  signoff policy check signoff-policy.yaml\n  signoff policy publish signoff-policy.yaml\n  signoff policy pin shop --latest --reason \"Q4 audit closed\""
+    )]
     Policy(PolicyCommand),
     /// Approve (or reject) a release, bound to its exact content.
     #[command(
@@ -125,7 +131,10 @@ pub(crate) enum Command {
     )]
     Approve(ApproveArgs),
     /// Request, approve and list exceptions (time-boxed risk acceptances).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff exception request --finding sha256:… --reason \"fix ships in 4.3\" --expires 2026-12-31\n  signoff exception list\n  signoff exception approve EXC-3"
+    )]
     Exception(ExceptionCommand),
     /// Triage a finding: false positive, not affected or accepted risk (D3).
     #[command(
@@ -138,7 +147,10 @@ pub(crate) enum Command {
     )]
     Certify(CertifyArgs),
     /// Show, export or revoke a release's certificate (a signed DSSE envelope).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff certificate show shop@4.2.1\n  signoff certificate export shop@4.2.1 -o shop-4.2.1.dsse.json\n  signoff certificate export shop@4.2.1 --jq '.payload | @base64d | fromjson | .subject'"
+    )]
     Certificate(CertificateCommand),
     /// Deploy gate: exit 0 only if a valid certificate covers the artifact.
     #[command(
@@ -149,19 +161,34 @@ pub(crate) enum Command {
     #[command(after_help = "Examples:\n  signoff replay --policy stricter.yaml --since 2026-01-01")]
     Replay(ReplayArgs),
     /// Record deployments of releases to environments.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff deploy record shop@4.2.1 --env prod\n  signoff deploy record shop@4.2.1 --env staging --json"
+    )]
     Deploy(DeployCommand),
     /// Report what runs in an environment; anything never certified is flagged.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff env snapshot --env prod --artifact sha256:…\n  kubectl get pods -A -o json | signoff env snapshot --env prod -"
+    )]
     Env(EnvCommand),
     /// Control coverage per framework (SOC 2, ISO 27001, PCI DSS, HIPAA, NIST 800-53).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff controls coverage --framework soc2 --from 2026-07-01 --to 2026-09-30\n  signoff controls coverage --release shop@4.2.1 --json"
+    )]
     Controls(ControlsCommand),
     /// Answer auditors: release trace, search, and the standard questions.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff audit trace shop@4.2.1\n  signoff audit search --project shop --severity high --from 2026-07-01\n  signoff audit ask who-approved shop@4.2.1"
+    )]
     Audit(AuditCommand),
     /// The auditor's request list (PBC): import it, answer each request, see what is open.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff pbc import requests.csv\n  signoff pbc answer REQ-12 --query \"population env=prod from=2026-07-01 to=2026-09-30\"\n  signoff pbc status"
+    )]
     Pbc(PbcCommand),
     /// A self-contained report for a period, framework or project (HTML, JSON, CSV).
     #[command(
@@ -187,36 +214,57 @@ pub(crate) enum Command {
     )]
     VerifyPackage(VerifyPackageArgs),
     /// Retention: purge raw evidence past retention, keeping hashes and the ledger.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Examples:\n  signoff retention apply --dry-run\n  signoff retention apply")]
     Retention(RetentionCommand),
     /// Legal holds on a project or release: held evidence is never purged.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff hold place --project shop --reason \"litigation hold, matter 2026-17\"\n  signoff hold lift HOLD-1 --project shop --reason \"matter closed\""
+    )]
     Hold(HoldCommand),
     /// Verify the ledger, print checkpoints, prove inclusion and consistency.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff ledger verify\n  signoff ledger checkpoint > kept-checkpoint.txt\n  signoff ledger prove 42"
+    )]
     Ledger(LedgerCommand),
     /// Print the ledger's public key, for people who verify signoff's signatures.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff key public > signoff.pub.pem\n  signoff key public --format note"
+    )]
     Key(KeyCommand),
     /// Serve this store over HTTP to pipelines, people and auditors, with scoped tokens.
     #[command(
-        after_help = "Examples:\n  signoff serve\n  signoff serve --listen 0.0.0.0:8437 --tls-cert /etc/signoff/cert.pem --tls-key /etc/signoff/key.pem\n  signoff serve --listen 0.0.0.0:8437   # behind a TLS proxy\n\nRequests carry `Authorization: Bearer <token>` (see `signoff token create`).\nThe API is described at /api/openapi.json; logs are JSON lines on stderr\n(SIGNOFF_LOG=debug for more)."
+        after_help = "Examples:\n  signoff serve\n  signoff serve --listen 0.0.0.0:8437 --tls-cert /etc/signoff/cert.pem --tls-key /etc/signoff/key.pem\n  signoff serve --listen 0.0.0.0:8437   # behind a TLS proxy\n  signoff serve --listen 127.0.0.1:0 --json   # prints {\"listening\": \"http://127.0.0.1:40123\", ...}\n\nRequests carry `Authorization: Bearer <token>` (see `signoff token create`).\nThe API is described at /api/openapi.json; logs are JSON lines on stderr\n(SIGNOFF_LOG=debug for more)."
     )]
     Serve(ServeArgs),
     /// Issue, list, revoke and rotate the server's access tokens.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff token create --name ci-shop --scope capture,release --project shop --expires 90d\n  signoff token list\n  signoff token revoke 3f9a0c2e71b4d856"
+    )]
     Token(TokenCommand),
     /// Captures kept on this machine while the server was out of reach.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Examples:\n  signoff outbox status\n  signoff outbox flush")]
     Outbox(OutboxCommand),
     /// Deliver evidence to GRC tools (Vanta, Drata, webhooks, a folder), exactly once.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff sync add vanta --client-id b2f1c0 --client-secret-env VANTA_SECRET\n  signoff sync status\n  signoff sync run --once"
+    )]
     Sync(SyncCommand),
     /// OSCAL assessment results of releases, for assessors and GRC tools.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff oscal export --release shop@4.2.1 -o ar.json\n  signoff oscal export --from 2026-07-01 --to 2026-09-30 --framework soc2 -o q3-ar.json"
+    )]
     Oscal(OscalCommand),
     /// VEX documents (OpenVEX, CycloneDX) of a project's finding dispositions.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff vex export --project shop --format openvex -o shop.vex.json"
+    )]
     Vex(VexCommand),
     /// Walk through signoff on the example app's real pipeline outputs.
     #[command(after_help = "Examples:\n  signoff demo\n  signoff demo --keep ./demo-store")]
@@ -437,14 +485,18 @@ pub(crate) enum ReleaseStatusArg {
 pub(crate) enum PolicyCommand {
     /// Write a commented starter policy (SAST and tests required, no critical or high
     /// findings, tests pass, every change reviewed).
-    #[command(after_help = "Examples:\n  signoff policy init\n  signoff policy init our-policy.yaml --force")]
+    #[command(
+        after_help = "Examples:\n  signoff policy init\n  signoff policy init our-policy.yaml --force\n  signoff policy init - | less"
+    )]
     Init(PolicyInitArgs),
     /// Validate a policy and publish it: digested, versioned, ledgered; certify then
     /// uses it by default.
     #[command(after_help = "Examples:\n  signoff policy publish signoff-policy.yaml")]
     Publish(PolicyPublishArgs),
     /// Check a policy file without publishing it.
-    #[command(after_help = "Examples:\n  signoff policy check signoff-policy.yaml")]
+    #[command(
+        after_help = "Examples:\n  signoff policy check signoff-policy.yaml\n  git show main:signoff-policy.yaml | signoff policy check -"
+    )]
     Check(PolicyPublishArgs),
     /// Pin a project to a published policy version (or unpin it): ledgered;
     /// certification and the gate then use that version for the project.
@@ -456,7 +508,7 @@ pub(crate) enum PolicyCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct PolicyInitArgs {
-    /// Where to write it.
+    /// Where to write it (`-`: standard output).
     #[arg(default_value = "signoff-policy.yaml")]
     pub(crate) path: PathBuf,
     /// Overwrite an existing file.
@@ -466,7 +518,7 @@ pub(crate) struct PolicyInitArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct PolicyPublishArgs {
-    /// The policy file.
+    /// The policy file (`-`: standard input; its Rego files are then read from here).
     pub(crate) path: PathBuf,
     #[command(flatten)]
     pub(crate) output: JsonArg,
@@ -708,7 +760,8 @@ pub(crate) enum LedgerCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    /// Also check against a checkpoint kept outside the store (a file with the signed note).
+    /// Also check against a checkpoint kept outside the store (a file with the signed
+    /// note; `-`: standard input).
     #[arg(long, value_name = "FILE")]
     pub(crate) checkpoint: Option<PathBuf>,
     #[command(flatten)]
@@ -801,6 +854,9 @@ pub(crate) struct SchemaArgs {
     /// List the documented outputs and the commands that print them.
     #[arg(long, conflicts_with_all = ["name", "dir"])]
     pub(crate) list: bool,
+    /// With --list: print JSON lines.
+    #[arg(long, requires = "list")]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -33,12 +33,13 @@ use clap::Parser;
 /// The version `--version` prints.
 pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// `--version` with the commit it was built from and that commit's date, when the build knew them
-/// (`SIGNOFF_BUILD_COMMIT`, `SIGNOFF_BUILD_DATE`, set by the build script).
+/// `--version` with the commit it was built from and its build date, when the build
+/// knew them (`SIGNOFF_BUILD_COMMIT`, `SIGNOFF_BUILD_DATE`, set by the build script;
+/// the date is reproducible: `SOURCE_DATE_EPOCH`'s, else the commit's).
 pub(crate) fn long_version() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| match (option_env!("SIGNOFF_BUILD_COMMIT"), option_env!("SIGNOFF_BUILD_DATE")) {
-        (Some(commit), Some(date)) => format!("{VERSION} (commit {commit}, {date})"),
+        (Some(commit), Some(date)) => format!("{VERSION} (commit {commit}, built {date})"),
         (Some(commit), None) => format!("{VERSION} (commit {commit})"),
         _ => VERSION.to_owned(),
     })

@@ -27,6 +27,8 @@ pub(crate) struct Remote {
     base: String,
     token: String,
     http: reqwest::Client,
+    /// Bytes of the file being sent read so far (a progress bar follows it).
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Why a request did not succeed.
@@ -104,12 +106,18 @@ impl Remote {
             .no_proxy()
             .build()
             .context("cannot start an HTTP client")?;
-        Ok(Remote { base, token: token.to_owned(), http })
+        Ok(Remote { base, token: token.to_owned(), http, sent: std::sync::Arc::default() })
     }
 
     /// The server's URL.
     pub(crate) fn base(&self) -> &str {
         &self.base
+    }
+
+    /// How many bytes of the file being sent have been read, shared with a
+    /// progress bar (it starts again at 0 with each attempt).
+    pub(crate) fn sent(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        std::sync::Arc::clone(&self.sent)
     }
 
     /// One request, retried with backoff while the server is unavailable. Answers
@@ -157,9 +165,14 @@ impl Remote {
                     detail: format!("{}: {error}", file.display()),
                 })?;
                 let length = handle.metadata().await.map(|metadata| metadata.len()).ok();
+                let sent = self.sent();
+                sent.store(0, std::sync::atomic::Ordering::Relaxed);
+                let counted = tokio_util::io::InspectReader::new(handle, move |read: &[u8]| {
+                    sent.fetch_add(read.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                });
                 let mut request = request
                     .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-                    .body(reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(handle)));
+                    .body(reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(counted)));
                 if let Some(length) = length {
                     request = request.header(reqwest::header::CONTENT_LENGTH, length);
                 }

@@ -314,6 +314,12 @@ pub(crate) fn json_line<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> 
     write_json(&serde_json::to_vec(&versioned(value)?)?)
 }
 
+/// Prints a JSON document as it is, not versioned (a DSSE envelope, a JSON
+/// Schema: documents with a shape of their own), through `--jq` when set.
+pub(crate) fn json_raw(bytes: &[u8]) -> anyhow::Result<()> {
+    write_json(bytes.trim_ascii_end())
+}
+
 /// A JSON document for a file (`-o FILE`), versioned like printed JSON.
 pub(crate) fn json_text<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(&versioned(value)?)?)
@@ -338,6 +344,27 @@ pub(crate) fn write_bytes(output: Option<&std::path::Path>, bytes: &[u8]) -> any
         }
     }
     Ok(())
+}
+
+/// A named file's bytes and the name to report it by; `-` reads standard input
+/// (reported as `standard input`).
+pub(crate) fn read_input(path: &std::path::Path) -> anyhow::Result<(Vec<u8>, String)> {
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .map_err(|error| anyhow::anyhow!("standard input: {error}"))?;
+        return Ok((bytes, "standard input".to_owned()));
+    }
+    let bytes = std::fs::read(path).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+    Ok((bytes, path.display().to_string()))
+}
+
+/// [`read_input`] as UTF-8 text.
+pub(crate) fn read_input_text(path: &std::path::Path) -> anyhow::Result<(String, String)> {
+    let (bytes, name) = read_input(path)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|error| anyhow::anyhow!("{name}: not UTF-8 text (byte {})", error.utf8_error().valid_up_to()))?;
+    Ok((text, name))
 }
 
 /// The form a document is written in: `--format` (or `--json`), else the
@@ -377,10 +404,7 @@ pub(crate) fn time(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
-/// `1 file`, `2 files`.
-pub(crate) fn count(number: u64, one: &str, many: &str) -> String {
-    format!("{number} {}", if number == 1 { one } else { many })
-}
+pub(crate) use signoff_core::text::count;
 
 /// The headline numbers of a summary: `3 findings (1 high, 2 low)`, `28 tests: 27 passed, 1 failed`.
 pub(crate) fn summary_text(summary: &Summary) -> String {
@@ -502,15 +526,25 @@ pub(crate) struct Progress(Option<indicatif::ProgressBar>, Option<tokio::task::J
 impl Progress {
     /// Progress over `total` bytes (or items), shown only when `worth_it`.
     pub(crate) fn start_if(worth_it: bool, total: u64, message: &str, bytes: bool) -> Progress {
-        if !worth_it || quiet() || !std::io::stderr().is_terminal() || !std::io::stdout().is_terminal() {
-            return Progress(None, None);
-        }
         let template = if bytes {
             "{msg} {wide_bar} {bytes}/{total_bytes} {percent}% {bytes_per_sec} eta {eta}"
         } else {
             "{msg} {wide_bar} {human_pos}/{human_len} {percent}% {per_sec} eta {eta}"
         };
-        let bar = indicatif::ProgressBar::new(total);
+        Progress::start(worth_it, indicatif::ProgressBar::new(total), template, message)
+    }
+
+    /// Progress over bytes of a size not known ahead (standard input): bytes so
+    /// far and rate, no percent.
+    pub(crate) fn start_unsized(message: &str) -> Progress {
+        let template = "{spinner} {msg} {bytes} {bytes_per_sec} {elapsed}";
+        Progress::start(true, indicatif::ProgressBar::no_length(), template, message)
+    }
+
+    fn start(worth_it: bool, bar: indicatif::ProgressBar, template: &str, message: &str) -> Progress {
+        if !worth_it || quiet() || !std::io::stderr().is_terminal() || !std::io::stdout().is_terminal() {
+            return Progress(None, None);
+        }
         bar.set_style(
             indicatif::ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -524,6 +558,12 @@ impl Progress {
     /// Moves the bar to `read()` four times a second until it is dropped (for work
     /// that reports how far it is through a counter or the file system).
     pub(crate) fn follow(&mut self, read: impl Fn() -> u64 + Send + 'static) {
+        self.follow_sized(move || (read(), None));
+    }
+
+    /// [`Progress::follow`] for work that learns its total as it goes: `read()`
+    /// answers the position and, once known, the total.
+    pub(crate) fn follow_sized(&mut self, read: impl Fn() -> (u64, Option<u64>) + Send + 'static) {
         let Some(bar) = self.0.clone() else { return };
         if let Some(task) = self.1.take() {
             task.abort();
@@ -532,14 +572,21 @@ impl Progress {
     }
 }
 
+/// What a bar follows: its position and, when it has changed, its total.
+type Reader = Box<dyn Fn() -> (u64, Option<u64>) + Send>;
+
 /// Shows `bar` after a second, then moves it to `read()` four times a second.
-async fn reveal(bar: indicatif::ProgressBar, read: Option<Box<dyn Fn() -> u64 + Send>>) {
+async fn reveal(bar: indicatif::ProgressBar, read: Option<Reader>) {
     tokio::time::sleep(Duration::from_secs(1)).await;
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     bar.enable_steady_tick(Duration::from_millis(200));
     let Some(read) = read else { return };
     loop {
-        bar.set_position(read());
+        let (position, total) = read();
+        if let Some(total) = total {
+            bar.set_length(total);
+        }
+        bar.set_position(position);
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

@@ -219,6 +219,28 @@ pub(crate) struct SyncRemovedJson {
     pub(crate) removed: String,
 }
 
+/// `signoff serve --json`: one line once the server listens.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct ServeJson {
+    /// The base URL it answers at (the port chosen when `--listen` gave port 0).
+    pub(crate) listening: String,
+    /// The store served.
+    pub(crate) store: String,
+    /// How many GRC destinations its outbox delivers to while it runs.
+    pub(crate) destinations: usize,
+}
+
+/// `signoff schema --list --json`: one line per documented output.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct SchemaListJson {
+    /// The schema's name (`signoff schema NAME`, `docs/schemas/NAME.schema.json`).
+    pub(crate) name: String,
+    /// The commands printing it with `--json`.
+    pub(crate) commands: String,
+    /// Whether it is printed as JSON lines rather than one document.
+    pub(crate) lines: bool,
+}
+
 /// What `signoff oscal export -o FILE --json` wrote.
 #[derive(Debug, Serialize, JsonSchema)]
 pub(crate) struct OscalWrittenJson {
@@ -564,6 +586,8 @@ pub(crate) const DOCUMENTED: &[Documented] = &[
         lines: false,
         schema: versioned::<PackageVerifyJson>,
     },
+    Documented { name: "serve", commands: "serve", lines: true, schema: versioned::<ServeJson> },
+    Documented { name: "schema-list", commands: "schema --list", lines: true, schema: versioned::<SchemaListJson> },
 ];
 
 /// Finds a documented output by name.

@@ -17,6 +17,7 @@ pub mod names;
 pub mod pbc;
 pub mod records;
 pub mod summary;
+pub mod text;
 pub mod triage;
 
 pub use digest::{Digest, DigestParseError, Sha256};

@@ -34,4 +34,4 @@ pub mod verify;
 pub use archive::Limits;
 pub use build::{CertificateEnvelope, EvidenceBlob, IncludedEntry, PackageContents, PackageError, build};
 pub use manifest::{CertifiedEvidence, EvidenceFacts, Manifest, Release};
-pub use verify::{Check, CheckKind, Failure, KeySource, VerifyOptions, VerifyReport, verify};
+pub use verify::{Check, CheckKind, Failure, KeySource, VerifyOptions, VerifyProgress, VerifyReport, verify};

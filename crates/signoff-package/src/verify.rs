@@ -76,7 +76,12 @@ pub fn verify(zip_bytes: &[u8], options: &VerifyOptions) -> VerifyReport {
     for (name, failure) in contents.refused {
         report.record(name, CheckKind::Archive, "member can be read safely", Err(failure));
     }
-    let mut run = Run { members: &contents.members, report, manifest: None };
+    let progress = options.progress.as_deref();
+    if let Some(progress) = progress {
+        let total = contents.members.values().map(|bytes| bytes.len() as u64).sum();
+        progress.total.store(total, std::sync::atomic::Ordering::Relaxed);
+    }
+    let mut run = Run { members: &contents.members, report, manifest: None, progress };
     run.manifest();
     run.layout();
     run.listing();
@@ -96,6 +101,7 @@ struct Run<'a> {
     members: &'a BTreeMap<String, Vec<u8>>,
     report: VerifyReport,
     manifest: Option<Manifest>,
+    progress: Option<&'a VerifyProgress>,
 }
 
 /// The fields of an entry the package checks, read without the entry types so that a
@@ -225,6 +231,9 @@ impl<'a> Run<'a> {
             let Some(bytes) = self.members.get(&record.path) else { continue };
             let actual_size = bytes.len() as u64;
             let actual = Digest::of(bytes);
+            if let Some(progress) = self.progress {
+                progress.hashed.fetch_add(actual_size, std::sync::atomic::Ordering::Relaxed);
+            }
             let outcome = if actual_size != record.size {
                 Err(Failure::SizeMismatch { recorded: record.size, actual: actual_size })
             } else if actual != record.sha256 {

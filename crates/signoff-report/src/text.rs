@@ -447,8 +447,8 @@ pub fn trace_text(trace: &TraceReport) -> String {
     }
     let _ = writeln!(
         out,
-        "\nledger: {} entries about this release; checkpoint size {}, root {}",
-        trace.ledger.entries.len(),
+        "\nledger: {} about this release; checkpoint size {}, root {}",
+        signoff_core::text::count(trace.ledger.entries.len() as u64, "entry", "entries"),
         trace.ledger.size,
         trace.ledger.root
     );

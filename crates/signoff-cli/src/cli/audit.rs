@@ -37,7 +37,7 @@ pub(crate) struct DeployRecordArgs {
 pub(crate) enum EnvCommand {
     /// Record the artifacts running in an environment; exit 1 if any was never certified for it.
     #[command(
-        after_help = "Examples:\n  signoff env snapshot --env prod --artifact sha256:… --artifact sha256:…\n  kubectl get pods -n shop -o json | signoff env snapshot --env prod --from kubectl -\n  aws ecs describe-tasks --cluster prod --tasks $(aws ecs list-tasks --cluster prod --query 'taskArns[]' --output text) > tasks.json\n  signoff env snapshot --env prod --from ecs tasks.json"
+        after_help = "Examples:\n  signoff env snapshot --env prod --artifact sha256:… --artifact sha256:…\n  kubectl get pods -n shop -o json | signoff env snapshot --env prod --input-format kubectl -\n  aws ecs describe-tasks --cluster prod --tasks $(aws ecs list-tasks --cluster prod --query 'taskArns[]' --output text) > tasks.json\n  signoff env snapshot --env prod --input-format ecs tasks.json"
     )]
     Snapshot(SnapshotArgs),
 }
@@ -49,15 +49,19 @@ pub(crate) struct SnapshotArgs {
     pub(crate) environment: String,
     /// An artifact running there: a digest (sha256:<hex>), a file, a directory, an
     /// OCI layout or `docker inspect` output; repeat for each.
-    #[arg(long = "artifact", value_name = "ARTIFACT", required_unless_present = "from")]
+    #[arg(long = "artifact", value_name = "ARTIFACT", required_unless_present = "input")]
     pub(crate) artifacts: Vec<String>,
-    /// Read what runs from a runtime's own output: `kubectl get pods -o json`,
-    /// `docker inspect` of containers, or `aws ecs describe-tasks`.
-    #[arg(long, value_enum, value_name = "RUNTIME", requires = "input")]
-    pub(crate) from: Option<RuntimeArg>,
-    /// The runtime's output (`-` for standard input), with `--from`.
-    #[arg(value_name = "FILE", requires = "from")]
+    /// The runtime's output to read what runs from (`-` for standard input), with
+    /// `--input-format`.
+    #[arg(value_name = "FILE")]
     pub(crate) input: Option<PathBuf>,
+    /// What FILE is: `kubectl get pods -o json`, `docker inspect` of containers,
+    /// or `aws ecs describe-tasks`.
+    #[arg(long, value_enum, value_name = "RUNTIME")]
+    pub(crate) input_format: Option<RuntimeArg>,
+    /// Deprecated spelling of --input-format.
+    #[arg(long = "from", value_enum, value_name = "RUNTIME", hide = true, conflicts_with = "input_format")]
+    pub(crate) legacy_from: Option<RuntimeArg>,
     /// Who reports it.
     #[arg(long)]
     pub(crate) actor: Option<String>,
@@ -65,7 +69,7 @@ pub(crate) struct SnapshotArgs {
     pub(crate) output: JsonArg,
 }
 
-/// A container runtime whose output `env snapshot --from` reads.
+/// A container runtime whose output `env snapshot --input-format` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum RuntimeArg {
     /// `kubectl get pods -o json` (any namespace or `-A`).
@@ -148,7 +152,10 @@ pub(crate) enum AuditCommand {
     )]
     Search(SearchArgs),
     /// A standard audit question.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff audit ask who-approved shop@4.2.1\n  signoff audit ask population --env prod --from 2026-07-01 --to 2026-09-30\n  signoff audit ask deployed-without-certification --env prod --from 2026-07-01 --to 2026-09-30"
+    )]
     Ask(AskCommand),
 }
 
@@ -361,8 +368,9 @@ pub(crate) struct ExportArgs {
 pub(crate) struct VerifyPackageArgs {
     /// The package (`-`: standard input).
     pub(crate) package: PathBuf,
-    /// The verifier key to trust (`signoff key public --format note`, or a file
-    /// holding it); without it only the package's internal consistency is checked.
+    /// The verifier key to trust (`signoff key public --format note`, a file holding
+    /// it, or `-` for standard input); without it only the package's internal
+    /// consistency is checked.
     #[arg(long, value_name = "KEY")]
     pub(crate) key: Option<String>,
     #[command(flatten)]

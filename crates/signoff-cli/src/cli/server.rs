@@ -32,6 +32,10 @@ pub(crate) struct ServeArgs {
     /// commit: captures arriving together share one commit); 1 writes each alone.
     #[arg(long, default_value_t = 64, value_name = "CAPTURES", value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub(crate) max_group: u16,
+    /// Once listening, print one JSON line with the address (for `--listen
+    /// 127.0.0.1:0`, the port chosen) to standard output.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Subcommand)]

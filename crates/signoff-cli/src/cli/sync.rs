@@ -9,7 +9,10 @@ use super::JsonArg;
 #[derive(Debug, Subcommand)]
 pub(crate) enum SyncCommand {
     /// Add a destination (written to signoff.toml; secrets only as references).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  signoff sync add vanta --client-id b2f1c0 --client-secret-env VANTA_SECRET\n  signoff sync add drata --api-key-env DRATA_KEY --workspace 1\n  signoff sync add webhook --url https://grc.example.com/hook --secret-env HOOK_SECRET\n  signoff sync add folder --path /mnt/evidence-drop"
+    )]
     Add(SyncAddCommand),
     /// Remove a destination from signoff.toml (its delivery history stays).
     #[command(after_help = "Examples:\n  signoff sync remove vanta")]

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use signoff_app::audit::{Answer, Question, ReleaseStatus, Search};
 use signoff_app::{AppError, Signoff};
-use signoff_core::{EvidenceKind, ProjectName, Severity};
+use signoff_core::{EvidenceKind, Severity};
 use signoff_report::TraceReport;
 
 use crate::Outcome;
@@ -244,7 +244,7 @@ pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<O
                 Some(other) => anyhow::bail!("--status {other}: expected certified, rejected or uncertified"),
             };
             let search = Search {
-                project: args.project.as_deref().map(ProjectName::new).transpose()?,
+                project: super::known_project(&signoff, args.project.as_deref()).await?,
                 kind: args.kind.as_deref().map(str::parse::<EvidenceKind>).transpose()?,
                 tool: args.tool,
                 severity: args.severity.as_deref().map(str::parse::<Severity>).transpose()?,
@@ -276,7 +276,7 @@ pub(crate) async fn run(store: &Path, command: AuditCommand) -> anyhow::Result<O
                 ),
                 AskCommand::ScansForPeriod(args) => {
                     let period = super::period(args.from.as_deref(), args.to.as_deref())?;
-                    let project = args.project.as_deref().map(ProjectName::new).transpose()?;
+                    let project = super::known_project(&signoff, args.project.as_deref()).await?;
                     if as_lines(&args.output, args.document)? {
                         // A line per scan as it is read: bounded memory however many there are.
                         print_lines(Rows::Scans, args.output.limit, async |limit, take| {

@@ -108,7 +108,11 @@ pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<O
         delivery: None,
     };
     let message = format!("capturing {}", crate::render::count(args.files.len() as u64, "file", "files"));
-    let mut progress = Progress::start_if(total > 16 << 20, total, &message, true);
+    let mut progress = if args.files.iter().any(|file| file.as_os_str() == "-") {
+        Progress::start_unsized(&message)
+    } else {
+        Progress::start_if(total > 16 << 20, total, &message, true)
+    };
     // The blob store grows as the capture copies the input: its staging folder's
     // size is the capture's progress (reads of a file the parser is ahead of).
     let staging = store.join("blobs/tmp");
@@ -184,7 +188,13 @@ pub(crate) async fn capture_remote(remote: &Remote, args: CaptureArgs) -> anyhow
         query.push(("name", name));
         let digest = inspected.original_digest.unwrap_or(inspected.digest);
         let key = idempotency_key(&digest.to_string(), &query);
-        match remote.capture(&file.path, &query, &key, None).await {
+        let size = std::fs::metadata(&file.path).map(|metadata| metadata.len()).unwrap_or(0);
+        let mut progress = Progress::start_if(size > 16 << 20, size, &format!("sending {}", file.display), true);
+        let sent = remote.sent();
+        progress.follow(move || sent.load(std::sync::atomic::Ordering::Relaxed));
+        let sending = remote.capture(&file.path, &query, &key, None).await;
+        drop(progress);
+        match sending {
             Ok(mut reports) => {
                 // The server names the file by its name; the user named it by its path.
                 for report in &mut reports {
@@ -194,7 +204,6 @@ pub(crate) async fn capture_remote(remote: &Remote, args: CaptureArgs) -> anyhow
             }
             Err(Failure::Unavailable(why)) if !args.no_outbox => {
                 let outbox = outbox.as_ref().map_err(|error| anyhow::anyhow!("{error:#}"))?;
-                let size = std::fs::metadata(&file.path).map(|metadata| metadata.len()).unwrap_or(0);
                 let record = Kept {
                     server: remote.base().to_owned(),
                     file: file.display.clone(),
@@ -244,8 +253,9 @@ pub(crate) fn print_reports(reports: &[EvidenceReport], args: &CaptureArgs) -> a
     }
     let late = reports.iter().filter(|report| report.captured.as_ref().is_some_and(|c| c.post_certification)).count();
     if late > 0 {
+        let (attach, they) = if late == 1 { ("attaches", "it is") } else { ("attach", "they are") };
         note!(
-            "{late} of these attach to a release that is already certified: they are recorded as captured after its certification"
+            "{late} of these {attach} to a release that is already certified: {they} recorded as captured after its certification"
         );
     }
     Ok(())

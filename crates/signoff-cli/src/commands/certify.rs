@@ -134,8 +134,13 @@ pub(crate) async fn certificate(store: &Path, command: CertificateCommand) -> an
             let view = signoff_app::certify::certificate_of(&signoff, &super::release(&args.release)?).await?;
             let mut text = view.record.envelope.clone();
             text.push('\n');
-            // The envelope is JSON that other tools verify byte for byte: written as is.
-            crate::render::write_out(args.output.as_deref(), &text)?;
+            // The envelope is JSON that other tools verify byte for byte: written as is
+            // (or through --jq, to read a field of it).
+            if crate::render::jq_set() && args.output.as_deref().is_none_or(|path| path.as_os_str() == "-") {
+                crate::render::json_raw(text.as_bytes())?;
+            } else {
+                crate::render::write_out(args.output.as_deref(), &text)?;
+            }
         }
         CertificateCommand::Revoke(args) => {
             let actor = super::actor(&signoff, args.actor.as_deref())?;

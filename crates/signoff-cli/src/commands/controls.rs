@@ -7,7 +7,6 @@ use signoff_app::audit::CoverageScope;
 use signoff_controls::Coverage;
 
 use crate::schemas::Items;
-use signoff_core::ProjectName;
 
 use crate::Outcome;
 use crate::cli::{ControlsCommand, CoverageArgs, TableFormat};
@@ -25,7 +24,7 @@ pub(crate) async fn run(store: &Path, command: ControlsCommand) -> anyhow::Resul
     let scope = CoverageScope {
         release,
         period: super::period(args.from.as_deref(), args.to.as_deref())?,
-        project: args.project.as_deref().map(ProjectName::new).transpose()?,
+        project: super::known_project(&signoff, args.project.as_deref()).await?,
     };
     let coverage = signoff_app::audit::coverage(&signoff, &args.frameworks, &scope).await?;
     print_coverage(&coverage, &args)

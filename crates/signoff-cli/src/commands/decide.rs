@@ -5,17 +5,21 @@ use std::path::Path;
 use signoff_app::Signoff;
 use signoff_app::decide::{Approve, Approved, RequestException};
 use signoff_app::request::DayEnd;
+use signoff_core::ReleaseRef;
 use signoff_core::records::{ApprovalDecision, ExceptionTarget};
-use signoff_core::{ProjectName, ReleaseRef};
 
 use crate::Outcome;
 use crate::cli::{ApproveArgs, DecisionArg, ExceptionCommand, PolicyCommand};
 use crate::remote::Remote;
-use crate::render::{cell, done, json, json_line, outln, table, time, warning};
+use crate::render::{cell, done, json, json_line, out, outln, table, time, warning};
 
 pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Result<Outcome> {
     match command {
         PolicyCommand::Init(args) => {
+            if args.path.as_os_str() == "-" {
+                out!("{}", signoff_app::policy::STARTER_POLICY)?;
+                return Ok(Outcome::Success);
+            }
             signoff_app::policy::init(&args.path, args.force)?;
             done!("wrote {} — edit it, then `signoff policy publish {}`", args.path.display(), args.path.display())?;
         }
@@ -24,12 +28,17 @@ pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Resu
             if args.output.json || crate::render::jq_set() {
                 json(&summary)?;
             } else {
+                let name = if args.path.as_os_str() == "-" {
+                    "standard input".to_owned()
+                } else {
+                    args.path.display().to_string()
+                };
                 outln!(
-                    "{}: ok — policy {} ({}), {} criteria",
-                    args.path.display(),
+                    "{}: ok — policy {} ({}), {}",
+                    name,
                     summary.name,
                     summary.digest,
-                    summary.criteria
+                    crate::render::count(summary.criteria as u64, "criterion", "criteria")
                 )?;
             }
         }
@@ -51,7 +60,7 @@ pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Resu
         PolicyCommand::Pin(args) => {
             let signoff = Signoff::open(store).await?;
             let request = signoff_app::policy::Pin {
-                project: signoff_core::ProjectName::new(&args.project)?,
+                project: super::known(&signoff, &args.project).await?,
                 policy: args.policy.clone().zip(args.policy_version),
                 reason: args.reason.clone(),
                 actor: super::actor(&signoff, args.actor.as_deref())?,
@@ -146,7 +155,7 @@ pub(crate) async fn exception(store: &Path, command: ExceptionCommand) -> anyhow
             };
             let request = RequestException {
                 target,
-                project: args.project.as_deref().map(ProjectName::new).transpose()?,
+                project: super::known_project(&signoff, args.project.as_deref()).await?,
                 reason: args.reason,
                 expires: super::time(&args.expires, DayEnd::End)?,
                 actor: super::actor(&signoff, args.actor.as_deref())?,

@@ -20,7 +20,7 @@ use signoff_ingest::Limits;
 
 use crate::Outcome;
 use crate::cli::DemoArgs;
-use crate::render::{evidence_line, out, outln, summary_text};
+use crate::render::{count, evidence_line, out, outln, summary_text};
 
 /// One state of the example app: its label, the release version, and its tool
 /// outputs (file name, bytes).
@@ -175,11 +175,11 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let report = signoff_app::verify::verify(&signoff, &VerifyOptions::default()).await?;
     match &report.failure {
         None => outln!(
-            "ok: {} entries, {} signed checkpoints, {} findings, {} blobs re-hashed",
-            report.entries,
-            report.checkpoints,
-            report.findings,
-            report.blobs
+            "ok: {}, {}, {}, {} re-hashed",
+            count(report.entries, "entry", "entries"),
+            count(report.checkpoints, "signed checkpoint", "signed checkpoints"),
+            count(report.findings, "finding", "findings"),
+            count(report.blobs, "blob", "blobs")
         )?,
         Some(failure) => outln!("FAILED: {}", failure.detail)?,
     }

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use clap::ValueEnum as _;
 use signoff_app::deploy::{Deployed, RecordDeployment, Snapshot};
 use signoff_app::{Environment, Signoff};
 
@@ -85,26 +86,28 @@ pub(crate) async fn env_remote(remote: &Remote, command: EnvCommand) -> anyhow::
     print_snapshot(&snapshot, args.output.json)
 }
 
-/// The digests of what runs: `--artifact`s and the images in `--from` output.
+/// The digests of what runs: `--artifact`s and the images in a runtime's output.
 fn running(args: &SnapshotArgs) -> anyhow::Result<Vec<signoff_core::Digest>> {
     use signoff_app::artifact::Runtime;
     let mut digests = super::digests(&args.artifacts)?;
-    let (Some(from), Some(input)) = (args.from, &args.input) else { return Ok(digests) };
-    let runtime = match from {
+    if let Some(from) = args.legacy_from {
+        let name = from.to_possible_value().map(|value| value.get_name().to_owned()).unwrap_or_default();
+        warning!(
+            "`signoff env snapshot --from` is deprecated: the input format is `--input-format {name}` (`--from` is a date elsewhere)"
+        );
+    }
+    let Some(input) = &args.input else {
+        if args.input_format.or(args.legacy_from).is_some() {
+            anyhow::bail!("--input-format names what FILE is: give the file (or `-` for standard input)");
+        }
+        return Ok(digests);
+    };
+    let runtime = args.input_format.or(args.legacy_from).map(|format| match format {
         RuntimeArg::Kubectl => Runtime::Kubectl,
         RuntimeArg::Docker => Runtime::Docker,
         RuntimeArg::Ecs => Runtime::Ecs,
-    };
-    let (bytes, source) = if input.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
-        (bytes, "standard input".to_owned())
-    } else {
-        (
-            std::fs::read(input).map_err(|error| anyhow::anyhow!("{}: {error}", input.display()))?,
-            input.display().to_string(),
-        )
-    };
+    });
+    let (bytes, source) = crate::render::read_input(input)?;
     let containers = signoff_app::artifact::running(runtime, &bytes, &source)?;
     if containers.is_empty() {
         anyhow::bail!("{source}: no containers in it");

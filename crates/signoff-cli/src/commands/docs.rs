@@ -7,7 +7,7 @@ use clap::CommandFactory;
 
 use crate::Outcome;
 use crate::cli::{Cli, CompletionsArgs, ManArgs, SchemaArgs};
-use crate::render::{done, outln, write_bytes};
+use crate::render::{done, json_line, outln, write_bytes};
 
 pub(crate) fn completions(args: &CompletionsArgs) -> anyhow::Result<Outcome> {
     let mut command = Cli::command();
@@ -53,6 +53,14 @@ fn write_pages(command: &clap::Command, name: &str, dir: &std::path::Path, writt
 pub(crate) fn schema(args: &SchemaArgs) -> anyhow::Result<Outcome> {
     if args.list {
         for documented in crate::schemas::DOCUMENTED {
+            if args.json || crate::render::jq_set() {
+                json_line(&crate::schemas::SchemaListJson {
+                    name: documented.name.to_owned(),
+                    commands: documented.commands.to_owned(),
+                    lines: documented.lines,
+                })?;
+                continue;
+            }
             let form = if documented.lines { "JSON lines" } else { "one document" };
             outln!("{:<20} signoff {} --json ({form})", documented.name, documented.commands)?;
         }
@@ -69,6 +77,12 @@ pub(crate) fn schema(args: &SchemaArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Success);
     }
     let name = args.name.as_deref().unwrap_or_default();
-    write_bytes(None, crate::schemas::find(name)?.text()?.as_bytes())?;
+    let text = crate::schemas::find(name)?.text()?;
+    if crate::render::jq_set() {
+        // A schema is itself JSON: --jq filters it (`signoff schema findings --jq '.required'`).
+        crate::render::json_raw(text.as_bytes())?;
+    } else {
+        write_bytes(None, text.as_bytes())?;
+    }
     Ok(Outcome::Success)
 }

@@ -22,6 +22,7 @@ fn sighting(sighting: &Sighting) -> String {
 pub(crate) async fn run(store: &Path, args: FindingsArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     let (project, query) = query(&args)?;
+    signoff_app::release::known_project(&signoff, &project).await?;
     if args.json || crate::render::jq_set() {
         // One line per finding as it is read: a million findings stream in bounded memory.
         signoff_app::findings::each(&signoff, &query, &mut |view| json_line(&view).map_err(super::printing_error))

@@ -12,7 +12,8 @@ pub(crate) async fn run(store: &Path, args: InitArgs) -> anyhow::Result<Outcome>
     let report = Signoff::init(store, args.origin.as_deref(), args.database.as_deref()).await?;
     if args.output.json || crate::render::jq_set() {
         json(&report)?;
-    } else {
+    } else if !crate::render::quiet() {
+        // Where everything is: a success report, silenced by --quiet like `done!`.
         let verb = if report.created { "created" } else { "already a store:" };
         outln!("{verb} {}", report.home)?;
         match &args.database {

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use signoff_app::Signoff;
 use signoff_app::inventory::InventoryQuery;
-use signoff_core::ProjectName;
 
 use crate::Outcome;
 use crate::cli::InventoryArgs;
@@ -15,7 +14,7 @@ use crate::render::{cell, json, outln, print_table, table, time};
 pub(crate) async fn run(store: &Path, args: InventoryArgs) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     let query = InventoryQuery {
-        project: args.project.as_deref().map(ProjectName::new).transpose()?,
+        project: super::known_project(&signoff, args.project.as_deref()).await?,
         silent_after: args.silent_after,
     };
     let inventory = signoff_app::inventory::inventory(&signoff, &query).await?;
@@ -68,10 +67,10 @@ pub(crate) async fn run(store: &Path, args: InventoryArgs) -> anyhow::Result<Out
     }
     for (project, source) in inventory.silent() {
         let line = format!(
-            "silent: {project}: {} ({}) is absent from the last {} releases; last reported {}",
+            "silent: {project}: {} ({}) is absent from the last {}; last reported {}",
             source.tool,
             source.kind,
-            inventory.silent_after,
+            crate::render::count(inventory.silent_after, "release", "releases"),
             time(source.last_reported_at)
         );
         outln!("{line}")?;

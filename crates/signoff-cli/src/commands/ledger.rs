@@ -18,9 +18,7 @@ pub(crate) async fn run(store: &Path, command: LedgerCommand) -> anyhow::Result<
     match command {
         LedgerCommand::Verify(args) => {
             let trusted_checkpoint = match &args.checkpoint {
-                Some(path) => Some(
-                    std::fs::read_to_string(path).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?,
-                ),
+                Some(path) => Some(crate::render::read_input_text(path)?.0),
                 None => None,
             };
             let size = signoff_app::proof::ledger_size(&signoff).await?;
@@ -51,7 +49,11 @@ pub(crate) async fn run(store: &Path, command: LedgerCommand) -> anyhow::Result<
                     (None, None) => "ledger".to_owned(),
                 };
                 outln!("FAILED at {place}: {} — {}", failure.problem, failure.detail)?;
-                outln!("checked before the failure: {} entries, {} checkpoints", report.entries, report.checkpoints)?;
+                outln!(
+                    "checked before the failure: {}, {}",
+                    crate::render::count(report.entries, "entry", "entries"),
+                    crate::render::count(report.checkpoints, "checkpoint", "checkpoints")
+                )?;
             } else {
                 done!(
                     "ok: {}, {}, {}, {}, {}, {} re-hashed",
@@ -103,7 +105,7 @@ fn print_inclusion(proof: &InclusionProof, format: ProofFormat, verified: &str) 
         ProofFormat::Text => {
             outln!("entry {} in the tree of size {}", proof.entry, proof.size)?;
             outln!("leaf hash {}", proof.leaf_hash)?;
-            outln!("audit path ({} hashes):", proof.proof.len())?;
+            outln!("audit path ({}):", crate::render::count(proof.proof.len() as u64, "hash", "hashes"))?;
             for hash in &proof.proof {
                 outln!("  {hash}")?;
             }

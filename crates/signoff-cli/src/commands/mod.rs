@@ -64,6 +64,9 @@ use crate::render::warning;
 
 /// Runs the parsed command line.
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    if let (Some(code), Some((name, prints))) = (&cli.jq, prints_no_json(&cli.command)) {
+        anyhow::bail!("--jq {code:?} filters JSON output, and `signoff {name}` {prints}");
+    }
     // The commands that administer a store (make it, serve it, issue its tokens,
     // print its key) run where the store is, whatever SIGNOFF_SERVER says.
     let administers = matches!(cli.command, Command::Init(_) | Command::Serve(_) | Command::Token(_) | Command::Key(_));
@@ -79,6 +82,39 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match dispatch(store, cli.command).await {
         Err(error) => Err(with_hint(store, error).await),
         done => done,
+    }
+}
+
+/// What a command prints when it prints no JSON that `--jq` could filter.
+fn prints_no_json(command: &Command) -> Option<(&'static str, &'static str)> {
+    use crate::cli::PolicyCommand;
+    match command {
+        Command::Completions(_) => Some(("completions", "prints a shell script")),
+        Command::Man(_) => Some(("man", "prints manual pages")),
+        Command::Demo(_) => Some(("demo", "is a walkthrough for people")),
+        Command::Policy(PolicyCommand::Init(_)) => Some(("policy init", "writes a policy file (YAML)")),
+        Command::Schema(args) if args.dir.is_some() => Some(("schema --dir", "writes schema files")),
+        _ => None,
+    }
+}
+
+/// A project a command reads or configures, which the store must know (it holds
+/// evidence or a release of it): a typo is refused with the closest known name,
+/// rather than answered with nothing.
+pub(crate) async fn known(signoff: &Signoff, text: &str) -> anyhow::Result<signoff_core::ProjectName> {
+    let project = signoff_core::ProjectName::new(text)?;
+    signoff_app::release::known_project(signoff, &project).await?;
+    Ok(project)
+}
+
+/// [`known`] for an optional `--project`.
+pub(crate) async fn known_project(
+    signoff: &Signoff,
+    text: Option<&str>,
+) -> anyhow::Result<Option<signoff_core::ProjectName>> {
+    match text {
+        Some(text) => Ok(Some(known(signoff, text).await?)),
+        None => Ok(None),
     }
 }
 

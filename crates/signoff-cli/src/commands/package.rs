@@ -3,11 +3,12 @@
 use std::path::Path;
 
 use signoff_app::Signoff;
+use signoff_package::KeySource;
 
 use crate::Outcome;
 use crate::cli::{ExportArgs, VerifyPackageArgs};
 use crate::remote::Remote;
-use crate::render::{done, json, note, outln, warning};
+use crate::render::{Progress, done, json, note, outln, warning};
 use crate::schemas::{ExportJson, PackageCheckJson, PackageVerifyJson};
 
 pub(crate) async fn export(store: &Path, args: ExportArgs) -> anyhow::Result<Outcome> {
@@ -62,11 +63,26 @@ pub(crate) fn verify(args: VerifyPackageArgs) -> anyhow::Result<Outcome> {
         );
     }
     let key = match &args.key {
-        Some(text) if Path::new(text).is_file() => Some(std::fs::read_to_string(text)?),
+        Some(text) if text == "-" && args.package.as_os_str() == "-" => {
+            anyhow::bail!("the package and --key cannot both be read from standard input: name one of them as a file")
+        }
+        Some(text) if text == "-" || Path::new(text).is_file() => {
+            Some(crate::render::read_input_text(Path::new(text))?.0)
+        }
         Some(text) => Some(text.clone()),
         None => None,
     };
-    let report = signoff_app::package::verify(&bytes, key.as_deref())?;
+    // The members are hashed after the archive is read: the bar shows the bytes
+    // hashed of the members' whole size, once that is known.
+    let watched = std::sync::Arc::new(signoff_package::VerifyProgress::default());
+    let mut progress = Progress::start_if(bytes.len() > 32 << 20, 0, "verifying the package", true);
+    let counters = std::sync::Arc::clone(&watched);
+    progress.follow_sized(move || {
+        let total = counters.total.load(std::sync::atomic::Ordering::Relaxed);
+        (counters.hashed.load(std::sync::atomic::Ordering::Relaxed), (total > 0).then_some(total))
+    });
+    let report = signoff_app::package::verify_watched(&bytes, key.as_deref(), Some(watched))?;
+    drop(progress);
     if args.output.json || crate::render::jq_set() {
         let checks = report
             .checks
@@ -86,12 +102,20 @@ pub(crate) fn verify(args: VerifyPackageArgs) -> anyhow::Result<Outcome> {
         outln!(
             "{}",
             if report.is_ok() {
-                format!("ok: {} checks passed ({:?} key)", report.checks.len(), report.key_source)
+                format!(
+                    "ok: {} passed ({})",
+                    crate::render::count(report.checks.len() as u64, "check", "checks"),
+                    match report.key_source {
+                        KeySource::Trusted => "signatures checked with the key you gave",
+                        KeySource::Package => "signatures checked with the key inside the package",
+                        KeySource::Missing => "no key: no signature checked",
+                    }
+                )
             } else {
                 format!(
-                    "the package does not verify: {} of {} checks failed",
+                    "the package does not verify: {} of {} failed",
                     report.failures().count(),
-                    report.checks.len()
+                    crate::render::count(report.checks.len() as u64, "check", "checks")
                 )
             }
         )?;

@@ -155,15 +155,11 @@ fn name_of(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
 }
 
-/// A file's bytes and name (`-`: standard input, named `stdin`).
+/// A file's bytes and the name it is stored under (`-`: standard input, `stdin`).
 fn read(path: &Path) -> anyhow::Result<(Vec<u8>, String)> {
-    if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
-        return Ok((bytes, "stdin".to_owned()));
-    }
-    let bytes = std::fs::read(path).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
-    Ok((bytes, name_of(path)))
+    let (bytes, _) = crate::render::read_input(path)?;
+    let name = if path.as_os_str() == "-" { "stdin".to_owned() } else { name_of(path) };
+    Ok((bytes, name))
 }
 
 fn today(flag: Option<&str>) -> anyhow::Result<Date> {

@@ -5,7 +5,6 @@ use std::path::Path;
 use signoff_app::audit::ReleaseStatus;
 use signoff_app::release::{CreateRelease, ReleaseList, ReleaseView};
 use signoff_app::{Environment, Signoff};
-use signoff_core::ProjectName;
 
 use crate::Outcome;
 use crate::cli::{ReleaseCommand, ReleaseStatusArg};
@@ -84,7 +83,7 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
         }
         ReleaseCommand::List(args) => {
             let query = ReleaseList {
-                project: args.project.as_deref().map(ProjectName::new).transpose()?,
+                project: super::known_project(&signoff, args.project.as_deref()).await?,
                 status: args.status.map(|status| match status {
                     ReleaseStatusArg::Certified => ReleaseStatus::Certified,
                     ReleaseStatusArg::Rejected => ReleaseStatus::Rejected,

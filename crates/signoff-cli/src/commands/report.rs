@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use signoff_app::Signoff;
-use signoff_core::ProjectName;
 
 use signoff_report::TraceReport;
 use signoff_report::model::PeriodReport;
@@ -21,7 +20,7 @@ pub(crate) async fn report(store: &Path, args: ReportArgs) -> anyhow::Result<Out
         return write_trace(&trace, format, &args);
     }
     let period = super::period(args.from.as_deref(), args.to.as_deref())?;
-    let project = args.project.as_deref().map(ProjectName::new).transpose()?;
+    let project = super::known_project(&signoff, args.project.as_deref()).await?;
     let report = signoff_app::insights::period_report(&signoff, period, project.as_ref(), &args.frameworks).await?;
     write_report(&report, format, &args)
 }

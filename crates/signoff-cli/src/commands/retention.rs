@@ -55,7 +55,7 @@ pub(crate) async fn hold(store: &Path, command: HoldCommand) -> anyhow::Result<O
                 .map(|text| super::qualifying_release(text, args.project.as_deref(), "hold place"))
                 .transpose()?;
             let project = match (&args.project, &release) {
-                (Some(project), _) => ProjectName::new(project)?,
+                (Some(project), _) => super::known(&signoff, project).await?,
                 (None, Some(release)) => release.project.clone(),
                 (None, None) => anyhow::bail!("name what to hold: --project NAME or --release PROJECT@VERSION"),
             };

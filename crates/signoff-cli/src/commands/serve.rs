@@ -49,6 +49,13 @@ pub(crate) async fn run(store: &Path, args: ServeArgs) -> anyhow::Result<Outcome
     let scheme = if config.https { "https" } else { "http" };
     tracing::info!(address = %address, scheme, store = %store.display(), destinations, "signoff serve listening");
     eprintln!("listening on {scheme}://{address} (store {}); ctrl-c or SIGTERM stops", store.display());
+    if args.json || crate::render::jq_set() {
+        crate::render::json_line(&crate::schemas::ServeJson {
+            listening: format!("{scheme}://{address}"),
+            store: store.display().to_string(),
+            destinations,
+        })?;
+    }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let delivery = engine.map(|engine| {
         let mut stopped = stopped.clone();

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use signoff_app::Signoff;
 use signoff_app::sync::{DestinationStatus, DestinationView, OscalScope};
-use signoff_core::ProjectName;
 use signoff_grc::config::DestinationConfig;
 use signoff_grc::destination::drata::DrataRegion;
 use signoff_grc::secret::SecretSource;
@@ -16,20 +15,26 @@ use crate::Outcome;
 use crate::cli::{AddCommon, OscalCommand, Region, SyncAddCommand, SyncCommand, VexCommand, VexFormat};
 use crate::render::{cell, done, json, json_line, note, outln, print_table, table, write_out};
 
-fn secret(env: Option<String>, file: Option<PathBuf>, what: &str) -> anyhow::Result<SecretSource> {
+/// Where a destination's secret is read from on every sync: a variable, or a file
+/// (kept as an absolute path). Standard input is refused: it is read once, and
+/// `signoff.toml` keeps only where to read the secret, never its value.
+fn secret(env: Option<String>, file: Option<PathBuf>, flag: &str, what: &str) -> anyhow::Result<SecretSource> {
     match (env, file) {
         (Some(name), None) => Ok(SecretSource::Env(name)),
+        (None, Some(path)) if path.as_os_str() == "-" => anyhow::bail!(
+            "--{flag}-file -: {what} is read again on every sync, and signoff.toml keeps only where from; name a file, or use --{flag}-env VAR"
+        ),
         (None, Some(path)) => {
             let path = std::path::absolute(&path).with_context(|| format!("{}", path.display()))?;
             Ok(SecretSource::File(path))
         }
-        _ => anyhow::bail!("{what}: give one of --…-env VAR or --…-file FILE"),
+        _ => anyhow::bail!("{what}: give one of --{flag}-env VAR or --{flag}-file FILE"),
     }
 }
 
 /// A flat `key: value` file (a YAML map of strings), for `--document-map`.
 fn document_map(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+    let (text, name) = crate::render::read_input_text(path)?;
     let mut map = BTreeMap::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.split(" #").next().unwrap_or_default().trim();
@@ -39,7 +44,7 @@ fn document_map(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
         // The key may hold a colon itself (`soc2:CC6.1`): the separator is the last
         // `: `.
         let Some((key, value)) = line.rsplit_once(": ") else {
-            anyhow::bail!("{}:{}: expected `framework[:control]: document-id`", path.display(), number + 1);
+            anyhow::bail!("{name}:{}: expected `framework[:control]: document-id`", number + 1);
         };
         let unquote = |text: &str| text.trim().trim_matches('"').trim_matches('\'').to_owned();
         map.insert(unquote(key), unquote(value));
@@ -72,7 +77,12 @@ fn add(signoff: &Signoff, command: SyncAddCommand) -> anyhow::Result<()> {
         SyncAddCommand::Vanta(args) => {
             let config = DestinationConfig::Vanta {
                 client_id: args.client_id,
-                client_secret: secret(args.client_secret_env, args.client_secret_file, "the client secret")?,
+                client_secret: secret(
+                    args.client_secret_env,
+                    args.client_secret_file,
+                    "client-secret",
+                    "the client secret",
+                )?,
                 resource_id: args.resource_id,
                 document_map: args.document_map.as_deref().map(document_map).transpose()?.unwrap_or_default(),
                 gov: args.gov,
@@ -83,7 +93,7 @@ fn add(signoff: &Signoff, command: SyncAddCommand) -> anyhow::Result<()> {
         }
         SyncAddCommand::Drata(args) => {
             let config = DestinationConfig::Drata {
-                api_key: secret(args.api_key_env, args.api_key_file, "the API key")?,
+                api_key: secret(args.api_key_env, args.api_key_file, "api-key", "the API key")?,
                 workspace_id: args.workspace,
                 region: match args.region {
                     Region::Us => DrataRegion::Us,
@@ -98,7 +108,7 @@ fn add(signoff: &Signoff, command: SyncAddCommand) -> anyhow::Result<()> {
         SyncAddCommand::Webhook(args) => {
             let config = DestinationConfig::Webhook {
                 url: args.url,
-                secret: secret(args.secret_env, args.secret_file, "the webhook secret")?,
+                secret: secret(args.secret_env, args.secret_file, "secret", "the webhook secret")?,
                 list_url: args.list_url,
             };
             ("webhook", config, args.common)
@@ -261,7 +271,7 @@ pub(crate) async fn oscal(store: &Path, command: OscalCommand) -> anyhow::Result
             }
             OscalScope::Period {
                 period: super::period(args.from.as_deref(), args.to.as_deref())?,
-                project: args.project.as_deref().map(ProjectName::new).transpose()?,
+                project: super::known_project(&signoff, args.project.as_deref()).await?,
             }
         }
     };
@@ -282,7 +292,7 @@ pub(crate) async fn oscal(store: &Path, command: OscalCommand) -> anyhow::Result
 pub(crate) async fn vex(store: &Path, command: VexCommand) -> anyhow::Result<Outcome> {
     let signoff = Signoff::open(store).await?;
     let VexCommand::Export(args) = command;
-    let project = ProjectName::new(&args.project)?;
+    let project = super::known(&signoff, &args.project).await?;
     let format = match args.format {
         VexFormat::Openvex => signoff_app::sync::VexFormat::OpenVex,
         VexFormat::Cyclonedx => signoff_app::sync::VexFormat::CycloneDx,

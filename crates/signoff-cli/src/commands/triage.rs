@@ -26,7 +26,7 @@ pub(crate) async fn run(store: &Path, args: TriageArgs) -> anyhow::Result<Outcom
             }
         }
         Some(TriageCommand::List(list)) => {
-            let project = list.project.as_deref().map(ProjectName::new).transpose()?;
+            let project = super::known_project(&signoff, list.project.as_deref()).await?;
             let views = signoff_app::triage::decisions(&signoff, project.as_ref()).await?;
             if list.json || crate::render::jq_set() {
                 for view in &views {

@@ -1,6 +1,6 @@
 //! Artifacts and environments as they really are: `--artifact` names files,
 //! directories, OCI image layouts, `docker inspect` and `crane digest` output;
-//! `env snapshot --from kubectl|docker|ecs` reads what runs from the runtime's own
+//! `env snapshot [--input-format kubectl|docker|ecs] FILE` reads what runs from the runtime's own
 //! output (fixtures in tests/data/runtime/, see its README for their provenance).
 
 use serde_json::Value;
@@ -138,17 +138,19 @@ fn recorded(snapshot: &Value) -> Vec<&str> {
 #[test]
 fn snapshots_read_what_runs_from_kubectl_docker_and_ecs() {
     let store = TestStore::new();
-    let (code, pods, stderr) = snapshot(&store, &["--from", "kubectl", &fixture("kubectl-get-pods.json")], None);
+    let (code, pods, stderr) =
+        snapshot(&store, &["--input-format", "kubectl", &fixture("kubectl-get-pods.json")], None);
     assert_eq!(code, 1, "nothing running was certified: {stderr}");
     assert_eq!(recorded(&pods), [MIGRATE, SHOP_141, SHOP_140, REDIS], "init containers count, repeats do not");
     assert!(stderr.contains("shop/shop-7d9c5b7f4-q2b5c/shop") && stderr.contains("no image digest"), "{stderr}");
     assert!(stderr.contains("5 containers"), "{stderr}");
 
     let ecs = fixture("ecs-describe-tasks.json");
-    let (_, tasks, _) = snapshot(&store, &["--from", "ecs", "-"], Some(&ecs));
+    // Without --input-format, the runtime is told from the output's shape.
+    let (_, tasks, _) = snapshot(&store, &["-"], Some(&ecs));
     assert_eq!(recorded(&tasks), [SHOP_141, SHOP_140]);
 
-    let (_, containers, _) = snapshot(&store, &["--from", "docker", &fixture("docker-inspect-containers.json")], None);
+    let (_, containers, _) = snapshot(&store, &[&fixture("docker-inspect-containers.json")], None);
     assert_eq!(
         recorded(&containers)[0],
         SHOP_141_CONFIG,
@@ -156,13 +158,13 @@ fn snapshots_read_what_runs_from_kubectl_docker_and_ecs() {
     );
 
     // A release certified for its image covers the running pods of that image.
-    let (_, combined, _) = snapshot(&store, &["--artifact", SHOP_140, "--from", "ecs", &ecs], None);
+    let (_, combined, _) = snapshot(&store, &["--artifact", SHOP_140, "--input-format", "ecs", &ecs], None);
     assert_eq!(recorded(&combined), [SHOP_140, SHOP_141]);
 
     // The wrong tool's output is refused with the file and the tool named.
     let output = store
         .command()
-        .args(["env", "snapshot", "--env", "prod", "--from", "docker", &fixture("ecs-describe-tasks.json")])
+        .args(["env", "snapshot", "--env", "prod", "--input-format", "docker", &fixture("ecs-describe-tasks.json")])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -174,5 +176,14 @@ fn snapshots_read_what_runs_from_kubectl_docker_and_ecs() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("images, not containers"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("images, not containers"), "{stderr}");
+    assert!(stderr.contains("--input-format docker"), "the old spelling says the new one: {stderr}");
+
+    // Output of no runtime, unnamed, is refused with the way to name it.
+    let sbom = root().join("examples/evidence/v2/sbom.cdx.json");
+    let output = store.command().args(["env", "snapshot", "--env", "prod"]).arg(&sbom).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("sbom.cdx.json") && stderr.contains("--input-format"), "{stderr}");
 }

@@ -162,7 +162,10 @@ fn standard_questions_search_and_population() {
     assert_eq!(search(&["--approver", "carol"]).len(), 10);
     assert_eq!(search(&["--approver", "mallory"]).len(), 0);
     assert_eq!(search(&["--env", "prod", "--kind", "sbom"]).len(), 2);
-    assert_eq!(search(&["--project", "other"]).len(), 0);
+    // A project the store has never heard of is a mistake, not an empty answer.
+    let unknown = store.run(&["audit", "search", "--project", "other"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no project other"));
     let output = store.run(&["audit", "search", "--severity", "extreme"]);
     assert_eq!(output.status.code(), Some(2));
 }

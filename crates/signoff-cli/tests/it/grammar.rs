@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use crate::util::{TestStore, commit, example, json_lines, signoff};
 
-/// Every subcommand path, from the `Commands:` sections of the help pages.
-fn subcommands(path: &[String]) -> Vec<Vec<String>> {
+/// Every subcommand path, from the `Commands:` sections of the help pages, each
+/// with whether it is a leaf (a command that runs) rather than a group.
+fn subcommands(path: &[String]) -> Vec<(Vec<String>, bool)> {
     let output = signoff().args(path).arg("--help").output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
     let mut found = Vec::new();
@@ -31,11 +32,9 @@ fn subcommands(path: &[String]) -> Vec<Vec<String>> {
             let mut child = path.to_vec();
             child.push(name.to_owned());
             let grandchildren = subcommands(&child);
-            if grandchildren.is_empty() {
-                found.push(child);
-            } else {
-                found.extend(grandchildren);
-            }
+            let leaf = grandchildren.is_empty();
+            found.push((child, leaf));
+            found.extend(grandchildren);
         }
     }
     found
@@ -54,16 +53,25 @@ const NO_JSON: &[(&str, &str)] = &[
 #[test]
 fn every_help_page_has_examples_and_follows_the_grammar() {
     let commands = subcommands(&[]);
-    assert!(commands.len() > 30, "{commands:?}");
+    let groups: Vec<String> = commands.iter().filter(|(_, leaf)| !leaf).map(|(path, _)| path.join(" ")).collect();
+    assert!(commands.len() > 60 && groups.len() > 15, "{commands:?}");
+    for group in ["release", "audit ask", "sync add", "token"] {
+        assert!(groups.iter().any(|name| name == group), "{group} is a group: {groups:?}");
+    }
     let mut problems = Vec::new();
-    for path in &commands {
+    for (path, leaf) in &commands {
         let name = path.join(" ");
         let output = signoff().args(path).arg("--help").output().unwrap();
         let help = String::from_utf8(output.stdout).unwrap();
-        if !help.contains("Examples:") {
+        if !help.contains("\nExamples:\n  ") {
             problems.push(format!("{name}: no examples"));
         }
-        if !help.contains("--json") && !NO_JSON.iter().any(|(command, _)| *command == name) {
+        if !leaf {
+            continue;
+        }
+        // The command's own option, not the global `--jq` (which mentions --json).
+        let takes_json = help.lines().any(|line| line.trim_start().starts_with("--json"));
+        if !takes_json && !NO_JSON.iter().any(|(command, _)| *command == name) {
             problems.push(format!("{name}: prints without --json"));
         }
         for line in help.lines().map(str::trim) {
@@ -334,7 +342,7 @@ fn output_people_can_script() {
 #[test]
 fn completions_and_manual_pages_cover_every_command() {
     let commands = subcommands(&[]);
-    let top: std::collections::BTreeSet<&str> = commands.iter().map(|path| path[0].as_str()).collect();
+    let top: std::collections::BTreeSet<&str> = commands.iter().map(|(path, _)| path[0].as_str()).collect();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let output = signoff().args(["completions", shell]).output().unwrap();
         assert!(output.status.success(), "{shell}: {}", String::from_utf8_lossy(&output.stderr));
@@ -353,7 +361,7 @@ fn completions_and_manual_pages_cover_every_command() {
     let dir = tempfile::tempdir().unwrap();
     let output = signoff().args(["man", "--dir"]).arg(dir.path()).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    for path in &commands {
+    for (path, _) in &commands {
         let page = dir.path().join(format!("signoff-{}.1", path.join("-")));
         let text = std::fs::read_to_string(&page).unwrap_or_else(|_| panic!("no page {}", page.display()));
         assert!(text.contains(".SH NAME"), "{}", page.display());
@@ -383,4 +391,170 @@ fn an_unknown_release_gets_a_did_you_mean() {
     // Every command that names a release gets the hint, not only `release show`.
     let certify = store.run(&["certify", "shop@4.2.2", "--dry-run"]);
     assert!(String::from_utf8_lossy(&certify.stderr).contains("did you mean shop@4.2.1?"));
+}
+
+/// Runs `signoff args...` against `store` with `input` on standard input.
+fn with_stdin(store: &TestStore, args: &[&str], input: &[u8]) -> std::process::Output {
+    let mut child =
+        store.command().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `-` is standard input (or output) wherever a file is named; where a file is
+/// kept as a reference to read again later (a secret), `-` is refused.
+#[test]
+fn a_dash_is_standard_input_wherever_a_file_is_named() {
+    let store = TestStore::new();
+    let sha = commit("dash");
+    store.capture_shop(&["bandit.sarif", "junit.xml"], &sha);
+    store.ok(&["release", "create", "shop@1.0.0", "--commit", &sha]);
+
+    // The starter policy on stdout, checked from stdin; no file named `-`.
+    let policy = store.ok(&["policy", "init", "-"]);
+    assert!(policy.contains("criteria:"), "{policy}");
+    assert!(!store.dir.path().join("-").exists());
+    let checked = with_stdin(&store, &["policy", "check", "-"], policy.as_bytes());
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    let said = String::from_utf8_lossy(&checked.stdout);
+    assert!(said.starts_with("standard input: ok") && said.contains("4 criteria"), "{said}");
+    let broken = with_stdin(&store, &["policy", "check", "-"], b"version: 1\ncriteria: [");
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("standard input"), "the place names stdin");
+
+    // A checkpoint kept elsewhere, and a verifier key, read from stdin.
+    let checkpoint = store.ok(&["ledger", "checkpoint"]);
+    let verified = with_stdin(&store, &["ledger", "verify", "--checkpoint", "-", "--json"], checkpoint.as_bytes());
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    let key = store.ok(&["key", "public", "--format", "note"]);
+    let package = store.dir.path().join("shop-1.0.0.zip");
+    store.ok(&["export", "shop@1.0.0", "-o", &package.display().to_string()]);
+    let verified =
+        with_stdin(&store, &["verify-package", &package.display().to_string(), "--key", "-"], key.as_bytes());
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(said.contains("checks passed (signatures checked with the key you gave)"), "{said}");
+    let both = with_stdin(&store, &["verify-package", "-", "--key", "-"], key.as_bytes());
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot both be read from standard input"));
+
+    // A document map from stdin; a secret from stdin is refused, and nothing is added.
+    let added = with_stdin(
+        &store,
+        &[
+            "sync",
+            "add",
+            "vanta",
+            "--client-id",
+            "b2f1c0",
+            "--client-secret-env",
+            "VANTA_SECRET",
+            "--document-map",
+            "-",
+            "--unchecked",
+            "--json",
+        ],
+        b"soc2: doc-17\nsoc2:CC8.1: doc-21\n",
+    );
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let settings = std::fs::read_to_string(store.home().join("signoff.toml")).unwrap();
+    assert!(settings.contains("doc-21"), "{settings}");
+    let refused = with_stdin(
+        &store,
+        &["sync", "add", "webhook", "--name", "hook", "--url", "https://grc.example.com/hook", "--secret-file", "-"],
+        b"whsec_c2VjcmV0",
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--secret-env"), "says what to use instead");
+    let settings = std::fs::read_to_string(store.home().join("signoff.toml")).unwrap();
+    assert!(!settings.contains("grc.example.com") && !settings.contains("whsec_"), "{settings}");
+}
+
+/// `--jq` filters what is JSON (a schema, a certificate's envelope) and says so
+/// where nothing printed is; `schema --list` and `serve` print JSON too.
+#[test]
+fn jq_filters_every_json_output_and_refuses_the_rest() {
+    let store = TestStore::new();
+    let refused = store.run(&["completions", "bash", "--jq", "."]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("prints a shell script"));
+    let refused = store.run(&["policy", "init", "--jq", "."]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!store.dir.path().join("signoff-policy.yaml").exists(), "nothing written");
+
+    let listed = json_lines(&store.ok(&["schema", "--list", "--json"]));
+    assert!(listed.iter().any(|line| line["name"] == "findings" && line["lines"] == true), "{listed:?}");
+    assert!(listed.iter().any(|line| line["name"] == "serve"));
+    assert_eq!(store.ok(&["schema", "findings", "--jq", ".title"]), "signoff findings --json\n");
+
+    let sha = commit("jq");
+    store.capture_shop(&["bandit.sarif", "semgrep.sarif", "junit.xml", "coverage.xml"], &sha);
+    store.ok(&["release", "create", "shop@2.0.0", "--commit", &sha]);
+    // Certified or rejected, the decision is a signed certificate.
+    let certified = store.run(&["certify", "shop@2.0.0", "--actor", "rm@example.com"]);
+    assert!(matches!(certified.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&certified.stderr));
+    let kind = store.ok(&["certificate", "export", "shop@2.0.0", "--jq", ".payloadType"]);
+    assert_eq!(kind, "application/vnd.in-toto+json\n");
+}
+
+/// A project nothing was captured or released for is a typo: said so with the
+/// closest known name, for reads and for what configures a project.
+#[test]
+fn an_unknown_project_gets_a_did_you_mean() {
+    let store = TestStore::new();
+    let sha = commit("projects");
+    store.capture_shop(&["junit.xml"], &sha);
+    store.ok(&["release", "create", "billing@1.0.0", "--commit", &sha]);
+    let size = store.ledger_size();
+    for args in [
+        &["findings", "--project", "shoq"][..],
+        &["release", "list", "--project", "shpo"],
+        &["audit", "search", "--project", "sohp"],
+        &["hold", "place", "--project", "shopp", "--reason", "matter 17"],
+        &["policy", "pin", "shp", "--latest", "--reason", "x"],
+    ] {
+        let output = store.run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("nothing was captured or released") && stderr.contains("did you mean shop?"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A project with a release and no evidence is known; nothing close, no guess.
+    store.ok(&["release", "list", "--project", "billing"]);
+    let far = store.run(&["findings", "--project", "inventory"]);
+    assert_eq!(far.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&far.stderr).contains("did you mean"));
+    assert_eq!(store.ledger_size(), size, "no hold placed nor pin recorded on a typo");
+    // A certificate of a release that does not exist names the release as missing.
+    let missing = store.run(&["certificate", "show", "shoq@1.0.0"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no release shoq@1.0.0"));
+}
+
+/// `init --quiet` prints nothing; `--version` names the commit and build date.
+#[test]
+fn quiet_init_and_a_version_that_says_what_was_built() {
+    let folder = tempfile::tempdir().unwrap();
+    let home = folder.path().join(".signoff");
+    let output = signoff().arg("--store").arg(&home).args(["--quiet", "init"]).output().unwrap();
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty() && output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(home.join("signoff.toml").exists());
+
+    let version = String::from_utf8(signoff().arg("--version").output().unwrap().stdout).unwrap();
+    assert!(version.starts_with("signoff "), "{version}");
+    if Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let built = version.split("built ").nth(1).unwrap_or_default();
+        assert!(version.contains("(commit ") && built.len() >= 10, "{version}");
+        assert!(
+            time::Date::parse(&built[..10], &time::format_description::well_known::Iso8601::DATE).is_ok(),
+            "{version}"
+        );
+    }
 }

@@ -47,7 +47,7 @@ fn a_source_absent_from_the_last_releases_exits_1_and_is_named() {
     assert_eq!(text.status.code(), Some(1));
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("SILENT") && text.contains("silent: shop: "), "{text}");
-    assert!(text.contains("is absent from the last 1 releases"), "{text}");
+    assert!(text.contains("is absent from the last 1 release;"), "{text}");
 
     // Two releases back, 1.0.0 had it: not silent yet.
     let patient: Value = serde_json::from_str(&store.ok(&["inventory", "--project", "shop", "--json"])).unwrap();

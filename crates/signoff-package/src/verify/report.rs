@@ -27,6 +27,18 @@ pub struct VerifyOptions {
     pub trusted_key: Option<NoteVerifier>,
     /// Bounds on what is read from the archive.
     pub limits: Limits,
+    /// Counters to watch while it runs (a progress bar), when given.
+    pub progress: Option<std::sync::Arc<VerifyProgress>>,
+}
+
+/// How far a verification is: the bytes of the archive's members, and how many
+/// of them have been hashed. `total` is set once the archive is read.
+#[derive(Debug, Default)]
+pub struct VerifyProgress {
+    /// The members' bytes, uncompressed.
+    pub total: std::sync::atomic::AtomicU64,
+    /// The bytes hashed so far.
+    pub hashed: std::sync::atomic::AtomicU64,
 }
 
 /// Where the key that signatures were checked with came from.
