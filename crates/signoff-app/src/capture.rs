@@ -230,30 +230,18 @@ impl Prepared {
         batch: &mut crate::ledger::Batch,
         staged: &mut Vec<StagedBlob>,
     ) -> Result<Member, AppError> {
-        if let Some(ahead) = self.ahead.take() {
-            let mark = batch.mark().await?;
-            let mut mine = Vec::new();
-            return match self.append_ahead(batch, ahead, &mut mine).await {
-                Ok(member) => {
-                    batch.keep(mark).await?;
-                    staged.append(&mut mine);
-                    Ok(member)
-                }
-                Err(error) => {
-                    for blob in mine {
-                        signoff.blobs.discard(blob);
-                    }
-                    batch.undo(mark).await?;
-                    Err(error)
-                }
-            };
-        }
+        // Files read ahead are appended once; files read now may be read again.
+        let mut ahead = self.ahead.take();
         let mut redact_first = vec![false; self.request.files.len()];
         loop {
             let mark = batch.mark().await?;
             let mut mine = Vec::new();
             let mut reread = None;
-            match self.append_once(signoff, batch, &redact_first, &mut reread, &mut mine).await {
+            let attempt = match ahead.take() {
+                Some(ahead) => self.append_ahead(batch, ahead, &mut mine).await,
+                None => self.append_once(signoff, batch, &redact_first, &mut reread, &mut mine).await,
+            };
+            match attempt {
                 Ok(member) => {
                     batch.keep(mark).await?;
                     staged.append(&mut mine);

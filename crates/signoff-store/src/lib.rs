@@ -37,7 +37,7 @@ pub use sql::{SqlStore, SqliteStore};
 pub enum StoreError {
     /// The database refused or failed.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Another writer held the ledger's write lock for longer than the store waits.
     #[error(
         "the ledger is locked by another writer (a capture or another command writing to this store) and stayed locked for {} s; nothing was written: retry when it has finished (a writer that was stopped or paused holds the lock until it ends)",
@@ -88,6 +88,25 @@ pub enum StoreError {
         /// What.
         what: String,
     },
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A database that refuses a write because it cannot be written (SQLite's
+    /// `SQLITE_READONLY` and its extended codes, PostgreSQL's
+    /// `read_only_sql_transaction` on a standby) is [`StoreError::ReadOnly`], so
+    /// that the user hears why, whichever write met it first.
+    fn from(error: sqlx::Error) -> StoreError {
+        if let sqlx::Error::Database(database) = &error
+            && matches!(
+                database.code().as_deref(),
+                Some("8" | "264" | "520" | "776" | "1032" | "1288" | "1544" | "25006")
+            )
+        {
+            let source = std::io::Error::new(std::io::ErrorKind::PermissionDenied, database.message().to_owned());
+            return StoreError::ReadOnly { path: "the database".to_owned(), source };
+        }
+        StoreError::Database(error)
+    }
 }
 
 /// Result alias for store operations.

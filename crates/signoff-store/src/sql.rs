@@ -56,7 +56,7 @@ fn locked(error: sqlx::Error, waited: Duration) -> StoreError {
         }
         _ => false,
     };
-    if busy { StoreError::Locked { waited } } else { StoreError::Database(error) }
+    if busy { StoreError::Locked { waited } } else { error.into() }
 }
 
 /// Findings per INSERT statement (14 columns each: under SQLite's 32766 and

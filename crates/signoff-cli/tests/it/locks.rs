@@ -132,6 +132,14 @@ fn a_reader_who_cannot_write_the_store_can_verify_audit_and_export_it() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("read-only"), "the refusal says the store is read-only: {stderr}");
     assert_eq!(std::fs::read(store.database()).unwrap(), before);
+    // Where the blob store can be written and the database cannot, the first write
+    // to reach the database is refused in the same words.
+    let _ = std::process::Command::new("chmod").arg("-R").arg("a+rwX").arg(store.home().join("blobs")).status();
+    let output = as_reader(&["capture", &example("v2/bandit.sarif"), "--project", "shop", "--commit", &v2]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("read-only"), "the database's refusal says read-only too: {stderr}");
+    assert_eq!(std::fs::read(store.database()).unwrap(), before);
     // Give the files back so the temporary folder can be removed.
     let _ = std::process::Command::new("chmod").arg("-R").arg("u+w").arg(store.dir.path()).status();
 }
