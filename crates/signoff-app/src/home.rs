@@ -445,22 +445,36 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), AppError> {
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
     variables: HashMap<String, String>,
+    /// The account name the password database gives this process's user (for a
+    /// process environment only).
+    account: Option<String>,
 }
 
 impl Environment {
     /// This process's environment.
     pub fn from_process() -> Environment {
-        Environment { variables: std::env::vars().collect() }
+        let account = whoami::username().ok().filter(|name| !name.is_empty());
+        Environment { variables: std::env::vars().collect(), account }
     }
 
-    /// Given variables.
+    /// Given variables (and no password database).
     pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Environment {
-        Environment { variables: pairs.into_iter().map(|(key, value)| (key.into(), value.into())).collect() }
+        let variables = pairs.into_iter().map(|(key, value)| (key.into(), value.into())).collect();
+        Environment { variables, account: None }
     }
 
     /// One variable.
     pub fn var(&self, name: &str) -> Option<String> {
         self.variables.get(name).cloned()
+    }
+
+    /// The OS user: `USER`, else `LOGNAME`, else the password database's name for
+    /// this process's user (a container or cron job often sets neither variable).
+    pub fn os_user(&self) -> Option<String> {
+        ["USER", "LOGNAME"]
+            .iter()
+            .find_map(|name| self.var(name).filter(|id| !id.is_empty()))
+            .or_else(|| self.account.clone())
     }
 
     /// The CI context these variables describe.

@@ -3,7 +3,8 @@
 //!
 //! The identity is, in order: `--actor` (the caller passes it), `SIGNOFF_ACTOR`,
 //! the CI system's actor (`GITHUB_ACTOR`, `GITLAB_USER_LOGIN`, ...), the OS user
-//! (`USER`). Its kind is `SIGNOFF_ACTOR_KIND` when set, else the patterns of
+//! (`USER`, `LOGNAME`, else the password database's name for the process's user),
+//! which is an unverified local identity (source `os-user`). Its kind is `SIGNOFF_ACTOR_KIND` when set, else the patterns of
 //! `[actors]` in `signoff.toml` and the built-in ones (signoff-git's defaults:
 //! GitHub `[bot]` accounts, known AI agents). `SIGNOFF_ON_BEHALF_OF` names the human
 //! an agent or bot acts for.
@@ -31,9 +32,7 @@ impl Signoff {
             (id, "SIGNOFF_ACTOR".to_owned())
         } else if let (Some(id), Some(system)) = (ci.actor.clone(), ci.system.clone()) {
             (id, system)
-        } else if let Some(id) =
-            environment.var("USER").or_else(|| environment.var("LOGNAME")).filter(|id| !id.is_empty())
-        {
+        } else if let Some(id) = environment.os_user() {
             (id, "os-user".to_owned())
         } else {
             return Err(AppError::Invalid("who is acting? pass --actor NAME or set SIGNOFF_ACTOR".into()));

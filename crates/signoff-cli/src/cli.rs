@@ -429,15 +429,16 @@ pub(crate) struct ReleaseCreateArgs {
     /// The version, in the previous spelling `release create PROJECT VERSION`.
     #[arg(id = "legacy_version", value_name = "VERSION", hide = true)]
     pub(crate) legacy_version: Option<String>,
-    /// The commit released (default: from CI, else HEAD of the git work tree here).
+    /// The commit released (default: from CI, else HEAD of the git work tree here,
+    /// or of --repo).
     #[arg(long)]
     pub(crate) commit: Option<String>,
     /// An artifact: a digest (sha256:<hex>), a file, a directory, an OCI layout or
     /// `docker inspect` output; repeat for each artifact.
     #[arg(long = "artifact", value_name = "ARTIFACT")]
     pub(crate) artifacts: Vec<String>,
-    /// The git repository to read the release's changes from (default: the current
-    /// directory's).
+    /// The git repository to read the release's commit (HEAD, short ids) and changes
+    /// from (default: the current directory's).
     #[arg(long, value_name = "DIR")]
     pub(crate) repo: Option<PathBuf>,
     #[command(flatten)]

@@ -46,20 +46,30 @@ pub(crate) fn actor(signoff: &Signoff, flag: Option<&str>) -> anyhow::Result<Act
         );
         return Ok(actor);
     }
-    Ok(signoff.current_actor(&environment, flag)?)
+    let actor = signoff.current_actor(&environment, flag)?;
+    if actor.source.as_deref() == Some("os-user") {
+        note!(
+            "acting as {} from the OS user (an unverified local identity; --actor or SIGNOFF_ACTOR names another)",
+            actor.id
+        );
+    }
+    Ok(actor)
 }
 
 /// The commit evidence or a release is for: the flag (a short id resolved in the
-/// git repository here), else CI's, else HEAD of the git work tree here (saying so).
-/// `None` when there is none of these.
-pub(crate) fn commit(flag: Option<&str>, ci: Option<&str>) -> anyhow::Result<Option<CommitSha>> {
+/// git repository `repo`), else CI's, else HEAD of the git work tree `repo` (saying
+/// so). `None` when there is none of these.
+pub(crate) fn commit(flag: Option<&str>, ci: Option<&str>, repo: &Path) -> anyhow::Result<Option<CommitSha>> {
     if let Some(text) = flag {
         let abbreviated = (4..40).contains(&text.len()) && text.chars().all(|c| c.is_ascii_hexdigit());
         if !abbreviated {
             return Ok(Some(CommitSha::new(text)?));
         }
-        let repo = signoff_git::open(".").map_err(|error| {
-            anyhow::anyhow!("--commit {text} is not a full commit id, and there is no git repository here to resolve it in ({error})")
+        let repo = signoff_git::open(repo).map_err(|error| {
+            anyhow::anyhow!(
+                "--commit {text} is not a full commit id, and there is no git repository at {} to resolve it in ({error})",
+                repo.display()
+            )
         })?;
         let resolved = repo.resolve(text)?;
         return Ok(Some(CommitSha::new(&resolved)?));
@@ -67,8 +77,12 @@ pub(crate) fn commit(flag: Option<&str>, ci: Option<&str>) -> anyhow::Result<Opt
     if let Some(text) = ci {
         return Ok(Some(CommitSha::new(text)?));
     }
-    let Ok(repo) = signoff_git::open(".") else { return Ok(None) };
-    let Ok(head) = repo.head_commit() else { return Ok(None) };
-    note!("commit {head} (HEAD of the git work tree here; --commit names another)");
+    let Ok(work_tree) = signoff_git::open(repo) else { return Ok(None) };
+    let Ok(head) = work_tree.head_commit() else { return Ok(None) };
+    if repo == Path::new(".") {
+        note!("commit {head} (HEAD of the git work tree here; --commit names another)");
+    } else {
+        note!("commit {head} (HEAD of {}; --commit names another)", repo.display());
+    }
     Ok(Some(CommitSha::new(&head)?))
 }

@@ -179,7 +179,8 @@ pub struct Actor {
     /// For an agent or bot: the human it acts for, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_behalf_of: Option<String>,
-    /// Where the identity came from (`github-actions`, `gitlab-ci`, `os-user`, `flag`).
+    /// Where the identity came from (`github-actions`, `gitlab-ci`, `flag`,
+    /// `SIGNOFF_ACTOR`, or an unverified local identity: `git-config`, `os-user`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }

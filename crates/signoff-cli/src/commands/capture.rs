@@ -64,7 +64,7 @@ fn target(args: &CaptureArgs, environment: &Environment) -> anyhow::Result<Captu
     let commit = if args.no_commit {
         None
     } else {
-        match crate::store::commit(args.commit.as_deref(), detected.commit.as_deref())? {
+        match crate::store::commit(args.commit.as_deref(), detected.commit.as_deref(), Path::new("."))? {
             Some(commit) => Some(commit),
             None if release.is_some() => None,
             None => anyhow::bail!(

@@ -35,15 +35,24 @@ pub(crate) async fn run_remote(remote: &Remote, command: ReleaseCommand) -> anyh
     };
     let release = super::release_or_pair(&args.release, args.legacy_version.as_deref(), "release create")?;
     let context = Environment::from_process().ci_context();
-    let commit = crate::store::commit(args.commit.as_deref(), context.commit.as_deref())?.ok_or_else(|| {
-        anyhow::anyhow!("no commit: pass --commit SHA (in CI it is taken from the pipeline; in a git work tree, HEAD)")
-    })?;
+    let commit =
+        crate::store::commit(args.commit.as_deref(), context.commit.as_deref(), repo(&args))?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "no commit: pass --commit SHA (in CI it is taken from the pipeline; in a git work tree, HEAD)"
+            )
+        })?;
     let artifacts: Vec<String> = super::digests(&args.artifacts)?.iter().map(ToString::to_string).collect();
     let body =
         serde_json::json!({ "release": release.to_string(), "commit": commit.to_string(), "artifacts": artifacts });
     let view: ReleaseView = remote.call(reqwest::Method::POST, "/api/v1/releases", &[], Some(&body)).await?;
     print_created(&view, args.output.json)?;
     Ok(Outcome::Success)
+}
+
+/// The git repository a release's commit and changes are read from: `--repo`,
+/// else here.
+fn repo(args: &crate::cli::ReleaseCreateArgs) -> &Path {
+    args.repo.as_deref().unwrap_or(Path::new("."))
 }
 
 pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result<Outcome> {
@@ -53,18 +62,19 @@ pub(crate) async fn run(store: &Path, command: ReleaseCommand) -> anyhow::Result
             let release = super::release_or_pair(&args.release, args.legacy_version.as_deref(), "release create")?;
             let environment = Environment::from_process();
             let context = environment.ci_context();
-            let commit = crate::store::commit(args.commit.as_deref(), context.commit.as_deref())?.ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no commit: pass --commit SHA (in CI it is taken from the pipeline; in a git work tree, HEAD)"
-                )
-            })?;
+            let commit = crate::store::commit(args.commit.as_deref(), context.commit.as_deref(), repo(&args))?
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no commit: pass --commit SHA (in CI it is taken from the pipeline; in a git work tree, HEAD)"
+                    )
+                })?;
             let request = CreateRelease {
                 release,
                 commit,
                 artifacts: super::digests(&args.artifacts)?,
                 actor: super::actor(&signoff, None)?,
                 context,
-                repo: Some(args.repo.clone().unwrap_or_else(|| std::path::PathBuf::from("."))),
+                repo: Some(repo(&args).to_owned()),
             };
             let view = signoff_app::release::create(&signoff, request).await?;
             print_created(&view, args.output.json)?;

@@ -29,12 +29,16 @@ fn issued(issued: &IssuedToken, json_out: bool, verb: &str) -> anyhow::Result<()
     }
     let token = &issued.token;
     done!(
-        "{verb} token {} ({}, {}) with scope {} on {} projects{} — ledger entry {}",
+        "{verb} token {} ({}, {}) with scope {} on {}{} — ledger entry {}",
         token.id,
         token.name,
         token.kind,
         scopes(token),
-        projects(token),
+        match token.projects.len() {
+            0 => "all projects".to_owned(),
+            1 => format!("project {}", projects(token)),
+            _ => format!("projects {}", projects(token)),
+        },
         token.expires_at.map(|at| format!(", expires {}", time(at))).unwrap_or_default(),
         issued.entry
     )?;

@@ -175,6 +175,63 @@ fn the_commit_comes_from_where_the_user_stands() {
     assert_eq!(release["totals"]["evidence"], 1, "the capture at HEAD joined the release");
     // The git identity acts where nothing else names one, marked as unverified.
     assert_eq!(release["actor"], "dana@example.com");
+
+    // From outside the work tree, --repo names where HEAD and short ids are read.
+    let outside =
+        store.run(&["release", "create", "shop@2.0.1", "--repo", &work.path().display().to_string(), "--json"]);
+    assert!(outside.status.success(), "{}", String::from_utf8_lossy(&outside.stderr));
+    let release: Value = serde_json::from_slice(&outside.stdout).unwrap();
+    assert_eq!(release["commit"], head.as_str(), "HEAD of --repo, not of the folder the command ran in");
+    let short = store.run(&[
+        "release",
+        "create",
+        "shop@2.0.2",
+        "--repo",
+        &work.path().display().to_string(),
+        "--commit",
+        &head[..8],
+        "--json",
+    ]);
+    assert!(short.status.success(), "{}", String::from_utf8_lossy(&short.stderr));
+
+    // Outside git, the OS user acts, said to be unverified; without USER and
+    // LOGNAME (a container, a cron job) the password database names the user.
+    let os_user = store.run(&["release", "create", "shop@2.0.3", "--commit", &head, "--json"]);
+    assert!(os_user.status.success(), "{}", String::from_utf8_lossy(&os_user.stderr));
+    assert!(
+        String::from_utf8_lossy(&os_user.stderr)
+            .contains("acting as tester from the OS user (an unverified local identity")
+    );
+    let release: Value = serde_json::from_slice(&os_user.stdout).unwrap();
+    assert_eq!(release["actor"], "tester");
+    let account = Command::new("id")
+        .arg("-un")
+        .output()
+        .ok()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned());
+    if let Some(account) = account.filter(|name| !name.is_empty()) {
+        let bare = store
+            .command()
+            .env_remove("USER")
+            .args(["release", "create", "shop@2.0.4", "--commit", &head, "--json"])
+            .output()
+            .unwrap();
+        assert!(bare.status.success(), "{}", String::from_utf8_lossy(&bare.stderr));
+        let release: Value = serde_json::from_slice(&bare.stdout).unwrap();
+        assert_eq!(release["actor"], account.as_str());
+        let token = store
+            .command()
+            .env_remove("USER")
+            .args(["token", "create", "--name", "ci-shop", "--scope", "capture", "--project", "shop"])
+            .output()
+            .unwrap();
+        assert!(token.status.success(), "token create needs no --actor: {}", String::from_utf8_lossy(&token.stderr));
+        assert!(
+            String::from_utf8_lossy(&token.stdout).contains("on project shop"),
+            "{}",
+            String::from_utf8_lossy(&token.stdout)
+        );
+    }
 }
 
 #[test]
