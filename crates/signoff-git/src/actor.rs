@@ -175,26 +175,45 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
         if compiled.len() >= 1024 {
             compiled.clear();
         }
-        let mut glob = String::with_capacity(pattern.len() + 8);
-        for character in pattern.chars() {
-            match character {
-                // `**` means something else to globset; here it is one `*`.
-                '*' if glob.ends_with('*') => {}
-                '*' | '?' => glob.push(character),
-                other => glob.push_str(&globset::escape(other.encode_utf8(&mut [0; 4]))),
-            }
-        }
-        let matcher = globset::GlobBuilder::new(&glob)
-            .case_insensitive(true)
-            .literal_separator(false)
-            .backslash_escape(false)
-            .build()
-            .ok()
-            .map(|glob| glob.compile_matcher());
+        let matcher = wildcard_matcher(pattern, Wildcards { question_mark: true, case_insensitive: true });
         let matched = matcher.as_ref().is_some_and(|matcher| matcher.is_match(text));
         compiled.insert(pattern.to_owned(), matcher);
         matched
     })
+}
+
+/// How [`wildcard_matcher`] reads a pattern.
+#[derive(Debug, Clone, Copy)]
+pub struct Wildcards {
+    /// `?` matches any one character (else it stands for itself).
+    pub question_mark: bool,
+    /// Letters match either case.
+    pub case_insensitive: bool,
+}
+
+/// The one way signoff matches names against patterns (actor logins, OIDC
+/// claims): `*` matches any run of characters, `/` included (runs of `*` are one
+/// `*`); `?` as `wildcards` says; every other character only itself (`[`, `{`,
+/// `\\` included). Built on globset, so matching is linear in the text. `None`
+/// for a pattern globset cannot compile.
+pub fn wildcard_matcher(pattern: &str, wildcards: Wildcards) -> Option<globset::GlobMatcher> {
+    let mut glob = String::with_capacity(pattern.len() + 8);
+    for character in pattern.chars() {
+        match character {
+            // `**` means something else to globset; here it is one `*`.
+            '*' if glob.ends_with('*') => {}
+            '*' => glob.push('*'),
+            '?' if wildcards.question_mark => glob.push('?'),
+            other => glob.push_str(&globset::escape(other.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    globset::GlobBuilder::new(&glob)
+        .case_insensitive(wildcards.case_insensitive)
+        .literal_separator(false)
+        .backslash_escape(false)
+        .build()
+        .ok()
+        .map(|glob| glob.compile_matcher())
 }
 
 #[cfg(test)]

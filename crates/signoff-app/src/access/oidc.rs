@@ -291,20 +291,8 @@ fn unverified_issuer(token: &str) -> Option<String> {
 /// Whether `value` matches `pattern`, where `*` matches any run of characters
 /// (`/` included) and every other character only itself, case counting.
 fn wildcard(pattern: &str, value: &str) -> bool {
-    // Runs of `*` are one `*` (globset reads `**` as a path wildcard).
-    let parts: Vec<String> = pattern.split('*').map(globset::escape).collect();
-    let glob = parts.iter().enumerate().fold(String::new(), |mut glob, (index, part)| {
-        if index > 0 && !glob.ends_with('*') {
-            glob.push('*');
-        }
-        glob.push_str(part);
-        glob
-    });
-    globset::GlobBuilder::new(&glob)
-        .literal_separator(false)
-        .backslash_escape(false)
-        .build()
-        .is_ok_and(|glob| glob.compile_matcher().is_match(value))
+    let wildcards = signoff_git::actor::Wildcards { question_mark: false, case_insensitive: false };
+    signoff_git::actor::wildcard_matcher(pattern, wildcards).is_some_and(|matcher| matcher.is_match(value))
 }
 
 #[cfg(test)]

@@ -156,7 +156,7 @@ async fn upload_url(
     let mut data = lock(&state.data);
     data.next_id += 1;
     let key = format!("evidence/{}-{}", data.next_id, body["fileName"].as_str().unwrap_or_default());
-    let storage_key = key.replace('/', "%2F");
+    let storage_key = percent_encoding::utf8_percent_encode(&key, percent_encoding::NON_ALPHANUMERIC).to_string();
     data.upload_urls.insert(key.clone(), None);
     (StatusCode::CREATED, axum::Json(json!({"fileKey": key, "uploadUrl": format!("{base}/storage/{storage_key}")})))
         .into_response()

@@ -185,18 +185,18 @@ impl Vulnerability {
 }
 
 /// Name and version from a package URL (`pkg:type/namespace/name@version?…`),
-/// also when it follows a BOM link (`urn:cdx:…/1#pkg:…`).
+/// also when it follows a BOM link (`urn:cdx:…/1#pkg:…`). Both are
+/// percent-decoded, as the purl specification encodes them (`%40`, `%2B`).
 pub(super) fn purl_name_version(reference: &str) -> Option<(String, Option<String>)> {
+    let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
     let purl = &reference[reference.find("pkg:")?..];
     let purl = purl.split(['?', '#']).next().unwrap_or(purl);
     let (path, version) = match purl.rfind('@') {
-        Some(at) if at > purl.rfind('/').unwrap_or(0) => {
-            (&purl[..at], Some(purl[at + 1..].replace("%2B", "+").replace("%2b", "+")))
-        }
+        Some(at) if at > purl.rfind('/').unwrap_or(0) => (&purl[..at], Some(decode(&purl[at + 1..]))),
         _ => (purl, None),
     };
     let name = path.rsplit('/').next().filter(|name| !name.is_empty() && !name.starts_with("pkg:"))?;
-    Some((name.replace("%40", "@"), version.filter(|version| !version.is_empty())))
+    Some((decode(name), version.filter(|version| !version.is_empty())))
 }
 
 /// The tool a BOM names, from `(vendor, name, version)` entries.
@@ -401,6 +401,12 @@ mod tests {
             purl_name_version("pkg:deb/ubuntu/coreutils@8.32-4.1ubuntu1?arch=amd64"),
             Some(("coreutils".into(), Some("8.32-4.1ubuntu1".into())))
         );
+        assert_eq!(
+            purl_name_version("pkg:maven/org.example/lib%2Bext@1.0.0%2Bbuild.7"),
+            Some(("lib+ext".into(), Some("1.0.0+build.7".into()))),
+            "every percent-escape is decoded, not only %40 and %2B"
+        );
+        assert_eq!(purl_name_version("pkg:npm/%ff%fe@1"), Some(("\u{fffd}\u{fffd}".into(), Some("1".into()))));
         assert_eq!(purl_name_version("6290db55-8336"), None);
         assert_eq!(
             pick_tool(vec![

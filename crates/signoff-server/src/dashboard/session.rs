@@ -120,17 +120,14 @@ pub(crate) fn set_cookie(name: &str, value: &str, path: &str, max_age: Duration,
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("signoff_invalid=1"))
 }
 
+/// What a query value keeps as it is: RFC 3986's unreserved characters, and `/`
+/// (a `next` path stays readable); everything else is percent-encoded.
+const QUERY_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+
 /// Percent-encodes a query value.
 pub(crate) fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
 
 /// Where to go after signing in: a dashboard path only, never another site.
