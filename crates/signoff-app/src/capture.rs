@@ -23,6 +23,9 @@ mod input;
 mod read;
 
 pub use group::Committer;
+/// How the names of the scratch copies of piped input begin, in the store's
+/// staging folder (`blobs/tmp`), where the blobs being staged lie beside them.
+pub use signoff_store::SCRATCH_PREFIX as PIPE_COPY_PREFIX;
 
 /// A file to read, and how to name it in messages.
 #[derive(Debug, Clone)]

@@ -222,6 +222,10 @@ impl LocalBlobs {
     }
 }
 
+/// How the names of [`scratch_file`]s begin: a staging folder's files that are
+/// copies of a pipe, not blobs being staged.
+pub const SCRATCH_PREFIX: &str = "input-";
+
 /// A new file in `folder` (a store's staging folder, or any temporary folder),
 /// locked as staged blobs are (so an opening store leaves it be) and removed when
 /// the returned guard drops: for the copy of a pipe that is captured.
@@ -230,7 +234,7 @@ impl LocalBlobs {
 /// When the file cannot be created.
 pub fn scratch_file(folder: &Path) -> StoreResult<(File, ScratchFile)> {
     for _ in 0..STAGE_TRIES {
-        let path = folder.join(format!("input-{}", uuid::Uuid::now_v7()));
+        let path = folder.join(format!("{SCRATCH_PREFIX}{}", uuid::Uuid::now_v7()));
         let file = OpenOptions::new()
             .read(true)
             .write(true)

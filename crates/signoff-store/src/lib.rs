@@ -28,7 +28,7 @@ use signoff_core::entry::{Entry, EventKind, EvidenceRecord, Recorded, ReleaseRec
 use signoff_core::{Digest, Finding, ProjectName, ReleaseVersion};
 use time::OffsetDateTime;
 
-pub use blob::{BlobStore, LocalBlobs, ScratchFile, StagedBlob, StaleFile, scratch_file};
+pub use blob::{BlobStore, LocalBlobs, SCRATCH_PREFIX, ScratchFile, StagedBlob, StaleFile, scratch_file};
 pub use sql::{SqlStore, SqliteStore};
 
 /// A store failure.
@@ -604,6 +604,8 @@ pub trait Store: Send + Sync {
     /// The projects with evidence, by name, after `after` (from the first when
     /// `None`), at most `limit`: one index seek each, however much evidence.
     async fn evidence_projects(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<String>>;
+    /// Whether `project` has evidence or a release: two index seeks.
+    async fn has_project(&self, project: &str) -> StoreResult<bool>;
 
     /// Records of one kind matching `query`, in ledger order.
     async fn find_records(&self, kind: EventKind, query: &RecordQuery<'_>) -> StoreResult<Vec<RecordRow>>;

@@ -108,18 +108,29 @@ pub(crate) async fn capture(store: &Path, args: CaptureArgs) -> anyhow::Result<O
         delivery: None,
     };
     let message = format!("capturing {}", crate::render::count(args.files.len() as u64, "file", "files"));
-    let mut progress = if args.files.iter().any(|file| file.as_os_str() == "-") {
+    let piped = args.files.iter().any(|file| file.as_os_str() == "-");
+    let mut progress = if piped {
         Progress::start_unsized(&message)
     } else {
         Progress::start_if(total > 16 << 20, total, &message, true)
     };
     // The blob store grows as the capture copies the input: its staging folder's
     // size is the capture's progress (reads of a file the parser is ahead of).
+    // Standard input is first copied into a scratch file there, then staged as
+    // a blob: its progress is the copy alone, or every byte would count twice.
     let staging = store.join("blobs/tmp");
     progress.follow(move || {
         std::fs::read_dir(&staging)
             .map(|entries| {
-                entries.filter_map(Result::ok).filter_map(|entry| entry.metadata().ok()).map(|m| m.len()).sum()
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|entry| {
+                        !piped
+                            || entry.file_name().to_string_lossy().starts_with(signoff_app::capture::PIPE_COPY_PREFIX)
+                    })
+                    .filter_map(|entry| entry.metadata().ok())
+                    .map(|metadata| metadata.len())
+                    .sum()
             })
             .unwrap_or(0)
     });
