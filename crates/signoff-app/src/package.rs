@@ -135,47 +135,55 @@ pub async fn export(signoff: &Signoff, release: &ReleaseRef) -> Result<Vec<u8>, 
     Ok(signoff_package::build(&contents)?)
 }
 
-/// Reads a package to verify: a regular file, or standard input (`-`), refused by
-/// its size before it is read when it is larger than a package may be
+/// Reads a package file to verify, refused by its size before it is read when
+/// it is larger than a package may be
 /// ([`signoff_package::Limits::max_archive_size`]), and never read past that.
 ///
 /// # Errors
 /// A special file (a device or FIFO, which may never end), a package over the
 /// limit, or a read error; each names the file.
 pub fn read_package(path: &std::path::Path) -> Result<Vec<u8>, AppError> {
+    let display = path.display().to_string();
+    let metadata = std::fs::metadata(path).map_err(AppError::io(path))?;
+    if let Some(what) = signoff_ingest::special_file(&metadata) {
+        return Err(AppError::Invalid(format!(
+            "{display}: not a regular file but {what}: verify a package file, or pipe it to standard input (`signoff verify-package -`)"
+        )));
+    }
+    let limit = signoff_package::Limits::default().max_archive_size;
+    if metadata.len() > limit {
+        return Err(too_large(&display, metadata.len()));
+    }
+    let file = std::fs::File::open(path).map_err(AppError::io(path))?;
+    read_package_from(file, &display, metadata.len())
+}
+
+/// Reads a package from a stream (standard input, a request's body) that
+/// `display` names, never past the limit a package may have
+/// ([`signoff_package::Limits::max_archive_size`]); `expected` bytes are
+/// reserved up front (0 when the size is unknown).
+///
+/// # Errors
+/// A package over the limit, or a read error; each names the source.
+pub fn read_package_from(source: impl std::io::Read, display: &str, expected: u64) -> Result<Vec<u8>, AppError> {
     use std::io::Read;
     let limit = signoff_package::Limits::default().max_archive_size;
-    let display = path.display().to_string();
-    let too_large = |size: u64| {
-        AppError::Invalid(format!(
-            "{display}: {size} bytes or more, over the limit of {limit} bytes for a package: it is not read"
-        ))
-    };
-    let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|error| AppError::Invalid(format!("standard input: {error}")))?;
-    } else {
-        let metadata = std::fs::metadata(path).map_err(AppError::io(path))?;
-        if let Some(what) = signoff_ingest::special_file(&metadata) {
-            return Err(AppError::Invalid(format!(
-                "{display}: not a regular file but {what}: verify a package file, or pipe it to standard input (`signoff verify-package -`)"
-            )));
-        }
-        if metadata.len() > limit {
-            return Err(too_large(metadata.len()));
-        }
-        let file = std::fs::File::open(path).map_err(AppError::io(path))?;
-        bytes.reserve(usize::try_from(metadata.len()).unwrap_or(0));
-        file.take(limit + 1).read_to_end(&mut bytes).map_err(AppError::io(path))?;
-    }
+    let mut bytes = Vec::with_capacity(usize::try_from(expected.min(limit)).unwrap_or(0));
+    source
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| AppError::Invalid(format!("{display}: cannot read: {error}")))?;
     if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
+        return Err(too_large(display, bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+fn too_large(display: &str, size: u64) -> AppError {
+    let limit = signoff_package::Limits::default().max_archive_size;
+    AppError::Invalid(format!(
+        "{display}: {size} bytes or more, over the limit of {limit} bytes for a package: it is not read"
+    ))
 }
 
 /// Verifies a package offline. With `trusted_key` (a C2SP verifier key such as

@@ -114,37 +114,66 @@ pub fn init(path: &Path, force: bool) -> Result<(), AppError> {
 /// A parsed policy with its text and the Rego sources it read (file, source).
 pub(crate) type ParsedPolicy = (Policy, String, Vec<(String, String)>);
 
-/// Parses a policy file, reading its Rego files relative to it.
-///
-/// # Errors
-/// A policy mistake, reported as `file:line:column: message`.
-/// `-` reads standard input (its Rego files relative to the current folder).
-pub(crate) fn parse_file(path: &Path) -> Result<ParsedPolicy, AppError> {
-    let stdin = path.as_os_str() == "-";
-    let text = if stdin {
-        std::io::read_to_string(std::io::stdin().lock()).map_err(AppError::io(Path::new("standard input")))?
-    } else {
-        std::fs::read_to_string(path).map_err(AppError::io(path))?
-    };
-    let folder = if stdin { PathBuf::new() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
-    let rego = std::cell::RefCell::new(Vec::new());
-    let resolve = |file: &str| -> Result<String, String> {
-        let full: PathBuf = folder.join(file);
-        let source = std::fs::read_to_string(&full).map_err(|error| format!("{}: {error}", full.display()))?;
-        rego.borrow_mut().push((file.to_owned(), source.clone()));
-        Ok(source)
-    };
-    let display = if stdin { "standard input".to_owned() } else { path.display().to_string() };
-    let policy = Policy::parse(&text, &display, &resolve)?;
-    Ok((policy, text, rego.into_inner()))
+/// A policy as the user gave it: its text, the name it is shown and recorded
+/// under, and the folder its Rego files are read from. Where the text comes
+/// from (a file, standard input, a request's body) is the front end's business.
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    /// The policy's YAML.
+    pub text: String,
+    /// How errors name it: the path, or "standard input".
+    pub display: String,
+    /// The name it is recorded under when published (`stdin` for standard input).
+    pub file_name: String,
+    /// Where the Rego files it names are read (relative to the current folder
+    /// when empty).
+    pub folder: PathBuf,
 }
 
-/// The name a policy file is recorded under (`stdin` for standard input).
-fn file_name(path: &Path) -> String {
-    if path.as_os_str() == "-" {
-        return "stdin".to_owned();
+impl PolicyFile {
+    /// The policy file at `path`, its Rego files beside it.
+    ///
+    /// # Errors
+    /// When the file cannot be read.
+    pub fn read(path: &Path) -> Result<PolicyFile, AppError> {
+        let text = std::fs::read_to_string(path).map_err(AppError::io(path))?;
+        Ok(PolicyFile {
+            text,
+            display: path.display().to_string(),
+            file_name: path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+            folder: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        })
     }
-    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
+
+    /// A policy read from standard input: its Rego files are read from the
+    /// current folder.
+    pub fn piped(text: String) -> PolicyFile {
+        PolicyFile { text, display: "standard input".into(), file_name: "stdin".into(), folder: PathBuf::new() }
+    }
+
+    /// Parses the policy, reading its Rego files from its folder.
+    ///
+    /// # Errors
+    /// A policy mistake, reported as `file:line:column: message`.
+    pub(crate) fn parse(&self) -> Result<ParsedPolicy, AppError> {
+        let rego = std::cell::RefCell::new(Vec::new());
+        let resolve = |file: &str| -> Result<String, String> {
+            let full: PathBuf = self.folder.join(file);
+            let source = std::fs::read_to_string(&full).map_err(|error| format!("{}: {error}", full.display()))?;
+            rego.borrow_mut().push((file.to_owned(), source.clone()));
+            Ok(source)
+        };
+        let policy = Policy::parse(&self.text, &self.display, &resolve)?;
+        Ok((policy, self.text.clone(), rego.into_inner()))
+    }
+}
+
+/// Parses the policy file at `path` ([`PolicyFile::read`], then parse).
+///
+/// # Errors
+/// As [`PolicyFile::read`] and [`PolicyFile::parse`].
+pub(crate) fn parse_file(path: &Path) -> Result<ParsedPolicy, AppError> {
+    PolicyFile::read(path)?.parse()
 }
 
 /// A published policy.
@@ -164,10 +193,10 @@ pub struct PublishedPolicy {
 /// # Errors
 /// A policy mistake (nothing is written), a publisher who is not a human (the
 /// attempt is ledgered), or a store failure.
-pub async fn publish(signoff: &Signoff, path: &Path, actor: Actor) -> Result<PublishedPolicy, AppError> {
-    let (policy, text, rego) = parse_file(path)?;
+pub async fn publish(signoff: &Signoff, file: &PolicyFile, actor: Actor) -> Result<PublishedPolicy, AppError> {
+    let (policy, text, rego) = file.parse()?;
     if actor.kind != ActorKind::Human {
-        let file = file_name(path);
+        let file = file.file_name.clone();
         let refusal = Refusal::NotHuman { actor: actor.id.clone(), kind: actor.kind, action: "publish a policy" };
         return Err(signoff.refuse(Attempt::on("policy publish", file, &actor), refusal).await);
     }
@@ -184,7 +213,7 @@ pub async fn publish(signoff: &Signoff, path: &Path, actor: Actor) -> Result<Pub
         name: policy.name().to_owned(),
         version: same_name.last().map_or(1, |latest| latest.record.version + 1),
         digest: policy.digest(),
-        file_name: file_name(path),
+        file_name: file.file_name.clone(),
         text,
         rego,
         published_by: actor,
@@ -304,12 +333,12 @@ pub struct PolicyCheck {
     pub environments: Vec<String>,
 }
 
-/// Checks a policy file without publishing it.
+/// Checks a policy without publishing it.
 ///
 /// # Errors
 /// A policy mistake, as `file:line:column: message`.
-pub fn check(path: &Path) -> Result<PolicyCheck, AppError> {
-    let (policy, _, _) = parse_file(path)?;
+pub fn check(file: &PolicyFile) -> Result<PolicyCheck, AppError> {
+    let (policy, _, _) = file.parse()?;
     let effective = policy.for_project("");
     Ok(PolicyCheck {
         name: policy.name().to_owned(),

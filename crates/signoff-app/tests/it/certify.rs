@@ -110,7 +110,13 @@ async fn certification_refuses_what_it_cannot_decide() {
             "version: 1\nname: staged\nenvironments: [staging, prod]\ncriteria:\n  - id: tests\n    use: tests_pass\n",
         )
         .unwrap();
-        signoff_app::policy::publish(&store.signoff, &policy, human("compliance-lead")).await.unwrap();
+        signoff_app::policy::publish(
+            &store.signoff,
+            &signoff_app::policy::PolicyFile::read(&policy).unwrap(),
+            human("compliance-lead"),
+        )
+        .await
+        .unwrap();
         create_release(&store, "shop@1.0.0", &commit("one")).await;
         let undeclared = signoff_app::certify::certify(
             &store.signoff,

@@ -28,7 +28,13 @@ async fn publish_with(store: &TestStore, extra: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("policy.yaml");
     std::fs::write(&path, text).unwrap();
-    signoff_app::policy::publish(&store.signoff, &path, human("compliance-lead")).await.unwrap();
+    signoff_app::policy::publish(
+        &store.signoff,
+        &signoff_app::policy::PolicyFile::read(&path).unwrap(),
+        human("compliance-lead"),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

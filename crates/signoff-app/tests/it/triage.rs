@@ -207,7 +207,13 @@ async fn triage_applies_only_once_another_human_approves_where_it_must() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("policy.yaml");
         std::fs::write(&path, text).unwrap();
-        signoff_app::policy::publish(&store.signoff, &path, human("compliance-lead")).await.unwrap();
+        signoff_app::policy::publish(
+            &store.signoff,
+            &signoff_app::policy::PolicyFile::read(&path).unwrap(),
+            human("compliance-lead"),
+        )
+        .await
+        .unwrap();
         let v1 = commit("shop v1");
         capture_example(&store, "v1", &v1).await;
         create_release(&store, "shop@1.4.0", &v1).await;

@@ -99,7 +99,13 @@ async fn only_the_policy_in_force_issues_certificates_that_open_the_gate() {
         // Publishing another policy puts it in force: the certificate issued
         // under the previous one no longer opens the gate until certified again.
         let staged = policy_file(&folder, "staged.yaml", STAGED);
-        signoff_app::policy::publish(&store.signoff, &staged, human("compliance-lead")).await.unwrap();
+        signoff_app::policy::publish(
+            &store.signoff,
+            &signoff_app::policy::PolicyFile::read(&staged).unwrap(),
+            human("compliance-lead"),
+        )
+        .await
+        .unwrap();
         let stale = signoff_app::gate::gate(&store.signoff, good, None).await.unwrap();
         assert!(!stale.allowed && stale.reason.contains("not the policy in force"), "{backend}: {}", stale.reason);
         let again = signoff_app::certify::certify(&store.signoff, request("shop@1.4.1")).await.unwrap();
@@ -197,7 +203,13 @@ async fn a_deployer_who_approved_the_release_is_refused_where_the_policy_separat
         // (the deployment records the overlap as a problem).
         let folder = tempfile::tempdir().unwrap();
         let lax = policy_file(&folder, "lax.yaml", LAX);
-        signoff_app::policy::publish(&store.signoff, &lax, human("compliance-lead")).await.unwrap();
+        signoff_app::policy::publish(
+            &store.signoff,
+            &signoff_app::policy::PolicyFile::read(&lax).unwrap(),
+            human("compliance-lead"),
+        )
+        .await
+        .unwrap();
         signoff_app::certify::certify(&store.signoff, request("shop@1.4.1")).await.unwrap();
         assert!(signoff_app::gate::gate_as(&store.signoff, artifact, None, Some(&carol)).await.unwrap().allowed);
         let allowed = signoff_app::deploy::record(&store.signoff, deploy(carol)).await.unwrap();
@@ -248,10 +260,13 @@ async fn every_refused_privileged_action_is_a_ledger_entry() {
         .await
         .unwrap_err();
         assert!(matches!(hold, AppError::Refused(Refusal::NotHuman { .. })), "{backend}: {hold}");
-        let publish =
-            signoff_app::policy::publish(&store.signoff, &root().join("examples/policy.yaml"), agent("claude"))
-                .await
-                .unwrap_err();
+        let publish = signoff_app::policy::publish(
+            &store.signoff,
+            &signoff_app::policy::PolicyFile::read(&root().join("examples/policy.yaml")).unwrap(),
+            agent("claude"),
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(publish, AppError::Refused(Refusal::NotHuman { .. })), "{backend}: {publish}");
 
         assert_eq!(store.size().await, before + 3, "{backend}");

@@ -166,7 +166,11 @@ pub(crate) async fn approve(store: &TestStore, name: &str, who: Actor) {
 
 /// Publishes the example app's policy.
 pub(crate) async fn publish_policy(store: &TestStore) {
-    signoff_app::policy::publish(&store.signoff, &root().join("examples/policy.yaml"), human("compliance-lead"))
-        .await
-        .unwrap();
+    signoff_app::policy::publish(
+        &store.signoff,
+        &signoff_app::policy::PolicyFile::read(&root().join("examples/policy.yaml")).unwrap(),
+        human("compliance-lead"),
+    )
+    .await
+    .unwrap();
 }

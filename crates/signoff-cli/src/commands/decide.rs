@@ -13,6 +13,16 @@ use crate::cli::{ApproveArgs, DecisionArg, ExceptionCommand, PolicyCommand};
 use crate::remote::Remote;
 use crate::render::{cell, done, json, json_line, out, outln, table, time, warning};
 
+/// The policy at `path`; `-` reads it from standard input (its Rego files are
+/// then read from the current folder).
+fn policy_file(path: &Path) -> anyhow::Result<signoff_app::policy::PolicyFile> {
+    if path.as_os_str() == "-" {
+        let (text, _) = crate::render::read_input_text(path)?;
+        return Ok(signoff_app::policy::PolicyFile::piped(text));
+    }
+    Ok(signoff_app::policy::PolicyFile::read(path)?)
+}
+
 pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Result<Outcome> {
     match command {
         PolicyCommand::Init(args) => {
@@ -24,18 +34,14 @@ pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Resu
             done!("wrote {} — edit it, then `signoff policy publish {}`", args.path.display(), args.path.display())?;
         }
         PolicyCommand::Check(args) => {
-            let summary = signoff_app::policy::check(&args.path)?;
+            let file = policy_file(&args.path)?;
+            let summary = signoff_app::policy::check(&file)?;
             if args.output.json || crate::render::jq_set() {
                 json(&summary)?;
             } else {
-                let name = if args.path.as_os_str() == "-" {
-                    "standard input".to_owned()
-                } else {
-                    args.path.display().to_string()
-                };
                 outln!(
                     "{}: ok — policy {} ({}), {}",
-                    name,
+                    file.display,
                     summary.name,
                     summary.digest,
                     crate::render::count(summary.criteria as u64, "criterion", "criteria")
@@ -43,8 +49,9 @@ pub(crate) async fn policy(store: &Path, command: PolicyCommand) -> anyhow::Resu
             }
         }
         PolicyCommand::Publish(args) => {
+            let file = policy_file(&args.path)?;
             let signoff = Signoff::open(store).await?;
-            let published = signoff_app::policy::publish(&signoff, &args.path, super::actor(&signoff, None)?).await?;
+            let published = signoff_app::policy::publish(&signoff, &file, super::actor(&signoff, None)?).await?;
             if args.output.json || crate::render::jq_set() {
                 json(&published)?;
             } else {

@@ -76,7 +76,9 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let policy_path = temporary.path().join("policy.yaml");
     std::fs::write(&policy_path, POLICY)?;
     let pipeline = signoff.current_actor(&environment, None)?;
-    let policy = signoff_app::policy::publish(&signoff, &policy_path, pipeline.clone()).await?;
+    let policy =
+        signoff_app::policy::publish(&signoff, &signoff_app::policy::PolicyFile::read(&policy_path)?, pipeline.clone())
+            .await?;
     outln!("published {} version {} ({})", policy.record.name, policy.record.version, policy.record.digest)?;
 
     let mut outcomes = Vec::new();

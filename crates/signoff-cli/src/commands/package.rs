@@ -56,7 +56,11 @@ fn write_package(release: &signoff_core::ReleaseRef, bytes: &[u8], args: &Export
 }
 
 pub(crate) fn verify(args: VerifyPackageArgs) -> anyhow::Result<Outcome> {
-    let bytes = signoff_app::package::read_package(&args.package)?;
+    let bytes = if args.package.as_os_str() == "-" {
+        signoff_app::package::read_package_from(std::io::stdin().lock(), "standard input", 0)?
+    } else {
+        signoff_app::package::read_package(&args.package)?
+    };
     if args.key.is_none() {
         warning!(
             "no --key: this proves the package is intact and consistent with the key inside it, not who signed it; pass the key you trust (`signoff key public --format note` from the store's owner)"
