@@ -385,6 +385,10 @@ fn close(a: &str, b: &str) -> bool {
 /// [`Missing::Project`], naming the closest known project when one is close; a
 /// store failure.
 pub async fn known_project(signoff: &Signoff, project: &ProjectName) -> Result<(), AppError> {
+    if signoff.store.has_project(project.as_str()).await? {
+        return Ok(());
+    }
+    // Only a mistake pays for reading the names to suggest one.
     const PAGE: u64 = 1000;
     let mut known: Vec<String> = Vec::new();
     loop {
@@ -395,14 +399,8 @@ pub async fn known_project(signoff: &Signoff, project: &ProjectName) -> Result<(
             break;
         }
     }
-    if known.iter().any(|name| name == project.as_str()) {
-        return Ok(());
-    }
-    let query = |project| ReleaseQuery { project, limit: 1, ..ReleaseQuery::default() };
-    if !signoff.store.release_page(&query(Some(project.as_str()))).await?.0.is_empty() {
-        return Ok(());
-    }
-    let (releases, _) = signoff.store.release_page(&ReleaseQuery { limit: 2000, ..query(None) }).await?;
+    let query = ReleaseQuery { limit: 2000, ..ReleaseQuery::default() };
+    let (releases, _) = signoff.store.release_page(&query).await?;
     known.extend(releases.into_iter().map(|row| row.release.record.project.as_str().to_owned()));
     let closest = known
         .iter()

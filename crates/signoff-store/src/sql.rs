@@ -342,6 +342,13 @@ impl Store for SqlStore {
         pages::evidence_projects(self, after, limit).await
     }
 
+    async fn has_project(&self, project: &str) -> StoreResult<bool> {
+        let sql = "SELECT CASE WHEN EXISTS (SELECT 1 FROM evidence WHERE project = $1)
+                     OR EXISTS (SELECT 1 FROM releases WHERE project = $1) THEN 1 ELSE 0 END";
+        let found: i32 = on!(&self.pool, |pool| sqlx::query_scalar(sql).bind(project).fetch_one(pool).await)?;
+        Ok(found == 1)
+    }
+
     async fn evidence_sources(&self, project: Option<&str>) -> StoreResult<Vec<SourceRow>> {
         // One pass over the project's evidence (index `evidence_by_source`), then the
         // latest capture of each source by primary key.
