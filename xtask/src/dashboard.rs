@@ -7,6 +7,8 @@
 //! each page `--runs` times over loopback, one request at a time, printing the
 //! median, 95th percentile and maximum of the time from the request's first byte
 //! sent to the answer's last byte read (loopback adds well under a millisecond).
+//! `--server-log FILE` keeps the server's log there, at the level `SIGNOFF_LOG`
+//! names (`SIGNOFF_LOG=sqlx::query=debug` logs every statement with its time).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -170,9 +172,18 @@ pub(crate) fn bench_dashboard(args: &[String]) -> anyhow::Result<()> {
     let token: serde_json::Value = serde_json::from_slice(&issued.stdout)?;
     let secret = token["secret"].as_str().context("no secret in the token answer")?.to_owned();
 
+    let server_log = match flag(args, "--server-log") {
+        Some(path) => Some(std::fs::File::create(&path).with_context(|| format!("cannot create {path}"))?),
+        None => None,
+    };
+    let level = if server_log.is_some() {
+        std::env::var("SIGNOFF_LOG").unwrap_or_else(|_| "info".into())
+    } else {
+        "warn".into()
+    };
     let mut child = Command::new(&signoff)
         .args(["--store", &store_text, "serve", "--listen", "127.0.0.1:0", "--rate-limit", "0"])
-        .env("SIGNOFF_LOG", "warn")
+        .env("SIGNOFF_LOG", level)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()?;
@@ -186,7 +197,14 @@ pub(crate) fn bench_dashboard(args: &[String]) -> anyhow::Result<()> {
         }
     };
     // Keep draining the server's log so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
+    std::thread::spawn(move || {
+        let mut server_log = server_log;
+        for line in lines.by_ref().map_while(Result::ok) {
+            if let Some(file) = server_log.as_mut() {
+                let _ = writeln!(file, "{line}");
+            }
+        }
+    });
 
     let form = request(&address, "GET", "/ui/sign-in", "", None)?;
     let csrf = csrf_of(&form.body)?;

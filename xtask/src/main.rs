@@ -15,7 +15,8 @@
 //!   per release), then times each standard audit question, a search and a trace
 //!   in fresh processes (median of the runs, process start included) beside the
 //!   answer's own time, and `ledger verify` over the whole store (P3, P4).
-//! - `bench-dashboard [--releases 100000] [--store DIR] [--runs 10] [--only TEXT]`: builds
+//! - `bench-dashboard [--releases 100000] [--store DIR] [--runs 10] [--only TEXT]
+//!   [--server-log FILE]`: builds
 //!   signoff in release mode, generates (or reuses) the store as `bench-audit`
 //!   does, serves it on 127.0.0.1:0, signs in with a read token and times every
 //!   dashboard page (p50, p95, max; `dashboard.rs`). Target: 200 ms a page.
@@ -77,7 +78,9 @@ fn main() -> anyhow::Result<()> {
         _ => {
             eprintln!("usage: cargo xtask bench [--results 50000,500000] [--runs 3] [--keep DIR]");
             eprintln!("       cargo xtask bench-audit [--releases 100000] [--store DIR] [--runs 5]");
-            eprintln!("       cargo xtask bench-dashboard [--releases 100000] [--store DIR] [--runs 10] [--only TEXT]");
+            eprintln!(
+                "       cargo xtask bench-dashboard [--releases 100000] [--store DIR] [--runs 10] [--only TEXT] [--server-log FILE]"
+            );
             eprintln!("       cargo xtask bench-formats [--mb 50] [--corpus DIR]");
             eprintln!("       cargo xtask bench-kill [--kills 1000] [--seed HEX] [--keep]");
             eprintln!(

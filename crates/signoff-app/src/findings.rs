@@ -178,10 +178,11 @@ async fn each_fixed_in(
     take: &mut (dyn FnMut(FindingView) -> Result<(), AppError> + Send),
 ) -> Result<(), AppError> {
     let project = &query.project;
-    // The first release at each commit names it (read without the records).
-    let release_at_commit: HashMap<String, String> =
-        signoff.store.release_commits(project.as_str()).await?.into_iter().rev().collect();
-    let scans = signoff.store.scans(project).await?;
+    // The first release at each commit names it (read without the records);
+    // both reads at once, on two of the pool's connections.
+    let (commits, scans) =
+        tokio::try_join!(signoff.store.release_commits(project.as_str()), signoff.store.scans(project))?;
+    let release_at_commit: HashMap<String, String> = commits.into_iter().rev().collect();
     let sighting = |scan: &ScanRow| Sighting {
         entry: scan.seq,
         commit: scan.commit.clone(),

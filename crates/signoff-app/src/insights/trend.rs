@@ -121,8 +121,20 @@ pub async fn trend_of(
     let kinds: Vec<&str> = required.iter().map(|kind| kind.as_str()).collect();
     // Per release, read at once for the whole period: did its first certificate
     // pass (the first attempt), and how many required kinds does it hold.
-    let releases =
-        signoff.store.release_metrics_between(name, Some(start.as_str()), Some(end.as_str()), &kinds).await?;
+    let metrics = async {
+        Ok::<_, AppError>(
+            signoff.store.release_metrics_between(name, Some(start.as_str()), Some(end.as_str()), &kinds).await?,
+        )
+    };
+    // One project's fixes are read at the same time as its releases (two of
+    // the pool's connections); every project's wait for the projects found.
+    let (releases, mut read_ahead) = match project {
+        Some(project) if count_fixes => {
+            let (releases, fixed) = tokio::try_join!(metrics, fixed_between(signoff, project, first.0, last.1))?;
+            (releases, Some((project, fixed)))
+        }
+        _ => (metrics.await?, None),
+    };
     let mut per_release = Vec::with_capacity(releases.len());
     let mut projects: Vec<ProjectName> = Vec::new();
     for release in &releases {
@@ -137,7 +149,11 @@ pub async fn trend_of(
     }
     let mut fixes = Vec::new();
     for project in &projects {
-        for view in fixed_between(signoff, project, first.0, last.1).await? {
+        let views = match read_ahead.take() {
+            Some((read, views)) if read == project => views,
+            _ => fixed_between(signoff, project, first.0, last.1).await?,
+        };
+        for view in views {
             if let Some(fixed) = &view.fixed_in {
                 fixes.push((
                     fixed.captured_at,
