@@ -85,9 +85,19 @@ pub(crate) struct JsonScanner<R> {
 impl<R: Read> JsonScanner<R> {
     /// A scanner over `reader` that captures values of at most `max_value` bytes.
     pub(crate) fn new(reader: R, max_value: usize) -> JsonScanner<R> {
+        JsonScanner::sized(reader, max_value, None)
+    }
+
+    /// [`JsonScanner::new`] for input of about `expected` bytes: its buffer starts
+    /// no larger than the input (a few-kilobyte SARIF log does not zero a quarter
+    /// of a megabyte) and grows as a larger input needs, as any buffer does.
+    pub(crate) fn sized(reader: R, max_value: usize, expected: Option<u64>) -> JsonScanner<R> {
+        let initial = expected.map_or(INITIAL_BUFFER, |size| {
+            usize::try_from(size.saturating_add(1)).unwrap_or(INITIAL_BUFFER).clamp(4096, INITIAL_BUFFER)
+        });
         JsonScanner {
             reader,
-            buf: vec![0; INITIAL_BUFFER],
+            buf: vec![0; initial],
             pos: 0,
             end: 0,
             consumed: 0,

@@ -291,17 +291,25 @@ impl LocalBlobs {
         let mut sha = Sha256::new();
         let mut size = 0u64;
         // An aligned buffer for direct writes: the aligned part of a larger one.
-        let mut storage = vec![0u8; STAGE_BUFFER + DIRECT_ALIGN];
-        let start = storage.as_ptr().align_offset(DIRECT_ALIGN).min(DIRECT_ALIGN);
-        let buffer = &mut storage[start..start + STAGE_BUFFER];
+        // Small first (most captures are a few kilobytes, and a server taking a
+        // thousand a second would otherwise zero a megabyte for each), the full
+        // size from the second fill on.
+        let mut capacity = FIRST_STAGE_BUFFER;
+        let mut storage = vec![0u8; capacity + DIRECT_ALIGN];
         let copied = (|| -> io::Result<()> {
             loop {
+                let start = storage.as_ptr().align_offset(DIRECT_ALIGN).min(DIRECT_ALIGN);
+                let buffer = &mut storage[start..start + capacity];
                 let filled = fill(reader, buffer)?;
                 sha.update(&buffer[..filled]);
                 file.write_at(&buffer[..filled], size)?;
                 size += filled as u64;
                 if filled < buffer.len() {
                     return Ok(());
+                }
+                if capacity < STAGE_BUFFER {
+                    capacity = STAGE_BUFFER;
+                    storage = vec![0u8; capacity + DIRECT_ALIGN];
                 }
             }
         })();
@@ -378,6 +386,9 @@ const REHASH_BUFFER: usize = 256 * 1024;
 
 /// Bytes copied at a time when staging: a multiple of [`DIRECT_ALIGN`].
 const STAGE_BUFFER: usize = 1 << 20;
+/// Bytes copied by the first read when staging: a multiple of [`DIRECT_ALIGN`],
+/// enough for most captures whole.
+const FIRST_STAGE_BUFFER: usize = 64 << 10;
 
 /// The alignment of memory, offsets and lengths that `O_DIRECT` writes need (the
 /// largest logical block size of common disks).
@@ -441,8 +452,8 @@ impl StagingFile {
         Ok(staging)
     }
 
-    /// Writes `bytes` at `offset`, which is a multiple of [`STAGE_BUFFER`] (every
-    /// call but the last writes a whole buffer).
+    /// Writes `bytes` at `offset`, which is a multiple of [`DIRECT_ALIGN`] (every
+    /// call but the last writes a whole buffer, whose size is one).
     fn write_at(&mut self, bytes: &[u8], offset: u64) -> io::Result<()> {
         use std::os::unix::fs::FileExt;
         let whole = bytes.len() - bytes.len() % DIRECT_ALIGN;

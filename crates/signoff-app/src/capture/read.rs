@@ -274,7 +274,10 @@ impl Read for ClearedReader<'_> {
 pub(super) fn hash_file(path: &Path) -> Result<Digest, AppError> {
     let mut file = File::open(path).map_err(AppError::io(path))?;
     let mut sha = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
+    // A megabyte at a time, or the whole of a smaller file (without zeroing a
+    // megabyte for a few kilobytes).
+    let size = file.metadata().map_err(AppError::io(path))?.len();
+    let mut buffer = vec![0u8; usize::try_from(size.saturating_add(1)).unwrap_or(usize::MAX).clamp(8 << 10, 1 << 20)];
     loop {
         let read = file.read(&mut buffer).map_err(AppError::io(path))?;
         if read == 0 {

@@ -200,7 +200,7 @@ impl SarifReader<'_> {
 
     fn pass(&mut self, pass: Pass, sink: &mut dyn FindingSink) -> Result<(), Walk> {
         let input = self.source.unbuffered().map_err(|error| self.error(IngestErrorKind::Io(error)))?;
-        let mut scanner = JsonScanner::new(input, self.options.limits.max_value);
+        let mut scanner = JsonScanner::sized(input, self.options.limits.max_value, self.source.size().ok());
         self.walk(pass, &mut scanner, sink).map_err(|error| match error {
             Walk::Scan(error) => Walk::from(self.scan_error(error)),
             other => other,
