@@ -21,22 +21,6 @@ fn certify(name: &str, dry_run: bool) -> CertifyRequest {
     }
 }
 
-/// Publishes the example policy with `extra` added at the top level.
-async fn publish_with(store: &TestStore, extra: &str) {
-    let text = std::fs::read_to_string(root().join("examples/policy.yaml")).unwrap();
-    let text = text.replace("exceptions:\n", &format!("{extra}exceptions:\n"));
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("policy.yaml");
-    std::fs::write(&path, text).unwrap();
-    signoff_app::policy::publish(
-        &store.signoff,
-        &signoff_app::policy::PolicyFile::read(&path).unwrap(),
-        human("compliance-lead"),
-    )
-    .await
-    .unwrap();
-}
-
 #[tokio::test]
 async fn evidence_after_certification_is_apart_in_the_package_and_the_page() {
     for store in stores().await {
@@ -101,7 +85,7 @@ async fn evidence_after_certification_is_apart_in_the_package_and_the_page() {
 async fn a_policy_that_refuses_late_evidence_stores_nothing_after_certification() {
     for store in stores().await {
         let backend = store.backend;
-        publish_with(&store, "release:\n  late_evidence: refuse\n").await;
+        publish_policy_with(&store, "release:\n  late_evidence: refuse\n").await;
         let v2 = commit("shop v2");
         capture_example(&store, "v2", &v2).await;
         create_release(&store, "shop@1.4.1", &v2).await;
@@ -180,7 +164,7 @@ async fn the_warn_ahead_horizon_is_the_policys() {
         let default = signoff_app::certify::certify(&store.signoff, certify("shop@1.4.0", true)).await.unwrap();
         assert!(default.ahead.iter().all(|warning| !warning.contains("EXC-1")), "{backend}: {:?}", default.ahead);
         // A policy that looks 30 days ahead warns of it.
-        publish_with(&store, "release:\n  warn_ahead_days: 30\n").await;
+        publish_policy_with(&store, "release:\n  warn_ahead_days: 30\n").await;
         let wide = signoff_app::certify::certify(&store.signoff, certify("shop@1.4.0", true)).await.unwrap();
         assert!(
             wide.ahead.iter().any(|warning| warning.contains("exception EXC-1") && warning.contains("expires")),

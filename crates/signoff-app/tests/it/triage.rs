@@ -202,18 +202,7 @@ async fn triage_applies_only_once_another_human_approves_where_it_must() {
     for store in stores().await {
         let backend = store.backend;
         // The example policy, with triage approval required.
-        let text = std::fs::read_to_string(root().join("examples/policy.yaml")).unwrap();
-        let text = text.replace("exceptions:\n", "triage:\n  approval: required\nexceptions:\n");
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("policy.yaml");
-        std::fs::write(&path, text).unwrap();
-        signoff_app::policy::publish(
-            &store.signoff,
-            &signoff_app::policy::PolicyFile::read(&path).unwrap(),
-            human("compliance-lead"),
-        )
-        .await
-        .unwrap();
+        publish_policy_with(&store, "triage:\n  approval: required\n").await;
         let v1 = commit("shop v1");
         capture_example(&store, "v1", &v1).await;
         create_release(&store, "shop@1.4.0", &v1).await;

@@ -166,11 +166,14 @@ pub(crate) async fn approve(store: &TestStore, name: &str, who: Actor) {
 
 /// Publishes the example app's policy.
 pub(crate) async fn publish_policy(store: &TestStore) {
-    signoff_app::policy::publish(
-        &store.signoff,
-        &signoff_app::policy::PolicyFile::read(&root().join("examples/policy.yaml")).unwrap(),
-        human("compliance-lead"),
-    )
-    .await
-    .unwrap();
+    publish_policy_with(store, "").await;
+}
+
+/// Publishes the example app's policy with `extra` sections before its
+/// exceptions (`"release:\n  late_evidence: refuse\n"`), as if its file said so.
+pub(crate) async fn publish_policy_with(store: &TestStore, extra: &str) {
+    let path = root().join("examples/policy.yaml");
+    let mut file = signoff_app::policy::PolicyFile::read(&path).unwrap();
+    file.text = file.text.replace("exceptions:\n", &format!("{extra}exceptions:\n"));
+    signoff_app::policy::publish(&store.signoff, &file, human("compliance-lead")).await.unwrap();
 }
