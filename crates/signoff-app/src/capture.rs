@@ -246,7 +246,7 @@ impl Prepared {
             };
             match attempt {
                 Ok(member) => {
-                    batch.keep(mark).await?;
+                    batch.keep(mark);
                     staged.append(&mut mine);
                     return Ok(member);
                 }

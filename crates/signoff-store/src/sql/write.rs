@@ -81,6 +81,13 @@ impl SqlWrite {
         Ok(())
     }
 
+    /// Several statements without arguments, sent at once (PostgreSQL's simple
+    /// query protocol; SQLite runs them one after another on its thread).
+    async fn execute_all(&mut self, sql: &'static str) -> StoreResult<()> {
+        on_tx!(&mut self.tx, |handle| sqlx::raw_sql(sql).execute(handle).await.map(|_| ()))?;
+        Ok(())
+    }
+
     async fn insert_findings_chunk(&mut self, evidence_seq: u64, first: u64, chunk: Vec<Finding>) -> StoreResult<()> {
         let numbered = matches!(self.tx, Tx::Postgres(_));
         let partial;
@@ -360,12 +367,15 @@ impl WriteTx for SqlWrite {
 
     async fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
         // Rolling back to a savepoint keeps it; releasing it ends the mark.
-        self.execute("ROLLBACK TO SAVEPOINT member").await?;
-        self.execute("RELEASE SAVEPOINT member").await
+        self.execute_all("ROLLBACK TO SAVEPOINT member; RELEASE SAVEPOINT member").await
     }
 
     async fn release_savepoint(&mut self) -> StoreResult<()> {
         self.execute("RELEASE SAVEPOINT member").await
+    }
+
+    async fn renew_savepoint(&mut self) -> StoreResult<()> {
+        self.execute_all("RELEASE SAVEPOINT member; SAVEPOINT member").await
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
