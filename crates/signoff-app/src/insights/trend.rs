@@ -122,9 +122,8 @@ pub async fn trend_of(
     // Per release, read at once for the whole period: did its first certificate
     // pass (the first attempt), and how many required kinds does it hold.
     let metrics = async {
-        Ok::<_, AppError>(
-            signoff.store.release_metrics_between(name, Some(start.as_str()), Some(end.as_str()), &kinds).await?,
-        )
+        let releases = signoff.store.release_metrics_between(name, Some(start.as_str()), Some(end.as_str()), &kinds);
+        releases.await.map_err(AppError::from)
     };
     // One project's fixes are read at the same time as its releases (two of
     // the pool's connections); every project's wait for the projects found.
