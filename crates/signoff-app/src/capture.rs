@@ -164,20 +164,21 @@ impl Prepared {
         // Pipes are copied to scratch files first (bounded in size and time), before
         // the ledger's write lock is taken.
         let mut readables = Vec::with_capacity(request.files.len());
+        let mut small = true;
         for input in &request.files {
             let (path, display, limits) = (input.path.clone(), input.display.clone(), request.limits);
             let scratch = signoff.home().join("blobs/tmp");
-            readables.push(
-                tokio::task::spawn_blocking(move || input::readable(&path, &display, &limits, &scratch))
-                    .await
-                    .map_err(AppError::stopped("reading the input"))??,
-            );
+            let (readable, size) = tokio::task::spawn_blocking(move || {
+                let readable = input::readable(&path, &display, &limits, &scratch)?;
+                let size = fs::metadata(&readable.path).map_err(AppError::io(&readable.path))?.len();
+                Ok::<_, AppError>((readable, size))
+            })
+            .await
+            .map_err(AppError::stopped("reading the input"))??;
+            small &= size <= read::READ_AHEAD_MAX;
+            readables.push(readable);
         }
         let paths: Vec<PathBuf> = readables.iter().map(|readable| readable.path.clone()).collect();
-        let mut small = true;
-        for path in &paths {
-            small &= tokio::fs::metadata(path).await.map_err(AppError::io(path))?.len() <= read::READ_AHEAD_MAX;
-        }
         let ahead = if small {
             let mut ahead = Vec::with_capacity(paths.len());
             for (path, input) in paths.iter().zip(&request.files) {
@@ -316,8 +317,7 @@ impl Prepared {
         for (index, input) in request.files.iter().enumerate() {
             let seq = batch.next_seq();
             let readable = InputFile { path: self.paths[index].clone(), display: input.display.clone() };
-            let mut findings = read::Findings::Insert { batch: &mut *batch, seq };
-            let read = match read::read_one(signoff, &readable, request, redact_first[index], &mut findings).await {
+            let read = match read::read_one(signoff, &readable, request, redact_first[index], batch, seq).await {
                 Ok(read) => read,
                 Err(AppError::Ingest(error)) if matches!(error.kind, IngestErrorKind::Reread) => {
                     *reread = Some(index);

@@ -1,11 +1,13 @@
-//! Reading one input file for a capture: the parser, the hashing of its findings
-//! into the entry's commitment and the copy of its bytes into the blob store run
-//! at once, so a large file keeps both cores busy.
+//! Reading one input file for a capture, in one of two ways.
 //!
-//! Findings go where the caller says ([`Findings`]): streamed into the capture's
-//! transaction under the ledger's lock (any size, in bounded memory, A7), or held
-//! in memory for a small file read ahead of its group ([`read_ahead`], P5), so the
-//! single writer only inserts them while the parsers of waiting captures run.
+//! A file of any size is read under the ledger's lock ([`read_one`]): the parser,
+//! the hashing of its findings into the entry's commitment and the copy of its
+//! bytes into the blob store run at once, so a large file keeps both cores busy,
+//! and its findings stream into the capture's transaction in bounded memory (A7).
+//!
+//! A small file is read ahead of its group ([`read_ahead`], P5), start to end on
+//! one thread, its findings held in memory, so the single writer only inserts
+//! them while the parsers of waiting captures run.
 
 use std::fs::{self, File};
 use std::io::Read;
@@ -16,7 +18,7 @@ use std::time::SystemTime;
 use signoff_core::entry::{FindingsCommitment, FindingsHasher};
 use signoff_core::{Digest, Finding, Sha256};
 use signoff_ingest::{Clearance, Cleared, FindingSink, IngestError, IngestErrorKind, Options, Parsed, parse_path};
-use signoff_store::StagedBlob;
+use signoff_store::{BlobStore, StagedBlob};
 use tokio::sync::mpsc;
 
 use super::{CaptureRequest, InputFile};
@@ -31,26 +33,6 @@ const FINDINGS_PER_BATCH: usize = 4096;
 /// ledger's lock, their findings held in memory (at most a few megabytes);
 /// larger files stream into the transaction.
 pub(super) const READ_AHEAD_MAX: u64 = 256 * 1024;
-
-/// Where the findings of a file go as they are read.
-pub(super) enum Findings<'a> {
-    /// Into the capture's transaction, as the findings of entry `seq`.
-    Insert { batch: &'a mut Batch, seq: u64 },
-    /// Into memory, in file order, to be inserted when the capture is written.
-    Hold(Vec<Vec<Finding>>),
-}
-
-impl Findings<'_> {
-    async fn take(&mut self, ordinal: u64, chunk: Vec<Finding>) -> Result<(), AppError> {
-        match self {
-            Findings::Insert { batch, seq } => Ok(batch.tx().insert_findings(*seq, ordinal, chunk).await?),
-            Findings::Hold(held) => {
-                held.push(chunk);
-                Ok(())
-            }
-        }
-    }
-}
 
 /// A file read: what the parser found, the commitment to its findings, its bytes
 /// staged in the blob store (the redacted document where redaction replaced
@@ -71,28 +53,94 @@ pub(super) struct Ahead {
 /// Reads `input` with its findings held in memory. A SARIF log whose secret
 /// scanner's run comes after a run that mentions its secrets is read again,
 /// redacting first.
+///
+/// A small file is read start to end on one blocking thread (parse, then hash
+/// its findings, then stage its bytes): at a few kilobytes, handing it between
+/// the three threads a large file uses costs more than the work (P5).
 pub(super) async fn read_ahead(
     signoff: &Signoff,
     input: &InputFile,
     request: &CaptureRequest,
 ) -> Result<Ahead, AppError> {
     let _permit = readers().acquire().await.map_err(|_| AppError::Inconsistent("the readers' limit closed".into()))?;
-    let mut redact_first = false;
-    loop {
-        let mut findings = Findings::Hold(Vec::new());
-        match read_one(signoff, input, request, redact_first, &mut findings).await {
-            Ok(read) => {
-                let Findings::Hold(findings) = findings else {
-                    return Err(AppError::Inconsistent("held findings went elsewhere".into()));
-                };
-                return Ok(Ahead { read, findings });
-            }
-            Err(AppError::Ingest(error)) if matches!(error.kind, IngestErrorKind::Reread) && !redact_first => {
-                redact_first = true;
-            }
-            Err(error) => return Err(error),
+    let blobs = Arc::clone(&signoff.blobs);
+    let input = input.clone();
+    let options = Options {
+        format: request.format,
+        kind: request.kind,
+        limits: request.limits,
+        redaction_key: signoff.redaction_key,
+        clearance: None,
+        redact_first: false,
+    };
+    tokio::task::spawn_blocking(move || match read_held(blobs.as_ref(), &input, &options) {
+        Err(AppError::Ingest(error)) if matches!(error.kind, IngestErrorKind::Reread) => {
+            read_held(blobs.as_ref(), &input, &Options { redact_first: true, ..options })
         }
+        read => read,
+    })
+    .await
+    .map_err(AppError::stopped("reading the input"))?
+}
+
+/// Reads `input` on this thread: its findings held in batches and hashed into
+/// their commitment as they come, then its bytes (or the redacted document)
+/// staged. On an error nothing stays staged.
+fn read_held(blobs: &dyn BlobStore, input: &InputFile, options: &Options) -> Result<Ahead, AppError> {
+    let before = stamp(&input.path);
+    let mut sink = HeldSink { hasher: FindingsHasher::new(), held: Vec::new(), refused: None };
+    let parsed = parse_path(&input.path, &input.display, options, &mut sink);
+    if let Some(refused) = sink.refused {
+        return Err(refused);
     }
+    let mut parsed = parsed?;
+    let (blob, original_digest) = match parsed.stored.take() {
+        Some(bytes) => {
+            let original = hash_file(&input.path)?;
+            (blobs.stage(&mut bytes.as_slice())?, Some(original))
+        }
+        None => {
+            let mut file = File::open(&input.path).map_err(AppError::io(&input.path))?;
+            (blobs.stage(&mut file)?, None)
+        }
+    };
+    if stamp(&input.path) != before {
+        blobs.discard(blob);
+        return Err(changed(input));
+    }
+    let read = ReadFile { parsed, commitment: sink.hasher.finish(), blob, original_digest };
+    Ok(Ahead { read, findings: sink.held })
+}
+
+/// Holds findings in batches of [`FINDINGS_PER_BATCH`], hashing each into the
+/// commitment as it comes.
+struct HeldSink {
+    hasher: FindingsHasher,
+    held: Vec<Vec<Finding>>,
+    /// Why a finding was refused, reported as it is rather than as the parser's.
+    refused: Option<AppError>,
+}
+
+impl FindingSink for HeldSink {
+    fn push(&mut self, finding: Finding) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if let Err(error) = self.hasher.add(&finding) {
+            let message = format!("a finding has no canonical form: {error}");
+            self.refused = Some(AppError::Invalid(message.clone()));
+            return Err(message.into());
+        }
+        match self.held.last_mut() {
+            Some(batch) if batch.len() < FINDINGS_PER_BATCH => batch.push(finding),
+            _ => {
+                self.held.push(vec![finding]);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The error for a file that changed while it was captured.
+fn changed(input: &InputFile) -> AppError {
+    AppError::Invalid(format!("{}: the file changed while it was being captured; capture it again", input.display))
 }
 
 /// How many files are read ahead at once: four times the cores. Sixty-four
@@ -113,14 +161,15 @@ fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
     Some((metadata.len(), metadata.modified().ok()?))
 }
 
-/// Reads `input`: parses it, sends its findings to `findings`, and stages its
-/// bytes. On an error nothing stays staged.
+/// Reads `input`: parses it, inserts its findings into `batch` as those of entry
+/// `seq`, and stages its bytes. On an error nothing stays staged.
 pub(super) async fn read_one(
     signoff: &Signoff,
     input: &InputFile,
     request: &CaptureRequest,
     redact_first: bool,
-    findings: &mut Findings<'_>,
+    batch: &mut Batch,
+    seq: u64,
 ) -> Result<ReadFile, AppError> {
     let before = stamp(&input.path);
     // The file's bytes are copied into the blob store while it is parsed, as far
@@ -169,7 +218,7 @@ pub(super) async fn read_one(
     let mut inserted = Ok(());
     while let Some(chunk) = hashed_findings.recv().await {
         let count = chunk.len() as u64;
-        inserted = findings.take(ordinal, chunk).await;
+        inserted = batch.tx().insert_findings(seq, ordinal, chunk).await.map_err(AppError::from);
         if inserted.is_err() {
             break;
         }
@@ -232,10 +281,7 @@ pub(super) async fn read_one(
     };
     if stamp(&input.path) != before {
         signoff.blobs.discard(blob);
-        return Err(AppError::Invalid(format!(
-            "{}: the file changed while it was being captured; capture it again",
-            input.display
-        )));
+        return Err(changed(input));
     }
     Ok(ReadFile { parsed, commitment, blob, original_digest })
 }
