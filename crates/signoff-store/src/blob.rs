@@ -414,42 +414,50 @@ fn fill(reader: &mut dyn Read, buffer: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// A blob being staged. On Linux its whole blocks are written with `O_DIRECT`,
-/// from the buffer straight to the disk: a capture of hundreds of megabytes then
-/// neither copies them into the page cache (a large part of the copy thread's
-/// time, more so on a machine whose memory is fresh) nor leaves them to be
-/// written back at the flush the commit waits for. The last partial block, and
-/// every write where the filesystem refuses `O_DIRECT` (tmpfs before Linux 6.6,
-/// some FUSE and network filesystems), go through the page cache and are flushed
-/// as they go.
+/// A blob being staged. On Linux the whole blocks of a large one are written with
+/// `O_DIRECT`, from the buffer straight to the disk: a capture of hundreds of
+/// megabytes then neither copies them into the page cache (a large part of the
+/// copy thread's time, more so on a machine whose memory is fresh) nor leaves them
+/// to be written back at the flush the commit waits for. The first buffer (a small
+/// file's all, [`FIRST_STAGE_BUFFER`]), the last partial block, and every write
+/// where the filesystem refuses `O_DIRECT` (tmpfs before Linux 6.6, some FUSE and
+/// network filesystems), go through the page cache and are flushed as they go: a
+/// direct write waits for the disk, which a few kilobytes flushed with the rest
+/// of their group at commit need not.
 struct StagingFile {
     path: PathBuf,
+    buffered: File,
+    /// Whether whole blocks past the first buffer go straight to the disk.
+    want_direct: bool,
+    /// The file opened again for direct writes, once the first buffer is full.
     direct: Option<File>,
-    buffered: Option<File>,
     unflushed: u64,
 }
 
 impl StagingFile {
     fn create(path: &Path, direct: bool) -> io::Result<StagingFile> {
-        let mut staging = StagingFile { path: path.to_owned(), direct: None, buffered: None, unflushed: 0 };
+        let buffered = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+        Ok(StagingFile {
+            path: path.to_owned(),
+            buffered,
+            want_direct: direct && cfg!(target_os = "linux"),
+            direct: None,
+            unflushed: 0,
+        })
+    }
+
+    /// The file for direct writes, opened on first use; `None` where the
+    /// filesystem refuses them.
+    fn direct(&mut self) -> io::Result<Option<&File>> {
         #[cfg(target_os = "linux")]
-        if direct {
-            match OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_DIRECT).open(path) {
-                Ok(file) => {
-                    staging.direct = Some(file);
-                    return Ok(staging);
-                }
-                Err(error) if error.raw_os_error() == Some(libc::EINVAL) => {}
+        if self.want_direct && self.direct.is_none() {
+            match OpenOptions::new().write(true).custom_flags(libc::O_DIRECT).open(&self.path) {
+                Ok(file) => self.direct = Some(file),
+                Err(error) if error.raw_os_error() == Some(libc::EINVAL) => self.want_direct = false,
                 Err(error) => return Err(error),
             }
         }
-        #[cfg(not(target_os = "linux"))]
-        let _ = direct;
-        // Linux creates the file before it finds that the filesystem refuses
-        // O_DIRECT, so a refused open leaves it behind, empty: open it as it is
-        // (its name is a new UUID, no one else's).
-        staging.buffered = Some(OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?);
-        Ok(staging)
+        Ok(self.direct.as_ref())
     }
 
     /// Writes `bytes` at `offset`, which is a multiple of [`DIRECT_ALIGN`] (every
@@ -458,27 +466,26 @@ impl StagingFile {
         use std::os::unix::fs::FileExt;
         let whole = bytes.len() - bytes.len() % DIRECT_ALIGN;
         let (mut rest, mut at) = (bytes, offset);
-        if let Some(direct) = &self.direct
+        if offset > 0
             && whole > 0
+            && let Some(direct) = self.direct()?
         {
             match direct.write_all_at(&bytes[..whole], offset) {
                 Ok(()) => (rest, at) = (&bytes[whole..], offset + whole as u64),
                 // The filesystem opened the file for direct writes but takes none.
-                Err(error) if error.raw_os_error() == Some(libc::EINVAL) => self.direct = None,
+                Err(error) if error.raw_os_error() == Some(libc::EINVAL) => {
+                    (self.direct, self.want_direct) = (None, false);
+                }
                 Err(error) => return Err(error),
             }
         }
         if rest.is_empty() {
             return Ok(());
         }
-        let buffered = match &mut self.buffered {
-            Some(file) => file,
-            slot => slot.insert(OpenOptions::new().write(true).open(&self.path)?),
-        };
-        buffered.write_all_at(rest, at)?;
+        self.buffered.write_all_at(rest, at)?;
         self.unflushed += rest.len() as u64;
         if self.unflushed >= FLUSH_EVERY {
-            buffered.sync_data()?;
+            self.buffered.sync_data()?;
             self.unflushed = 0;
         }
         Ok(())
@@ -684,20 +691,6 @@ mod tests {
         });
     }
 
-    /// Where the filesystem refuses O_DIRECT, the refused open has already made
-    /// the file: staging carries on in it through the page cache.
-    #[test]
-    fn staging_falls_back_to_the_file_a_refused_direct_open_left() {
-        let folder = tempfile::tempdir().unwrap();
-        let path = folder.path().join("left-behind");
-        File::create(&path).unwrap();
-        let mut staging = StagingFile::create(&path, false).unwrap();
-        assert!(staging.direct.is_none());
-        staging.write_at(b"evidence", 0).unwrap();
-        drop(staging);
-        assert_eq!(fs::read(&path).unwrap(), b"evidence");
-    }
-
     #[tokio::test]
     async fn a_staged_blob_keeps_every_byte_written_directly_or_through_the_page_cache() {
         // Past two flush points and many direct-write buffers, ending mid-block,
@@ -716,7 +709,7 @@ mod tests {
         for direct in [true, false] {
             let folder = tempfile::tempdir().unwrap();
             let blobs = LocalBlobs::open(folder.path()).unwrap();
-            if direct && StagingFile::create(&folder.path().join("probe"), true).unwrap().direct.is_none() {
+            if direct && StagingFile::create(&folder.path().join("probe"), true).unwrap().direct().unwrap().is_none() {
                 eprintln!("note: {} refuses O_DIRECT; the page-cache path is tested twice", folder.path().display());
             }
             for input in [&bytes[..], &bytes[..DIRECT_ALIGN], &bytes[..STAGE_BUFFER + 1], &[][..]] {

@@ -276,6 +276,11 @@ fn too_large(name: &str, limit: u64) -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{name} is larger than {limit} bytes"))
 }
 
+/// Bodies up to this size are gathered in memory and written in one go; larger
+/// ones stream to disk as they arrive. Most captures are a few kilobytes, and a
+/// write per chunk is a hand-off to a blocking thread each (P5).
+const GATHER_MAX: usize = 256 * 1024;
+
 /// Streams `chunks` into a new file at `path`, refusing more than `limit` bytes.
 async fn receive<E: std::fmt::Display>(
     mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
@@ -284,17 +289,40 @@ async fn receive<E: std::fmt::Display>(
     limit: u64,
 ) -> Result<(), ApiError> {
     let io = |source| ApiError::from(AppError::Io { path: name.to_owned(), source });
-    let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+    let mut gathered: Vec<Bytes> = Vec::new();
     let mut size = 0u64;
+    let mut file: Option<tokio::fs::File> = None;
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|error| invalid(format!("the body of {name} could not be read: {error}")))?;
         size += chunk.len() as u64;
         if size > limit {
             return Err(too_large(name, limit));
         }
-        file.write_all(&chunk).await.map_err(io)?;
+        match &mut file {
+            Some(file) => file.write_all(&chunk).await.map_err(io)?,
+            None if size <= GATHER_MAX as u64 => gathered.push(chunk),
+            None => {
+                let opened = file.insert(tokio::fs::File::create(path).await.map_err(io)?);
+                for piece in gathered.drain(..) {
+                    opened.write_all(&piece).await.map_err(io)?;
+                }
+                opened.write_all(&chunk).await.map_err(io)?;
+            }
+        }
     }
-    file.flush().await.map_err(io)
+    match file {
+        Some(mut file) => file.flush().await.map_err(io),
+        None => {
+            let path = path.to_owned();
+            tokio::task::spawn_blocking(move || {
+                let mut file = std::fs::File::create(&path)?;
+                gathered.iter().try_for_each(|piece| std::io::Write::write_all(&mut file, piece))
+            })
+            .await
+            .map_err(|error| io(std::io::Error::other(error)))?
+            .map_err(io)
+        }
+    }
 }
 
 /// Reads a form: its fields into `params`, its files into `folder`. The
