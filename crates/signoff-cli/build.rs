@@ -7,6 +7,7 @@
 //! build's environment names the commit; without either, the version is the
 //! package's alone.
 
+use std::path::Path;
 use std::process::Command;
 
 fn git(args: &[&str]) -> Option<String> {
@@ -17,9 +18,12 @@ fn git(args: &[&str]) -> Option<String> {
 }
 
 fn main() {
-    // Rebuild the stamp when HEAD moves (a commit, a checkout) or the branch it names does.
+    // Rebuild the stamp when HEAD moves (a commit, a checkout) or the branch it
+    // names does. Only paths that exist are watched: Cargo reruns a build script
+    // on every build while one it watches is missing (a repository whose refs
+    // were never packed has no `packed-refs`), relinking the binary each time.
     for path in ["HEAD", "refs/heads", "packed-refs"] {
-        if let Some(file) = git(&["rev-parse", "--git-path", path]) {
+        if let Some(file) = git(&["rev-parse", "--git-path", path]).filter(|file| Path::new(file).exists()) {
             println!("cargo:rerun-if-changed={file}");
         }
     }
