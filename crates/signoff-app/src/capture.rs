@@ -4,13 +4,12 @@
 //! A capture of several files is one batch: either every file is recorded under one
 //! checkpoint, or (on any error) nothing is, and the error names the file.
 
-use std::fs::{self, File};
-use std::io::Read;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use signoff_core::context::CiContext;
 use signoff_core::entry::{Delivery, Event, EvidenceRecord};
-use signoff_core::{CommitSha, Digest, EvidenceKind, Format, ProjectName, ReleaseVersion, Sha256};
+use signoff_core::{CommitSha, Digest, EvidenceKind, Format, ProjectName, ReleaseVersion};
 use signoff_ingest::{IngestErrorKind, Limits, Options, parse_path};
 use signoff_store::StagedBlob;
 
@@ -424,20 +423,9 @@ async fn redelivered(
     stored: signoff_store::EvidenceRow,
 ) -> Result<Vec<EvidenceReport>, AppError> {
     let file = path.to_owned();
-    let digest = tokio::task::spawn_blocking(move || -> Result<Digest, AppError> {
-        let mut reader = File::open(&file).map_err(AppError::io(&file))?;
-        let mut hasher = Sha256::new();
-        let mut buffer = vec![0u8; 1 << 16];
-        loop {
-            let read = reader.read(&mut buffer).map_err(AppError::io(&file))?;
-            if read == 0 {
-                return Ok(hasher.finish());
-            }
-            hasher.update(&buffer[..read]);
-        }
-    })
-    .await
-    .map_err(AppError::stopped("reading the input"))??;
+    let digest = tokio::task::spawn_blocking(move || read::hash_file(&file))
+        .await
+        .map_err(AppError::stopped("reading the input"))??;
     let record = &stored.record;
     let target = &request.target;
     let same_target =

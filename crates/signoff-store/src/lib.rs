@@ -763,11 +763,9 @@ pub trait WriteTx: Send {
     async fn savepoint(&mut self) -> StoreResult<()>;
     /// Undoes everything written since [`WriteTx::savepoint`] and ends the mark.
     async fn rollback_to_savepoint(&mut self) -> StoreResult<()>;
-    /// Keeps everything written since [`WriteTx::savepoint`] and ends the mark.
-    async fn release_savepoint(&mut self) -> StoreResult<()>;
-    /// [`WriteTx::release_savepoint`] then [`WriteTx::savepoint`], in one round
-    /// trip to the database: the next member of a group begins where the last
-    /// one was kept.
+    /// Keeps everything written since [`WriteTx::savepoint`], ending that mark,
+    /// and sets a new one, in one round trip to the database: the next member of
+    /// a group begins where the last one was kept. (The commit ends the last.)
     async fn renew_savepoint(&mut self) -> StoreResult<()>;
     /// Makes everything durable and releases the lock.
     async fn commit(self: Box<Self>) -> StoreResult<()>;

@@ -370,10 +370,6 @@ impl WriteTx for SqlWrite {
         self.execute_all("ROLLBACK TO SAVEPOINT member; RELEASE SAVEPOINT member").await
     }
 
-    async fn release_savepoint(&mut self) -> StoreResult<()> {
-        self.execute("RELEASE SAVEPOINT member").await
-    }
-
     async fn renew_savepoint(&mut self) -> StoreResult<()> {
         self.execute_all("RELEASE SAVEPOINT member; SAVEPOINT member").await
     }
