@@ -6,11 +6,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use signoff_core::context::CiContext;
 use signoff_core::entry::{Delivery, Event, EvidenceRecord};
 use signoff_core::{CommitSha, Digest, EvidenceKind, Format, ProjectName, ReleaseVersion};
-use signoff_ingest::{IngestErrorKind, Limits, Options, parse_path};
+use signoff_ingest::{IngestErrorKind, Limits, Options, parse_bytes, parse_path};
 use signoff_store::StagedBlob;
 
 use crate::error::{AppError, Refusal};
@@ -22,6 +23,7 @@ mod input;
 mod read;
 
 pub use group::Committer;
+use group::{Delivered, Failed};
 /// How the names of the scratch copies of piped input begin, in the store's
 /// staging folder (`blobs/tmp`), where the blobs being staged lie beside them.
 pub use signoff_store::SCRATCH_PREFIX as PIPE_COPY_PREFIX;
@@ -29,17 +31,31 @@ pub use signoff_store::SCRATCH_PREFIX as PIPE_COPY_PREFIX;
 /// A file to read, and how to name it in messages.
 #[derive(Debug, Clone)]
 pub struct InputFile {
-    /// Where it is.
+    /// Where it is; for a file held in memory, only its name.
     pub path: PathBuf,
     /// How the user named it.
     pub display: String,
+    /// Its bytes, when they are in memory already (a small upload to a server):
+    /// nothing is then read from `path`.
+    pub contents: Option<Arc<[u8]>>,
 }
 
 impl InputFile {
     /// A file named as its path.
     pub fn new(path: impl Into<PathBuf>) -> InputFile {
         let path = path.into();
-        InputFile { display: path.display().to_string(), path }
+        InputFile { display: path.display().to_string(), path, contents: None }
+    }
+
+    /// A file at `path`, named `display` in messages.
+    pub fn named(path: impl Into<PathBuf>, display: impl Into<String>) -> InputFile {
+        InputFile { path: path.into(), display: display.into(), contents: None }
+    }
+
+    /// A file held in memory, named `name` (a plain file name, no folders).
+    pub fn in_memory(name: impl Into<String>, contents: impl Into<Arc<[u8]>>) -> InputFile {
+        let name = name.into();
+        InputFile { path: PathBuf::from(&name), display: name, contents: Some(contents.into()) }
     }
 }
 
@@ -129,12 +145,15 @@ pub async fn capture_all(
 }
 
 /// A capture checked and ready to be written: its request, and its inputs as
-/// regular files (pipes copied to scratch files, removed when this is dropped).
+/// regular files (pipes copied to scratch files, removed when this is dropped)
+/// or bytes in memory.
 pub(crate) struct Prepared {
     request: CaptureRequest,
     /// Scratch copies of pipes, kept until the capture is written.
     _readables: Vec<input::Readable>,
-    paths: Vec<PathBuf>,
+    /// The request's files as they are read: in memory (small ones held so
+    /// already), else regular files.
+    inputs: Vec<InputFile>,
     /// Every file read already, when all are small (P5): the group then only
     /// inserts what was read. `None` when the files stream in under the lock.
     ahead: Option<Vec<read::Ahead>>,
@@ -160,35 +179,53 @@ impl Prepared {
             return Err(AppError::Invalid("a delivery with an idempotency key carries exactly one file".into()));
         }
         refuse_if_sealed(signoff, &request.target).await?;
-        // Pipes are copied to scratch files first (bounded in size and time), before
-        // the ledger's write lock is taken.
-        let mut readables = Vec::with_capacity(request.files.len());
-        let mut small = true;
-        for input in &request.files {
-            let (path, display, limits) = (input.path.clone(), input.display.clone(), request.limits);
-            let scratch = signoff.home().join("blobs/tmp");
-            let (readable, size) = tokio::task::spawn_blocking(move || {
-                let readable = input::readable(&path, &display, &limits, &scratch)?;
-                let size = fs::metadata(&readable.path).map_err(AppError::io(&readable.path))?.len();
-                Ok::<_, AppError>((readable, size))
+        let small = request
+            .files
+            .iter()
+            .all(|input| input.contents.as_ref().is_some_and(|contents| contents.len() as u64 <= read::READ_AHEAD_MAX));
+        let scratch = signoff.home().join("blobs/tmp");
+        let mut readables = Vec::new();
+        let mut inputs = Vec::with_capacity(request.files.len());
+        if small {
+            // Held in memory and small: read ahead with nothing to open or check.
+            inputs.clone_from(&request.files);
+        } else {
+            // Pipes are copied to scratch files first (bounded in size and time), before
+            // the ledger's write lock is taken; so are bytes held in memory, when the
+            // capture is read under the lock.
+            let files = request.files.clone();
+            let limits = request.limits;
+            let (found, all_small) = tokio::task::spawn_blocking(move || {
+                let mut found = Vec::with_capacity(files.len());
+                let mut small = true;
+                for input in files {
+                    let readable = input::readable(&input, &limits, &scratch)?;
+                    let size = fs::metadata(&readable.path).map_err(AppError::io(&readable.path))?.len();
+                    small &= size <= read::READ_AHEAD_MAX;
+                    found.push((InputFile::named(readable.path.clone(), input.display), readable));
+                }
+                Ok::<_, AppError>((found, small))
             })
             .await
             .map_err(AppError::stopped("reading the input"))??;
-            small &= size <= read::READ_AHEAD_MAX;
-            readables.push(readable);
-        }
-        let paths: Vec<PathBuf> = readables.iter().map(|readable| readable.path.clone()).collect();
-        let ahead = if small {
-            let mut ahead = Vec::with_capacity(paths.len());
-            for (path, input) in paths.iter().zip(&request.files) {
-                let readable = InputFile { path: path.clone(), display: input.display.clone() };
-                ahead.push(read::read_ahead(signoff, &readable, &request).await?);
+            for (input, readable) in found {
+                inputs.push(input);
+                readables.push(readable);
             }
-            Some(ahead)
-        } else {
-            None
-        };
-        Ok(Prepared { request, _readables: readables, paths, ahead })
+            if !all_small {
+                return Ok(Prepared { request, _readables: readables, inputs, ahead: None });
+            }
+        }
+        let mut ahead = Vec::with_capacity(inputs.len());
+        for input in &inputs {
+            ahead.push(read::read_ahead(signoff, input, &request).await?);
+        }
+        Ok(Prepared { request, _readables: readables, inputs, ahead: Some(ahead) })
+    }
+
+    /// The idempotency key it was delivered under, if any.
+    fn delivery_key(&self) -> Option<&str> {
+        self.request.delivery.as_ref().map(|delivery| delivery.idempotency_key.as_str())
     }
 
     /// The answer for a written capture: a redelivery checked against what was
@@ -197,7 +234,7 @@ impl Prepared {
         let request = &self.request;
         let mut reports = match (member, &request.delivery) {
             (Member::Redelivered(stored), Some(delivery)) => {
-                return redelivered(request, &self.paths[0], delivery, *stored).await;
+                return redelivered(request, &self.inputs[0], delivery, *stored).await;
             }
             (Member::Redelivered(_), None) => {
                 return Err(AppError::Inconsistent("a capture without a delivery key was redelivered".into()));
@@ -224,27 +261,41 @@ impl Prepared {
     }
 
     /// Appends this capture's entries (and findings, and staged blobs) to `batch`.
-    /// A SARIF log whose secret scanner's run comes after a run that mentions its
+    ///
+    /// Files read ahead are only inserted, which fails only when the store does:
+    /// they take no savepoint, and a failure fails the group. Files read now may
+    /// not be evidence: their capture is marked, and undone alone on an error. A
+    /// SARIF log whose secret scanner's run comes after a run that mentions its
     /// secrets is read twice: the first try is undone, the second redacts first.
-    /// On an error, everything this capture wrote is undone and its blobs discarded.
+    /// On an error, this capture's blobs are discarded.
     pub(crate) async fn append(
         &mut self,
         signoff: &Signoff,
         batch: &mut crate::ledger::Batch,
         staged: &mut Vec<StagedBlob>,
-    ) -> Result<Member, AppError> {
-        // Files read ahead are appended once; files read now may be read again.
-        let mut ahead = self.ahead.take();
+        delivered: &mut Delivered,
+    ) -> Result<Member, Failed> {
+        if let Some(ahead) = self.ahead.take() {
+            let mut mine = Vec::new();
+            return match self.append_ahead(batch, ahead, delivered, &mut mine).await {
+                Ok(member) => {
+                    staged.append(&mut mine);
+                    Ok(member)
+                }
+                Err(error) => {
+                    for blob in mine {
+                        signoff.blobs.discard(blob);
+                    }
+                    Err(Failed::Group(error))
+                }
+            };
+        }
         let mut redact_first = vec![false; self.request.files.len()];
         loop {
-            let mark = batch.mark().await?;
+            let mark = batch.mark().await.map_err(Failed::Group)?;
             let mut mine = Vec::new();
             let mut reread = None;
-            let attempt = match ahead.take() {
-                Some(ahead) => self.append_ahead(batch, ahead, &mut mine).await,
-                None => self.append_once(signoff, batch, &redact_first, &mut reread, &mut mine).await,
-            };
-            match attempt {
+            match self.append_once(signoff, batch, delivered, &redact_first, &mut reread, &mut mine).await {
                 Ok(member) => {
                     batch.keep(mark);
                     staged.append(&mut mine);
@@ -254,10 +305,14 @@ impl Prepared {
                     for blob in mine {
                         signoff.blobs.discard(blob);
                     }
-                    batch.undo(mark).await?;
+                    // A store that failed under one member cannot be trusted with the next.
+                    if let AppError::Store(_) = error {
+                        return Err(Failed::Group(error));
+                    }
+                    batch.undo(mark).await.map_err(Failed::Group)?;
                     match reread {
                         Some(index) if !redact_first[index] => redact_first[index] = true,
-                        _ => return Err(error),
+                        _ => return Err(Failed::Alone(error)),
                     }
                 }
             }
@@ -270,9 +325,10 @@ impl Prepared {
         &self,
         batch: &mut crate::ledger::Batch,
         ahead: Vec<read::Ahead>,
+        delivered: &mut Delivered,
         staged: &mut Vec<StagedBlob>,
     ) -> Result<Member, AppError> {
-        if let Some(stored) = self.redelivered_in(batch).await? {
+        if let Some(stored) = self.delivered_before(batch, delivered).await? {
             // Its blobs drop with `ahead`: the evidence stored first stands.
             return Ok(stored);
         }
@@ -291,39 +347,41 @@ impl Prepared {
     }
 
     /// The evidence stored before under this request's idempotency key, if any.
-    async fn redelivered_in(&self, batch: &mut crate::ledger::Batch) -> Result<Option<Member>, AppError> {
-        if let Some(delivery) = &self.request.delivery
-            && let Some(stored) = batch.tx().evidence_by_delivery_key(&delivery.idempotency_key).await?
-        {
-            return Ok(Some(Member::Redelivered(Box::new(stored))));
-        }
-        Ok(None)
+    async fn delivered_before(
+        &self,
+        batch: &mut crate::ledger::Batch,
+        delivered: &mut Delivered,
+    ) -> Result<Option<Member>, AppError> {
+        let Some(delivery) = &self.request.delivery else { return Ok(None) };
+        let stored = delivered.before(batch, &delivery.idempotency_key).await?;
+        Ok(stored.map(|stored| Member::Redelivered(Box::new(stored))))
     }
 
     async fn append_once(
         &self,
         signoff: &Signoff,
         batch: &mut crate::ledger::Batch,
+        delivered: &mut Delivered,
         redact_first: &[bool],
         reread: &mut Option<usize>,
         staged: &mut Vec<StagedBlob>,
     ) -> Result<Member, AppError> {
-        if let Some(stored) = self.redelivered_in(batch).await? {
+        if let Some(stored) = self.delivered_before(batch, delivered).await? {
             return Ok(stored);
         }
         let request = &self.request;
         let mut reports = Vec::with_capacity(request.files.len());
         for (index, input) in request.files.iter().enumerate() {
             let seq = batch.next_seq();
-            let readable = InputFile { path: self.paths[index].clone(), display: input.display.clone() };
-            let read = match read::read_one(signoff, &readable, request, redact_first[index], batch, seq).await {
-                Ok(read) => read,
-                Err(AppError::Ingest(error)) if matches!(error.kind, IngestErrorKind::Reread) => {
-                    *reread = Some(index);
-                    return Err(AppError::Ingest(error));
-                }
-                Err(error) => return Err(error),
-            };
+            let read =
+                match read::read_one(signoff, &self.inputs[index], request, redact_first[index], batch, seq).await {
+                    Ok(read) => read,
+                    Err(AppError::Ingest(error)) if matches!(error.kind, IngestErrorKind::Reread) => {
+                        *reread = Some(index);
+                        return Err(AppError::Ingest(error));
+                    }
+                    Err(error) => return Err(error),
+                };
             reports.push(self.append_entry(batch, input, read, staged).await?);
         }
         Ok(Member::Stored(reports))
@@ -418,14 +476,19 @@ async fn refuse_if_sealed(signoff: &Signoff, target: &CaptureContext) -> Result<
 /// stored then, provided the bytes are the same.
 async fn redelivered(
     request: &CaptureRequest,
-    path: &Path,
+    input: &InputFile,
     delivery: &Delivery,
     stored: signoff_store::EvidenceRow,
 ) -> Result<Vec<EvidenceReport>, AppError> {
-    let file = path.to_owned();
-    let digest = tokio::task::spawn_blocking(move || read::hash_file(&file))
-        .await
-        .map_err(AppError::stopped("reading the input"))??;
+    let digest = match &input.contents {
+        Some(contents) => Digest::of(contents),
+        None => {
+            let file = input.path.clone();
+            tokio::task::spawn_blocking(move || read::hash_file(&file))
+                .await
+                .map_err(AppError::stopped("reading the input"))??
+        }
+    };
     let record = &stored.record;
     let target = &request.target;
     let same_target =
@@ -468,14 +531,25 @@ pub async fn inspect(
         }
         let options = Options { format, kind, limits, redaction_key, clearance: None, redact_first: false };
         let result = tokio::task::spawn_blocking(move || -> Result<EvidenceReport, AppError> {
-            let readable = input::readable(&input.path, &input.display, &limits, &std::env::temp_dir())?;
-            let input = InputFile { path: readable.path.clone(), display: input.display };
-            let parsed = parse_path(&input.path, &input.display, &options, &mut signoff_ingest::Discard)?;
-            let (digest, size, original_digest) = match &parsed.stored {
-                Some(bytes) => (Digest::of(bytes), bytes.len() as u64, Some(read::hash_file(&input.path)?)),
+            let discard = &mut signoff_ingest::Discard;
+            let (parsed, digest, size, original_digest) = match &input.contents {
+                Some(contents) => {
+                    let parsed = parse_bytes(contents, &input.display, &options, discard)?;
+                    let (digest, size, original) = match &parsed.stored {
+                        Some(bytes) => (Digest::of(bytes), bytes.len(), Some(Digest::of(contents))),
+                        None => (Digest::of(contents), contents.len(), None),
+                    };
+                    (parsed, digest, size as u64, original)
+                }
                 None => {
-                    let size = fs::metadata(&input.path).map_err(AppError::io(&input.path))?.len();
-                    (read::hash_file(&input.path)?, size, None)
+                    let readable = input::readable(&input, &limits, &std::env::temp_dir())?;
+                    let path = &readable.path;
+                    let parsed = parse_path(path, &input.display, &options, discard)?;
+                    let (digest, size, original) = match &parsed.stored {
+                        Some(bytes) => (Digest::of(bytes), bytes.len() as u64, Some(read::hash_file(path)?)),
+                        None => (read::hash_file(path)?, fs::metadata(path).map_err(AppError::io(path))?.len(), None),
+                    };
+                    (parsed, digest, size, original)
                 }
             };
             Ok(EvidenceReport {

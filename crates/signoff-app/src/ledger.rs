@@ -17,6 +17,8 @@ use crate::home::Signoff;
 /// An open write batch holding the ledger lock.
 pub(crate) struct Batch {
     tx: Box<dyn WriteTx>,
+    /// The ledger's size when the batch began (every entry checkpointed then).
+    start: u64,
     tree: TreeBuilder,
     last_hash: Option<Digest>,
     /// A member's savepoint kept but not yet released: the next mark releases
@@ -69,7 +71,7 @@ impl Signoff {
         }
         let subtrees = head.frontier.iter().map(|hash| Digest::from_bytes(*hash)).collect();
         let tree = TreeBuilder::from_parts(head.size, subtrees)?;
-        Ok(Batch { tx, tree, last_hash: head.last_hash, kept: false })
+        Ok(Batch { tx, start: head.size, tree, last_hash: head.last_hash, kept: false })
     }
 }
 
@@ -133,9 +135,9 @@ impl Batch {
     /// Signs a checkpoint over the new tree and commits. An empty batch commits
     /// nothing.
     pub(crate) async fn commit(mut self, signoff: &Signoff) -> Result<Option<u64>, AppError> {
+        // The lock is held from the start: nobody else wrote meanwhile.
         let size = self.tree.size();
-        let head = self.tx.head().await?;
-        if head.frontier_size == size {
+        if size == self.start {
             return Ok(None);
         }
         let root = self.tree.root();
@@ -145,7 +147,7 @@ impl Batch {
             root: *root.as_bytes(),
             note,
             frontier: self.tree.subtrees().iter().map(|hash| *hash.as_bytes()).collect(),
-            previous_size: Some(head.frontier_size),
+            previous_size: Some(self.start),
         };
         self.tx.add_checkpoint(&stored).await?;
         self.tx.commit().await?;

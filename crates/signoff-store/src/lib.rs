@@ -741,9 +741,10 @@ pub trait WriteTx: Send {
     ) -> StoreResult<()>;
     /// The project's latest release, as of this transaction.
     async fn latest_release(&mut self, project: &ProjectName) -> StoreResult<Option<ReleaseRow>>;
-    /// The evidence a sender delivered under this idempotency key, as of this
-    /// transaction (A8: a retried delivery is stored once).
-    async fn evidence_by_delivery_key(&mut self, key: &str) -> StoreResult<Option<EvidenceRow>>;
+    /// The evidence senders delivered under any of these idempotency keys, as of
+    /// this transaction, in no particular order (A8: a retried delivery is stored
+    /// once). A group of captures asks once for all of its keys.
+    async fn evidence_by_delivery_keys(&mut self, keys: &[&str]) -> StoreResult<Vec<EvidenceRow>>;
     /// Appends an entry (and the row derived from it). `canonical` must be
     /// `entry.to_canonical_bytes()` and `leaf_hash` its RFC 6962 leaf hash.
     async fn append(&mut self, entry: &Entry, canonical: &[u8], leaf_hash: &[u8; 32]) -> StoreResult<()>;

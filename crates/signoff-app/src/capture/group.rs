@@ -5,16 +5,21 @@
 //!
 //! Nothing about the ledger changes: every capture is still its own entries in
 //! order, every checkpoint still covers the whole tree, and a capture that fails
-//! (bad input, a sealed release) is undone alone to a savepoint while the others
-//! of its group are kept. A capture is answered only after its group committed.
+//! (bad input read under the lock) is undone alone to a savepoint while the
+//! others of its group are kept. A capture read ahead was found to be evidence
+//! already and needs no savepoint. A capture is answered only after its group
+//! committed. The group looks its idempotency keys up once.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use signoff_store::EvidenceRow;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Member, Prepared};
 use crate::error::AppError;
 use crate::home::Signoff;
+use crate::ledger::Batch;
 use crate::report::EvidenceReport;
 
 /// Writes the captures of `members` in one batch. Each gets its own outcome:
@@ -36,13 +41,13 @@ async fn commit_all(signoff: &Signoff, members: &mut [Prepared]) -> Result<Vec<R
     let mut staged = Vec::new();
     let mut outcomes = Vec::with_capacity(members.len());
     let written = async {
+        let mut delivered = Delivered::of(&mut batch, members).await?;
         for member in members.iter_mut() {
-            let outcome = member.append(signoff, &mut batch, &mut staged).await;
-            // A store that failed under one member cannot be trusted with the next.
-            if let Err(AppError::Store(_)) = &outcome {
-                return outcome.map(|_| ());
+            match member.append(signoff, &mut batch, &mut staged, &mut delivered).await {
+                Ok(member) => outcomes.push(Ok(member)),
+                Err(Failed::Alone(error)) => outcomes.push(Err(error)),
+                Err(Failed::Group(error)) => return Err(error),
             }
-            outcomes.push(outcome);
         }
         // Blobs are durable before the transaction that names them commits.
         signoff.blobs.commit_many(std::mem::take(&mut staged)).await?;
@@ -57,6 +62,50 @@ async fn commit_all(signoff: &Signoff, members: &mut [Prepared]) -> Result<Vec<R
         return Err(error);
     }
     Ok(outcomes)
+}
+
+/// How one member of a group failed.
+pub(crate) enum Failed {
+    /// Its writes were undone: the group goes on without it.
+    Alone(AppError),
+    /// The group's transaction cannot go on: the store failed, or a member
+    /// written without a savepoint (read ahead) failed halfway.
+    Group(AppError),
+}
+
+/// The idempotency keys of a group's captures that were delivered before: one
+/// lookup for the group instead of one per capture.
+pub(crate) struct Delivered {
+    /// Evidence stored before the group, by its key.
+    before: HashMap<String, EvidenceRow>,
+    /// Keys of the group's members looked up so far.
+    seen: HashSet<String>,
+}
+
+impl Delivered {
+    /// Looks up the keys of `members` in `batch`.
+    async fn of(batch: &mut Batch, members: &[Prepared]) -> Result<Delivered, AppError> {
+        let keys: Vec<&str> = members.iter().filter_map(Prepared::delivery_key).collect();
+        let mut before = HashMap::with_capacity(keys.len());
+        if !keys.is_empty() {
+            for row in batch.tx().evidence_by_delivery_keys(&keys).await? {
+                if let Some(delivery) = &row.record.delivery {
+                    before.insert(delivery.idempotency_key.clone(), row);
+                }
+            }
+        }
+        Ok(Delivered { before, seen: HashSet::new() })
+    }
+
+    /// The evidence stored under `key` before this member: before the group,
+    /// or by an earlier member of it (the same delivery sent twice at once).
+    pub(crate) async fn before(&mut self, batch: &mut Batch, key: &str) -> Result<Option<EvidenceRow>, AppError> {
+        if self.seen.insert(key.to_owned()) {
+            return Ok(self.before.remove(key));
+        }
+        // An earlier member carried this key; it may have been written or undone.
+        Ok(batch.tx().evidence_by_delivery_keys(&[key]).await?.pop())
+    }
 }
 
 /// One capture waiting for its group.

@@ -2,7 +2,9 @@
 //! (`-`), a pipe (`<(cat f)`) or a FIFO is copied into a scratch file first, under
 //! the same size limit and within [`Limits::max_wait`], because the parsers read a
 //! file more than once (detection, a second pass, an error's line number) and a
-//! pipe can be read only once; a device or a folder is refused by name.
+//! pipe can be read only once; a device or a folder is refused by name. Bytes
+//! held in memory are written to a scratch file when they are read under the
+//! ledger's lock, which reads files.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -12,6 +14,7 @@ use std::time::Instant;
 use signoff_ingest::Limits;
 use signoff_store::ScratchFile;
 
+use super::InputFile;
 use crate::error::AppError;
 
 /// The name standing for standard input.
@@ -25,9 +28,16 @@ pub(crate) struct Readable {
     _copy: Option<ScratchFile>,
 }
 
-/// The input at `path` as a file the parsers can read; a copy goes into `scratch`.
-pub(crate) fn readable(path: &Path, display: &str, limits: &Limits, scratch: &Path) -> Result<Readable, AppError> {
+/// The input as a file the parsers can read; a copy (of a pipe, or of bytes held
+/// in memory) goes into `scratch`.
+pub(crate) fn readable(input: &InputFile, limits: &Limits, scratch: &Path) -> Result<Readable, AppError> {
+    let (path, display) = (input.path.as_path(), input.display.as_str());
     let refuse = |message: String| AppError::Invalid(format!("{display}: {message}"));
+    if let Some(contents) = &input.contents {
+        let (mut file, copy) = signoff_store::scratch_file(scratch)?;
+        file.write_all(contents).and_then(|()| file.flush()).map_err(AppError::io(&copy.path))?;
+        return Ok(Readable { path: copy.path.clone(), _copy: Some(copy) });
+    }
     if path.as_os_str() == STDIN {
         let stdin = io::stdin();
         #[cfg(unix)]

@@ -17,7 +17,9 @@ use std::time::SystemTime;
 
 use signoff_core::entry::{FindingsCommitment, FindingsHasher};
 use signoff_core::{Digest, Finding, Sha256};
-use signoff_ingest::{Clearance, Cleared, FindingSink, IngestError, IngestErrorKind, Options, Parsed, parse_path};
+use signoff_ingest::{
+    Clearance, Cleared, FindingSink, IngestError, IngestErrorKind, Options, Parsed, parse_bytes, parse_path,
+};
 use signoff_store::{BlobStore, StagedBlob};
 use tokio::sync::mpsc;
 
@@ -87,24 +89,32 @@ pub(super) async fn read_ahead(
 /// their commitment as they come, then its bytes (or the redacted document)
 /// staged. On an error nothing stays staged.
 fn read_held(blobs: &dyn BlobStore, input: &InputFile, options: &Options) -> Result<Ahead, AppError> {
-    let before = stamp(&input.path);
+    // Bytes in memory cannot change while they are read; a file can.
+    let before = input.contents.is_none().then(|| stamp(&input.path));
     let mut sink = HeldSink { hasher: FindingsHasher::new(), held: Vec::new(), refused: None };
-    let parsed = parse_path(&input.path, &input.display, options, &mut sink);
+    let parsed = match &input.contents {
+        Some(contents) => parse_bytes(contents, &input.display, options, &mut sink),
+        None => parse_path(&input.path, &input.display, options, &mut sink),
+    };
     if let Some(refused) = sink.refused {
         return Err(refused);
     }
     let mut parsed = parsed?;
-    let (blob, original_digest) = match parsed.stored.take() {
-        Some(bytes) => {
+    let (blob, original_digest) = match (parsed.stored.take(), &input.contents) {
+        (Some(redacted), Some(contents)) => (blobs.stage(&mut redacted.as_slice())?, Some(Digest::of(contents))),
+        (Some(redacted), None) => {
             let original = hash_file(&input.path)?;
-            (blobs.stage(&mut bytes.as_slice())?, Some(original))
+            (blobs.stage(&mut redacted.as_slice())?, Some(original))
         }
-        None => {
+        (None, Some(contents)) => (blobs.stage(&mut &contents[..])?, None),
+        (None, None) => {
             let mut file = File::open(&input.path).map_err(AppError::io(&input.path))?;
             (blobs.stage(&mut file)?, None)
         }
     };
-    if stamp(&input.path) != before {
+    if let Some(before) = before
+        && stamp(&input.path) != before
+    {
         blobs.discard(blob);
         return Err(changed(input));
     }

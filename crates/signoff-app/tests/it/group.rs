@@ -132,3 +132,70 @@ async fn the_capture_queue_stores_each_concurrent_capture_once() {
         assert!(report.ok, "{backend}: {report:?}");
     }
 }
+
+/// What a report says about the file stored, less where and when it was captured.
+fn as_stored(report: &signoff_app::report::EvidenceReport) -> serde_json::Value {
+    serde_json::json!({
+        "format": report.format, "kind": report.kind, "tool": report.tool, "digest": report.digest,
+        "size": report.size, "summary": report.summary, "original_digest": report.original_digest,
+        "redacted": report.redacted, "target": report.target,
+    })
+}
+
+#[tokio::test]
+async fn files_held_in_memory_are_captured_as_the_same_files_on_disk() {
+    let mut files = example_files();
+    // Where the corpus is: a secrets scan (stored redacted, its input's digest
+    // kept) and a file too large to be read ahead of its group.
+    if let Some(corpus) = corpus() {
+        files.push(corpus.join("gitleaks-json/gitleaks-7-data-many.json"));
+        files.push(corpus.join("sarif/semgrep-0.17.0-owasp-benchmark-large.sarif"));
+    }
+    let held = |index: usize, file: &std::path::Path, key: Option<String>| {
+        let mut request = request(file, commit(&format!("memory {index}")), key.as_deref());
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        request.files = vec![InputFile::in_memory(name, std::fs::read(file).unwrap())];
+        request
+    };
+    for store in stores().await {
+        let backend = store.backend;
+        // From disk, each under a key, in one group.
+        let keyed = |index: usize| Some(format!("memory-{index}"));
+        let from_disk = files
+            .iter()
+            .enumerate()
+            .map(|(index, file)| request(file, commit(&format!("memory {index}")), keyed(index).as_deref()));
+        let from_disk = signoff_app::capture::capture_all(&store.signoff, from_disk.collect()).await;
+        let from_disk: Vec<_> = from_disk.into_iter().map(|answer| answer.unwrap().remove(0)).collect();
+        let size_before = store.size().await;
+
+        // From memory, in one group: the same deliveries again (stored before
+        // the group), each file anew under no key, and a key reused for other bytes.
+        let mut requests: Vec<CaptureRequest> =
+            files.iter().enumerate().map(|(index, file)| held(index, file, keyed(index))).collect();
+        requests.extend(files.iter().enumerate().map(|(index, file)| held(index + 100, file, None)));
+        let mut other = held(0, &files[1], keyed(0));
+        other.files[0].display = "other.sarif".into();
+        requests.push(other);
+        let mut answers = signoff_app::capture::capture_all(&store.signoff, requests).await;
+
+        let refused = answers.pop().unwrap().unwrap_err().to_string();
+        assert!(refused.contains("memory-0") && refused.contains("other content"), "{backend}: {refused}");
+        let (again, anew) = answers.split_at(files.len());
+        for (index, (disk, answer)) in from_disk.iter().zip(again).enumerate() {
+            let report = &answer.as_ref().unwrap_or_else(|error| panic!("{backend}: {index}: {error}"))[0];
+            let (first, then) = (disk.captured.as_ref().unwrap(), report.captured.as_ref().unwrap());
+            assert!(then.redelivered, "{backend}: {} sent again under its key", report.file);
+            assert_eq!(first.evidence_id, then.evidence_id, "{backend}: {}", report.file);
+        }
+        for (disk, answer) in from_disk.iter().zip(anew) {
+            let report = &answer.as_ref().unwrap_or_else(|error| panic!("{backend}: {}: {error}", disk.file))[0];
+            assert!(!report.captured.as_ref().unwrap().redelivered, "{backend}: {}", report.file);
+            assert_eq!(as_stored(report), as_stored(disk), "{backend}: {} from memory and from disk", report.file);
+        }
+        assert_eq!(store.size().await, size_before + files.len() as u64, "{backend}: only the new captures");
+        // Verification re-hashes every blob: each capture's bytes are stored.
+        let report = signoff_app::verify::verify(&store.signoff, &Default::default()).await.unwrap();
+        assert!(report.ok, "{backend}: {report:?}");
+    }
+}

@@ -13,16 +13,6 @@ use signoff_ingest::Limits;
 
 use crate::util::*;
 
-fn corpus() -> Option<PathBuf> {
-    let path = std::env::var_os("SIGNOFF_CORPUS").map(PathBuf::from).unwrap_or_else(|| root().join("../shared/corpus"));
-    if path.join("MANIFEST.tsv").is_file() {
-        Some(path)
-    } else {
-        eprintln!("skipping: no corpus at {} (set SIGNOFF_CORPUS)", path.display());
-        None
-    }
-}
-
 async fn capture(
     store: &TestStore,
     files: &[PathBuf],

@@ -96,6 +96,18 @@ pub(crate) async fn stores() -> Vec<TestStore> {
     stores
 }
 
+/// The shared corpus of real tools' outputs; `None` (with a note) where it is
+/// absent, as in a user's fresh clone.
+pub(crate) fn corpus() -> Option<PathBuf> {
+    let path = std::env::var_os("SIGNOFF_CORPUS").map(PathBuf::from).unwrap_or_else(|| root().join("../shared/corpus"));
+    if path.join("MANIFEST.tsv").is_file() {
+        Some(path)
+    } else {
+        eprintln!("skipping: no corpus at {} (set SIGNOFF_CORPUS)", path.display());
+        None
+    }
+}
+
 pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

@@ -166,7 +166,7 @@ pub(crate) async fn capture_remote(remote: &Remote, args: CaptureArgs) -> anyhow
             if read > limits.max_size {
                 anyhow::bail!("-: standard input is larger than {} bytes (--max-size)", limits.max_size);
             }
-            files.push(InputFile { path: copy, display: "-".into() });
+            files.push(InputFile::named(copy, "-"));
         } else {
             files.push(InputFile::new(file));
         }

@@ -97,7 +97,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         for (name, bytes) in outputs {
             let path = folder.join(name);
             std::fs::write(&path, bytes)?;
-            inputs.push(InputFile { display: format!("examples/evidence/{state}/{name}"), path });
+            inputs.push(InputFile::named(path, format!("examples/evidence/{state}/{name}")));
         }
         step(&format!("signoff capture examples/evidence/{state}/* --project shop --commit {commit}"))?;
         let target = CaptureContext {

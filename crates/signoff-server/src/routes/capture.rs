@@ -191,15 +191,11 @@ pub(crate) async fn capture(
         ));
     }
     let limit = state.config().max_capture;
-    let home = state.signoff().home().to_owned();
-    let folder = tempfile::Builder::new()
-        .prefix("upload-")
-        .tempdir_in(&home)
-        .map_err(|source| AppError::Io { path: home.display().to_string(), source })?;
+    let mut uploads = Uploads::new(state.signoff().home());
     let files = if form {
         let form =
             Multipart::from_request(request, &state).await.map_err(|rejection| invalid(rejection.body_text()))?;
-        receive_form(&state, &auth, form, &mut params, folder.path(), limit).await?
+        receive_form(&state, &auth, form, &mut params, &mut uploads, limit).await?
     } else {
         let project = required_project(&params)?;
         auth.on(&state, &project).await?;
@@ -213,9 +209,7 @@ pub(crate) async fn capture(
         {
             return Err(too_large(&name, limit));
         }
-        let path = folder.path().join(&name);
-        receive(request.into_body().into_data_stream(), &path, &name, limit).await?;
-        vec![InputFile { path, display: name }]
+        vec![receive(request.into_body().into_data_stream(), &mut uploads, name, limit).await?]
     };
     let project = required_project(&params)?;
     let commit = params.commit.as_deref().map(CommitSha::new).transpose().map_err(AppError::from)?;
@@ -255,8 +249,9 @@ pub(crate) async fn capture(
     };
     let project_text = request.target.project.to_string();
     let release_text = request.target.release.as_ref().map(ToString::to_string);
-    let reports = state.committer().capture(state.signoff(), request).await?;
-    drop(folder);
+    let reports = state.committer().capture(state.signoff(), request).await;
+    uploads.remove().await;
+    let reports = reports?;
     if reports.iter().any(|report| report.captured.as_ref().is_some_and(|captured| captured.redelivered)) {
         return ok(&reports);
     }
@@ -276,56 +271,92 @@ fn too_large(name: &str, limit: u64) -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{name} is larger than {limit} bytes"))
 }
 
-/// Bodies up to this size are gathered in memory and written in one go; larger
-/// ones stream to disk as they arrive. Most captures are a few kilobytes, and a
-/// write per chunk is a hand-off to a blocking thread each (P5).
-const GATHER_MAX: usize = 256 * 1024;
+/// Files up to this size, in all, of one request are held in memory and captured
+/// from there; larger ones stream to disk as they arrive. Most captures are a
+/// few kilobytes: a file written, read and removed again for each would cost
+/// more than the capture (P5). Memory stays bounded: 256 KiB a request.
+const HELD_MAX: usize = 256 * 1024;
 
-/// Streams `chunks` into a new file at `path`, refusing more than `limit` bytes.
-async fn receive<E: std::fmt::Display>(
-    mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
-    path: &Path,
-    name: &str,
-    limit: u64,
-) -> Result<(), ApiError> {
-    let io = |source| ApiError::from(AppError::Io { path: name.to_owned(), source });
-    let mut gathered: Vec<Bytes> = Vec::new();
-    let mut size = 0u64;
-    let mut file: Option<tokio::fs::File> = None;
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(|error| invalid(format!("the body of {name} could not be read: {error}")))?;
-        size += chunk.len() as u64;
-        if size > limit {
-            return Err(too_large(name, limit));
-        }
-        match &mut file {
-            Some(file) => file.write_all(&chunk).await.map_err(io)?,
-            None if size <= GATHER_MAX as u64 => gathered.push(chunk),
-            None => {
-                let opened = file.insert(tokio::fs::File::create(path).await.map_err(io)?);
-                for piece in gathered.drain(..) {
-                    opened.write_all(&piece).await.map_err(io)?;
-                }
-                opened.write_all(&chunk).await.map_err(io)?;
-            }
-        }
+/// Where a request's files go: held in memory within [`HELD_MAX`], else into a
+/// folder of the store's home made for the request on first use.
+struct Uploads {
+    home: PathBuf,
+    folder: Option<tempfile::TempDir>,
+    /// Bytes this request may still hold in memory.
+    budget: usize,
+}
+
+impl Uploads {
+    fn new(home: &Path) -> Uploads {
+        Uploads { home: home.to_owned(), folder: None, budget: HELD_MAX }
     }
-    match file {
-        Some(mut file) => file.flush().await.map_err(io),
-        None => {
-            let path = path.to_owned();
-            tokio::task::spawn_blocking(move || {
-                let mut file = std::fs::File::create(&path)?;
-                gathered.iter().try_for_each(|piece| std::io::Write::write_all(&mut file, piece))
-            })
-            .await
-            .map_err(|error| io(std::io::Error::other(error)))?
-            .map_err(io)
+
+    /// The path of a new file named `name` in the request's folder.
+    fn path(&mut self, name: &str) -> Result<PathBuf, ApiError> {
+        let folder = match &mut self.folder {
+            Some(folder) => folder,
+            empty => empty.insert(
+                tempfile::Builder::new()
+                    .prefix("upload-")
+                    .tempdir_in(&self.home)
+                    .map_err(|source| AppError::Io { path: self.home.display().to_string(), source })?,
+            ),
+        };
+        Ok(folder.path().join(name))
+    }
+
+    /// Removes the folder, if one was made, on a blocking thread.
+    async fn remove(self) {
+        if let Some(folder) = self.folder {
+            let _ = tokio::task::spawn_blocking(move || drop(folder)).await;
         }
     }
 }
 
-/// Reads a form: its fields into `params`, its files into `folder`. The
+/// Receives `chunks` as the file `name`: held in memory while the request's
+/// budget allows, else streamed into a new file; more than `limit` bytes are
+/// refused.
+async fn receive<E: std::fmt::Display>(
+    mut chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    uploads: &mut Uploads,
+    name: String,
+    limit: u64,
+) -> Result<InputFile, ApiError> {
+    let io = |source| ApiError::from(AppError::Io { path: name.clone(), source });
+    let mut held: Vec<u8> = Vec::new();
+    let mut size = 0u64;
+    let mut file: Option<(tokio::fs::File, PathBuf)> = None;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|error| invalid(format!("the body of {name} could not be read: {error}")))?;
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(too_large(&name, limit));
+        }
+        match &mut file {
+            Some((file, _)) => file.write_all(&chunk).await.map_err(io)?,
+            None if size <= uploads.budget as u64 => held.extend_from_slice(&chunk),
+            None => {
+                let path = uploads.path(&name)?;
+                let (opened, _) = file.insert((tokio::fs::File::create(&path).await.map_err(io)?, path));
+                opened.write_all(&held).await.map_err(io)?;
+                opened.write_all(&chunk).await.map_err(io)?;
+                held = Vec::new();
+            }
+        }
+    }
+    match file {
+        Some((mut file, path)) => {
+            file.flush().await.map_err(io)?;
+            Ok(InputFile::named(path, name))
+        }
+        None => {
+            uploads.budget -= held.len();
+            Ok(InputFile::in_memory(name, held))
+        }
+    }
+}
+
+/// Reads a form: its fields into `params`, its files into `uploads`. The
 /// project must be known (from the query or a field) before the first file, so
 /// a file for a project the token does not cover is refused before it is read.
 async fn receive_form(
@@ -333,7 +364,7 @@ async fn receive_form(
     auth: &Authorized<CaptureScope>,
     mut form: Multipart,
     params: &mut CaptureParams,
-    folder: &Path,
+    uploads: &mut Uploads,
     limit: u64,
 ) -> Result<Vec<InputFile>, ApiError> {
     let unreadable = |error: axum::extract::multipart::MultipartError| {
@@ -359,9 +390,7 @@ async fn receive_form(
             if files.iter().any(|file| file.display == name) {
                 return Err(invalid(format!("file {name} is in the form twice")));
             }
-            let path: PathBuf = folder.join(&name);
-            receive(field, &path, &name, limit).await?;
-            files.push(InputFile { path, display: name });
+            files.push(receive(field, uploads, name, limit).await?);
         } else if field_name == "file" {
             return Err(invalid("form part \"file\" has no filename: send it as a file (curl -F file=@PATH)"));
         } else {

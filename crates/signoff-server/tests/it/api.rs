@@ -474,6 +474,86 @@ async fn a_form_with_several_files_is_one_capture() {
     }
 }
 
+/// A JUnit report of `tests` passing test cases, as a large suite's runner writes.
+fn large_junit(tests: usize) -> Vec<u8> {
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"shop\" tests=\"{tests}\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"{}.0\">\n",
+        tests / 100
+    );
+    for index in 0..tests {
+        xml.push_str(&format!(
+            "  <testcase classname=\"shop.tests.test_orders_{}\" name=\"test_order_total_{index}\" time=\"0.010\"/>\n",
+            index / 50
+        ));
+    }
+    xml.push_str("</testsuite>\n</testsuites>\n");
+    xml.into_bytes()
+}
+
+/// Small files are captured from memory, larger ones (a body, or a form's files
+/// past 256 KiB in all) from disk; either way the bytes stored are the bytes
+/// sent, and nothing is left behind in the store's folder.
+#[tokio::test]
+async fn large_uploads_are_captured_as_sent_and_leave_no_files_behind() {
+    for server in servers().await {
+        let backend = server.backend;
+        let ci = server.token("ci", &[Scope::Capture, Scope::Read], &["shop"], ActorKind::Bot).await;
+        let names = ["bandit.sarif", "semgrep.sarif", "junit.xml", "coverage.xml", "coverage.lcov", "sbom.cdx.json"];
+        let mut sent = Vec::new();
+        for round in 0..4 {
+            for state in ["v1", "v2"] {
+                for name in names {
+                    sent.push((format!("{round}-{state}-{name}"), example(state, name)));
+                }
+            }
+        }
+        let total: usize = sent.iter().map(|(_, bytes)| bytes.len()).sum();
+        assert!(total > 256 * 1024, "the form is larger than what a request holds in memory: {total}");
+        let mut form = reqwest::multipart::Form::new().text("project", "shop").text("commit", commit("shop"));
+        for (name, bytes) in &sent {
+            form = form.part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.clone()));
+        }
+        let response =
+            server.client.post(server.url("/api/v1/captures")).bearer_auth(&ci).multipart(form).send().await.unwrap();
+        assert_eq!(response.status(), 201, "{backend}");
+        let reports: serde_json::Value = response.json().await.unwrap();
+        let reports = reports.as_array().unwrap();
+        assert_eq!(reports.len(), sent.len(), "{backend}");
+        let first = reports[0]["entry"].as_u64().unwrap();
+        for (index, ((name, bytes), report)) in sent.iter().zip(reports).enumerate() {
+            assert_eq!(report["file"], name.as_str(), "{backend}");
+            assert_eq!(report["digest"], signoff_core::Digest::of(bytes).to_string(), "{backend}: {name}");
+            assert_eq!(report["entry"].as_u64(), Some(first + index as u64), "{backend}: one capture");
+        }
+
+        let junit = large_junit(4000);
+        assert!(junit.len() > 256 * 1024, "{}", junit.len());
+        let response = server
+            .client
+            .post(server.url("/api/v1/captures"))
+            .query(&[("project", "shop"), ("name", "junit-large.xml"), ("commit", &commit("shop"))])
+            .bearer_auth(&ci)
+            .body(junit.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{backend}");
+        let reports: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(reports[0]["digest"], signoff_core::Digest::of(&junit).to_string(), "{backend}");
+        assert_eq!(reports[0]["summary"]["tests"]["passed"], 4000, "{backend}: {reports}");
+
+        let home = server.signoff.home().to_owned();
+        let left: Vec<String> = std::fs::read_dir(&home)
+            .unwrap()
+            .chain(std::fs::read_dir(home.join("blobs/tmp")).unwrap())
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("upload-") || name.starts_with("input-"))
+            .collect();
+        assert!(left.is_empty(), "{backend}: uploads and scratch copies are removed: {left:?}");
+        server.stop().await;
+    }
+}
+
 /// A capture retried after a lost answer (the same `Idempotency-Key`) is stored
 /// once; the key cannot be reused for other bytes or another project; a capture
 /// delivered from an outbox keeps the time it was captured.

@@ -187,11 +187,26 @@ impl WriteTx for SqlWrite {
         row.map(ReleaseColumns::into_row).transpose()
     }
 
-    async fn evidence_by_delivery_key(&mut self, key: &str) -> StoreResult<Option<EvidenceRow>> {
-        const SQL: &str = "SELECT * FROM evidence WHERE delivery_key = $1";
-        let row: Option<EvidenceColumns> =
-            on_tx!(&mut self.tx, |handle| sqlx::query_as(SQL).bind(key).fetch_optional(handle).await)?;
-        row.map(EvidenceColumns::into_row).transpose()
+    async fn evidence_by_delivery_keys(&mut self, keys: &[&str]) -> StoreResult<Vec<EvidenceRow>> {
+        // Bound parameters per statement stay well under both databases' limits.
+        const CHUNK: usize = 500;
+        let mut found = Vec::new();
+        for chunk in keys.chunks(CHUNK) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!("SELECT * FROM evidence WHERE delivery_key IN ({})", placeholders.join(", "));
+            // Only placeholders are interpolated; values are bound.
+            let rows: Vec<EvidenceColumns> = on_tx!(&mut self.tx, |handle| {
+                let mut statement = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+                for key in chunk {
+                    statement = statement.bind(*key);
+                }
+                statement.fetch_all(handle).await
+            })?;
+            for row in rows {
+                found.push(row.into_row()?);
+            }
+        }
+        Ok(found)
     }
 
     async fn append(&mut self, entry: &Entry, canonical: &[u8], leaf_hash: &[u8; 32]) -> StoreResult<()> {
