@@ -55,10 +55,9 @@ pub async fn vex(
     for row in &history {
         by_fingerprint.insert(row.finding.fingerprint, &row.finding);
     }
-    let subcomponents_of = |finding: &signoff_core::Finding| match (&finding.package, &finding.package_version) {
-        (Some(package), Some(version)) => vec![format!("pkg:generic/{package}@{version}")],
-        (Some(package), None) => vec![format!("pkg:generic/{package}")],
-        _ => Vec::new(),
+    let subcomponents_of = |finding: &signoff_core::Finding| match &finding.package {
+        Some(package) => vec![generic_purl(package, finding.package_version.as_deref())],
+        None => Vec::new(),
     };
     let mut dispositions = Vec::new();
     let mut triaged = std::collections::HashSet::new();
@@ -89,7 +88,7 @@ pub async fn vex(
             dispositions.push(Disposition {
                 vulnerability: vulnerability.clone(),
                 aliases: Vec::new(),
-                product: format!("pkg:generic/{project}"),
+                product: generic_purl(project.as_str(), None),
                 subcomponents: subcomponents_of(finding),
                 status,
                 justification,
@@ -117,7 +116,7 @@ pub async fn vex(
             dispositions.push(Disposition {
                 vulnerability: vulnerability.clone(),
                 aliases: Vec::new(),
-                product: format!("pkg:generic/{project}"),
+                product: generic_purl(project.as_str(), None),
                 subcomponents: subcomponents.clone(),
                 status: DispositionStatus::AcceptedRisk,
                 justification: None,
@@ -141,6 +140,26 @@ pub async fn vex(
     Ok(VexExport { document, dispositions })
 }
 
+/// What a purl leaves as it is: letters, digits, `.-_~` and `:`; everything
+/// else in a namespace segment, name or version is percent-encoded.
+const PURL_COMPONENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'_').remove(b'~').remove(b':');
+
+/// A `pkg:generic` package URL for a package as a scanner names it: the last
+/// `/`-separated part is the name, those before it the namespace (`@babel/core`,
+/// `github.com/gin-gonic/gin`), each part and the version percent-encoded as the
+/// purl specification says (`@` in a name is `%40`, `+` in a version `%2B`).
+fn generic_purl(package: &str, version: Option<&str>) -> String {
+    let encode = |part: &str| percent_encoding::utf8_percent_encode(part, PURL_COMPONENT).to_string();
+    let parts: Vec<String> = package.trim_matches('/').split('/').filter(|part| !part.is_empty()).map(encode).collect();
+    let mut purl = format!("pkg:generic/{}", parts.join("/"));
+    if let Some(version) = version {
+        purl.push('@');
+        purl.push_str(&encode(version));
+    }
+    purl
+}
+
 /// signoff-core's name of an OpenVEX justification as signoff-grc's.
 fn vex_justification(justification: signoff_core::triage::VexJustification) -> signoff_grc::vex::Justification {
     use signoff_core::triage::VexJustification as Core;
@@ -151,5 +170,25 @@ fn vex_justification(justification: signoff_core::triage::VexJustification) -> s
         Core::VulnerableCodeNotInExecutePath => Justification::VulnerableCodeNotInExecutePath,
         Core::VulnerableCodeCannotBeControlledByAdversary => Justification::VulnerableCodeCannotBeControlledByAdversary,
         Core::InlineMitigationsAlreadyExist => Justification::InlineMitigationsAlreadyExist,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generic_purl;
+
+    #[test]
+    fn package_urls_are_encoded_as_the_reference_implementation_writes_them() {
+        // Each expected string is what packageurl-python 0.17.6 writes for the
+        // same type, namespace, name and version, and parses back to them.
+        let cases = [
+            ("@babel/core", Some("7.0.0+build"), "pkg:generic/%40babel/core@7.0.0%2Bbuild"),
+            ("github.com/gin-gonic/gin", Some("v1.9.1"), "pkg:generic/github.com/gin-gonic/gin@v1.9.1"),
+            ("a b", Some("1:2.3-4"), "pkg:generic/a%20b@1:2.3-4"),
+            ("shop", None, "pkg:generic/shop"),
+        ];
+        for (package, version, expected) in cases {
+            assert_eq!(generic_purl(package, version), expected, "{package} {version:?}");
+        }
     }
 }
