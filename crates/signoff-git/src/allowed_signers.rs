@@ -10,6 +10,8 @@
 //! patterns allowed), and `options` a comma-separated list of `cert-authority`,
 //! `namespaces="git,file"`, `valid-after="YYYYMMDD[HHMM[SS]][Z]"` and
 //! `valid-before="..."`. Empty lines and lines starting with `#` are ignored.
+//! Namespaces are patterns matched as OpenSSH matches them: `*` and `?`, case
+//! kept, `!pattern` refusing.
 //!
 //! Differences from ssh-keygen: timestamps are always read as UTC (ssh-keygen reads
 //! those without `Z` in the local time zone), an unknown option is an error rather
@@ -21,7 +23,7 @@ use std::path::Path;
 use ssh_key::PublicKey;
 use ssh_key::public::KeyData;
 
-use crate::actor::glob_match;
+use crate::actor::{Wildcards, wildcard_matcher};
 use crate::error::AllowedSignersError;
 
 /// A parsed allowed-signers file.
@@ -103,7 +105,7 @@ impl AllowedSigners {
         let mut refusals = Vec::new();
         for entry in self.entries.iter().filter(|entry| !entry.cert_authority && entry.key.key_data() == key) {
             if let Some(namespaces) = &entry.namespaces
-                && !namespaces.iter().any(|pattern| glob_match(pattern, namespace))
+                && !in_pattern_list(namespaces, namespace)
             {
                 refusals.push(format!("{} may sign only for namespaces {}", entry.principals, namespaces.join(",")));
             } else if entry.valid_after.is_some_and(|after| time < after) {
@@ -246,6 +248,23 @@ fn parse_timestamp(text: &str) -> Result<i64, String> {
     Ok(date.with_time(clock).assume_utc().unix_timestamp())
 }
 
+/// Whether `text` is in a pattern list (`namespaces="git,file"`) as OpenSSH
+/// reads one (`match_pattern_list`): `*` and `?` wildcards, letters in their
+/// case; a `!pattern` that matches refuses whatever else matches.
+fn in_pattern_list(patterns: &[String], text: &str) -> bool {
+    let wildcards = Wildcards { question_mark: true, case_insensitive: false };
+    let matches = |pattern: &str| wildcard_matcher(pattern, wildcards).is_some_and(|matcher| matcher.is_match(text));
+    let mut found = false;
+    for pattern in patterns {
+        match pattern.strip_prefix('!') {
+            Some(negated) if matches(negated) => return false,
+            Some(_) => {}
+            None => found |= matches(pattern),
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +275,26 @@ mod tests {
 
     fn key_data(text: &str) -> KeyData {
         PublicKey::from_openssh(text).unwrap().key_data().clone()
+    }
+
+    #[test]
+    fn namespaces_match_as_openssh_matches_them() {
+        // What `ssh-keygen -Y verify -n git` (OpenSSH 9.2p1) answers for a git
+        // signature by a key whose allowed_signers line has `namespaces="LIST"`.
+        for (list, allowed) in [
+            ("git", true),
+            ("GIT", false),
+            ("Git", false),
+            ("g?t", true),
+            ("G*", false),
+            ("!git", false),
+            ("!file,*", true),
+            ("!git,*", false),
+            ("file", false),
+        ] {
+            let patterns: Vec<String> = list.split(',').map(str::to_owned).collect();
+            assert_eq!(in_pattern_list(&patterns, crate::signature::GIT_NAMESPACE), allowed, "namespaces={list:?}");
+        }
     }
 
     #[test]
