@@ -169,7 +169,8 @@ fn parse_line(line: &str) -> Result<AllowedSigner, String> {
             match (name.to_ascii_lowercase().as_str(), value) {
                 ("cert-authority", None) => entry.cert_authority = true,
                 ("namespaces", Some(value)) => {
-                    entry.namespaces = Some(value.split(',').map(|ns| ns.trim().to_owned()).collect());
+                    // Spaces are kept, as OpenSSH keeps them: `"file, git"` does not allow `git`.
+                    entry.namespaces = Some(value.split(',').map(str::to_owned).collect());
                 }
                 ("valid-after", Some(value)) => entry.valid_after = Some(parse_timestamp(value)?),
                 ("valid-before", Some(value)) => entry.valid_before = Some(parse_timestamp(value)?),
@@ -291,9 +292,14 @@ mod tests {
             ("!file,*", true),
             ("!git,*", false),
             ("file", false),
+            ("file,git", true),
+            ("file, git", false),
+            ("git ", false),
         ] {
-            let patterns: Vec<String> = list.split(',').map(str::to_owned).collect();
-            assert_eq!(in_pattern_list(&patterns, crate::signature::GIT_NAMESPACE), allowed, "namespaces={list:?}");
+            let signers =
+                AllowedSigners::parse(&format!("ada@example.com namespaces=\"{list}\" {KEY}\n"), "test").unwrap();
+            let found = signers.lookup(&key_data(KEY), crate::signature::GIT_NAMESPACE, 1_700_000_000);
+            assert_eq!(matches!(found, Lookup::Allowed(_)), allowed, "namespaces={list:?}");
         }
     }
 

@@ -274,21 +274,31 @@ fn too_large(name: &str, limit: u64) -> ApiError {
 /// Files up to this size, in all, of one request are held in memory and captured
 /// from there; larger ones stream to disk as they arrive. Most captures are a
 /// few kilobytes: a file written, read and removed again for each would cost
-/// more than the capture (P5). Memory stays bounded: 256 KiB a request.
+/// more than the capture (P5).
 const HELD_MAX: usize = 256 * 1024;
 
-/// Where a request's files go: held in memory within [`HELD_MAX`], else into a
+/// Requests holding files in memory at once, each within [`HELD_MAX`] until its
+/// capture is answered (64 MiB in all); the files of those past it go to disk.
+const HOLDING_REQUESTS: usize = 256;
+
+/// Where a request's files go: held in memory within [`HELD_MAX`], while the
+/// server holds fewer than [`HOLDING_REQUESTS`] requests' files so, else into a
 /// folder of the store's home made for the request on first use.
 struct Uploads {
     home: PathBuf,
     folder: Option<tempfile::TempDir>,
     /// Bytes this request may still hold in memory.
     budget: usize,
+    /// This request's place among those holding files in memory.
+    _holding: Option<tokio::sync::SemaphorePermit<'static>>,
 }
 
 impl Uploads {
     fn new(home: &Path) -> Uploads {
-        Uploads { home: home.to_owned(), folder: None, budget: HELD_MAX }
+        static HOLDING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HOLDING_REQUESTS);
+        let holding = HOLDING.try_acquire().ok();
+        let budget = if holding.is_some() { HELD_MAX } else { 0 };
+        Uploads { home: home.to_owned(), folder: None, budget, _holding: holding }
     }
 
     /// The path of a new file named `name` in the request's folder.
