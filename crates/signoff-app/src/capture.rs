@@ -11,7 +11,7 @@ use std::sync::Arc;
 use signoff_core::context::CiContext;
 use signoff_core::entry::{Delivery, Event, EvidenceRecord};
 use signoff_core::{CommitSha, Digest, EvidenceKind, Format, ProjectName, ReleaseVersion};
-use signoff_ingest::{IngestErrorKind, Limits, Options, parse_bytes, parse_path};
+use signoff_ingest::{IngestErrorKind, Limits, Options, parse_path};
 use signoff_store::StagedBlob;
 
 use crate::error::{AppError, Refusal};
@@ -480,15 +480,10 @@ async fn redelivered(
     delivery: &Delivery,
     stored: signoff_store::EvidenceRow,
 ) -> Result<Vec<EvidenceReport>, AppError> {
-    let digest = match &input.contents {
-        Some(contents) => Digest::of(contents),
-        None => {
-            let file = input.path.clone();
-            tokio::task::spawn_blocking(move || read::hash_file(&file))
-                .await
-                .map_err(AppError::stopped("reading the input"))??
-        }
-    };
+    let held = input.clone();
+    let digest = tokio::task::spawn_blocking(move || read::input_digest(&held))
+        .await
+        .map_err(AppError::stopped("reading the input"))??;
     let record = &stored.record;
     let target = &request.target;
     let same_target =
@@ -531,26 +526,13 @@ pub async fn inspect(
         }
         let options = Options { format, kind, limits, redaction_key, clearance: None, redact_first: false };
         let result = tokio::task::spawn_blocking(move || -> Result<EvidenceReport, AppError> {
-            let discard = &mut signoff_ingest::Discard;
-            let (parsed, digest, size, original_digest) = match &input.contents {
-                Some(contents) => {
-                    let parsed = parse_bytes(contents, &input.display, &options, discard)?;
-                    let (digest, size, original) = match &parsed.stored {
-                        Some(bytes) => (Digest::of(bytes), bytes.len(), Some(Digest::of(contents))),
-                        None => (Digest::of(contents), contents.len(), None),
-                    };
-                    (parsed, digest, size as u64, original)
-                }
-                None => {
-                    let readable = input::readable(&input, &limits, &std::env::temp_dir())?;
-                    let path = &readable.path;
-                    let parsed = parse_path(path, &input.display, &options, discard)?;
-                    let (digest, size, original) = match &parsed.stored {
-                        Some(bytes) => (Digest::of(bytes), bytes.len() as u64, Some(read::hash_file(path)?)),
-                        None => (read::hash_file(path)?, fs::metadata(path).map_err(AppError::io(path))?.len(), None),
-                    };
-                    (parsed, digest, size, original)
-                }
+            // Bytes held in memory are copied to a scratch file, as a pipe is.
+            let readable = input::readable(&input, &limits, &std::env::temp_dir())?;
+            let path = &readable.path;
+            let parsed = parse_path(path, &input.display, &options, &mut signoff_ingest::Discard)?;
+            let (digest, size, original_digest) = match &parsed.stored {
+                Some(bytes) => (Digest::of(bytes), bytes.len() as u64, Some(read::hash_file(path)?)),
+                None => (read::hash_file(path)?, fs::metadata(path).map_err(AppError::io(path))?.len(), None),
             };
             Ok(EvidenceReport {
                 file: input.display.clone(),

@@ -101,9 +101,8 @@ fn read_held(blobs: &dyn BlobStore, input: &InputFile, options: &Options) -> Res
     }
     let mut parsed = parsed?;
     let (blob, original_digest) = match (parsed.stored.take(), &input.contents) {
-        (Some(redacted), Some(contents)) => (blobs.stage(&mut redacted.as_slice())?, Some(Digest::of(contents))),
-        (Some(redacted), None) => {
-            let original = hash_file(&input.path)?;
+        (Some(redacted), _) => {
+            let original = input_digest(input)?;
             (blobs.stage(&mut redacted.as_slice())?, Some(original))
         }
         (None, Some(contents)) => (blobs.stage(&mut &contents[..])?, None),
@@ -324,6 +323,14 @@ impl Read for ClearedReader<'_> {
         let read = self.file.read(&mut buffer[..limit])?;
         self.position += read as u64;
         Ok(read)
+    }
+}
+
+/// The digest of the input's bytes: those held in memory, else the file's.
+pub(super) fn input_digest(input: &InputFile) -> Result<Digest, AppError> {
+    match &input.contents {
+        Some(contents) => Ok(Digest::of(contents)),
+        None => hash_file(&input.path),
     }
 }
 
